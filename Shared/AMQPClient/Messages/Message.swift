@@ -1,0 +1,45 @@
+import Foundation
+
+/// A message to publish: body and the AMQP basic properties Hangar uses.
+public struct Message: Sendable, Equatable {
+    /// The payload.
+    public var body: [UInt8]
+    /// MIME type of the body, for example `application/json`.
+    public var contentType: String?
+    /// Unique id of this message; consumers deduplicate on it. Default: a random UUID.
+    public var messageId: String
+    /// Ties the message to a conversation (in Hangar: the deployment id).
+    public var correlationId: String?
+    /// The message's type (in Hangar: `deployment.submit`, `step.succeeded`, …).
+    public var type: String?
+    /// Application headers.
+    public var headers: [String: FieldValue]
+    /// Persistent (delivery mode 2) messages survive a broker restart. Default: `true`.
+    public var persistent: Bool
+    /// When the message was created (seconds precision on the wire).
+    public var timestamp: Date?
+    /// The publishing application.
+    public var appId: String?
+
+    public init(
+        body: [UInt8],
+        contentType: String? = nil,
+        messageId: String = UUID().uuidString.lowercased(),
+        correlationId: String? = nil,
+        type: String? = nil,
+        headers: [String: FieldValue] = [:],
+        persistent: Bool = true,
+        timestamp: Date? = nil,
+        appId: String? = nil
+    ) {
+        self.body = body
+        self.contentType = contentType
+        self.messageId = messageId
+        self.correlationId = correlationId
+        self.type = type
+        self.headers = headers
+        self.persistent = persistent
+        self.timestamp = timestamp
+        self.appId = appId
+    }
+}
