@@ -1,0 +1,94 @@
+import AMQPClient
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("an amqp URL gives host, port, credentials, vhost and options")
+    func parsesURL() throws {
+        let configuration = try AMQPConfiguration(
+            url: "amqp://hangar:s%40cret@broker.internal:5673/prod%2Fhangar?heartbeat=5&connection_name=worker-1",
+            connectionName: "ignored")
+        #expect(configuration.host == "broker.internal")
+        #expect(configuration.port == 5673)
+        #expect(configuration.user == "hangar")
+        #expect(configuration.password == "s@cret")
+        #expect(configuration.virtualHost == "prod/hangar")
+        #expect(configuration.heartbeat == .seconds(5))
+        #expect(configuration.connectionName == "worker-1")
+        #expect(configuration.tls == nil)
+        #expect(!configuration.redactedURL.contains("s@cret"))
+    }
+
+    @Test("defaults: guest on 127.0.0.1:5672, vhost /")
+    func defaults() throws {
+        let configuration = try AMQPConfiguration(url: "amqp://", connectionName: "x")
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 5672)
+        #expect(configuration.virtualHost == "/")
+        #expect(configuration.user == "guest")
+    }
+
+    @Test("amqps selects TLS and port 5671 with verification on")
+    func tls() throws {
+        let configuration = try AMQPConfiguration(
+            url: "amqps://u:p@broker/?cacertfile=/etc/ca.pem", connectionName: "x")
+        #expect(configuration.port == 5671)
+        #expect(configuration.tls?.caCertificatePath == "/etc/ca.pem")
+        #expect(configuration.tls?.verifyPeer == true)
+    }
+
+    @Test("bad URLs and values are rejected with invalidConfiguration", arguments: [
+        "http://broker/", "not a url", "amqp://broker/?heartbeat=soon",
+    ])
+    func rejectsBadURL(_ url: String) {
+        #expect {
+            try AMQPConfiguration(url: url, connectionName: "x")
+        } throws: { ($0 as? AMQPError)?.code == .invalidConfiguration }
+    }
+
+    @Test("the environment supplies URL and heartbeat")
+    func environment() throws {
+        let configuration = try AMQPConfiguration.fromEnvironment(
+            ["HANGAR_AMQP_URL": "amqp://a:b@10.0.0.1:5600/", "HANGAR_AMQP_HEARTBEAT": "3"], connectionName: "svc")
+        #expect(configuration.host == "10.0.0.1")
+        #expect(configuration.port == 5600)
+        #expect(configuration.heartbeat == .seconds(3))
+        #expect(configuration.connectionName == "svc")
+        #expect(throws: AMQPError.self) {
+            try AMQPConfiguration.fromEnvironment(["HANGAR_AMQP_HEARTBEAT": "-1"], connectionName: "svc")
+        }
+    }
+
+    @Test("reconnect backoff grows, is capped, and is jittered")
+    func backoff() {
+        let backoff = AMQPConfiguration.Backoff(initial: .milliseconds(100), maximum: .seconds(2), multiplier: 2, jitter: 0.5)
+        for attempt in 0..<20 {
+            let delay = backoff.delay(attempt: attempt)
+            let ceiling = min(Duration.milliseconds(100) * (1 << min(attempt, 20)), .seconds(2))
+            #expect(delay <= ceiling)
+            #expect(delay >= ceiling / 2)
+        }
+        let delays = Set((0..<50).map { _ in backoff.delay(attempt: 10) })
+        #expect(delays.count > 1, "jitter spreads reconnecting clients")
+    }
+
+    @Test("errors say whether they are retriable")
+    func retriable() {
+        #expect(AMQPError(.connectionLost, "x").isRetriable)
+        #expect(AMQPError(.timeout, "x").isRetriable)
+        #expect(!AMQPError(.unroutable, "x").isRetriable)
+        #expect(!AMQPError(.channelClosed, "x", replyCode: 404).isRetriable)
+        #expect(!AMQPError(.authenticationFailed, "x").isRetriable)
+    }
+
+    @Test("a work queue topology is a quorum queue with a delivery limit and its dead-letter queue")
+    func workQueue() {
+        let topology = Topology.workQueue("hangar.steps", deliveryLimit: 3, deadLetterExchange: "hangar.dead")
+        let queue = topology.queues[0]
+        #expect(queue.declareArguments["x-queue-type"] == "quorum")
+        #expect(queue.declareArguments["x-delivery-limit"] == .int(3))
+        #expect(queue.declareArguments["x-dead-letter-exchange"] == "hangar.dead")
+        #expect(topology.queues[1].name == "hangar.steps.dead")
+        #expect(topology.bindings == [.init(queue: "hangar.steps.dead", exchange: "hangar.dead", routingKey: "hangar.steps")])
+    }
+}
