@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Hangar's tests against real components: installs and starts what they need (the
-# project-local RabbitMQ broker), then `swift test`. A broker this script started is
-# stopped again at the end; one that was already running is left running.
+# project-local RabbitMQ broker and PostgreSQL), then `swift test`. A broker or PostgreSQL
+# this script started is stopped again at the end; one that was already running is left
+# running.
 # Extra arguments go to `swift test` (for example: --filter BrokerIntegrationTests).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -10,9 +11,18 @@ started_broker=0
 if ! deploy/rabbitmq/ctl.sh -q status >/dev/null 2>&1; then
   started_broker=1
 fi
-deploy/rabbitmq/start.sh
-if [[ $started_broker -eq 1 ]]; then
-  trap 'deploy/rabbitmq/stop.sh || true' EXIT
+started_postgres=0
+if ! deploy/postgres/status.sh >/dev/null 2>&1; then
+  started_postgres=1
 fi
+cleanup() {
+  if [[ $started_postgres -eq 1 ]]; then deploy/postgres/stop.sh || true; fi
+  if [[ $started_broker -eq 1 ]]; then deploy/rabbitmq/stop.sh || true; fi
+}
+trap cleanup EXIT
+deploy/rabbitmq/start.sh
+deploy/postgres/start.sh
+# The storage tests run against both SQLite and this PostgreSQL.
+export HANGAR_TEST_POSTGRES_URL="${HANGAR_TEST_POSTGRES_URL:-postgres://hangar:hangar@127.0.0.1:${HANGAR_POSTGRES_PORT:-5432}/hangar_test}"
 
 swift test --disable-xctest "$@"

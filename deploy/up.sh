@@ -14,5 +14,6 @@ Hangar is up.
   AMQP broker      amqp://guest:guest@127.0.0.1:5672/
   management UI    http://127.0.0.1:15672/  (guest / guest)
   AMQP benchmark   Benchmarks/amqp.sh
+  databases        SQLite files (embedded default); PostgreSQL is optional: deploy/postgres/start.sh
   stop             deploy/down.sh
 TEXT

@@ -1,0 +1,100 @@
+import Foundation
+
+/// What a worker reports about a step (`step.started`, `step.progress`, `step.succeeded`,
+/// `step.skipped`, `step.failed`).
+public struct StepEvent: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case started, progress, succeeded, skipped, failed
+    }
+
+    public var kind: Kind
+    public var deploymentId: UUID
+    public var step: StepName
+    public var attempt: Int
+    /// The dispatch this answers.
+    public var dispatchId: UUID
+    public var at: Date
+    /// A line for the step's details ("retrieving server information").
+    public var detail: String?
+    /// Succeeded: what the step produced.
+    public var outputs: [String: String]?
+    /// Failed: what went wrong.
+    public var error: String?
+    /// Failed: whether trying again may succeed.
+    public var transient: Bool?
+    /// Progress: the provider's state to resume from, and when to check again.
+    public var continuation: JSONValue?
+    public var checkAfter: Date?
+    /// Which worker sent it.
+    public var worker: String?
+
+    public init(
+        kind: Kind, deploymentId: UUID, step: StepName, attempt: Int, dispatchId: UUID, at: Date,
+        detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil, transient: Bool? = nil,
+        continuation: JSONValue? = nil, checkAfter: Date? = nil, worker: String? = nil
+    ) {
+        self.kind = kind
+        self.deploymentId = deploymentId
+        self.step = step
+        self.attempt = attempt
+        self.dispatchId = dispatchId
+        self.at = at
+        self.detail = detail
+        self.outputs = outputs
+        self.error = error
+        self.transient = transient
+        self.continuation = continuation
+        self.checkAfter = checkAfter
+        self.worker = worker
+    }
+
+    public var messageType: String { "step.\(kind.rawValue)" }
+}
+
+/// A change of a deployment's status, published by the scheduler
+/// (`deployment.scheduled`, `deployment.queued`, `deployment.started`, …).
+/// Carries the deployment's summary so that the recorder and the notifier need nothing else.
+public struct DeploymentEvent: Codable, Sendable, Equatable {
+    public var status: DeploymentStatus
+    public var deploymentId: UUID
+    public var environmentId: UUID
+    public var environmentName: String
+    public var version: String?
+    public var owner: String
+    public var at: Date
+    public var createdAt: Date
+    public var scheduledAt: Date?
+    public var mode: PublishMode
+    public var options: DeploymentOptions
+    public var notify: [String]
+    /// Failed, rejected or cancelled: why.
+    public var reason: String?
+    /// Failed: the step that failed.
+    public var failedStep: StepName?
+    /// Succeeded: what the deployment produced (the generated version, image id…).
+    public var outputs: [String: String]?
+
+    public init(
+        status: DeploymentStatus, deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?,
+        owner: String, at: Date, createdAt: Date, scheduledAt: Date?, mode: PublishMode, options: DeploymentOptions,
+        notify: [String], reason: String? = nil, failedStep: StepName? = nil, outputs: [String: String]? = nil
+    ) {
+        self.status = status
+        self.deploymentId = deploymentId
+        self.environmentId = environmentId
+        self.environmentName = environmentName
+        self.version = version
+        self.owner = owner
+        self.at = at
+        self.createdAt = createdAt
+        self.scheduledAt = scheduledAt
+        self.mode = mode
+        self.options = options
+        self.notify = notify
+        self.reason = reason
+        self.failedStep = failedStep
+        self.outputs = outputs
+    }
+
+    public var messageType: String { "deployment.\(status.rawValue)" }
+}

@@ -1,0 +1,165 @@
+import Foundation
+
+/// Every message Hangar's services exchange, as one type to switch over.
+public enum HangarMessage: Sendable, Equatable {
+    case submitDeployment(SubmitDeployment)
+    case cancelDeployment(CancelDeployment)
+    case executeStep(ExecuteStep)
+    case stepEvent(StepEvent)
+    case deploymentEvent(DeploymentEvent)
+
+    /// Commands go to `hangar.commands`, events to `hangar.events`.
+    public enum Kind: Sendable { case command, event }
+
+    /// The AMQP `type` property and routing key, for example `step.succeeded`.
+    public var type: String {
+        switch self {
+        case .submitDeployment: return "deployment.submit"
+        case .cancelDeployment: return "deployment.cancel"
+        case .executeStep: return "step.execute"
+        case .stepEvent(let event): return event.messageType
+        case .deploymentEvent(let event): return event.messageType
+        }
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .submitDeployment, .cancelDeployment, .executeStep: return .command
+        case .stepEvent, .deploymentEvent: return .event
+        }
+    }
+
+    /// The deployment it concerns: the AMQP `correlation_id`.
+    public var deploymentId: UUID {
+        switch self {
+        case .submitDeployment(let message): return message.deploymentId
+        case .cancelDeployment(let message): return message.deploymentId
+        case .executeStep(let message): return message.deploymentId
+        case .stepEvent(let message): return message.deploymentId
+        case .deploymentEvent(let message): return message.deploymentId
+        }
+    }
+}
+
+/// Why a message could not be turned into a ``HangarMessage``. Such a message is
+/// dead-lettered with this reason, never retried.
+public enum ContractError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missingType
+    case unknownType(String)
+    case newerSchema(type: String, version: Int, supported: Int)
+    case malformed(type: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missingType: return "the message has no type"
+        case .unknownType(let type): return "unknown message type '\(type)'"
+        case .newerSchema(let type, let version, let supported):
+            return "'\(type)' has schema version \(version); this service understands up to \(supported)"
+        case .malformed(let type, let reason): return "malformed '\(type)' body: \(reason)"
+        }
+    }
+}
+
+/// JSON encoding of messages: camelCase keys, RFC 3339 UTC dates with milliseconds.
+public enum ContractCodec {
+    /// The schema version this build writes and the newest it reads.
+    public static let schemaVersion = 1
+    /// The header carrying the schema version.
+    public static let schemaVersionHeader = "x-schema-version"
+
+    public static func encode(_ message: HangarMessage) throws -> [UInt8] {
+        let encoder = HangarJSON.encoder
+        switch message {
+        case .submitDeployment(let value): return Array(try encoder.encode(value))
+        case .cancelDeployment(let value): return Array(try encoder.encode(value))
+        case .executeStep(let value): return Array(try encoder.encode(value))
+        case .stepEvent(let value): return Array(try encoder.encode(value))
+        case .deploymentEvent(let value): return Array(try encoder.encode(value))
+        }
+    }
+
+    public static func decode(type: String?, schemaVersion: Int?, body: [UInt8]) throws(ContractError) -> HangarMessage {
+        guard let type, !type.isEmpty else { throw .missingType }
+        let version = schemaVersion ?? 1
+        if version > Self.schemaVersion {
+            throw .newerSchema(type: type, version: version, supported: Self.schemaVersion)
+        }
+        let data = Data(body)
+        let decoder = HangarJSON.decoder
+        do {
+            switch type {
+            case "deployment.submit": return .submitDeployment(try decoder.decode(SubmitDeployment.self, from: data))
+            case "deployment.cancel": return .cancelDeployment(try decoder.decode(CancelDeployment.self, from: data))
+            case "step.execute": return .executeStep(try decoder.decode(ExecuteStep.self, from: data))
+            default:
+                if type.hasPrefix("step."), let kind = StepEvent.Kind(rawValue: String(type.dropFirst(5))) {
+                    let event = try decoder.decode(StepEvent.self, from: data)
+                    guard event.kind == kind else { throw ContractError.malformed(type: type, reason: "kind '\(event.kind.rawValue)' contradicts the type") }
+                    return .stepEvent(event)
+                }
+                if type.hasPrefix("deployment."), let status = DeploymentStatus(rawValue: String(type.dropFirst(11))) {
+                    let event = try decoder.decode(DeploymentEvent.self, from: data)
+                    guard event.status == status else { throw ContractError.malformed(type: type, reason: "status '\(event.status.rawValue)' contradicts the type") }
+                    return .deploymentEvent(event)
+                }
+                throw ContractError.unknownType(type)
+            }
+        } catch let error as ContractError {
+            throw error
+        } catch let error as DecodingError {
+            throw .malformed(type: type, reason: Self.describe(error))
+        } catch {
+            throw .malformed(type: type, reason: "\(error)")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "'\(path)': \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
+
+/// Hangar's JSON conventions, shared by messages, storage and the HTTP API.
+public enum HangarJSON {
+    public static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(formatDate(date))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = parseDate(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 date: \(text)")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// RFC 3339 in UTC with milliseconds: `2026-11-22T10:15:00.123Z`.
+    public static func formatDate(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+    }
+
+    /// Parses RFC 3339 with or without fractional seconds, `Z` or an offset.
+    public static func parseDate(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        return nil
+    }
+}

@@ -1,0 +1,143 @@
+import AMQPClient
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Consumes a queue in batches: whatever has arrived (up to `maxBatch`) is handed to the
+/// handler at once, so a store can commit many messages in one transaction; all are acked
+/// after the handler returns. If a batch fails, its messages are retried one by one, so a
+/// poison message is requeued alone (and dead-lettered at the queue's delivery limit).
+/// Undecodable messages are dead-lettered with their reason.
+public struct BatchConsumerService: Service {
+    public typealias Handler = @Sendable ([IncomingMessage]) async throws -> Void
+
+    private let connection: AMQPConnection
+    private let queue: String
+    private let prefetch: UInt16
+    private let maxBatch: Int
+    private let logger: Logger
+    private let handler: Handler
+
+    public init(
+        connection: AMQPConnection, queue: String, prefetch: UInt16 = 256, maxBatch: Int = 128, logger: Logger,
+        handler: @escaping Handler
+    ) {
+        self.connection = connection
+        self.queue = queue
+        self.prefetch = prefetch
+        self.maxBatch = maxBatch
+        var logger = logger
+        logger[metadataKey: "amqp.queue"] = .string(queue)
+        self.logger = logger
+        self.handler = handler
+    }
+
+    public func run() async throws {
+        let consumer = try await connection.consume(queue: queue, prefetch: prefetch)
+        let buffer = DeliveryBuffer()
+        logger.info("hangar.batch_consumer.running", metadata: ["hangar.max_batch": "\(maxBatch)"])
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { buffer.finish() }
+                    for try await delivery in consumer { buffer.append(delivery) }
+                }
+                group.addTask {
+                    while let batch = await buffer.next(max: maxBatch) {
+                        await process(batch)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            consumer.requestCancel()
+        }
+        await consumer.close()
+        logger.info("hangar.batch_consumer.stopped")
+    }
+
+    private func process(_ deliveries: [Delivery]) async {
+        var decoded: [IncomingMessage] = []
+        decoded.reserveCapacity(deliveries.count)
+        let deadLetterer = DeadLetterer(connection: connection, queue: queue)
+        for delivery in deliveries {
+            do {
+                decoded.append(try IncomingMessage(delivery))
+            } catch {
+                await deadLetterer.deadLetter(delivery, reason: "\(error)")
+            }
+        }
+        guard !decoded.isEmpty else { return }
+        do {
+            try await handler(decoded)
+            for message in decoded { try? await message.delivery.ack() }
+        } catch {
+            guard decoded.count > 1 else {
+                logger.warning("hangar.message.failed", metadata: ["amqp.message_id": "\(decoded[0].messageId)", "error": "\(error)"])
+                try? await decoded[0].delivery.nack(requeue: true)
+                return
+            }
+            logger.warning("hangar.batch.failed", metadata: ["hangar.batch_size": "\(decoded.count)", "error": "\(error)"])
+            for message in decoded {
+                do {
+                    try await handler([message])
+                    try? await message.delivery.ack()
+                } catch {
+                    logger.warning("hangar.message.failed", metadata: ["amqp.message_id": "\(message.messageId)", "error": "\(error)"])
+                    try? await message.delivery.nack(requeue: true)
+                }
+            }
+        }
+    }
+}
+
+/// Deliveries received and not yet taken, with a wake-up for the one waiting taker.
+final class DeliveryBuffer: Sendable {
+    private struct State {
+        var items: [Delivery] = []
+        var finished = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func append(_ delivery: Delivery) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.items.append(delivery)
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func finish() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.finished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Up to `max` deliveries, waiting for the first; `nil` when finished and empty.
+    func next(max: Int) async -> [Delivery]? {
+        while true {
+            let taken = state.withLock { state -> [Delivery]? in
+                guard !state.items.isEmpty else { return state.finished ? [] : nil }
+                let count = Swift.min(max, state.items.count)
+                let batch = Array(state.items.prefix(count))
+                state.items.removeFirst(count)
+                return batch
+            }
+            if let taken { return taken.isEmpty ? nil : taken }
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if !state.items.isEmpty || state.finished { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import AMQPClient
+
+/// Hangar's exchanges and queues (see DESIGN.md, "Messages and topology").
+public enum HangarTopology {
+    /// Commands: `deployment.submit`, `deployment.cancel`, `step.execute`.
+    public static let commands = "hangar.commands"
+    /// Events: `step.*`, `deployment.*`.
+    public static let events = "hangar.events"
+    /// Dead letters; each consumer queue's go to `<queue>.dead`.
+    public static let dead = "hangar.dead"
+
+    /// A consumer role: its queue and what it is bound to.
+    public struct Role: Sendable {
+        public var queue: String
+        public var commandKeys: [String]
+        public var eventKeys: [String]
+        public var singleActiveConsumer: Bool
+        public var deliveryLimit: Int
+
+        public init(queue: String, commandKeys: [String] = [], eventKeys: [String] = [], singleActiveConsumer: Bool = false, deliveryLimit: Int = 10) {
+            self.queue = queue
+            self.commandKeys = commandKeys
+            self.eventKeys = eventKeys
+            self.singleActiveConsumer = singleActiveConsumer
+            self.deliveryLimit = deliveryLimit
+        }
+
+        /// The queue (quorum, delivery limit, dead letters) with its bindings and the exchanges.
+        public var topology: Topology {
+            var topology = HangarTopology.exchanges
+                + .workQueue(queue, deliveryLimit: deliveryLimit, deadLetterExchange: HangarTopology.dead, singleActiveConsumer: singleActiveConsumer)
+            for key in commandKeys {
+                topology.bindings.append(.init(queue: queue, exchange: HangarTopology.commands, routingKey: key))
+            }
+            for key in eventKeys {
+                topology.bindings.append(.init(queue: queue, exchange: HangarTopology.events, routingKey: key))
+            }
+            return topology
+        }
+    }
+
+    public static let exchanges = Topology(exchanges: [
+        .init(name: commands, kind: .topic), .init(name: events, kind: .topic), .init(name: dead, kind: .topic),
+    ])
+
+    /// The scheduler: deployment commands and step events; one active replica at a time.
+    public static let scheduler = Role(
+        queue: "hangar.scheduler", commandKeys: ["deployment.*"], eventKeys: ["step.*"], singleActiveConsumer: true)
+    /// The workers compete on `step.execute`.
+    public static let steps = Role(queue: "hangar.steps", commandKeys: ["step.execute"])
+    /// The recorder: every event.
+    public static let recorder = Role(queue: "hangar.recorder", eventKeys: ["#"])
+    /// The notifier: deployment lifecycle events.
+    public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*"])
+
+    /// Every role, for tools that declare the whole topology.
+    public static let roles = [scheduler, steps, recorder, notifier]
+}

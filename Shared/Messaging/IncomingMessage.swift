@@ -1,0 +1,48 @@
+import AMQPClient
+import HangarContracts
+
+/// A decoded message as a consumer receives it.
+public struct IncomingMessage: Sendable {
+    public let message: HangarMessage
+    /// The AMQP `message_id`: the key for deduplication.
+    public let messageId: String
+    /// The broker delivered it before: the effect may already be done.
+    public let redelivered: Bool
+    public let delivery: Delivery
+
+    /// Decodes `delivery`, or throws the reason it cannot be decoded.
+    public init(_ delivery: Delivery) throws(ContractError) {
+        let amqp = delivery.message
+        self.message = try ContractCodec.decode(
+            type: amqp.type,
+            schemaVersion: amqp.headers[ContractCodec.schemaVersionHeader]?.intValue.map { Int($0) },
+            body: amqp.body)
+        self.messageId = amqp.messageId.isEmpty ? "\(amqp.type ?? "?"):\(delivery.deliveryTag)" : amqp.messageId
+        self.redelivered = delivery.redelivered
+        self.delivery = delivery
+    }
+}
+
+/// Sends a message that can never be processed to `hangar.dead` (routing key: the queue it
+/// came from, so it rests in `<queue>.dead`) with the reason in `x-hangar-dead-reason`, then
+/// acks the original. If that publish fails the original is requeued.
+struct DeadLetterer: Sendable {
+    let connection: AMQPConnection
+    let queue: String
+
+    func deadLetter(_ delivery: Delivery, reason: String) async {
+        var message = delivery.message
+        message.headers["x-hangar-dead-reason"] = .string(reason)
+        message.headers["x-hangar-original-queue"] = .string(queue)
+        do {
+            try await connection.publish(message, exchange: HangarTopology.dead, routingKey: queue)
+            connection.logger.warning(
+                "hangar.message.dead_lettered",
+                metadata: ["amqp.queue": "\(queue)", "amqp.message_id": "\(message.messageId)", "reason": "\(reason)"])
+            try await delivery.ack()
+        } catch {
+            connection.logger.error("hangar.message.dead_letter_failed", metadata: ["error": "\(error)"])
+            try? await delivery.nack(requeue: true)
+        }
+    }
+}

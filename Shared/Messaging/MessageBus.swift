@@ -1,0 +1,39 @@
+import AMQPClient
+import Foundation
+import HangarContracts
+
+/// Publishes Hangar's messages with their contract: JSON body, `type`, `message_id`,
+/// `correlation_id` = deployment id, schema version header, persistent, confirmed.
+public struct MessageBus: Sendable {
+    public let connection: AMQPConnection
+    /// Written to each message's `app_id`.
+    public let appId: String
+
+    public init(connection: AMQPConnection, appId: String) {
+        self.connection = connection
+        self.appId = appId
+    }
+
+    /// Publishes `message` and returns once the broker confirmed it. A message nobody is
+    /// bound to receive is an error (`unroutable`): the topology is not declared.
+    public func publish(_ message: HangarMessage, messageId: String = UUID().uuidString.lowercased()) async throws {
+        try await connection.publish(
+            try Self.amqpMessage(message, messageId: messageId, appId: appId),
+            exchange: message.kind == .command ? HangarTopology.commands : HangarTopology.events,
+            routingKey: message.type)
+    }
+
+    /// The AMQP message for `message`.
+    public static func amqpMessage(_ message: HangarMessage, messageId: String, appId: String) throws -> Message {
+        Message(
+            body: try ContractCodec.encode(message),
+            contentType: "application/json",
+            messageId: messageId,
+            correlationId: message.deploymentId.uuidString.lowercased(),
+            type: message.type,
+            headers: [ContractCodec.schemaVersionHeader: .int(Int64(ContractCodec.schemaVersion))],
+            persistent: true,
+            timestamp: Date(),
+            appId: appId)
+    }
+}

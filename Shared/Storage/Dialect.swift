@@ -1,0 +1,11 @@
+/// The SQL dialect a ``SQLStore`` speaks, for the rare statement that must differ between backends.
+///
+/// Prefer sql-kit's builders (they adapt to the dialect); branch on this only for SQL they cannot express.
+public enum Dialect: String, Sendable, Hashable, CustomStringConvertible {
+    /// SQLite (the embedded default).
+    case sqlite
+    /// PostgreSQL.
+    case postgres
+
+    public var description: String { rawValue }
+}
