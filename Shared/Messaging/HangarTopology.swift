@@ -55,4 +55,10 @@ public enum HangarTopology {
 
     /// Every role, for tools that declare the whole topology.
     public static let roles = [scheduler, steps, recorder, notifier]
+
+    /// Everything: each service declares it all, so that whatever it publishes has a queue
+    /// waiting for it even when the consuming service has not started yet.
+    public static var all: Topology {
+        roles.reduce(Topology()) { $0 + $1.topology }
+    }
 }

@@ -9,6 +9,8 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case requeue
     /// The message can never succeed (unparseable, unknown type): dead-letter it now.
     case reject(reason: String)
+    /// The handler settled the delivery itself.
+    case settled
 }
 
 /// Consumes a queue and runs `handler` for each delivery, up to `concurrency` at a time.
@@ -92,6 +94,8 @@ public struct ConsumerService: Service {
                     "amqp.delivery.rejected",
                     metadata: ["amqp.message_id": "\(delivery.message.messageId)", "reason": "\(reason)"])
                 try await delivery.reject()
+            case .settled:
+                break
             }
         } catch {
             logger.debug("amqp.delivery.settle_failed", metadata: ["error": "\(error)"])
