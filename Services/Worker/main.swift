@@ -1,0 +1,54 @@
+import AMQPClient
+import Foundation
+import HangarExecution
+import HangarMessaging
+import HangarRuntime
+import Logging
+import ServiceLifecycle
+
+// hangar-worker: runs the steps of deployments (`step.execute` from `hangar.steps`) through
+// their providers and publishes the step events. Stateless: run as many as needed.
+// Settings: HANGAR_AMQP_URL, HANGAR_LOG_LEVEL, HANGAR_WORKER_NAME (default: host name and
+// process id), HANGAR_WORKER_CONCURRENCY (steps at once, default 4), HANGAR_WORKER_PREFETCH
+// (deliveries taken ahead, default: the concurrency).
+let environment = ServiceEnvironment(service: "worker")
+let amqp: AMQPConfiguration
+let name: String
+let concurrency: Int
+let prefetch: Int
+do {
+    bootstrapLogging(level: try environment.logLevel)
+    name = environment.string("HANGAR_WORKER_NAME", default: environment.instance)
+    concurrency = try environment.int("HANGAR_WORKER_CONCURRENCY", default: 4, range: 1...1000)
+    prefetch = try environment.int("HANGAR_WORKER_PREFETCH", default: concurrency, range: 1...Int(UInt16.max))
+    var configuration = try environment.amqp()
+    if environment.string("HANGAR_AMQP_URL")?.contains("connection_name=") != true {
+        configuration.connectionName = "hangar-worker \(name)"
+    }
+    amqp = configuration
+} catch {
+    exitWithConfigurationError(error, service: "worker")
+}
+
+let logger = Logger(label: "hangar.worker")
+let connection = AMQPConnection(configuration: amqp, logger: logger)
+let worker = WorkerService(
+    connection: connection, name: name, concurrency: concurrency, prefetch: UInt16(prefetch), logger: logger)
+let group = ServiceGroup(
+    configuration: .init(
+        services: [.init(service: connection), .init(service: worker)],  // the connection closes last
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+
+logger.info(
+    "hangar.worker.starting",
+    metadata: ["worker": "\(name)", "worker.concurrency": "\(concurrency)", "worker.prefetch": "\(prefetch)"])
+do {
+    // All of it, not only the steps queue: the events this worker publishes need the
+    // scheduler's and the recorder's queues even when those services have not started yet.
+    try await declareWhenReachable(HangarTopology.all, on: connection, logger: logger)
+    try await group.run()
+} catch {
+    logger.critical("hangar.worker.failed", metadata: ["error": "\(error)"])
+    exit(1)
+}

@@ -1,0 +1,164 @@
+import Foundation
+import HangarContracts
+import HangarProviders
+import Logging
+import Synchronization
+
+/// Runs one `step.execute` command through its provider and reports it as step events:
+/// `step.started` (first run only, `poll` 0), a `step.progress` per detail line, then the
+/// outcome (`step.succeeded`, `step.skipped`, `step.failed`, or `step.progress` with a
+/// continuation and `checkAfter` when the cloud is still working).
+///
+/// Each event's message id is deterministic (``StepEventID``): a step re-run after a crash
+/// publishes the same ids, so consumers deduplicate what they already have. `publish` must
+/// return only once the event is durable (confirmed); if it throws, ``execute(_:)`` throws
+/// and the command should be delivered again (steps are idempotent).
+public struct StepExecutor: Sendable {
+    /// Publishes one event under the given message id, returning once it is confirmed.
+    public typealias Publish = @Sendable (_ event: StepEvent, _ messageId: String) async throws -> Void
+
+    private let providers: ProviderRegistry
+    private let workerName: String
+    private let logger: Logger
+    private let publish: Publish
+    private let now: @Sendable () -> Date
+
+    public init(
+        providers: ProviderRegistry, workerName: String, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }, publish: @escaping Publish
+    ) {
+        self.providers = providers
+        self.workerName = workerName
+        self.logger = logger
+        self.now = now
+        self.publish = publish
+    }
+
+    /// Runs `command` and publishes its events. Throws when an event could not be published
+    /// (or the task was cancelled mid-step): the step's effect is then unknown to the
+    /// others, and the command must be delivered again.
+    public func execute(_ command: ExecuteStep) async throws {
+        var logger = logger
+        logger[metadataKey: "deployment.id"] = .string(command.deploymentId.uuidString.lowercased())
+        logger[metadataKey: "step.name"] = .string(command.step.rawValue)
+        logger[metadataKey: "step.attempt"] = .stringConvertible(command.attempt)
+        logger[metadataKey: "step.poll"] = .stringConvertible(command.poll)
+        logger[metadataKey: "step.dispatch_id"] = .string(command.dispatchId.uuidString.lowercased())
+        let started = ContinuousClock.now
+        let reporter = Reporter(command: command, workerName: workerName, now: now, publish: publish)
+
+        if command.poll == 0 {
+            try await reporter.emit(.started)
+        }
+        logger.debug("hangar.step.running", metadata: ["provider": "\(command.target.provider)"])
+
+        let outcome: StepOutcome
+        do {
+            let provider = try providers.provider(named: command.target.provider)
+            outcome = try await provider.execute(command) { line in
+                await reporter.progress(line)
+            }
+        } catch let error as UnknownProviderError {
+            outcome = .failed(error: error.description, transient: false)
+        } catch {
+            if Task.isCancelled { throw error }
+            outcome = .failed(error: "\(command.target.provider) provider: \(error)", transient: true)
+        }
+        try reporter.rethrowProgressFailure()
+
+        let elapsed = ContinuousClock.now - started
+        let metadata: Logger.Metadata = ["step.elapsed_ms": "\(Int(Self.seconds(elapsed) * 1000))"]
+        switch outcome {
+        case .succeeded(let outputs, let detail):
+            try await reporter.emit(.succeeded, detail: detail, outputs: outputs)
+            logger.info("hangar.step.succeeded", metadata: metadata)
+        case .skipped(let reason):
+            try await reporter.emit(.skipped, detail: reason)
+            logger.info("hangar.step.skipped", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+        case .failed(let error, let transient):
+            try await reporter.emit(.failed, error: error, transient: transient)
+            logger.warning(
+                "hangar.step.failed",
+                metadata: metadata.merging(["error": "\(error)", "step.transient": "\(transient)"]) { $1 })
+        case .inProgress(let continuation, let checkAfter, let detail):
+            let due = now().addingTimeInterval(Self.seconds(checkAfter))
+            try await reporter.emit(.progress, detail: detail, continuation: continuation, checkAfter: due)
+            logger.info(
+                "hangar.step.waiting",
+                metadata: metadata.merging(["step.check_after": "\(HangarJSON.formatDate(due))"]) { $1 })
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}
+
+/// The deterministic message ids of step events.
+public enum StepEventID {
+    /// The id of the `index`-th event of `kind` (from 0) that a worker publishes for one run
+    /// of a dispatched step: `<dispatchId>.a<attempt>.p<poll>.<kind>.<index>`, for example
+    /// `0192…-7c1e.a1.p0.progress.2`. The same run publishes the same ids, so a step re-run
+    /// after a crash is deduplicated by consumers.
+    public static func messageId(dispatchId: UUID, attempt: Int, poll: Int, kind: StepEvent.Kind, index: Int) -> String {
+        "\(dispatchId.uuidString.lowercased()).a\(attempt).p\(poll).\(kind.rawValue).\(index)"
+    }
+}
+
+/// Builds and publishes one run's events, numbering them per kind.
+private final class Reporter: Sendable {
+    let command: ExecuteStep
+    let workerName: String
+    let now: @Sendable () -> Date
+    let publish: StepExecutor.Publish
+
+    private struct State {
+        var counts: [StepEvent.Kind: Int] = [:]
+        var progressFailure: (any Error)?
+    }
+
+    private let state = Mutex(State())
+
+    init(command: ExecuteStep, workerName: String, now: @escaping @Sendable () -> Date, publish: @escaping StepExecutor.Publish) {
+        self.command = command
+        self.workerName = workerName
+        self.now = now
+        self.publish = publish
+    }
+
+    /// A detail line from the provider. Once a publish failed, later lines are dropped: the
+    /// step will be run again.
+    func progress(_ line: String) async {
+        let failed = state.withLock { $0.progressFailure != nil }
+        if failed { return }
+        do {
+            try await emit(.progress, detail: line)
+        } catch {
+            state.withLock { state in
+                if state.progressFailure == nil { state.progressFailure = error }
+            }
+        }
+    }
+
+    func rethrowProgressFailure() throws {
+        if let error = state.withLock({ $0.progressFailure }) { throw error }
+    }
+
+    func emit(
+        _ kind: StepEvent.Kind, detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil,
+        transient: Bool? = nil, continuation: JSONValue? = nil, checkAfter: Date? = nil
+    ) async throws {
+        let index = state.withLock { state -> Int in
+            defer { state.counts[kind, default: 0] += 1 }
+            return state.counts[kind, default: 0]
+        }
+        let event = StepEvent(
+            kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
+            dispatchId: command.dispatchId, at: now(), detail: detail, outputs: outputs, error: error,
+            transient: transient, continuation: continuation, checkAfter: checkAfter, worker: workerName)
+        let id = StepEventID.messageId(
+            dispatchId: command.dispatchId, attempt: command.attempt, poll: command.poll, kind: kind, index: index)
+        try await publish(event, id)
+    }
+}

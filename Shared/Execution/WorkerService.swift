@@ -1,0 +1,68 @@
+import AMQPClient
+import HangarContracts
+import HangarMessaging
+import HangarProviders
+import Logging
+import ServiceLifecycle
+
+/// The worker: consumes `step.execute` commands from the steps queue and runs each through
+/// its provider with a ``StepExecutor``, publishing the step events to `hangar.events`.
+///
+/// A command is acked once its events are confirmed; if publishing fails the delivery is
+/// requeued and the step runs again (steps are idempotent, event ids deterministic).
+/// Undecodable messages are dead-lettered with their reason; a decodable message that is
+/// not `step.execute` is rejected (dead-lettered by the queue).
+///
+/// It declares nothing: the caller declares the queue it consumes and the queues its events
+/// go to (in production `HangarTopology.all`; at least `HangarTopology.steps.topology`).
+/// An event that no queue is bound to receive is unroutable: the command is requeued.
+public struct WorkerService: Service, CustomStringConvertible {
+    private let consumer: ContractConsumerService
+    private let logger: Logger
+    /// For logs: the queue and the concurrency.
+    public let description: String
+
+    /// - Parameters:
+    ///   - name: written to every event's `worker`.
+    ///   - queue: the queue of `step.execute` commands.
+    ///   - concurrency: how many steps run at once.
+    ///   - prefetch: how many deliveries the broker hands over ahead; default `concurrency`,
+    ///     so that no command waits in this worker while another worker is idle.
+    public init(
+        connection: AMQPConnection, providers: ProviderRegistry = ProviderRegistry(), name: String,
+        queue: String = HangarTopology.steps.queue, concurrency: Int = 4, prefetch: UInt16? = nil, logger: Logger
+    ) {
+        precondition(concurrency >= 1, "concurrency must be at least 1")
+        description = "WorkerService(\(name), queue: \(queue), concurrency: \(concurrency))"
+        var logger = logger
+        logger[metadataKey: "worker"] = .string(name)
+        self.logger = logger
+        let bus = MessageBus(connection: connection, appId: "hangar-worker")
+        let executor = StepExecutor(providers: providers, workerName: name, logger: logger) { event, messageId in
+            try await bus.publish(.stepEvent(event), messageId: messageId)
+        }
+        let prefetch = prefetch ?? UInt16(clamping: concurrency)
+        consumer = ContractConsumerService(
+            connection: connection, queue: queue, prefetch: prefetch, concurrency: concurrency, logger: logger
+        ) { [logger] incoming in
+            guard case .executeStep(let command) = incoming.message else {
+                return .reject(reason: "the steps queue takes step.execute commands, not \(incoming.message.type)")
+            }
+            if incoming.redelivered {
+                logger.info(
+                    "hangar.step.redelivered",
+                    metadata: [
+                        "deployment.id": "\(command.deploymentId.uuidString.lowercased())", "step.name": "\(command.step.rawValue)",
+                    ])
+            }
+            try await executor.execute(command)
+            return .ack
+        }
+    }
+
+    public func run() async throws {
+        logger.info("hangar.worker.running")
+        try await consumer.run()
+        logger.info("hangar.worker.stopped")
+    }
+}

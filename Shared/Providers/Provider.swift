@@ -1,0 +1,52 @@
+import HangarContracts
+
+/// What the steps of a deployment act on: a cloud (`aws`) or a stand-in (`simulated`).
+///
+/// A provider runs one step, or checks on a step it started before, and answers with a
+/// ``StepOutcome``. It must never block waiting on the cloud: when the cloud is still working
+/// (an image pending, instances being replaced) it returns
+/// ``StepOutcome/inProgress(continuation:checkAfter:detail:)`` and the scheduler dispatches
+/// the command again when it is due, with that `continuation` and `poll` + 1.
+///
+/// Every step must be idempotent: delivery is at-least-once, so a step re-run after a worker
+/// crash must find what it already made (an image with the deployment's tag, a model version
+/// already created) instead of making it twice.
+public protocol Provider: Sendable {
+    /// Runs `command`'s step, or checks on it when `command.poll > 0`.
+    ///
+    /// - Parameters:
+    ///   - command: the step, its attempt and poll, the target, the deployment's options and
+    ///     what earlier steps produced (`command.outputs`).
+    ///   - progress: reports one line of the step's details ("creating main model"); the
+    ///     worker publishes it as a `step.progress` event before it returns.
+    /// - Returns: how the step stands.
+    /// - Throws: an unexpected error; the worker reports it as a transient failure. Errors that
+    ///   trying again cannot fix should be returned as `.failed(error:transient: false)`.
+    func execute(
+        _ command: ExecuteStep,
+        progress: @escaping @Sendable (String) async -> Void
+    ) async throws -> StepOutcome
+
+    /// Checks an environment's target settings for this provider, for example when the
+    /// environment is created, so that mistakes show up before a deployment runs.
+    /// The default accepts anything.
+    func validate(settings: [String: JSONValue]) throws
+}
+
+extension Provider {
+    public func validate(settings: [String: JSONValue]) throws {}
+}
+
+/// How a step stands after a provider ran it.
+public enum StepOutcome: Sendable, Equatable {
+    /// Done; `outputs` are what it produced (image id, model versions…), passed on to the
+    /// following steps.
+    case succeeded(outputs: [String: String], detail: String?)
+    /// Not applicable (for example the preparation server was not asked to stop).
+    case skipped(reason: String)
+    /// The cloud is still working: check again after `checkAfter`, handing `continuation`
+    /// back in the command.
+    case inProgress(continuation: JSONValue, checkAfter: Duration, detail: String?)
+    /// It went wrong; `transient` says whether trying again may succeed.
+    case failed(error: String, transient: Bool)
+}

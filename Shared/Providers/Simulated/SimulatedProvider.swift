@@ -1,0 +1,264 @@
+import Foundation
+import HangarContracts
+
+/// A stand-in cloud for demos, benchmarks and fault tests.
+///
+/// It is stateless: everything it does derives from the command (deployment id, step,
+/// attempt, poll, options, outputs of earlier steps, and the target's settings, see
+/// ``SimulatedSettings``), so any worker can run any step of any deployment, and a step run
+/// twice produces the same outputs (the image id of a deployment is always the same).
+///
+/// What each step does:
+/// - `validate`: "retrieving server information", "checking the instance group"; outputs the
+///   `preparationServerId` and `instanceGroup` (derived from the environment).
+/// - `stop_preparation_server`: skipped unless `options.stopPreparationServer`; otherwise
+///   "stopping the preparation server".
+/// - `create_image`: outputs `imageId`, "ami-" and 17 hex digits derived from the deployment id.
+/// - `create_models`: "creating main model", "creating backup model", "removing old models";
+///   outputs `mainModelVersion` and `backupModelVersion`, derived from the deployment id.
+///   Needs the `imageId` of `create_image` in `command.outputs` (a permanent failure otherwise).
+/// - `replace_instances`: "locking instances" with `lockInstances`, a line naming the publish
+///   mode, "terminating user sessions" with `terminateSessions`; outputs `instanceRefreshId`.
+///   Needs `mainModelVersion` in `command.outputs`.
+/// - `finalize`: "starting the preparation server again" when it was stopped; outputs
+///   `generatedVersion` (the deployment's version label, or "v" and the last 8 hex digits of
+///   its id) and passes `imageId`, `mainModelVersion` and `backupModelVersion` through.
+///
+/// Invalid settings fail the step permanently with the settings' problems.
+public struct SimulatedProvider: Provider {
+    /// The name environments use for it.
+    public static let name = "simulated"
+
+    public init() {}
+
+    public func validate(settings: [String: JSONValue]) throws {
+        _ = try SimulatedSettings(settings: settings)
+    }
+
+    public func execute(
+        _ command: ExecuteStep,
+        progress: @escaping @Sendable (String) async -> Void
+    ) async throws -> StepOutcome {
+        let settings: SimulatedSettings
+        do {
+            settings = try SimulatedSettings(settings: command.target.settings)
+        } catch {
+            return .failed(error: error.description, transient: false)
+        }
+        let step = command.step
+        let script: Script
+        switch Self.script(for: command) {
+        case .skip(let reason): return .skipped(reason: reason)
+        case .fail(let error): return .failed(error: error, transient: false)
+        case .run(let value): script = value
+        }
+
+        let polls = settings.pollCount(of: step)
+        let completes = command.poll >= polls
+        var lines: [String] = []
+        if command.poll == 0 { lines += script.startLines }
+        if completes { lines += script.finishLines }
+        try await Self.hold(settings.duration(of: step), reporting: lines, progress)
+
+        guard completes else {
+            let continuation: JSONValue = .object([
+                "provider": .string(Self.name),
+                "step": .string(step.rawValue),
+                "resource": .string(script.resource),
+                "checks": .number(Double(command.poll + 1)),
+            ])
+            let detail = "\(script.waiting) (check \(command.poll + 1) of \(polls))"
+            return .inProgress(continuation: continuation, checkAfter: settings.pollInterval, detail: detail)
+        }
+        if let failure = settings.failure(of: step, attempt: command.attempt) {
+            let message = failure.message ?? "simulated failure of \(step.rawValue) on attempt \(command.attempt)"
+            return .failed(error: message, transient: failure.transient)
+        }
+        return .succeeded(outputs: script.outputs, detail: script.done)
+    }
+
+    /// Reports `lines` and sleeps `duration` in total, spread after each line.
+    private static func hold(
+        _ duration: Duration, reporting lines: [String], _ progress: @Sendable (String) async -> Void
+    ) async throws {
+        guard !lines.isEmpty else {
+            if duration > .zero { try await Task.sleep(for: duration) }
+            return
+        }
+        let share = duration / lines.count
+        for line in lines {
+            await progress(line)
+            if share > .zero { try await Task.sleep(for: share) }
+        }
+    }
+
+    // MARK: The steps
+
+    /// What a step says and produces.
+    struct Script {
+        /// Reported on the first run (`poll` 0).
+        var startLines: [String]
+        /// Reported on the run that completes the step.
+        var finishLines: [String] = []
+        /// What the cloud is busy with, while the step waits.
+        var waiting: String
+        /// The id of what the step waits on, for the continuation.
+        var resource: String
+        /// The success detail.
+        var done: String
+        var outputs: [String: String]
+    }
+
+    enum Plan {
+        case skip(String)
+        case fail(String)
+        case run(Script)
+    }
+
+    static func script(for command: ExecuteStep) -> Plan {
+        let ids = SimulatedIDs(command)
+        switch command.step {
+        case .validate:
+            return .run(Script(
+                startLines: ["retrieving server information", "checking the instance group"],
+                waiting: "waiting for instance group \(ids.instanceGroup) to be stable", resource: ids.instanceGroup,
+                done: "preparation server \(ids.preparationServer) and instance group \(ids.instanceGroup) are ready",
+                outputs: ["preparationServerId": ids.preparationServer, "instanceGroup": ids.instanceGroup]))
+
+        case .stopPreparationServer:
+            guard command.options.stopPreparationServer else {
+                return .skip("the preparation server was not asked to stop")
+            }
+            return .run(Script(
+                startLines: ["stopping the preparation server"],
+                waiting: "preparation server \(ids.preparationServer) is stopping", resource: ids.preparationServer,
+                done: "preparation server \(ids.preparationServer) is stopped",
+                outputs: ["preparationServerStopped": "true"]))
+
+        case .createImage:
+            let imageId = ids.image
+            return .run(Script(
+                startLines: ["creating an image of preparation server \(ids.preparationServer)"],
+                waiting: "image \(imageId) is pending", resource: imageId,
+                done: "image \(imageId) is available",
+                outputs: ["imageId": imageId]))
+
+        case .createModels:
+            guard let imageId = command.outputs["imageId"] else {
+                return .fail("create_models needs the imageId that create_image produced; the command's outputs have none")
+            }
+            let (main, backup) = ids.modelVersions
+            return .run(Script(
+                startLines: ["creating main model", "creating backup model"],
+                finishLines: ["removing old models"],
+                waiting: "models from image \(imageId) are being created", resource: imageId,
+                done: "main model version \(main) and backup model version \(backup) use image \(imageId)",
+                outputs: ["mainModelVersion": main, "backupModelVersion": backup]))
+
+        case .replaceInstances:
+            guard let model = command.outputs["mainModelVersion"] else {
+                return .fail("replace_instances needs the mainModelVersion that create_models produced; the command's outputs have none")
+            }
+            var start: [String] = []
+            var finish: [String] = []
+            if command.options.lockInstances {
+                start.append("locking instances")
+                finish.append("unlocking instances")
+            }
+            start.append(modeLine(command))
+            if command.options.terminateSessions { start.append("terminating user sessions") }
+            return .run(Script(
+                startLines: start, finishLines: finish,
+                waiting: "instance refresh \(ids.instanceRefresh) is replacing instances", resource: ids.instanceRefresh,
+                done: "instances replaced with main model version \(model)",
+                outputs: ["instanceRefreshId": ids.instanceRefresh]))
+
+        case .finalize:
+            let version = ids.generatedVersion
+            var start: [String] = []
+            if command.options.stopPreparationServer { start.append("starting the preparation server again") }
+            start.append("publishing version \(version)")
+            var outputs = ["generatedVersion": version]
+            for key in ["imageId", "mainModelVersion", "backupModelVersion"] {
+                if let value = command.outputs[key] { outputs[key] = value }
+            }
+            return .run(Script(
+                startLines: start,
+                waiting: "preparation server \(ids.preparationServer) is starting", resource: ids.preparationServer,
+                done: "version \(version) is published", outputs: outputs))
+        }
+    }
+
+    static func modeLine(_ command: ExecuteStep) -> String {
+        switch command.mode {
+        case .optimized:
+            return "replacing instances in optimized publish mode"
+        case .standard:
+            return "replacing instances in standard publish mode"
+        case .keepUsersConnected:
+            return "replacing instances in keep users connected publish mode: instances are drained of their users first"
+        case .requestReconnection:
+            guard let reconnection = command.reconnection else {
+                return "replacing instances in request reconnection publish mode"
+            }
+            return "replacing instances in request reconnection publish mode: users have \(reconnection.minutes) minutes "
+                + "to reconnect (\"\(reconnection.message)\")"
+        }
+    }
+}
+
+/// The simulated cloud's resource ids, derived from the command alone.
+struct SimulatedIDs {
+    let command: ExecuteStep
+
+    init(_ command: ExecuteStep) { self.command = command }
+
+    private var deployment: String { command.deploymentId.uuidString.lowercased() }
+    private var environment: String { command.environmentId.uuidString.lowercased() }
+
+    var preparationServer: String { "i-" + Self.hex("server:\(environment)", count: 17) }
+    var instanceGroup: String { "hangar-" + Self.hex("group:\(environment)", count: 8) }
+    var image: String { "ami-" + Self.hex("image:\(deployment)", count: 17) }
+    var instanceRefresh: String { "refresh-" + Self.hex("refresh:\(deployment)", count: 12) }
+
+    /// Launch-template-like version numbers: main N, backup N + 1, N from 2 to 9001.
+    var modelVersions: (main: String, backup: String) {
+        let n = 2 + Self.hash("models:\(deployment)", 0) % 9000
+        return (String(n), String(n + 1))
+    }
+
+    /// The version label, or "v" and the last 8 hex digits of the deployment id.
+    var generatedVersion: String {
+        if let version = command.version?.trimmingCharacters(in: .whitespaces), !version.isEmpty { return version }
+        return "v" + deployment.suffix(8)
+    }
+
+    /// `count` lowercase hex digits derived from `seed`.
+    static func hex(_ seed: String, count: Int) -> String {
+        var digits = ""
+        var block: UInt64 = 0
+        while digits.count < count {
+            let text = String(hash(seed, block), radix: 16)
+            digits += String(repeating: "0", count: 16 - text.count) + text
+            block += 1
+        }
+        return String(digits.prefix(count))
+    }
+
+    /// FNV-1a over `seed` and `block`, finished with SplitMix64's mixer: stable across
+    /// processes and machines (unlike `Hasher`).
+    static func hash(_ seed: String, _ block: UInt64) -> UInt64 {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in seed.utf8 {
+            value ^= UInt64(byte)
+            value &*= 0x0000_0100_0000_01b3
+        }
+        for shift in stride(from: 0, to: 64, by: 8) {
+            value ^= (block >> UInt64(shift)) & 0xff
+            value &*= 0x0000_0100_0000_01b3
+        }
+        value = (value ^ (value >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        value = (value ^ (value >> 27)) &* 0x94d0_49bb_1331_11eb
+        return value ^ (value >> 31)
+    }
+}
