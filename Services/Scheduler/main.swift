@@ -1,0 +1,39 @@
+import AMQPClient
+import HangarRuntime
+import HangarScheduling
+import HangarStorage
+import Logging
+import ServiceLifecycle
+
+// hangar-scheduler: the deployment state machine, timers and reconciler.
+// Settings: HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_SCHEDULER_DATABASE_URL, HANGAR_DATA_DIR,
+// HANGAR_LOG_LEVEL, HANGAR_SCHEDULER_MAX_ATTEMPTS, HANGAR_SCHEDULER_RETRY_BASE_MS,
+// HANGAR_SCHEDULER_STEP_TIMEOUT_MS, HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS, HANGAR_INSTANCE.
+let environment = ServiceEnvironment(service: "scheduler")
+let amqp: AMQPConfiguration
+let database: DatabaseConfiguration
+var configuration = SchedulerConfiguration()
+do {
+    bootstrapLogging(level: try environment.logLevel)
+    amqp = try environment.amqp()
+    database = try environment.database()
+    configuration.maxAttempts = try environment.int("HANGAR_SCHEDULER_MAX_ATTEMPTS", default: configuration.maxAttempts, range: 1...100)
+    configuration.retryBase = try environment.milliseconds("HANGAR_SCHEDULER_RETRY_BASE_MS", default: configuration.retryBase)
+    configuration.stepTimeout = try environment.milliseconds("HANGAR_SCHEDULER_STEP_TIMEOUT_MS", default: configuration.stepTimeout)
+    configuration.reconcileInterval = try environment.milliseconds(
+        "HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS", default: configuration.reconcileInterval)
+} catch {
+    exitWithConfigurationError(error, service: "scheduler")
+}
+
+let logger = Logger(label: "hangar.scheduler")
+let connection = AMQPConnection(configuration: amqp, logger: logger)
+let store = SQLStore(configuration: database, logger: logger)
+let scheduler = SchedulerService(
+    connection: connection, store: store, configuration: configuration, instance: environment.instance, logger: logger)
+let group = ServiceGroup(
+    configuration: .init(
+        services: [.init(service: connection), .init(service: store), .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+try await group.run()

@@ -1,0 +1,100 @@
+import AMQPClient
+import Foundation
+import HangarStorage
+import Logging
+
+/// Reads a service's settings from environment variables, with clear errors.
+///
+/// Common variables: `HANGAR_AMQP_URL`, `HANGAR_LOG_LEVEL` (trace…critical, default info),
+/// `HANGAR_DATA_DIR` (default `./.hangar/data`), `HANGAR_DATABASE_URL` or
+/// `HANGAR_<SERVICE>_DATABASE_URL` (a `postgres://` URL; default: SQLite in the data folder).
+public struct ServiceEnvironment: Sendable {
+    public let variables: [String: String]
+    /// The service's short name: `scheduler`, `recorder`, `intake`, `worker`.
+    public let service: String
+
+    public init(service: String, variables: [String: String] = ProcessInfo.processInfo.environment) {
+        self.service = service
+        self.variables = variables
+    }
+
+    public func string(_ name: String) -> String? {
+        variables[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    public func string(_ name: String, default value: String) -> String {
+        string(name) ?? value
+    }
+
+    public func int(_ name: String, default value: Int, range: ClosedRange<Int> = 0...Int.max) throws -> Int {
+        guard let text = string(name) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw ConfigurationError("\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+        }
+        return number
+    }
+
+    /// Milliseconds as a `Duration`.
+    public func milliseconds(_ name: String, default value: Duration) throws -> Duration {
+        guard string(name) != nil else { return value }
+        return .milliseconds(try int(name, default: 0, range: 0...Int(Int32.max)))
+    }
+
+    public var logLevel: Logger.Level {
+        get throws {
+            let text = string("HANGAR_LOG_LEVEL", default: "info")
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw ConfigurationError("HANGAR_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical; got '\(text)'")
+            }
+            return level
+        }
+    }
+
+    public var dataDirectory: String {
+        string("HANGAR_DATA_DIR", default: FileManager.default.currentDirectoryPath + "/.hangar/data")
+    }
+
+    /// The AMQP connection settings, named after the service and this process.
+    public func amqp() throws -> AMQPConfiguration {
+        try AMQPConfiguration.fromEnvironment(variables, connectionName: "hangar-\(service)-\(ProcessInfo.processInfo.processIdentifier)")
+    }
+
+    /// The database of `owner` (this service's own by default): PostgreSQL when a URL is
+    /// set (one schema per service), otherwise `<data dir>/<owner>.sqlite`.
+    public func database(owner: String? = nil, readOnly: Bool = false) throws -> DatabaseConfiguration {
+        let owner = owner ?? service
+        let url = string("HANGAR_\(owner.uppercased())_DATABASE_URL") ?? string("HANGAR_DATABASE_URL").map { url in
+            guard url.hasPrefix("postgres"), !url.contains("schema=") else { return url }
+            return url + (url.contains("?") ? "&" : "?") + "schema=\(owner)"
+        }
+        var configuration = try DatabaseConfiguration.from(url: url, defaultSQLitePath: "\(dataDirectory)/\(owner).sqlite")
+        configuration.readOnly = readOnly
+        return configuration
+    }
+
+    /// A name for this replica: `HANGAR_INSTANCE`, or host name and process id.
+    public var instance: String {
+        string("HANGAR_INSTANCE", default: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)")
+    }
+}
+
+/// A setting is missing or invalid.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Bootstraps swift-log once for a service's `main`, at `level`, writing to standard error.
+public func bootstrapLogging(level: Logger.Level) {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+}
+
+/// Prints `error` and exits with status 2: for configuration errors at startup.
+public func exitWithConfigurationError(_ error: any Error, service: String) -> Never {
+    FileHandle.standardError.write(Data("hangar-\(service): configuration error: \(error)\n".utf8))
+    exit(2)
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// How the scheduler behaves. Defaults suit production; tests shorten the intervals.
+public struct SchedulerConfiguration: Sendable {
+    /// Attempts per step for transient failures (the first try included). Default: 4.
+    public var maxAttempts: Int
+    /// Delay before retry `n` is `retryBase * 2^(n-1)`, capped at `retryCap`. Default: 1 s, 60 s.
+    public var retryBase: Duration
+    public var retryCap: Duration
+    /// A dispatched step that no worker answered for this long is dispatched again
+    /// (a new attempt), or fails the deployment after `maxAttempts`. Default: 5 min.
+    public var stepTimeout: Duration
+    /// How often the reconciler looks for stuck deployments. Default: 10 s.
+    public var reconcileInterval: Duration
+    /// Longest sleep of the timer loop between checks. Default: 1 s.
+    public var timerPollInterval: Duration
+    /// Monthly `requestReconnection` publishes per environment when the request names no limit. Default: 4.
+    public var defaultReconnectionMonthlyLimit: Int
+    /// Messages handled per transaction at most. Default: 128.
+    public var maxBatch: Int
+
+    public init(
+        maxAttempts: Int = 4, retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(60),
+        stepTimeout: Duration = .seconds(300), reconcileInterval: Duration = .seconds(10),
+        timerPollInterval: Duration = .seconds(1), defaultReconnectionMonthlyLimit: Int = 4, maxBatch: Int = 128
+    ) {
+        self.maxAttempts = maxAttempts
+        self.retryBase = retryBase
+        self.retryCap = retryCap
+        self.stepTimeout = stepTimeout
+        self.reconcileInterval = reconcileInterval
+        self.timerPollInterval = timerPollInterval
+        self.defaultReconnectionMonthlyLimit = defaultReconnectionMonthlyLimit
+        self.maxBatch = maxBatch
+    }
+
+    /// The delay before attempt `attempt` (2 or more).
+    public func retryDelay(beforeAttempt attempt: Int) -> Duration {
+        let exponent = max(0, min(attempt - 2, 20))
+        return min(retryBase * (1 << exponent), retryCap)
+    }
+}

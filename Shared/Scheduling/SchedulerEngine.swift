@@ -1,0 +1,177 @@
+import AMQPClient
+import Foundation
+import HangarContracts
+import HangarMessaging
+import HangarStorage
+import Logging
+import SQLKit
+
+/// Applies messages, timers and reconciliation to the scheduler's store, one transaction at
+/// a time, and publishes what each transaction queued in its outbox after it commits.
+final class SchedulerEngine: Sendable {
+    let store: SQLStore
+    let bus: MessageBus
+    let configuration: SchedulerConfiguration
+    let logger: Logger
+    /// This replica's name, for the timer lease.
+    let instance: String
+    let timerSignal = Signal()
+    private let lock = AsyncLock()
+
+    init(store: SQLStore, bus: MessageBus, configuration: SchedulerConfiguration, instance: String, logger: Logger) {
+        self.store = store
+        self.bus = bus
+        self.configuration = configuration
+        self.instance = instance
+        self.logger = logger
+    }
+
+    // MARK: Work
+
+    /// Applies a batch of messages in one transaction; messages seen before are skipped.
+    func handle(_ batch: [IncomingMessage]) async throws {
+        try await run { tx in
+            let transitions = Transitions(tx, configuration: self.configuration)
+            for incoming in batch {
+                guard try await tx.markProcessed(incoming.messageId) else { continue }
+                switch incoming.message {
+                case .submitDeployment(let request): try await transitions.submit(request)
+                case .cancelDeployment(let command): try await transitions.cancel(command)
+                case .stepEvent(let event): try await transitions.stepEvent(event)
+                case .executeStep, .deploymentEvent: continue  // Not bound to this queue.
+                }
+            }
+        }
+    }
+
+    /// Fires the timers that are due; returns how many.
+    @discardableResult
+    func fireDueTimers(limit: Int = 256) async throws -> Int {
+        try await run { tx in
+            let transitions = Transitions(tx, configuration: self.configuration)
+            let timers = try await tx.claimDueTimers(limit: limit)
+            for timer in timers { try await transitions.fire(timer) }
+            return timers.count
+        }
+    }
+
+    /// Re-dispatches or fails running deployments nobody works on, and starts queued
+    /// deployments whose environment is free.
+    func reconcile() async throws {
+        let cutoff = Date().addingTimeInterval(-configuration.stepTimeout.seconds)
+        try await run { tx in
+            let transitions = Transitions(tx, configuration: self.configuration)
+            for record in try await tx.stuckDeployments(unansweredSince: cutoff, limit: 100) {
+                self.logger.warning(
+                    "scheduler.reconcile.stuck",
+                    metadata: ["deployment.id": "\(record.id)", "step.name": "\(record.currentStep?.rawValue ?? "-")"])
+                try await transitions.reconcile(record.id)
+            }
+            for environment in try await tx.idleEnvironmentsWithQueue(limit: 100) {
+                try await tx.lockEnvironment(environment)
+                try await transitions.startNext(in: environment)
+            }
+        }
+    }
+
+    /// When the next timer is due, if any.
+    func nextTimerDue() async throws -> Date? {
+        try await store.read { db in
+            let row = try await db.raw("SELECT MIN(due_at) AS due FROM scheduler_timers").first()
+            return try row?.decode(column: "due", as: Int64?.self).map(Date.init(epochMilliseconds:))
+        }
+    }
+
+    /// Publishes outbox rows left behind (a crash or a broker outage after a commit).
+    func relayOutbox(olderThan age: Duration) async throws {
+        let cutoff = Date().addingTimeInterval(-age.seconds).epochMilliseconds
+        let rows = try await store.read { db in
+            try await db.raw("SELECT message_id, type, body FROM scheduler_outbox WHERE created_at <= \(bind: cutoff) ORDER BY created_at LIMIT 500").all()
+        }
+        var messages: [(String, HangarMessage)] = []
+        for row in rows {
+            let id = try row.decode(column: "message_id", as: String.self)
+            let type = try row.decode(column: "type", as: String.self)
+            let body = try row.decode(column: "body", as: String.self)
+            messages.append((id, try ContractCodec.decode(type: type, schemaVersion: nil, body: Array(body.utf8))))
+        }
+        if !messages.isEmpty {
+            logger.info("scheduler.outbox.relay", metadata: ["hangar.count": "\(messages.count)"])
+            await publish(messages)
+        }
+    }
+
+    /// Takes or renews the lease that lets one replica run timers and reconciliation.
+    func holdsLease(ttl: Duration = .seconds(10)) async throws -> Bool {
+        let now = Date().epochMilliseconds
+        let expires = now + Int64(ttl.seconds * 1000)
+        return try await store.transaction { db in
+            try await db.raw("""
+                INSERT INTO scheduler_leases (name, holder, expires_at) VALUES ('timers', \(bind: self.instance), \(bind: expires))
+                ON CONFLICT (name) DO NOTHING
+                """).run()
+            try await db.raw("""
+                UPDATE scheduler_leases SET holder = \(bind: self.instance), expires_at = \(bind: expires)
+                WHERE name = 'timers' AND (holder = \(bind: self.instance) OR expires_at < \(bind: now))
+                """).run()
+            let row = try await db.raw("SELECT holder FROM scheduler_leases WHERE name = 'timers'").first()
+            return try row?.decode(column: "holder", as: String.self) == self.instance
+        }
+    }
+
+    /// Gives the lease up (on graceful shutdown) so another replica takes over at once.
+    func releaseLease() async {
+        _ = try? await store.transaction { db in
+            try await db.raw("DELETE FROM scheduler_leases WHERE name = 'timers' AND holder = \(bind: self.instance)").run()
+        }
+    }
+
+    // MARK: Transactions and the outbox
+
+    @discardableResult
+    private func run<T: Sendable>(_ body: @escaping @Sendable (SchedulerTransaction) async throws -> T) async throws -> T {
+        try await lock.withLock {
+            let dialect = store.dialect
+            let (result, outbox, earliestTimer) = try await store.transaction { db in
+                let tx = SchedulerTransaction(db: db, dialect: dialect, now: Date())
+                let result = try await body(tx)
+                return (result, tx.outbox, tx.earliestTimer)
+            }
+            if let earliestTimer, earliestTimer.timeIntervalSinceNow < configuration.timerPollInterval.seconds {
+                timerSignal.notify()
+            }
+            await publish(outbox)
+            return result
+        }
+    }
+
+    /// Publishes (pipelined) and deletes the rows that were confirmed. A failure leaves the
+    /// row for ``relayOutbox(olderThan:)``.
+    private func publish(_ messages: [(messageId: String, message: HangarMessage)]) async {
+        guard !messages.isEmpty else { return }
+        let published = await withTaskGroup(of: String?.self) { group in
+            for (messageId, message) in messages {
+                group.addTask {
+                    do {
+                        try await self.bus.publish(message, messageId: messageId)
+                        return messageId
+                    } catch {
+                        self.logger.warning("scheduler.publish.failed", metadata: ["amqp.message_id": "\(messageId)", "error": "\(error)"])
+                        return nil
+                    }
+                }
+            }
+            var ids: [String] = []
+            for await id in group { if let id { ids.append(id) } }
+            return ids
+        }
+        guard !published.isEmpty else { return }
+        do {
+            try await store.transaction { db in
+                try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: published))").run()
+            }
+        } catch {
+            logger.warning("scheduler.outbox.cleanup_failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import HangarStorage
+import SQLKit
+
+/// The scheduler's tables. Times are milliseconds since 1970 (BIGINT), JSON is TEXT.
+enum SchedulerSchema {
+    static let migrations: [Migration] = [
+        Migration(id: "scheduler-1-initial") { db in
+            try await db.raw("""
+                CREATE TABLE scheduler_deployments (
+                    id TEXT PRIMARY KEY,
+                    environment_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    request TEXT NOT NULL,
+                    mode TEXT NOT NULL,
+                    sequence BIGINT NOT NULL,
+                    current_step TEXT,
+                    attempt BIGINT NOT NULL DEFAULT 0,
+                    poll BIGINT NOT NULL DEFAULT 0,
+                    dispatch_id TEXT,
+                    dispatched_at BIGINT,
+                    last_heard_at BIGINT,
+                    outputs TEXT NOT NULL DEFAULT '{}',
+                    cancel_requested BIGINT NOT NULL DEFAULT 0,
+                    cancelled_by TEXT,
+                    created_at BIGINT NOT NULL,
+                    scheduled_at BIGINT,
+                    started_at BIGINT,
+                    finished_at BIGINT,
+                    reason TEXT
+                )
+                """).run()
+            try await db.raw("CREATE INDEX scheduler_deployments_env ON scheduler_deployments (environment_id, status, sequence)").run()
+            try await db.raw("CREATE INDEX scheduler_deployments_status ON scheduler_deployments (status)").run()
+            try await db.raw("""
+                CREATE TABLE scheduler_timers (
+                    id TEXT PRIMARY KEY,
+                    deployment_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    due_at BIGINT NOT NULL,
+                    payload TEXT NOT NULL DEFAULT '{}'
+                )
+                """).run()
+            try await db.raw("CREATE INDEX scheduler_timers_due ON scheduler_timers (due_at)").run()
+            try await db.raw("CREATE INDEX scheduler_timers_deployment ON scheduler_timers (deployment_id)").run()
+            try await db.raw("""
+                CREATE TABLE scheduler_processed (
+                    message_id TEXT PRIMARY KEY,
+                    processed_at BIGINT NOT NULL
+                )
+                """).run()
+            try await db.raw("""
+                CREATE TABLE scheduler_outbox (
+                    message_id TEXT PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """).run()
+            try await db.raw("""
+                CREATE TABLE scheduler_environments (
+                    id TEXT PRIMARY KEY
+                )
+                """).run()
+            try await db.raw("""
+                CREATE TABLE scheduler_leases (
+                    name TEXT PRIMARY KEY,
+                    holder TEXT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """).run()
+        }
+    ]
+}

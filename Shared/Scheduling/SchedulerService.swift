@@ -1,0 +1,93 @@
+import AMQPClient
+import Foundation
+import HangarContracts
+import HangarMessaging
+import HangarStorage
+import Logging
+import ServiceLifecycle
+
+/// The scheduler: consumes deployment commands and step events (one active replica at a
+/// time through a single-active-consumer queue), runs durable timers and the reconciler
+/// (under a lease in the store), and relays its outbox.
+public struct SchedulerService: Service {
+    private let connection: AMQPConnection
+    private let engine: SchedulerEngine
+    private let logger: Logger
+
+    public init(
+        connection: AMQPConnection, store: SQLStore, configuration: SchedulerConfiguration = .init(),
+        instance: String, logger: Logger
+    ) {
+        self.connection = connection
+        self.logger = logger
+        self.engine = SchedulerEngine(
+            store: store, bus: MessageBus(connection: connection, appId: "hangar-scheduler"),
+            configuration: configuration, instance: instance, logger: logger)
+    }
+
+    public func run() async throws {
+        try await engine.store.migrate(SchedulerSchema.migrations)
+        try await connection.declare(HangarTopology.all)
+        let consumer = BatchConsumerService(
+            connection: connection, queue: HangarTopology.scheduler.queue, prefetch: 512,
+            maxBatch: engine.configuration.maxBatch, logger: logger
+        ) { batch in
+            try await engine.handle(batch)
+        }
+        logger.info("scheduler.running", metadata: ["scheduler.instance": "\(engine.instance)"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await consumer.run() }
+            group.addTask { await cancelWhenGracefulShutdown { await timerLoop() } }
+            group.addTask { await cancelWhenGracefulShutdown { await maintenanceLoop() } }
+            try await group.waitForAll()
+        }
+        await engine.releaseLease()
+        logger.info("scheduler.stopped")
+    }
+
+    /// Fires timers when due (sleeping until the next one, or until a transaction sets an
+    /// earlier one), while this replica holds the lease.
+    private func timerLoop() async {
+        let poll = engine.configuration.timerPollInterval
+        var leaseCheckedAt = ContinuousClock.now - .seconds(60)
+        var holdsLease = false
+        while !Task.isCancelled {
+            do {
+                if ContinuousClock.now - leaseCheckedAt > (holdsLease ? .seconds(3) : .seconds(1)) {
+                    holdsLease = try await engine.holdsLease()
+                    leaseCheckedAt = .now
+                }
+                guard holdsLease else {
+                    await engine.timerSignal.wait(timeout: .seconds(1))
+                    continue
+                }
+                while try await engine.fireDueTimers() > 0, !Task.isCancelled {}
+                var wait = poll
+                if let next = try await engine.nextTimerDue() {
+                    wait = min(poll, .milliseconds(max(0, Int(next.timeIntervalSinceNow * 1000) + 1)))
+                }
+                if wait > .zero { await engine.timerSignal.wait(timeout: wait) }
+            } catch {
+                logger.error("scheduler.timers.failed", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Relays the outbox every second and reconciles every `reconcileInterval`.
+    private func maintenanceLoop() async {
+        var reconciledAt = ContinuousClock.now
+        while !Task.isCancelled {
+            do {
+                try await engine.relayOutbox(olderThan: .seconds(2))
+                if ContinuousClock.now - reconciledAt >= engine.configuration.reconcileInterval {
+                    reconciledAt = .now
+                    if try await engine.holdsLease() { try await engine.reconcile() }
+                }
+            } catch {
+                logger.error("scheduler.maintenance.failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}

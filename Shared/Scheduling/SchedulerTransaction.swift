@@ -1,0 +1,217 @@
+import Foundation
+import HangarContracts
+import HangarStorage
+import SQLKit
+
+/// One database transaction of the scheduler: typed reads and writes of its tables, and the
+/// messages to publish once it commits (written to the outbox in the same transaction).
+final class SchedulerTransaction: @unchecked Sendable {
+    let db: any SQLDatabase
+    let dialect: Dialect
+    let now: Date
+    private(set) var outbox: [(messageId: String, message: HangarMessage)] = []
+    /// The earliest timer this transaction set, so the timer loop can wake for it.
+    private(set) var earliestTimer: Date?
+
+    init(db: any SQLDatabase, dialect: Dialect, now: Date) {
+        self.db = db
+        self.dialect = dialect
+        self.now = now
+    }
+
+    // MARK: Deduplication
+
+    /// Records `messageId`; returns `false` if it was processed before.
+    func markProcessed(_ messageId: String) async throws -> Bool {
+        let rows = try await db.raw("""
+            INSERT INTO scheduler_processed (message_id, processed_at) VALUES (\(bind: messageId), \(bind: now.epochMilliseconds))
+            ON CONFLICT (message_id) DO NOTHING RETURNING message_id
+            """).all()
+        return !rows.isEmpty
+    }
+
+    // MARK: Deployments
+
+    private var forUpdate: String { dialect == .postgres ? " FOR UPDATE" : "" }
+
+    func deployment(_ id: UUID) async throws -> DeploymentRecord? {
+        let row = try await db.raw(
+            "SELECT * FROM scheduler_deployments WHERE id = \(bind: id.uuidString)\(unsafeRaw: forUpdate)"
+        ).first()
+        return try row.map(Self.record)
+    }
+
+    func insert(_ record: DeploymentRecord) async throws {
+        try await db.raw("""
+            INSERT INTO scheduler_deployments (id, environment_id, status, request, mode, sequence, outputs, cancel_requested,
+                created_at, scheduled_at, reason, finished_at)
+            VALUES (\(bind: record.id.uuidString), \(bind: record.environmentId.uuidString), \(bind: record.status.rawValue),
+                \(bind: try Self.json(record.request)), \(bind: record.request.mode.rawValue), \(bind: record.sequence), '{}', 0,
+                \(bind: record.request.createdAt.epochMilliseconds), \(bind: record.request.scheduledAt?.epochMilliseconds),
+                \(bind: record.reason), \(bind: record.finishedAt?.epochMilliseconds))
+            """).run()
+    }
+
+    func update(_ record: DeploymentRecord) async throws {
+        try await db.raw("""
+            UPDATE scheduler_deployments SET status = \(bind: record.status.rawValue),
+                current_step = \(bind: record.currentStep?.rawValue), attempt = \(bind: Int64(record.attempt)),
+                poll = \(bind: Int64(record.poll)), dispatch_id = \(bind: record.dispatchId?.uuidString),
+                dispatched_at = \(bind: record.dispatchedAt?.epochMilliseconds),
+                last_heard_at = \(bind: record.lastHeardAt?.epochMilliseconds),
+                outputs = \(bind: try Self.json(record.outputs)), cancel_requested = \(bind: record.cancelRequested ? Int64(1) : Int64(0)),
+                cancelled_by = \(bind: record.cancelledBy), started_at = \(bind: record.startedAt?.epochMilliseconds),
+                finished_at = \(bind: record.finishedAt?.epochMilliseconds), reason = \(bind: record.reason)
+            WHERE id = \(bind: record.id.uuidString)
+            """).run()
+    }
+
+    /// Serialises transactions that decide who runs in an environment (PostgreSQL row lock;
+    /// SQLite transactions are serial anyway).
+    func lockEnvironment(_ id: UUID) async throws {
+        try await db.raw("INSERT INTO scheduler_environments (id) VALUES (\(bind: id.uuidString)) ON CONFLICT (id) DO NOTHING").run()
+        if dialect == .postgres {
+            try await db.raw("SELECT id FROM scheduler_environments WHERE id = \(bind: id.uuidString) FOR UPDATE").run()
+        }
+    }
+
+    func hasRunning(environment id: UUID) async throws -> Bool {
+        try await db.raw("""
+            SELECT id FROM scheduler_deployments WHERE environment_id = \(bind: id.uuidString) AND status = 'running' LIMIT 1
+            """).first() != nil
+    }
+
+    func nextQueued(environment id: UUID) async throws -> DeploymentRecord? {
+        let row = try await db.raw("""
+            SELECT * FROM scheduler_deployments WHERE environment_id = \(bind: id.uuidString) AND status = 'queued'
+            ORDER BY sequence LIMIT 1\(unsafeRaw: forUpdate)
+            """).first()
+        return try row.map(Self.record)
+    }
+
+    func nextSequence() async throws -> Int64 {
+        let row = try await db.raw("SELECT COALESCE(MAX(sequence), 0) + 1 AS next FROM scheduler_deployments").first()
+        return try row?.decode(column: "next", as: Int64.self) ?? 1
+    }
+
+    /// `requestReconnection` deployments of the environment created since `since` that were not rejected.
+    func reconnectionsUsed(environment id: UUID, since: Date) async throws -> Int {
+        let row = try await db.raw("""
+            SELECT COUNT(*) AS used FROM scheduler_deployments
+            WHERE environment_id = \(bind: id.uuidString) AND mode = 'requestReconnection' AND status <> 'rejected'
+              AND created_at >= \(bind: since.epochMilliseconds)
+            """).first()
+        return Int(try row?.decode(column: "used", as: Int64.self) ?? 0)
+    }
+
+    /// Running deployments whose dispatch went unanswered since `before`, or that wait on
+    /// nothing at all (no dispatch in flight and no timer).
+    func stuckDeployments(unansweredSince before: Date, limit: Int) async throws -> [DeploymentRecord] {
+        let cutoff = before.epochMilliseconds
+        let rows = try await db.raw("""
+            SELECT d.* FROM scheduler_deployments d
+            WHERE d.status = 'running' AND (
+                (d.dispatch_id IS NOT NULL AND COALESCE(d.last_heard_at, d.dispatched_at) < \(bind: cutoff))
+                OR (d.dispatch_id IS NULL AND NOT EXISTS (SELECT 1 FROM scheduler_timers t WHERE t.deployment_id = d.id)))
+            LIMIT \(literal: limit)
+            """).all()
+        return try rows.map(Self.record)
+    }
+
+    /// Environments with queued deployments and none running.
+    func idleEnvironmentsWithQueue(limit: Int) async throws -> [UUID] {
+        let rows = try await db.raw("""
+            SELECT DISTINCT q.environment_id FROM scheduler_deployments q
+            WHERE q.status = 'queued' AND NOT EXISTS (
+                SELECT 1 FROM scheduler_deployments r WHERE r.environment_id = q.environment_id AND r.status = 'running')
+            LIMIT \(literal: limit)
+            """).all()
+        return try rows.compactMap { UUID(uuidString: try $0.decode(column: "environment_id", as: String.self)) }
+    }
+
+    // MARK: Timers
+
+    func addTimer(_ timer: TimerRecord) async throws {
+        let payload = try timer.dispatch.map(Self.json) ?? "{}"
+        try await db.raw("""
+            INSERT INTO scheduler_timers (id, deployment_id, kind, due_at, payload)
+            VALUES (\(bind: timer.id), \(bind: timer.deploymentId.uuidString), \(bind: timer.kind.rawValue),
+                \(bind: timer.dueAt.epochMilliseconds), \(bind: payload))
+            ON CONFLICT (id) DO NOTHING
+            """).run()
+        earliestTimer = min(earliestTimer ?? timer.dueAt, timer.dueAt)
+    }
+
+    func deleteTimers(deployment id: UUID) async throws {
+        try await db.raw("DELETE FROM scheduler_timers WHERE deployment_id = \(bind: id.uuidString)").run()
+    }
+
+    /// Claims (deletes and returns) up to `limit` timers due by `now`.
+    func claimDueTimers(limit: Int) async throws -> [TimerRecord] {
+        let rows = try await db.raw("""
+            SELECT * FROM scheduler_timers WHERE due_at <= \(bind: now.epochMilliseconds) ORDER BY due_at LIMIT \(literal: limit)
+            """).all()
+        let timers = try rows.map(Self.timer)
+        for timer in timers {
+            try await db.raw("DELETE FROM scheduler_timers WHERE id = \(bind: timer.id)").run()
+        }
+        return timers
+    }
+
+    // MARK: Outbox
+
+    /// Queues `message` for publishing after commit, under a deterministic id so that a
+    /// republish after a crash is deduplicated downstream.
+    func publish(_ message: HangarMessage, messageId: String) async throws {
+        let body = String(decoding: try ContractCodec.encode(message), as: UTF8.self)
+        try await db.raw("""
+            INSERT INTO scheduler_outbox (message_id, type, body, created_at)
+            VALUES (\(bind: messageId), \(bind: message.type), \(bind: body), \(bind: now.epochMilliseconds))
+            ON CONFLICT (message_id) DO NOTHING
+            """).run()
+        outbox.append((messageId, message))
+    }
+
+    // MARK: Rows
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try HangarJSON.encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try HangarJSON.decoder.decode(type, from: Data(text.utf8))
+    }
+
+    static func record(_ row: any SQLRow) throws -> DeploymentRecord {
+        let request = try decodeJSON(SubmitDeployment.self, try row.decode(column: "request", as: String.self))
+        let status = DeploymentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed
+        var record = DeploymentRecord(request: request, status: status, sequence: try row.decode(column: "sequence", as: Int64.self))
+        func date(_ column: String) throws -> Date? {
+            try row.decode(column: column, as: Int64?.self).map(Date.init(epochMilliseconds:))
+        }
+        record.currentStep = try row.decode(column: "current_step", as: String?.self).flatMap(StepName.init(rawValue:))
+        record.attempt = Int(try row.decode(column: "attempt", as: Int64.self))
+        record.poll = Int(try row.decode(column: "poll", as: Int64.self))
+        record.dispatchId = try row.decode(column: "dispatch_id", as: String?.self).flatMap(UUID.init(uuidString:))
+        record.dispatchedAt = try date("dispatched_at")
+        record.lastHeardAt = try date("last_heard_at")
+        record.outputs = try decodeJSON([String: String].self, try row.decode(column: "outputs", as: String.self))
+        record.cancelRequested = try row.decode(column: "cancel_requested", as: Int64.self) != 0
+        record.cancelledBy = try row.decode(column: "cancelled_by", as: String?.self)
+        record.startedAt = try date("started_at")
+        record.finishedAt = try date("finished_at")
+        record.reason = try row.decode(column: "reason", as: String?.self)
+        return record
+    }
+
+    static func timer(_ row: any SQLRow) throws -> TimerRecord {
+        let kind = TimerRecord.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .dispatch
+        let payload = try row.decode(column: "payload", as: String.self)
+        return TimerRecord(
+            id: try row.decode(column: "id", as: String.self),
+            deploymentId: UUID(uuidString: try row.decode(column: "deployment_id", as: String.self)) ?? UUID(),
+            kind: kind,
+            dueAt: Date(epochMilliseconds: try row.decode(column: "due_at", as: Int64.self)),
+            dispatch: kind == .dispatch ? try decodeJSON(TimerRecord.Dispatch.self, payload) : nil)
+    }
+}

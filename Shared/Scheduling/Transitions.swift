@@ -1,0 +1,225 @@
+import Foundation
+import HangarContracts
+
+/// The deployment state machine. Each function runs inside one transaction and queues the
+/// messages the change implies; message ids are deterministic so republishing is harmless.
+struct Transitions {
+    let tx: SchedulerTransaction
+    let configuration: SchedulerConfiguration
+    let clock: Date
+
+    init(_ tx: SchedulerTransaction, configuration: SchedulerConfiguration) {
+        self.tx = tx
+        self.configuration = configuration
+        self.clock = tx.now
+    }
+
+    // MARK: Commands
+
+    func submit(_ request: SubmitDeployment) async throws {
+        try await tx.lockEnvironment(request.environmentId)
+        guard try await tx.deployment(request.deploymentId) == nil else { return }
+        var record = DeploymentRecord(request: request, status: .queued, sequence: try await tx.nextSequence())
+
+        if request.mode == .requestReconnection {
+            let limit = request.reconnectionMonthlyLimit ?? configuration.defaultReconnectionMonthlyLimit
+            let used = try await tx.reconnectionsUsed(environment: request.environmentId, since: Self.startOfMonth(clock))
+            if used >= limit {
+                record.status = .rejected
+                record.finishedAt = clock
+                record.reason = "the environment used \(used) of its \(limit) reconnection requests this month"
+                try await tx.insert(record)
+                try await emit(record)
+                return
+            }
+        }
+        if let scheduledAt = request.scheduledAt, scheduledAt > clock {
+            record.status = .scheduled
+            try await tx.insert(record)
+            try await tx.addTimer(TimerRecord(id: "start-\(record.id)", deploymentId: record.id, kind: .start, dueAt: scheduledAt))
+            try await emit(record)
+            return
+        }
+        try await tx.insert(record)
+        try await emit(record)
+        try await startNext(in: record.environmentId)
+    }
+
+    func cancel(_ command: CancelDeployment) async throws {
+        guard var record = try await tx.deployment(command.deploymentId) else { return }
+        switch record.status {
+        case .scheduled, .queued:
+            record.cancelledBy = command.requestedBy
+            try await finish(&record, as: .cancelled, reason: "cancelled by \(command.requestedBy)")
+        case .running:
+            if record.dispatchId == nil {
+                // Waiting on a timer (a retry or a check): nothing runs, stop now.
+                record.cancelledBy = command.requestedBy
+                try await finish(&record, as: .cancelled, reason: "cancelled by \(command.requestedBy)")
+            } else {
+                record.cancelRequested = true
+                record.cancelledBy = command.requestedBy
+                try await tx.update(record)
+            }
+        default:
+            return
+        }
+    }
+
+    // MARK: Step events
+
+    func stepEvent(_ event: StepEvent) async throws {
+        guard var record = try await tx.deployment(event.deploymentId), record.status == .running,
+            record.dispatchId == event.dispatchId, record.currentStep == event.step
+        else { return }  // Stale: an old dispatch, a duplicate, or a finished deployment.
+        record.lastHeardAt = clock
+        switch event.kind {
+        case .started:
+            try await tx.update(record)
+        case .progress:
+            guard let checkAfter = event.checkAfter else {
+                try await tx.update(record)
+                return
+            }
+            if record.cancelRequested {
+                return try await finish(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+            }
+            record.dispatchId = nil
+            try await tx.update(record)
+            try await tx.addTimer(
+                TimerRecord(
+                    id: "dispatch-\(event.dispatchId)-\(record.poll + 1)", deploymentId: record.id, kind: .dispatch,
+                    dueAt: max(checkAfter, clock),
+                    dispatch: .init(step: event.step, attempt: record.attempt, poll: record.poll + 1, continuation: event.continuation)))
+        case .succeeded, .skipped:
+            record.outputs.merge(event.outputs ?? [:]) { _, new in new }
+            if record.cancelRequested {
+                return try await finish(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+            }
+            if let next = event.step.next {
+                try await dispatch(&record, step: next, attempt: 1, poll: 0, continuation: nil)
+            } else {
+                try await finish(&record, as: .succeeded, reason: nil)
+            }
+        case .failed:
+            let error = event.error ?? "the step failed"
+            if event.transient == true, record.attempt < configuration.maxAttempts, !record.cancelRequested {
+                record.dispatchId = nil
+                try await tx.update(record)
+                let delay = configuration.retryDelay(beforeAttempt: record.attempt + 1)
+                try await tx.addTimer(
+                    TimerRecord(
+                        id: "retry-\(event.dispatchId)", deploymentId: record.id, kind: .dispatch,
+                        dueAt: clock.addingTimeInterval(delay.seconds),
+                        dispatch: .init(step: event.step, attempt: record.attempt + 1, poll: 0, continuation: nil)))
+            } else if record.cancelRequested {
+                try await finish(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+            } else {
+                let attempts = record.attempt > 1 ? " after \(record.attempt) attempts" : ""
+                try await finish(&record, as: .failed, reason: "\(event.step.rawValue) failed\(attempts): \(error)", failedStep: event.step)
+            }
+        }
+    }
+
+    // MARK: Timers
+
+    func fire(_ timer: TimerRecord) async throws {
+        guard var record = try await tx.deployment(timer.deploymentId) else { return }
+        switch timer.kind {
+        case .start:
+            guard record.status == .scheduled else { return }
+            try await tx.lockEnvironment(record.environmentId)
+            record.status = .queued
+            try await tx.update(record)
+            try await emit(record)
+            try await startNext(in: record.environmentId)
+        case .dispatch:
+            guard record.status == .running, record.dispatchId == nil, let dispatch = timer.dispatch else { return }
+            if record.cancelRequested {
+                return try await finish(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+            }
+            try await self.dispatch(&record, step: dispatch.step, attempt: dispatch.attempt, poll: dispatch.poll, continuation: dispatch.continuation)
+        }
+    }
+
+    // MARK: Reconciliation
+
+    /// A running deployment that nobody is working on: dispatch its step again as a new
+    /// attempt, or fail it once the attempts are used up.
+    func reconcile(_ id: UUID) async throws {
+        guard var record = try await tx.deployment(id), record.status == .running else { return }
+        let step = record.currentStep ?? .validate
+        if record.cancelRequested {
+            return try await finish(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+        }
+        if record.attempt >= configuration.maxAttempts {
+            try await finish(
+                &record, as: .failed,
+                reason: "\(step.rawValue) failed: no worker answered after \(record.attempt) attempts", failedStep: step)
+        } else {
+            try await dispatch(&record, step: step, attempt: record.attempt + 1, poll: 0, continuation: nil)
+        }
+    }
+
+    // MARK: Building blocks
+
+    /// Starts the oldest queued deployment of the environment if none is running.
+    func startNext(in environment: UUID) async throws {
+        guard try await !tx.hasRunning(environment: environment),
+            var record = try await tx.nextQueued(environment: environment)
+        else { return }
+        record.status = .running
+        record.startedAt = clock
+        try await emit(record)
+        try await dispatch(&record, step: .validate, attempt: 1, poll: 0, continuation: nil)
+    }
+
+    private func dispatch(_ record: inout DeploymentRecord, step: StepName, attempt: Int, poll: Int, continuation: JSONValue?) async throws {
+        let dispatchId = UUID()
+        record.currentStep = step
+        record.attempt = attempt
+        record.poll = poll
+        record.dispatchId = dispatchId
+        record.dispatchedAt = clock
+        record.lastHeardAt = nil
+        try await tx.update(record)
+        let request = record.request
+        let command = ExecuteStep(
+            deploymentId: record.id, environmentId: record.environmentId, environmentName: request.environmentName,
+            version: request.version, step: step, attempt: attempt, dispatchId: dispatchId, target: request.target,
+            options: request.options, mode: request.mode, reconnection: request.reconnection, outputs: record.outputs,
+            continuation: continuation, poll: poll)
+        try await tx.publish(.executeStep(command), messageId: "execute-\(dispatchId)")
+    }
+
+    private func finish(_ record: inout DeploymentRecord, as status: DeploymentStatus, reason: String?, failedStep: StepName? = nil) async throws {
+        let wasRunning = record.status == .running
+        record.status = status
+        record.finishedAt = clock
+        record.reason = reason
+        record.dispatchId = nil
+        try await tx.update(record)
+        try await tx.deleteTimers(deployment: record.id)
+        try await tx.publish(record.event(at: clock, reason: reason, failedStep: failedStep), messageId: "deployment-\(record.id)-\(status.rawValue)")
+        if wasRunning {
+            try await tx.lockEnvironment(record.environmentId)
+            try await startNext(in: record.environmentId)
+        }
+    }
+
+    private func emit(_ record: DeploymentRecord) async throws {
+        try await tx.publish(record.event(at: clock, reason: record.reason), messageId: "deployment-\(record.id)-\(record.status.rawValue)")
+    }
+
+    static func startOfMonth(_ date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
