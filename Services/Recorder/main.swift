@@ -1,0 +1,30 @@
+import AMQPClient
+import HangarHistory
+import HangarRuntime
+import HangarStorage
+import Logging
+import ServiceLifecycle
+
+// hangar-recorder: every event into the deployment history.
+// Settings: HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL.
+let environment = ServiceEnvironment(service: "recorder")
+let amqp: AMQPConfiguration
+let database: DatabaseConfiguration
+do {
+    bootstrapLogging(level: try environment.logLevel)
+    amqp = try environment.amqp()
+    database = try environment.database()
+} catch {
+    exitWithConfigurationError(error, service: "recorder")
+}
+
+let logger = Logger(label: "hangar.recorder")
+let connection = AMQPConnection(configuration: amqp, logger: logger)
+let store = SQLStore(configuration: database, logger: logger)
+let recorder = RecorderService(connection: connection, store: store, logger: logger)
+let group = ServiceGroup(
+    configuration: .init(
+        services: [.init(service: connection), .init(service: store), .init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+try await group.run()

@@ -1,0 +1,183 @@
+import Foundation
+import HangarContracts
+import HangarMessaging
+import HangarStorage
+import SQLKit
+
+/// Turns events into the deployment history. Idempotent: each message id is applied once,
+/// and out-of-order events never move a deployment or a step backwards.
+public struct HistoryProjector: Sendable {
+    public let store: SQLStore
+
+    public init(store: SQLStore) {
+        self.store = store
+    }
+
+    /// Creates the history tables if needed.
+    public func migrate() async throws {
+        try await store.migrate(HistorySchema.migrations)
+    }
+
+    /// Applies a batch of events in one transaction.
+    public func apply(_ batch: [IncomingMessage]) async throws {
+        try await store.transaction { db in
+            let now = Date().epochMilliseconds
+            for incoming in batch {
+                let inserted = try await db.raw("""
+                    INSERT INTO history_processed (message_id, processed_at) VALUES (\(bind: incoming.messageId), \(bind: now))
+                    ON CONFLICT (message_id) DO NOTHING RETURNING message_id
+                    """).all()
+                guard !inserted.isEmpty else { continue }
+                switch incoming.message {
+                case .deploymentEvent(let event): try await Self.apply(event, db: db)
+                case .stepEvent(let event): try await Self.apply(event, messageId: incoming.messageId, db: db)
+                default: continue
+                }
+            }
+        }
+    }
+
+    // MARK: Deployment events
+
+    static func apply(_ event: DeploymentEvent, db: any SQLDatabase) async throws {
+        let id = event.deploymentId.uuidString
+        try await ensureDeployment(event.deploymentId, status: event.status, db: db)
+        let encoder = HangarJSON.encoder
+        // Summary fields: every lifecycle event carries them in full.
+        try await db.raw("""
+            UPDATE history_deployments SET environment_id = \(bind: event.environmentId.uuidString),
+                environment_name = \(bind: event.environmentName), version = \(bind: event.version), owner = \(bind: event.owner),
+                mode = \(bind: event.mode.rawValue), options = \(bind: String(decoding: try encoder.encode(event.options), as: UTF8.self)),
+                notify = \(bind: String(decoding: try encoder.encode(event.notify), as: UTF8.self)),
+                created_at = \(bind: event.createdAt.epochMilliseconds), scheduled_at = \(bind: event.scheduledAt?.epochMilliseconds),
+                updated_at = \(bind: Date().epochMilliseconds)
+            WHERE id = \(bind: id)
+            """).run()
+        // Status only moves forward.
+        try await db.raw("""
+            UPDATE history_deployments SET status = \(bind: event.status.rawValue), status_rank = \(bind: event.status.rank)
+            WHERE id = \(bind: id) AND status_rank < \(bind: event.status.rank)
+            """).run()
+        let at = event.at.epochMilliseconds
+        switch event.status {
+        case .running:
+            try await db.raw("UPDATE history_deployments SET started_at = COALESCE(started_at, \(bind: at)) WHERE id = \(bind: id)").run()
+        case .succeeded, .failed, .cancelled, .rejected:
+            let outputs = try event.outputs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+            try await db.raw("""
+                UPDATE history_deployments SET finished_at = COALESCE(finished_at, \(bind: at)), reason = \(bind: event.reason),
+                    failed_step = \(bind: event.failedStep?.rawValue), outputs = COALESCE(\(bind: outputs), outputs)
+                WHERE id = \(bind: id)
+                """).run()
+            try await settleSteps(of: event, db: db)
+        case .scheduled, .queued:
+            break
+        }
+    }
+
+    /// Steps left open when a deployment ends: the failed one fails, the rest of a
+    /// cancelled one are cancelled.
+    private static func settleSteps(of event: DeploymentEvent, db: any SQLDatabase) async throws {
+        let id = event.deploymentId.uuidString
+        let at = event.at.epochMilliseconds
+        if event.status == .failed, let step = event.failedStep {
+            try await db.raw("""
+                UPDATE history_steps SET status = 'failed', finished_at = COALESCE(finished_at, \(bind: at)),
+                    error = COALESCE(error, \(bind: event.reason))
+                WHERE deployment_id = \(bind: id) AND name = \(bind: step.rawValue) AND status IN ('pending', 'running')
+                """).run()
+        }
+        if event.status == .cancelled {
+            try await db.raw("""
+                UPDATE history_steps SET status = 'cancelled',
+                    finished_at = CASE WHEN status = 'running' THEN \(bind: at) ELSE finished_at END
+                WHERE deployment_id = \(bind: id) AND status IN ('pending', 'running')
+                """).run()
+        }
+    }
+
+    // MARK: Step events
+
+    static func apply(_ event: StepEvent, messageId: String, db: any SQLDatabase) async throws {
+        let id = event.deploymentId.uuidString
+        try await ensureDeployment(event.deploymentId, status: .running, db: db)
+        let at = event.at.epochMilliseconds
+        let step = event.step.rawValue
+        let open = "status IN ('pending', 'running')"
+        try await db.raw("""
+            UPDATE history_steps SET attempts = CASE WHEN attempts < \(bind: Int64(event.attempt)) THEN \(bind: Int64(event.attempt)) ELSE attempts END
+            WHERE deployment_id = \(bind: id) AND name = \(bind: step)
+            """).run()
+        switch event.kind {
+        case .started, .progress:
+            try await db.raw("""
+                UPDATE history_steps SET status = 'running', started_at = COALESCE(started_at, \(bind: at))
+                WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
+                """).run()
+        case .succeeded, .skipped:
+            try await db.raw("""
+                UPDATE history_steps SET status = \(bind: event.kind == .succeeded ? "succeeded" : "skipped"),
+                    started_at = COALESCE(started_at, \(bind: at)), finished_at = \(bind: at)
+                WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
+                """).run()
+        case .failed:
+            let error = event.error ?? "failed"
+            if event.transient == true {
+                // The scheduler may retry: the step stays open with its last error.
+                try await db.raw("""
+                    UPDATE history_steps SET status = 'running', started_at = COALESCE(started_at, \(bind: at)), error = \(bind: error)
+                    WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
+                    """).run()
+            } else {
+                try await db.raw("""
+                    UPDATE history_steps SET status = 'failed', started_at = COALESCE(started_at, \(bind: at)),
+                        finished_at = \(bind: at), error = \(bind: error)
+                    WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
+                    """).run()
+            }
+        }
+        if let worker = event.worker, event.kind != .failed {
+            try await db.raw("""
+                UPDATE history_steps SET worker = \(bind: worker) WHERE deployment_id = \(bind: id) AND name = \(bind: step)
+                """).run()
+        }
+        if let line = detailLine(event) {
+            try await db.raw("""
+                INSERT INTO history_details (message_id, deployment_id, step, at, message)
+                VALUES (\(bind: messageId), \(bind: id), \(bind: step), \(bind: at), \(bind: line))
+                ON CONFLICT (message_id) DO NOTHING
+                """).run()
+        }
+    }
+
+    private static func detailLine(_ event: StepEvent) -> String? {
+        switch event.kind {
+        case .failed:
+            let prefix = event.transient == true ? "attempt \(event.attempt) failed, will retry if attempts remain" : "failed"
+            return "\(prefix): \(event.error ?? "unknown error")"
+        case .skipped:
+            return event.detail.map { "skipped: \($0)" } ?? "skipped"
+        default:
+            return event.detail
+        }
+    }
+
+    /// Makes sure the deployment and its six steps have rows (an event may arrive before
+    /// the one that describes the deployment).
+    private static func ensureDeployment(_ deploymentId: UUID, status: DeploymentStatus, db: any SQLDatabase) async throws {
+        let id = deploymentId.uuidString
+        let inserted = try await db.raw("""
+            INSERT INTO history_deployments (id, status, status_rank, updated_at)
+            VALUES (\(bind: id), \(bind: status.rawValue), \(bind: status.rank), \(bind: Date().epochMilliseconds))
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """).all()
+        guard !inserted.isEmpty else { return }
+        for step in StepName.allCases {
+            try await db.raw("""
+                INSERT INTO history_steps (deployment_id, name, position, status) VALUES (\(bind: id), \(bind: step.rawValue),
+                    \(bind: Int64(step.position)), 'pending')
+                ON CONFLICT (deployment_id, name) DO NOTHING
+                """).run()
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import HangarContracts
+import HangarStorage
+import SQLKit
+
+/// Reads the deployment history (the recorder's store; intake opens it read-only).
+public struct HistoryQueries: Sendable {
+    public let store: SQLStore
+
+    public init(store: SQLStore) {
+        self.store = store
+    }
+
+    /// Deployments of an environment, newest first.
+    public func list(environment: UUID, status: DeploymentStatus? = nil, limit: Int = 50, cursor: String? = nil) async throws -> HistoryPage {
+        let after = cursor.flatMap(Cursor.init(encoded:))
+        let rows = try await store.read { db in
+            var query: SQLQueryString = "SELECT * FROM history_deployments WHERE environment_id = \(bind: environment.uuidString)"
+            if let status { query.appendInterpolation(unsafeRaw: " AND status = "); query.appendInterpolation(bind: status.rawValue) }
+            if let after {
+                query.appendInterpolation(unsafeRaw: " AND (created_at < ")
+                query.appendInterpolation(bind: after.createdAt)
+                query.appendInterpolation(unsafeRaw: " OR (created_at = ")
+                query.appendInterpolation(bind: after.createdAt)
+                query.appendInterpolation(unsafeRaw: " AND id < ")
+                query.appendInterpolation(bind: after.id)
+                query.appendInterpolation(unsafeRaw: "))")
+            }
+            query.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)")
+            return try await db.raw(query).all()
+        }
+        let page = Array(rows.prefix(limit))
+        let ids = try page.map { try $0.decode(column: "id", as: String.self) }
+        let steps = try await self.steps(of: ids)
+        let items = try page.map { row in
+            let id = try row.decode(column: "id", as: String.self)
+            return try Self.summary(row, steps: (steps[id] ?? []).map(\.summary))
+        }
+        var next: String?
+        if rows.count > limit, let last = page.last {
+            next = Cursor(
+                createdAt: try last.decode(column: "created_at", as: Int64?.self) ?? 0,
+                id: try last.decode(column: "id", as: String.self)
+            ).encoded
+        }
+        return HistoryPage(items: items, nextCursor: next)
+    }
+
+    /// One deployment with its steps and their detail lines.
+    public func details(_ id: UUID) async throws -> DeploymentDetails? {
+        let key = id.uuidString
+        let (row, lines) = try await store.read { db in
+            let row = try await db.raw("SELECT * FROM history_deployments WHERE id = \(bind: key)").first()
+            let lines = try await db.raw("SELECT step, at, message FROM history_details WHERE deployment_id = \(bind: key) ORDER BY at, message_id").all()
+            return (row, lines)
+        }
+        guard let row else { return nil }
+        var detailByStep: [String: [StepDetailLine]] = [:]
+        for line in lines {
+            detailByStep[try line.decode(column: "step", as: String.self), default: []].append(
+                StepDetailLine(
+                    at: Date(epochMilliseconds: try line.decode(column: "at", as: Int64.self)),
+                    message: try line.decode(column: "message", as: String.self)))
+        }
+        let steps = (try await self.steps(of: [key])[key] ?? []).map { step in
+            var step = step
+            step.detail = detailByStep[step.name.rawValue] ?? []
+            return step
+        }
+        let summary = try Self.summary(row, steps: [])
+        let decoder = HangarJSON.decoder
+        func json<T: Decodable>(_ column: String, _ type: T.Type) throws -> T? {
+            try row.decode(column: column, as: String?.self).flatMap { try? decoder.decode(type, from: Data($0.utf8)) }
+        }
+        return DeploymentDetails(
+            id: summary.id, environmentId: summary.environmentId, environmentName: summary.environmentName,
+            version: summary.version, owner: summary.owner, status: summary.status, mode: summary.mode,
+            options: try json("options", DeploymentOptions.self), notify: try json("notify", [String].self) ?? [],
+            createdAt: summary.createdAt, scheduledAt: summary.scheduledAt, startedAt: summary.startedAt,
+            finishedAt: summary.finishedAt, durationMs: summary.durationMs,
+            reason: try row.decode(column: "reason", as: String?.self),
+            failedStep: try row.decode(column: "failed_step", as: String?.self).flatMap(StepName.init(rawValue:)),
+            outputs: try json("outputs", [String: String].self) ?? [:], steps: steps)
+    }
+
+    private func steps(of ids: [String]) async throws -> [String: [StepDetails]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await store.read { db in
+            try await db.raw("SELECT * FROM history_steps WHERE deployment_id IN (\(binds: ids)) ORDER BY deployment_id, position").all()
+        }
+        var result: [String: [StepDetails]] = [:]
+        for row in rows {
+            func date(_ column: String) throws -> Date? {
+                try row.decode(column: column, as: Int64?.self).map(Date.init(epochMilliseconds:))
+            }
+            let started = try date("started_at")
+            let finished = try date("finished_at")
+            let step = StepDetails(
+                name: StepName(rawValue: try row.decode(column: "name", as: String.self)) ?? .validate,
+                status: StepStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
+                startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished),
+                attempts: Int(try row.decode(column: "attempts", as: Int64.self)), detail: [],
+                error: try row.decode(column: "error", as: String?.self),
+                worker: try row.decode(column: "worker", as: String?.self))
+            result[try row.decode(column: "deployment_id", as: String.self), default: []].append(step)
+        }
+        return result
+    }
+
+    private static func summary(_ row: any SQLRow, steps: [StepSummary]) throws -> DeploymentSummary {
+        func date(_ column: String) throws -> Date? {
+            try row.decode(column: column, as: Int64?.self).map(Date.init(epochMilliseconds:))
+        }
+        let started = try date("started_at")
+        let finished = try date("finished_at")
+        return DeploymentSummary(
+            id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
+            environmentId: try row.decode(column: "environment_id", as: String?.self).flatMap(UUID.init(uuidString:)),
+            environmentName: try row.decode(column: "environment_name", as: String?.self),
+            version: try row.decode(column: "version", as: String?.self),
+            owner: try row.decode(column: "owner", as: String?.self),
+            status: DeploymentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .queued,
+            mode: try row.decode(column: "mode", as: String?.self).flatMap(PublishMode.init(rawValue:)),
+            createdAt: try date("created_at"), scheduledAt: try date("scheduled_at"),
+            startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished), steps: steps)
+    }
+}
+
+extension StepDetails {
+    var summary: StepSummary {
+        StepSummary(name: name, status: status, startedAt: startedAt, finishedAt: finishedAt, durationMs: durationMs)
+    }
+}
+
+/// An opaque paging cursor: the last row's creation time and id.
+struct Cursor {
+    var createdAt: Int64
+    var id: String
+
+    init(createdAt: Int64, id: String) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    init?(encoded: String) {
+        guard let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8) else { return nil }
+        let parts = text.split(separator: "|", maxSplits: 1)
+        guard parts.count == 2, let createdAt = Int64(parts[0]) else { return nil }
+        self.createdAt = createdAt
+        self.id = String(parts[1])
+    }
+
+    var encoded: String { Data("\(createdAt)|\(id)".utf8).base64EncodedString() }
+}

@@ -1,0 +1,64 @@
+import HangarStorage
+import SQLKit
+
+/// The recorder's tables: the deployment history read by the API.
+/// Times are milliseconds since 1970 (BIGINT), JSON is TEXT.
+enum HistorySchema {
+    static let migrations: [Migration] = [
+        Migration(id: "history-1-initial") { db in
+            try await db.raw("""
+                CREATE TABLE history_deployments (
+                    id TEXT PRIMARY KEY,
+                    environment_id TEXT,
+                    environment_name TEXT,
+                    version TEXT,
+                    owner TEXT,
+                    status TEXT NOT NULL,
+                    status_rank BIGINT NOT NULL,
+                    mode TEXT,
+                    options TEXT,
+                    notify TEXT,
+                    created_at BIGINT,
+                    scheduled_at BIGINT,
+                    started_at BIGINT,
+                    finished_at BIGINT,
+                    reason TEXT,
+                    failed_step TEXT,
+                    outputs TEXT,
+                    updated_at BIGINT NOT NULL
+                )
+                """).run()
+            try await db.raw("CREATE INDEX history_deployments_env ON history_deployments (environment_id, created_at, id)").run()
+            try await db.raw("""
+                CREATE TABLE history_steps (
+                    deployment_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    position BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    started_at BIGINT,
+                    finished_at BIGINT,
+                    attempts BIGINT NOT NULL DEFAULT 0,
+                    error TEXT,
+                    worker TEXT,
+                    PRIMARY KEY (deployment_id, name)
+                )
+                """).run()
+            try await db.raw("""
+                CREATE TABLE history_details (
+                    message_id TEXT PRIMARY KEY,
+                    deployment_id TEXT NOT NULL,
+                    step TEXT NOT NULL,
+                    at BIGINT NOT NULL,
+                    message TEXT NOT NULL
+                )
+                """).run()
+            try await db.raw("CREATE INDEX history_details_deployment ON history_details (deployment_id, at)").run()
+            try await db.raw("""
+                CREATE TABLE history_processed (
+                    message_id TEXT PRIMARY KEY,
+                    processed_at BIGINT NOT NULL
+                )
+                """).run()
+        }
+    ]
+}

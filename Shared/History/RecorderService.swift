@@ -1,0 +1,31 @@
+import AMQPClient
+import HangarMessaging
+import HangarStorage
+import Logging
+import ServiceLifecycle
+
+/// The recorder: consumes every event into the history store, in batches.
+public struct RecorderService: Service {
+    private let connection: AMQPConnection
+    private let projector: HistoryProjector
+    private let logger: Logger
+
+    public init(connection: AMQPConnection, store: SQLStore, logger: Logger) {
+        self.connection = connection
+        self.projector = HistoryProjector(store: store)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await projector.migrate()
+        try await connection.declare(HangarTopology.all)
+        let projector = self.projector
+        let consumer = BatchConsumerService(
+            connection: connection, queue: HangarTopology.recorder.queue, prefetch: 512, maxBatch: 256, logger: logger
+        ) { batch in
+            try await projector.apply(batch)
+        }
+        logger.info("recorder.running")
+        try await consumer.run()
+    }
+}
