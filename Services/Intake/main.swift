@@ -1,0 +1,47 @@
+import AMQPClient
+import HangarAPI
+import HangarRuntime
+import HangarStorage
+import Logging
+import ServiceLifecycle
+
+// hangar-intake: the HTTP API v1.
+// Settings: HANGAR_AMQP_URL, HANGAR_HTTP_HOST (127.0.0.1), HANGAR_HTTP_PORT (8080),
+// HANGAR_TOKENS (name:role:secret,…), HANGAR_DATABASE_URL / HANGAR_INTAKE_DATABASE_URL /
+// HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL.
+let environment = ServiceEnvironment(service: "intake")
+let amqp: AMQPConfiguration
+let intakeDatabase: DatabaseConfiguration
+let historyDatabase: DatabaseConfiguration
+let configuration: IntakeConfiguration
+do {
+    bootstrapLogging(level: try environment.logLevel)
+    amqp = try environment.amqp()
+    intakeDatabase = try environment.database()
+    historyDatabase = try environment.database(owner: "recorder")
+    guard let tokens = environment.string("HANGAR_TOKENS") else {
+        throw ConfigurationError("HANGAR_TOKENS is required: name:role:secret entries separated by commas (roles: viewer, deployer, admin)")
+    }
+    configuration = IntakeConfiguration(
+        host: environment.string("HANGAR_HTTP_HOST", default: "127.0.0.1"),
+        port: try environment.int("HANGAR_HTTP_PORT", default: 8080, range: 1...65535),
+        tokens: try APIToken.parse(tokens))
+} catch {
+    exitWithConfigurationError(error, service: "intake")
+}
+
+let logger = Logger(label: "hangar.intake")
+let connection = AMQPConnection(configuration: amqp, logger: logger)
+let intakeStore = SQLStore(configuration: intakeDatabase, logger: logger)
+let historyStore = SQLStore(configuration: historyDatabase, logger: logger)
+let intake = IntakeService(
+    configuration: configuration, connection: connection, intakeStore: intakeStore, historyStore: historyStore, logger: logger)
+let group = ServiceGroup(
+    configuration: .init(
+        services: [
+            .init(service: connection), .init(service: intakeStore), .init(service: historyStore),
+            .init(service: intake, successTerminationBehavior: .gracefullyShutdownGroup),
+        ],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+try await group.run()

@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+
+/// What a token may do: viewer < deployer < admin.
+public enum Role: String, Codable, Sendable, Comparable, CaseIterable {
+    case viewer, deployer, admin
+
+    public static func < (lhs: Role, rhs: Role) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// A bearer token from configuration: its secret, its role and the name that becomes the
+/// owner of what it submits.
+public struct APIToken: Sendable, Equatable {
+    public var name: String
+    public var role: Role
+    public var secret: String
+
+    public init(name: String, role: Role, secret: String) {
+        self.name = name
+        self.role = role
+        self.secret = secret
+    }
+
+    /// Parses `name:role:secret` entries separated by commas (`HANGAR_TOKENS`).
+    public static func parse(_ text: String) throws -> [APIToken] {
+        try text.split(separator: ",").map { entry in
+            let parts = entry.split(separator: ":", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 3, !parts[0].isEmpty, let role = Role(rawValue: parts[1]), parts[2].count >= 8 else {
+                throw APIConfigurationError("a token must be name:role:secret with role viewer, deployer or admin and a secret of 8+ characters")
+            }
+            return APIToken(name: parts[0], role: role, secret: parts[2])
+        }
+    }
+}
+
+public struct APIConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The caller, once authenticated.
+struct Caller: Sendable {
+    var name: String
+    var role: Role
+}
+
+/// Checks `Authorization: Bearer <token>` against the configured tokens.
+struct Authenticator: Sendable {
+    private let tokens: [String: APIToken]
+
+    init(tokens: [APIToken]) {
+        self.tokens = Dictionary(tokens.map { ($0.secret, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func authenticate(_ request: Request, requiring role: Role) throws -> Caller {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw Problem(
+                .unauthorized, title: "Authentication required", detail: "send Authorization: Bearer <token>",
+                headers: [.wwwAuthenticate: "Bearer"])
+        }
+        let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let token = tokens[secret] else {
+            throw Problem(.unauthorized, title: "Invalid token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+        }
+        guard token.role >= role else {
+            throw Problem(.forbidden, title: "Not allowed", detail: "this needs the \(role.rawValue) role; the token '\(token.name)' is \(token.role.rawValue)")
+        }
+        return Caller(name: token.name, role: token.role)
+    }
+}

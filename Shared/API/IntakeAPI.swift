@@ -1,0 +1,216 @@
+import AMQPClient
+import Foundation
+import HangarContracts
+import HangarHistory
+import HangarMessaging
+import HangarStorage
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The routes of HTTP API v1 (see DESIGN.md, "HTTP API v1").
+struct IntakeAPI: Sendable {
+    let intake: IntakeStore
+    let history: HistoryQueries
+    let bus: MessageBus
+    let auth: Authenticator
+    let logger: Logger
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/health/live") { _, _ in try json(["status": "ok"]) }
+        router.get("/health/ready") { _, _ in
+            let connected = bus.connection.isConnected
+            return try json(["status": connected ? "ready" : "broker unreachable"], status: connected ? .ok : .serviceUnavailable)
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+
+        let v1 = router.group("v1")
+        v1.get("environments") { request, _ in
+            _ = try auth.authenticate(request, requiring: .viewer)
+            return try json(["items": try await intake.environments()])
+        }
+        v1.post("environments") { request, _ in try await createEnvironment(request) }
+        v1.get("environments/:env") { request, context in
+            _ = try auth.authenticate(request, requiring: .viewer)
+            return try json(try await environment(context))
+        }
+        v1.patch("environments/:env") { request, context in try await updateEnvironment(request, context) }
+        v1.delete("environments/:env") { request, context in
+            _ = try auth.authenticate(request, requiring: .admin)
+            try await intake.delete(try await environment(context).id)
+            return Response(status: .noContent)
+        }
+        v1.post("environments/:env/deployments") { request, context in try await submit(request, context) }
+        v1.get("environments/:env/deployments") { request, context in try await list(request, context) }
+        v1.get("deployments/:id") { request, context in
+            _ = try auth.authenticate(request, requiring: .viewer)
+            return try json(try await deployment(try deploymentId(context)))
+        }
+        v1.post("deployments/:id/cancel") { request, context in try await cancel(request, context) }
+    }
+
+    // MARK: Environments
+
+    private func environment(_ context: BasicRequestContext) async throws -> EnvironmentResource {
+        let key = context.parameters.get("env") ?? ""
+        guard let environment = try await intake.environment(key) else {
+            throw Problem(.notFound, title: "Unknown environment", detail: "no environment has the id or name '\(key)'",
+                errors: [.init(field: "environment", message: "unknown environment '\(key)'")])
+        }
+        return environment
+    }
+
+    private func createEnvironment(_ request: Request) async throws -> Response {
+        _ = try auth.authenticate(request, requiring: .admin)
+        let body = try await jsonObject(request)
+        let now = Date()
+        var environment = EnvironmentResource(
+            id: UUID(), name: "", description: "", provider: "simulated", target: [:], limits: .init(), lifecycle: .activated,
+            createdAt: now, updatedAt: now)
+        let errors = EnvironmentRequest.apply(body, to: &environment, creating: true)
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        guard try await intake.insert(environment) else {
+            throw Problem(.conflict, title: "Name taken", detail: "an environment named '\(environment.name)' exists",
+                errors: [.init(field: "name", message: "is already used")])
+        }
+        return try json(environment, status: .created, headers: [.location: "/v1/environments/\(environment.id.uuidString.lowercased())"])
+    }
+
+    private func updateEnvironment(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        _ = try auth.authenticate(request, requiring: .admin)
+        var environment = try await environment(context)
+        let errors = EnvironmentRequest.apply(try await jsonObject(request), to: &environment, creating: false)
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        if let other = try await intake.environment(environment.name), other.id != environment.id {
+            throw Problem(.conflict, title: "Name taken", errors: [.init(field: "name", message: "is already used")])
+        }
+        environment.updatedAt = Date()
+        try await intake.update(environment)
+        return try json(environment)
+    }
+
+    // MARK: Deployments
+
+    private func submit(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try auth.authenticate(request, requiring: .deployer)
+        let environment = try await environment(context)
+        let body = try await jsonObject(request)
+        let now = Date()
+        let accepted: DeploymentRequest
+        switch DeploymentRequest.validate(body, now: now) {
+        case .success(let value): accepted = value
+        case .failure(let problem): throw problem
+        }
+        guard environment.lifecycle == .activated else {
+            throw Problem(.conflict, title: "Environment not active", detail: "the environment is \(environment.lifecycle.rawValue)")
+        }
+        let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        if accepted.mode == .requestReconnection {
+            let used = try await intake.reconnectionsRequested(environment: environment.id, since: Self.startOfMonth(now))
+            let limit = environment.limits.reconnectionsPerMonth
+            if used >= limit {
+                throw Problem(
+                    .conflict, title: "Reconnection quota used",
+                    detail: "the environment used \(used) of its \(limit) reconnection requests this month",
+                    errors: [.init(field: "mode", message: "\(used) of \(limit) reconnection requests used this month")])
+            }
+        }
+        let submission = SubmitDeployment(
+            deploymentId: UUID(), environmentId: environment.id, environmentName: environment.name, version: accepted.version,
+            owner: caller.name, createdAt: now, scheduledAt: accepted.scheduledAt, options: accepted.options, mode: accepted.mode,
+            reconnection: accepted.reconnection, notify: accepted.emails,
+            target: ProviderTarget(provider: environment.provider, settings: environment.target),
+            reconnectionMonthlyLimit: environment.limits.reconnectionsPerMonth)
+        let (stored, isNew) = try await intake.accept(submission, idempotencyKey: idempotencyKey)
+        if isNew || !stored.published {
+            await publish(stored.request)
+        }
+        let summary = Self.accepted(stored.request)
+        return try json(summary, status: .accepted, headers: [.location: "/v1/deployments/\(summary.id.uuidString.lowercased())"])
+    }
+
+    /// Publishes a submission; on failure the relay publishes it later (it is durable).
+    func publish(_ request: SubmitDeployment) async {
+        do {
+            try await bus.publish(.submitDeployment(request), messageId: "submit-\(request.deploymentId)")
+            try await intake.markPublished(request.deploymentId)
+        } catch {
+            logger.warning("intake.publish.deferred", metadata: ["deployment.id": "\(request.deploymentId)", "error": "\(error)"])
+        }
+    }
+
+    private func list(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        _ = try auth.authenticate(request, requiring: .viewer)
+        let environment = try await environment(context)
+        let query = request.uri.queryParameters
+        var errors: [Problem.FieldError] = []
+        var status: DeploymentStatus?
+        if let text = query.get("status") {
+            status = DeploymentStatus(rawValue: text)
+            if status == nil { errors.append(.init(field: "status", message: "unknown status '\(text)'")) }
+        }
+        var limit = 50
+        if let text = query.get("limit") {
+            if let value = Int(text), (1...200).contains(value) { limit = value } else {
+                errors.append(.init(field: "limit", message: "must be a whole number from 1 to 200"))
+            }
+        }
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        let page = try await history.list(environment: environment.id, status: status, limit: limit, cursor: query.get("cursor"))
+        return try json(page)
+    }
+
+    private func deploymentId(_ context: BasicRequestContext) throws -> UUID {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no deployment has the id '\(text)'") }
+        return id
+    }
+
+    /// The history's view, or — before the recorder has it — what intake accepted.
+    private func deployment(_ id: UUID) async throws -> DeploymentDetails {
+        if let details = try await history.details(id) { return details }
+        guard let submission = try await intake.submission(id) else { throw Problem.notFound("no deployment has the id '\(id)'") }
+        return Self.accepted(submission.request)
+    }
+
+    private func cancel(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try auth.authenticate(request, requiring: .deployer)
+        let id = try deploymentId(context)
+        let current = try await deployment(id)
+        guard !current.status.isTerminal else {
+            throw Problem(.conflict, title: "Already finished", detail: "the deployment is \(current.status.rawValue)")
+        }
+        let command = CancelDeployment(deploymentId: id, requestedBy: caller.name, requestedAt: Date())
+        do {
+            try await bus.publish(.cancelDeployment(command), messageId: "cancel-\(id)-\(UUID())")
+        } catch {
+            throw Problem(.serviceUnavailable, title: "Cannot cancel now", detail: "the message broker is unreachable; try again")
+        }
+        return try json(current, status: .accepted)
+    }
+
+    // MARK: Helpers
+
+    static func accepted(_ request: SubmitDeployment) -> DeploymentDetails {
+        let scheduled = (request.scheduledAt ?? .distantPast) > Date()
+        return DeploymentDetails(
+            id: request.deploymentId, environmentId: request.environmentId, environmentName: request.environmentName,
+            version: request.version, owner: request.owner, status: scheduled ? .scheduled : .queued, mode: request.mode,
+            options: request.options, notify: request.notify, createdAt: request.createdAt, scheduledAt: request.scheduledAt,
+            startedAt: nil, finishedAt: nil, durationMs: nil, reason: nil, failedStep: nil, outputs: [:],
+            steps: StepName.allCases.map {
+                StepDetails(name: $0, status: .pending, startedAt: nil, finishedAt: nil, durationMs: nil, attempts: 0, detail: [], error: nil)
+            })
+    }
+
+    static func startOfMonth(_ date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
+    }
+}
+

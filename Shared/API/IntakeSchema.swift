@@ -1,0 +1,34 @@
+import HangarStorage
+import SQLKit
+
+/// Intake's own tables: the environment catalog and accepted submissions (its outbox and
+/// idempotency keys). Times are milliseconds since 1970.
+enum IntakeSchema {
+    static let migrations: [Migration] = [
+        Migration(id: "intake-1-initial") { db in
+            try await db.raw("""
+                CREATE TABLE intake_environments (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    body TEXT NOT NULL,
+                    deleted BIGINT NOT NULL DEFAULT 0
+                )
+                """).run()
+            try await db.raw("""
+                CREATE TABLE intake_submissions (
+                    id TEXT PRIMARY KEY,
+                    environment_id TEXT NOT NULL,
+                    owner TEXT NOT NULL,
+                    idempotency_key TEXT,
+                    mode TEXT NOT NULL,
+                    request TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    published BIGINT NOT NULL DEFAULT 0,
+                    UNIQUE (owner, idempotency_key)
+                )
+                """).run()
+            try await db.raw("CREATE INDEX intake_submissions_unpublished ON intake_submissions (published, created_at)").run()
+            try await db.raw("CREATE INDEX intake_submissions_env_mode ON intake_submissions (environment_id, mode, created_at)").run()
+        }
+    ]
+}

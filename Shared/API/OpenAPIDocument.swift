@@ -1,0 +1,1174 @@
+/// The OpenAPI 3.1 description of HTTP API v1, served at `GET /openapi.json`.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+ "openapi": "3.1.0",
+ "info": {
+  "title": "Hangar API",
+  "version": "1.0.0",
+  "description": "Publish new versions of scaling environments: deployments now or scheduled, their history and each step's timing. Errors are RFC 9457 problem details; every route but health and this document needs `Authorization: Bearer <token>` (roles viewer < deployer < admin)."
+ },
+ "servers": [
+  {
+   "url": "http://127.0.0.1:8080"
+  }
+ ],
+ "components": {
+  "securitySchemes": {
+   "bearer": {
+    "type": "http",
+    "scheme": "bearer"
+   }
+  },
+  "schemas": {
+   "Problem": {
+    "type": "object",
+    "required": [
+     "type",
+     "title",
+     "status"
+    ],
+    "properties": {
+     "type": {
+      "type": "string"
+     },
+     "title": {
+      "type": "string"
+     },
+     "status": {
+      "type": "integer"
+     },
+     "detail": {
+      "type": "string"
+     },
+     "errors": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "required": [
+        "field",
+        "message"
+       ],
+       "properties": {
+        "field": {
+         "type": "string"
+        },
+        "message": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   },
+   "EnvironmentInput": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "name": {
+      "type": "string",
+      "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"
+     },
+     "description": {
+      "type": "string",
+      "maxLength": 500
+     },
+     "provider": {
+      "type": "string",
+      "enum": [
+       "simulated",
+       "aws"
+      ]
+     },
+     "target": {
+      "type": "object",
+      "description": "Provider settings. simulated: stepDurationMs, durations {step: ms}, polls {step: n}, pollIntervalMs, failures [{step, attempts: [n]|\"all\", transient, message}]"
+     },
+     "instanceType": {
+      "type": "string"
+     },
+     "region": {
+      "type": "string"
+     },
+     "port": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 65535
+     },
+     "startCommand": {
+      "type": "string"
+     },
+     "maxInstances": {
+      "type": "integer",
+      "minimum": 1
+     },
+     "limits": {
+      "type": "object",
+      "properties": {
+       "reconnectionsPerMonth": {
+        "type": "integer",
+        "minimum": 0
+       }
+      }
+     }
+    }
+   },
+   "Environment": {
+    "allOf": [
+     {
+      "$ref": "#/components/schemas/EnvironmentInput"
+     },
+     {
+      "type": "object",
+      "required": [
+       "id",
+       "name",
+       "provider",
+       "lifecycle",
+       "createdAt",
+       "updatedAt"
+      ],
+      "properties": {
+       "id": {
+        "type": "string",
+        "format": "uuid"
+       },
+       "lifecycle": {
+        "type": "string",
+        "enum": [
+         "activated",
+         "suspended",
+         "released"
+        ]
+       },
+       "createdAt": {
+        "type": "string",
+        "format": "date-time"
+       },
+       "updatedAt": {
+        "type": "string",
+        "format": "date-time"
+       }
+      }
+     }
+    ]
+   },
+   "DeploymentInput": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "version": {
+      "type": "string",
+      "maxLength": 100
+     },
+     "scheduledAt": {
+      "type": "string",
+      "format": "date-time",
+      "description": "Absent: now. Not in the past, at most a year ahead."
+     },
+     "options": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+       "lockInstances": {
+        "type": "boolean"
+       },
+       "stopPreparationServer": {
+        "type": "boolean"
+       },
+       "terminateSessions": {
+        "type": "boolean"
+       }
+      }
+     },
+     "mode": {
+      "type": "string",
+      "enum": [
+       "optimized",
+       "standard",
+       "keepUsersConnected",
+       "requestReconnection"
+      ],
+      "default": "optimized"
+     },
+     "reconnection": {
+      "type": "object",
+      "required": [
+       "minutes",
+       "message"
+      ],
+      "properties": {
+       "minutes": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 1440
+       },
+       "message": {
+        "type": "string"
+       }
+      }
+     },
+     "notify": {
+      "type": "object",
+      "properties": {
+       "emails": {
+        "type": "array",
+        "items": {
+         "type": "string",
+         "format": "email"
+        },
+        "maxItems": 50
+       }
+      }
+     }
+    }
+   },
+   "DeploymentStatus": {
+    "type": "string",
+    "enum": [
+     "scheduled",
+     "queued",
+     "running",
+     "succeeded",
+     "failed",
+     "cancelled",
+     "rejected"
+    ]
+   },
+   "StepName": {
+    "type": "string",
+    "enum": [
+     "validate",
+     "stop_preparation_server",
+     "create_image",
+     "create_models",
+     "replace_instances",
+     "finalize"
+    ]
+   },
+   "StepStatus": {
+    "type": "string",
+    "enum": [
+     "pending",
+     "running",
+     "succeeded",
+     "failed",
+     "skipped",
+     "cancelled"
+    ]
+   },
+   "StepSummary": {
+    "type": "object",
+    "required": [
+     "name",
+     "status"
+    ],
+    "properties": {
+     "name": {
+      "$ref": "#/components/schemas/StepName"
+     },
+     "status": {
+      "$ref": "#/components/schemas/StepStatus"
+     },
+     "startedAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "finishedAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "durationMs": {
+      "type": "integer"
+     }
+    }
+   },
+   "DeploymentSummary": {
+    "type": "object",
+    "required": [
+     "id",
+     "status",
+     "steps"
+    ],
+    "properties": {
+     "id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "environmentId": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "environmentName": {
+      "type": "string"
+     },
+     "version": {
+      "type": "string"
+     },
+     "owner": {
+      "type": "string"
+     },
+     "status": {
+      "$ref": "#/components/schemas/DeploymentStatus"
+     },
+     "mode": {
+      "type": "string"
+     },
+     "createdAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "scheduledAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "startedAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "finishedAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "durationMs": {
+      "type": "integer"
+     },
+     "steps": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/StepSummary"
+      }
+     }
+    }
+   },
+   "Deployment": {
+    "type": "object",
+    "required": [
+     "id",
+     "status",
+     "steps"
+    ],
+    "properties": {
+     "id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "environmentId": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "environmentName": {
+      "type": "string"
+     },
+     "version": {
+      "type": "string"
+     },
+     "owner": {
+      "type": "string"
+     },
+     "status": {
+      "$ref": "#/components/schemas/DeploymentStatus"
+     },
+     "mode": {
+      "type": "string"
+     },
+     "options": {
+      "type": "object"
+     },
+     "notify": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "createdAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "scheduledAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "startedAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "finishedAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "durationMs": {
+      "type": "integer"
+     },
+     "reason": {
+      "type": "string"
+     },
+     "failedStep": {
+      "$ref": "#/components/schemas/StepName"
+     },
+     "outputs": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "string"
+      }
+     },
+     "steps": {
+      "type": "array",
+      "items": {
+       "allOf": [
+        {
+         "$ref": "#/components/schemas/StepSummary"
+        },
+        {
+         "type": "object",
+         "properties": {
+          "attempts": {
+           "type": "integer"
+          },
+          "detail": {
+           "type": "array",
+           "items": {
+            "type": "object",
+            "properties": {
+             "at": {
+              "type": "string",
+              "format": "date-time"
+             },
+             "message": {
+              "type": "string"
+             }
+            }
+           }
+          },
+          "error": {
+           "type": "string"
+          }
+         }
+        }
+       ]
+      }
+     }
+    }
+   },
+   "HistoryPage": {
+    "type": "object",
+    "required": [
+     "items"
+    ],
+    "properties": {
+     "items": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/DeploymentSummary"
+      }
+     },
+     "nextCursor": {
+      "type": "string"
+     }
+    }
+   }
+  }
+ },
+ "security": [
+  {
+   "bearer": []
+  }
+ ],
+ "paths": {
+  "/health/live": {
+   "get": {
+    "summary": "The process is up",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "alive"
+     }
+    }
+   }
+  },
+  "/health/ready": {
+   "get": {
+    "summary": "Connected to the broker",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "ready"
+     },
+     "503": {
+      "description": "not ready"
+     }
+    }
+   }
+  },
+  "/openapi.json": {
+   "get": {
+    "summary": "This document",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "OpenAPI 3.1"
+     }
+    }
+   }
+  },
+  "/v1/environments": {
+   "get": {
+    "summary": "List environments (viewer)",
+    "responses": {
+     "200": {
+      "description": "environments",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "items": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Environment"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Create an environment (admin)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/EnvironmentInput"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Environment"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/environments/{env}": {
+   "parameters": [
+    {
+     "name": "env",
+     "in": "path",
+     "required": true,
+     "description": "Environment id or unique name",
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "get": {
+    "summary": "One environment (viewer)",
+    "responses": {
+     "200": {
+      "description": "environment",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Environment"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   },
+   "patch": {
+    "summary": "Change an environment (admin)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/EnvironmentInput"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "changed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Environment"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Delete an environment (admin)",
+    "responses": {
+     "204": {
+      "description": "deleted"
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/environments/{env}/deployments": {
+   "parameters": [
+    {
+     "name": "env",
+     "in": "path",
+     "required": true,
+     "description": "Environment id or unique name",
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "post": {
+    "summary": "Publish a new version now or at scheduledAt (deployer)",
+    "parameters": [
+     {
+      "name": "Idempotency-Key",
+      "in": "header",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "A retried POST with the same key returns the same deployment"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/DeploymentInput"
+       }
+      }
+     }
+    },
+    "responses": {
+     "202": {
+      "description": "accepted",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Deployment"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Environment not active, or reconnection quota used",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   },
+   "get": {
+    "summary": "History, newest first (viewer)",
+    "parameters": [
+     {
+      "name": "status",
+      "in": "query",
+      "schema": {
+       "$ref": "#/components/schemas/DeploymentStatus"
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 200,
+       "default": 50
+      }
+     },
+     {
+      "name": "cursor",
+      "in": "query",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "a page",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/HistoryPage"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/deployments/{id}": {
+   "parameters": [
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string",
+      "format": "uuid"
+     }
+    }
+   ],
+   "get": {
+    "summary": "One deployment with its steps (viewer)",
+    "responses": {
+     "200": {
+      "description": "deployment",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Deployment"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/deployments/{id}/cancel": {
+   "parameters": [
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string",
+      "format": "uuid"
+     }
+    }
+   ],
+   "post": {
+    "summary": "Cancel: scheduled or queued at once; running before its next step (deployer)",
+    "responses": {
+     "202": {
+      "description": "cancellation requested",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Deployment"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  }
+ }
+}
+"""#
+}
