@@ -6,14 +6,26 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "AMQPClient", targets: ["AMQPClient"]),
+        .executable(name: "hangar-intake", targets: ["Intake"]),
+        .executable(name: "hangar-scheduler", targets: ["Scheduler"]),
+        .executable(name: "hangar-worker", targets: ["Worker"]),
+        .executable(name: "hangar-recorder", targets: ["Recorder"]),
         .executable(name: "amqp-bench", targets: ["AMQPBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
+        // MARK: Libraries (Shared/)
+
         // The C library rabbitmq-c (Debian: librabbitmq-dev).
         .systemLibrary(
             name: "CRabbitMQ",
@@ -32,6 +44,99 @@ let package = Package(
             ],
             path: "Shared/AMQPClient"
         ),
+        // The product's vocabulary and the versioned message contracts between services.
+        .target(
+            name: "HangarContracts",
+            path: "Shared/Contracts"
+        ),
+        // Typed publishing and consuming of contracts over AMQP, the topology, dead-lettering.
+        .target(
+            name: "HangarMessaging",
+            dependencies: [
+                "AMQPClient", "HangarContracts",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Messaging"
+        ),
+        // SQL storage through sql-kit: SQLite by default, PostgreSQL by URL; migrations.
+        .target(
+            name: "HangarStorage",
+            dependencies: [
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Storage"
+        ),
+        // What every service's main needs: settings from the environment, logging bootstrap.
+        .target(
+            name: "HangarRuntime",
+            dependencies: [
+                "AMQPClient", "HangarStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Runtime"
+        ),
+        // What the steps act on: the Provider protocol and the simulated provider.
+        .target(
+            name: "HangarProviders",
+            dependencies: ["HangarContracts", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/Providers"
+        ),
+        // The worker's logic: runs step.execute commands through a provider.
+        .target(
+            name: "HangarExecution",
+            dependencies: ["HangarMessaging", "HangarProviders", "HangarContracts"],
+            path: "Shared/Execution"
+        ),
+        // The scheduler's logic: the deployment state machine, timers, locks, quotas.
+        .target(
+            name: "HangarScheduling",
+            dependencies: [
+                "HangarMessaging", "HangarStorage", "HangarContracts",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Scheduling"
+        ),
+        // The recorder's projection of events into the deployment history, and its queries.
+        .target(
+            name: "HangarHistory",
+            dependencies: [
+                "HangarMessaging", "HangarStorage", "HangarContracts",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/History"
+        ),
+        // The HTTP API v1 and console served by intake.
+        .target(
+            name: "HangarAPI",
+            dependencies: [
+                "HangarMessaging", "HangarStorage", "HangarHistory", "HangarContracts", "HangarProviders",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Shared/API"
+        ),
+
+        // MARK: Services (one small executable each)
+
+        .executableTarget(name: "Intake", dependencies: ["HangarAPI", "HangarRuntime"], path: "Services/Intake"),
+        .executableTarget(name: "Scheduler", dependencies: ["HangarScheduling", "HangarRuntime"], path: "Services/Scheduler"),
+        .executableTarget(name: "Worker", dependencies: ["HangarExecution", "HangarRuntime"], path: "Services/Worker"),
+        .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime"], path: "Services/Recorder"),
+
+        // MARK: Benchmarks
+
         .executableTarget(
             name: "AMQPBench",
             dependencies: [
@@ -40,6 +145,9 @@ let package = Package(
             ],
             path: "Benchmarks/AMQPBench"
         ),
+
+        // MARK: Tests
+
         .testTarget(
             name: "AMQPClientTests",
             dependencies: [
@@ -48,6 +156,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/AMQPClientTests"
+        ),
+        .testTarget(
+            name: "ExecutionTests",
+            dependencies: ["HangarExecution", "HangarProviders", "HangarMessaging", "HangarContracts", "AMQPClient"],
+            path: "Tests/ExecutionTests"
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["HangarContracts", "HangarHistory"],
+            path: "Tests/EndToEndTests"
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["HangarStorage"],
+            path: "Tests/StorageTests"
         ),
     ],
     swiftLanguageModes: [.v6]

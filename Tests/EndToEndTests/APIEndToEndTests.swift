@@ -1,0 +1,78 @@
+import Foundation
+import HangarContracts
+import HangarHistory
+import Testing
+
+/// The HTTP API's contract: authentication, validation, idempotency, quotas.
+@Suite("HTTP API end to end", .serialized, .timeLimit(.minutes(3)))
+struct APIEndToEndTests {
+    @Test("tokens, roles, validation naming every bad field, idempotency, quota and the OpenAPI document")
+    func contract() async throws {
+        let system = try await HangarSystem("api")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("api-env", limits: #"{"reconnectionsPerMonth": 1}"#)
+
+        // Authentication and roles.
+        let (_, anonymous) = try await system.request("GET", "/v1/environments", token: nil)
+        #expect(anonymous == 401)
+        let (_, wrong) = try await system.request("GET", "/v1/environments", token: "nope-nope-nope")
+        #expect(wrong == 401)
+        let (_, viewerDeploys) = try await system.request(
+            "POST", "/v1/environments/api-env/deployments", token: HangarSystem.viewerToken, body: "{}")
+        #expect(viewerDeploys == 403)
+
+        // Every bad field is named.
+        let past = HangarJSON.formatDate(Date().addingTimeInterval(-3600))
+        let (data, status) = try await system.request(
+            "POST", "/v1/environments/api-env/deployments", token: HangarSystem.deployerToken,
+            body: #"{"scheduledAt":"\#(past)","mode":"yolo","options":{"rebootEverything":true},"notify":{"emails":["not-an-email"]},"colour":"red"}"#)
+        #expect(status == 422)
+        let problem = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let fields = Set((problem?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
+        #expect(fields == ["scheduledAt", "mode", "options.rebootEverything", "notify.emails[0]", "colour"])
+
+        let farFuture = HangarJSON.formatDate(Date().addingTimeInterval(400 * 24 * 3600))
+        let (_, tooFar) = try await system.request(
+            "POST", "/v1/environments/api-env/deployments", token: HangarSystem.deployerToken, body: #"{"scheduledAt":"\#(farFuture)"}"#)
+        #expect(tooFar == 422)
+        let (_, malformed) = try await system.request(
+            "POST", "/v1/environments/api-env/deployments", token: HangarSystem.deployerToken, body: "{nope")
+        #expect(malformed == 400)
+        let (_, unknownEnvironment) = try await system.request(
+            "POST", "/v1/environments/nowhere/deployments", token: HangarSystem.deployerToken, body: "{}")
+        #expect(unknownEnvironment == 404)
+        let huge = String(repeating: "x", count: 70_000)
+        let (_, oversized) = try await system.request(
+            "POST", "/v1/environments/api-env/deployments", token: HangarSystem.deployerToken, body: #"{"version":"\#(huge)"}"#)
+        #expect(oversized == 413)
+
+        // Idempotency-Key: the retried POST returns the same deployment.
+        let headers = ["Idempotency-Key": "release-7"]
+        let (first, firstStatus) = try await system.request(
+            "POST", "/v1/environments/api-env/deployments", token: HangarSystem.deployerToken, body: #"{"version":"7"}"#, headers: headers)
+        let (second, secondStatus) = try await system.request(
+            "POST", "/v1/environments/api-env/deployments", token: HangarSystem.deployerToken, body: #"{"version":"7"}"#, headers: headers)
+        #expect(firstStatus == 202 && secondStatus == 202)
+        let firstId = try HangarJSON.decoder.decode(DeploymentDetails.self, from: first).id
+        #expect(firstId == (try HangarJSON.decoder.decode(DeploymentDetails.self, from: second).id))
+        _ = try await system.wait(for: firstId, status: .succeeded)
+
+        // The reconnection quota: 1 per month here.
+        let reconnect = #"{"mode":"requestReconnection","reconnection":{"minutes":5,"message":"Please save your work"}}"#
+        let allowed = try await system.deploy("api-env", body: reconnect)
+        let (quotaData, quotaStatus) = try await system.request(
+            "POST", "/v1/environments/api-env/deployments", token: HangarSystem.deployerToken, body: reconnect)
+        #expect(quotaStatus == 409)
+        #expect(String(decoding: quotaData, as: UTF8.self).contains("1 of its 1"))
+        _ = try await system.wait(for: allowed, status: .succeeded)
+
+        // The OpenAPI document describes the routes.
+        let (openapi, openapiStatus) = try await system.request("GET", "/openapi.json", token: nil)
+        #expect(openapiStatus == 200)
+        let document = try JSONSerialization.jsonObject(with: openapi) as? [String: Any]
+        let paths = (document?["paths"] as? [String: Any])?.keys.sorted() ?? []
+        #expect(paths.contains("/v1/environments/{env}/deployments"))
+        #expect(paths.contains("/v1/deployments/{id}/cancel"))
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import HangarContracts
+import HangarHistory
+import Synchronization
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A whole Hangar — intake, scheduler, recorder and workers as separate processes — on the
+/// real broker, isolated in a RabbitMQ virtual host and a data folder of its own.
+final class HangarSystem: @unchecked Sendable {
+    enum Service: String { case intake, scheduler, recorder, worker }
+
+    static let environment = ProcessInfo.processInfo.environment
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let binDirectory = environment["HANGAR_BIN_DIR"] ?? repositoryRoot.appendingPathComponent(".build/debug").path
+    static let managementURL = environment["HANGAR_TEST_MANAGEMENT_URL"] ?? "http://127.0.0.1:15672"
+    static let adminToken = "test-admin-token"
+    static let deployerToken = "test-deployer-token"
+    static let viewerToken = "test-viewer-token"
+
+    let name: String
+    let vhost: String
+    let dataDirectory: URL
+    let port: Int
+    var extraEnvironment: [String: String]
+    private let processes = Mutex<[String: Process]>([:])
+    private let logDirectory: URL
+
+    /// Creates the vhost and data folder; start services with ``start(_:name:)``.
+    init(_ name: String, extraEnvironment: [String: String] = [:]) async throws {
+        self.name = name
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        vhost = "hangar-test-\(name)-\(suffix)"
+        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-e2e-\(name)-\(suffix)")
+        logDirectory = dataDirectory.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        port = Self.freePort()
+        self.extraEnvironment = extraEnvironment
+        try await Self.management("PUT", "/api/vhosts/\(vhost)")
+        try await Self.management("PUT", "/api/permissions/\(vhost)/guest", body: #"{"configure":".*","write":".*","read":".*"}"#)
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    private var serviceEnvironment: [String: String] {
+        var variables = ProcessInfo.processInfo.environment
+        variables["HANGAR_AMQP_URL"] = "amqp://guest:guest@127.0.0.1:5672/\(vhost)"
+        variables["HANGAR_DATA_DIR"] = dataDirectory.path
+        variables["HANGAR_HTTP_PORT"] = String(port)
+        variables["HANGAR_TOKENS"] = "admin:admin:\(Self.adminToken),deployer:deployer:\(Self.deployerToken),viewer:viewer:\(Self.viewerToken)"
+        variables["HANGAR_LOG_LEVEL"] = Self.environment["HANGAR_TEST_SERVICE_LOG_LEVEL"] ?? "info"
+        variables["HANGAR_SCHEDULER_RETRY_BASE_MS"] = "200"
+        variables["HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS"] = "1000"
+        for (key, value) in extraEnvironment { variables[key] = value }
+        return variables
+    }
+
+    /// Starts a service process; `name` tells several workers apart.
+    @discardableResult
+    func start(_ service: Service, name: String? = nil) throws -> String {
+        let key = name ?? service.rawValue
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "\(Self.binDirectory)/hangar-\(service.rawValue)")
+        var environment = serviceEnvironment
+        if service == .worker { environment["HANGAR_WORKER_NAME"] = key }
+        process.environment = environment
+        let log = logDirectory.appendingPathComponent("\(key).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        processes.withLock { $0[key] = process }
+        return key
+    }
+
+    /// Starts intake, scheduler, recorder and `workers` workers, and waits until intake is ready.
+    func startAll(workers: Int = 1) async throws {
+        try start(.scheduler)
+        try start(.recorder)
+        for index in 1...max(1, workers) { try start(.worker, name: "worker-\(index)") }
+        try start(.intake)
+        try await waitUntilReady()
+    }
+
+    func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let (_, status) = try? await request("GET", "/health/ready", token: nil), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw E2EFailure("intake not ready after \(timeout); logs: \(logDirectory.path)\n\(logs("intake"))")
+    }
+
+    /// Kills a service with `signal` (SIGKILL: a crash; SIGTERM: a graceful stop) and waits for it to exit.
+    func stop(_ key: String, signal: Int32 = SIGKILL) {
+        guard let process = processes.withLock({ $0.removeValue(forKey: key) }) else { return }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    /// The tail of a service's log, for failure messages.
+    func logs(_ key: String, lines: Int = 40) -> String {
+        let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(key).log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    /// Stops everything, deletes the vhost and (unless the test failed) the data folder.
+    func shutdown() async {
+        let all = processes.withLock { processes in
+            defer { processes.removeAll() }
+            return Array(processes.values)
+        }
+        for process in all { kill(process.processIdentifier, SIGTERM) }
+        for process in all { process.waitUntilExit() }
+        _ = try? await Self.management("DELETE", "/api/vhosts/\(vhost)")
+        if Self.environment["HANGAR_TEST_KEEP"] == nil {
+            try? FileManager.default.removeItem(at: dataDirectory)
+        }
+    }
+
+    // MARK: The API
+
+    @discardableResult
+    func request(_ method: String, _ path: String, token: String? = adminToken, body: String? = nil, headers: [String: String] = [:])
+        async throws -> (Data, Int)
+    {
+        var request = URLRequest(url: URL(string: baseURL + path)!)
+        request.httpMethod = method
+        request.timeoutInterval = 10
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(body.utf8)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return (data, (response as? HTTPURLResponse)?.statusCode ?? 0)
+    }
+
+    /// Creates a simulated environment with `target` settings; returns its id.
+    @discardableResult
+    func createEnvironment(_ name: String, target: String = "{}", limits: String = "{}") async throws -> String {
+        let (data, status) = try await request(
+            "POST", "/v1/environments", body: #"{"name":"\#(name)","provider":"simulated","target":\#(target),"limits":\#(limits)}"#)
+        guard status == 201 else { throw E2EFailure("create environment answered \(status): \(String(decoding: data, as: UTF8.self))") }
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return object?["id"] as? String ?? ""
+    }
+
+    /// Submits a deployment; returns its id.
+    func deploy(_ environment: String, body: String = "{}", token: String = deployerToken) async throws -> UUID {
+        let (data, status) = try await request("POST", "/v1/environments/\(environment)/deployments", token: token, body: body)
+        guard status == 202 else { throw E2EFailure("deploy answered \(status): \(String(decoding: data, as: UTF8.self))") }
+        return try HangarJSON.decoder.decode(DeploymentDetails.self, from: data).id
+    }
+
+    func deployment(_ id: UUID) async throws -> DeploymentDetails {
+        let (data, status) = try await request("GET", "/v1/deployments/\(id.uuidString.lowercased())", token: Self.viewerToken)
+        guard status == 200 else { throw E2EFailure("GET deployment answered \(status): \(String(decoding: data, as: UTF8.self))") }
+        return try HangarJSON.decoder.decode(DeploymentDetails.self, from: data)
+    }
+
+    /// Polls until the deployment reaches `status` (or any terminal status, which then fails the wait).
+    func wait(for id: UUID, status: DeploymentStatus, timeout: Duration = .seconds(60)) async throws -> DeploymentDetails {
+        let deadline = ContinuousClock.now + timeout
+        var last: DeploymentDetails?
+        while ContinuousClock.now < deadline {
+            let details = try await deployment(id)
+            last = details
+            if details.status == status { return details }
+            if details.status.isTerminal {
+                throw E2EFailure("deployment \(id) ended \(details.status.rawValue) (reason: \(details.reason ?? "-")), expected \(status.rawValue)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw E2EFailure(
+            "deployment \(id) is \(last?.status.rawValue ?? "unknown") after \(timeout), expected \(status.rawValue)\n"
+                + "scheduler:\n\(logs("scheduler", lines: 15))\nworker-1:\n\(logs("worker-1", lines: 15))")
+    }
+
+    // MARK: Helpers
+
+    @discardableResult
+    static func management(_ method: String, _ path: String, body: String? = nil) async throws -> Int {
+        var request = URLRequest(url: URL(string: managementURL + path)!)
+        request.httpMethod = method
+        request.setValue("Basic \(Data("guest:guest".utf8).base64EncodedString())", forHTTPHeaderField: "Authorization")
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(body.utf8)
+        }
+        let (_, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) || (method == "DELETE" && status == 404) else {
+            throw E2EFailure("management API \(method) \(path) answered \(status)")
+        }
+        return status
+    }
+
+    /// A TCP port that was free a moment ago.
+    static func freePort() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+struct E2EFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

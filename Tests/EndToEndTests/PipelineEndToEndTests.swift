@@ -1,0 +1,143 @@
+import Foundation
+import HangarContracts
+import HangarHistory
+import Testing
+
+/// Every service as a separate process on the real broker (each test in its own vhost).
+@Suite("Deployment pipeline end to end", .serialized, .timeLimit(.minutes(5)))
+struct PipelineEndToEndTests {
+    @Test("a deployment runs all six steps in order and the history shows each step's duration")
+    func fullPipeline() async throws {
+        let system = try await HangarSystem("pipeline")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("web", target: #"{"stepDurationMs": 30}"#)
+
+        let id = try await system.deploy("web", body: #"{"version":"2.4.0","options":{"stopPreparationServer":true,"lockInstances":true},"notify":{"emails":["ops@example.com"]}}"#)
+        let done = try await system.wait(for: id, status: .succeeded)
+
+        #expect(done.steps.map(\.name) == StepName.allCases)
+        #expect(done.steps.allSatisfy { $0.status == .succeeded })
+        for step in done.steps {
+            let duration = try #require(step.durationMs, "\(step.name) has a duration")
+            #expect(duration >= 25, "\(step.name) held its worker for 30 ms")
+            #expect(step.attempts == 1)
+        }
+        let starts = done.steps.compactMap(\.startedAt)
+        #expect(starts == starts.sorted(), "steps ran in order")
+        for (earlier, later) in zip(done.steps, done.steps.dropFirst()) {
+            #expect(try #require(earlier.finishedAt) <= (try #require(later.startedAt)))
+        }
+        #expect(done.version == "2.4.0")
+        #expect(done.owner == "deployer")
+        #expect(done.outputs["generatedVersion"] != nil)
+        #expect(try #require(done.durationMs) >= 180)
+        #expect(done.steps.first { $0.name == .validate }?.detail.isEmpty == false, "detail lines recorded")
+
+        // The history lists it, newest first, with the step timings.
+        let (data, status) = try await system.request("GET", "/v1/environments/web/deployments", token: HangarSystem.viewerToken)
+        #expect(status == 200)
+        let page = try HangarJSON.decoder.decode(HistoryPage.self, from: data)
+        #expect(page.items.map(\.id) == [id])
+        #expect(page.items[0].steps.count == 6)
+    }
+
+    @Test("a skipped step, a permanent failure and a transient failure")
+    func failures() async throws {
+        let system = try await HangarSystem("failures")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment(
+            "broken",
+            target: #"{"failures":[{"step":"create_models","attempts":"all","transient":false,"message":"launch template quota exceeded"}]}"#)
+        try await system.createEnvironment(
+            "flaky", target: #"{"failures":[{"step":"create_image","attempts":[1,2],"transient":true,"message":"throttled"}]}"#)
+
+        let broken = try await system.deploy("broken")
+        let flaky = try await system.deploy("flaky")
+
+        let failed = try await system.wait(for: broken, status: .failed)
+        #expect(failed.failedStep == .createModels)
+        #expect(failed.reason?.contains("launch template quota exceeded") == true)
+        let failedStep = try #require(failed.steps.first { $0.name == .createModels })
+        #expect(failedStep.status == .failed)
+        #expect(failedStep.error?.contains("launch template quota exceeded") == true)
+        #expect(failed.steps.first { $0.name == .stopPreparationServer }?.status == .skipped, "not asked to stop the server")
+        #expect(failed.steps.first { $0.name == .replaceInstances }?.status == .pending, "later steps never ran")
+
+        let recovered = try await system.wait(for: flaky, status: .succeeded)
+        let image = try #require(recovered.steps.first { $0.name == .createImage })
+        #expect(image.status == .succeeded)
+        #expect(image.attempts == 3, "two transient failures, then success")
+    }
+
+    @Test("deployments on one environment never overlap and run in the order submitted")
+    func noOverlap() async throws {
+        let system = try await HangarSystem("overlap")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(workers: 2)
+        try await system.createEnvironment("single", target: #"{"stepDurationMs": 40}"#)
+
+        var ids: [UUID] = []
+        for index in 0..<3 { ids.append(try await system.deploy("single", body: #"{"version":"v\#(index)"}"#)) }
+        var runs: [DeploymentDetails] = []
+        for id in ids { runs.append(try await system.wait(for: id, status: .succeeded)) }
+
+        for (earlier, later) in zip(runs, runs.dropFirst()) {
+            #expect(try #require(earlier.finishedAt) <= (try #require(later.startedAt)), "\(later.version ?? "") started after \(earlier.version ?? "") ended")
+        }
+    }
+
+    @Test("cancel a scheduled deployment and a running one")
+    func cancel() async throws {
+        let system = try await HangarSystem("cancel")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        // create_image waits on the (simulated) cloud: 50 checks 200 ms apart.
+        try await system.createEnvironment("slow", target: #"{"polls":{"create_image":50},"pollIntervalMs":200}"#)
+
+        let later = HangarJSON.formatDate(Date().addingTimeInterval(3600))
+        let scheduled = try await system.deploy("slow", body: #"{"scheduledAt":"\#(later)"}"#)
+        _ = try await system.wait(for: scheduled, status: .scheduled)
+        let (_, cancelStatus) = try await system.request("POST", "/v1/deployments/\(scheduled)/cancel", token: HangarSystem.deployerToken)
+        #expect(cancelStatus == 202)
+        let cancelledScheduled = try await system.wait(for: scheduled, status: .cancelled)
+        #expect(cancelledScheduled.startedAt == nil, "it never started")
+
+        let running = try await system.deploy("slow")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await system.deployment(running).steps.first(where: { $0.name == .createImage })?.status != .running {
+            guard ContinuousClock.now < deadline else { throw E2EFailure("create_image never started") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await system.request("POST", "/v1/deployments/\(running)/cancel", token: HangarSystem.deployerToken)
+        let cancelled = try await system.wait(for: running, status: .cancelled)
+        #expect(cancelled.reason?.contains("deployer") == true)
+        #expect(cancelled.steps.first { $0.name == .createImage }?.status == .cancelled)
+        #expect(cancelled.steps.first { $0.name == .finalize }?.status == .cancelled)
+
+        // A finished deployment cannot be cancelled.
+        let (_, again) = try await system.request("POST", "/v1/deployments/\(running)/cancel", token: HangarSystem.deployerToken)
+        #expect(again == 409)
+    }
+
+    @Test("a scheduled deployment fires on time, also after the scheduler restarted before it was due")
+    func scheduled() async throws {
+        let system = try await HangarSystem("scheduled")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("timed")
+
+        let due = Date().addingTimeInterval(4)
+        let id = try await system.deploy("timed", body: #"{"scheduledAt":"\#(HangarJSON.formatDate(due))"}"#)
+        _ = try await system.wait(for: id, status: .scheduled)
+        system.stop("scheduler", signal: SIGTERM)
+        try await Task.sleep(for: .seconds(1))
+        try system.start(.scheduler)
+
+        let done = try await system.wait(for: id, status: .succeeded)
+        let started = try #require(done.startedAt)
+        #expect(started >= due.addingTimeInterval(-0.01), "not before its time")
+        #expect(started.timeIntervalSince(due) < 1.0, "within a second of its time (was \(started.timeIntervalSince(due)) s)")
+    }
+}
