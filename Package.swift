@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "hangar-worker", targets: ["Worker"]),
         .executable(name: "hangar-recorder", targets: ["Recorder"]),
         .executable(name: "amqp-bench", targets: ["AMQPBench"]),
+        .executable(name: "pipeline-bench", targets: ["PipelineBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -135,7 +136,19 @@ let package = Package(
         .executableTarget(name: "Worker", dependencies: ["HangarExecution", "HangarRuntime"], path: "Services/Worker"),
         .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime"], path: "Services/Recorder"),
 
-        // MARK: Benchmarks
+        // MARK: Test harness and benchmarks
+
+        // Runs a whole Hangar as processes in its own vhost, for end-to-end tests and benchmarks.
+        .target(
+            name: "HangarHarness",
+            dependencies: ["HangarContracts", "HangarHistory"],
+            path: "Tests/Harness"
+        ),
+        .executableTarget(
+            name: "PipelineBench",
+            dependencies: ["HangarHarness", "HangarContracts", "HangarStorage", .product(name: "SQLKit", package: "sql-kit")],
+            path: "Benchmarks/PipelineBench"
+        ),
 
         .executableTarget(
             name: "AMQPBench",
@@ -163,8 +176,13 @@ let package = Package(
             path: "Tests/ExecutionTests"
         ),
         .testTarget(
+            name: "ContractsTests",
+            dependencies: ["HangarContracts"],
+            path: "Tests/ContractsTests"
+        ),
+        .testTarget(
             name: "EndToEndTests",
-            dependencies: ["HangarContracts", "HangarHistory"],
+            dependencies: ["HangarHarness", "HangarContracts", "HangarHistory"],
             path: "Tests/EndToEndTests"
         ),
         .testTarget(

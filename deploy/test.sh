@@ -25,4 +25,7 @@ deploy/postgres/start.sh
 # The storage tests run against both SQLite and this PostgreSQL.
 export HANGAR_TEST_POSTGRES_URL="${HANGAR_TEST_POSTGRES_URL:-postgres://hangar:hangar@127.0.0.1:${HANGAR_POSTGRES_PORT:-5432}/hangar_test}"
 
+# The end-to-end tests start the service executables: build them all first.
+swift build
+export HANGAR_BIN_DIR="${HANGAR_BIN_DIR:-$(swift build --show-bin-path)}"
 swift test --disable-xctest "$@"

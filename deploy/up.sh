@@ -1,19 +1,41 @@
 #!/usr/bin/env bash
-# Sets up and starts Hangar on this machine with the embedded defaults: installs what is
-# missing (RabbitMQ, rabbitmq-c), starts the project-local broker on 127.0.0.1, builds the
-# package. Safe to run again. Stop everything with deploy/down.sh.
+# Sets up and starts the whole of Hangar on this machine with the embedded defaults:
+# installs what is missing (RabbitMQ, rabbitmq-c), starts the project-local broker on
+# 127.0.0.1, builds, starts the services (SQLite files in .hangar/data) and creates a demo
+# environment on the simulated provider. Safe to run again. Stop it all with deploy/down.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 deploy/rabbitmq/start.sh
-echo "[hangar] building (a first build takes a few minutes on 2 cores)" >&2
+echo "[hangar] building (a first build takes several minutes on 2 cores)" >&2
 swift build
+deploy/services.sh start
+
+port="${HANGAR_HTTP_PORT:-8080}"
+api="http://127.0.0.1:$port"
+admin="${HANGAR_ADMIN_TOKEN:-dev-admin-token}"
+status=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$api/v1/environments" \
+  -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+  -d '{"name":"demo","description":"Demo environment on the simulated provider","provider":"simulated",
+       "target":{"stepDurationMs":400,"polls":{"create_image":3,"replace_instances":2},"pollIntervalMs":1000}}')
+case "$status" in
+  201) echo "[hangar] created the demo environment" >&2 ;;
+  409) echo "[hangar] the demo environment exists" >&2 ;;
+  *) echo "[hangar] creating the demo environment answered HTTP $status" >&2; exit 1 ;;
+esac
+
 cat <<TEXT
 
 Hangar is up.
-  AMQP broker      amqp://guest:guest@127.0.0.1:5672/
-  management UI    http://127.0.0.1:15672/  (guest / guest)
-  AMQP benchmark   Benchmarks/amqp.sh
-  databases        SQLite files (embedded default); PostgreSQL is optional: deploy/postgres/start.sh
+  API              $api   (OpenAPI: $api/openapi.json)
+  tokens           admin: dev-admin-token   deployer: dev-deployer-token   viewer: dev-viewer-token
+  broker UI        http://127.0.0.1:15672/  (guest / guest)
+  logs             .hangar/run/*.log
   stop             deploy/down.sh
+
+Publish a new version of the demo environment and watch it:
+  curl -s -X POST $api/v1/environments/demo/deployments -H 'Authorization: Bearer dev-deployer-token' \\
+       -H 'Content-Type: application/json' -d '{"version":"1.0.0","options":{"stopPreparationServer":true}}'
+  curl -s $api/v1/deployments/<id> -H 'Authorization: Bearer dev-viewer-token'
+  curl -s $api/v1/environments/demo/deployments -H 'Authorization: Bearer dev-viewer-token'
 TEXT

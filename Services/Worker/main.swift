@@ -32,8 +32,11 @@ do {
 
 let logger = Logger(label: "hangar.worker")
 let connection = AMQPConnection(configuration: amqp, logger: logger)
+// It declares all of the topology, not only the steps queue: the events it publishes need the
+// scheduler's and the recorder's queues even when those services have not started yet.
 let worker = WorkerService(
-    connection: connection, name: name, concurrency: concurrency, prefetch: UInt16(prefetch), logger: logger)
+    connection: connection, name: name, concurrency: concurrency, prefetch: UInt16(prefetch),
+    declaring: HangarTopology.all, logger: logger)
 let group = ServiceGroup(
     configuration: .init(
         services: [.init(service: connection), .init(service: worker)],  // the connection closes last
@@ -44,9 +47,6 @@ logger.info(
     "hangar.worker.starting",
     metadata: ["worker": "\(name)", "worker.concurrency": "\(concurrency)", "worker.prefetch": "\(prefetch)"])
 do {
-    // All of it, not only the steps queue: the events this worker publishes need the
-    // scheduler's and the recorder's queues even when those services have not started yet.
-    try await declareWhenReachable(HangarTopology.all, on: connection, logger: logger)
     try await group.run()
 } catch {
     logger.critical("hangar.worker.failed", metadata: ["error": "\(error)"])

@@ -69,7 +69,7 @@ struct IntakeAPI: Sendable {
         let body = try await jsonObject(request)
         let now = Date()
         var environment = EnvironmentResource(
-            id: UUID(), name: "", description: "", provider: "simulated", target: [:], limits: .init(), lifecycle: .activated,
+            id: UUID.v7(at: now), name: "", description: "", provider: "simulated", target: [:], limits: .init(), lifecycle: .activated,
             createdAt: now, updatedAt: now)
         let errors = EnvironmentRequest.apply(body, to: &environment, creating: true)
         guard errors.isEmpty else { throw Problem.invalid(errors) }
@@ -120,7 +120,7 @@ struct IntakeAPI: Sendable {
             }
         }
         let submission = SubmitDeployment(
-            deploymentId: UUID(), environmentId: environment.id, environmentName: environment.name, version: accepted.version,
+            deploymentId: UUID.v7(at: now), environmentId: environment.id, environmentName: environment.name, version: accepted.version,
             owner: caller.name, createdAt: now, scheduledAt: accepted.scheduledAt, options: accepted.options, mode: accepted.mode,
             reconnection: accepted.reconnection, notify: accepted.emails,
             target: ProviderTarget(provider: environment.provider, settings: environment.target),

@@ -153,7 +153,15 @@ public enum HangarJSON {
 
     /// RFC 3339 in UTC with milliseconds: `2026-11-22T10:15:00.123Z`.
     public static func formatDate(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+        // Round to the millisecond ourselves: the format style truncates, and a Double
+        // such as …00.123 is stored as …00.12299…, which would lose a millisecond per trip.
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let wholeSeconds = fraction < 0 ? seconds - 1 : seconds
+        let millisecondsPart = fraction < 0 ? fraction + 1000 : fraction
+        let text = Date.ISO8601FormatStyle().format(Date(timeIntervalSince1970: TimeInterval(wholeSeconds)))
+        let threeDigits = String(millisecondsPart + 1000).dropFirst()
+        return "\(text.dropLast())." + threeDigits + "Z"
     }
 
     /// Parses RFC 3339 with or without fractional seconds, `Z` or an offset.

@@ -13,11 +13,14 @@ import ServiceLifecycle
 /// Undecodable messages are dead-lettered with their reason; a decodable message that is
 /// not `step.execute` is rejected (dead-lettered by the queue).
 ///
-/// It declares nothing: the caller declares the queue it consumes and the queues its events
-/// go to (in production `HangarTopology.all`; at least `HangarTopology.steps.topology`).
-/// An event that no queue is bound to receive is unroutable: the command is requeued.
+/// It declares only what it is given as `declaring` (nothing by default): the queue it
+/// consumes and the queues its events go to must exist (in production `main` passes
+/// `HangarTopology.all`). An event that no queue is bound to receive is unroutable: the
+/// command is requeued.
 public struct WorkerService: Service, CustomStringConvertible {
     private let consumer: ContractConsumerService
+    private let connection: AMQPConnection
+    private let topology: Topology?
     private let logger: Logger
     /// For logs: the queue and the concurrency.
     public let description: String
@@ -28,11 +31,16 @@ public struct WorkerService: Service, CustomStringConvertible {
     ///   - concurrency: how many steps run at once.
     ///   - prefetch: how many deliveries the broker hands over ahead; default `concurrency`,
     ///     so that no command waits in this worker while another worker is idle.
+    ///   - topology: declared when the service runs, before it consumes, waiting for the
+    ///     broker as long as it takes (a graceful shutdown ends the wait).
     public init(
         connection: AMQPConnection, providers: ProviderRegistry = ProviderRegistry(), name: String,
-        queue: String = HangarTopology.steps.queue, concurrency: Int = 4, prefetch: UInt16? = nil, logger: Logger
+        queue: String = HangarTopology.steps.queue, concurrency: Int = 4, prefetch: UInt16? = nil,
+        declaring topology: Topology? = nil, logger: Logger
     ) {
         precondition(concurrency >= 1, "concurrency must be at least 1")
+        self.connection = connection
+        self.topology = topology
         description = "WorkerService(\(name), queue: \(queue), concurrency: \(concurrency))"
         var logger = logger
         logger[metadataKey: "worker"] = .string(name)
@@ -61,6 +69,17 @@ public struct WorkerService: Service, CustomStringConvertible {
     }
 
     public func run() async throws {
+        if let topology {
+            let (connection, logger) = (connection, logger)
+            do {
+                try await cancelWhenGracefulShutdown {
+                    try await declareWhenReachable(topology, on: connection, logger: logger)
+                }
+            } catch is CancellationError {
+                logger.info("hangar.worker.stopped", metadata: ["reason": "shut down before the broker was reachable"])
+                return
+            }
+        }
         logger.info("hangar.worker.running")
         try await consumer.run()
         logger.info("hangar.worker.stopped")

@@ -60,12 +60,14 @@ public struct ServiceEnvironment: Sendable {
     }
 
     /// The database of `owner` (this service's own by default): PostgreSQL when a URL is
-    /// set (one schema per service), otherwise `<data dir>/<owner>.sqlite`.
+    /// set (one schema per service, named `<HANGAR_DATABASE_SCHEMA_PREFIX><owner>`), otherwise
+    /// `<data dir>/<owner>.sqlite`.
     public func database(owner: String? = nil, readOnly: Bool = false) throws -> DatabaseConfiguration {
         let owner = owner ?? service
+        let prefix = string("HANGAR_DATABASE_SCHEMA_PREFIX", default: "")
         let url = string("HANGAR_\(owner.uppercased())_DATABASE_URL") ?? string("HANGAR_DATABASE_URL").map { url in
             guard url.hasPrefix("postgres"), !url.contains("schema=") else { return url }
-            return url + (url.contains("?") ? "&" : "?") + "schema=\(owner)"
+            return url + (url.contains("?") ? "&" : "?") + "schema=\(prefix)\(owner)"
         }
         var configuration = try DatabaseConfiguration.from(url: url, defaultSQLitePath: "\(dataDirectory)/\(owner).sqlite")
         configuration.readOnly = readOnly

@@ -175,7 +175,7 @@ struct Transitions {
     }
 
     private func dispatch(_ record: inout DeploymentRecord, step: StepName, attempt: Int, poll: Int, continuation: JSONValue?) async throws {
-        let dispatchId = UUID()
+        let dispatchId = UUID.v7(at: clock)
         record.currentStep = step
         record.attempt = attempt
         record.poll = poll

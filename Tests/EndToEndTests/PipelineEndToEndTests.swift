@@ -1,5 +1,6 @@
 import Foundation
 import HangarContracts
+import HangarHarness
 import HangarHistory
 import Testing
 
@@ -139,5 +140,28 @@ struct PipelineEndToEndTests {
         let started = try #require(done.startedAt)
         #expect(started >= due.addingTimeInterval(-0.01), "not before its time")
         #expect(started.timeIntervalSince(due) < 1.0, "within a second of its time (was \(started.timeIntervalSince(due)) s)")
+    }
+}
+
+@Suite("Deployment pipeline on PostgreSQL", .serialized, .timeLimit(.minutes(3)))
+struct PostgresPipelineTests {
+    @Test("the services keep their state in PostgreSQL, one schema each, and a deployment runs through")
+    func pipelineOnPostgres() async throws {
+        let url = ProcessInfo.processInfo.environment["HANGAR_TEST_POSTGRES_URL"] ?? "postgres://hangar:hangar@127.0.0.1:5432/hangar_test"
+        let prefix = "e2e_\(UUID().uuidString.prefix(8).lowercased())_"
+        let system = try await HangarSystem(
+            "postgres", extraEnvironment: ["HANGAR_DATABASE_URL": url, "HANGAR_DATABASE_SCHEMA_PREFIX": prefix])
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(workers: 2)
+        try await system.createEnvironment("pg", target: #"{"stepDurationMs": 20, "polls": {"create_image": 2}, "pollIntervalMs": 100}"#)
+        let first = try await system.deploy("pg", body: #"{"version":"pg-1"}"#)
+        let second = try await system.deploy("pg", body: #"{"version":"pg-2"}"#)
+        let one = try await system.wait(for: first, status: .succeeded)
+        let two = try await system.wait(for: second, status: .succeeded)
+        #expect(try #require(one.finishedAt) <= (try #require(two.startedAt)))
+        #expect(one.steps.first { $0.name == .createImage }?.detail.count ?? 0 >= 3, "two checks on the image were recorded")
+        // Nothing was written to SQLite files: the state is in PostgreSQL.
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: system.dataDirectory.path)) ?? []
+        #expect(!files.contains { $0.hasSuffix(".sqlite") })
     }
 }

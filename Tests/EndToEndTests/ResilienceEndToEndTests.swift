@@ -1,5 +1,6 @@
 import Foundation
 import HangarContracts
+import HangarHarness
 import HangarHistory
 import Testing
 

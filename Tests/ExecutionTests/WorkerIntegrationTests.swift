@@ -139,6 +139,22 @@ struct WorkerIntegrationTests {
     }
 }
 
+extension WorkerIntegrationTests {
+    @Test("a worker given a topology declares it before it consumes")
+    func declares() async throws {
+        try await WorkerHarness.with("declares", workerDeclares: true) { harness in
+            try await eventually("the worker declared its queue") {
+                (try? await harness.connection.queueStatus(harness.queue))?.consumers == 1
+            }
+            #expect(try await harness.connection.queueStatus("\(harness.queue).dead").messages == 0)
+            let command = Fixtures.command(.validate)
+            try await harness.send(command)
+            let events = try await harness.events(of: command.deploymentId) { $0.last?.event.kind == .succeeded }
+            #expect(events.map(\.event.kind) == [.started, .progress, .progress, .succeeded])
+        }
+    }
+}
+
 /// An event as it arrived, with the AMQP properties that carry the contract.
 struct ReceivedEvent: Sendable {
     var event: StepEvent
@@ -186,22 +202,25 @@ final class WorkerHarness: Sendable {
         }
     }
 
-    static func start(_ name: String) async throws -> WorkerHarness {
+    /// With `workerDeclares`, the worker declares its queue itself (`declaring:`); otherwise
+    /// the harness declares it before the worker starts.
+    static func start(_ name: String, workerDeclares: Bool = false) async throws -> WorkerHarness {
         let virtualHost = try await TestBroker.createVirtualHost("execution-\(name)")
         do {
-            return try await start(name, in: virtualHost)
+            return try await start(name, in: virtualHost, workerDeclares: workerDeclares)
         } catch {
             try? await TestBroker.deleteVirtualHost(virtualHost)
             throw error
         }
     }
 
-    private static func start(_ name: String, in virtualHost: String) async throws -> WorkerHarness {
+    private static func start(_ name: String, in virtualHost: String, workerDeclares: Bool) async throws -> WorkerHarness {
         let connection = try await TestBroker.connect("\(name)-harness", virtualHost: virtualHost)
         let queue = TestBroker.unique("\(name).steps")
         let eventsQueue = TestBroker.unique("\(name).events")
+        let workerTopology = HangarTopology.Role(queue: queue).topology
         try await connection.declare(
-            HangarTopology.Role(queue: queue).topology
+            (workerDeclares ? HangarTopology.exchanges : workerTopology)
                 + Topology(
                     queues: [.init(name: eventsQueue, quorum: false)],
                     bindings: [.init(queue: eventsQueue, exchange: HangarTopology.events, routingKey: "step.#")]))
@@ -209,7 +228,8 @@ final class WorkerHarness: Sendable {
 
         let workerConnection = try await TestBroker.connect("\(name)-worker", virtualHost: virtualHost)
         let worker = WorkerService(
-            connection: workerConnection, name: "worker-it", queue: queue, concurrency: 2, logger: TestBroker.logger)
+            connection: workerConnection, name: "worker-it", queue: queue, concurrency: 2,
+            declaring: workerDeclares ? workerTopology : nil, logger: TestBroker.logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: workerConnection), .init(service: worker)], logger: TestBroker.logger))
@@ -239,8 +259,10 @@ final class WorkerHarness: Sendable {
 
     /// Runs `body` with a started harness, then stops the worker gracefully and deletes the
     /// virtual host, also when `body` throws.
-    static func with(_ name: String, _ body: (WorkerHarness) async throws -> Void) async throws {
-        let harness = try await start(name)
+    static func with(
+        _ name: String, workerDeclares: Bool = false, _ body: (WorkerHarness) async throws -> Void
+    ) async throws {
+        let harness = try await start(name, workerDeclares: workerDeclares)
         do {
             try await body(harness)
         } catch {

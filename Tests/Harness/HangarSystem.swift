@@ -9,28 +9,32 @@ import FoundationNetworking
 
 /// A whole Hangar — intake, scheduler, recorder and workers as separate processes — on the
 /// real broker, isolated in a RabbitMQ virtual host and a data folder of its own.
-final class HangarSystem: @unchecked Sendable {
-    enum Service: String { case intake, scheduler, recorder, worker }
+public final class HangarSystem: @unchecked Sendable {
+    public enum Service: String, Sendable { case intake, scheduler, recorder, worker }
 
     static let environment = ProcessInfo.processInfo.environment
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let binDirectory = environment["HANGAR_BIN_DIR"] ?? repositoryRoot.appendingPathComponent(".build/debug").path
+    /// Where the service executables are: `HANGAR_BIN_DIR`, or `.build/debug`.
+    public static let binDirectory = environment["HANGAR_BIN_DIR"] ?? repositoryRoot.appendingPathComponent(".build/debug").path
     static let managementURL = environment["HANGAR_TEST_MANAGEMENT_URL"] ?? "http://127.0.0.1:15672"
-    static let adminToken = "test-admin-token"
-    static let deployerToken = "test-deployer-token"
-    static let viewerToken = "test-viewer-token"
+    public static let adminToken = "test-admin-token"
+    public static let deployerToken = "test-deployer-token"
+    public static let viewerToken = "test-viewer-token"
 
-    let name: String
-    let vhost: String
-    let dataDirectory: URL
-    let port: Int
-    var extraEnvironment: [String: String]
+    public let name: String
+    public let vhost: String
+    public let dataDirectory: URL
+    public let port: Int
+    /// Added to (or overriding) every service's environment.
+    public var extraEnvironment: [String: String]
+    /// Where the service executables are.
+    public var binDirectory = HangarSystem.binDirectory
     private let processes = Mutex<[String: Process]>([:])
     private let logDirectory: URL
 
     /// Creates the vhost and data folder; start services with ``start(_:name:)``.
-    init(_ name: String, extraEnvironment: [String: String] = [:]) async throws {
+    public init(_ name: String, extraEnvironment: [String: String] = [:]) async throws {
         self.name = name
         let suffix = UUID().uuidString.prefix(8).lowercased()
         vhost = "hangar-test-\(name)-\(suffix)"
@@ -43,7 +47,7 @@ final class HangarSystem: @unchecked Sendable {
         try await Self.management("PUT", "/api/permissions/\(vhost)/guest", body: #"{"configure":".*","write":".*","read":".*"}"#)
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     private var serviceEnvironment: [String: String] {
         var variables = ProcessInfo.processInfo.environment
@@ -60,12 +64,13 @@ final class HangarSystem: @unchecked Sendable {
 
     /// Starts a service process; `name` tells several workers apart.
     @discardableResult
-    func start(_ service: Service, name: String? = nil) throws -> String {
+    public func start(_ service: Service, name: String? = nil, environment extra: [String: String] = [:]) throws -> String {
         let key = name ?? service.rawValue
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "\(Self.binDirectory)/hangar-\(service.rawValue)")
+        process.executableURL = URL(fileURLWithPath: "\(binDirectory)/hangar-\(service.rawValue)")
         var environment = serviceEnvironment
         if service == .worker { environment["HANGAR_WORKER_NAME"] = key }
+        for (variable, value) in extra { environment[variable] = value }
         process.environment = environment
         let log = logDirectory.appendingPathComponent("\(key).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -79,15 +84,15 @@ final class HangarSystem: @unchecked Sendable {
     }
 
     /// Starts intake, scheduler, recorder and `workers` workers, and waits until intake is ready.
-    func startAll(workers: Int = 1) async throws {
+    public func startAll(workers: Int = 1, workerEnvironment: [String: String] = [:]) async throws {
         try start(.scheduler)
         try start(.recorder)
-        for index in 1...max(1, workers) { try start(.worker, name: "worker-\(index)") }
+        for index in 1...max(1, workers) { try start(.worker, name: "worker-\(index)", environment: workerEnvironment) }
         try start(.intake)
         try await waitUntilReady()
     }
 
-    func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+    public func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let (_, status) = try? await request("GET", "/health/ready", token: nil), status == 200 { return }
@@ -97,20 +102,20 @@ final class HangarSystem: @unchecked Sendable {
     }
 
     /// Kills a service with `signal` (SIGKILL: a crash; SIGTERM: a graceful stop) and waits for it to exit.
-    func stop(_ key: String, signal: Int32 = SIGKILL) {
+    public func stop(_ key: String, signal: Int32 = SIGKILL) {
         guard let process = processes.withLock({ $0.removeValue(forKey: key) }) else { return }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
     }
 
     /// The tail of a service's log, for failure messages.
-    func logs(_ key: String, lines: Int = 40) -> String {
+    public func logs(_ key: String, lines: Int = 40) -> String {
         let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(key).log"), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
     /// Stops everything, deletes the vhost and (unless the test failed) the data folder.
-    func shutdown() async {
+    public func shutdown() async {
         let all = processes.withLock { processes in
             defer { processes.removeAll() }
             return Array(processes.values)
@@ -126,7 +131,7 @@ final class HangarSystem: @unchecked Sendable {
     // MARK: The API
 
     @discardableResult
-    func request(_ method: String, _ path: String, token: String? = adminToken, body: String? = nil, headers: [String: String] = [:])
+    public func request(_ method: String, _ path: String, token: String? = adminToken, body: String? = nil, headers: [String: String] = [:])
         async throws -> (Data, Int)
     {
         var request = URLRequest(url: URL(string: baseURL + path)!)
@@ -144,7 +149,7 @@ final class HangarSystem: @unchecked Sendable {
 
     /// Creates a simulated environment with `target` settings; returns its id.
     @discardableResult
-    func createEnvironment(_ name: String, target: String = "{}", limits: String = "{}") async throws -> String {
+    public func createEnvironment(_ name: String, target: String = "{}", limits: String = "{}") async throws -> String {
         let (data, status) = try await request(
             "POST", "/v1/environments", body: #"{"name":"\#(name)","provider":"simulated","target":\#(target),"limits":\#(limits)}"#)
         guard status == 201 else { throw E2EFailure("create environment answered \(status): \(String(decoding: data, as: UTF8.self))") }
@@ -153,20 +158,20 @@ final class HangarSystem: @unchecked Sendable {
     }
 
     /// Submits a deployment; returns its id.
-    func deploy(_ environment: String, body: String = "{}", token: String = deployerToken) async throws -> UUID {
+    public func deploy(_ environment: String, body: String = "{}", token: String = deployerToken) async throws -> UUID {
         let (data, status) = try await request("POST", "/v1/environments/\(environment)/deployments", token: token, body: body)
         guard status == 202 else { throw E2EFailure("deploy answered \(status): \(String(decoding: data, as: UTF8.self))") }
         return try HangarJSON.decoder.decode(DeploymentDetails.self, from: data).id
     }
 
-    func deployment(_ id: UUID) async throws -> DeploymentDetails {
+    public func deployment(_ id: UUID) async throws -> DeploymentDetails {
         let (data, status) = try await request("GET", "/v1/deployments/\(id.uuidString.lowercased())", token: Self.viewerToken)
         guard status == 200 else { throw E2EFailure("GET deployment answered \(status): \(String(decoding: data, as: UTF8.self))") }
         return try HangarJSON.decoder.decode(DeploymentDetails.self, from: data)
     }
 
     /// Polls until the deployment reaches `status` (or any terminal status, which then fails the wait).
-    func wait(for id: UUID, status: DeploymentStatus, timeout: Duration = .seconds(60)) async throws -> DeploymentDetails {
+    public func wait(for id: UUID, status: DeploymentStatus, timeout: Duration = .seconds(60)) async throws -> DeploymentDetails {
         let deadline = ContinuousClock.now + timeout
         var last: DeploymentDetails?
         while ContinuousClock.now < deadline {
@@ -217,7 +222,7 @@ final class HangarSystem: @unchecked Sendable {
     }
 }
 
-struct E2EFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct E2EFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import HangarContracts
+import HangarHarness
+import HangarStorage
+import SQLKit
+
+/// Measures the whole pipeline — intake, scheduler, workers, recorder as processes on the
+/// real broker — and prints figures:
+///   1. zero-time steps, 1 and 2 workers: deployments per second and p50/p99 latency from
+///      submit (HTTP 202) to succeeded-in-history (seen in the recorder's store);
+///   2. steps that hold their worker 50 ms, 1, 2 and 4 single-slot workers: throughput;
+///   3. 500 deployments that each wait 10 s on a pending image, one worker: total time.
+///
+///     pipeline-bench [--quick]      (HANGAR_BIN_DIR: where the release executables are)
+@main
+enum PipelineBench {
+    static func main() async {
+        let quick = CommandLine.arguments.contains("--quick")
+        do {
+            print("pipeline-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, binaries in \(HangarSystem.binDirectory)")
+            for workers in [1, 2] {
+                let result = try await run(
+                    "zero-\(workers)", deployments: quick ? 100 : 400, environments: 50, workers: workers, concurrency: 8,
+                    target: "{}")
+                print(String(format: "zero-time steps, %d worker(s): %.0f deployments/s, latency p50 %.1f ms, p99 %.1f ms (%d deployments)",
+                    workers, result.throughput, result.p50, result.p99, result.count))
+            }
+            var single: Double = 0
+            for workers in [1, 2, 4] {
+                let result = try await run(
+                    "hold-\(workers)", deployments: quick ? 12 : 40, environments: 40, workers: workers, concurrency: 1,
+                    target: #"{"stepDurationMs":50}"#)
+                if workers == 1 { single = result.throughput }
+                print(String(format: "50 ms steps, %d single-slot worker(s): %.2f deployments/s (%.2fx one worker)",
+                    workers, result.throughput, result.throughput / single))
+            }
+            let waiting = quick ? 100 : 500
+            let result = try await run(
+                "wait-10s", deployments: waiting, environments: waiting, workers: 1, concurrency: 8,
+                target: #"{"polls":{"create_image":1},"pollIntervalMs":10000}"#)
+            print(String(format: "%d deployments each waiting 10 s on an image, 1 worker: all done %.1f s after the first submit",
+                result.count, result.elapsed))
+        } catch {
+            FileHandle.standardError.write(Data("pipeline-bench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    struct Result {
+        var count: Int
+        var elapsed: Double
+        var throughput: Double
+        var p50: Double
+        var p99: Double
+    }
+
+    static func run(_ name: String, deployments: Int, environments: Int, workers: Int, concurrency: Int, target: String) async throws -> Result {
+        let system = try await HangarSystem(name, extraEnvironment: ["HANGAR_LOG_LEVEL": "warning"])
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(workers: workers, workerEnvironment: ["HANGAR_WORKER_CONCURRENCY": String(concurrency)])
+        for index in 0..<environments { try await system.createEnvironment("env-\(index)", target: target) }
+        let history = SQLStore(
+            configuration: .sqlite(path: system.dataDirectory.appendingPathComponent("recorder.sqlite").path, readOnly: true))
+        let storeTask = Task { await history.run() }
+        defer { storeTask.cancel() }
+
+        var submitted: [UUID: ContinuousClock.Instant] = [:]
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: (UUID, ContinuousClock.Instant).self) { group in
+            var inFlight = 0
+            for index in 0..<deployments {
+                if inFlight >= 16, let (id, at) = try await group.next() {
+                    submitted[id] = at
+                    inFlight -= 1
+                }
+                group.addTask {
+                    let id = try await system.deploy("env-\(index % environments)")
+                    return (id, ContinuousClock.now)
+                }
+                inFlight += 1
+            }
+            for try await (id, at) in group { submitted[id] = at }
+        }
+
+        var latencies: [Double] = []
+        var finished: Set<UUID> = []
+        var lastSeen = start
+        let deadline = ContinuousClock.now + .seconds(300)
+        while finished.count < deployments {
+            guard ContinuousClock.now < deadline else { throw E2EFailure("\(name): only \(finished.count) of \(deployments) finished") }
+            let ids = try await history.read { db in
+                try await db.raw("SELECT id, status FROM history_deployments WHERE status IN ('succeeded', 'failed')").all()
+                    .map { (try $0.decode(column: "id", as: String.self), try $0.decode(column: "status", as: String.self)) }
+            }
+            let now = ContinuousClock.now
+            for (text, status) in ids {
+                guard let id = UUID(uuidString: text), !finished.contains(id) else { continue }
+                guard status == "succeeded" else { throw E2EFailure("\(name): deployment \(id) failed") }
+                finished.insert(id)
+                lastSeen = now
+                if let at = submitted[id] { latencies.append(milliseconds(now - at)) }
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        latencies.sort()
+        let elapsed = milliseconds(lastSeen - start) / 1000
+        return Result(
+            count: deployments, elapsed: elapsed, throughput: Double(deployments) / elapsed,
+            p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import HangarContracts
+import Testing
+
+@Suite("Message contracts")
+struct ContractCodecTests {
+    static let deployment = UUID.v7()
+
+    static let messages: [HangarMessage] = [
+        .submitDeployment(
+            SubmitDeployment(
+                deploymentId: deployment, environmentId: UUID(), environmentName: "web", version: "1.2.3", owner: "alice",
+                createdAt: Date(timeIntervalSince1970: 1_800_000_000.123), scheduledAt: nil,
+                options: DeploymentOptions(lockInstances: true), mode: .requestReconnection,
+                reconnection: Reconnection(minutes: 5, message: "save your work"), notify: ["ops@example.com"],
+                target: ProviderTarget(provider: "simulated", settings: ["stepDurationMs": 50]), reconnectionMonthlyLimit: 3)),
+        .cancelDeployment(CancelDeployment(deploymentId: deployment, requestedBy: "bob", requestedAt: Date())),
+        .executeStep(
+            ExecuteStep(
+                deploymentId: deployment, environmentId: UUID(), environmentName: "web", version: nil, step: .createImage,
+                attempt: 2, dispatchId: UUID(), target: ProviderTarget(provider: "simulated"), options: .init(), mode: .optimized,
+                outputs: ["imageId": "ami-1"], continuation: .object(["poll": 1]), poll: 1)),
+        .stepEvent(
+            StepEvent(
+                kind: .progress, deploymentId: deployment, step: .replaceInstances, attempt: 1, dispatchId: UUID(), at: Date(),
+                detail: "replacing 2 of 4", continuation: .string("x"), checkAfter: Date())),
+        .deploymentEvent(
+            DeploymentEvent(
+                status: .failed, deploymentId: deployment, environmentId: UUID(), environmentName: "web", version: "1",
+                owner: "alice", at: Date(), createdAt: Date(), scheduledAt: nil, mode: .standard, options: .init(),
+                notify: [], reason: "boom", failedStep: .createModels)),
+    ]
+
+    @Test("every message survives encoding and decoding, with its type and deployment id", arguments: messages)
+    func roundTrip(_ message: HangarMessage) throws {
+        let body = try ContractCodec.encode(message)
+        let decoded = try ContractCodec.decode(type: message.type, schemaVersion: ContractCodec.schemaVersion, body: body)
+        #expect(decoded.deploymentId == Self.deployment)
+        #expect(decoded.type == message.type)
+        // Dates keep millisecond precision on the wire.
+        #expect(try ContractCodec.encode(decoded) == body)
+    }
+
+    @Test("unknown types, newer schemas and malformed bodies are refused with a reason")
+    func refusals() throws {
+        let body = try ContractCodec.encode(Self.messages[1])
+        #expect(throws: ContractError.unknownType("deployment.explode")) {
+            try ContractCodec.decode(type: "deployment.explode", schemaVersion: 1, body: body)
+        }
+        #expect(throws: ContractError.newerSchema(type: "deployment.cancel", version: 2, supported: 1)) {
+            try ContractCodec.decode(type: "deployment.cancel", schemaVersion: 2, body: body)
+        }
+        #expect(throws: ContractError.missingType) { try ContractCodec.decode(type: nil, schemaVersion: 1, body: body) }
+        do {
+            _ = try ContractCodec.decode(type: "deployment.cancel", schemaVersion: 1, body: Array(#"{"deploymentId":"x"}"#.utf8))
+            Issue.record("a malformed body was accepted")
+        } catch {
+            guard case .malformed(let type, let reason) = error else { throw error }
+            #expect(type == "deployment.cancel")
+            #expect(!reason.isEmpty)
+        }
+        // A step event whose body contradicts its type.
+        let progress = try ContractCodec.encode(Self.messages[3])
+        #expect(throws: ContractError.self) { try ContractCodec.decode(type: "step.succeeded", schemaVersion: 1, body: progress) }
+    }
+
+    @Test("steps run in the documented order")
+    func stepOrder() {
+        #expect(StepName.allCases.map(\.rawValue) == [
+            "validate", "stop_preparation_server", "create_image", "create_models", "replace_instances", "finalize",
+        ])
+        #expect(StepName.validate.next == .stopPreparationServer)
+        #expect(StepName.finalize.next == nil)
+    }
+
+    @Test("v7 UUIDs carry their time and sort by it")
+    func uuidV7() {
+        let earlier = UUID.v7(at: Date(timeIntervalSince1970: 1_700_000_000))
+        let later = UUID.v7(at: Date(timeIntervalSince1970: 1_700_000_001))
+        #expect(earlier.uuidString.lowercased() < later.uuidString.lowercased())
+        let text = earlier.uuidString
+        #expect(text[text.index(text.startIndex, offsetBy: 14)] == "7", "version nibble")
+        #expect("89AB".contains(text[text.index(text.startIndex, offsetBy: 19)]), "variant bits")
+    }
+
+    @Test("dates are RFC 3339 UTC with milliseconds")
+    func dates() throws {
+        let date = Date(timeIntervalSince1970: 1_800_000_000.25)
+        #expect(HangarJSON.formatDate(date) == "2027-01-15T08:00:00.250Z")
+        #expect(HangarJSON.parseDate("2027-01-15T08:00:00Z") == Date(timeIntervalSince1970: 1_800_000_000))
+        #expect(HangarJSON.parseDate("2027-01-15T09:00:00.250+01:00") == date)
+        #expect(HangarJSON.parseDate("yesterday") == nil)
+    }
+}
+
+extension HangarMessage: CustomTestStringConvertible {
+    public var testDescription: String { type }
+}
