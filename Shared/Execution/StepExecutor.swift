@@ -45,26 +45,42 @@ public struct StepExecutor: Sendable {
         logger[metadataKey: "step.poll"] = .stringConvertible(command.poll)
         logger[metadataKey: "step.dispatch_id"] = .string(command.dispatchId.uuidString.lowercased())
         let started = ContinuousClock.now
-        let reporter = Reporter(command: command, workerName: workerName, now: now, publish: publish)
+        let (pending, background) = AsyncStream<(StepEvent, String)>.makeStream()
+        let reporter = Reporter(command: command, workerName: workerName, now: now, publish: publish, background: background)
 
-        if command.poll == 0 {
-            try await reporter.emit(.started)
-        }
-        logger.debug("hangar.step.running", metadata: ["provider": "\(command.target.provider)"])
-
-        let outcome: StepOutcome
-        do {
-            let provider = try providers.provider(named: command.target.provider)
-            outcome = try await provider.execute(command) { line in
-                await reporter.progress(line)
+        // `started` and progress lines are published in the background, pipelined, so a step
+        // does not wait on one broker confirm per line; all are confirmed before the outcome
+        // is published (and before the delivery is acked).
+        let outcome: StepOutcome = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [publish] in
+                try await withThrowingTaskGroup(of: Void.self) { publishes in
+                    for await (event, id) in pending {
+                        publishes.addTask { try await publish(event, id) }
+                    }
+                    try await publishes.waitForAll()
+                }
             }
-        } catch let error as UnknownProviderError {
-            outcome = .failed(error: error.description, transient: false)
-        } catch {
-            if Task.isCancelled { throw error }
-            outcome = .failed(error: "\(command.target.provider) provider: \(error)", transient: true)
+            if command.poll == 0 {
+                reporter.emitInBackground(.started)
+            }
+            logger.debug("hangar.step.running", metadata: ["provider": "\(command.target.provider)"])
+            let outcome: StepOutcome
+            do {
+                let provider = try providers.provider(named: command.target.provider)
+                outcome = try await provider.execute(command) { line in
+                    reporter.emitInBackground(.progress, detail: line)
+                }
+            } catch let error as UnknownProviderError {
+                outcome = .failed(error: error.description, transient: false)
+            } catch {
+                background.finish()
+                if Task.isCancelled { throw error }
+                outcome = .failed(error: "\(command.target.provider) provider: \(error)", transient: true)
+            }
+            background.finish()
+            try await group.waitForAll()
+            return outcome
         }
-        try reporter.rethrowProgressFailure()
 
         let elapsed = ContinuousClock.now - started
         let metadata: Logger.Metadata = ["step.elapsed_ms": "\(Int(Self.seconds(elapsed) * 1000))"]
@@ -112,46 +128,43 @@ private final class Reporter: Sendable {
     let workerName: String
     let now: @Sendable () -> Date
     let publish: StepExecutor.Publish
+    let background: AsyncStream<(StepEvent, String)>.Continuation
+    private let counts = Mutex<[StepEvent.Kind: Int]>([:])
 
-    private struct State {
-        var counts: [StepEvent.Kind: Int] = [:]
-        var progressFailure: (any Error)?
-    }
-
-    private let state = Mutex(State())
-
-    init(command: ExecuteStep, workerName: String, now: @escaping @Sendable () -> Date, publish: @escaping StepExecutor.Publish) {
+    init(
+        command: ExecuteStep, workerName: String, now: @escaping @Sendable () -> Date, publish: @escaping StepExecutor.Publish,
+        background: AsyncStream<(StepEvent, String)>.Continuation
+    ) {
         self.command = command
         self.workerName = workerName
         self.now = now
         self.publish = publish
+        self.background = background
     }
 
-    /// A detail line from the provider. Once a publish failed, later lines are dropped: the
-    /// step will be run again.
-    func progress(_ line: String) async {
-        let failed = state.withLock { $0.progressFailure != nil }
-        if failed { return }
-        do {
-            try await emit(.progress, detail: line)
-        } catch {
-            state.withLock { state in
-                if state.progressFailure == nil { state.progressFailure = error }
-            }
-        }
+    /// Queues an event for the background publisher (started, detail lines).
+    func emitInBackground(_ kind: StepEvent.Kind, detail: String? = nil) {
+        background.yield(event(kind, detail: detail))
     }
 
-    func rethrowProgressFailure() throws {
-        if let error = state.withLock({ $0.progressFailure }) { throw error }
-    }
-
+    /// Publishes an event and waits for the broker's confirm (the outcome).
     func emit(
         _ kind: StepEvent.Kind, detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil,
         transient: Bool? = nil, continuation: JSONValue? = nil, checkAfter: Date? = nil
     ) async throws {
-        let index = state.withLock { state -> Int in
-            defer { state.counts[kind, default: 0] += 1 }
-            return state.counts[kind, default: 0]
+        let (event, id) = event(
+            kind, detail: detail, outputs: outputs, error: error, transient: transient, continuation: continuation,
+            checkAfter: checkAfter)
+        try await publish(event, id)
+    }
+
+    private func event(
+        _ kind: StepEvent.Kind, detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil,
+        transient: Bool? = nil, continuation: JSONValue? = nil, checkAfter: Date? = nil
+    ) -> (StepEvent, String) {
+        let index = counts.withLock { counts -> Int in
+            defer { counts[kind, default: 0] += 1 }
+            return counts[kind, default: 0]
         }
         let event = StepEvent(
             kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
@@ -159,6 +172,6 @@ private final class Reporter: Sendable {
             transient: transient, continuation: continuation, checkAfter: checkAfter, worker: workerName)
         let id = StepEventID.messageId(
             dispatchId: command.dispatchId, attempt: command.attempt, poll: command.poll, kind: kind, index: index)
-        try await publish(event, id)
+        return (event, id)
     }
 }
