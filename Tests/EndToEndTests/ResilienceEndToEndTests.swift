@@ -72,3 +72,39 @@ struct ResilienceEndToEndTests {
         #expect(workers == ["worker-1", "worker-2"])
     }
 }
+
+@Suite("Scheduler replicas", .serialized, .timeLimit(.minutes(3)))
+struct SchedulerReplicaTests {
+    @Test("two scheduler replicas: one is active; when it crashes the other takes over, timers included")
+    func failover() async throws {
+        let system = try await HangarSystem("replicas")
+        defer { Task { await system.shutdown() } }
+        try system.start(.scheduler, name: "scheduler-a", environment: ["HANGAR_INSTANCE": "scheduler-a"])
+        try await Task.sleep(for: .milliseconds(500))
+        try system.start(.scheduler, name: "scheduler-b", environment: ["HANGAR_INSTANCE": "scheduler-b"])
+        try system.start(.recorder)
+        try system.start(.worker, name: "worker-1")
+        try system.start(.intake)
+        try await system.waitUntilReady()
+        // Each deployment waits on its image twice, 500 ms apart: that needs the timers.
+        for index in 0..<3 {
+            try await system.createEnvironment("ha-\(index)", target: #"{"polls":{"create_image":2},"pollIntervalMs":500}"#)
+        }
+        var ids: [UUID] = []
+        for index in 0..<3 { ids.append(try await system.deploy("ha-\(index)")) }
+        for index in 0..<3 { ids.append(try await system.deploy("ha-\(index)")) }
+        try await Task.sleep(for: .milliseconds(600))
+        system.stop("scheduler-a", signal: SIGKILL)
+
+        for id in ids {
+            let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(90))
+            #expect(done.steps.first { $0.name == .createImage }?.detail.count ?? 0 >= 3)
+        }
+        // Never two at once on one environment, even across the failover.
+        for index in 0..<3 {
+            let first = try await system.deployment(ids[index])
+            let second = try await system.deployment(ids[index + 3])
+            #expect(try #require(first.finishedAt) <= (try #require(second.startedAt)))
+        }
+    }
+}
