@@ -10,17 +10,21 @@ import ServiceLifecycle
 // their providers and publishes the step events. Stateless: run as many as needed.
 // Settings: HANGAR_AMQP_URL, HANGAR_LOG_LEVEL, HANGAR_WORKER_NAME (default: host name and
 // process id), HANGAR_WORKER_CONCURRENCY (steps at once, default 4), HANGAR_WORKER_PREFETCH
-// (deliveries taken ahead, default: the concurrency).
+// (deliveries taken ahead, default: the concurrency), HANGAR_WORKER_LIVE_AFTER_MS (how long a
+// step's start and detail lines are held before they are published live, default 250: a
+// quicker step reports them inside its outcome event).
 let environment = ServiceEnvironment(service: "worker")
 let amqp: AMQPConfiguration
 let name: String
 let concurrency: Int
 let prefetch: Int
+let liveAfter: Duration
 do {
     bootstrapLogging(level: try environment.logLevel)
     name = environment.string("HANGAR_WORKER_NAME", default: environment.instance)
     concurrency = try environment.int("HANGAR_WORKER_CONCURRENCY", default: 4, range: 1...1000)
     prefetch = try environment.int("HANGAR_WORKER_PREFETCH", default: concurrency, range: 1...Int(UInt16.max))
+    liveAfter = try environment.milliseconds("HANGAR_WORKER_LIVE_AFTER_MS", default: .milliseconds(250))
     var configuration = try environment.amqp()
     if environment.string("HANGAR_AMQP_URL")?.contains("connection_name=") != true {
         configuration.connectionName = "hangar-worker \(name)"
@@ -35,7 +39,7 @@ let connection = AMQPConnection(configuration: amqp, logger: logger)
 // It declares all of the topology, not only the steps queue: the events it publishes need the
 // scheduler's and the recorder's queues even when those services have not started yet.
 let worker = WorkerService(
-    connection: connection, name: name, concurrency: concurrency, prefetch: UInt16(prefetch),
+    connection: connection, name: name, concurrency: concurrency, prefetch: UInt16(prefetch), liveAfter: liveAfter,
     declaring: HangarTopology.all, logger: logger)
 let group = ServiceGroup(
     configuration: .init(

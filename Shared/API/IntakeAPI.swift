@@ -110,7 +110,7 @@ struct IntakeAPI: Sendable {
         }
         let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         if accepted.mode == .requestReconnection {
-            let used = try await intake.reconnectionsRequested(environment: environment.id, since: Self.startOfMonth(now))
+            let used = try await intake.reconnectionsRequested(environment: environment.id, since: now.startOfMonthUTC)
             let limit = environment.limits.reconnectionsPerMonth
             if used >= limit {
                 throw Problem(
@@ -205,12 +205,6 @@ struct IntakeAPI: Sendable {
             steps: StepName.allCases.map {
                 StepDetails(name: $0, status: .pending, startedAt: nil, finishedAt: nil, durationMs: nil, attempts: 0, detail: [], error: nil)
             })
-    }
-
-    static func startOfMonth(_ date: Date) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
     }
 }
 

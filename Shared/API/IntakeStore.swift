@@ -82,7 +82,7 @@ struct IntakeStore: Sendable {
                 INSERT INTO intake_submissions (id, environment_id, owner, idempotency_key, mode, request, created_at)
                 VALUES (\(bind: request.deploymentId.uuidString), \(bind: request.environmentId.uuidString), \(bind: request.owner),
                     \(bind: idempotencyKey), \(bind: request.mode.rawValue), \(bind: try Self.encode(request)),
-                    \(bind: Int64(request.createdAt.timeIntervalSince1970 * 1000)))
+                    \(bind: request.createdAt.epochMilliseconds))
                 """).run()
             return (Submission(request: request, published: false), true)
         }
@@ -103,7 +103,7 @@ struct IntakeStore: Sendable {
 
     /// Submissions not yet confirmed by the broker and older than `age`.
     func unpublished(olderThan age: TimeInterval) async throws -> [SubmitDeployment] {
-        let cutoff = Int64((Date().timeIntervalSince1970 - age) * 1000)
+        let cutoff = Date().addingTimeInterval(-age).epochMilliseconds
         let rows = try await store.read { db in
             try await db.raw("""
                 SELECT request, published FROM intake_submissions WHERE published = 0 AND created_at <= \(bind: cutoff)
@@ -118,7 +118,7 @@ struct IntakeStore: Sendable {
         let row = try await store.read { db in
             try await db.raw("""
                 SELECT COUNT(*) AS used FROM intake_submissions WHERE environment_id = \(bind: environment.uuidString)
-                    AND mode = 'requestReconnection' AND created_at >= \(bind: Int64(since.timeIntervalSince1970 * 1000))
+                    AND mode = 'requestReconnection' AND created_at >= \(bind: since.epochMilliseconds)
                 """).first()
         }
         return Int(try row?.decode(column: "used", as: Int64.self) ?? 0)

@@ -27,11 +27,28 @@ public struct StepEvent: Codable, Sendable, Equatable {
     public var checkAfter: Date?
     /// Which worker sent it.
     public var worker: String?
+    /// Set on an outcome when the run's `started` event was not published on its own (the
+    /// step finished before live reporting began): when the worker started the run.
+    public var startedAt: Date?
+    /// Detail lines from before this event that were not published on their own.
+    public var earlierDetails: [DetailLine]?
+
+    /// A detail line with its time.
+    public struct DetailLine: Codable, Sendable, Equatable {
+        public var at: Date
+        public var message: String
+
+        public init(at: Date, message: String) {
+            self.at = at
+            self.message = message
+        }
+    }
 
     public init(
         kind: Kind, deploymentId: UUID, step: StepName, attempt: Int, dispatchId: UUID, at: Date,
         detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil, transient: Bool? = nil,
-        continuation: JSONValue? = nil, checkAfter: Date? = nil, worker: String? = nil
+        continuation: JSONValue? = nil, checkAfter: Date? = nil, worker: String? = nil, startedAt: Date? = nil,
+        earlierDetails: [DetailLine]? = nil
     ) {
         self.kind = kind
         self.deploymentId = deploymentId
@@ -46,6 +63,8 @@ public struct StepEvent: Codable, Sendable, Equatable {
         self.continuation = continuation
         self.checkAfter = checkAfter
         self.worker = worker
+        self.startedAt = startedAt
+        self.earlierDetails = earlierDetails
     }
 
     public var messageType: String { "step.\(kind.rawValue)" }

@@ -22,14 +22,19 @@ public struct StepExecutor: Sendable {
     private let logger: Logger
     private let publish: Publish
     private let now: @Sendable () -> Date
+    private let liveAfter: Duration
 
+    /// - Parameter liveAfter: `started` and detail lines are held this long; a step that
+    ///   ends sooner reports them inside its outcome event (one message instead of several),
+    ///   a longer one publishes them as they come. `.zero` publishes everything live.
     public init(
-        providers: ProviderRegistry, workerName: String, logger: Logger,
+        providers: ProviderRegistry, workerName: String, logger: Logger, liveAfter: Duration = .zero,
         now: @escaping @Sendable () -> Date = { Date() }, publish: @escaping Publish
     ) {
         self.providers = providers
         self.workerName = workerName
         self.logger = logger
+        self.liveAfter = liveAfter
         self.now = now
         self.publish = publish
     }
@@ -46,36 +51,43 @@ public struct StepExecutor: Sendable {
         logger[metadataKey: "step.dispatch_id"] = .string(command.dispatchId.uuidString.lowercased())
         let started = ContinuousClock.now
         let (pending, background) = AsyncStream<(StepEvent, String)>.makeStream()
-        let reporter = Reporter(command: command, workerName: workerName, now: now, publish: publish, background: background)
+        let reporter = Reporter(
+            command: command, workerName: workerName, now: now, publish: publish, background: background, live: liveAfter == .zero)
+        let liveAfter = self.liveAfter
 
-        // `started` and progress lines are published in the background, pipelined, so a step
-        // does not wait on one broker confirm per line; all are confirmed before the outcome
-        // is published (and before the delivery is acked).
+        // `started` and progress lines are published in the background, while the step runs,
+        // and all are confirmed before the outcome is published (and the delivery acked).
         let outcome: StepOutcome = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [publish] in
-                try await withThrowingTaskGroup(of: Void.self) { publishes in
-                    for await (event, id) in pending {
-                        publishes.addTask { try await publish(event, id) }
-                    }
-                    try await publishes.waitForAll()
-                }
+                // In order: a live view shows the lines as they happened.
+                for await (event, id) in pending { try await publish(event, id) }
             }
             if command.poll == 0 {
                 reporter.emitInBackground(.started)
             }
             logger.debug("hangar.step.running", metadata: ["provider": "\(command.target.provider)"])
-            let outcome: StepOutcome
-            do {
-                let provider = try providers.provider(named: command.target.provider)
-                outcome = try await provider.execute(command) { line in
-                    reporter.emitInBackground(.progress, detail: line)
+            let outcome: StepOutcome = try await withThrowingTaskGroup(of: Void.self) { timer in
+                if liveAfter > .zero {
+                    timer.addTask {
+                        try await Task.sleep(for: liveAfter)
+                        reporter.goLive()
+                    }
                 }
-            } catch let error as UnknownProviderError {
-                outcome = .failed(error: error.description, transient: false)
-            } catch {
-                background.finish()
-                if Task.isCancelled { throw error }
-                outcome = .failed(error: "\(command.target.provider) provider: \(error)", transient: true)
+                defer { timer.cancelAll() }
+                do {
+                    let provider = try providers.provider(named: command.target.provider)
+                    return try await provider.execute(command) { line in
+                        reporter.emitInBackground(.progress, detail: line)
+                    }
+                } catch let error as UnknownProviderError {
+                    return .failed(error: error.description, transient: false)
+                } catch {
+                    if Task.isCancelled {
+                        background.finish()
+                        throw error
+                    }
+                    return .failed(error: "\(command.target.provider) provider: \(error)", transient: true)
+                }
             }
             background.finish()
             try await group.waitForAll()
@@ -130,37 +142,68 @@ private final class Reporter: Sendable {
     let publish: StepExecutor.Publish
     let background: AsyncStream<(StepEvent, String)>.Continuation
     private let counts = Mutex<[StepEvent.Kind: Int]>([:])
+    /// Events held until the run goes live; `nil` once live.
+    private let held: Mutex<[StepEvent]?>
 
     init(
         command: ExecuteStep, workerName: String, now: @escaping @Sendable () -> Date, publish: @escaping StepExecutor.Publish,
-        background: AsyncStream<(StepEvent, String)>.Continuation
+        background: AsyncStream<(StepEvent, String)>.Continuation, live: Bool
     ) {
         self.command = command
         self.workerName = workerName
         self.now = now
         self.publish = publish
         self.background = background
+        self.held = Mutex(live ? nil : [])
     }
 
-    /// Queues an event for the background publisher (started, detail lines).
+    /// Queues an event for the background publisher (started, detail lines), or holds it
+    /// while the run is not live yet.
     func emitInBackground(_ kind: StepEvent.Kind, detail: String? = nil) {
-        background.yield(event(kind, detail: detail))
+        let now = now()
+        let stillHeld = held.withLock { held -> Bool in
+            guard held != nil else { return false }
+            held!.append(StepEvent(
+                kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
+                dispatchId: command.dispatchId, at: now, detail: detail, worker: workerName))
+            return true
+        }
+        if !stillHeld { background.yield(event(kind, detail: detail)) }
     }
 
-    /// Publishes an event and waits for the broker's confirm (the outcome).
+    /// The run has lasted long enough to report live: publish what was held, in order.
+    func goLive() {
+        let events = held.withLock { held -> [StepEvent] in
+            defer { held = nil }
+            return held ?? []
+        }
+        for held in events { background.yield(event(held.kind, detail: held.detail, at: held.at)) }
+    }
+
+    /// Publishes the outcome and waits for the broker's confirm. Events still held go
+    /// inside it (`startedAt`, `earlierDetails`).
     func emit(
         _ kind: StepEvent.Kind, detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil,
         transient: Bool? = nil, continuation: JSONValue? = nil, checkAfter: Date? = nil
     ) async throws {
-        let (event, id) = event(
+        var (event, id) = event(
             kind, detail: detail, outputs: outputs, error: error, transient: transient, continuation: continuation,
             checkAfter: checkAfter)
+        let events = held.withLock { held -> [StepEvent]? in
+            defer { held = nil }
+            return held
+        }
+        if let events, !events.isEmpty {
+            event.startedAt = events.first { $0.kind == .started }?.at
+            let lines = events.compactMap { held in held.detail.map { StepEvent.DetailLine(at: held.at, message: $0) } }
+            event.earlierDetails = lines.isEmpty ? nil : lines
+        }
         try await publish(event, id)
     }
 
     private func event(
         _ kind: StepEvent.Kind, detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil,
-        transient: Bool? = nil, continuation: JSONValue? = nil, checkAfter: Date? = nil
+        transient: Bool? = nil, continuation: JSONValue? = nil, checkAfter: Date? = nil, at: Date? = nil
     ) -> (StepEvent, String) {
         let index = counts.withLock { counts -> Int in
             defer { counts[kind, default: 0] += 1 }
@@ -168,7 +211,7 @@ private final class Reporter: Sendable {
         }
         let event = StepEvent(
             kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
-            dispatchId: command.dispatchId, at: now(), detail: detail, outputs: outputs, error: error,
+            dispatchId: command.dispatchId, at: at ?? now(), detail: detail, outputs: outputs, error: error,
             transient: transient, continuation: continuation, checkAfter: checkAfter, worker: workerName)
         let id = StepEventID.messageId(
             dispatchId: command.dispatchId, attempt: command.attempt, poll: command.poll, kind: kind, index: index)

@@ -31,12 +31,14 @@ public struct WorkerService: Service, CustomStringConvertible {
     ///   - concurrency: how many steps run at once.
     ///   - prefetch: how many deliveries the broker hands over ahead; default `concurrency`,
     ///     so that no command waits in this worker while another worker is idle.
+    ///   - liveAfter: how long a step's `started` and detail lines are held; a step that
+    ///     ends sooner reports them inside its outcome event (see ``StepExecutor``).
     ///   - topology: declared when the service runs, before it consumes, waiting for the
     ///     broker as long as it takes (a graceful shutdown ends the wait).
     public init(
         connection: AMQPConnection, providers: ProviderRegistry = ProviderRegistry(), name: String,
         queue: String = HangarTopology.steps.queue, concurrency: Int = 4, prefetch: UInt16? = nil,
-        declaring topology: Topology? = nil, logger: Logger
+        liveAfter: Duration = .zero, declaring topology: Topology? = nil, logger: Logger
     ) {
         precondition(concurrency >= 1, "concurrency must be at least 1")
         self.connection = connection
@@ -46,7 +48,7 @@ public struct WorkerService: Service, CustomStringConvertible {
         logger[metadataKey: "worker"] = .string(name)
         self.logger = logger
         let bus = MessageBus(connection: connection, appId: "hangar-worker")
-        let executor = StepExecutor(providers: providers, workerName: name, logger: logger) { event, messageId in
+        let executor = StepExecutor(providers: providers, workerName: name, logger: logger, liveAfter: liveAfter) { event, messageId in
             try await bus.publish(.stepEvent(event), messageId: messageId)
         }
         let prefetch = prefetch ?? UInt16(clamping: concurrency)

@@ -157,10 +157,6 @@ extension DeploymentStatus {
     }
 }
 
-extension Date {
-    var epochMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-    init(epochMilliseconds: Int64) { self.init(timeIntervalSince1970: Double(epochMilliseconds) / 1000) }
-}
 
 func durationMs(_ start: Date?, _ end: Date?) -> Int64? {
     guard let start, let end else { return nil }

@@ -136,6 +136,20 @@ public struct HistoryProjector: Sendable {
                     """).run()
             }
         }
+        if let startedAt = event.startedAt {
+            try await db.raw("""
+                UPDATE history_steps SET started_at = CASE WHEN started_at IS NULL OR started_at > \(bind: startedAt.epochMilliseconds)
+                    THEN \(bind: startedAt.epochMilliseconds) ELSE started_at END
+                WHERE deployment_id = \(bind: id) AND name = \(bind: step)
+                """).run()
+        }
+        for (index, line) in (event.earlierDetails ?? []).enumerated() {
+            try await db.raw("""
+                INSERT INTO history_details (message_id, deployment_id, step, at, message)
+                VALUES (\(bind: "\(messageId)#\(index)"), \(bind: id), \(bind: step), \(bind: line.at.epochMilliseconds), \(bind: line.message))
+                ON CONFLICT (message_id) DO NOTHING
+                """).run()
+        }
         if let worker = event.worker, event.kind != .failed {
             try await db.raw("""
                 UPDATE history_steps SET worker = \(bind: worker) WHERE deployment_id = \(bind: id) AND name = \(bind: step)

@@ -66,7 +66,3 @@ struct TimerRecord: Sendable {
     var dispatch: Dispatch?
 }
 
-extension Date {
-    var epochMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-    init(epochMilliseconds: Int64) { self.init(timeIntervalSince1970: Double(epochMilliseconds) / 1000) }
-}

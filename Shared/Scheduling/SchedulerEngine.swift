@@ -17,6 +17,9 @@ final class SchedulerEngine: Sendable {
     let instance: String
     let timerSignal = Signal()
     private let lock = AsyncLock()
+    /// Committed outbox batches waiting to be published by ``publishCommitted()``.
+    private let committed: AsyncStream<[(messageId: String, message: HangarMessage)]>
+    private let committedInput: AsyncStream<[(messageId: String, message: HangarMessage)]>.Continuation
 
     init(store: SQLStore, bus: MessageBus, configuration: SchedulerConfiguration, instance: String, logger: Logger) {
         self.store = store
@@ -24,6 +27,7 @@ final class SchedulerEngine: Sendable {
         self.configuration = configuration
         self.instance = instance
         self.logger = logger
+        (committed, committedInput) = AsyncStream.makeStream()
     }
 
     // MARK: Work
@@ -140,9 +144,32 @@ final class SchedulerEngine: Sendable {
             if let earliestTimer, earliestTimer.timeIntervalSinceNow < configuration.timerPollInterval.seconds {
                 timerSignal.notify()
             }
-            await publish(outbox)
+            // The outbox is durable with the commit: the message can be acked now, and the
+            // publishing overlaps with the next transaction.
+            if !outbox.isEmpty { committedInput.yield(outbox) }
             return result
         }
+    }
+
+    /// Publishes committed outbox batches as they come, several at a time, until
+    /// ``stopPublishing()``; what is left is relayed from the store on the next start.
+    func publishCommitted(concurrentBatches: Int = 16) async {
+        await withTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for await batch in committed {
+                if inFlight >= concurrentBatches {
+                    await group.next()
+                    inFlight -= 1
+                }
+                group.addTask { await self.publish(batch) }
+                inFlight += 1
+            }
+        }
+    }
+
+    /// Lets ``publishCommitted(concurrentBatches:)`` finish once the queued batches are out.
+    func stopPublishing() {
+        committedInput.finish()
     }
 
     /// Publishes (pipelined) and deletes the rows that were confirmed. A failure leaves the

@@ -36,7 +36,11 @@ public struct SchedulerService: Service {
         }
         logger.info("scheduler.running", metadata: ["scheduler.instance": "\(engine.instance)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await consumer.run() }
+            group.addTask { await engine.publishCommitted() }
+            group.addTask {
+                defer { engine.stopPublishing() }
+                try await consumer.run()
+            }
             group.addTask { await cancelWhenGracefulShutdown { await timerLoop() } }
             group.addTask { await cancelWhenGracefulShutdown { await maintenanceLoop() } }
             try await group.waitForAll()

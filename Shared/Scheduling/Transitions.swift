@@ -23,7 +23,7 @@ struct Transitions {
 
         if request.mode == .requestReconnection {
             let limit = request.reconnectionMonthlyLimit ?? configuration.defaultReconnectionMonthlyLimit
-            let used = try await tx.reconnectionsUsed(environment: request.environmentId, since: Self.startOfMonth(clock))
+            let used = try await tx.reconnectionsUsed(environment: request.environmentId, since: clock.startOfMonthUTC)
             if used >= limit {
                 record.status = .rejected
                 record.finishedAt = clock
@@ -211,11 +211,6 @@ struct Transitions {
         try await tx.publish(record.event(at: clock, reason: record.reason), messageId: "deployment-\(record.id)-\(record.status.rawValue)")
     }
 
-    static func startOfMonth(_ date: Date) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
-    }
 }
 
 extension Duration {
