@@ -18,6 +18,9 @@ enum PipelineBench {
         let quick = CommandLine.arguments.contains("--quick")
         do {
             print("pipeline-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, binaries in \(HangarSystem.binDirectory)")
+            let single = try await sequentialLatency(count: quick ? 10 : 30)
+            print(String(format: "one deployment at a time, zero-time steps: latency p50 %.1f ms, max %.1f ms (%d deployments)",
+                single.p50, single.p99, single.count))
             for workers in [1, 2] {
                 let result = try await run(
                     "zero-\(workers)", deployments: quick ? 100 : 400, environments: 50, workers: workers, concurrency: 8,
@@ -25,14 +28,14 @@ enum PipelineBench {
                 print(String(format: "zero-time steps, %d worker(s): %.0f deployments/s, latency p50 %.1f ms, p99 %.1f ms (%d deployments)",
                     workers, result.throughput, result.p50, result.p99, result.count))
             }
-            var single: Double = 0
+            var oneWorker: Double = 0
             for workers in [1, 2, 4] {
                 let result = try await run(
                     "hold-\(workers)", deployments: quick ? 12 : 40, environments: 40, workers: workers, concurrency: 1,
                     target: #"{"stepDurationMs":50}"#)
-                if workers == 1 { single = result.throughput }
+                if workers == 1 { oneWorker = result.throughput }
                 print(String(format: "50 ms steps, %d single-slot worker(s): %.2f deployments/s (%.2fx one worker)",
-                    workers, result.throughput, result.throughput / single))
+                    workers, result.throughput, result.throughput / oneWorker))
             }
             let waiting = quick ? 100 : 500
             let result = try await run(
@@ -107,6 +110,37 @@ enum PipelineBench {
         return Result(
             count: deployments, elapsed: elapsed, throughput: Double(deployments) / elapsed,
             p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+    }
+
+    /// Submits deployments one at a time, each after the previous one is in the history.
+    static func sequentialLatency(count: Int) async throws -> Result {
+        let system = try await HangarSystem("latency", extraEnvironment: ["HANGAR_LOG_LEVEL": "warning"])
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(workers: 1)
+        try await system.createEnvironment("solo")
+        let history = SQLStore(
+            configuration: .sqlite(path: system.dataDirectory.appendingPathComponent("recorder.sqlite").path, readOnly: true))
+        let storeTask = Task { await history.run() }
+        defer { storeTask.cancel() }
+        var latencies: [Double] = []
+        let start = ContinuousClock.now
+        for _ in 0..<count {
+            let submitted = ContinuousClock.now
+            let id = try await system.deploy("solo")
+            while true {
+                let status = try await history.read { db in
+                    try await db.raw("SELECT status FROM history_deployments WHERE id = \(bind: id.uuidString)").first()
+                        .map { try $0.decode(column: "status", as: String.self) }
+                }
+                if status == "succeeded" { break }
+                if status == "failed" { throw E2EFailure("latency: deployment \(id) failed") }
+                try await Task.sleep(for: .microseconds(500))
+            }
+            latencies.append(milliseconds(ContinuousClock.now - submitted))
+        }
+        latencies.sort()
+        let elapsed = milliseconds(ContinuousClock.now - start) / 1000
+        return Result(count: count, elapsed: elapsed, throughput: Double(count) / elapsed, p50: latencies[count / 2], p99: latencies[count - 1])
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

@@ -53,8 +53,10 @@ public enum HangarTopology {
     /// The notifier: deployment lifecycle events.
     public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*"])
 
-    /// Every role, for tools that declare the whole topology.
-    public static let roles = [scheduler, steps, recorder, notifier]
+    /// Every role with a consumer today, for tools that declare the whole topology. The
+    /// notifier's queue joins when the notifier exists: declared earlier, it would fill with
+    /// events that nobody reads.
+    public static let roles = [scheduler, steps, recorder]
 
     /// Everything: each service declares it all, so that whatever it publishes has a queue
     /// waiting for it even when the consuming service has not started yet.
