@@ -17,7 +17,7 @@ public final class HangarSystem: @unchecked Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// Where the service executables are: `HANGAR_BIN_DIR`, or `.build/debug`.
     public static let binDirectory = environment["HANGAR_BIN_DIR"] ?? repositoryRoot.appendingPathComponent(".build/debug").path
-    static let managementURL = environment["HANGAR_TEST_MANAGEMENT_URL"] ?? "http://127.0.0.1:15672"
+    public static let managementURL = environment["HANGAR_TEST_MANAGEMENT_URL"] ?? "http://127.0.0.1:15672"
     public static let adminToken = "test-admin-token"
     public static let deployerToken = "test-deployer-token"
     public static let viewerToken = "test-viewer-token"
