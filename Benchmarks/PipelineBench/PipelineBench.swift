@@ -16,7 +16,9 @@ import SQLKit
 enum PipelineBench {
     static func main() async {
         let quick = CommandLine.arguments.contains("--quick")
+        let onlyWaiting = CommandLine.arguments.contains("--only-waiting")
         do {
+          if !onlyWaiting {
             print("pipeline-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, binaries in \(HangarSystem.binDirectory)")
             let single = try await sequentialLatency(count: quick ? 10 : 30)
             print(String(format: "one deployment at a time, zero-time steps: latency p50 %.1f ms, max %.1f ms (%d deployments)",
@@ -37,6 +39,7 @@ enum PipelineBench {
                 print(String(format: "50 ms steps, %d single-slot worker(s): %.2f deployments/s (%.2fx one worker)",
                     workers, result.throughput, result.throughput / oneWorker))
             }
+          }
             let waiting = quick ? 100 : 500
             let result = try await run(
                 "wait-10s", deployments: waiting, environments: waiting, workers: 1, concurrency: 8,
@@ -84,6 +87,8 @@ enum PipelineBench {
             }
             for try await (id, at) in group { submitted[id] = at }
         }
+        let submitting = milliseconds(ContinuousClock.now - start) / 1000
+        FileHandle.standardError.write(Data(String(format: "%@: submitted %d deployments over HTTP in %.2f s\n", name, deployments, submitting).utf8))
 
         var latencies: [Double] = []
         var finished: Set<UUID> = []

@@ -5,6 +5,7 @@ import HangarMessaging
 import HangarStorage
 import Logging
 import SQLKit
+import Synchronization
 
 /// Applies messages, timers and reconciliation to the scheduler's store, one transaction at
 /// a time, and publishes what each transaction queued in its outbox after it commits.
@@ -20,6 +21,9 @@ final class SchedulerEngine: Sendable {
     /// Committed outbox batches waiting to be published by ``publishCommitted()``.
     private let committed: AsyncStream<[(messageId: String, message: HangarMessage)]>
     private let committedInput: AsyncStream<[(messageId: String, message: HangarMessage)]>.Continuation
+    /// Outbox rows whose messages the broker confirmed, deleted by the next transaction
+    /// (saving a write transaction of their own).
+    private let confirmedOutbox = Mutex<[String]>([])
 
     init(store: SQLStore, bus: MessageBus, configuration: SchedulerConfiguration, instance: String, logger: Logger) {
         self.store = store
@@ -88,6 +92,16 @@ final class SchedulerEngine: Sendable {
 
     /// Publishes outbox rows left behind (a crash or a broker outage after a commit).
     func relayOutbox(olderThan age: Duration) async throws {
+        // First forget what was confirmed since the last transaction, so it is not sent again.
+        let confirmed = confirmedOutbox.withLock { ids in
+            defer { ids.removeAll() }
+            return ids
+        }
+        if !confirmed.isEmpty {
+            try await store.transaction { db in
+                try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: confirmed))").run()
+            }
+        }
         let cutoff = Date().addingTimeInterval(-age.seconds).epochMilliseconds
         let rows = try await store.read { db in
             try await db.raw("SELECT message_id, type, body FROM scheduler_outbox WHERE created_at <= \(bind: cutoff) ORDER BY created_at LIMIT 500").all()
@@ -136,7 +150,14 @@ final class SchedulerEngine: Sendable {
     private func run<T: Sendable>(_ body: @escaping @Sendable (SchedulerTransaction) async throws -> T) async throws -> T {
         try await lock.withLock {
             let dialect = store.dialect
+            let confirmed = confirmedOutbox.withLock { ids in
+                defer { ids.removeAll() }
+                return ids
+            }
             let (result, outbox, earliestTimer) = try await store.transaction { db in
+                if !confirmed.isEmpty {
+                    try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: confirmed))").run()
+                }
                 let tx = SchedulerTransaction(db: db, dialect: dialect, now: Date())
                 let result = try await body(tx)
                 return (result, tx.outbox, tx.earliestTimer)
@@ -172,7 +193,7 @@ final class SchedulerEngine: Sendable {
         committedInput.finish()
     }
 
-    /// Publishes (pipelined) and deletes the rows that were confirmed. A failure leaves the
+    /// Publishes (pipelined); confirmed rows are deleted by the next transaction. A failure leaves the
     /// row for ``relayOutbox(olderThan:)``.
     private func publish(_ messages: [(messageId: String, message: HangarMessage)]) async {
         guard !messages.isEmpty else { return }
@@ -192,13 +213,6 @@ final class SchedulerEngine: Sendable {
             for await id in group { if let id { ids.append(id) } }
             return ids
         }
-        guard !published.isEmpty else { return }
-        do {
-            try await store.transaction { db in
-                try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: published))").run()
-            }
-        } catch {
-            logger.warning("scheduler.outbox.cleanup_failed", metadata: ["error": "\(error)"])
-        }
+        confirmedOutbox.withLock { $0.append(contentsOf: published) }
     }
 }
