@@ -37,6 +37,15 @@ public struct HistoryProjector: Sendable {
         }
     }
 
+    /// Forgets processed event ids older than `age`: a broker redelivers only what is still
+    /// queued, long before that.
+    public func pruneProcessed(olderThan age: TimeInterval = 7 * 24 * 3600) async throws {
+        let cutoff = Date().addingTimeInterval(-age).epochMilliseconds
+        try await store.transaction { db in
+            try await db.raw("DELETE FROM history_processed WHERE processed_at < \(bind: cutoff)").run()
+        }
+    }
+
     // MARK: Deployment events
 
     static func apply(_ event: DeploymentEvent, db: any SQLDatabase) async throws {

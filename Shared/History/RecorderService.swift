@@ -26,6 +26,19 @@ public struct RecorderService: Service {
             try await projector.apply(batch)
         }
         logger.info("recorder.running")
-        try await consumer.run()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await consumer.run() }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        do { try await projector.pruneProcessed() } catch {
+                            logger.warning("recorder.prune.failed", metadata: ["error": "\(error)"])
+                        }
+                        try? await Task.sleep(for: .seconds(3600))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 }

@@ -82,6 +82,15 @@ final class SchedulerEngine: Sendable {
         }
     }
 
+    /// Forgets processed message ids older than `age`: a broker redelivers only what is
+    /// still queued, long before that.
+    func pruneProcessed(olderThan age: Duration = .seconds(7 * 24 * 3600)) async throws {
+        let cutoff = Date().addingTimeInterval(-age.seconds).epochMilliseconds
+        try await store.transaction { db in
+            try await db.raw("DELETE FROM scheduler_processed WHERE processed_at < \(bind: cutoff)").run()
+        }
+    }
+
     /// When the next timer is due, if any.
     func nextTimerDue() async throws -> Date? {
         try await store.read { db in

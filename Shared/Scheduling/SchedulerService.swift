@@ -78,15 +78,21 @@ public struct SchedulerService: Service {
         }
     }
 
-    /// Relays the outbox every second and reconciles every `reconcileInterval`.
+    /// Relays the outbox every second, reconciles every `reconcileInterval` and prunes the
+    /// deduplication table hourly.
     private func maintenanceLoop() async {
         var reconciledAt = ContinuousClock.now
+        var prunedAt = ContinuousClock.now - .seconds(3600)
         while !Task.isCancelled {
             do {
                 try await engine.relayOutbox(olderThan: .seconds(2))
                 if ContinuousClock.now - reconciledAt >= engine.configuration.reconcileInterval {
                     reconciledAt = .now
                     if try await engine.holdsLease() { try await engine.reconcile() }
+                }
+                if ContinuousClock.now - prunedAt >= .seconds(3600) {
+                    prunedAt = .now
+                    try await engine.pruneProcessed()
                 }
             } catch {
                 logger.error("scheduler.maintenance.failed", metadata: ["error": "\(error)"])
