@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "hangar-scheduler", targets: ["Scheduler"]),
         .executable(name: "hangar-worker", targets: ["Worker"]),
         .executable(name: "hangar-recorder", targets: ["Recorder"]),
+        .executable(name: "hangar-notifier", targets: ["Notifier"]),
         .executable(name: "amqp-bench", targets: ["AMQPBench"]),
         .executable(name: "pipeline-bench", targets: ["PipelineBench"]),
     ],
@@ -117,6 +118,24 @@ let package = Package(
             ],
             path: "Shared/History"
         ),
+        // libcurl (Debian: libcurl4-openssl-dev), for SMTP: smtp and smtps are built in.
+        .systemLibrary(
+            name: "CCurl",
+            path: "Shared/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // The notifier's logic: step table, emails (MIME), the sent log and the SMTP or outbox sender.
+        .target(
+            name: "HangarNotification",
+            dependencies: [
+                "CCurl", "HangarMessaging", "HangarStorage", "HangarContracts", "AMQPClient",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Notification"
+        ),
         // The HTTP API v1 and console served by intake.
         .target(
             name: "HangarAPI",
@@ -135,6 +154,7 @@ let package = Package(
         .executableTarget(name: "Scheduler", dependencies: ["HangarScheduling", "HangarRuntime"], path: "Services/Scheduler"),
         .executableTarget(name: "Worker", dependencies: ["HangarExecution", "HangarRuntime"], path: "Services/Worker"),
         .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime"], path: "Services/Recorder"),
+        .executableTarget(name: "Notifier", dependencies: ["HangarNotification", "HangarRuntime"], path: "Services/Notifier"),
 
         // MARK: Test harness and benchmarks
 
@@ -184,6 +204,15 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["HangarHarness", "HangarContracts", "HangarHistory"],
             path: "Tests/EndToEndTests"
+        ),
+        .testTarget(
+            name: "NotifierTests",
+            dependencies: [
+                "HangarNotification", "HangarStorage", "HangarContracts",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/NotifierTests"
         ),
         .testTarget(
             name: "StorageTests",

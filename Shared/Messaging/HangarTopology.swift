@@ -50,13 +50,12 @@ public enum HangarTopology {
     public static let steps = Role(queue: "hangar.steps", commandKeys: ["step.execute"])
     /// The recorder: every event.
     public static let recorder = Role(queue: "hangar.recorder", eventKeys: ["#"])
-    /// The notifier: deployment lifecycle events.
-    public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*"])
+    /// The notifier: deployment lifecycle events, and step events for the summary emails'
+    /// step table (it keeps its own copy rather than reading the recorder's store).
+    public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*", "step.*"])
 
-    /// Every role with a consumer today, for tools that declare the whole topology. The
-    /// notifier's queue joins when the notifier exists: declared earlier, it would fill with
-    /// events that nobody reads.
-    public static let roles = [scheduler, steps, recorder]
+    /// Every role, for tools that declare the whole topology.
+    public static let roles = [scheduler, steps, recorder, notifier]
 
     /// Everything: each service declares it all, so that whatever it publishes has a queue
     /// waiting for it even when the consuming service has not started yet.

@@ -1,0 +1,35 @@
+import AMQPClient
+import HangarNotification
+import HangarRuntime
+import HangarStorage
+import Logging
+import ServiceLifecycle
+
+// hangar-notifier: emails about deployments (started, succeeded, failed, cancelled, scheduled).
+// Settings: HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_NOTIFIER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL,
+// HANGAR_SMTP_URL, HANGAR_SMTP_FROM, HANGAR_NOTIFIER_OUTBOX, HANGAR_NOTIFY_EVENTS, HANGAR_NOTIFIER_RETRY_BASE_MS,
+// HANGAR_NOTIFIER_RETRY_MAX_MS, HANGAR_NOTIFIER_MAX_ATTEMPTS, HANGAR_NOTIFIER_CONCURRENCY (see NotifierConfiguration).
+let environment = ServiceEnvironment(service: "notifier")
+let amqp: AMQPConfiguration
+let database: DatabaseConfiguration
+let configuration: NotifierConfiguration
+do {
+    bootstrapLogging(level: try environment.logLevel)
+    amqp = try environment.amqp()
+    database = try environment.database()
+    configuration = try NotifierConfiguration(environment: environment.variables, dataDirectory: environment.dataDirectory)
+} catch {
+    exitWithConfigurationError(error, service: "notifier")
+}
+
+let logger = Logger(label: "hangar.notifier")
+let connection = AMQPConnection(configuration: amqp, logger: logger)
+let store = SQLStore(configuration: database, logger: logger)
+let transport = NotifierService.transport(for: configuration, logger: logger)
+let notifier = NotifierService(connection: connection, store: store, configuration: configuration, transport: transport, logger: logger)
+let group = ServiceGroup(
+    configuration: .init(
+        services: [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+try await group.run()

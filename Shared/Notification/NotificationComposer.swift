@@ -1,0 +1,192 @@
+import Foundation
+import HangarContracts
+
+/// A step as the notifier saw it, for the summary table.
+public struct StepSummary: Sendable, Equatable {
+    public var name: StepName
+    public var status: StepStatus
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var attempts: Int
+    public var error: String?
+
+    public init(name: StepName, status: StepStatus, startedAt: Date? = nil, finishedAt: Date? = nil, attempts: Int = 0, error: String? = nil) {
+        self.name = name
+        self.status = status
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.attempts = attempts
+        self.error = error
+    }
+
+    public var durationMs: Int64? {
+        guard let startedAt, let finishedAt else { return nil }
+        return max(0, finishedAt.epochMilliseconds - startedAt.epochMilliseconds)
+    }
+}
+
+/// Writes the email for a deployment event: subject, text and HTML.
+public struct NotificationComposer: Sendable {
+    public var fromName: String?
+    public var fromAddress: String
+
+    public init(fromName: String?, fromAddress: String) {
+        self.fromName = fromName
+        self.fromAddress = fromAddress
+    }
+
+    /// `steps` in pipeline order (missing ones are shown as not run); `startedAt` when the
+    /// deployment started running, if known.
+    public func compose(_ event: DeploymentEvent, steps: [StepSummary], startedAt: Date?, recipient: String, now: Date) -> EmailMessage {
+        let content = Content(event: event, steps: steps, startedAt: startedAt)
+        let key = Self.eventKey(event)
+        return EmailMessage(
+            fromName: fromName, fromAddress: fromAddress, to: recipient, subject: content.subject, date: now,
+            messageId: "\(key).\(String(EmailMessage.fnv1a(recipient.lowercased()), radix: 36))@hangar",
+            text: content.text, html: content.html,
+            extraHeaders: [("X-Hangar-Deployment", event.deploymentId.uuidString.lowercased()), ("X-Hangar-Event", event.messageType)])
+    }
+
+    /// One notification per deployment and status: the sent log's event key.
+    public static func eventKey(_ event: DeploymentEvent) -> String {
+        "\(event.deploymentId.uuidString.lowercased()).\(event.status.rawValue)"
+    }
+}
+
+/// The words of one email.
+struct Content {
+    let subject: String
+    let text: String
+    let html: String
+
+    init(event: DeploymentEvent, steps: [StepSummary], startedAt: Date?) {
+        let environment = HeaderSafety.singleLine(event.environmentName)
+        let version = HeaderSafety.singleLine(event.version ?? event.outputs?["generatedVersion"] ?? "")
+        let label = version.isEmpty ? "a new version" : version
+        let headline: String
+        switch event.status {
+        case .running: headline = "Deployment of \(label) to \(environment) started"
+        case .succeeded: headline = "Deployment of \(label) to \(environment) succeeded"
+        case .failed: headline = "Deployment of \(label) to \(environment) failed" + (event.failedStep.map { " at \($0.rawValue)" } ?? "")
+        case .cancelled: headline = "Deployment of \(label) to \(environment) was cancelled"
+        case .scheduled:
+            headline = "Deployment of \(label) to \(environment) scheduled" + (event.scheduledAt.map { " for \(Self.time($0))" } ?? "")
+        case .queued: headline = "Deployment of \(label) to \(environment) is queued"
+        case .rejected: headline = "Deployment of \(label) to \(environment) was rejected"
+        }
+        subject = "[Hangar] \(headline)"
+
+        let finishedAt = event.status.isTerminal ? event.at : nil
+        let began = startedAt ?? steps.compactMap(\.startedAt).min()
+        var facts: [(String, String)] = [
+            ("Environment", event.environmentName), ("Version", version.isEmpty ? "—" : event.version ?? version), ("Owner", event.owner),
+            ("Status", event.status == .running ? "running" : event.status.rawValue), ("Deployment", event.deploymentId.uuidString.lowercased()),
+            ("Mode", event.mode.rawValue), ("Requested", Self.time(event.createdAt)),
+        ]
+        if let scheduledAt = event.scheduledAt { facts.append(("Scheduled for", Self.time(scheduledAt))) }
+        if let began { facts.append(("Started", Self.time(began))) }
+        if let finishedAt { facts.append(("Finished", Self.time(finishedAt))) }
+        if let began, let finishedAt {
+            facts.append(("Total", Self.duration(finishedAt.epochMilliseconds - began.epochMilliseconds)))
+        }
+        if event.status == .failed {
+            if let step = event.failedStep { facts.append(("Failed step", step.rawValue)) }
+            let stepError = steps.first { $0.name == event.failedStep }?.error
+            facts.append(("Error", event.reason ?? stepError ?? "unknown"))
+        } else if let reason = event.reason, [.cancelled, .rejected].contains(event.status) {
+            facts.append(("Reason", reason))
+        }
+        for (key, value) in (event.outputs ?? [:]).sorted(by: { $0.key < $1.key }) where event.status == .succeeded {
+            facts.append((key, value))
+        }
+
+        let showSteps = [.succeeded, .failed, .cancelled].contains(event.status)
+        let table: [StepSummary] = StepName.allCases.map { name in
+            steps.first { $0.name == name } ?? StepSummary(name: name, status: .pending)
+        }
+
+        var text = "\(headline).\n\n"
+        let width = (facts.map(\.0.count).max() ?? 0) + 2
+        for (key, value) in facts {
+            text += (key + ":").padding(toLength: width, withPad: " ", startingAt: 0) + Self.oneLine(value) + "\n"
+        }
+        if showSteps {
+            text += "\nSteps:\n"
+            text += Self.row("Step", "Status", "Started", "Finished", "Duration")
+            for step in table {
+                text += Self.row(
+                    step.name.rawValue, Self.label(step.status), step.startedAt.map(Self.clock) ?? "—", step.finishedAt.map(Self.clock) ?? "—",
+                    step.durationMs.map(Self.duration) ?? "—")
+                if let error = step.error, step.status == .failed { text += "    error: \(Self.oneLine(error))\n" }
+            }
+        }
+        text += "\n-- \nHangar\n"
+        self.text = text
+
+        var html = "<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif\">\n<h2>\(Self.escape(headline))</h2>\n<table>\n"
+        for (key, value) in facts {
+            html += "<tr><th align=\"left\">\(Self.escape(key))</th><td>\(Self.escape(value))</td></tr>\n"
+        }
+        html += "</table>\n"
+        if showSteps {
+            html += "<h3>Steps</h3>\n<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\">\n"
+            html += "<tr><th>Step</th><th>Status</th><th>Started</th><th>Finished</th><th>Duration</th><th>Error</th></tr>\n"
+            for step in table {
+                let cells = [
+                    step.name.rawValue, Self.label(step.status), step.startedAt.map(Self.clock) ?? "—", step.finishedAt.map(Self.clock) ?? "—",
+                    step.durationMs.map(Self.duration) ?? "—", step.status == .failed ? step.error ?? "" : "",
+                ]
+                html += "<tr>" + cells.map { "<td>\(Self.escape($0))</td>" }.joined() + "</tr>\n"
+            }
+            html += "</table>\n"
+        }
+        html += "<p style=\"color:#888\">Hangar</p>\n</body></html>\n"
+        self.html = html
+    }
+
+    static func label(_ status: StepStatus) -> String { status == .pending ? "not run" : status.rawValue }
+
+    static func row(_ cells: String...) -> String {
+        let widths = [24, 11, 10, 10, 10]
+        return zip(cells, widths).map { $0.padding(toLength: max($1, $0.count + 1), withPad: " ", startingAt: 0) }.joined()
+            .trimmingCharacters(in: .whitespaces) + "\n"
+    }
+
+    static func oneLine(_ text: String) -> String { HeaderSafety.singleLine(text) }
+
+    /// `2026-11-22 04:21:49 UTC`.
+    static func time(_ date: Date) -> String {
+        let text = HangarJSON.formatDate(date)  // 2026-11-22T04:21:49.123Z
+        return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(8)) + " UTC"
+    }
+
+    /// `04:21:49`.
+    static func clock(_ date: Date) -> String { String(HangarJSON.formatDate(date).dropFirst(11).prefix(8)) }
+
+    /// `850 ms`, `12.3 s`, `3 min 12 s`, `1 h 05 min`.
+    static func duration(_ milliseconds: Int64) -> String {
+        let ms = max(0, milliseconds)
+        if ms < 1000 { return "\(ms) ms" }
+        if ms < 60_000 { return String(format: "%.1f s", Double(ms) / 1000) }
+        let seconds = ms / 1000
+        if seconds < 3600 { return "\(seconds / 60) min \(seconds % 60) s" }
+        let minutes = (seconds % 3600) / 60
+        return "\(seconds / 3600) h \(minutes < 10 ? "0" : "")\(minutes) min"
+    }
+
+    static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import HangarContracts
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers the emails the store holds: claims the due ones, sends up to `concurrency` at
+/// once through the transport, and records each outcome — sent; failed for good (a 5xx, or
+/// too many attempts); or due again after a capped exponential backoff. Nothing waits on an
+/// AMQP delivery: the events were acked once their emails were stored.
+public final class NotificationSender: Service, Sendable {
+    private let store: NotifierStore
+    private let transport: any MailTransport
+    private let fromAddress: String
+    private let retry: RetryPolicy
+    private let concurrency: Int
+    private let pollInterval: Duration
+    private let logger: Logger
+    private let wake = WakeSignal()
+    private let stopping = Mutex(false)
+
+    public init(
+        store: NotifierStore, transport: any MailTransport, fromAddress: String, retry: RetryPolicy, concurrency: Int = 4,
+        pollInterval: Duration = .seconds(5), logger: Logger
+    ) {
+        self.store = store
+        self.transport = transport
+        self.fromAddress = fromAddress
+        self.retry = retry
+        self.concurrency = max(1, concurrency)
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    /// Emails were queued: look now rather than at the next poll.
+    public func wakeUp() { wake.signal() }
+
+    public func run() async throws {
+        logger.info("notifier.sender.running", metadata: ["transport": "\(transport.description)"])
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !self.stopping.withLock({ $0 }) {
+                let sent: Int
+                do {
+                    sent = try await self.sendDue()
+                } catch {
+                    self.logger.error("notifier.sender.failed", metadata: ["error": "\(error)"])
+                    sent = 0
+                    await self.wake.wait(timeout: .seconds(1))
+                    continue
+                }
+                if sent > 0 { continue }
+                var wait = self.pollInterval
+                if let due = try? await shielded({ try await self.store.nextDue() }) {
+                    let milliseconds = max(0, min(due.timeIntervalSinceNow * 1000, Double(self.pollInterval.components.seconds * 1000)))
+                    wait = .milliseconds(Int64(milliseconds) + 1)
+                }
+                await self.wake.wait(timeout: wait)
+            }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+            self.wake.signal()
+        }
+        logger.info("notifier.sender.stopped")
+    }
+
+    /// One round: claims due emails and sends them. Returns how many were claimed.
+    func sendDue() async throws -> Int {
+        let store = store
+        let (limit, fromAddress) = (concurrency * 4, fromAddress)
+        let due = try await shielded { try await store.claimDue(limit: limit, lease: .seconds(120), fromAddress: fromAddress) }
+        guard !due.isEmpty else { return 0 }
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for email in due {
+                if running == concurrency {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await self.deliver(email) }
+                running += 1
+            }
+        }
+        return due.count
+    }
+
+    private func deliver(_ due: NotifierStore.DueEmail) async {
+        let result = await transport.send(due.email)
+        let attempt = due.attempts + 1
+        var metadata: Logger.Metadata = [
+            "notifier.event": "\(due.eventKey)", "to": "\(due.recipient)", "attempt": "\(attempt)",
+        ]
+        var retryAt: Date?
+        switch result {
+        case .delivered:
+            logger.info("notifier.email.sent", metadata: metadata.merging(["subject": "\(due.email.subject)"]) { $1 })
+        case .permanent(let error):
+            metadata["error"] = "\(error)"
+            logger.error("notifier.email.rejected", metadata: metadata)
+        case .transient(let error):
+            metadata["error"] = "\(error)"
+            if attempt < retry.maxAttempts {
+                let delay = retry.delay(afterAttempt: attempt)
+                retryAt = Date().addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                metadata["retry_in_ms"] = "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"
+                logger.warning("notifier.email.retry", metadata: metadata)
+            } else {
+                logger.error("notifier.email.gave_up", metadata: metadata)
+            }
+        }
+        // Record the outcome; if the store fails, the claim's lease expires and the email is
+        // tried again (at worst sent twice, never lost).
+        for pause in [0, 200, 1000, 5000] {
+            if pause > 0 { try? await Task.sleep(for: .milliseconds(pause)) }
+            do {
+                let (store, retryAt) = (store, retryAt)
+                try await shielded { try await store.record(due, result: result, retryAt: retryAt) }
+                return
+            } catch {
+                logger.error("notifier.email.record_failed", metadata: metadata.merging(["store_error": "\(error)"]) { $1 })
+            }
+        }
+    }
+}
+
+/// Runs `operation` in a task of its own, so that cancelling the caller (shutdown) does not
+/// interrupt a store call half-way; the caller still waits for it.
+func shielded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await Task { try await operation() }.value
+}
+
+/// Wakes one waiter, or the next one to wait if none is waiting.
+final class WakeSignal: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns on a signal, after `timeout`, or on cancellation.
+    func wait(timeout: Duration) async {
+        let already = state.withLock { state -> Bool in
+            defer { state.pending = false }
+            return state.pending
+        }
+        if already { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                self.signal()
+            }
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = self.state.withLock { state -> Bool in
+                        if state.pending {
+                            state.pending = false
+                            return true
+                        }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import HangarContracts
+
+/// The notifier's settings, from environment variables:
+///
+/// - `HANGAR_SMTP_URL`: `smtp://user:pass@host:port?starttls=required|optional|off&ca=/path&insecure=1&connect_timeout=10&timeout=60`
+///   or `smtps://…`; unset: emails are written to the outbox folder instead.
+/// - `HANGAR_SMTP_FROM`: `Hangar <hangar@localhost>` by default.
+/// - `HANGAR_NOTIFIER_OUTBOX`: `<data dir>/outbox` by default.
+/// - `HANGAR_NOTIFY_EVENTS`: which deployment events send email, default
+///   `started,succeeded,failed,cancelled,scheduled` (also `queued`, `rejected`).
+/// - `HANGAR_NOTIFIER_RETRY_BASE_MS` (1000), `HANGAR_NOTIFIER_RETRY_MAX_MS` (300000),
+///   `HANGAR_NOTIFIER_MAX_ATTEMPTS` (200), `HANGAR_NOTIFIER_CONCURRENCY` (4).
+public struct NotifierConfiguration: Sendable {
+    public var smtp: SMTPSettings?
+    public var outboxDirectory: String
+    public var fromName: String?
+    public var fromAddress: String
+    public var events: Set<DeploymentStatus>
+    public var retry: RetryPolicy
+    /// Emails in flight at once.
+    public var concurrency: Int
+
+    public static let defaultEvents = "started,succeeded,failed,cancelled,scheduled"
+
+    public init(
+        smtp: SMTPSettings?, outboxDirectory: String, fromName: String? = "Hangar", fromAddress: String = "hangar@localhost",
+        events: Set<DeploymentStatus> = [.running, .succeeded, .failed, .cancelled, .scheduled], retry: RetryPolicy = RetryPolicy(),
+        concurrency: Int = 4
+    ) {
+        self.smtp = smtp
+        self.outboxDirectory = outboxDirectory
+        self.fromName = fromName
+        self.fromAddress = fromAddress
+        self.events = events
+        self.retry = retry
+        self.concurrency = concurrency
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(environment variables: [String: String], dataDirectory: String) throws {
+        func value(_ name: String) -> String? { variables[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func number(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let text = value(name) else { return fallback }
+            guard let number = Int(text), range.contains(number) else {
+                throw Invalid(description: "\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+            }
+            return number
+        }
+        smtp = try value("HANGAR_SMTP_URL").map { try SMTPSettings(url: $0) }
+        outboxDirectory = value("HANGAR_NOTIFIER_OUTBOX") ?? "\(dataDirectory)/outbox"
+        let from = try Self.parseFrom(value("HANGAR_SMTP_FROM") ?? "Hangar <hangar@localhost>")
+        fromName = from.name
+        fromAddress = from.address
+        events = try Self.parseEvents(value("HANGAR_NOTIFY_EVENTS") ?? Self.defaultEvents)
+        retry = RetryPolicy(
+            base: .milliseconds(try number("HANGAR_NOTIFIER_RETRY_BASE_MS", default: 1000, range: 1...3_600_000)),
+            max: .milliseconds(try number("HANGAR_NOTIFIER_RETRY_MAX_MS", default: 300_000, range: 1...86_400_000)),
+            maxAttempts: try number("HANGAR_NOTIFIER_MAX_ATTEMPTS", default: 200, range: 1...100_000))
+        concurrency = try number("HANGAR_NOTIFIER_CONCURRENCY", default: 4, range: 1...64)
+    }
+
+    /// `Name <address>` or a bare address.
+    public static func parseFrom(_ text: String) throws -> (name: String?, address: String) {
+        let text = HeaderSafety.singleLine(text)
+        if let open = text.lastIndex(of: "<"), text.hasSuffix(">") {
+            let address = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
+            var name = String(text[..<open]).trimmingSpaces()
+            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+            guard let valid = HeaderSafety.address(address) else { throw Invalid(description: "HANGAR_SMTP_FROM has an invalid address '\(address)'") }
+            return (name.isEmpty ? nil : name, valid)
+        }
+        guard let valid = HeaderSafety.address(text) else { throw Invalid(description: "HANGAR_SMTP_FROM must be 'Name <address>' or an address, got '\(text)'") }
+        return (nil, valid)
+    }
+
+    /// `started` is the `running` status; the others are status names.
+    public static func parseEvents(_ text: String) throws -> Set<DeploymentStatus> {
+        var events: Set<DeploymentStatus> = []
+        for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !name.isEmpty {
+            if name == "started" || name == "running" {
+                events.insert(.running)
+            } else if let status = DeploymentStatus(rawValue: name) {
+                events.insert(status)
+            } else {
+                throw Invalid(description: "HANGAR_NOTIFY_EVENTS: unknown event '\(name)' (started, succeeded, failed, cancelled, scheduled, queued, rejected)")
+            }
+        }
+        return events
+    }
+}
+
+/// Capped exponential backoff with jitter for transient send failures.
+public struct RetryPolicy: Sendable, Equatable {
+    public var base: Duration
+    public var max: Duration
+    /// Transient failures after which an email is given up (recorded as failed).
+    public var maxAttempts: Int
+
+    public init(base: Duration = .seconds(1), max: Duration = .seconds(300), maxAttempts: Int = 200) {
+        self.base = base
+        self.max = max
+        self.maxAttempts = maxAttempts
+    }
+
+    /// The wait after the `attempt`th failure (1-based): base·2^(attempt−1), capped, ±20 %.
+    public func delay(afterAttempt attempt: Int) -> Duration {
+        let baseMs = Double(base.components.seconds) * 1000 + Double(base.components.attoseconds) / 1e15
+        let maxMs = Double(max.components.seconds) * 1000 + Double(max.components.attoseconds) / 1e15
+        let raw = Swift.min(maxMs, baseMs * pow(2, Double(Swift.min(attempt - 1, 30))))
+        return .milliseconds(Int64(raw * Double.random(in: 0.8...1.2)))
+    }
+}

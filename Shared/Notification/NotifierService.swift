@@ -1,0 +1,66 @@
+import AMQPClient
+import HangarContracts
+import HangarMessaging
+import HangarStorage
+import Logging
+import ServiceLifecycle
+
+/// The notifier: consumes deployment and step events from `hangar.notifier`, keeps its step
+/// table, stores the emails each event calls for (in the transaction that records the
+/// message, before the ack) and sends them through ``NotificationSender``.
+public struct NotifierService: Service {
+    private let connection: AMQPConnection
+    private let notifierStore: NotifierStore
+    private let sender: NotificationSender
+    private let logger: Logger
+
+    public init(connection: AMQPConnection, store: SQLStore, configuration: NotifierConfiguration, transport: any MailTransport, logger: Logger) {
+        self.connection = connection
+        self.notifierStore = NotifierStore(
+            store: store, composer: NotificationComposer(fromName: configuration.fromName, fromAddress: configuration.fromAddress),
+            events: configuration.events, logger: logger)
+        self.sender = NotificationSender(
+            store: notifierStore, transport: transport, fromAddress: configuration.fromAddress, retry: configuration.retry,
+            concurrency: configuration.concurrency, logger: logger)
+        self.logger = logger
+    }
+
+    /// The transport the configuration asks for: SMTP when a URL is set, else the outbox folder.
+    public static func transport(for configuration: NotifierConfiguration, logger: Logger) -> any MailTransport {
+        if let smtp = configuration.smtp { return CurlSMTPTransport(settings: smtp) }
+        return OutboxTransport(directory: configuration.outboxDirectory, logger: logger)
+    }
+
+    public func run() async throws {
+        try await notifierStore.migrate()
+        try await connection.declare(HangarTopology.all)
+        let notifierStore = notifierStore
+        let sender = sender
+        let logger = logger
+        let consumer = BatchConsumerService(
+            connection: connection, queue: HangarTopology.notifier.queue, prefetch: 256, maxBatch: 128, logger: logger
+        ) { batch in
+            let queued = try await notifierStore.apply(batch.map { (messageId: $0.messageId, message: $0.message) })
+            if queued > 0 { sender.wakeUp() }
+        }
+        logger.info("notifier.running")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sender.run() }
+            group.addTask { try await consumer.run() }
+            group.addTask {
+                // Hourly housekeeping of the deduplication ids and old sent logs.
+                await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        do { try await shielded { try await notifierStore.prune() } } catch {
+                            logger.warning("notifier.prune.failed", metadata: ["error": "\(error)"])
+                        }
+                        try? await Task.sleep(for: .seconds(3600))
+                    }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+    }
+}

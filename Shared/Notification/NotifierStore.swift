@@ -1,0 +1,295 @@
+import Foundation
+import HangarContracts
+import HangarStorage
+import Logging
+import SQLKit
+
+/// The notifier's state: applies events (its step table, and the emails they call for, in
+/// the same transaction as the message's deduplication) and hands due emails to the sender.
+public struct NotifierStore: Sendable {
+    public let store: SQLStore
+    public let composer: NotificationComposer
+    public let events: Set<DeploymentStatus>
+    private let logger: Logger
+
+    public init(store: SQLStore, composer: NotificationComposer, events: Set<DeploymentStatus>, logger: Logger) {
+        self.store = store
+        self.composer = composer
+        self.events = events
+        self.logger = logger
+    }
+
+    public func migrate() async throws {
+        try await store.migrate(NotifierSchema.migrations)
+    }
+
+    /// Applies messages in one transaction; each message id once. Returns how many emails
+    /// were queued.
+    @discardableResult
+    public func apply(_ batch: [(messageId: String, message: HangarMessage)], now: Date = Date()) async throws -> Int {
+        let composer = composer
+        let events = events
+        let logger = logger
+        return try await store.transaction { db in
+            var queued = 0
+            for (messageId, message) in batch {
+                let inserted = try await db.raw("""
+                    INSERT INTO notifier_processed (message_id, processed_at) VALUES (\(bind: messageId), \(bind: now.epochMilliseconds))
+                    ON CONFLICT (message_id) DO NOTHING RETURNING message_id
+                    """).all()
+                guard !inserted.isEmpty else { continue }
+                switch message {
+                case .stepEvent(let event): try await Self.apply(event, db: db)
+                case .deploymentEvent(let event):
+                    try await Self.apply(event, db: db)
+                    guard events.contains(event.status), !event.notify.isEmpty else { continue }
+                    queued += try await Self.queueEmails(for: event, composer: composer, now: now, db: db, logger: logger)
+                default: continue
+                }
+            }
+            return queued
+        }
+    }
+
+    // MARK: The step table
+
+    static func apply(_ event: StepEvent, db: any SQLDatabase) async throws {
+        let id = event.deploymentId.uuidString.lowercased()
+        var step = try await loadSteps(id, db: db).first { $0.name == event.step } ?? StepSummary(name: event.step, status: .pending)
+        step.attempts = max(step.attempts, event.attempt)
+        let open = !step.status.isTerminal
+        let startedAt = [step.startedAt, event.startedAt, event.kind == .started || event.kind == .progress ? event.at : nil]
+            .compactMap { $0 }.min()
+        switch event.kind {
+        case .started, .progress:
+            if open { step.status = .running }
+            step.startedAt = startedAt ?? event.at
+        case .succeeded, .skipped:
+            if open {
+                step.status = event.kind == .succeeded ? .succeeded : .skipped
+                step.startedAt = startedAt ?? event.at
+                step.finishedAt = event.at
+            }
+        case .failed:
+            if open {
+                step.error = event.error ?? "failed"
+                step.startedAt = startedAt ?? event.at
+                if event.transient != true {
+                    step.status = .failed
+                    step.finishedAt = event.at
+                } else {
+                    step.status = .running
+                }
+            }
+        }
+        try await save(step, deploymentId: id, db: db)
+    }
+
+    static func apply(_ event: DeploymentEvent, db: any SQLDatabase) async throws {
+        let id = event.deploymentId.uuidString.lowercased()
+        let at = event.at.epochMilliseconds
+        try await db.raw("""
+            INSERT INTO notifier_deployments (id, started_at, updated_at) VALUES (\(bind: id), \(bind: event.status == .running ? at : nil), \(bind: at))
+            ON CONFLICT (id) DO UPDATE SET started_at = COALESCE(notifier_deployments.started_at, excluded.started_at), updated_at = excluded.updated_at
+            """).run()
+        // Steps left open when a deployment ends: the failed one fails, the rest are cancelled.
+        guard event.status.isTerminal else { return }
+        for var step in try await loadSteps(id, db: db) where !step.status.isTerminal {
+            if event.status == .failed && step.name == event.failedStep {
+                step.status = .failed
+                step.error = step.error ?? event.reason
+            } else if step.status == .running || event.status == .cancelled {
+                step.status = .cancelled
+            } else {
+                continue
+            }
+            step.finishedAt = step.finishedAt ?? event.at
+            try await save(step, deploymentId: id, db: db)
+        }
+    }
+
+    static func loadSteps(_ deploymentId: String, db: any SQLDatabase) async throws -> [StepSummary] {
+        let rows = try await db.raw("""
+            SELECT name, status, started_at, finished_at, attempts, error FROM notifier_steps WHERE deployment_id = \(bind: deploymentId)
+            """).all()
+        return try rows.compactMap { row in
+            guard let name = StepName(rawValue: try row.decode(column: "name", as: String.self)),
+                let status = StepStatus(rawValue: try row.decode(column: "status", as: String.self))
+            else { return nil }
+            return StepSummary(
+                name: name, status: status, startedAt: try row.decode(column: "started_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
+                finishedAt: try row.decode(column: "finished_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
+                attempts: Int(try row.decode(column: "attempts", as: Int64.self)), error: try row.decode(column: "error", as: String?.self))
+        }.sorted { $0.name.position < $1.name.position }
+    }
+
+    static func save(_ step: StepSummary, deploymentId: String, db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO notifier_steps (deployment_id, name, status, started_at, finished_at, attempts, error)
+            VALUES (\(bind: deploymentId), \(bind: step.name.rawValue), \(bind: step.status.rawValue), \(bind: step.startedAt?.epochMilliseconds),
+                \(bind: step.finishedAt?.epochMilliseconds), \(bind: Int64(step.attempts)), \(bind: step.error))
+            ON CONFLICT (deployment_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
+                finished_at = excluded.finished_at, attempts = excluded.attempts, error = excluded.error
+            """).run()
+    }
+
+    // MARK: Emails
+
+    static func queueEmails(
+        for event: DeploymentEvent, composer: NotificationComposer, now: Date, db: any SQLDatabase, logger: Logger
+    ) async throws -> Int {
+        let id = event.deploymentId.uuidString.lowercased()
+        let steps = try await loadSteps(id, db: db)
+        let startedAt = try await db.raw("SELECT started_at FROM notifier_deployments WHERE id = \(bind: id)").first()
+            .flatMap { try $0.decode(column: "started_at", as: Int64?.self) }.map(Date.init(epochMilliseconds:))
+        let key = NotificationComposer.eventKey(event)
+        var queued = 0
+        var seen: Set<String> = []
+        for raw in event.notify {
+            let address = HeaderSafety.address(raw)
+            let recipient = (address ?? HeaderSafety.singleLine(raw)).lowercased()
+            guard seen.insert(recipient).inserted else { continue }
+            let email = composer.compose(event, steps: steps, startedAt: startedAt, recipient: address ?? recipient, now: now)
+            let state = address == nil ? "failed" : "pending"
+            let inserted = try await db.raw("""
+                INSERT INTO notifier_emails (event_key, recipient, deployment_id, event_type, subject, message, state, attempts,
+                    next_attempt_at, last_error, created_at, finished_at)
+                VALUES (\(bind: key), \(bind: recipient), \(bind: id), \(bind: event.messageType), \(bind: email.subject),
+                    \(bind: String(decoding: email.rendered(), as: UTF8.self)), \(bind: state), 0, \(bind: now.epochMilliseconds),
+                    \(bind: address == nil ? "not a valid email address" : nil), \(bind: now.epochMilliseconds),
+                    \(bind: address == nil ? now.epochMilliseconds : nil))
+                ON CONFLICT (event_key, recipient) DO NOTHING RETURNING event_key
+                """).all()
+            guard !inserted.isEmpty else { continue }
+            if address == nil {
+                logger.warning("notifier.email.invalid_recipient", metadata: ["hangar.deployment_id": "\(id)", "recipient": "\(recipient)"])
+            } else {
+                queued += 1
+            }
+        }
+        return queued
+    }
+
+    /// An email claimed for sending.
+    public struct DueEmail: Sendable {
+        public var eventKey: String
+        public var recipient: String
+        public var attempts: Int
+        public var email: OutgoingEmail
+    }
+
+    /// Claims up to `limit` due emails for `lease` (another sender does not take them
+    /// meanwhile; a sender that dies lets them fall due again).
+    public func claimDue(limit: Int, lease: Duration, fromAddress: String, now: Date = Date()) async throws -> [DueEmail] {
+        let nowMs = now.epochMilliseconds
+        let leaseEnd = nowMs + lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000
+        return try await store.transaction { db in
+            let rows = try await db.raw("""
+                SELECT event_key, recipient, attempts, subject, message, next_attempt_at FROM notifier_emails
+                WHERE state = 'pending' AND next_attempt_at <= \(bind: nowMs) ORDER BY next_attempt_at LIMIT \(bind: Int64(limit))
+                """).all()
+            var claimed: [DueEmail] = []
+            for row in rows {
+                let key = try row.decode(column: "event_key", as: String.self)
+                let recipient = try row.decode(column: "recipient", as: String.self)
+                let due = try row.decode(column: "next_attempt_at", as: Int64.self)
+                let updated = try await db.raw("""
+                    UPDATE notifier_emails SET next_attempt_at = \(bind: leaseEnd)
+                    WHERE event_key = \(bind: key) AND recipient = \(bind: recipient) AND state = 'pending' AND next_attempt_at = \(bind: due)
+                    RETURNING event_key
+                    """).all()
+                guard !updated.isEmpty else { continue }
+                let email = OutgoingEmail(
+                    envelopeFrom: fromAddress, recipient: recipient, data: Array(try row.decode(column: "message", as: String.self).utf8),
+                    key: "\(key).\(recipient)", subject: try row.decode(column: "subject", as: String.self))
+                claimed.append(DueEmail(eventKey: key, recipient: recipient, attempts: Int(try row.decode(column: "attempts", as: Int64.self)), email: email))
+            }
+            return claimed
+        }
+    }
+
+    /// Records a send's outcome: sent, failed for good, or due again at `retryAt`.
+    public func record(_ email: DueEmail, result: SendResult, retryAt: Date?, now: Date = Date()) async throws {
+        let attempts = Int64(email.attempts + 1)
+        let nowMs = now.epochMilliseconds
+        try await store.transaction { db in
+            switch result {
+            case .delivered:
+                try await db.raw("""
+                    UPDATE notifier_emails SET state = 'sent', attempts = \(bind: attempts), finished_at = \(bind: nowMs), last_error = NULL
+                    WHERE event_key = \(bind: email.eventKey) AND recipient = \(bind: email.recipient)
+                    """).run()
+            case .permanent(let error), .transient(let error):
+                if let retryAt {
+                    try await db.raw("""
+                        UPDATE notifier_emails SET attempts = \(bind: attempts), next_attempt_at = \(bind: retryAt.epochMilliseconds),
+                            last_error = \(bind: error)
+                        WHERE event_key = \(bind: email.eventKey) AND recipient = \(bind: email.recipient) AND state = 'pending'
+                        """).run()
+                } else {
+                    try await db.raw("""
+                        UPDATE notifier_emails SET state = 'failed', attempts = \(bind: attempts), finished_at = \(bind: nowMs),
+                            last_error = \(bind: error)
+                        WHERE event_key = \(bind: email.eventKey) AND recipient = \(bind: email.recipient)
+                        """).run()
+                }
+            }
+        }
+    }
+
+    /// When the next pending email falls due, if any.
+    public func nextDue() async throws -> Date? {
+        try await store.read { db in
+            try await db.raw("SELECT MIN(next_attempt_at) AS due FROM notifier_emails WHERE state = 'pending'").first()
+                .flatMap { try $0.decode(column: "due", as: Int64?.self) }.map(Date.init(epochMilliseconds:))
+        }
+    }
+
+    /// Forgets processed message ids older than `processedAge` (a broker redelivers only
+    /// what is still queued, long before that), and sent or failed emails and step tables of
+    /// deployments untouched for `historyAge`.
+    public func prune(processedAge: TimeInterval = 7 * 24 * 3600, historyAge: TimeInterval = 30 * 24 * 3600) async throws {
+        let processedCutoff = Date().addingTimeInterval(-processedAge).epochMilliseconds
+        let historyCutoff = Date().addingTimeInterval(-historyAge).epochMilliseconds
+        try await store.transaction { db in
+            try await db.raw("DELETE FROM notifier_processed WHERE processed_at < \(bind: processedCutoff)").run()
+            try await db.raw("DELETE FROM notifier_emails WHERE state <> 'pending' AND finished_at < \(bind: historyCutoff)").run()
+            try await db.raw("""
+                DELETE FROM notifier_steps WHERE deployment_id IN (SELECT id FROM notifier_deployments WHERE updated_at < \(bind: historyCutoff))
+                """).run()
+            try await db.raw("DELETE FROM notifier_deployments WHERE updated_at < \(bind: historyCutoff)").run()
+        }
+    }
+
+    /// One row of the sent log.
+    public struct LogEntry: Sendable, Equatable {
+        public var eventKey: String
+        public var recipient: String
+        public var state: String
+        public var attempts: Int
+        public var lastError: String?
+    }
+
+    /// The sent log of a deployment (or all of it), for operators and tests.
+    public func log(deploymentId: UUID? = nil) async throws -> [LogEntry] {
+        try await store.read { db in
+            let rows: [any SQLRow]
+            if let deploymentId {
+                rows = try await db.raw("""
+                    SELECT event_key, recipient, state, attempts, last_error FROM notifier_emails
+                    WHERE deployment_id = \(bind: deploymentId.uuidString.lowercased()) ORDER BY created_at, event_key, recipient
+                    """).all()
+            } else {
+                rows = try await db.raw(
+                    "SELECT event_key, recipient, state, attempts, last_error FROM notifier_emails ORDER BY created_at, event_key, recipient"
+                ).all()
+            }
+            return try rows.map { row in
+                LogEntry(
+                    eventKey: try row.decode(column: "event_key", as: String.self), recipient: try row.decode(column: "recipient", as: String.self),
+                    state: try row.decode(column: "state", as: String.self), attempts: Int(try row.decode(column: "attempts", as: Int64.self)),
+                    lastError: try row.decode(column: "last_error", as: String?.self))
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import HangarContracts
+import HangarNotification
+import HangarStorage
+import Logging
+import Synchronization
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+let testLogger: Logger = {
+    var logger = Logger(label: "hangar.notifier.tests")
+    logger.logLevel = ProcessInfo.processInfo.environment["HANGAR_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+    return logger
+}()
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What the loopback server received, as deploy/smtp/sink.py writes it.
+struct ReceivedEmail: Decodable, Sendable {
+    var mail_from: String
+    var rcpt_tos: [String]
+    var tls: Bool
+    var authenticated: Bool
+    var header_names: [String]
+    var headers: [String: String]
+    var subject: String
+    var text: String?
+    var html: String?
+}
+
+/// A real SMTP server (aiosmtpd) on loopback, started through deploy/smtp/start.sh.
+final class SMTPSink: Sendable {
+    let port: Int
+    let directory: URL
+    private let arguments: [String]
+    private let process = Mutex<Process?>(nil)
+
+    init(starttls: Bool = false, auth: String? = nil) {
+        port = freePort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-smtp-\(UUID().uuidString.prefix(8))")
+        var arguments = ["--port", String(port), "--dir", directory.path]
+        if starttls { arguments.append("--starttls") }
+        if let auth { arguments += ["--auth", auth] }
+        self.arguments = arguments
+    }
+
+    var caFile: String { directory.appendingPathComponent("cert.pem").path }
+
+    func start() async throws {
+        let ready = directory.appendingPathComponent(".ready")
+        try? FileManager.default.removeItem(at: ready)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = repositoryRoot.appendingPathComponent("deploy/smtp/start.sh")
+        process.arguments = arguments
+        let log = directory.appendingPathComponent("sink.log")
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        self.process.withLock { $0 = process }
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            if FileManager.default.fileExists(atPath: ready.path) { return }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        throw TestFailure("the SMTP sink did not start on port \(port):\n\(text)")
+    }
+
+    func stop() {
+        guard let process = process.withLock({ current -> Process? in defer { current = nil }; return current }) else { return }
+        kill(process.processIdentifier, SIGKILL)  // abrupt, like a server going down
+        process.waitUntilExit()
+    }
+
+    func messages() -> [ReceivedEmail] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        return names.compactMap { name in
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else { return nil }
+            return try? JSONDecoder().decode(ReceivedEmail.self, from: data)
+        }
+    }
+
+    /// Waits until at least `count` messages arrived.
+    func waitForMessages(_ count: Int, timeout: Duration = .seconds(30)) async throws -> [ReceivedEmail] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let received = messages()
+            if received.count >= count { return received }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("expected \(count) messages, got \(messages().count)")
+    }
+
+    func remove() {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// A notifier without the broker: its store (SQLite in a temporary folder) and its sender.
+struct NotifierUnderTest {
+    let store: SQLStore
+    let notifier: NotifierStore
+    let sender: NotificationSender
+    let folder: URL
+
+    static let fastRetry = RetryPolicy(base: .milliseconds(100), max: .milliseconds(400), maxAttempts: 1000)
+
+    init(transport: any MailTransport, events: Set<DeploymentStatus>? = nil, retry: RetryPolicy = fastRetry, database: DatabaseConfiguration? = nil) {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-notifier-\(UUID().uuidString.prefix(8))")
+        store = SQLStore(configuration: database ?? .sqlite(path: folder.appendingPathComponent("notifier.sqlite").path), logger: testLogger)
+        let configuration = NotifierConfiguration(smtp: nil, outboxDirectory: folder.appendingPathComponent("outbox").path)
+        notifier = NotifierStore(
+            store: store, composer: NotificationComposer(fromName: "Hangar", fromAddress: "hangar@localhost"),
+            events: events ?? configuration.events, logger: testLogger)
+        sender = NotificationSender(
+            store: notifier, transport: transport, fromAddress: "hangar@localhost", retry: retry, pollInterval: .milliseconds(200),
+            logger: testLogger)
+    }
+
+    /// Runs `body` with the store and the sender running.
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        let storeTask = Task { await store.run() }
+        try await notifier.migrate()
+        let sender = sender
+        let senderTask = Task { try await sender.run() }
+        defer {
+            senderTask.cancel()
+            store.shutdown()
+            try? FileManager.default.removeItem(at: folder)
+        }
+        let result = try await body()
+        senderTask.cancel()
+        _ = await senderTask.result
+        store.shutdown()
+        await storeTask.value
+        return result
+    }
+
+    func apply(_ messages: [(String, HangarMessage)]) async throws {
+        try await notifier.apply(messages.map { (messageId: $0.0, message: $0.1) })
+        sender.wakeUp()
+    }
+}
+
+// MARK: Events
+
+let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+
+func deploymentEvent(
+    _ status: DeploymentStatus, id: UUID, version: String? = "2.4.0", environment: String = "web", notify: [String], at: Date,
+    reason: String? = nil, failedStep: StepName? = nil
+) -> DeploymentEvent {
+    DeploymentEvent(
+        status: status, deploymentId: id, environmentId: UUID(), environmentName: environment, version: version, owner: "alice", at: at,
+        createdAt: t0.addingTimeInterval(-5), scheduledAt: status == .scheduled ? t0.addingTimeInterval(3600) : nil, mode: .optimized,
+        options: DeploymentOptions(), notify: notify, reason: reason, failedStep: failedStep,
+        outputs: status == .succeeded ? ["generatedVersion": "v42"] : nil)
+}
+
+func stepEvent(_ kind: StepEvent.Kind, id: UUID, step: StepName, at: Date, error: String? = nil) -> StepEvent {
+    StepEvent(
+        kind: kind, deploymentId: id, step: step, attempt: 1, dispatchId: UUID(), at: at, error: error, transient: kind == .failed ? false : nil)
+}
+
+/// A deployment's messages from start to success (each step 400 ms, the preparation server
+/// step skipped), or to a permanent failure at `failAt`.
+func pipeline(id: UUID, notify: [String], version: String? = "2.4.0", failAt: StepName? = nil) -> [(String, HangarMessage)] {
+    var messages: [(String, HangarMessage)] = [("\(id)-running", .deploymentEvent(deploymentEvent(.running, id: id, version: version, notify: notify, at: t0)))]
+    var clock = t0
+    for step in StepName.allCases {
+        if step == .stopPreparationServer {
+            messages.append(("\(id)-\(step)-skipped", .stepEvent(stepEvent(.skipped, id: id, step: step, at: clock))))
+            continue
+        }
+        messages.append(("\(id)-\(step)-started", .stepEvent(stepEvent(.started, id: id, step: step, at: clock))))
+        clock = clock.addingTimeInterval(0.4)
+        if step == failAt {
+            messages.append(("\(id)-\(step)-failed", .stepEvent(stepEvent(.failed, id: id, step: step, at: clock, error: "launch template quota exceeded"))))
+            messages.append((
+                "\(id)-failed",
+                .deploymentEvent(deploymentEvent(.failed, id: id, version: version, notify: notify, at: clock, reason: "launch template quota exceeded", failedStep: step))
+            ))
+            return messages
+        }
+        messages.append(("\(id)-\(step)-succeeded", .stepEvent(stepEvent(.succeeded, id: id, step: step, at: clock))))
+    }
+    messages.append(("\(id)-succeeded", .deploymentEvent(deploymentEvent(.succeeded, id: id, version: version, notify: notify, at: clock))))
+    return messages
+}
+
+/// A TCP port that was free a moment ago.
+func freePort() -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
