@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs Hangar's services in the background on this machine: scheduler, recorder, workers and
-# intake, with logs and pid files in $HANGAR_STATE_DIR/run (default .hangar/run) and data in
+# Runs Hangar's services in the background on this machine: scheduler, recorder, notifier,
+# workers and intake, with logs and pid files in $HANGAR_STATE_DIR/run (default .hangar/run) and data in
 # $HANGAR_DATA_DIR (default .hangar/data: one SQLite file per service).
 #
 #   deploy/services.sh start     # builds nothing: run `swift build` first
@@ -9,7 +9,8 @@
 #
 # Settings (environment): HANGAR_HTTP_PORT (8080), HANGAR_WORKERS (2), HANGAR_TOKENS
 # (default: development tokens admin/deployer/viewer, printed by deploy/up.sh),
-# HANGAR_AMQP_URL, HANGAR_DATABASE_URL (a postgres:// URL instead of SQLite), HANGAR_LOG_LEVEL.
+# HANGAR_AMQP_URL, HANGAR_DATABASE_URL (a postgres:// URL instead of SQLite), HANGAR_LOG_LEVEL,
+# HANGAR_SMTP_URL (unset: the notifier writes emails to $HANGAR_DATA_DIR/outbox).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$(pwd)"
@@ -43,6 +44,7 @@ case "${1:-}" in
     mkdir -p "$run" "$HANGAR_DATA_DIR"
     start_one scheduler hangar-scheduler
     start_one recorder hangar-recorder
+    start_one notifier hangar-notifier
     for index in $(seq 1 "$workers"); do
       start_one "worker-$index" hangar-worker HANGAR_WORKER_NAME="worker-$index"
     done

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Sets up and starts the whole of Hangar on this machine with the embedded defaults:
-# installs what is missing (RabbitMQ, rabbitmq-c), starts the project-local broker on
+# installs what is missing (RabbitMQ, rabbitmq-c, libcurl), starts the project-local broker on
 # 127.0.0.1, builds, starts the services (SQLite files in .hangar/data) and creates a demo
 # environment on the simulated provider. Safe to run again. Stop it all with deploy/down.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+deploy/setup.sh
 deploy/rabbitmq/start.sh
 echo "[hangar] building (a first build takes several minutes on 2 cores)" >&2
 swift build
@@ -31,11 +32,12 @@ Hangar is up.
   tokens           admin: dev-admin-token   deployer: dev-deployer-token   viewer: dev-viewer-token
   broker UI        http://127.0.0.1:15672/  (guest / guest)
   logs             .hangar/run/*.log
+  emails           .hangar/data/outbox/*.eml  (no HANGAR_SMTP_URL set: the notifier writes them there)
   stop             deploy/down.sh
 
 Publish a new version of the demo environment and watch it:
   curl -s -X POST $api/v1/environments/demo/deployments -H 'Authorization: Bearer dev-deployer-token' \\
-       -H 'Content-Type: application/json' -d '{"version":"1.0.0","options":{"stopPreparationServer":true}}'
+       -H 'Content-Type: application/json' -d '{"version":"1.0.0","options":{"stopPreparationServer":true},"notify":{"emails":["ops@example.com"]}}'
   curl -s $api/v1/deployments/<id> -H 'Authorization: Bearer dev-viewer-token'
   curl -s $api/v1/environments/demo/deployments -H 'Authorization: Bearer dev-viewer-token'
 TEXT

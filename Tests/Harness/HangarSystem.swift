@@ -7,10 +7,10 @@ import Synchronization
 import FoundationNetworking
 #endif
 
-/// A whole Hangar — intake, scheduler, recorder and workers as separate processes — on the
+/// A whole Hangar — intake, scheduler, recorder, workers and (when asked) the notifier as separate processes — on the
 /// real broker, isolated in a RabbitMQ virtual host and a data folder of its own.
 public final class HangarSystem: @unchecked Sendable {
-    public enum Service: String, Sendable { case intake, scheduler, recorder, worker }
+    public enum Service: String, Sendable { case intake, scheduler, recorder, worker, notifier }
 
     static let environment = ProcessInfo.processInfo.environment
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
@@ -49,6 +49,9 @@ public final class HangarSystem: @unchecked Sendable {
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// Where the notifier writes emails when no SMTP server is configured (its default).
+    public var outboxDirectory: URL { dataDirectory.appendingPathComponent("outbox") }
+
     private var serviceEnvironment: [String: String] {
         var variables = ProcessInfo.processInfo.environment
         variables["HANGAR_AMQP_URL"] = "amqp://guest:guest@127.0.0.1:5672/\(vhost)"
@@ -83,10 +86,12 @@ public final class HangarSystem: @unchecked Sendable {
         return key
     }
 
-    /// Starts intake, scheduler, recorder and `workers` workers, and waits until intake is ready.
-    public func startAll(workers: Int = 1, workerEnvironment: [String: String] = [:]) async throws {
+    /// Starts intake, scheduler, recorder, `workers` workers and, if asked, the notifier (its
+    /// emails go to ``outboxDirectory`` unless `HANGAR_SMTP_URL` is set), and waits until intake is ready.
+    public func startAll(workers: Int = 1, workerEnvironment: [String: String] = [:], notifier: Bool = false) async throws {
         try start(.scheduler)
         try start(.recorder)
+        if notifier { try start(.notifier) }
         for index in 1...max(1, workers) { try start(.worker, name: "worker-\(index)", environment: workerEnvironment) }
         try start(.intake)
         try await waitUntilReady()
