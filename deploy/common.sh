@@ -18,3 +18,23 @@ as_root() {
     die "need root (or sudo) to run: $*"
   fi
 }
+
+# Installs Debian packages without letting their postinst start system-wide services
+# (a temporary policy-rc.d): a distribution RabbitMQ or PostgreSQL would take our ports.
+apt_install_without_starting_services() {
+  local policy=/usr/sbin/policy-rc.d added_policy=0
+  if [[ ! -e "$policy" ]]; then
+    as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+    added_policy=1
+  fi
+  local rc=0
+  as_root apt-get update -q || rc=$?
+  if [[ $rc -eq 0 ]]; then
+    as_root env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -q --no-install-recommends "$@" || rc=$?
+  fi
+  if [[ $added_policy -eq 1 ]]; then
+    as_root rm -f "$policy"
+  fi
+  [[ $rc -eq 0 ]] || die "apt-get failed (exit $rc) installing: $*"
+}

@@ -28,23 +28,8 @@ ensure_packages() {
     return 0
   fi
   log "installing $pkg"
-  # Keep the package's system-wide cluster (Debian's "main") from being
-  # started by the postinst: it would take our port.
-  local policy=/usr/sbin/policy-rc.d added_policy=0
-  if [[ ! -e "$policy" ]]; then
-    as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
-    added_policy=1
-  fi
-  local rc=0
-  as_root apt-get update -q || rc=$?
-  if [[ $rc -eq 0 ]]; then
-    as_root env DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -q --no-install-recommends "$pkg" || rc=$?
-  fi
-  if [[ $added_policy -eq 1 ]]; then
-    as_root rm -f "$policy"
-  fi
-  [[ $rc -eq 0 ]] || die "apt-get failed (exit $rc) installing $pkg"
+  # The distribution's cluster ("main") must not start on our port.
+  apt_install_without_starting_services "$pkg"
   # And not at boot either, on machines with an init system.
   local start_conf="/etc/postgresql/$HANGAR_POSTGRES_VERSION/main/start.conf"
   if [[ -f "$start_conf" ]] && grep -qx 'auto' "$start_conf"; then

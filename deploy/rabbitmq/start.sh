@@ -28,23 +28,8 @@ ensure_packages() {
   [[ ${#missing[@]} -eq 0 ]] && return 0
 
   log "installing missing packages: ${missing[*]}"
-  # Keep the package's own (system-wide, 0.0.0.0) rabbitmq-server service from
-  # being started by the postinst: it would take port 5672 away from our node.
-  local policy=/usr/sbin/policy-rc.d added_policy=0
-  if [[ ! -e "$policy" ]]; then
-    as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
-    added_policy=1
-  fi
-  local rc=0
-  as_root apt-get update -q || rc=$?
-  if [[ $rc -eq 0 ]]; then
-    as_root env DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
-  fi
-  if [[ $added_policy -eq 1 ]]; then
-    as_root rm -f "$policy"
-  fi
-  [[ $rc -eq 0 ]] || die "apt-get failed (exit $rc) installing: ${missing[*]}"
+  # The distribution's own rabbitmq-server service (0.0.0.0:5672) must not start.
+  apt_install_without_starting_services "${missing[@]}"
 }
 
 print_urls() {
