@@ -31,10 +31,40 @@ public protocol Provider: Sendable {
     /// environment is created, so that mistakes show up before a deployment runs.
     /// The default accepts anything.
     func validate(settings: [String: JSONValue]) throws
+
+    /// The environment's preparation server and support servers, as the cloud sees them now.
+    /// The default throws ``ProviderUnsupportedError``.
+    func servers(of target: ProviderTarget) async throws -> [ServerInfo]
+
+    /// Starts, stops or restarts the server `serverId` of the environment and answers how it
+    /// stands afterwards (it may still be `pending` or `stopping`: this does not wait).
+    /// The default throws ``ProviderUnsupportedError``.
+    func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo
 }
 
 extension Provider {
     public func validate(settings: [String: JSONValue]) throws {}
+
+    public func servers(of target: ProviderTarget) async throws -> [ServerInfo] {
+        throw ProviderUnsupportedError(provider: target.provider, operation: "listing servers")
+    }
+
+    public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
+        throw ProviderUnsupportedError(provider: target.provider, operation: "\(action.rawValue) a server")
+    }
+}
+
+/// A provider cannot do what was asked.
+public struct ProviderUnsupportedError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var provider: String
+    public var operation: String
+
+    public init(provider: String, operation: String) {
+        self.provider = provider
+        self.operation = operation
+    }
+
+    public var description: String { "provider '\(provider)' does not support \(operation)" }
 }
 
 /// How a step stands after a provider ran it.
