@@ -128,12 +128,13 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        // The notifier's logic: step table, emails (MIME), the sent log and the SMTP or outbox sender.
+        // The notifier's logic: step table, emails (MIME) and signed webhooks, the sent log, the senders.
         .target(
             name: "HangarNotification",
             dependencies: [
                 "CCurl", "HangarMessaging", "HangarStorage", "HangarContracts", "AMQPClient",
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -211,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "NotifierTests",
             dependencies: [
-                "HangarNotification", "HangarStorage", "HangarContracts",
+                "HangarNotification", "HangarStorage", "HangarContracts", "HangarHarness",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -5,10 +5,11 @@ import HangarStorage
 import Logging
 import ServiceLifecycle
 
-// hangar-notifier: emails about deployments (started, succeeded, failed, cancelled, scheduled).
+// hangar-notifier: emails and signed webhooks about deployments (started, succeeded, failed, cancelled, scheduled).
 // Settings: HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_NOTIFIER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL,
 // HANGAR_SMTP_URL, HANGAR_SMTP_FROM, HANGAR_NOTIFIER_OUTBOX, HANGAR_NOTIFY_EVENTS, HANGAR_NOTIFIER_RETRY_BASE_MS,
-// HANGAR_NOTIFIER_RETRY_MAX_MS, HANGAR_NOTIFIER_MAX_ATTEMPTS, HANGAR_NOTIFIER_CONCURRENCY (see NotifierConfiguration).
+// HANGAR_NOTIFIER_RETRY_MAX_MS, HANGAR_NOTIFIER_MAX_ATTEMPTS, HANGAR_NOTIFIER_CONCURRENCY, HANGAR_WEBHOOK_SECRET,
+// HANGAR_WEBHOOK_TIMEOUT_S (see NotifierConfiguration).
 let environment = ServiceEnvironment(service: "notifier")
 let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
@@ -26,7 +27,9 @@ let logger = Logger(label: "hangar.notifier")
 let connection = AMQPConnection(configuration: amqp, logger: logger)
 let store = SQLStore(configuration: database, logger: logger)
 let transport = NotifierService.transport(for: configuration, logger: logger)
-let notifier = NotifierService(connection: connection, store: store, configuration: configuration, transport: transport, logger: logger)
+let notifier = NotifierService(
+    connection: connection, store: store, configuration: configuration, transport: transport,
+    webhooks: NotifierService.webhookTransport(for: configuration), logger: logger)
 let group = ServiceGroup(
     configuration: .init(
         services: [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -9,6 +9,8 @@ struct DeploymentRequest: Sendable {
     var mode: PublishMode
     var reconnection: Reconnection?
     var emails: [String]
+    /// The deployment's own choice of notifying events; `nil`: the environment's.
+    var events: [String]?
 
     static let fields: Set<String> = ["version", "scheduledAt", "options", "mode", "reconnection", "notify"]
     static let optionFields: Set<String> = ["lockInstances", "stopPreparationServer", "terminateSessions"]
@@ -110,10 +112,14 @@ struct DeploymentRequest: Sendable {
         }
 
         var emails: [String] = []
+        var events: [String]?
         switch body["notify"] {
         case nil, .null?: break
         case .object(let object)?:
-            for key in object.keys.sorted() where key != "emails" { fail("notify.\(key)", "unknown field; expected emails") }
+            for key in object.keys.sorted() where key != "emails" && key != "events" {
+                fail("notify.\(key)", "unknown field; expected emails, events")
+            }
+            if case .some(let chosen) = NotificationChoices.events(object["events"], field: "notify.events", fail: fail) { events = chosen }
             switch object["emails"] {
             case nil, .null?: break
             case .array(let values)?:
@@ -133,7 +139,8 @@ struct DeploymentRequest: Sendable {
         guard errors.isEmpty else { return .failure(.invalid(errors)) }
         return .success(
             DeploymentRequest(
-                version: version, scheduledAt: scheduledAt, options: options, mode: mode, reconnection: reconnection, emails: emails))
+                version: version, scheduledAt: scheduledAt, options: options, mode: mode, reconnection: reconnection, emails: emails,
+                events: events))
     }
 
     /// A practical check: one `@`, a dotted domain, no spaces, control characters or angle brackets.

@@ -30,6 +30,9 @@ public struct EnvironmentResource: Codable, Sendable, Equatable {
     public var startCommand: String?
     public var maxInstances: Int?
     public var limits: Limits
+    /// Which events notify and the webhooks that receive them; `nil`: the notifier's default
+    /// events and no webhooks.
+    public var notifications: EnvironmentNotifications?
     public var lifecycle: Lifecycle
     public var createdAt: Date
     public var updatedAt: Date

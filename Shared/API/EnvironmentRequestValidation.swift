@@ -7,6 +7,7 @@ import HangarProviders
 enum EnvironmentRequest {
     static let fields: Set<String> = [
         "name", "description", "provider", "target", "instanceType", "region", "port", "startCommand", "maxInstances", "limits",
+        "notifications",
     ]
     static let providers: Set<String> = ["simulated", "aws"]
 
@@ -81,6 +82,9 @@ enum EnvironmentRequest {
                 }
             }
         default: fail("limits", "must be an object")
+        }
+        if case .some(let notifications) = NotificationChoices.environment(body["notifications"], current: environment.notifications, fail: fail) {
+            environment.notifications = notifications
         }
         return errors
     }

@@ -124,7 +124,9 @@ struct IntakeAPI: Sendable {
             owner: caller.name, createdAt: now, scheduledAt: accepted.scheduledAt, options: accepted.options, mode: accepted.mode,
             reconnection: accepted.reconnection, notify: accepted.emails,
             target: ProviderTarget(provider: environment.provider, settings: environment.target),
-            reconnectionMonthlyLimit: environment.limits.reconnectionsPerMonth)
+            reconnectionMonthlyLimit: environment.limits.reconnectionsPerMonth,
+            notifyEvents: NotificationChoices.effective(deployment: accepted.events, environment: environment.notifications),
+            webhooks: environment.notifications.map(\.webhooks).flatMap { $0.isEmpty ? nil : $0 })
         let (stored, isNew) = try await intake.accept(submission, idempotencyKey: idempotencyKey)
         if isNew || !stored.published {
             await publish(stored.request)

@@ -110,8 +110,27 @@ enum OpenAPIDocument {
         "minimum": 0
        }
       }
+     },
+     "notifications": {
+      "type": ["object", "null"],
+      "description": "Which deployment events notify (a deployment's notify.events overrides them) and the webhooks that receive them as JSON POSTs signed with HMAC-SHA256 (X-Hangar-Signature: sha256=hex over timestamp + '.' + body).",
+      "properties": {
+       "events": {
+        "type": ["array", "null"],
+        "items": {"$ref": "#/components/schemas/NotificationEvent"}
+       },
+       "webhooks": {
+        "type": "array",
+        "items": {"type": "string", "format": "uri"},
+        "maxItems": 10
+       }
+      }
      }
     }
+   },
+   "NotificationEvent": {
+    "type": "string",
+    "enum": ["started", "succeeded", "failed", "cancelled", "scheduled", "queued", "rejected"]
    },
    "Environment": {
     "allOf": [
@@ -218,6 +237,11 @@ enum OpenAPIDocument {
          "format": "email"
         },
         "maxItems": 50
+       },
+       "events": {
+        "type": "array",
+        "description": "The events that notify for this deployment; absent: the environment's choice.",
+        "items": {"$ref": "#/components/schemas/NotificationEvent"}
        }
       }
      }

@@ -21,12 +21,17 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
     public var target: ProviderTarget
     /// The environment's monthly limit of `requestReconnection` publishes.
     public var reconnectionMonthlyLimit: Int?
+    /// Which lifecycle events notify (`running` is "started"), chosen on the deployment or
+    /// its environment; `nil`: the notifier's default.
+    public var notifyEvents: [DeploymentStatus]?
+    /// The environment's webhook URLs at submission time (signed JSON POSTs).
+    public var webhooks: [String]?
 
     public init(
         deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?, owner: String,
         createdAt: Date, scheduledAt: Date?, options: DeploymentOptions, mode: PublishMode,
         reconnection: Reconnection? = nil, notify: [String] = [], target: ProviderTarget,
-        reconnectionMonthlyLimit: Int? = nil
+        reconnectionMonthlyLimit: Int? = nil, notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil
     ) {
         self.deploymentId = deploymentId
         self.environmentId = environmentId
@@ -41,6 +46,8 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
         self.notify = notify
         self.target = target
         self.reconnectionMonthlyLimit = reconnectionMonthlyLimit
+        self.notifyEvents = notifyEvents
+        self.webhooks = webhooks
     }
 }
 

@@ -92,11 +92,16 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
     public var failedStep: StepName?
     /// Succeeded: what the deployment produced (the generated version, image id…).
     public var outputs: [String: String]?
+    /// Which lifecycle events notify, as submitted; `nil`: the notifier's default.
+    public var notifyEvents: [DeploymentStatus]?
+    /// Webhook URLs that receive the notifying events.
+    public var webhooks: [String]?
 
     public init(
         status: DeploymentStatus, deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?,
         owner: String, at: Date, createdAt: Date, scheduledAt: Date?, mode: PublishMode, options: DeploymentOptions,
-        notify: [String], reason: String? = nil, failedStep: StepName? = nil, outputs: [String: String]? = nil
+        notify: [String], reason: String? = nil, failedStep: StepName? = nil, outputs: [String: String]? = nil,
+        notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil
     ) {
         self.status = status
         self.deploymentId = deploymentId
@@ -113,6 +118,8 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
         self.reason = reason
         self.failedStep = failedStep
         self.outputs = outputs
+        self.notifyEvents = notifyEvents
+        self.webhooks = webhooks
     }
 
     public var messageType: String { "deployment.\(status.rawValue)" }

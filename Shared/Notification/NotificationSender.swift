@@ -4,13 +4,15 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Delivers the emails the store holds: claims the due ones, sends up to `concurrency` at
-/// once through the transport, and records each outcome — sent; failed for good (a 5xx, or
-/// too many attempts); or due again after a capped exponential backoff. Nothing waits on an
-/// AMQP delivery: the events were acked once their emails were stored.
+/// Delivers the emails and webhooks the store holds: claims the due ones, sends up to
+/// `concurrency` at once through their transports, and records each outcome — sent; failed
+/// for good (a 5xx email, a 4xx webhook, or too many attempts); or due again after a capped
+/// exponential backoff. Nothing waits on an AMQP delivery: the events were acked once their
+/// notifications were stored.
 public final class NotificationSender: Service, Sendable {
     private let store: NotifierStore
     private let transport: any MailTransport
+    private let webhooks: (any WebhookTransport)?
     private let fromAddress: String
     private let retry: RetryPolicy
     private let concurrency: Int
@@ -20,11 +22,12 @@ public final class NotificationSender: Service, Sendable {
     private let stopping = Mutex(false)
 
     public init(
-        store: NotifierStore, transport: any MailTransport, fromAddress: String, retry: RetryPolicy, concurrency: Int = 4,
-        pollInterval: Duration = .seconds(5), logger: Logger
+        store: NotifierStore, transport: any MailTransport, webhooks: (any WebhookTransport)? = nil, fromAddress: String,
+        retry: RetryPolicy, concurrency: Int = 4, pollInterval: Duration = .seconds(5), logger: Logger
     ) {
         self.store = store
         self.transport = transport
+        self.webhooks = webhooks
         self.fromAddress = fromAddress
         self.retry = retry
         self.concurrency = max(1, concurrency)
@@ -63,7 +66,7 @@ public final class NotificationSender: Service, Sendable {
         logger.info("notifier.sender.stopped")
     }
 
-    /// One round: claims due emails and sends them. Returns how many were claimed.
+    /// One round: claims due notifications and sends them. Returns how many were claimed.
     func sendDue() async throws -> Int {
         let store = store
         let (limit, fromAddress) = (concurrency * 4, fromAddress)
@@ -83,28 +86,34 @@ public final class NotificationSender: Service, Sendable {
         return due.count
     }
 
-    private func deliver(_ due: NotifierStore.DueEmail) async {
-        let result = await transport.send(due.email)
+    private func deliver(_ due: NotifierStore.DueDelivery) async {
+        let result: SendResult
+        switch due.payload {
+        case .email(let email): result = await transport.send(email)
+        case .webhook(let webhook):
+            result = await webhooks?.post(webhook) ?? .permanent("webhooks are not configured on this notifier")
+        }
         let attempt = due.attempts + 1
+        let channel = due.channel.rawValue
         var metadata: Logger.Metadata = [
-            "notifier.event": "\(due.eventKey)", "to": "\(due.recipient)", "attempt": "\(attempt)",
+            "notifier.event": "\(due.eventKey)", "to": "\(due.target)", "attempt": "\(attempt)",
         ]
         var retryAt: Date?
         switch result {
         case .delivered:
-            logger.info("notifier.email.sent", metadata: metadata.merging(["subject": "\(due.email.subject)"]) { $1 })
+            logger.info("notifier.\(channel).sent", metadata: metadata.merging(["subject": "\(due.subject)"]) { $1 })
         case .permanent(let error):
             metadata["error"] = "\(error)"
-            logger.error("notifier.email.rejected", metadata: metadata)
+            logger.error("notifier.\(channel).rejected", metadata: metadata)
         case .transient(let error):
             metadata["error"] = "\(error)"
             if attempt < retry.maxAttempts {
                 let delay = retry.delay(afterAttempt: attempt)
                 retryAt = Date().addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
                 metadata["retry_in_ms"] = "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"
-                logger.warning("notifier.email.retry", metadata: metadata)
+                logger.warning("notifier.\(channel).retry", metadata: metadata)
             } else {
-                logger.error("notifier.email.gave_up", metadata: metadata)
+                logger.error("notifier.\(channel).gave_up", metadata: metadata)
             }
         }
         // Record the outcome; if the store fails, the claim's lease expires and the email is
@@ -116,7 +125,7 @@ public final class NotificationSender: Service, Sendable {
                 try await shielded { try await store.record(due, result: result, retryAt: retryAt) }
                 return
             } catch {
-                logger.error("notifier.email.record_failed", metadata: metadata.merging(["store_error": "\(error)"]) { $1 })
+                logger.error("notifier.\(channel).record_failed", metadata: metadata.merging(["store_error": "\(error)"]) { $1 })
             }
         }
     }

@@ -7,8 +7,12 @@ import HangarContracts
 ///   or `smtps://…`; unset: emails are written to the outbox folder instead.
 /// - `HANGAR_SMTP_FROM`: `Hangar <hangar@localhost>` by default.
 /// - `HANGAR_NOTIFIER_OUTBOX`: `<data dir>/outbox` by default.
-/// - `HANGAR_NOTIFY_EVENTS`: which deployment events send email, default
-///   `started,succeeded,failed,cancelled,scheduled` (also `queued`, `rejected`).
+/// - `HANGAR_NOTIFY_EVENTS`: which deployment events notify when neither the deployment nor
+///   its environment chose, default `started,succeeded,failed,cancelled,scheduled` (also
+///   `queued`, `rejected`).
+/// - `HANGAR_WEBHOOK_SECRET`: the HMAC-SHA256 key webhooks are signed with (16 characters or
+///   more); unset: a random key kept in `<data dir>/webhook-secret`.
+/// - `HANGAR_WEBHOOK_TIMEOUT_S` (30): how long one webhook call may take.
 /// - `HANGAR_NOTIFIER_RETRY_BASE_MS` (1000), `HANGAR_NOTIFIER_RETRY_MAX_MS` (300000),
 ///   `HANGAR_NOTIFIER_MAX_ATTEMPTS` (200), `HANGAR_NOTIFIER_CONCURRENCY` (4).
 public struct NotifierConfiguration: Sendable {
@@ -18,15 +22,18 @@ public struct NotifierConfiguration: Sendable {
     public var fromAddress: String
     public var events: Set<DeploymentStatus>
     public var retry: RetryPolicy
-    /// Emails in flight at once.
+    /// Emails and webhooks in flight at once.
     public var concurrency: Int
+    /// The key webhooks are signed with.
+    public var webhookSecret: [UInt8]
+    public var webhookTimeoutSeconds: Int
 
     public static let defaultEvents = "started,succeeded,failed,cancelled,scheduled"
 
     public init(
         smtp: SMTPSettings?, outboxDirectory: String, fromName: String? = "Hangar", fromAddress: String = "hangar@localhost",
         events: Set<DeploymentStatus> = [.running, .succeeded, .failed, .cancelled, .scheduled], retry: RetryPolicy = RetryPolicy(),
-        concurrency: Int = 4
+        concurrency: Int = 4, webhookSecret: [UInt8] = Array("hangar-test-webhook-secret".utf8), webhookTimeoutSeconds: Int = 30
     ) {
         self.smtp = smtp
         self.outboxDirectory = outboxDirectory
@@ -35,6 +42,8 @@ public struct NotifierConfiguration: Sendable {
         self.events = events
         self.retry = retry
         self.concurrency = concurrency
+        self.webhookSecret = webhookSecret
+        self.webhookTimeoutSeconds = webhookTimeoutSeconds
     }
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -61,6 +70,12 @@ public struct NotifierConfiguration: Sendable {
             max: .milliseconds(try number("HANGAR_NOTIFIER_RETRY_MAX_MS", default: 300_000, range: 1...86_400_000)),
             maxAttempts: try number("HANGAR_NOTIFIER_MAX_ATTEMPTS", default: 200, range: 1...100_000))
         concurrency = try number("HANGAR_NOTIFIER_CONCURRENCY", default: 4, range: 1...64)
+        do {
+            webhookSecret = try WebhookSecret.load(value: value("HANGAR_WEBHOOK_SECRET"), file: "\(dataDirectory)/webhook-secret")
+        } catch {
+            throw Invalid(description: "\(error)")
+        }
+        webhookTimeoutSeconds = try number("HANGAR_WEBHOOK_TIMEOUT_S", default: 30, range: 1...600)
     }
 
     /// `Name <address>` or a bare address.

@@ -47,6 +47,27 @@ enum NotifierSchema {
                 """).run()
             try await db.raw("CREATE INDEX notifier_emails_due ON notifier_emails (state, next_attempt_at)").run()
             try await db.raw("CREATE INDEX notifier_emails_deployment ON notifier_emails (deployment_id)").run()
-        }
+        },
+        // `notifier_webhooks`: the same for webhooks, one row per event and URL.
+        Migration(id: "notifier-2-webhooks") { db in
+            try await db.raw("""
+                CREATE TABLE notifier_webhooks (
+                    event_key TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    deployment_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts BIGINT NOT NULL DEFAULT 0,
+                    next_attempt_at BIGINT NOT NULL,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    finished_at BIGINT,
+                    PRIMARY KEY (event_key, url)
+                )
+                """).run()
+            try await db.raw("CREATE INDEX notifier_webhooks_due ON notifier_webhooks (state, next_attempt_at)").run()
+            try await db.raw("CREATE INDEX notifier_webhooks_deployment ON notifier_webhooks (deployment_id)").run()
+        },
     ]
 }

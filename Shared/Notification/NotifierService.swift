@@ -14,15 +14,23 @@ public struct NotifierService: Service {
     private let sender: NotificationSender
     private let logger: Logger
 
-    public init(connection: AMQPConnection, store: SQLStore, configuration: NotifierConfiguration, transport: any MailTransport, logger: Logger) {
+    public init(
+        connection: AMQPConnection, store: SQLStore, configuration: NotifierConfiguration, transport: any MailTransport,
+        webhooks: any WebhookTransport, logger: Logger
+    ) {
         self.connection = connection
         self.notifierStore = NotifierStore(
             store: store, composer: NotificationComposer(fromName: configuration.fromName, fromAddress: configuration.fromAddress),
             events: configuration.events, logger: logger)
         self.sender = NotificationSender(
-            store: notifierStore, transport: transport, fromAddress: configuration.fromAddress, retry: configuration.retry,
+            store: notifierStore, transport: transport, webhooks: webhooks, fromAddress: configuration.fromAddress, retry: configuration.retry,
             concurrency: configuration.concurrency, logger: logger)
         self.logger = logger
+    }
+
+    /// The webhook transport, signing with the configuration's secret.
+    public static func webhookTransport(for configuration: NotifierConfiguration) -> any WebhookTransport {
+        CurlWebhookTransport(secret: configuration.webhookSecret, timeoutSeconds: configuration.webhookTimeoutSeconds)
     }
 
     /// The transport the configuration asks for: SMTP when a URL is set, else the outbox folder.

@@ -42,8 +42,15 @@ public struct NotifierStore: Sendable {
                 case .stepEvent(let event): try await Self.apply(event, db: db)
                 case .deploymentEvent(let event):
                     try await Self.apply(event, db: db)
-                    guard events.contains(event.status), !event.notify.isEmpty else { continue }
-                    queued += try await Self.queueEmails(for: event, composer: composer, now: now, db: db, logger: logger)
+                    // The deployment's (or its environment's) choice, else the notifier's default.
+                    let notifying = event.notifyEvents.map { Set($0) } ?? events
+                    guard notifying.contains(event.status) else { continue }
+                    if !event.notify.isEmpty {
+                        queued += try await Self.queueEmails(for: event, composer: composer, now: now, db: db, logger: logger)
+                    }
+                    if let webhooks = event.webhooks, !webhooks.isEmpty {
+                        queued += try await Self.queueWebhooks(for: event, urls: webhooks, now: now, db: db)
+                    }
                 default: continue
                 }
             }
@@ -170,78 +177,133 @@ public struct NotifierStore: Sendable {
         return queued
     }
 
-    /// An email claimed for sending.
-    public struct DueEmail: Sendable {
-        public var eventKey: String
-        public var recipient: String
-        public var attempts: Int
-        public var email: OutgoingEmail
+    static func queueWebhooks(for event: DeploymentEvent, urls: [String], now: Date, db: any SQLDatabase) async throws -> Int {
+        let id = event.deploymentId.uuidString.lowercased()
+        let steps = try await loadSteps(id, db: db)
+        let startedAt = try await db.raw("SELECT started_at FROM notifier_deployments WHERE id = \(bind: id)").first()
+            .flatMap { try $0.decode(column: "started_at", as: Int64?.self) }.map(Date.init(epochMilliseconds:))
+        let payload = WebhookPayload(event: event, steps: steps, startedAt: startedAt)
+        let body = String(decoding: try payload.encoded(), as: UTF8.self)
+        var queued = 0
+        for url in Set(urls).sorted() {
+            let inserted = try await db.raw("""
+                INSERT INTO notifier_webhooks (event_key, url, deployment_id, event_type, body, state, attempts, next_attempt_at, created_at)
+                VALUES (\(bind: payload.id), \(bind: url), \(bind: id), \(bind: payload.type), \(bind: body), 'pending', 0,
+                    \(bind: now.epochMilliseconds), \(bind: now.epochMilliseconds))
+                ON CONFLICT (event_key, url) DO NOTHING RETURNING event_key
+                """).all()
+            queued += inserted.count
+        }
+        return queued
     }
 
-    /// Claims up to `limit` due emails for `lease` (another sender does not take them
-    /// meanwhile; a sender that dies lets them fall due again).
-    public func claimDue(limit: Int, lease: Duration, fromAddress: String, now: Date = Date()) async throws -> [DueEmail] {
+    /// A notification claimed for sending: an email to one recipient or a webhook to one URL.
+    public struct DueDelivery: Sendable {
+        public enum Payload: Sendable {
+            case email(OutgoingEmail)
+            case webhook(OutgoingWebhook)
+        }
+
+        public var channel: NotificationChannel
+        public var eventKey: String
+        /// The recipient's address or the webhook's URL.
+        public var target: String
+        public var attempts: Int
+        public var payload: Payload
+
+        /// For logs: what it is about.
+        public var subject: String {
+            switch payload {
+            case .email(let email): email.subject
+            case .webhook(let webhook): webhook.eventType
+            }
+        }
+    }
+
+    /// Claims up to `limit` due emails and up to `limit` due webhooks for `lease` (another
+    /// sender does not take them meanwhile; a sender that dies lets them fall due again).
+    public func claimDue(limit: Int, lease: Duration, fromAddress: String, now: Date = Date()) async throws -> [DueDelivery] {
         let nowMs = now.epochMilliseconds
         let leaseEnd = nowMs + lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000
         return try await store.transaction { db in
-            let rows = try await db.raw("""
-                SELECT event_key, recipient, attempts, subject, message, next_attempt_at FROM notifier_emails
-                WHERE state = 'pending' AND next_attempt_at <= \(bind: nowMs) ORDER BY next_attempt_at LIMIT \(bind: Int64(limit))
-                """).all()
-            var claimed: [DueEmail] = []
-            for row in rows {
-                let key = try row.decode(column: "event_key", as: String.self)
-                let recipient = try row.decode(column: "recipient", as: String.self)
-                let due = try row.decode(column: "next_attempt_at", as: Int64.self)
-                let updated = try await db.raw("""
-                    UPDATE notifier_emails SET next_attempt_at = \(bind: leaseEnd)
-                    WHERE event_key = \(bind: key) AND recipient = \(bind: recipient) AND state = 'pending' AND next_attempt_at = \(bind: due)
-                    RETURNING event_key
+            var claimed: [DueDelivery] = []
+            for channel in NotificationChannel.allCases {
+                let (table, target) = (channel.table, channel.targetColumn)
+                let rows = try await db.raw("""
+                    SELECT * FROM \(unsafeRaw: table)
+                    WHERE state = 'pending' AND next_attempt_at <= \(bind: nowMs) ORDER BY next_attempt_at LIMIT \(bind: Int64(limit))
                     """).all()
-                guard !updated.isEmpty else { continue }
-                let email = OutgoingEmail(
-                    envelopeFrom: fromAddress, recipient: recipient, data: Array(try row.decode(column: "message", as: String.self).utf8),
-                    key: "\(key).\(recipient)", subject: try row.decode(column: "subject", as: String.self))
-                claimed.append(DueEmail(eventKey: key, recipient: recipient, attempts: Int(try row.decode(column: "attempts", as: Int64.self)), email: email))
+                for row in rows {
+                    let key = try row.decode(column: "event_key", as: String.self)
+                    let destination = try row.decode(column: target, as: String.self)
+                    let due = try row.decode(column: "next_attempt_at", as: Int64.self)
+                    let updated = try await db.raw("""
+                        UPDATE \(unsafeRaw: table) SET next_attempt_at = \(bind: leaseEnd)
+                        WHERE event_key = \(bind: key) AND \(unsafeRaw: target) = \(bind: destination) AND state = 'pending'
+                            AND next_attempt_at = \(bind: due)
+                        RETURNING event_key
+                        """).all()
+                    guard !updated.isEmpty else { continue }
+                    let payload: DueDelivery.Payload
+                    switch channel {
+                    case .email:
+                        payload = .email(OutgoingEmail(
+                            envelopeFrom: fromAddress, recipient: destination, data: Array(try row.decode(column: "message", as: String.self).utf8),
+                            key: "\(key).\(destination)", subject: try row.decode(column: "subject", as: String.self)))
+                    case .webhook:
+                        payload = .webhook(OutgoingWebhook(
+                            url: destination, body: Array(try row.decode(column: "body", as: String.self).utf8), deliveryId: key,
+                            eventType: try row.decode(column: "event_type", as: String.self)))
+                    }
+                    claimed.append(DueDelivery(
+                        channel: channel, eventKey: key, target: destination,
+                        attempts: Int(try row.decode(column: "attempts", as: Int64.self)), payload: payload))
+                }
             }
             return claimed
         }
     }
 
     /// Records a send's outcome: sent, failed for good, or due again at `retryAt`.
-    public func record(_ email: DueEmail, result: SendResult, retryAt: Date?, now: Date = Date()) async throws {
-        let attempts = Int64(email.attempts + 1)
+    public func record(_ delivery: DueDelivery, result: SendResult, retryAt: Date?, now: Date = Date()) async throws {
+        let attempts = Int64(delivery.attempts + 1)
         let nowMs = now.epochMilliseconds
+        let (table, target) = (delivery.channel.table, delivery.channel.targetColumn)
         try await store.transaction { db in
             switch result {
             case .delivered:
                 try await db.raw("""
-                    UPDATE notifier_emails SET state = 'sent', attempts = \(bind: attempts), finished_at = \(bind: nowMs), last_error = NULL
-                    WHERE event_key = \(bind: email.eventKey) AND recipient = \(bind: email.recipient)
+                    UPDATE \(unsafeRaw: table) SET state = 'sent', attempts = \(bind: attempts), finished_at = \(bind: nowMs), last_error = NULL
+                    WHERE event_key = \(bind: delivery.eventKey) AND \(unsafeRaw: target) = \(bind: delivery.target)
                     """).run()
             case .permanent(let error), .transient(let error):
                 if let retryAt {
                     try await db.raw("""
-                        UPDATE notifier_emails SET attempts = \(bind: attempts), next_attempt_at = \(bind: retryAt.epochMilliseconds),
+                        UPDATE \(unsafeRaw: table) SET attempts = \(bind: attempts), next_attempt_at = \(bind: retryAt.epochMilliseconds),
                             last_error = \(bind: error)
-                        WHERE event_key = \(bind: email.eventKey) AND recipient = \(bind: email.recipient) AND state = 'pending'
+                        WHERE event_key = \(bind: delivery.eventKey) AND \(unsafeRaw: target) = \(bind: delivery.target) AND state = 'pending'
                         """).run()
                 } else {
                     try await db.raw("""
-                        UPDATE notifier_emails SET state = 'failed', attempts = \(bind: attempts), finished_at = \(bind: nowMs),
+                        UPDATE \(unsafeRaw: table) SET state = 'failed', attempts = \(bind: attempts), finished_at = \(bind: nowMs),
                             last_error = \(bind: error)
-                        WHERE event_key = \(bind: email.eventKey) AND recipient = \(bind: email.recipient)
+                        WHERE event_key = \(bind: delivery.eventKey) AND \(unsafeRaw: target) = \(bind: delivery.target)
                         """).run()
                 }
             }
         }
     }
 
-    /// When the next pending email falls due, if any.
+    /// When the next pending email or webhook falls due, if any.
     public func nextDue() async throws -> Date? {
         try await store.read { db in
-            try await db.raw("SELECT MIN(next_attempt_at) AS due FROM notifier_emails WHERE state = 'pending'").first()
-                .flatMap { try $0.decode(column: "due", as: Int64?.self) }.map(Date.init(epochMilliseconds:))
+            var earliest: Int64?
+            for channel in NotificationChannel.allCases {
+                let due = try await db.raw("SELECT MIN(next_attempt_at) AS due FROM \(unsafeRaw: channel.table) WHERE state = 'pending'").first()
+                    .flatMap { try $0.decode(column: "due", as: Int64?.self) }
+                if let due { earliest = min(earliest ?? due, due) }
+            }
+            return earliest.map(Date.init(epochMilliseconds:))
         }
     }
 
@@ -253,7 +315,9 @@ public struct NotifierStore: Sendable {
         let historyCutoff = Date().addingTimeInterval(-historyAge).epochMilliseconds
         try await store.transaction { db in
             try await db.raw("DELETE FROM notifier_processed WHERE processed_at < \(bind: processedCutoff)").run()
-            try await db.raw("DELETE FROM notifier_emails WHERE state <> 'pending' AND finished_at < \(bind: historyCutoff)").run()
+            for channel in NotificationChannel.allCases {
+                try await db.raw("DELETE FROM \(unsafeRaw: channel.table) WHERE state <> 'pending' AND finished_at < \(bind: historyCutoff)").run()
+            }
             try await db.raw("""
                 DELETE FROM notifier_steps WHERE deployment_id IN (SELECT id FROM notifier_deployments WHERE updated_at < \(bind: historyCutoff))
                 """).run()
@@ -264,32 +328,44 @@ public struct NotifierStore: Sendable {
     /// One row of the sent log.
     public struct LogEntry: Sendable, Equatable {
         public var eventKey: String
+        /// The recipient's address, or the webhook's URL.
         public var recipient: String
         public var state: String
         public var attempts: Int
         public var lastError: String?
     }
 
-    /// The sent log of a deployment (or all of it), for operators and tests.
-    public func log(deploymentId: UUID? = nil) async throws -> [LogEntry] {
-        try await store.read { db in
+    /// The sent log of a deployment (or all of it) on `channel`, for operators and tests.
+    public func log(deploymentId: UUID? = nil, channel: NotificationChannel = .email) async throws -> [LogEntry] {
+        let (table, target) = (channel.table, channel.targetColumn)
+        return try await store.read { db in
             let rows: [any SQLRow]
             if let deploymentId {
                 rows = try await db.raw("""
-                    SELECT event_key, recipient, state, attempts, last_error FROM notifier_emails
-                    WHERE deployment_id = \(bind: deploymentId.uuidString.lowercased()) ORDER BY created_at, event_key, recipient
+                    SELECT event_key, \(unsafeRaw: target) AS target, state, attempts, last_error FROM \(unsafeRaw: table)
+                    WHERE deployment_id = \(bind: deploymentId.uuidString.lowercased()) ORDER BY created_at, event_key, \(unsafeRaw: target)
                     """).all()
             } else {
-                rows = try await db.raw(
-                    "SELECT event_key, recipient, state, attempts, last_error FROM notifier_emails ORDER BY created_at, event_key, recipient"
-                ).all()
+                rows = try await db.raw("""
+                    SELECT event_key, \(unsafeRaw: target) AS target, state, attempts, last_error FROM \(unsafeRaw: table)
+                    ORDER BY created_at, event_key, \(unsafeRaw: target)
+                    """).all()
             }
             return try rows.map { row in
                 LogEntry(
-                    eventKey: try row.decode(column: "event_key", as: String.self), recipient: try row.decode(column: "recipient", as: String.self),
+                    eventKey: try row.decode(column: "event_key", as: String.self), recipient: try row.decode(column: "target", as: String.self),
                     state: try row.decode(column: "state", as: String.self), attempts: Int(try row.decode(column: "attempts", as: Int64.self)),
                     lastError: try row.decode(column: "last_error", as: String?.self))
             }
         }
     }
+}
+
+/// Where a notification goes: the table that is its outbox and sent log, and its target column.
+public enum NotificationChannel: String, Sendable, CaseIterable {
+    case email
+    case webhook
+
+    var table: String { self == .email ? "notifier_emails" : "notifier_webhooks" }
+    var targetColumn: String { self == .email ? "recipient" : "url" }
 }

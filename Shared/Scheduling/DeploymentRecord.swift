@@ -43,7 +43,7 @@ struct DeploymentRecord: Sendable {
                 environmentName: request.environmentName, version: request.version, owner: request.owner, at: at,
                 createdAt: request.createdAt, scheduledAt: request.scheduledAt, mode: request.mode,
                 options: request.options, notify: request.notify, reason: reason, failedStep: failedStep,
-                outputs: status == .succeeded ? outputs : nil))
+                outputs: status == .succeeded ? outputs : nil, notifyEvents: request.notifyEvents, webhooks: request.webhooks))
     }
 }
 

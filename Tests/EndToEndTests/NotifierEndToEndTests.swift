@@ -35,4 +35,50 @@ struct NotifierEndToEndTests {
         #expect(messages.filter { $0.contains("Subject: [Hangar] Deployment of 2.4.0 to web started\r\n") }.count == 2)
         #expect(messages.allSatisfy { $0.contains("Content-Type: multipart/alternative") && $0.contains("Message-ID: <\(id.uuidString.lowercased()).") })
     }
+
+    @Test("events chosen per environment and per deployment; the environment's webhook gets signed POSTs of those events")
+    func choicesAndWebhooks() async throws {
+        let secret = "e2e-webhook-secret-0123456789"
+        let receiver = WebhookReceiver(secret: secret)
+        try await receiver.start()
+        defer { receiver.remove() }
+        let system = try await HangarSystem("notify-choice", extraEnvironment: ["HANGAR_WEBHOOK_SECRET": secret])
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(notifier: true)
+        try await system.createEnvironment("web", target: #"{"stepDurationMs": 10}"#)
+        // The environment: only successes notify, and they go to the webhook too.
+        let (patched, patchStatus) = try await system.request(
+            "PATCH", "/v1/environments/web", body: #"{"notifications":{"events":["succeeded"],"webhooks":["\#(receiver.url())"]}}"#)
+        #expect(patchStatus == 200, "\(String(decoding: patched, as: UTF8.self))")
+        let (bad, badStatus) = try await system.request(
+            "PATCH", "/v1/environments/web", body: #"{"notifications":{"events":["finished"],"webhooks":["ftp://x"]}}"#)
+        #expect(badStatus == 422)
+        let problem = String(decoding: bad, as: UTF8.self)
+        #expect(problem.contains("notifications.events[0]") && problem.contains("notifications.webhooks[0]"), "\(problem)")
+
+        // The environment's choice: one succeeded email, one webhook.
+        let first = try await system.deploy("web", body: #"{"version":"1.0","notify":{"emails":["ops@example.com"]}}"#)
+        _ = try await system.wait(for: first, status: .succeeded)
+        // The deployment's own choice overrides it: only the start notifies.
+        let second = try await system.deploy("web", body: #"{"version":"2.0","notify":{"emails":["ops@example.com"],"events":["started"]}}"#)
+        _ = try await system.wait(for: second, status: .succeeded)
+
+        let hooks = try await receiver.waitForRequests(2)
+        let deadline = ContinuousClock.now + .seconds(30)
+        var subjects: [String] = []
+        while ContinuousClock.now < deadline {
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: system.outboxDirectory.path)) ?? []).filter { $0.hasSuffix(".eml") }
+            subjects = try files.map { try String(contentsOf: system.outboxDirectory.appendingPathComponent($0), encoding: .utf8) }
+                .compactMap { $0.components(separatedBy: "\r\n").first { $0.hasPrefix("Subject: ") } }.sorted()
+            if subjects.count >= 2 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .milliseconds(500))  // time for a wrong extra notification to show
+        #expect(subjects == ["Subject: [Hangar] Deployment of 1.0 to web succeeded", "Subject: [Hangar] Deployment of 2.0 to web started"])
+        let received = receiver.requests()
+        #expect(received.count == 2, "\(system.logs("notifier"))")
+        #expect(hooks.allSatisfy { $0.signatureValid })
+        let events = Set(received.map { "\(($0.json["deployment"] as? [String: Any])?["version"] as? String ?? "?") \($0.header("X-Hangar-Event") ?? "?")" })
+        #expect(events == ["1.0 deployment.succeeded", "2.0 deployment.started"])
+    }
 }

@@ -13,7 +13,7 @@ public final class HangarSystem: @unchecked Sendable {
     public enum Service: String, Sendable { case intake, scheduler, recorder, worker, notifier }
 
     static let environment = ProcessInfo.processInfo.environment
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// Where the service executables are: `HANGAR_BIN_DIR`, or `.build/debug`.
     public static let binDirectory = environment["HANGAR_BIN_DIR"] ?? repositoryRoot.appendingPathComponent(".build/debug").path
@@ -213,7 +213,7 @@ public final class HangarSystem: @unchecked Sendable {
     }
 
     /// A TCP port that was free a moment ago.
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()

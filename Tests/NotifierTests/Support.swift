@@ -114,7 +114,10 @@ struct NotifierUnderTest {
 
     static let fastRetry = RetryPolicy(base: .milliseconds(100), max: .milliseconds(400), maxAttempts: 1000)
 
-    init(transport: any MailTransport, events: Set<DeploymentStatus>? = nil, retry: RetryPolicy = fastRetry, database: DatabaseConfiguration? = nil) {
+    init(
+        transport: any MailTransport, webhooks: (any WebhookTransport)? = nil, events: Set<DeploymentStatus>? = nil,
+        retry: RetryPolicy = fastRetry, database: DatabaseConfiguration? = nil
+    ) {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-notifier-\(UUID().uuidString.prefix(8))")
         store = SQLStore(configuration: database ?? .sqlite(path: folder.appendingPathComponent("notifier.sqlite").path), logger: testLogger)
         let configuration = NotifierConfiguration(smtp: nil, outboxDirectory: folder.appendingPathComponent("outbox").path)
@@ -122,7 +125,8 @@ struct NotifierUnderTest {
             store: store, composer: NotificationComposer(fromName: "Hangar", fromAddress: "hangar@localhost"),
             events: events ?? configuration.events, logger: testLogger)
         sender = NotificationSender(
-            store: notifier, transport: transport, fromAddress: "hangar@localhost", retry: retry, pollInterval: .milliseconds(200),
+            store: notifier, transport: transport, webhooks: webhooks, fromAddress: "hangar@localhost", retry: retry,
+            pollInterval: .milliseconds(200),
             logger: testLogger)
     }
 
@@ -157,13 +161,13 @@ let t0 = Date(timeIntervalSince1970: 1_795_000_000)
 
 func deploymentEvent(
     _ status: DeploymentStatus, id: UUID, version: String? = "2.4.0", environment: String = "web", notify: [String], at: Date,
-    reason: String? = nil, failedStep: StepName? = nil
+    reason: String? = nil, failedStep: StepName? = nil, notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil
 ) -> DeploymentEvent {
     DeploymentEvent(
         status: status, deploymentId: id, environmentId: UUID(), environmentName: environment, version: version, owner: "alice", at: at,
         createdAt: t0.addingTimeInterval(-5), scheduledAt: status == .scheduled ? t0.addingTimeInterval(3600) : nil, mode: .optimized,
         options: DeploymentOptions(), notify: notify, reason: reason, failedStep: failedStep,
-        outputs: status == .succeeded ? ["generatedVersion": "v42"] : nil)
+        outputs: status == .succeeded ? ["generatedVersion": "v42"] : nil, notifyEvents: notifyEvents, webhooks: webhooks)
 }
 
 func stepEvent(_ kind: StepEvent.Kind, id: UUID, step: StepName, at: Date, error: String? = nil) -> StepEvent {

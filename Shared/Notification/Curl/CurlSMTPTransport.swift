@@ -28,9 +28,6 @@ public struct CurlSMTPTransport: MailTransport {
     }
 }
 
-/// libcurl's process-wide initialisation, done once (global `let`s initialise atomically).
-private let curlGlobalInit: CURLcode = hangar_curl_global_init()
-
 /// One blocking SMTP transfer on the calling thread.
 enum CurlTransfer {
     static func perform(_ email: OutgoingEmail, settings: SMTPSettings) -> SendResult {
