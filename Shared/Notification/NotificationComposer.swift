@@ -2,7 +2,7 @@ import Foundation
 import HangarContracts
 
 /// A step as the notifier saw it, for the summary table.
-public struct StepSummary: Sendable, Equatable {
+public struct NotifiedStep: Sendable, Equatable {
     public var name: StepName
     public var status: StepStatus
     public var startedAt: Date?
@@ -37,7 +37,7 @@ public struct NotificationComposer: Sendable {
 
     /// `steps` in pipeline order (missing ones are shown as not run); `startedAt` when the
     /// deployment started running, if known.
-    public func compose(_ event: DeploymentEvent, steps: [StepSummary], startedAt: Date?, recipient: String, now: Date) -> EmailMessage {
+    public func compose(_ event: DeploymentEvent, steps: [NotifiedStep], startedAt: Date?, recipient: String, now: Date) -> EmailMessage {
         let content = Content(event: event, steps: steps, startedAt: startedAt)
         let key = Self.eventKey(event)
         return EmailMessage(
@@ -59,7 +59,7 @@ struct Content {
     let text: String
     let html: String
 
-    init(event: DeploymentEvent, steps: [StepSummary], startedAt: Date?) {
+    init(event: DeploymentEvent, steps: [NotifiedStep], startedAt: Date?) {
         let environment = HeaderSafety.singleLine(event.environmentName)
         let version = HeaderSafety.singleLine(event.version ?? event.outputs?["generatedVersion"] ?? "")
         let label = version.isEmpty ? "a new version" : version
@@ -101,8 +101,8 @@ struct Content {
         }
 
         let showSteps = [.succeeded, .failed, .cancelled].contains(event.status)
-        let table: [StepSummary] = StepName.allCases.map { name in
-            steps.first { $0.name == name } ?? StepSummary(name: name, status: .pending)
+        let table: [NotifiedStep] = StepName.allCases.map { name in
+            steps.first { $0.name == name } ?? NotifiedStep(name: name, status: .pending)
         }
 
         var text = "\(headline).\n\n"

@@ -62,7 +62,7 @@ public struct NotifierStore: Sendable {
 
     static func apply(_ event: StepEvent, db: any SQLDatabase) async throws {
         let id = event.deploymentId.uuidString.lowercased()
-        var step = try await loadSteps(id, db: db).first { $0.name == event.step } ?? StepSummary(name: event.step, status: .pending)
+        var step = try await loadSteps(id, db: db).first { $0.name == event.step } ?? NotifiedStep(name: event.step, status: .pending)
         step.attempts = max(step.attempts, event.attempt)
         let open = !step.status.isTerminal
         let startedAt = [step.startedAt, event.startedAt, event.kind == .started || event.kind == .progress ? event.at : nil]
@@ -115,7 +115,7 @@ public struct NotifierStore: Sendable {
         }
     }
 
-    static func loadSteps(_ deploymentId: String, db: any SQLDatabase) async throws -> [StepSummary] {
+    static func loadSteps(_ deploymentId: String, db: any SQLDatabase) async throws -> [NotifiedStep] {
         let rows = try await db.raw("""
             SELECT name, status, started_at, finished_at, attempts, error FROM notifier_steps WHERE deployment_id = \(bind: deploymentId)
             """).all()
@@ -123,14 +123,14 @@ public struct NotifierStore: Sendable {
             guard let name = StepName(rawValue: try row.decode(column: "name", as: String.self)),
                 let status = StepStatus(rawValue: try row.decode(column: "status", as: String.self))
             else { return nil }
-            return StepSummary(
+            return NotifiedStep(
                 name: name, status: status, startedAt: try row.decode(column: "started_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
                 finishedAt: try row.decode(column: "finished_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
                 attempts: Int(try row.decode(column: "attempts", as: Int64.self)), error: try row.decode(column: "error", as: String?.self))
         }.sorted { $0.name.position < $1.name.position }
     }
 
-    static func save(_ step: StepSummary, deploymentId: String, db: any SQLDatabase) async throws {
+    static func save(_ step: NotifiedStep, deploymentId: String, db: any SQLDatabase) async throws {
         try await db.raw("""
             INSERT INTO notifier_steps (deployment_id, name, status, started_at, finished_at, attempts, error)
             VALUES (\(bind: deploymentId), \(bind: step.name.rawValue), \(bind: step.status.rawValue), \(bind: step.startedAt?.epochMilliseconds),

@@ -35,12 +35,12 @@ struct ParsedMessage {
 struct MIMETests {
     let composer = NotificationComposer(fromName: "Hangar", fromAddress: "hangar@localhost")
 
-    func steps(failing: StepName? = nil) -> [StepSummary] {
+    func steps(failing: StepName? = nil) -> [NotifiedStep] {
         var clock = t0
-        return StepName.allCases.compactMap { name -> StepSummary? in
+        return StepName.allCases.compactMap { name -> NotifiedStep? in
             if let failing, name.position > failing.position { return nil }
             defer { clock = clock.addingTimeInterval(0.4) }
-            return StepSummary(
+            return NotifiedStep(
                 name: name, status: name == failing ? .failed : .succeeded, startedAt: clock, finishedAt: clock.addingTimeInterval(0.4), attempts: 1,
                 error: name == failing ? "quota exceeded" : nil)
         }

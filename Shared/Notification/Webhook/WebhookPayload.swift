@@ -43,7 +43,7 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
     public var deployment: Deployment
 
     /// The payload for `event`, with the steps the notifier saw.
-    public init(event: DeploymentEvent, steps: [StepSummary], startedAt: Date?) {
+    public init(event: DeploymentEvent, steps: [NotifiedStep], startedAt: Date?) {
         let finishedAt = event.status.isTerminal ? event.at : nil
         id = NotificationComposer.eventKey(event)
         type = event.messageType == "deployment.running" ? "deployment.started" : event.messageType

@@ -1,5 +1,4 @@
 import Foundation
-import HangarContracts
 
 /// A step as the history shows it.
 public struct StepSummary: Codable, Sendable, Equatable {
@@ -143,22 +142,4 @@ public struct HistoryPage: Codable, Sendable, Equatable {
         self.items = items
         self.nextCursor = nextCursor
     }
-}
-
-extension DeploymentStatus {
-    /// Order of statuses over a deployment's life: a later event never moves it back.
-    var rank: Int64 {
-        switch self {
-        case .scheduled: return 0
-        case .queued: return 1
-        case .running: return 2
-        case .succeeded, .failed, .cancelled, .rejected: return 3
-        }
-    }
-}
-
-
-func durationMs(_ start: Date?, _ end: Date?) -> Int64? {
-    guard let start, let end else { return nil }
-    return max(0, end.epochMilliseconds - start.epochMilliseconds)
 }
