@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "hangar-worker", targets: ["Worker"]),
         .executable(name: "hangar-recorder", targets: ["Recorder"]),
         .executable(name: "hangar-notifier", targets: ["Notifier"]),
+        .executable(name: "hangar", targets: ["HangarCLI"]),
         .executable(name: "amqp-bench", targets: ["AMQPBench"]),
         .executable(name: "pipeline-bench", targets: ["PipelineBench"]),
     ],
@@ -159,6 +160,16 @@ let package = Package(
         .executableTarget(name: "Worker", dependencies: ["HangarExecution", "HangarRuntime"], path: "Services/Worker"),
         .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime"], path: "Services/Recorder"),
         .executableTarget(name: "Notifier", dependencies: ["HangarNotification", "HangarRuntime"], path: "Services/Notifier"),
+        // The `hangar` command line: the HTTP API from a terminal or a script.
+        .executableTarget(
+            name: "HangarCLI",
+            dependencies: [
+                "HangarContracts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Services/CLI"
+        ),
 
         // MARK: Test harness and benchmarks
 

@@ -35,7 +35,12 @@ Hangar is up.
   emails           .hangar/data/outbox/*.eml  (no HANGAR_SMTP_URL set: the notifier writes them there)
   stop             deploy/down.sh
 
-Publish a new version of the demo environment and watch it:
+Publish a new version of the demo environment and watch it with the CLI:
+  export HANGAR_API_URL=$api HANGAR_TOKEN=dev-deployer-token
+  $(swift build --show-bin-path)/hangar deploy demo --version 1.0.0 --notify ops@example.com --wait
+  $(swift build --show-bin-path)/hangar history demo
+
+or with curl:
   curl -s -X POST $api/v1/environments/demo/deployments -H 'Authorization: Bearer dev-deployer-token' \\
        -H 'Content-Type: application/json' -d '{"version":"1.0.0","options":{"stopPreparationServer":true},"notify":{"emails":["ops@example.com"]}}'
   curl -s $api/v1/deployments/<id> -H 'Authorization: Bearer dev-viewer-token'

@@ -1,0 +1,107 @@
+import Foundation
+import HangarContracts
+import HangarHarness
+import Testing
+
+/// The `hangar` command line against a running system, as a script would use it.
+@Suite("hangar CLI end to end", .serialized, .timeLimit(.minutes(3)))
+struct CLIEndToEndTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `hangar` with `arguments` against `system` (token and URL from the environment).
+    static func hangar(_ arguments: [String], system: HangarSystem?, token: String? = HangarSystem.deployerToken) async throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "\(HangarSystem.binDirectory)/hangar")
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["HANGAR_API_URL"] = system?.baseURL ?? "http://127.0.0.1:1"
+        environment["HANGAR_TOKEN"] = token
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-cli-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out"), err = folder.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return Run(
+            status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
+            stderr: try String(contentsOf: err, encoding: .utf8))
+    }
+
+    @Test("environments, deploy --wait (exit 0 and 1), show, history, schedule and cancel (exit 2), errors with their exit codes")
+    func commands() async throws {
+        let system = try await HangarSystem("cli")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("web", target: #"{"stepDurationMs": 10}"#)
+        try await system.createEnvironment(
+            "broken", target: #"{"stepDurationMs": 5, "failures":[{"step":"create_models","attempts":"all","transient":false,"message":"quota exceeded"}]}"#)
+
+        let list = try await Self.hangar(["environments"], system: system)
+        #expect(list.status == 0 && list.stdout.contains("web") && list.stdout.contains("broken") && list.stdout.contains("simulated"), "\(list)")
+        let listJSON = try await Self.hangar(["environments", "list", "--json"], system: system)
+        let names = ((try JSONSerialization.jsonObject(with: Data(listJSON.stdout.utf8)) as? [String: Any])?["items"] as? [[String: Any]])?
+            .compactMap { $0["name"] as? String }
+        #expect(Set(names ?? []) == ["web", "broken"])
+
+        // deploy --wait: the steps as they finish, exit 0.
+        let good = try await Self.hangar(["deploy", "web", "--version", "1.2.0", "--lock-instances", "--wait"], system: system)
+        #expect(good.status == 0, "\(good)")
+        for step in StepName.allCases { #expect(good.stdout.contains("step \(step.rawValue) "), "\(good.stdout)") }
+        #expect(good.stdout.contains("succeeded"))
+        let id = try #require(good.stdout.split(separator: "\n").first { $0.hasPrefix("deployment ") }?.split(separator: " ")[1])
+
+        // show: details and steps; --json parses as the API's details.
+        let show = try await Self.hangar(["show", String(id)], system: system)
+        #expect(show.status == 0 && show.stdout.contains("Version:     1.2.0") && show.stdout.contains("create_image"), "\(show)")
+        let showJSON = try await Self.hangar(["show", String(id), "--json"], system: system)
+        let details = try HangarJSON.decoder.decode(DeploymentDetails.self, from: Data(showJSON.stdout.utf8))
+        #expect(details.status == .succeeded && details.options?.lockInstances == true)
+
+        // A failing deployment: exit 1, the error shown.
+        let bad = try await Self.hangar(["deploy", "broken", "--wait"], system: system)
+        #expect(bad.status == 1, "\(bad)")
+        #expect(bad.stdout.contains("step create_models failed") && bad.stdout.contains("quota exceeded"), "\(bad.stdout)")
+
+        // Scheduled in an hour, then cancelled: watch exits 2.
+        let scheduled = try await Self.hangar(["deploy", "web", "--at", "+1h", "--json"], system: system)
+        #expect(scheduled.status == 0, "\(scheduled)")
+        let later = try HangarJSON.decoder.decode(DeploymentDetails.self, from: Data(scheduled.stdout.utf8))
+        #expect(later.status == .scheduled)
+        let scheduledAt = try #require(later.scheduledAt)
+        #expect(abs(scheduledAt.timeIntervalSinceNow - 3600) < 60)
+        let cancel = try await Self.hangar(["cancel", later.id.uuidString.lowercased()], system: system)
+        #expect(cancel.status == 0, "\(cancel)")
+        let watch = try await Self.hangar(["watch", later.id.uuidString.lowercased()], system: system)
+        #expect(watch.status == 2 && watch.stdout.contains("cancelled"), "\(watch)")
+
+        // history: newest first, with the statuses.
+        let history = try await Self.hangar(["history", "web"], system: system)
+        #expect(history.status == 0, "\(history)")
+        let rows = history.stdout.split(separator: "\n").dropFirst()
+        #expect(rows.count == 2 && rows.first?.contains("cancelled") == true && rows.last?.contains("succeeded") == true, "\(history.stdout)")
+
+        // Errors: refused input (3) names the field; a viewer may not deploy (3); no token (64); no API (4).
+        let invalid = try await Self.hangar(["deploy", "web", "--mode", "fastest"], system: system)
+        #expect(invalid.status == 3 && invalid.stderr.contains("mode"), "\(invalid)")
+        let viewer = try await Self.hangar(["deploy", "web"], system: system, token: HangarSystem.viewerToken)
+        #expect(viewer.status == 3 && viewer.stderr.contains("403"), "\(viewer)")
+        let unknown = try await Self.hangar(["show", UUID().uuidString], system: system)
+        #expect(unknown.status == 3 && unknown.stderr.contains("404"), "\(unknown)")
+        let noToken = try await Self.hangar(["environments"], system: system, token: nil)
+        #expect(noToken.status == 64 && noToken.stderr.contains("HANGAR_TOKEN"), "\(noToken)")
+        let badTime = try await Self.hangar(["deploy", "web", "--at", "tomorrow"], system: system)
+        #expect(badTime.status == 64 && badTime.stderr.contains("--at"), "\(badTime)")
+        let down = try await Self.hangar(["environments"], system: nil)
+        #expect(down.status == 4 && down.stderr.contains("cannot reach"), "\(down)")
+    }
+}
