@@ -30,10 +30,10 @@ final class SQLiteBackend: StoreBackend {
             readOnly
             ? nil
             : SQLiteConnectionPool(capacity: 1) {
-                try await Self.open(settings, readOnly: false, role: .writer, threadPool: try threadPool.get(), logger: logger)
+                try await Self.openShielded(settings, readOnly: false, role: .writer, threadPool: threadPool, logger: logger)
             }
         self.readers = SQLiteConnectionPool(capacity: settings.readerCount) {
-            try await Self.open(settings, readOnly: readOnly, role: .reader, threadPool: try threadPool.get(), logger: logger)
+            try await Self.openShielded(settings, readOnly: readOnly, role: .reader, threadPool: threadPool, logger: logger)
         }
     }
 
@@ -93,6 +93,17 @@ final class SQLiteBackend: StoreBackend {
     }
 
     /// Opens and prepares one connection: WAL, busy_timeout, foreign keys, synchronous; readers are query_only.
+    /// Opens a connection in a task of its own: cancelling the caller (a shutdown) half-way
+    /// through would leave sqlite-nio's connection unclosed, which it treats as a fatal error.
+    /// The caller still waits for it; a connection it no longer wants goes back to the pool.
+    private static func openShielded(
+        _ settings: DatabaseConfiguration.SQLite, readOnly: Bool, role: Role, threadPool: LazyThreadPool, logger: Logger
+    ) async throws -> SQLiteConnection {
+        try await Task {
+            try await open(settings, readOnly: readOnly, role: role, threadPool: try threadPool.get(), logger: logger)
+        }.value
+    }
+
     private static func open(
         _ settings: DatabaseConfiguration.SQLite,
         readOnly: Bool,

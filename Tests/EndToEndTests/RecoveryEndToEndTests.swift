@@ -64,6 +64,7 @@ struct RecoveryEndToEndTests {
 
         let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
         let validate = try #require(done.steps.first { $0.name == .validate })
-        #expect(validate.attempts == 2, "the lost dispatch was replaced by a second attempt")
+        // At least 2: on a loaded machine the new worker may also take longer than the step timeout to answer.
+        #expect(validate.attempts >= 2, "the lost dispatch was replaced by another attempt")
     }
 }

@@ -33,6 +33,37 @@ struct SQLiteSpecificTests {
         }
     }
 
+    @Test("cancelling callers while connections are being opened leaves no connection unclosed (it would crash the process)")
+    func cancelledWhileOpening() async throws {
+        try await withDatabase(.sqlite) { configuration in
+            try await withStore(configuration) { store in
+                try await store.transaction { db in try await db.raw("CREATE TABLE t (x INTEGER)").run() }
+            }
+            for round in 0..<40 {
+                try await withStore(configuration) { store in
+                    // Fresh store: every call opens connections; cancel them at varying points.
+                    let calls = (0..<6).map { index in
+                        Task {
+                            if index % 2 == 0 {
+                                _ = try await store.read { db in try await db.raw("SELECT COUNT(*) AS n FROM t").all() }
+                            } else {
+                                try await store.transaction { db in try await db.raw("INSERT INTO t (x) VALUES (1)").run() }
+                            }
+                        }
+                    }
+                    try await Task.sleep(for: .microseconds(50 * (round % 8)))
+                    for call in calls { call.cancel() }
+                    for call in calls { _ = await call.result }
+                }
+            }
+            // Still usable afterwards.
+            let count = try await withStore(configuration) { store in
+                try await store.read { db in try await db.raw("SELECT COUNT(*) AS n FROM t").first()?.decode(column: "n", as: Int.self) }
+            }
+            #expect(count != nil)
+        }
+    }
+
     @Test("read() runs on a query_only connection")
     func readIsQueryOnly() async throws {
         try await withDatabase(.sqlite) { configuration in
