@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: Libraries (Shared/)
@@ -61,6 +63,7 @@ let package = Package(
             dependencies: [
                 "AMQPClient", "HangarContracts",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/Messaging"
@@ -78,12 +81,16 @@ let package = Package(
             ],
             path: "Shared/Storage"
         ),
-        // What every service's main needs: settings from the environment, logging bootstrap.
+        // What every service's main needs: settings from the environment, logging and metrics bootstrap, /metrics.
         .target(
             name: "HangarRuntime",
             dependencies: [
                 "AMQPClient", "HangarStorage",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/Runtime"
         ),
@@ -96,7 +103,10 @@ let package = Package(
         // The worker's logic: runs step.execute commands through a provider.
         .target(
             name: "HangarExecution",
-            dependencies: ["HangarMessaging", "HangarProviders", "HangarContracts"],
+            dependencies: [
+                "HangarMessaging", "HangarProviders", "HangarContracts",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Shared/Execution"
         ),
         // The scheduler's logic: the deployment state machine, timers, locks, quotas.
@@ -136,6 +146,7 @@ let package = Package(
                 "CCurl", "HangarMessaging", "HangarStorage", "HangarContracts", "AMQPClient",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -46,7 +46,8 @@ case "${1:-}" in
     start_one recorder hangar-recorder
     start_one notifier hangar-notifier
     for index in $(seq 1 "$workers"); do
-      start_one "worker-$index" hangar-worker HANGAR_WORKER_NAME="worker-$index"
+      # /metrics: scheduler 9101, recorder 9102, notifier 9103, workers 9104, 9105, …
+      start_one "worker-$index" hangar-worker HANGAR_WORKER_NAME="worker-$index" HANGAR_METRICS_PORT="$((9103 + index))"
     done
     start_one intake hangar-intake
     for _ in $(seq 1 100); do

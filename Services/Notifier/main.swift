@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 
 // hangar-notifier: emails and signed webhooks about deployments (started, succeeded, failed, cancelled, scheduled).
-// Settings: HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_NOTIFIER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL,
+// Settings: HANGAR_METRICS_PORT (/metrics, default 9103; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_NOTIFIER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL,
 // HANGAR_SMTP_URL, HANGAR_SMTP_FROM, HANGAR_NOTIFIER_OUTBOX, HANGAR_NOTIFY_EVENTS, HANGAR_NOTIFIER_RETRY_BASE_MS,
 // HANGAR_NOTIFIER_RETRY_MAX_MS, HANGAR_NOTIFIER_MAX_ATTEMPTS, HANGAR_NOTIFIER_CONCURRENCY, HANGAR_WEBHOOK_SECRET,
 // HANGAR_WEBHOOK_TIMEOUT_S (see NotifierConfiguration).
@@ -14,8 +14,11 @@ let environment = ServiceEnvironment(service: "notifier")
 let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
 let configuration: NotifierConfiguration
+let metrics: MetricsServer?
 do {
     bootstrapLogging(level: try environment.logLevel)
+    metrics = try environment.metricsServer(
+        registry: bootstrapMetrics(), defaultPort: 9103, logger: Logger(label: "hangar.notifier.metrics"))
     amqp = try environment.amqp()
     database = try environment.database()
     configuration = try NotifierConfiguration(environment: environment.variables, dataDirectory: environment.dataDirectory)
@@ -32,7 +35,7 @@ let notifier = NotifierService(
     webhooks: NotifierService.webhookTransport(for: configuration), logger: logger)
 let group = ServiceGroup(
     configuration: .init(
-        services: [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)],
+        services: [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 try await group.run()

@@ -6,12 +6,15 @@ import Logging
 import ServiceLifecycle
 
 // hangar-recorder: every event into the deployment history.
-// Settings: HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL.
+// Settings: HANGAR_METRICS_PORT (/metrics, default 9102; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL.
 let environment = ServiceEnvironment(service: "recorder")
 let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
+let metrics: MetricsServer?
 do {
     bootstrapLogging(level: try environment.logLevel)
+    metrics = try environment.metricsServer(
+        registry: bootstrapMetrics(), defaultPort: 9102, logger: Logger(label: "hangar.recorder.metrics"))
     amqp = try environment.amqp()
     database = try environment.database()
 } catch {
@@ -24,7 +27,7 @@ let store = SQLStore(configuration: database, logger: logger)
 let recorder = RecorderService(connection: connection, store: store, logger: logger)
 let group = ServiceGroup(
     configuration: .init(
-        services: [.init(service: connection), .init(service: store), .init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup)],
+        services: [.init(service: connection), .init(service: store), .init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 try await group.run()

@@ -6,15 +6,18 @@ import Logging
 import ServiceLifecycle
 
 // hangar-scheduler: the deployment state machine, timers and reconciler.
-// Settings: HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_SCHEDULER_DATABASE_URL, HANGAR_DATA_DIR,
+// Settings: HANGAR_METRICS_PORT (/metrics, default 9101; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_SCHEDULER_DATABASE_URL, HANGAR_DATA_DIR,
 // HANGAR_LOG_LEVEL, HANGAR_SCHEDULER_MAX_ATTEMPTS, HANGAR_SCHEDULER_RETRY_BASE_MS,
 // HANGAR_SCHEDULER_STEP_TIMEOUT_MS, HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS, HANGAR_INSTANCE.
 let environment = ServiceEnvironment(service: "scheduler")
 let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
 var configuration = SchedulerConfiguration()
+let metrics: MetricsServer?
 do {
     bootstrapLogging(level: try environment.logLevel)
+    metrics = try environment.metricsServer(
+        registry: bootstrapMetrics(), defaultPort: 9101, logger: Logger(label: "hangar.scheduler.metrics"))
     amqp = try environment.amqp()
     database = try environment.database()
     configuration.maxAttempts = try environment.int("HANGAR_SCHEDULER_MAX_ATTEMPTS", default: configuration.maxAttempts, range: 1...100)
@@ -33,7 +36,7 @@ let scheduler = SchedulerService(
     connection: connection, store: store, configuration: configuration, instance: environment.instance, logger: logger)
 let group = ServiceGroup(
     configuration: .init(
-        services: [.init(service: connection), .init(service: store), .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)],
+        services: [.init(service: connection), .init(service: store), .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 try await group.run()

@@ -8,7 +8,7 @@ import ServiceLifecycle
 
 // hangar-worker: runs the steps of deployments (`step.execute` from `hangar.steps`) through
 // their providers and publishes the step events. Stateless: run as many as needed.
-// Settings: HANGAR_AMQP_URL, HANGAR_LOG_LEVEL, HANGAR_WORKER_NAME (default: host name and
+// Settings: HANGAR_METRICS_PORT (/metrics, default 9104; off to disable), HANGAR_AMQP_URL, HANGAR_LOG_LEVEL, HANGAR_WORKER_NAME (default: host name and
 // process id), HANGAR_WORKER_CONCURRENCY (steps at once, default 4), HANGAR_WORKER_PREFETCH
 // (deliveries taken ahead, default: the concurrency), HANGAR_WORKER_LIVE_AFTER_MS (how long a
 // step's start and detail lines are held before they are published live, default 250: a
@@ -19,8 +19,11 @@ let name: String
 let concurrency: Int
 let prefetch: Int
 let liveAfter: Duration
+let metrics: MetricsServer?
 do {
     bootstrapLogging(level: try environment.logLevel)
+    metrics = try environment.metricsServer(
+        registry: bootstrapMetrics(), defaultPort: 9104, logger: Logger(label: "hangar.worker.metrics"))
     name = environment.string("HANGAR_WORKER_NAME", default: environment.instance)
     concurrency = try environment.int("HANGAR_WORKER_CONCURRENCY", default: 4, range: 1...1000)
     prefetch = try environment.int("HANGAR_WORKER_PREFETCH", default: concurrency, range: 1...Int(UInt16.max))
@@ -43,7 +46,7 @@ let worker = WorkerService(
     declaring: HangarTopology.all, logger: logger)
 let group = ServiceGroup(
     configuration: .init(
-        services: [.init(service: connection), .init(service: worker)],  // the connection closes last
+        services: [.init(service: connection), .init(service: worker)] + (metrics.map { [.init(service: $0)] } ?? []),  // the connection closes last
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 

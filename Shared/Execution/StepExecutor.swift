@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import HangarContracts
 import HangarProviders
 import Logging
@@ -96,6 +97,9 @@ public struct StepExecutor: Sendable {
 
         let elapsed = ContinuousClock.now - started
         let metadata: Logger.Metadata = ["step.elapsed_ms": "\(Int(Self.seconds(elapsed) * 1000))"]
+        let dimensions = [("step", command.step.rawValue), ("outcome", outcome.metricName)]
+        Counter(label: "hangar_steps_total", dimensions: dimensions).increment()
+        Timer(label: "hangar_step_duration_seconds", dimensions: dimensions).record(duration: elapsed)
         switch outcome {
         case .succeeded(let outputs, let detail):
             try await reporter.emit(.succeeded, detail: detail, outputs: outputs)
@@ -216,5 +220,17 @@ private final class Reporter: Sendable {
         let id = StepEventID.messageId(
             dispatchId: command.dispatchId, attempt: command.attempt, poll: command.poll, kind: kind, index: index)
         return (event, id)
+    }
+}
+
+extension StepOutcome {
+    /// The outcome's word in metrics: succeeded, skipped, failed, transient or waiting.
+    var metricName: String {
+        switch self {
+        case .succeeded: "succeeded"
+        case .skipped: "skipped"
+        case .failed(_, let transient): transient ? "transient" : "failed"
+        case .inProgress: "waiting"
+        }
     }
 }

@@ -1,4 +1,5 @@
 import AMQPClient
+import Metrics
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -65,9 +66,13 @@ public struct BatchConsumerService: Service {
                 decoded.append(try IncomingMessage(delivery))
             } catch {
                 await deadLetterer.deadLetter(delivery, reason: "\(error)")
+                Counter(label: "hangar_messages_dead_lettered_total", dimensions: [("queue", queue)]).increment()
             }
         }
         guard !decoded.isEmpty else { return }
+        for message in decoded {
+            Counter(label: "hangar_messages_consumed_total", dimensions: [("queue", queue), ("type", message.message.type)]).increment()
+        }
         do {
             try await handler(decoded)
             for message in decoded { try? await message.delivery.ack() }

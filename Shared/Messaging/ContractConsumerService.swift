@@ -1,4 +1,5 @@
 import AMQPClient
+import Metrics
 import Logging
 import ServiceLifecycle
 
@@ -22,8 +23,10 @@ public struct ContractConsumerService: Service {
                 incoming = try IncomingMessage(delivery)
             } catch {
                 await deadLetterer.deadLetter(delivery, reason: "\(error)")
+                Counter(label: "hangar_messages_dead_lettered_total", dimensions: [("queue", queue)]).increment()
                 return .settled
             }
+            Counter(label: "hangar_messages_consumed_total", dimensions: [("queue", queue), ("type", incoming.message.type)]).increment()
             return try await handler(incoming)
         }
     }

@@ -1,4 +1,5 @@
 import AMQPClient
+import Metrics
 import Foundation
 import HangarContracts
 
@@ -17,10 +18,13 @@ public struct MessageBus: Sendable {
     /// Publishes `message` and returns once the broker confirmed it. A message nobody is
     /// bound to receive is an error (`unroutable`): the topology is not declared.
     public func publish(_ message: HangarMessage, messageId: String = UUID().uuidString.lowercased()) async throws {
+        let started = ContinuousClock.now
         try await connection.publish(
             try Self.amqpMessage(message, messageId: messageId, appId: appId),
             exchange: message.kind == .command ? HangarTopology.commands : HangarTopology.events,
             routingKey: message.type)
+        Counter(label: "hangar_messages_published_total", dimensions: [("type", message.type)]).increment()
+        Timer(label: "hangar_publish_confirm_seconds").record(duration: ContinuousClock.now - started)
     }
 
     /// The AMQP message for `message`.

@@ -1,6 +1,7 @@
 import Foundation
 import HangarContracts
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -95,6 +96,7 @@ public final class NotificationSender: Service, Sendable {
         }
         let attempt = due.attempts + 1
         let channel = due.channel.rawValue
+        Counter(label: "hangar_notifications_total", dimensions: [("channel", channel), ("result", result.metricName)]).increment()
         var metadata: Logger.Metadata = [
             "notifier.event": "\(due.eventKey)", "to": "\(due.target)", "attempt": "\(attempt)",
         ]
@@ -185,6 +187,17 @@ final class WakeSignal: Sendable {
             }
             await group.next()
             group.cancelAll()
+        }
+    }
+}
+
+extension SendResult {
+    /// The result's word in metrics: delivered, transient or permanent.
+    var metricName: String {
+        switch self {
+        case .delivered: "delivered"
+        case .transient: "transient"
+        case .permanent: "permanent"
         }
     }
 }

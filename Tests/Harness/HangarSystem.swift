@@ -31,6 +31,13 @@ public final class HangarSystem: @unchecked Sendable {
     /// Where the service executables are.
     public var binDirectory = HangarSystem.binDirectory
     private let processes = Mutex<[String: Process]>([:])
+    private let metricsPorts = Mutex<[String: Int]>([:])
+
+    /// Where the service started as `key` serves `/metrics` (its own port; intake's is its API port).
+    public func metricsURL(_ key: String) -> String? {
+        if key == Service.intake.rawValue { return "\(baseURL)/metrics" }
+        return metricsPorts.withLock { $0[key] }.map { "http://127.0.0.1:\($0)/metrics" }
+    }
     private let logDirectory: URL
 
     /// Creates the vhost and data folder; start services with ``start(_:name:)``.
@@ -73,6 +80,10 @@ public final class HangarSystem: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "\(binDirectory)/hangar-\(service.rawValue)")
         var environment = serviceEnvironment
         if service == .worker { environment["HANGAR_WORKER_NAME"] = key }
+        // Each process its own /metrics port (intake serves /metrics on its API port).
+        let metricsPort = Self.freePort()
+        environment["HANGAR_METRICS_PORT"] = String(metricsPort)
+        metricsPorts.withLock { $0[key] = metricsPort }
         for (variable, value) in extra { environment[variable] = value }
         process.environment = environment
         let log = logDirectory.appendingPathComponent("\(key).log")

@@ -1,0 +1,65 @@
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// Bootstraps swift-metrics with a Prometheus registry. Call once, from a service's `main`.
+public func bootstrapMetrics() -> PrometheusCollectorRegistry {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}
+
+/// Serves `GET /metrics` (Prometheus text format) on a port of its own, for the services
+/// that have no HTTP API. Metrics are not worth stopping a service for: when the port cannot
+/// be bound it logs an error and the service runs on without them.
+public struct MetricsServer: Service {
+    private let registry: PrometheusCollectorRegistry
+    private let host: String
+    private let port: Int
+    private let logger: Logger
+
+    public init(registry: PrometheusCollectorRegistry, host: String = "127.0.0.1", port: Int, logger: Logger) {
+        self.registry = registry
+        self.host = host
+        self.port = port
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let router = Router()
+        router.get("/metrics") { [registry] _, _ in Self.response(registry) }
+        let logger = logger
+        let application = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                logger.info("hangar.metrics.listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            },
+            logger: logger)
+        do {
+            try await application.run()
+        } catch {
+            logger.error("hangar.metrics.unavailable", metadata: ["port": "\(port)", "error": "\(error)"])
+            try? await gracefulShutdown()
+        }
+    }
+
+    /// The registry's metrics as a Prometheus text answer.
+    public static func response(_ registry: PrometheusCollectorRegistry) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+    }
+}
+
+extension ServiceEnvironment {
+    /// The metrics endpoint from `HANGAR_METRICS_PORT` (`off` disables it; 0 picks a free
+    /// port), `defaultPort` when unset.
+    public func metricsServer(registry: PrometheusCollectorRegistry, defaultPort: Int, logger: Logger) throws -> MetricsServer? {
+        if string("HANGAR_METRICS_PORT")?.lowercased() == "off" { return nil }
+        let port = try int("HANGAR_METRICS_PORT", default: defaultPort, range: 0...65535)
+        return MetricsServer(registry: registry, host: string("HANGAR_METRICS_HOST", default: "127.0.0.1"), port: port, logger: logger)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import HangarHarness
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Prometheus metrics of the services, scraped after a deployment.
+@Suite("Metrics end to end", .serialized, .timeLimit(.minutes(2)))
+struct MetricsEndToEndTests {
+    @Test("each service serves /metrics in Prometheus text format with what it counted")
+    func scrape() async throws {
+        let system = try await HangarSystem("metrics")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("web", target: #"{"stepDurationMs": 5}"#)
+        let id = try await system.deploy("web")
+        _ = try await system.wait(for: id, status: .succeeded)
+
+        func scrape(_ key: String) async throws -> String {
+            let url = try #require(system.metricsURL(key).flatMap(URL.init(string:)))
+            let (data, response) = try await URLSession.shared.data(from: url)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            return String(decoding: data, as: UTF8.self)
+        }
+        let worker = try await scrape("worker-1")
+        #expect(worker.contains(#"hangar_steps_total{step="create_image",outcome="succeeded"} 1"#), "\(worker)")
+        #expect(worker.contains("hangar_step_duration_seconds_bucket"))
+        #expect(worker.contains(#"hangar_messages_published_total{type="step.succeeded"}"#))
+        let scheduler = try await scrape("scheduler")
+        #expect(scheduler.contains(#"hangar_messages_published_total{type="deployment.succeeded"} 1"#), "\(scheduler)")
+        let recorder = try await scrape("recorder")
+        #expect(recorder.contains(#"hangar_messages_consumed_total{queue="hangar.recorder""#), "\(recorder)")
+    }
+}
