@@ -7,12 +7,15 @@ import Logging
 /// `Benchmarks/CReference/amqp_reference.c`. Prints one line of figures.
 ///
 ///     amqp-bench [--url amqp://…] [--messages 50000] [--size 1024] [--window 1000] [--prefetch 1000]
+///     amqp-bench --latency 2000 [--size 1024]   # one message at a time, quorum vs classic queue
 struct Options {
     var url = ProcessInfo.processInfo.environment["HANGAR_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/"
     var messages = 50_000
     var size = 1024
     var window = 1000
     var prefetch = 1000
+    /// Hops to time one at a time instead of measuring throughput.
+    var latency: Int?
 
     init(arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
@@ -24,6 +27,7 @@ struct Options {
             case "--size": size = try Self.positive(flag, value)
             case "--window": window = try Self.positive(flag, value)
             case "--prefetch": prefetch = min(try Self.positive(flag, value), Int(UInt16.max))
+            case "--latency": latency = try Self.positive(flag, value)
             default: throw BenchError("unknown option \(flag)")
             }
         }
@@ -92,6 +96,17 @@ enum AMQPBench {
             let configuration = try AMQPConfiguration(url: options.url, connectionName: "amqp-bench")
             let connection = AMQPConnection(configuration: configuration, logger: logger)
             try await connection.waitUntilConnected(timeout: .seconds(10))
+            if let hops = options.latency {
+                for quorum in [true, false] {
+                    let figures = try await HopLatency.measure(connection, quorum: quorum, hops: hops, size: options.size)
+                    print(
+                        "swift latency queue=\(quorum ? "quorum" : "classic") hops=\(hops) size=\(options.size)"
+                            + " confirm_ms_p50=\(HopLatency.percentile(figures.confirm, 0.5)) confirm_ms_p99=\(HopLatency.percentile(figures.confirm, 0.99))"
+                            + " delivery_ms_p50=\(HopLatency.percentile(figures.delivery, 0.5)) delivery_ms_p99=\(HopLatency.percentile(figures.delivery, 0.99))")
+                }
+                await connection.close()
+                return
+            }
             let queue = "bench.swift.\(ProcessInfo.processInfo.processIdentifier)"
             try await connection.declare(Topology(queues: [.init(name: queue)]))
 
