@@ -15,9 +15,7 @@ struct WebhookTests {
         let receiver = WebhookReceiver(secret: Self.secret, statuses: [503, 503])
         try await receiver.start()
         defer { receiver.remove() }
-        let notifier = NotifierUnderTest(
-            transport: OutboxTransport(directory: NSTemporaryDirectory() + "unused-\(UUID())", logger: testLogger),
-            webhooks: CurlWebhookTransport(secret: Array(Self.secret.utf8), timeoutSeconds: 5))
+        let notifier = Self.notifier()
         let id = UUID()
         let url = receiver.url()
         let succeeded = deploymentEvent(.succeeded, id: id, notify: [], at: t0.addingTimeInterval(2), notifyEvents: [.succeeded], webhooks: [url])
@@ -26,14 +24,8 @@ struct WebhookTests {
             try await notifier.apply(messages)
             // The same event again, under another message id: no second webhook.
             try await notifier.apply([("\(id)-succeeded-again", .deploymentEvent(succeeded))])
-            let received = try await receiver.waitForRequests(3)
-            let deadline = ContinuousClock.now + .seconds(10)
-            var log = try await notifier.notifier.log(deploymentId: id, channel: .webhook)
-            while ContinuousClock.now < deadline, log.contains(where: { $0.state == "pending" }) {
-                try await Task.sleep(for: .milliseconds(50))
-                log = try await notifier.notifier.log(deploymentId: id, channel: .webhook)
-            }
-            try await Task.sleep(for: .milliseconds(600))  // time for a wrong extra delivery to show
+            _ = try await receiver.waitForRequests(3)
+            let log = try await Self.settledLog(notifier, id)
             return (receiver.requests(), log)
         }
         #expect(received.map(\.status) == [503, 503, 200])
@@ -62,9 +54,7 @@ struct WebhookTests {
         let receiver = WebhookReceiver(secret: Self.secret)
         try await receiver.start()
         defer { receiver.remove() }
-        let notifier = NotifierUnderTest(
-            transport: OutboxTransport(directory: NSTemporaryDirectory() + "unused-\(UUID())", logger: testLogger),
-            webhooks: CurlWebhookTransport(secret: Array(Self.secret.utf8), timeoutSeconds: 5))
+        let notifier = Self.notifier()
         let id = UUID()
         let hooks = [receiver.url("/gone"), receiver.url("/ok")]
         let (received, log) = try await notifier.run {
@@ -76,13 +66,7 @@ struct WebhookTests {
                     notifyEvents: [.failed], webhooks: hooks))),
             ])
             _ = try await receiver.waitForRequests(2)
-            let deadline = ContinuousClock.now + .seconds(10)
-            var log = try await notifier.notifier.log(deploymentId: id, channel: .webhook)
-            while ContinuousClock.now < deadline, log.contains(where: { $0.state == "pending" }) {
-                try await Task.sleep(for: .milliseconds(50))
-                log = try await notifier.notifier.log(deploymentId: id, channel: .webhook)
-            }
-            try await Task.sleep(for: .milliseconds(600))
+            let log = try await Self.settledLog(notifier, id)
             return (receiver.requests(), log)
         }
         #expect(received.count == 2, "one try each: a 410 is not retried")
@@ -91,6 +75,25 @@ struct WebhookTests {
         let states = Dictionary(uniqueKeysWithValues: log.map { ($0.recipient, $0.state) })
         #expect(states == [hooks[0]: "failed", hooks[1]: "sent"])
         #expect(log.first { $0.recipient == hooks[0] }?.lastError == "HTTP 410")
+    }
+
+    /// A notifier whose emails go nowhere and whose webhooks are signed with ``secret``.
+    static func notifier() -> NotifierUnderTest {
+        NotifierUnderTest(
+            transport: OutboxTransport(directory: NSTemporaryDirectory() + "unused-\(UUID())", logger: testLogger),
+            webhooks: CurlWebhookTransport(secret: Array(secret.utf8), timeoutSeconds: 5))
+    }
+
+    /// The deployment's webhook log once nothing is pending, after time for a wrong extra delivery to show.
+    static func settledLog(_ notifier: NotifierUnderTest, _ id: UUID) async throws -> [NotifierStore.LogEntry] {
+        let deadline = ContinuousClock.now + .seconds(10)
+        var log = try await notifier.notifier.log(deploymentId: id, channel: .webhook)
+        while ContinuousClock.now < deadline, log.contains(where: { $0.state == "pending" }) {
+            try await Task.sleep(for: .milliseconds(50))
+            log = try await notifier.notifier.log(deploymentId: id, channel: .webhook)
+        }
+        try await Task.sleep(for: .milliseconds(600))
+        return log
     }
 
     @Test("the signature is HMAC-SHA256 over timestamp, dot and body, and checks out only with the same key")
