@@ -41,9 +41,11 @@ let connection = AMQPConnection(configuration: amqp, logger: logger)
 let worker = WorkerService(
     connection: connection, name: name, concurrency: concurrency, prefetch: UInt16(prefetch), liveAfter: liveAfter,
     declaring: HangarTopology.all, logger: logger)
+// It also answers intake's server requests (list, start, stop, restart) from hangar.servers.
+let serverRequests = ServerRequestService(connection: connection, name: name, logger: logger)
 let group = ServiceGroup(
     configuration: .init(
-        services: [.init(service: connection), .init(service: worker)],  // the connection closes last
+        services: [.init(service: connection), .init(service: worker), .init(service: serverRequests)],  // the connection closes last
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 
