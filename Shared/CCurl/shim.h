@@ -1,6 +1,7 @@
 // Swift-facing shim over libcurl (Debian: libcurl4-openssl-dev). curl_easy_setopt and
 // curl_easy_getinfo are variadic, which Swift cannot call: these typed wrappers can.
-// Only HangarNotification's `Curl/` folder calls into it.
+// Only HangarNotification's `Curl/` folder (SMTP) and HangarAPI's ManagementClient.swift
+// (RabbitMQ's management API over HTTP) call into it.
 #ifndef HANGAR_CCURL_SHIM_H
 #define HANGAR_CCURL_SHIM_H
 
@@ -31,6 +32,12 @@ static inline CURLcode hangar_curl_setopt_slist(CURL *handle, CURLoption option,
 
 static inline CURLcode hangar_curl_setopt_read_callback(CURL *handle, hangar_curl_read_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
+}
+
+typedef size_t (*hangar_curl_write_callback)(char *data, size_t size, size_t count, void *context);
+
+static inline CURLcode hangar_curl_setopt_write_callback(CURL *handle, hangar_curl_write_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, callback);
 }
 
 /// The last SMTP (or other protocol) response code, 0 when none was received.
