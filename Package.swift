@@ -158,7 +158,7 @@ let package = Package(
 
         .executableTarget(name: "Intake", dependencies: ["HangarAPI", "HangarRuntime"], path: "Services/Intake"),
         .executableTarget(name: "Scheduler", dependencies: ["HangarScheduling", "HangarRuntime"], path: "Services/Scheduler"),
-        .executableTarget(name: "Worker", dependencies: ["HangarExecution", "HangarRuntime"], path: "Services/Worker"),
+        .executableTarget(name: "Worker", dependencies: ["HangarExecution", "HangarProviders", "HangarRuntime"], path: "Services/Worker"),
         .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime"], path: "Services/Recorder"),
         .executableTarget(name: "Notifier", dependencies: ["HangarNotification", "HangarRuntime"], path: "Services/Notifier"),
 

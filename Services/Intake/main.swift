@@ -10,7 +10,8 @@ import ServiceLifecycle
 // HANGAR_TOKENS (name:role:secret,…), HANGAR_DATABASE_URL / HANGAR_INTAKE_DATABASE_URL /
 // HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL, HANGAR_RABBITMQ_MANAGEMENT_URL
 // (http://guest:guest@127.0.0.1:15672), HANGAR_INSTANCE_RATES (type=hourly price,…),
-// HANGAR_CONSOLE_DIR (the console's files), HANGAR_SERVER_REQUEST_TIMEOUT_MS (10000).
+// HANGAR_CONSOLE_DIR (the console's files), HANGAR_SERVER_REQUEST_TIMEOUT_MS (10000),
+// HANGAR_EVENTS_HEARTBEAT_MS (15000).
 let environment = ServiceEnvironment(service: "intake")
 let amqp: AMQPConfiguration
 let intakeDatabase: DatabaseConfiguration
@@ -32,6 +33,7 @@ do {
     if let rates = environment.string("HANGAR_INSTANCE_RATES") { configuration.instanceRates = try IntakeConfiguration.parseRates(rates) }
     configuration.consoleDirectory = environment.string("HANGAR_CONSOLE_DIR")
     configuration.serverRequestTimeout = try environment.milliseconds("HANGAR_SERVER_REQUEST_TIMEOUT_MS", default: .seconds(10))
+    configuration.eventStreamHeartbeat = try environment.milliseconds("HANGAR_EVENTS_HEARTBEAT_MS", default: .seconds(15))
 } catch {
     exitWithConfigurationError(error, service: "intake")
 }

@@ -24,6 +24,9 @@ public struct IntakeConfiguration: Sendable {
     public var consoleDirectory: String?
     /// How long intake waits for a worker to answer a server request (`HANGAR_SERVER_REQUEST_TIMEOUT_MS`, 10 s).
     public var serverRequestTimeout: Duration = .seconds(10)
+    /// How long an event stream may stay silent before intake writes a comment
+    /// (`HANGAR_EVENTS_HEARTBEAT_MS`, 15 s).
+    public var eventStreamHeartbeat: Duration = .seconds(15)
     /// A name unique to this process, for its private queues (events feed, replies).
     public var instance: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
 
@@ -80,7 +83,7 @@ public struct IntakeService: Service {
         let amqpVhost = connection.configuration.virtualHost
         let live = LiveServices(
             hub: hub, servers: requester, management: ManagementClient(baseURL: configuration.managementURL, vhost: amqpVhost),
-            rates: configuration.instanceRates, console: console)
+            rates: configuration.instanceRates, console: console, heartbeat: configuration.eventStreamHeartbeat)
         let api = IntakeAPI(
             intake: intake, history: HistoryQueries(store: historyStore),
             bus: MessageBus(connection: connection, appId: "hangar-intake"),

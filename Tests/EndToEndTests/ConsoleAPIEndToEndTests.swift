@@ -154,8 +154,16 @@ struct ConsoleAPIEndToEndTests {
 
         // The management API unreachable: a clear 502.
         system.stop("intake", signal: SIGTERM)
-        try system.start(.intake, environment: ["HANGAR_RABBITMQ_MANAGEMENT_URL": "http://guest:guest@127.0.0.1:9"])
+        try system.start(
+            .intake, environment: ["HANGAR_RABBITMQ_MANAGEMENT_URL": "http://guest:guest@127.0.0.1:9", "HANGAR_EVENTS_HEARTBEAT_MS": "300"])
         try await system.waitUntilReady()
+
+        // A quiet stream gets heartbeat comments (every 300 ms here, 15 s by default).
+        try await system.createEnvironment("quiet")
+        let quiet = try Self.curlStream("\(system.baseURL)/v1/environments/quiet/events?access_token=\(HangarSystem.viewerToken)", seconds: 2)
+        quiet.waitUntilExit()
+        let quietText = String(decoding: (quiet.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(quietText.components(separatedBy: ": heartbeat").count - 1 >= 3, "\(quietText)")
         let (problem, unreachable) = try await system.request("GET", "/v1/queues", token: HangarSystem.viewerToken)
         #expect(unreachable == 502)
         #expect(String(decoding: problem, as: UTF8.self).contains("unreachable"))
