@@ -51,9 +51,10 @@ extension IntakeAPI {
     /// `event: status` with the deployment event) followed by the details re-read from the
     /// history once the recorder has projected it; ends after a terminal status.
     ///
-    /// After each event the history is re-read every 100 ms for 2 s (the recorder projects
-    /// asynchronously, usually within milliseconds); when nothing happens it is re-read every
-    /// 5 s anyway, which covers events missed while intake's connection was down.
+    /// After each event the history is re-read for 2 s, 5 ms later and then at doubling
+    /// intervals up to 100 ms (the recorder projects asynchronously, usually within
+    /// milliseconds); when nothing happens it is re-read every 5 s anyway, which covers events
+    /// missed while intake's connection was down.
     private func deploymentEvents(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         _ = try auth.authenticateStream(request, requiring: .viewer)
         let id = try deploymentId(context)
@@ -69,13 +70,15 @@ extension IntakeAPI {
                 try await stream.send(&writer, text: "retry: 3000\n\n")
                 try await stream.send(&writer, event: "deployment", json: current)
                 var pollUntil: ContinuousClock.Instant?
+                var pollDelay = RereadBackoff()
                 while !current.status.isTerminal {
                     let now = ContinuousClock.now
-                    let wait: Duration = pollUntil.map { $0 > now ? .milliseconds(100) : .zero } ?? min(.seconds(5), stream.untilHeartbeat)
+                    let wait: Duration = pollUntil.map { $0 > now ? pollDelay.next() : .zero } ?? min(.seconds(5), stream.untilHeartbeat)
                     guard let notices = await mailbox.take(timeout: max(wait, .milliseconds(1))) else { break }
                     for notice in notices {
                         try await stream.send(&writer, event: notice.kind, data: notice.body)
                         pollUntil = ContinuousClock.now + .seconds(2)
+                        pollDelay.reset()
                     }
                     if let until = pollUntil, until < ContinuousClock.now, notices.isEmpty { pollUntil = nil }
                     let fresh = try await api.deployment(id)
@@ -106,8 +109,9 @@ extension IntakeAPI {
                 try await stream.send(&writer, event: "ready", json: ["environment": environment.name])
                 var sent: [UUID: DeploymentDetails] = [:]
                 var watching: [UUID: ContinuousClock.Instant] = [:]
+                var pollDelay = RereadBackoff()
                 while true {
-                    let wait: Duration = watching.isEmpty ? stream.untilHeartbeat : .milliseconds(100)
+                    let wait: Duration = watching.isEmpty ? stream.untilHeartbeat : pollDelay.next()
                     guard let notices = await mailbox.take(timeout: max(wait, .milliseconds(1))) else { break }
                     for notice in notices {
                         var owner = notice.environmentId ?? hub.environment(of: notice.deploymentId)
@@ -115,7 +119,10 @@ extension IntakeAPI {
                             hub.remember(deployment: notice.deploymentId, environment: found)
                             owner = found
                         }
-                        if owner == environment.id { watching[notice.deploymentId] = ContinuousClock.now + .seconds(2) }
+                        if owner == environment.id {
+                            watching[notice.deploymentId] = ContinuousClock.now + .seconds(2)
+                            pollDelay.reset()
+                        }
                     }
                     for (id, until) in watching {
                         if let details = try? await api.deployment(id), details != sent[id] {
@@ -330,6 +337,19 @@ struct CostReport: Codable, Sendable, Equatable {
         "t3.micro": 0.0104, "t3.small": 0.0208, "t3.medium": 0.0416, "t3.large": 0.0832, "t3.xlarge": 0.1664,
         "m5.large": 0.096, "m5.xlarge": 0.192, "c5.large": 0.085,
     ]
+}
+
+/// How long a stream waits before re-reading the history after an event: 5 ms, doubling up
+/// to 100 ms, so a change the recorder projects quickly shows quickly without a busy loop.
+struct RereadBackoff {
+    private var delay: Duration = .milliseconds(5)
+
+    mutating func reset() { delay = .milliseconds(5) }
+
+    mutating func next() -> Duration {
+        defer { delay = min(delay * 2, .milliseconds(100)) }
+        return delay
+    }
 }
 
 /// Writes Server-Sent Events and remembers when it last wrote, for heartbeats.
