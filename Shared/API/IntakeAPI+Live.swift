@@ -314,7 +314,7 @@ struct CostReport: Codable, Sendable, Equatable {
                 serverId: server.id, name: server.name, instanceType: type, status: server.status, launchedAt: server.launchedAt,
                 hours: (hours * 1000).rounded() / 1000, hourlyRate: rate, cost: rate.map { ($0 * hours * 10000).rounded() / 10000 })
         }
-        total = (lines.compactMap(\.cost).reduce(0, +) * 100).rounded() / 100
+        total = (lines.compactMap(\.cost).reduce(0, +) * 10000).rounded() / 10000
         unpricedInstanceTypes = unpriced.sorted()
     }
 

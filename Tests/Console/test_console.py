@@ -174,18 +174,20 @@ class ConsoleTests(unittest.TestCase):
         if deployment is None:
             self.skipTest("no deployment from the publish test")
         self.go("#/environments/web", (By.ID, "history-rows"))
-        link = self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'tr[data-id="{deployment}"] a')))
-        link.click()
-        status = self.wait.until(EC.presence_of_element_located((By.ID, "detail-status")))
-        self.assertIn("succeeded", status.text)
+        # Rows are replaced as live events arrive: find the link afresh until the click lands.
+        self.wait.until(lambda _: d.find_element(By.CSS_SELECTOR, f'tr[data-id="{deployment}"] a').click() or True)
+        self.wait.until(lambda _: "succeeded" in d.find_element(By.ID, "detail-status").text)
+        # The stream of a finished deployment sends its details once and ends: the page
+        # re-renders once, then says "finished".
+        self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "finished")
         page = d.find_element(By.ID, "deployment-details").text
         for label in ("Owner", "Model version", "Start", "End", "Total duration", "admin"):
             self.assertIn(label, page)
-        image = d.find_element(By.CSS_SELECTOR, 'details[data-step="create_image"]')
-        image.find_element(By.TAG_NAME, "summary").click()
-        self.wait.until(lambda _: image.get_attribute("open") is not None)
-        self.assertIn("Attempts", image.text)
-        self.assertTrue(image.find_elements(By.CSS_SELECTOR, "li"), "the image step has detail lines")
+        step = (By.CSS_SELECTOR, 'details[data-step="create_image"]')
+        d.find_element(*step).find_element(By.TAG_NAME, "summary").click()
+        self.wait.until(lambda _: d.find_element(*step).get_attribute("open") is not None)
+        self.assertIn("Attempts", d.find_element(*step).text)
+        self.assertTrue(d.find_element(*step).find_elements(By.CSS_SELECTOR, "li"), "the image step has detail lines")
         self.shot("09-deployment-details")
 
     def test_5_servers(self):

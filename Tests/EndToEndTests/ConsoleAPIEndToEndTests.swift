@@ -144,6 +144,15 @@ struct ConsoleAPIEndToEndTests {
         #expect(meStatus == 200)
         #expect(String(decoding: me, as: UTF8.self).contains(#""role":"deployer""#))
 
+        let (openapi, _) = try await system.request("GET", "/openapi.json", token: nil)
+        let paths = ((try JSONSerialization.jsonObject(with: openapi) as? [String: Any])?["paths"] as? [String: Any])?.keys.sorted() ?? []
+        for path in [
+            "/v1/me", "/v1/queues", "/v1/deployments/{id}/events", "/v1/environments/{env}/events", "/v1/environments/{env}/actions/{action}",
+            "/v1/environments/{env}/servers", "/v1/environments/{env}/servers/{server}/actions/{action}", "/v1/environments/{env}/cost",
+        ] {
+            #expect(paths.contains(path), "the OpenAPI document lacks \(path)")
+        }
+
         let (page, pageStatus) = try await system.request("GET", "/console/", token: nil)
         #expect(pageStatus == 200)
         #expect(String(decoding: page, as: UTF8.self).contains("Hangar console"))

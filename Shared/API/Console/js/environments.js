@@ -1,6 +1,7 @@
 // The environment list: lifecycle, cost so far, and the actions a role may take.
 import { get, post, api, can } from "./api.js";
 import { el, toast, confirmDialog, statusBadge, formatDate, problemText, announce } from "./ui.js";
+import { money } from "./ui.js";
 
 export async function environmentsPage() {
   const { items } = await get("/v1/environments");
@@ -39,7 +40,7 @@ export async function environmentsPage() {
     try {
       const report = await get(`/v1/environments/${encodeURIComponent(env.name)}/cost`);
       const hours = report.lines.reduce((sum, line) => sum + line.hours, 0);
-      target.replaceChildren(`$${report.total.toFixed(2)}`, el("span", { class: "hint" }, ` · ${hours.toFixed(1)} instance-hours`));
+      target.replaceChildren(money(report.total), el("span", { class: "hint" }, ` · ${hours.toFixed(1)} instance-hours`));
     } catch (error) {
       target.replaceChildren(el("span", { class: "muted", title: error.message }, "unavailable"));
     }

@@ -1,6 +1,7 @@
 // An environment's servers (preparation and support) with start, stop and restart.
 import { get, post, can } from "./api.js";
 import { el, toast, confirmDialog, statusBadge, formatDate, problemText, announce } from "./ui.js";
+import { money } from "./ui.js";
 import { tabs } from "./deployments.js";
 
 export async function serversPage(name) {
@@ -30,7 +31,7 @@ export async function serversPage(name) {
       el("section", { class: "panel", "aria-labelledby": "support-title" }, el("h2", { id: "support-title" }, "Support servers"),
         support.length ? serverTable(support) : el("p", { class: "empty" }, "None.")),
       el("section", { class: "panel", "aria-labelledby": "cost-title" }, el("h2", { id: "cost-title" }, "Cost so far"),
-        el("p", {}, el("strong", { id: "cost-total" }, `$${cost.total.toFixed(2)}`), el("span", { class: "muted" },
+        el("p", {}, el("strong", { id: "cost-total" }, money(cost.total)), el("span", { class: "muted" },
           ` for running servers since their launch, at configured hourly rates · as of ${formatDate(cost.asOf)}`)),
         cost.unpricedInstanceTypes.length ? el("p", { class: "hint" }, `No rate configured for ${cost.unpricedInstanceTypes.join(", ")} (HANGAR_INSTANCE_RATES).`) : null,
         el("p", { class: "hint" }, `Answered by worker ${answer.worker}.`)));

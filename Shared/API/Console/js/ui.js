@@ -83,3 +83,8 @@ export function problemText(error) {
   const fields = (problem.errors || []).map((e) => `${e.field}: ${e.message}`).join("; ");
   return `${problem.title || "Error"}${problem.detail ? ` — ${problem.detail}` : ""}${fields && !problem.detail ? ` (${fields})` : ""}`;
 }
+
+/// Dollars: cents from $1 up, else four decimals (a new environment costs fractions of a cent).
+export function money(value) {
+  return `$${value.toFixed(value >= 1 ? 2 : 4)}`;
+}
