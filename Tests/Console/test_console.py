@@ -7,9 +7,11 @@ HANGAR_SCREENSHOTS            where the screenshots go (printed at the end)
 The environment `web` must exist (simulated provider).
 """
 
+import json
 import os
 import time
 import unittest
+import urllib.request
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
@@ -149,6 +151,38 @@ class ConsoleTests(unittest.TestCase):
         self.assertIn("ui-2.0", row.text)
         self.shot("06-deployment-succeeded")
         self.__class__.succeeded = deployment
+
+    def test_2b_deployment_from_elsewhere_appears_live(self):
+        d = self.driver
+        self.go("#/environments/web", (By.ID, "history-rows"))
+        self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "live")
+        d.execute_script("window.__noReload = 'still here';")
+        # Submitted through the API by someone else: the page learns of it from its stream.
+        request = urllib.request.Request(
+            f"{BASE}/v1/environments/web/deployments", data=json.dumps({"version": "from-api"}).encode(), method="POST",
+            headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+        deployment = json.load(urllib.request.urlopen(request))["id"]
+        WebDriverWait(d, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: self.row_status(deployment) == "succeeded")
+        self.assertEqual(d.execute_script("return window.__noReload;"), "still here", "the page was reloaded")
+
+    def test_2c_failed_step_shows_its_error(self):
+        d = self.driver
+        self.go("#/environments/flaky", (By.ID, "deploy-publish"))
+        self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "live")
+        d.find_element(By.ID, "deploy-version").send_keys("doomed")
+        d.find_element(By.ID, "deploy-publish").click()
+        self.confirm()
+        WebDriverWait(d, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: d.find_elements(By.CSS_SELECTOR, '#history-rows tr[data-status="failed"]'))
+        d.find_element(By.CSS_SELECTOR, '#history-rows tr[data-status="failed"] a').click()
+        self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "finished")
+        step = (By.CSS_SELECTOR, 'details[data-step="create_models"]')
+        self.assertIn("failed", d.find_element(*step).text)
+        d.find_element(*step).find_element(By.TAG_NAME, "summary").click()
+        self.wait.until(lambda _: "launch template quota exceeded" in d.find_element(*step).find_element(By.CSS_SELECTOR, ".error").text)
+        self.assertIn("launch template quota exceeded", d.find_element(By.ID, "deployment-details").text)
+        self.shot("09b-failed-deployment-details")
 
     def test_3_schedule_and_cancel(self):
         d = self.driver

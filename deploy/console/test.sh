@@ -40,6 +40,10 @@ api="http://127.0.0.1:$port"
 curl -fsS -o /dev/null -X POST "$api/v1/environments" -H 'Authorization: Bearer console-admin-token' -H 'Content-Type: application/json' \
   -d '{"name":"web","description":"The web front end (simulated)","provider":"simulated","instanceType":"t3.medium","region":"eu-west-1",
        "target":{"stepDurationMs":500,"polls":{"create_image":2},"pollIntervalMs":800}}' || die "cannot create the test environment"
+curl -fsS -o /dev/null -X POST "$api/v1/environments" -H 'Authorization: Bearer console-admin-token' -H 'Content-Type: application/json' \
+  -d '{"name":"flaky","description":"Its models step fails (simulated)","provider":"simulated",
+       "target":{"stepDurationMs":200,"failures":[{"step":"create_models","attempts":"all","transient":false,"message":"launch template quota exceeded"}]}}' ||
+  die "cannot create the failing test environment"
 
 HANGAR_CONSOLE_URL="$api" HANGAR_SCREENSHOTS="$screenshots" \
   HANGAR_CONSOLE_ADMIN_TOKEN=console-admin-token HANGAR_CONSOLE_VIEWER_TOKEN=console-viewer-token \
