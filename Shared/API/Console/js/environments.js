@@ -15,7 +15,7 @@ export async function environmentsPage() {
     const cost = el("dd", { class: "cost" }, el("span", { class: "muted" }, "…"));
     loadCost(env, cost);
     const actions = el("div", { class: "actions" },
-      el("a", { href: `#/environments/${encodeURIComponent(env.name)}`, class: "btn primary" }, "Deployments"),
+      el("a", { href: `#/environments/${encodeURIComponent(env.name)}`, class: "btn primary", "aria-label": `Deploy to ${env.name} and its history` }, "Deploy"),
       el("a", { href: `#/environments/${encodeURIComponent(env.name)}/servers`, class: "btn" }, "Servers"));
     if (can("admin")) {
       actions.append(el("button", { type: "button", onclick: () => edit(env) }, "Edit"));
