@@ -152,23 +152,26 @@ let package = Package(
             ],
             path: "Shared/Notification"
         ),
-        // The HTTP API v1 and console served by intake.
+        // The HTTP API v1 and console served by intake. The console's files (HTML, CSS, ES
+        // modules) are resources: SwiftPM copies them next to the executables as
+        // Hangar_HangarAPI.resources/Console. libcurl reads RabbitMQ's management API.
         .target(
             name: "HangarAPI",
             dependencies: [
-                "HangarMessaging", "HangarStorage", "HangarHistory", "HangarContracts", "HangarProviders",
+                "CCurl", "AMQPClient", "HangarMessaging", "HangarStorage", "HangarHistory", "HangarContracts", "HangarProviders",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            path: "Shared/API"
+            path: "Shared/API",
+            resources: [.copy("Console")]
         ),
 
         // MARK: Services (one small executable each)
 
         .executableTarget(name: "Intake", dependencies: ["HangarAPI", "HangarRuntime"], path: "Services/Intake"),
         .executableTarget(name: "Scheduler", dependencies: ["HangarScheduling", "HangarRuntime"], path: "Services/Scheduler"),
-        .executableTarget(name: "Worker", dependencies: ["HangarExecution", "HangarRuntime"], path: "Services/Worker"),
+        .executableTarget(name: "Worker", dependencies: ["HangarExecution", "HangarProviders", "HangarRuntime"], path: "Services/Worker"),
         .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime"], path: "Services/Recorder"),
         .executableTarget(name: "Notifier", dependencies: ["HangarNotification", "HangarRuntime"], path: "Services/Notifier"),
         // The `hangar` command line: the HTTP API from a terminal or a script.

@@ -3,7 +3,7 @@
 # project-local RabbitMQ broker and PostgreSQL, the build prerequisites, the venv of the
 # loopback SMTP server the notifier's tests start), then `swift test`. A broker or PostgreSQL
 # this script started is stopped again at the end; one that was already running is left
-# running.
+# running. Then the console's browser tests (deploy/console/test.sh).
 # Extra arguments go to `swift test` (for example: --filter BrokerIntegrationTests).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,3 +35,9 @@ deploy/smtp/start.sh --install
 swift build
 export HANGAR_BIN_DIR="${HANGAR_BIN_DIR:-$(swift build --show-bin-path)}"
 swift test --disable-xctest "$@"
+
+# The console's browser tests (headless chromium through Selenium) against a Hangar of their own;
+# HANGAR_SKIP_BROWSER_TESTS=1 skips them.
+if [[ -z "${HANGAR_SKIP_BROWSER_TESTS:-}" ]]; then
+  deploy/console/test.sh
+fi

@@ -28,6 +28,7 @@ esac
 cat <<TEXT
 
 Hangar is up.
+  console          $api/console/   (sign in with a token below)
   API              $api   (OpenAPI: $api/openapi.json)
   tokens           admin: dev-admin-token   deployer: dev-deployer-token   viewer: dev-viewer-token
   broker UI        http://127.0.0.1:15672/  (guest / guest)

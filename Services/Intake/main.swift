@@ -5,15 +5,18 @@ import HangarStorage
 import Logging
 import ServiceLifecycle
 
-// hangar-intake: the HTTP API v1.
+// hangar-intake: the HTTP API v1, the console and /metrics.
 // Settings: HANGAR_AMQP_URL, HANGAR_HTTP_HOST (127.0.0.1), HANGAR_HTTP_PORT (8080),
 // HANGAR_TOKENS (name:role:secret,…), HANGAR_DATABASE_URL / HANGAR_INTAKE_DATABASE_URL /
-// HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL.
+// HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL, HANGAR_RABBITMQ_MANAGEMENT_URL
+// (http://guest:guest@127.0.0.1:15672), HANGAR_INSTANCE_RATES (type=hourly price,…),
+// HANGAR_CONSOLE_DIR (the console's files), HANGAR_SERVER_REQUEST_TIMEOUT_MS (10000),
+// HANGAR_EVENTS_HEARTBEAT_MS (15000).
 let environment = ServiceEnvironment(service: "intake")
 let amqp: AMQPConfiguration
 let intakeDatabase: DatabaseConfiguration
 let historyDatabase: DatabaseConfiguration
-let configuration: IntakeConfiguration
+var configuration: IntakeConfiguration
 do {
     bootstrapLogging(level: try environment.logLevel)
     amqp = try environment.amqp()
@@ -26,6 +29,14 @@ do {
         host: environment.string("HANGAR_HTTP_HOST", default: "127.0.0.1"),
         port: try environment.int("HANGAR_HTTP_PORT", default: 8080, range: 1...65535),
         tokens: try APIToken.parse(tokens))
+    if let url = environment.string("HANGAR_RABBITMQ_MANAGEMENT_URL") { configuration.managementURL = url }
+    if let rates = environment.string("HANGAR_INSTANCE_RATES") { configuration.instanceRates = try IntakeConfiguration.parseRates(rates) }
+    configuration.consoleDirectory = environment.string("HANGAR_CONSOLE_DIR")
+    configuration.serverRequestTimeout = try environment.milliseconds("HANGAR_SERVER_REQUEST_TIMEOUT_MS", default: .seconds(10))
+    configuration.eventStreamHeartbeat = try environment.milliseconds("HANGAR_EVENTS_HEARTBEAT_MS", default: .seconds(15))
+    // /metrics on the API's port: swift-metrics with swift-prometheus.
+    let registry = bootstrapMetrics()
+    configuration.metrics = { registry.emitToBuffer() }
 } catch {
     exitWithConfigurationError(error, service: "intake")
 }

@@ -2,6 +2,7 @@ import AMQPClient
 import Foundation
 import HangarExecution
 import HangarMessaging
+import HangarProviders
 import HangarRuntime
 import Logging
 import ServiceLifecycle
@@ -39,14 +40,19 @@ do {
 
 let logger = Logger(label: "hangar.worker")
 let connection = AMQPConnection(configuration: amqp, logger: logger)
+// One set of providers for the steps and for the server requests.
+let providers = ProviderRegistry()
 // It declares all of the topology, not only the steps queue: the events it publishes need the
 // scheduler's and the recorder's queues even when those services have not started yet.
 let worker = WorkerService(
-    connection: connection, name: name, concurrency: concurrency, prefetch: UInt16(prefetch), liveAfter: liveAfter,
-    declaring: HangarTopology.all, logger: logger)
+    connection: connection, providers: providers, name: name, concurrency: concurrency, prefetch: UInt16(prefetch),
+    liveAfter: liveAfter, declaring: HangarTopology.all, logger: logger)
+// It also answers intake's server requests (list, start, stop, restart) from hangar.servers.
+let serverRequests = ServerRequestService(connection: connection, providers: providers, name: name, logger: logger)
 let group = ServiceGroup(
     configuration: .init(
-        services: [.init(service: connection), .init(service: worker)] + (metrics.map { [.init(service: $0)] } ?? []),  // the connection closes last
+        services: [.init(service: connection), .init(service: worker), .init(service: serverRequests)]  // the connection closes last
+            + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 

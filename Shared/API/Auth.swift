@@ -60,7 +60,20 @@ struct Authenticator: Sendable {
                 .unauthorized, title: "Authentication required", detail: "send Authorization: Bearer <token>",
                 headers: [.wwwAuthenticate: "Bearer"])
         }
-        let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        return try check(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), requiring: role)
+    }
+
+    /// For Server-Sent Events: the `Authorization` header, or else the `access_token` query
+    /// parameter (a browser's `EventSource` cannot send headers). The token then shows in
+    /// URLs (and any access log), so keep such logs private; intake itself does not log URLs.
+    func authenticateStream(_ request: Request, requiring role: Role) throws -> Caller {
+        if request.headers[.authorization] == nil, let secret = request.uri.queryParameters.get("access_token"), !secret.isEmpty {
+            return try check(secret, requiring: role)
+        }
+        return try authenticate(request, requiring: role)
+    }
+
+    private func check(_ secret: String, requiring role: Role) throws -> Caller {
         guard let token = tokens[secret] else {
             throw Problem(.unauthorized, title: "Invalid token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }

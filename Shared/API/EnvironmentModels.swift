@@ -36,4 +36,9 @@ public struct EnvironmentResource: Codable, Sendable, Equatable {
     public var lifecycle: Lifecycle
     public var createdAt: Date
     public var updatedAt: Date
+    /// When ``lifecycle`` last changed, and who changed it (absent until the first change).
+    public var lifecycleChangedAt: Date?
+    public var lifecycleChangedBy: String?
+    /// When it last stopped running (was suspended or released); while activated it runs now.
+    public var lastRunningAt: Date?
 }

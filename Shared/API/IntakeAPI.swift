@@ -15,6 +15,8 @@ struct IntakeAPI: Sendable {
     let bus: MessageBus
     let auth: Authenticator
     let logger: Logger
+    /// Live streams, queue statistics, server requests and the console (IntakeAPI+Live.swift).
+    let live: LiveServices
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/health/live") { _, _ in try json(["status": "ok"]) }
@@ -51,11 +53,12 @@ struct IntakeAPI: Sendable {
             return try json(try await deployment(try deploymentId(context)))
         }
         v1.post("deployments/:id/cancel") { request, context in try await cancel(request, context) }
+        addLiveRoutes(to: router)
     }
 
     // MARK: Environments
 
-    private func environment(_ context: BasicRequestContext) async throws -> EnvironmentResource {
+    func environment(_ context: BasicRequestContext) async throws -> EnvironmentResource {
         let key = context.parameters.get("env") ?? ""
         guard let environment = try await intake.environment(key) else {
             throw Problem(.notFound, title: "Unknown environment", detail: "no environment has the id or name '\(key)'",
@@ -166,14 +169,14 @@ struct IntakeAPI: Sendable {
         return try json(page)
     }
 
-    private func deploymentId(_ context: BasicRequestContext) throws -> UUID {
+    func deploymentId(_ context: BasicRequestContext) throws -> UUID {
         let text = context.parameters.get("id") ?? ""
         guard let id = UUID(uuidString: text) else { throw Problem.notFound("no deployment has the id '\(text)'") }
         return id
     }
 
     /// The history's view, or — before the recorder has it — what intake accepted.
-    private func deployment(_ id: UUID) async throws -> DeploymentDetails {
+    func deployment(_ id: UUID) async throws -> DeploymentDetails {
         if let details = try await history.details(id) { return details }
         guard let submission = try await intake.submission(id) else { throw Problem.notFound("no deployment has the id '\(id)'") }
         return Self.accepted(submission.request)

@@ -14,11 +14,35 @@ public struct IntakeConfiguration: Sendable {
     public var port: Int
     /// Bearer tokens with their roles.
     public var tokens: [APIToken]
+    /// RabbitMQ's management API, for `GET /v1/queues`
+    /// (`HANGAR_RABBITMQ_MANAGEMENT_URL`, default `http://guest:guest@127.0.0.1:15672`).
+    public var managementURL: String = "http://guest:guest@127.0.0.1:15672"
+    /// Hourly price per instance type for the cost of an environment (`HANGAR_INSTANCE_RATES`,
+    /// `t3.micro=0.0104,…`); default: a few us-east-1 on-demand Linux prices.
+    public var instanceRates: [String: Double] = CostReport.defaultRates
+    /// Where the console's files are (`HANGAR_CONSOLE_DIR`); default: see ``ConsoleFiles``.
+    public var consoleDirectory: String?
+    /// How long intake waits for a worker to answer a server request (`HANGAR_SERVER_REQUEST_TIMEOUT_MS`, 10 s).
+    public var serverRequestTimeout: Duration = .seconds(10)
+    /// How long an event stream may stay silent before intake writes a comment
+    /// (`HANGAR_EVENTS_HEARTBEAT_MS`, 15 s).
+    public var eventStreamHeartbeat: Duration = .seconds(15)
+    /// A name unique to this process, for its private queues (events feed, replies).
+    public var instance: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+
+    /// The Prometheus text `GET /metrics` answers with (the registry `main` bootstrapped);
+    /// `nil`: no `/metrics` route.
+    public var metrics: (@Sendable () -> [UInt8])?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [APIToken]) {
         self.host = host
         self.port = port
         self.tokens = tokens
+    }
+
+    /// Parses `HANGAR_INSTANCE_RATES`.
+    public static func parseRates(_ text: String) throws -> [String: Double] {
+        try CostReport.parseRates(text)
     }
 }
 
@@ -45,11 +69,46 @@ public struct IntakeService: Service {
         // The recorder owns these tables; creating them here too lets intake start first.
         try await HistoryProjector(store: historyStore).migrate()
         try await connection.declare(HangarTopology.all)
+        // Private queues of this process: every event (for the live streams) and the replies
+        // to its server requests.
+        let eventsQueue = "hangar.intake.\(configuration.instance).events"
+        let repliesQueue = "hangar.intake.\(configuration.instance).replies"
+        try await connection.declare(
+            HangarTopology.privateQueue(eventsQueue, bindings: [(HangarTopology.events, "#")])
+                + HangarTopology.privateQueue(repliesQueue))
+        let hub = EventHub()
+        let requester = ServerRequester(connection: connection, replyQueue: repliesQueue, timeout: configuration.serverRequestTimeout)
+        let console = ConsoleFiles(directory: configuration.consoleDirectory)
+        if console.isEmpty {
+            logger.warning("intake.console.missing", metadata: ["hint": "set HANGAR_CONSOLE_DIR to Shared/API/Console"])
+        } else {
+            logger.info("intake.console.files", metadata: ["directory": "\(console.directory ?? "-")"])
+        }
+        let amqpVhost = connection.configuration.virtualHost
+        let live = LiveServices(
+            hub: hub, servers: requester, management: ManagementClient(baseURL: configuration.managementURL, vhost: amqpVhost),
+            rates: configuration.instanceRates, console: console, heartbeat: configuration.eventStreamHeartbeat)
         let api = IntakeAPI(
             intake: intake, history: HistoryQueries(store: historyStore),
             bus: MessageBus(connection: connection, appId: "hangar-intake"),
-            auth: Authenticator(tokens: configuration.tokens), logger: logger)
+            auth: Authenticator(tokens: configuration.tokens), logger: logger, live: live)
+        let eventFeed = ConsumerService(connection: connection, queue: eventsQueue, prefetch: 512, logger: logger) { delivery in
+            if let notice = EventHub.notice(delivery) { hub.post(notice) }
+            return .ack
+        }
+        let replies = ConsumerService(connection: connection, queue: repliesQueue, prefetch: 64, logger: logger) { delivery in
+            requester.deliver(delivery)
+            return .ack
+        }
         let router = Router()
+        if let metrics = configuration.metrics {
+            router.middlewares.add(MetricsMiddleware())
+            router.get("/metrics") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
+            }
+        }
         api.addRoutes(to: router)
         let application = Application(
             router: router,
@@ -58,6 +117,13 @@ public struct IntakeService: Service {
         logger.info("intake.listening", metadata: ["http.address": "\(configuration.host):\(configuration.port)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await application.run() }
+            group.addTask { try await eventFeed.run() }
+            group.addTask { try await replies.run() }
+            // Open event streams end at shutdown, or the server would wait for them.
+            group.addTask {
+                try? await gracefulShutdown()
+                hub.closeAll()
+            }
             group.addTask { await cancelWhenGracefulShutdown { await relay(api: api, intake: intake) } }
             try await group.waitForAll()
         }

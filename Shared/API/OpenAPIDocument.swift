@@ -490,6 +490,177 @@ enum OpenAPIDocument {
       "type": "string"
      }
     }
+   },
+   "Me": {
+    "type": "object",
+    "required": [
+     "name",
+     "role"
+    ],
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "role": {
+      "type": "string",
+      "enum": [
+       "viewer",
+       "deployer",
+       "admin"
+      ]
+     }
+    }
+   },
+   "Queue": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "type": {
+      "type": "string"
+     },
+     "messagesReady": {
+      "type": "integer"
+     },
+     "messagesUnacknowledged": {
+      "type": "integer"
+     },
+     "consumers": {
+      "type": "integer"
+     },
+     "publishRate": {
+      "type": "number"
+     },
+     "deliverRate": {
+      "type": "number"
+     },
+     "ackRate": {
+      "type": "number"
+     },
+     "deadLetters": {
+      "type": [
+       "integer",
+       "null"
+      ],
+      "description": "messages in <name>.dead"
+     },
+     "deadLetterQueue": {
+      "type": [
+       "string",
+       "null"
+      ]
+     }
+    }
+   },
+   "Server": {
+    "type": "object",
+    "required": [
+     "id",
+     "name",
+     "role",
+     "status"
+    ],
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "name": {
+      "type": "string"
+     },
+     "role": {
+      "type": "string",
+      "enum": [
+       "preparation",
+       "support"
+      ]
+     },
+     "status": {
+      "type": "string",
+      "description": "pending, running, stopping, stopped, rebooting…"
+     },
+     "publicIP": {
+      "type": "string"
+     },
+     "privateIP": {
+      "type": "string"
+     },
+     "platform": {
+      "type": "string"
+     },
+     "instanceType": {
+      "type": "string"
+     },
+     "imageStatus": {
+      "type": "string"
+     },
+     "launchedAt": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   },
+   "Cost": {
+    "type": "object",
+    "description": "running servers' hours since launch times the configured hourly rate of their instance type (HANGAR_INSTANCE_RATES)",
+    "properties": {
+     "currency": {
+      "type": "string"
+     },
+     "asOf": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "total": {
+      "type": "number"
+     },
+     "lifecycle": {
+      "type": "string"
+     },
+     "lastRunningAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "unpricedInstanceTypes": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "lines": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "serverId": {
+         "type": "string"
+        },
+        "name": {
+         "type": "string"
+        },
+        "instanceType": {
+         "type": "string"
+        },
+        "status": {
+         "type": "string"
+        },
+        "launchedAt": {
+         "type": "string",
+         "format": "date-time"
+        },
+        "hours": {
+         "type": "number"
+        },
+        "hourlyRate": {
+         "type": "number"
+        },
+        "cost": {
+         "type": "number"
+        }
+       }
+      }
+     }
+    }
    }
   }
  },
@@ -1180,6 +1351,648 @@ enum OpenAPIDocument {
       }
      },
      "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/me": {
+   "get": {
+    "summary": "The caller's token name and role (viewer)",
+    "responses": {
+     "200": {
+      "description": "the caller",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Me"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/deployments/{id}/events": {
+   "parameters": [
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string",
+      "format": "uuid"
+     }
+    },
+    {
+     "name": "access_token",
+     "in": "query",
+     "required": false,
+     "schema": {
+      "type": "string"
+     },
+     "description": "the bearer token, for clients that cannot send headers (a browser's EventSource); the Authorization header wins when both are present"
+    }
+   ],
+   "get": {
+    "summary": "Server-Sent Events (viewer): `event: deployment` with the details at once and after every change; `event: step` and `event: status` with each step or deployment event as published; comments as heartbeats every 15 s; the stream ends after a terminal status",
+    "responses": {
+     "200": {
+      "description": "an event stream",
+      "content": {
+       "text/event-stream": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/environments/{env}/events": {
+   "parameters": [
+    {
+     "name": "env",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     },
+     "description": "id or unique name"
+    },
+    {
+     "name": "access_token",
+     "in": "query",
+     "required": false,
+     "schema": {
+      "type": "string"
+     },
+     "description": "the bearer token, for clients that cannot send headers (a browser's EventSource); the Authorization header wins when both are present"
+    }
+   ],
+   "get": {
+    "summary": "Server-Sent Events (viewer): `event: deployment` with a deployment's details whenever one of the environment's deployments changes; heartbeats every 15 s; does not end by itself",
+    "responses": {
+     "200": {
+      "description": "an event stream",
+      "content": {
+       "text/event-stream": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/queues": {
+   "get": {
+    "summary": "Each queue of Hangar's virtual host from RabbitMQ's management API (viewer): ready, unacked, consumers, rates, dead letters",
+    "responses": {
+     "200": {
+      "description": "the queues",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "vhost": {
+           "type": "string"
+          },
+          "items": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Queue"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "502": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/environments/{env}/actions/{action}": {
+   "parameters": [
+    {
+     "name": "env",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     },
+     "description": "id or unique name"
+    },
+    {
+     "name": "action",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string",
+      "enum": [
+       "suspend",
+       "resume",
+       "release"
+      ]
+     }
+    }
+   ],
+   "post": {
+    "summary": "Lifecycle (admin): suspend (activated → suspended), resume (suspended → activated), release (→ released, irreversible). Suspended and released environments refuse deployments with 409",
+    "responses": {
+     "200": {
+      "description": "the environment",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Environment"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/environments/{env}/servers": {
+   "parameters": [
+    {
+     "name": "env",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     },
+     "description": "id or unique name"
+    }
+   ],
+   "get": {
+    "summary": "The preparation and support servers as the provider reports them, asked of a worker over the broker (viewer), with the cost so far",
+    "responses": {
+     "200": {
+      "description": "the servers",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "environment": {
+           "type": "string"
+          },
+          "worker": {
+           "type": "string"
+          },
+          "items": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Server"
+           }
+          },
+          "cost": {
+           "$ref": "#/components/schemas/Cost"
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "501": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "502": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "504": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/environments/{env}/cost": {
+   "parameters": [
+    {
+     "name": "env",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     },
+     "description": "id or unique name"
+    }
+   ],
+   "get": {
+    "summary": "The cost so far of the environment's running servers (viewer)",
+    "responses": {
+     "200": {
+      "description": "the cost",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Cost"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "501": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "502": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "504": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/environments/{env}/servers/{server}/actions/{action}": {
+   "parameters": [
+    {
+     "name": "env",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     },
+     "description": "id or unique name"
+    },
+    {
+     "name": "server",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    },
+    {
+     "name": "action",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string",
+      "enum": [
+       "start",
+       "stop",
+       "restart"
+      ]
+     }
+    }
+   ],
+   "post": {
+    "summary": "Start, stop or restart a server (deployer); answers how it stands (it may still be pending or stopping)",
+    "responses": {
+     "202": {
+      "description": "the server",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Server"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "501": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "502": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "504": {
       "description": "Problem details",
       "content": {
        "application/problem+json": {

@@ -42,6 +42,8 @@ static const amqp_flags_t hangar_flag_message_id = AMQP_BASIC_MESSAGE_ID_FLAG;
 static const amqp_flags_t hangar_flag_timestamp = AMQP_BASIC_TIMESTAMP_FLAG;
 static const amqp_flags_t hangar_flag_type = AMQP_BASIC_TYPE_FLAG;
 static const amqp_flags_t hangar_flag_app_id = AMQP_BASIC_APP_ID_FLAG;
+static const amqp_flags_t hangar_flag_reply_to = AMQP_BASIC_REPLY_TO_FLAG;
+static const amqp_flags_t hangar_flag_expiration = AMQP_BASIC_EXPIRATION_FLAG;
 
 static inline amqp_table_t hangar_empty_table(void) { return amqp_empty_table; }
 static inline amqp_bytes_t hangar_empty_bytes(void) { return amqp_empty_bytes; }

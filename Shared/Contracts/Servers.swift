@@ -48,3 +48,74 @@ public struct ServerInfo: Codable, Sendable, Equatable {
         self.launchedAt = launchedAt
     }
 }
+
+/// A question about an environment's servers that intake asks the workers over the broker
+/// (request/reply): list them (`server.query`) or act on one (`server.action`). Published to
+/// `hangar.commands`; the AMQP `reply_to` names the asker's reply queue and the
+/// `correlation_id` is ``requestId``. Not durable work: a request that waited past
+/// ``expiresAt`` is dropped unanswered (the asker has given up by then).
+public struct ServerRequest: Codable, Sendable, Equatable {
+    /// The AMQP `type` (and routing key) of a listing.
+    public static let queryType = "server.query"
+    /// The AMQP `type` (and routing key) of an action.
+    public static let actionType = "server.action"
+
+    public var requestId: UUID
+    public var environmentId: UUID
+    public var environmentName: String
+    public var target: ProviderTarget
+    /// `nil`: list the servers.
+    public var action: ServerAction?
+    /// The server acted on (with ``action``).
+    public var serverId: String?
+    /// Who asked (a token's name), for the logs.
+    public var requestedBy: String
+    public var expiresAt: Date
+
+    public init(
+        requestId: UUID = UUID(), environmentId: UUID, environmentName: String, target: ProviderTarget, action: ServerAction? = nil,
+        serverId: String? = nil, requestedBy: String, expiresAt: Date
+    ) {
+        self.requestId = requestId
+        self.environmentId = environmentId
+        self.environmentName = environmentName
+        self.target = target
+        self.action = action
+        self.serverId = serverId
+        self.requestedBy = requestedBy
+        self.expiresAt = expiresAt
+    }
+
+    public var messageType: String { action == nil ? Self.queryType : Self.actionType }
+}
+
+/// A worker's answer to a ``ServerRequest`` (`server.reply`, to the request's `reply_to`).
+public struct ServerReply: Codable, Sendable, Equatable {
+    public static let type = "server.reply"
+
+    /// Why a request could not be answered with servers.
+    public enum Failure: String, Codable, Sendable {
+        /// The provider cannot list or act on servers.
+        case unsupported
+        /// No server of the environment has that id.
+        case notFound
+        /// The provider failed (the cloud refused, timed out…).
+        case failed
+    }
+
+    public var requestId: UUID
+    /// The servers (for an action: the one acted on, as it stands afterwards).
+    public var servers: [ServerInfo]
+    public var failure: Failure?
+    public var error: String?
+    /// The worker that answered.
+    public var worker: String
+
+    public init(requestId: UUID, servers: [ServerInfo] = [], failure: Failure? = nil, error: String? = nil, worker: String) {
+        self.requestId = requestId
+        self.servers = servers
+        self.failure = failure
+        self.error = error
+        self.worker = worker
+    }
+}

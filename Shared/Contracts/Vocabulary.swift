@@ -83,9 +83,13 @@ public struct Reconnection: Codable, Sendable, Equatable {
 public struct ProviderTarget: Codable, Sendable, Equatable {
     public var provider: String
     public var settings: [String: JSONValue]
+    /// The environment the target belongs to, when the sender knows it (server requests
+    /// carry it, so a provider can tell environments with equal settings apart).
+    public var environmentId: UUID?
 
-    public init(provider: String, settings: [String: JSONValue] = [:]) {
+    public init(provider: String, settings: [String: JSONValue] = [:], environmentId: UUID? = nil) {
         self.provider = provider
         self.settings = settings
+        self.environmentId = environmentId
     }
 }

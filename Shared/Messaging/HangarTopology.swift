@@ -57,9 +57,27 @@ public enum HangarTopology {
     /// Every role, for tools that declare the whole topology.
     public static let roles = [scheduler, steps, recorder, notifier]
 
+    /// The workers answer `server.query` and `server.action` requests (request/reply from
+    /// intake) from this queue. A classic queue without dead-lettering: a request nobody took
+    /// in time expires (per-message TTL, and at most a minute) instead of piling up, since its
+    /// asker has stopped waiting.
+    public static let serverRequestsQueue = "hangar.servers"
+    public static let serverRequests = Topology(
+        queues: [.init(name: serverRequestsQueue, quorum: false, arguments: ["x-message-ttl": .int(60_000)])],
+        bindings: [.init(queue: serverRequestsQueue, exchange: commands, routingKey: "server.*")])
+
+    /// A queue private to one process (intake's event feed, its reply queue): not durable,
+    /// deleted by the broker two minutes after its last consumer went away (`x-expires`),
+    /// declared again by the connection after a reconnect.
+    public static func privateQueue(_ name: String, bindings: [(exchange: String, routingKey: String)] = []) -> Topology {
+        Topology(
+            queues: [.init(name: name, durable: false, quorum: false, arguments: ["x-expires": .int(120_000)])],
+            bindings: bindings.map { .init(queue: name, exchange: $0.exchange, routingKey: $0.routingKey) })
+    }
+
     /// Everything: each service declares it all, so that whatever it publishes has a queue
     /// waiting for it even when the consuming service has not started yet.
     public static var all: Topology {
-        roles.reduce(Topology()) { $0 + $1.topology }
+        roles.reduce(exchanges + serverRequests) { $0 + $1.topology }
     }
 }

@@ -90,6 +90,15 @@ struct CLIEndToEndTests {
         let rows = history.stdout.split(separator: "\n").dropFirst()
         #expect(rows.count == 2 && rows.first?.contains("cancelled") == true && rows.last?.contains("succeeded") == true, "\(history.stdout)")
 
+        // queues: the pipeline's queues with their consumers; --json is the API's answer.
+        let queues = try await Self.hangar(["queues"], system: system)
+        #expect(queues.status == 0 && queues.stdout.contains("QUEUE") && queues.stdout.contains("hangar.steps"), "\(queues)")
+        let queuesJSON = try await Self.hangar(["queues", "--json"], system: system)
+        let items = (try JSONSerialization.jsonObject(with: Data(queuesJSON.stdout.utf8)) as? [String: Any])?["items"] as? [[String: Any]]
+        // (The management API's figures lag by up to a second, so only the names are checked.)
+        let queueNames = Set((items ?? []).compactMap { $0["name"] as? String })
+        #expect(queueNames.isSuperset(of: ["hangar.scheduler", "hangar.steps", "hangar.recorder"]), "\(queuesJSON)")
+
         // Errors: refused input (3) names the field; a viewer may not deploy (3); no token (64); no API (4).
         let invalid = try await Self.hangar(["deploy", "web", "--mode", "fastest"], system: system)
         #expect(invalid.status == 3 && invalid.stderr.contains("mode"), "\(invalid)")

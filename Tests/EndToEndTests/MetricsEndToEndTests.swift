@@ -31,6 +31,8 @@ struct MetricsEndToEndTests {
         #expect(worker.contains(#"hangar_messages_published_total{type="step.succeeded"}"#))
         let scheduler = try await scrape("scheduler")
         #expect(scheduler.contains(#"hangar_messages_published_total{type="deployment.succeeded"} 1"#), "\(scheduler)")
+        let intake = try await scrape("intake")
+        #expect(intake.contains("hb_requests") && intake.contains(#"hangar_messages_published_total{type="deployment.submit"} 1"#), "\(intake)")
         let recorder = try await scrape("recorder")
         #expect(recorder.contains(#"hangar_messages_consumed_total{queue="hangar.recorder""#), "\(recorder)")
     }

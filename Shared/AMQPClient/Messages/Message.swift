@@ -20,6 +20,11 @@ public struct Message: Sendable, Equatable {
     public var timestamp: Date?
     /// The publishing application.
     public var appId: String?
+    /// Where a reply goes (a queue name, published to through the default exchange).
+    public var replyTo: String?
+    /// Per-message time to live in milliseconds, as the decimal string AMQP wants
+    /// (`"30000"`): the broker drops (or dead-letters) it when it expires in a queue.
+    public var expiration: String?
 
     public init(
         body: [UInt8],
@@ -30,7 +35,9 @@ public struct Message: Sendable, Equatable {
         headers: [String: FieldValue] = [:],
         persistent: Bool = true,
         timestamp: Date? = nil,
-        appId: String? = nil
+        appId: String? = nil,
+        replyTo: String? = nil,
+        expiration: String? = nil
     ) {
         self.body = body
         self.contentType = contentType
@@ -41,5 +48,7 @@ public struct Message: Sendable, Equatable {
         self.persistent = persistent
         self.timestamp = timestamp
         self.appId = appId
+        self.replyTo = replyTo
+        self.expiration = expiration
     }
 }

@@ -115,6 +115,14 @@ struct PoolWriter {
             flags |= hangar_flag_app_id
             properties.app_id = bytes(appId)
         }
+        if let replyTo = message.replyTo {
+            flags |= hangar_flag_reply_to
+            properties.reply_to = bytes(replyTo)
+        }
+        if let expiration = message.expiration {
+            flags |= hangar_flag_expiration
+            properties.expiration = bytes(expiration)
+        }
         if let timestamp = message.timestamp {
             flags |= hangar_flag_timestamp
             properties.timestamp = UInt64(max(0, timestamp.timeIntervalSince1970))
@@ -178,7 +186,9 @@ enum Decode {
             headers: has(hangar_flag_headers) ? table(properties.headers) : [:],
             persistent: has(hangar_flag_delivery_mode) && properties.delivery_mode == UInt8(AMQP_DELIVERY_PERSISTENT.rawValue),
             timestamp: has(hangar_flag_timestamp) ? Date(timeIntervalSince1970: TimeInterval(properties.timestamp)) : nil,
-            appId: has(hangar_flag_app_id) ? properties.app_id.string : nil
+            appId: has(hangar_flag_app_id) ? properties.app_id.string : nil,
+            replyTo: has(hangar_flag_reply_to) ? properties.reply_to.string : nil,
+            expiration: has(hangar_flag_expiration) ? properties.expiration.string : nil
         )
     }
 }

@@ -1,0 +1,246 @@
+// The Deployments page of an environment (deploy form, history with live updates) and a
+// deployment's details.
+import { get, post, stream, can } from "./api.js";
+import { el, toast, confirmDialog, statusBadge, formatDate, formatTime, formatDuration, stepLabels, problemText, announce } from "./ui.js";
+
+const modes = [
+  ["optimized", "Optimized (default)"],
+  ["standard", "Standard"],
+  ["keepUsersConnected", "Keep users connected"],
+  ["requestReconnection", "Request user reconnection"],
+];
+
+export async function deploymentsPage(name) {
+  const environment = await get(`/v1/environments/${encodeURIComponent(name)}`);
+  const page = await get(`/v1/environments/${encodeURIComponent(name)}/deployments?limit=50`);
+  const rows = new Map();
+  const tbody = el("tbody", { id: "history-rows" });
+  const live = el("span", { class: "live-dot", id: "live-status" }, "connecting");
+  const table = el("table", { "aria-describedby": "history-caption" },
+    el("caption", { id: "history-caption", class: "visually-hidden" }, `Deployments of ${name}, newest first; updated live`),
+    el("thead", {}, el("tr", {},
+      el("th", { scope: "col" }, "Executed"), el("th", { scope: "col" }, "Version"), el("th", { scope: "col" }, "Status"),
+      el("th", { scope: "col" }, "Steps (time of each)"), el("th", { scope: "col", class: "num" }, "Total"), el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Actions")))),
+    tbody);
+
+  function upsert(deployment, fresh = false) {
+    const row = historyRow(deployment);
+    const existing = rows.get(deployment.id);
+    if (existing) existing.replaceWith(row); else tbody.prepend(row);
+    rows.set(deployment.id, row);
+    if (fresh) row.classList.add("flash");
+    empty.hidden = rows.size > 0;
+  }
+  const empty = el("p", { class: "empty", id: "history-empty" }, "No deployments yet.");
+  for (const item of [...page.items].reverse()) upsert(item);
+  empty.hidden = rows.size > 0;
+
+  const source = stream(`/v1/environments/${encodeURIComponent(name)}/events`, {
+    open: () => { live.classList.add("on"); live.textContent = "live"; },
+    error: () => { live.classList.remove("on"); live.textContent = "reconnecting"; },
+    deployment: (details) => {
+      const before = rows.get(details.id)?.dataset.status;
+      upsert(details, true);
+      if (before !== details.status) announce(`Deployment ${details.version || details.id.slice(-8)} is ${details.status}`);
+    },
+  });
+
+  function historyRow(d) {
+    const executed = d.startedAt || d.scheduledAt || d.createdAt;
+    const cancellable = can("deployer") && ["scheduled", "queued", "running"].includes(d.status);
+    const version = d.outputs?.generatedVersion || d.version || "—";
+    return el("tr", { "data-id": d.id, "data-status": d.status },
+      el("td", {}, d.status === "scheduled" ? el("span", {}, "Scheduled for ", el("br"), formatDate(d.scheduledAt)) : formatDate(executed)),
+      el("td", { class: "mono" }, version),
+      el("td", {}, statusBadge(d.status)),
+      el("td", {}, el("div", { class: "steps" }, (d.steps || []).map((s) =>
+        el("span", { class: `step badge status-${s.status}`, title: `${stepLabels[s.name] || s.name}: ${s.status}` },
+          `${stepLabels[s.name] || s.name}${s.durationMs != null ? ` · ${formatDuration(s.durationMs)}` : ""}`)))),
+      el("td", { class: "num" }, formatDuration(d.durationMs)),
+      el("td", {}, el("div", { class: "row" },
+        el("a", { href: `#/deployments/${d.id}`, "aria-label": `Details of deployment ${version}` }, "Details"),
+        cancellable ? el("button", { type: "button", class: "small danger", onclick: () => cancel(d) }, "Cancel") : null)));
+  }
+
+  async function cancel(d) {
+    const what = d.status === "running" ? "It stops before its next step." : "It will not run.";
+    if (!(await confirmDialog({ title: "Cancel deployment", body: `Cancel the deployment ${d.version || d.id.slice(-8)}? ${what}`, confirm: "Cancel deployment", danger: true }))) return;
+    try { await post(`/v1/deployments/${d.id}/cancel`); toast("Cancel requested"); }
+    catch (error) { toast(problemText(error), true); }
+  }
+
+  const nodes = [
+    el("div", { class: "crumbs" }, el("a", { href: "#/environments" }, "Environments"), " / ", name),
+    el("h1", {}, name, " ", statusBadge(environment.lifecycle)),
+    el("p", { class: "sub" }, environment.description || `Provider ${environment.provider}`),
+    tabs(name, "deployments"),
+  ];
+  if (can("deployer")) nodes.push(deployForm(environment, upsert));
+  nodes.push(el("section", { class: "panel", "aria-labelledby": "history-title" },
+    el("div", { class: "row" }, el("h2", { id: "history-title", class: "grow" }, "History"), live), table, empty));
+  return { nodes, title: `${name} deployments`, cleanup: () => source.close() };
+}
+
+export function tabs(name, current) {
+  const link = (key, label, href) => el("a", { href, "aria-current": key === current ? "page" : null }, label);
+  return el("nav", { class: "tabs", "aria-label": "Environment" },
+    link("deployments", "Deployments", `#/environments/${encodeURIComponent(name)}`),
+    link("servers", "Servers", `#/environments/${encodeURIComponent(name)}/servers`));
+}
+
+function deployForm(environment, upsert) {
+  const id = (s) => `deploy-${s}`;
+  const version = el("input", { type: "text", id: id("version"), placeholder: "e.g. 2.4.0 (optional)", maxlength: "100" });
+  const when = el("select", { id: id("when") }, el("option", { value: "now" }, "Optimized — now"), el("option", { value: "schedule" }, "Schedule"));
+  const date = el("input", { type: "date", id: id("date") });
+  const time = el("input", { type: "time", id: id("time"), step: "60" });
+  const scheduleFields = el("div", { class: "row", hidden: true, id: id("schedule-fields") },
+    el("div", {}, el("label", { for: id("date") }, "Date"), date),
+    el("div", {}, el("label", { for: id("time") }, "Time ", el("span", { class: "hint" }, "your local time")), time));
+  when.addEventListener("change", () => { scheduleFields.hidden = when.value !== "schedule"; });
+  const inAnHour = new Date(Date.now() + 3600_000);
+  date.value = inAnHour.toLocaleDateString("en-CA");
+  time.value = inAnHour.toTimeString().slice(0, 5);
+
+  const option = (key, label) => el("label", { class: "check" }, el("input", { type: "checkbox", id: id(key), name: key }), label);
+  const lock = option("lockInstances", "Lock instances while deploying");
+  const stop = option("stopPreparationServer", "Stop the preparation server when creating the image");
+  const terminate = option("terminateSessions", "Terminate user sessions");
+  const mode = el("select", { id: id("mode") }, modes.map(([value, label]) => el("option", { value }, label)));
+  const minutes = el("input", { type: "number", id: id("minutes"), min: "1", max: "1440", value: "10" });
+  const message = el("input", { type: "text", id: id("message"), value: "A new version is available: please save your work and reconnect." });
+  const reconnection = el("div", { class: "row", hidden: true },
+    el("div", {}, el("label", { for: id("minutes") }, "Minutes to reconnect"), minutes),
+    el("div", { class: "grow" }, el("label", { for: id("message") }, "Message to users"), message));
+  mode.addEventListener("change", () => { reconnection.hidden = mode.value !== "requestReconnection"; });
+  const emails = el("input", { type: "text", id: id("emails"), placeholder: "ops@example.com, lead@example.com", autocomplete: "off" });
+  const publish = el("button", { type: "submit", class: "primary", id: id("publish") }, "Publish");
+  const disabled = environment.lifecycle !== "activated";
+  if (disabled) publish.disabled = true;
+
+  const form = el("form", {
+    class: "panel", "aria-labelledby": id("title"),
+    onsubmit: async (event) => {
+      event.preventDefault();
+      const body = {
+        options: {
+          lockInstances: lock.querySelector("input").checked,
+          stopPreparationServer: stop.querySelector("input").checked,
+          terminateSessions: terminate.querySelector("input").checked,
+        },
+        mode: mode.value,
+      };
+      if (version.value.trim()) body.version = version.value.trim();
+      if (mode.value === "requestReconnection") body.reconnection = { minutes: Number(minutes.value), message: message.value };
+      const list = emails.value.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
+      if (list.length) body.notify = { emails: list };
+      let summary = "now";
+      if (when.value === "schedule") {
+        const at = new Date(`${date.value}T${time.value}`);
+        if (Number.isNaN(at.getTime())) { toast("Choose a date and a time for the schedule.", true); return; }
+        body.scheduledAt = at.toISOString();
+        summary = `at ${formatDate(at)}`;
+      }
+      const ok = await confirmDialog({
+        title: "Publish a new version",
+        body: [el("p", {}, `Publish ${body.version || "a new version"} of ${environment.name} ${summary}?`),
+          el("ul", {}, el("li", {}, `Mode: ${modes.find(([v]) => v === mode.value)[1]}`),
+            body.options.lockInstances ? el("li", {}, "Instances locked") : null,
+            body.options.stopPreparationServer ? el("li", {}, "Preparation server stopped while imaging") : null,
+            body.options.terminateSessions ? el("li", {}, "User sessions terminated") : null,
+            list.length ? el("li", {}, `Notify: ${list.join(", ")}`) : null)],
+        confirm: "Publish",
+      });
+      if (!ok) return;
+      publish.disabled = true;
+      try {
+        const deployment = await post(`/v1/environments/${encodeURIComponent(environment.name)}/deployments`, body, { "Idempotency-Key": crypto.randomUUID() });
+        upsert(deployment, true);
+        version.value = "";
+        toast(deployment.status === "scheduled" ? `Scheduled for ${formatDate(deployment.scheduledAt)}` : "Publishing started");
+        announce(`Deployment ${deployment.status}`);
+      } catch (error) {
+        toast(problemText(error), true);
+      } finally {
+        publish.disabled = disabled;
+      }
+    },
+  },
+  el("h2", { id: id("title") }, "Deploy new version"),
+  disabled ? el("p", { class: "error", role: "note" }, `This environment is ${environment.lifecycle}: it does not accept deployments.`) : null,
+  el("div", { class: "row" },
+    el("div", {}, el("label", { for: id("version") }, "Version label"), version),
+    el("div", {}, el("label", { for: id("when") }, "When"), when),
+    scheduleFields),
+  el("div", { class: "row", style: null },
+    el("fieldset", { class: "grow" }, el("legend", {}, "Options"), lock, stop, terminate),
+    el("div", { class: "grow" }, el("label", { for: id("mode") }, "Publish mode"), mode)),
+  reconnection,
+  el("div", { class: "row" }, el("div", { class: "grow" }, el("label", { for: id("emails") }, "Notification emails ", el("span", { class: "hint" }, "comma separated")), emails)),
+  el("div", { class: "actions" }, publish));
+  return form;
+}
+
+export async function deploymentPage(id) {
+  let current = await get(`/v1/deployments/${id}`);
+  const container = el("div", { id: "deployment-details" });
+  const live = el("span", { class: "live-dot", id: "live-status" }, "connecting");
+  const open = new Set();
+
+  function render(d) {
+    const facts = el("dl", { class: "facts" },
+      el("dt", {}, "Status"), el("dd", { id: "detail-status" }, statusBadge(d.status)),
+      el("dt", {}, "Owner"), el("dd", {}, d.owner || "—"),
+      el("dt", {}, "Version"), el("dd", { class: "mono" }, d.version || "—"),
+      el("dt", {}, "Generated version"), el("dd", { class: "mono" }, d.outputs?.generatedVersion || "—"),
+      el("dt", {}, "Model version"), el("dd", { class: "mono" }, d.outputs?.mainModelVersion ? `main ${d.outputs.mainModelVersion}, backup ${d.outputs.backupModelVersion}` : "—"),
+      el("dt", {}, "Image"), el("dd", { class: "mono" }, d.outputs?.imageId || "—"),
+      el("dt", {}, "Mode"), el("dd", {}, d.mode || "—"),
+      d.scheduledAt ? [el("dt", {}, "Scheduled for"), el("dd", {}, formatDate(d.scheduledAt))] : null,
+      el("dt", {}, "Start"), el("dd", {}, formatDate(d.startedAt)),
+      el("dt", {}, "End"), el("dd", {}, formatDate(d.finishedAt)),
+      el("dt", {}, "Total duration"), el("dd", {}, formatDuration(d.durationMs)),
+      d.reason ? [el("dt", {}, "Reason"), el("dd", {}, d.reason)] : null);
+    const steps = (d.steps || []).map((s) => {
+      const details = el("details", { class: "stepd", "data-step": s.name, open: open.has(s.name) },
+        el("summary", {}, el("span", { class: "name" }, stepLabels[s.name] || s.name), statusBadge(s.status),
+          el("span", { class: "muted" }, s.startedAt ? `${formatTime(s.startedAt)} → ${formatTime(s.finishedAt)}` : ""),
+          el("span", { class: "num" }, formatDuration(s.durationMs))),
+        el("div", { class: "body" },
+          el("p", { class: "muted" }, `Attempts: ${s.attempts}${s.worker ? ` · worker ${s.worker}` : ""}`),
+          s.detail?.length ? el("ol", {}, s.detail.map((line) => el("li", {}, el("span", { class: "muted mono" }, formatTime(line.at)), " ", line.message))) : el("p", { class: "muted" }, "No detail lines."),
+          s.error ? el("p", { class: "error" }, s.error) : null));
+      details.addEventListener("toggle", () => { details.open ? open.add(s.name) : open.delete(s.name); });
+      return details;
+    });
+    const cancellable = can("deployer") && ["scheduled", "queued", "running"].includes(d.status);
+    container.replaceChildren(
+      el("div", { class: "crumbs" }, el("a", { href: "#/environments" }, "Environments"), " / ",
+        el("a", { href: `#/environments/${encodeURIComponent(d.environmentName || "")}` }, d.environmentName || "environment"), " / ", d.id),
+      el("div", { class: "row" }, el("h1", { class: "grow" }, `Deployment ${d.outputs?.generatedVersion || d.version || d.id.slice(-8)}`), live,
+        cancellable ? el("button", { type: "button", class: "danger", onclick: cancel }, "Cancel deployment") : null),
+      el("section", { class: "panel", "aria-label": "Summary" }, facts),
+      el("section", { "aria-labelledby": "steps-title" }, el("h2", { id: "steps-title" }, "Steps"), steps));
+  }
+
+  async function cancel() {
+    if (!(await confirmDialog({ title: "Cancel deployment", body: "Cancel this deployment?", confirm: "Cancel deployment", danger: true }))) return;
+    try { await post(`/v1/deployments/${id}/cancel`); toast("Cancel requested"); } catch (error) { toast(problemText(error), true); }
+  }
+
+  render(current);
+  const source = stream(`/v1/deployments/${id}/events`, {
+    open: () => { live.classList.add("on"); live.textContent = "live"; },
+    error: () => {
+      live.classList.remove("on");
+      live.textContent = current.status && ["succeeded", "failed", "cancelled", "rejected"].includes(current.status) ? "finished" : "reconnecting";
+      if (live.textContent === "finished") source.close();
+    },
+    deployment: (d) => {
+      if (d.status !== current.status) announce(`Deployment is ${d.status}`);
+      current = d;
+      render(d);
+    },
+  });
+  return { nodes: [container], title: `Deployment ${id.slice(-8)}`, cleanup: () => source.close() };
+}

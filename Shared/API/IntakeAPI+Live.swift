@@ -1,0 +1,385 @@
+import Foundation
+import HangarContracts
+import HangarHistory
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// What the routes beyond the catalog and deployments need: the live event hub, the server
+/// request/reply, the broker's management API, instance rates and the console's files.
+struct LiveServices: Sendable {
+    let hub: EventHub
+    let servers: ServerRequester
+    let management: ManagementClient
+    /// Hourly price per instance type (`HANGAR_INSTANCE_RATES`).
+    let rates: [String: Double]
+    let console: ConsoleFiles
+    /// How often an open stream writes a comment when nothing else was sent.
+    var heartbeat: Duration = .seconds(15)
+}
+
+extension IntakeAPI {
+    func addLiveRoutes(to router: Router<BasicRequestContext>) {
+        let v1 = router.group("v1")
+        v1.get("me") { request, _ in
+            let caller = try auth.authenticate(request, requiring: .viewer)
+            return try json(["name": caller.name, "role": caller.role.rawValue])
+        }
+        v1.get("deployments/:id/events") { request, context in try await deploymentEvents(request, context) }
+        v1.get("environments/:env/events") { request, context in try await environmentEvents(request, context) }
+        v1.get("queues") { request, _ in try await queues(request) }
+        v1.post("environments/:env/actions/:action") { request, context in try await lifecycle(request, context) }
+        v1.get("environments/:env/servers") { request, context in try await servers(request, context) }
+        v1.get("environments/:env/cost") { request, context in try await cost(request, context) }
+        v1.post("environments/:env/servers/:server/actions/:action") { request, context in try await serverAction(request, context) }
+
+        let console = live.console
+        router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console/"]) }
+        // Hummingbird treats "/console" and "/console/" as one path; the page's links are absolute.
+        router.get("/console") { _, _ in try console.response(for: "index.html") }
+        router.get("/console/**") { _, context in try console.response(for: context.parameters.getCatchAll().joined(separator: "/")) }
+    }
+
+    // MARK: Server-Sent Events
+
+    static let eventStreamHeaders: HTTPFields = [
+        .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
+    ]
+
+    /// `GET /v1/deployments/{id}/events`: the deployment's details at once (`event: deployment`),
+    /// then each event from the broker as it happens (`event: step` with the step event,
+    /// `event: status` with the deployment event) followed by the details re-read from the
+    /// history once the recorder has projected it; ends after a terminal status.
+    ///
+    /// After each event the history is re-read for 2 s, 5 ms later and then at doubling
+    /// intervals up to 100 ms (the recorder projects asynchronously, usually within
+    /// milliseconds); when nothing happens it is re-read every 5 s anyway, which covers events
+    /// missed while intake's connection was down.
+    private func deploymentEvents(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        _ = try auth.authenticateStream(request, requiring: .viewer)
+        let id = try deploymentId(context)
+        _ = try await deployment(id)  // 404 before the stream starts
+        let (hub, heartbeat, api) = (live.hub, live.heartbeat, self)
+        return Response(
+            status: .ok, headers: Self.eventStreamHeaders,
+            body: ResponseBody { writer in
+                let mailbox = hub.subscribe(.deployment(id))
+                defer { hub.unsubscribe(mailbox) }
+                var stream = EventStreamWriter(heartbeat: heartbeat)
+                var current = try await api.deployment(id)
+                try await stream.send(&writer, text: "retry: 3000\n\n")
+                try await stream.send(&writer, event: "deployment", json: current)
+                var pollUntil: ContinuousClock.Instant?
+                var pollDelay = RereadBackoff()
+                while !current.status.isTerminal {
+                    let now = ContinuousClock.now
+                    let wait: Duration = pollUntil.map { $0 > now ? pollDelay.next() : .zero } ?? min(.seconds(5), stream.untilHeartbeat)
+                    guard let notices = await mailbox.take(timeout: max(wait, .milliseconds(1))) else { break }
+                    for notice in notices {
+                        try await stream.send(&writer, event: notice.kind, data: notice.body)
+                        pollUntil = ContinuousClock.now + .seconds(2)
+                        pollDelay.reset()
+                    }
+                    if let until = pollUntil, until < ContinuousClock.now, notices.isEmpty { pollUntil = nil }
+                    let fresh = try await api.deployment(id)
+                    if fresh != current {
+                        current = fresh
+                        try await stream.send(&writer, event: "deployment", json: current)
+                    }
+                    try await stream.heartbeatIfDue(&writer)
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// `GET /v1/environments/{env}/events`: `event: deployment` with a deployment's details
+    /// each time one of the environment's deployments changes (created, scheduled, a step,
+    /// a status). Never ends by itself; heartbeats keep it open.
+    private func environmentEvents(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        _ = try auth.authenticateStream(request, requiring: .viewer)
+        let environment = try await environment(context)
+        let (hub, heartbeat, api) = (live.hub, live.heartbeat, self)
+        return Response(
+            status: .ok, headers: Self.eventStreamHeaders,
+            body: ResponseBody { writer in
+                let mailbox = hub.subscribe(.all)
+                defer { hub.unsubscribe(mailbox) }
+                var stream = EventStreamWriter(heartbeat: heartbeat)
+                try await stream.send(&writer, text: "retry: 3000\n\n")
+                try await stream.send(&writer, event: "ready", json: ["environment": environment.name])
+                var sent: [UUID: DeploymentDetails] = [:]
+                var watching: [UUID: ContinuousClock.Instant] = [:]
+                var pollDelay = RereadBackoff()
+                while true {
+                    let wait: Duration = watching.isEmpty ? stream.untilHeartbeat : pollDelay.next()
+                    guard let notices = await mailbox.take(timeout: max(wait, .milliseconds(1))) else { break }
+                    for notice in notices {
+                        var owner = notice.environmentId ?? hub.environment(of: notice.deploymentId)
+                        if owner == nil, let details = try? await api.deployment(notice.deploymentId), let found = details.environmentId {
+                            hub.remember(deployment: notice.deploymentId, environment: found)
+                            owner = found
+                        }
+                        if owner == environment.id {
+                            watching[notice.deploymentId] = ContinuousClock.now + .seconds(2)
+                            pollDelay.reset()
+                        }
+                    }
+                    for (id, until) in watching {
+                        if let details = try? await api.deployment(id), details != sent[id] {
+                            try await stream.send(&writer, event: "deployment", json: details)
+                            sent[id] = details
+                        }
+                        if until < ContinuousClock.now {
+                            watching[id] = nil
+                            if sent[id]?.status.isTerminal == true { sent[id] = nil }
+                        }
+                    }
+                    try await stream.heartbeatIfDue(&writer)
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    // MARK: Queues
+
+    /// `GET /v1/queues`: each queue of this vhost from RabbitMQ's management API.
+    private func queues(_ request: Request) async throws -> Response {
+        _ = try auth.authenticate(request, requiring: .viewer)
+        do {
+            return try json(try await live.management.queues())
+        } catch let failure as ManagementClient.Failure {
+            throw Problem(
+                .badGateway, title: "Queue statistics unavailable",
+                detail: "\(failure) (management API \(live.management.redactedBaseURL), HANGAR_RABBITMQ_MANAGEMENT_URL)")
+        }
+    }
+
+    // MARK: Environment lifecycle
+
+    /// `POST /v1/environments/{env}/actions/{suspend,resume,release}` (admin).
+    ///
+    /// suspend: activated → suspended; resume: suspended → activated; release: activated or
+    /// suspended → released, for good. A suspended or released environment refuses new
+    /// deployments (409). Repeating the action an environment is already in answers 200.
+    /// What releasing does to the cloud (terminating the preparation server and the instance
+    /// group) is the provider's part and is not done yet: intake records the state.
+    private func lifecycle(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try auth.authenticate(request, requiring: .admin)
+        var environment = try await environment(context)
+        let action = context.parameters.get("action") ?? ""
+        let target: EnvironmentResource.Lifecycle
+        switch action {
+        case "suspend": target = .suspended
+        case "resume": target = .activated
+        case "release": target = .released
+        default:
+            throw Problem(
+                .notFound, title: "Unknown action", detail: "environments take the actions suspend, resume and release, not '\(action)'")
+        }
+        if environment.lifecycle == target { return try json(environment) }
+        if environment.lifecycle == .released {
+            throw Problem(
+                .conflict, title: "Environment released",
+                detail: "'\(environment.name)' was released; it cannot be \(target == .activated ? "resumed" : "suspended"). Create a new environment.")
+        }
+        if target == .activated && environment.lifecycle != .suspended {
+            throw Problem(.conflict, title: "Not suspended", detail: "only a suspended environment can be resumed")
+        }
+        let now = Date()
+        if environment.lifecycle == .activated { environment.lastRunningAt = now }
+        environment.lifecycle = target
+        environment.lifecycleChangedAt = now
+        environment.lifecycleChangedBy = caller.name
+        environment.updatedAt = now
+        try await intake.update(environment)
+        logger.info(
+            "intake.environment.lifecycle",
+            metadata: ["environment": "\(environment.name)", "lifecycle": "\(target.rawValue)", "by": "\(caller.name)"])
+        return try json(environment)
+    }
+
+    // MARK: Servers
+
+    private func ask(_ request: ServerRequest) async throws -> ServerReply {
+        let reply: ServerReply
+        do {
+            reply = try await live.servers.ask(request)
+        } catch ServerRequester.Failure.timedOut(let timeout) {
+            throw Problem(.gatewayTimeout, title: "No worker answered", detail: "no worker answered within \(timeout); are workers running?")
+        } catch ServerRequester.Failure.notSent(let reason) {
+            throw Problem(.serviceUnavailable, title: "Cannot ask the workers", detail: "the message broker did not take the request: \(reason)")
+        }
+        switch reply.failure {
+        case nil: return reply
+        case .unsupported?: throw Problem(.notImplemented, title: "Not supported by the provider", detail: reply.error)
+        case .notFound?: throw Problem(.notFound, title: "Unknown server", detail: reply.error)
+        case .failed?: throw Problem(.badGateway, title: "The provider failed", detail: reply.error)
+        }
+    }
+
+    private func serverRequest(_ environment: EnvironmentResource, caller: Caller, action: ServerAction? = nil, serverId: String? = nil) -> ServerRequest {
+        ServerRequest(
+            environmentId: environment.id, environmentName: environment.name,
+            target: ProviderTarget(provider: environment.provider, settings: environment.target, environmentId: environment.id),
+            action: action, serverId: serverId, requestedBy: caller.name, expiresAt: Date().addingTimeInterval(30))
+    }
+
+    /// `GET /v1/environments/{env}/servers`: the preparation and support servers as a worker's
+    /// provider reports them, with the cost so far.
+    private func servers(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try auth.authenticate(request, requiring: .viewer)
+        let environment = try await environment(context)
+        let reply = try await ask(serverRequest(environment, caller: caller))
+        return try json(
+            ServersResponse(
+                environment: environment.name, items: reply.servers, worker: reply.worker,
+                cost: CostReport(environment: environment, servers: reply.servers, rates: live.rates, now: Date())))
+    }
+
+    /// `GET /v1/environments/{env}/cost`: the cost so far of the environment's running servers.
+    private func cost(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try auth.authenticate(request, requiring: .viewer)
+        let environment = try await environment(context)
+        let reply = try await ask(serverRequest(environment, caller: caller))
+        return try json(CostReport(environment: environment, servers: reply.servers, rates: live.rates, now: Date()))
+    }
+
+    /// `POST /v1/environments/{env}/servers/{server}/actions/{start,stop,restart}` (deployer).
+    private func serverAction(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try auth.authenticate(request, requiring: .deployer)
+        let environment = try await environment(context)
+        let text = context.parameters.get("action") ?? ""
+        guard let action = ServerAction(rawValue: text) else {
+            throw Problem(.notFound, title: "Unknown action", detail: "servers take the actions start, stop and restart, not '\(text)'")
+        }
+        guard environment.lifecycle != .released else {
+            throw Problem(.conflict, title: "Environment released", detail: "'\(environment.name)' was released; its servers are not managed any more")
+        }
+        let serverId = context.parameters.get("server") ?? ""
+        let reply = try await ask(serverRequest(environment, caller: caller, action: action, serverId: serverId))
+        logger.info(
+            "intake.server.action",
+            metadata: ["environment": "\(environment.name)", "server": "\(serverId)", "server.action": "\(action.rawValue)", "by": "\(caller.name)"])
+        guard let server = reply.servers.first else { throw Problem(.badGateway, title: "The provider answered nothing") }
+        return try json(server, status: .accepted)
+    }
+}
+
+/// `GET /v1/environments/{env}/servers`.
+struct ServersResponse: Codable, Sendable {
+    var environment: String
+    var items: [ServerInfo]
+    /// The worker that answered.
+    var worker: String
+    var cost: CostReport
+}
+
+/// What an environment's servers cost so far: for each server that is running (or starting),
+/// the hours since it was launched times the hourly rate of its instance type
+/// (`HANGAR_INSTANCE_RATES`). Stopped servers add nothing; hours before a stop are not
+/// known to the providers' listings, so this is the cost of the current run of each server.
+struct CostReport: Codable, Sendable, Equatable {
+    struct Line: Codable, Sendable, Equatable {
+        var serverId: String
+        var name: String
+        var instanceType: String?
+        var status: String
+        var launchedAt: Date?
+        var hours: Double
+        var hourlyRate: Double?
+        var cost: Double?
+    }
+
+    var currency = "USD"
+    var asOf: Date
+    var total: Double
+    var lines: [Line]
+    /// Instance types with no configured rate (their lines have no cost).
+    var unpricedInstanceTypes: [String]
+    var lifecycle: String
+    var lastRunningAt: Date?
+
+    init(environment: EnvironmentResource, servers: [ServerInfo], rates: [String: Double], now: Date) {
+        asOf = now
+        lifecycle = environment.lifecycle.rawValue
+        lastRunningAt = environment.lifecycle == .activated ? now : environment.lastRunningAt
+        var unpriced: Set<String> = []
+        lines = servers.map { server in
+            let type = server.instanceType ?? environment.instanceType
+            let running = ["running", "pending", "rebooting"].contains(server.status)
+            let hours = running ? max(0, now.timeIntervalSince(server.launchedAt ?? now)) / 3600 : 0
+            let rate = type.flatMap { rates[$0] }
+            if rate == nil, let type { unpriced.insert(type) }
+            return Line(
+                serverId: server.id, name: server.name, instanceType: type, status: server.status, launchedAt: server.launchedAt,
+                hours: (hours * 1000).rounded() / 1000, hourlyRate: rate, cost: rate.map { ($0 * hours * 10000).rounded() / 10000 })
+        }
+        total = (lines.compactMap(\.cost).reduce(0, +) * 10000).rounded() / 10000
+        unpricedInstanceTypes = unpriced.sorted()
+    }
+
+    /// Parses `t3.micro=0.0104,t3.large=0.0832`.
+    static func parseRates(_ text: String) throws -> [String: Double] {
+        var rates: [String: Double] = [:]
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let rate = Double(parts[1]), rate >= 0, rate.isFinite else {
+                throw APIConfigurationError("HANGAR_INSTANCE_RATES entries are type=hourly-price, for example t3.micro=0.0104 (got '\(entry)')")
+            }
+            rates[parts[0]] = rate
+        }
+        return rates
+    }
+
+    /// On-demand Linux prices in us-east-1 (USD per hour) for common types, used when
+    /// `HANGAR_INSTANCE_RATES` is not set.
+    static let defaultRates: [String: Double] = [
+        "t3.micro": 0.0104, "t3.small": 0.0208, "t3.medium": 0.0416, "t3.large": 0.0832, "t3.xlarge": 0.1664,
+        "m5.large": 0.096, "m5.xlarge": 0.192, "c5.large": 0.085,
+    ]
+}
+
+/// How long a stream waits before re-reading the history after an event: 5 ms, doubling up
+/// to 100 ms, so a change the recorder projects quickly shows quickly without a busy loop.
+struct RereadBackoff {
+    private var delay: Duration = .milliseconds(5)
+
+    mutating func reset() { delay = .milliseconds(5) }
+
+    mutating func next() -> Duration {
+        defer { delay = min(delay * 2, .milliseconds(100)) }
+        return delay
+    }
+}
+
+/// Writes Server-Sent Events and remembers when it last wrote, for heartbeats.
+struct EventStreamWriter {
+    let heartbeat: Duration
+    private var lastWrite = ContinuousClock.now
+
+    init(heartbeat: Duration) { self.heartbeat = heartbeat }
+
+    var untilHeartbeat: Duration { max(.milliseconds(1), heartbeat - (ContinuousClock.now - lastWrite)) }
+
+    mutating func send(_ writer: inout any ResponseBodyWriter, text: String) async throws {
+        try await writer.write(ByteBuffer(string: text))
+        lastWrite = .now
+    }
+
+    mutating func send(_ writer: inout any ResponseBodyWriter, event: String, data: [UInt8]) async throws {
+        var buffer = ByteBuffer(string: "event: \(event)\ndata: ")
+        // JSON from the encoder is one line; newlines inside would need a data: line each.
+        buffer.writeBytes(data.map { $0 == 0x0A ? 0x20 : $0 })
+        buffer.writeString("\n\n")
+        try await writer.write(buffer)
+        lastWrite = .now
+    }
+
+    mutating func send(_ writer: inout any ResponseBodyWriter, event: String, json value: some Encodable) async throws {
+        try await send(&writer, event: event, data: Array(try HangarJSON.encoder.encode(value)))
+    }
+
+    mutating func heartbeatIfDue(_ writer: inout any ResponseBodyWriter) async throws {
+        if ContinuousClock.now - lastWrite >= heartbeat { try await send(&writer, text: ": heartbeat\n\n") }
+    }
+}

@@ -1,0 +1,151 @@
+import CCurl
+import Foundation
+
+/// A queue as `GET /v1/queues` shows it, from RabbitMQ's management API.
+struct QueueInfo: Codable, Sendable, Equatable {
+    var name: String
+    var messagesReady: Int
+    var messagesUnacknowledged: Int
+    var consumers: Int
+    /// Messages per second published into it, delivered from it and acknowledged, over the
+    /// management API's last sampling interval (0 when idle).
+    var publishRate: Double
+    var deliverRate: Double
+    var ackRate: Double
+    /// How many messages rest in `<name>.dead` (`nil` when it has no such queue).
+    var deadLetters: Int?
+    var deadLetterQueue: String?
+    /// `quorum` or `classic`.
+    var type: String?
+}
+
+struct QueuesResponse: Codable, Sendable, Equatable {
+    var vhost: String
+    var items: [QueueInfo]
+}
+
+/// Reads queue statistics from RabbitMQ's management API (HTTP, through libcurl).
+struct ManagementClient: Sendable {
+    /// `http://user:password@host:15672`.
+    let baseURL: String
+    let vhost: String
+    var timeoutSeconds = 5
+
+    enum Failure: Error, CustomStringConvertible {
+        case unreachable(String)
+        case status(Int, String)
+        case malformed(String)
+
+        var description: String {
+            switch self {
+            case .unreachable(let text): return "the management API is unreachable: \(text)"
+            case .status(let code, let body): return "the management API answered \(code): \(body.prefix(200))"
+            case .malformed(let text): return "the management API's answer is not understood: \(text)"
+            }
+        }
+    }
+
+    /// The base URL without its password, for messages.
+    var redactedBaseURL: String {
+        guard var components = URLComponents(string: baseURL) else { return "(unparseable URL)" }
+        if components.password != nil { components.password = "***" }
+        return components.string ?? baseURL
+    }
+
+    func queues() async throws -> QueuesResponse {
+        let encodedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? vhost
+        let url = baseURL.trimmingSuffix("/") + "/api/queues/\(encodedVhost)"
+        let (status, body) = try await Self.get(url, timeoutSeconds: timeoutSeconds)
+        guard status == 200 else { throw Failure.status(status, String(decoding: body, as: UTF8.self)) }
+        guard let list = try? JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]] else {
+            throw Failure.malformed("expected a JSON array of queues")
+        }
+        return QueuesResponse(vhost: vhost, items: Self.summarize(list))
+    }
+
+    /// One row per queue, each with the depth of its `.dead` queue; the `.dead` queues of
+    /// listed queues are folded into their owner's row. Sorted by name.
+    static func summarize(_ list: [[String: Any]]) -> [QueueInfo] {
+        func int(_ object: [String: Any], _ key: String) -> Int { (object[key] as? NSNumber)?.intValue ?? 0 }
+        func rate(_ object: [String: Any], _ key: String) -> Double {
+            guard let stats = object["message_stats"] as? [String: Any], let details = stats[key] as? [String: Any] else { return 0 }
+            return (details["rate"] as? NSNumber)?.doubleValue ?? 0
+        }
+        var byName: [String: [String: Any]] = [:]
+        for queue in list { if let name = queue["name"] as? String { byName[name] = queue } }
+        var rows: [QueueInfo] = []
+        for (name, queue) in byName {
+            if name.hasSuffix(".dead"), byName[String(name.dropLast(5))] != nil { continue }
+            let dead = byName["\(name).dead"]
+            rows.append(
+                QueueInfo(
+                    name: name, messagesReady: int(queue, "messages_ready"), messagesUnacknowledged: int(queue, "messages_unacknowledged"),
+                    consumers: int(queue, "consumers"), publishRate: rate(queue, "publish_details"),
+                    deliverRate: rate(queue, "deliver_get_details"), ackRate: rate(queue, "ack_details"),
+                    deadLetters: dead.map { int($0, "messages") }, deadLetterQueue: dead == nil ? nil : "\(name).dead",
+                    type: queue["type"] as? String))
+        }
+        return rows.sorted { $0.name < $1.name }
+    }
+
+    /// A blocking GET on a thread of its own.
+    static func get(_ url: String, timeoutSeconds: Int) async throws -> (Int, [UInt8]) {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<(Int, [UInt8]), Failure>, Never>) in
+            let thread = Thread { continuation.resume(returning: perform(url, timeoutSeconds: timeoutSeconds)) }
+            thread.name = "hangar-management-http"
+            thread.start()
+        }
+        return try result.get()
+    }
+
+    private static func perform(_ url: String, timeoutSeconds: Int) -> Result<(Int, [UInt8]), Failure> {
+        guard managementCurlInit == CURLE_OK, let handle = curl_easy_init() else { return .failure(.unreachable("libcurl did not initialise")) }
+        defer { curl_easy_cleanup(handle) }
+        let sink = ResponseSink()
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        defer { errorBuffer.deallocate() }
+        let retained = Unmanaged.passRetained(sink)
+        defer { retained.release() }
+        _ = hangar_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        _ = hangar_curl_setopt_string(handle, CURLOPT_URL, url)
+        _ = hangar_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = hangar_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, timeoutSeconds)
+        _ = hangar_curl_setopt_long(handle, CURLOPT_TIMEOUT, timeoutSeconds)
+        _ = hangar_curl_setopt_write_callback(handle, writeCallback)
+        _ = hangar_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, retained.toOpaque())
+        let headers = curl_slist_append(nil, "Accept: application/json")
+        defer { curl_slist_free_all(headers) }
+        _ = hangar_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers)
+        let code = curl_easy_perform(handle)
+        guard code == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
+            return .failure(.unreachable(detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
+        }
+        return .success((hangar_curl_response_code(handle), sink.bytes))
+    }
+}
+
+private final class ResponseSink {
+    var bytes: [UInt8] = []
+}
+
+/// libcurl's process-wide initialisation, once (it is reference counted, so the notifier's own is harmless).
+private let managementCurlInit: CURLcode = hangar_curl_global_init()
+
+private let writeCallback: hangar_curl_write_callback = { data, size, count, context in
+    guard let data, let context else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    guard sink.bytes.count + length <= 32 << 20 else { return 0 }  // at most 32 MiB
+    data.withMemoryRebound(to: UInt8.self, capacity: length) { sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
+    return length
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var text = self
+        while text.hasSuffix(suffix) { text.removeLast(suffix.count) }
+        return text
+    }
+}

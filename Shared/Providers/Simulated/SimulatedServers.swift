@@ -1,0 +1,131 @@
+import Foundation
+import HangarContracts
+import Synchronization
+
+/// The simulated provider's servers: a preparation server and one support server per
+/// environment.
+///
+/// **Which** servers an environment has derives from the target alone (its `environmentId`,
+/// else its settings), so every worker lists the same ids, names and addresses: the
+/// preparation server's id is the `preparationServerId` that the `validate` step outputs,
+/// and both were launched when the environment was created (the time inside its UUIDv7 id).
+///
+/// **How they stand** (running, stopped…) after a start, stop or restart is kept in the
+/// memory of the worker process that performed the action: the simulated cloud has no shared
+/// state. With one worker the console shows a coherent story; with several, a listing
+/// answered by another worker shows that worker's view (running, unless it acted itself),
+/// and a restarted worker forgets. A transition (`stopping`, `pending`, `rebooting`) lasts
+/// ``transitionDuration`` and then settles.
+extension SimulatedProvider {
+    /// How long a simulated server stays `stopping`, `pending` or `rebooting`.
+    public static let transitionDuration: Duration = .seconds(2)
+
+    public func servers(of target: ProviderTarget) async throws -> [ServerInfo] {
+        let now = Date()
+        return SimulatedServerState.shared.apply(to: Self.baseServers(of: target), now: now)
+    }
+
+    public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
+        let now = Date()
+        guard let server = Self.baseServers(of: target).first(where: { $0.id == serverId }) else {
+            throw SimulatedServerNotFound(serverId: serverId)
+        }
+        return SimulatedServerState.shared.perform(action, on: server, now: now)
+    }
+
+    /// The servers as launched, all running.
+    static func baseServers(of target: ProviderTarget) -> [ServerInfo] {
+        let seed: String
+        var launched = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01, when no id says otherwise
+        if let environment = target.environmentId {
+            seed = environment.uuidString.lowercased()
+            launched = Self.timestamp(ofV7: environment) ?? launched
+        } else {
+            let encoder = HangarJSON.encoder
+            seed = (try? encoder.encode(target.settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        let preparationId = "i-" + SimulatedIDs.hex("server:\(seed)", count: 17)
+        let supportId = "i-" + SimulatedIDs.hex("support:\(seed)", count: 17)
+        func address(_ salt: String, prefix: String) -> String {
+            let value = SimulatedIDs.hash("\(salt):\(seed)", 0)
+            return "\(prefix).\((value >> 8) % 250 + 2).\(value % 250 + 2)"
+        }
+        return [
+            ServerInfo(
+                id: preparationId, name: "preparation", role: .preparation, status: "running",
+                publicIP: "203.0.113.\(SimulatedIDs.hash("public:\(seed)", 0) % 250 + 2)",
+                privateIP: address("private", prefix: "10.0"), platform: "Windows Server 2022 (simulated)",
+                instanceType: "t3.large", imageStatus: "available", launchedAt: launched),
+            ServerInfo(
+                id: supportId, name: "license-server", role: .support, status: "running", publicIP: nil,
+                privateIP: address("support", prefix: "10.0"), platform: "Linux/UNIX (simulated)", instanceType: "t3.micro",
+                imageStatus: nil, launchedAt: launched),
+        ]
+    }
+
+    /// The Unix milliseconds inside a version 7 UUID, `nil` for other versions.
+    static func timestamp(ofV7 id: UUID) -> Date? {
+        let bytes = id.uuid
+        guard bytes.6 >> 4 == 7 else { return nil }
+        let parts = [bytes.0, bytes.1, bytes.2, bytes.3, bytes.4, bytes.5]
+        let milliseconds = parts.reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
+        return Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}
+
+/// No server of the environment has that id.
+public struct SimulatedServerNotFound: Error, Sendable, Equatable, CustomStringConvertible {
+    public var serverId: String
+    public var description: String { "the environment has no server '\(serverId)'" }
+}
+
+/// What this worker process did to simulated servers (see ``SimulatedProvider`` servers).
+final class SimulatedServerState: Sendable {
+    static let shared = SimulatedServerState()
+
+    private struct Entry {
+        /// The state it settles in, and the word shown until `settlesAt`.
+        var settled: String
+        var transition: String?
+        var settlesAt: Date
+        var launchedAt: Date?
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func apply(to servers: [ServerInfo], now: Date) -> [ServerInfo] {
+        entries.withLock { entries in servers.map { Self.view($0, entries[$0.id], now: now) } }
+    }
+
+    func perform(_ action: ServerAction, on server: ServerInfo, now: Date) -> ServerInfo {
+        entries.withLock { entries in
+            let current = Self.view(server, entries[server.id], now: now)
+            let settle = now.addingTimeInterval(Double(SimulatedProvider.transitionDuration.components.seconds))
+            var entry = entries[server.id] ?? Entry(settled: "running", transition: nil, settlesAt: now, launchedAt: nil)
+            switch action {
+            case .stop:
+                guard current.status != "stopped" && current.status != "stopping" else { return current }
+                entry = Entry(settled: "stopped", transition: "stopping", settlesAt: settle, launchedAt: nil)
+            case .start:
+                guard current.status != "running" && current.status != "pending" else { return current }
+                entry = Entry(settled: "running", transition: "pending", settlesAt: settle, launchedAt: now)
+            case .restart:
+                let wasRunning = current.status == "running"
+                entry = Entry(
+                    settled: "running", transition: wasRunning ? "rebooting" : "pending", settlesAt: settle,
+                    launchedAt: wasRunning ? current.launchedAt : now)
+            }
+            entries[server.id] = entry
+            return Self.view(server, entry, now: now)
+        }
+    }
+
+    private static func view(_ server: ServerInfo, _ entry: Entry?, now: Date) -> ServerInfo {
+        guard let entry else { return server }
+        var server = server
+        server.status = now < entry.settlesAt ? (entry.transition ?? entry.settled) : entry.settled
+        server.launchedAt = server.status == "stopped" || server.status == "stopping" ? nil : (entry.launchedAt ?? server.launchedAt)
+        if server.role == .preparation && server.status != "running" { server.publicIP = nil }
+        return server
+    }
+}

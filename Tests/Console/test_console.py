@@ -1,0 +1,278 @@
+"""Browser tests of the web console: Selenium drives Debian's headless chromium against a
+running Hangar (deploy/console/test.sh starts one and sets the variables below).
+
+HANGAR_CONSOLE_URL            intake's address, e.g. http://127.0.0.1:8080
+HANGAR_CONSOLE_ADMIN_TOKEN    an admin token;  HANGAR_CONSOLE_VIEWER_TOKEN: a viewer token
+HANGAR_SCREENSHOTS            where the screenshots go (printed at the end)
+The environment `web` must exist (simulated provider).
+"""
+
+import json
+import os
+import time
+import unittest
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE = os.environ.get("HANGAR_CONSOLE_URL", "http://127.0.0.1:8080")
+ADMIN = os.environ.get("HANGAR_CONSOLE_ADMIN_TOKEN", "dev-admin-token")
+VIEWER = os.environ.get("HANGAR_CONSOLE_VIEWER_TOKEN", "dev-viewer-token")
+SHOTS = os.environ.get("HANGAR_SCREENSHOTS", os.path.join(os.getcwd(), ".hangar", "screenshots"))
+SAVED = []
+
+
+def make_driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("HANGAR_CHROMIUM", "/usr/bin/chromium")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1400,1000", "--lang=en-US"):
+        options.add_argument(argument)
+    service = Service(executable_path=os.environ.get("HANGAR_CHROMEDRIVER", "/usr/bin/chromedriver"))
+    return webdriver.Chrome(service=service, options=options)
+
+
+class ConsoleTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(SHOTS, exist_ok=True)
+        cls.driver = make_driver()
+        cls.wait = WebDriverWait(cls.driver, 20, ignored_exceptions=(StaleElementReferenceException,))
+
+    @classmethod
+    def tearDownClass(cls):
+        logs = []
+        try:
+            logs = cls.driver.get_log("browser")
+        except Exception:  # not every driver keeps logs
+            pass
+        errors = [entry for entry in logs if entry.get("level") == "SEVERE"]
+        for entry in errors:
+            print("browser console:", entry.get("message"))
+        cls.driver.quit()
+        print("\nscreenshots:")
+        for path in SAVED:
+            print("  " + path)
+
+    # Helpers
+
+    def shot(self, name):
+        path = os.path.join(SHOTS, f"{name}.png")
+        time.sleep(0.3)  # let transitions settle
+        self.driver.save_screenshot(path)
+        SAVED.append(path)
+
+    def sign_in(self, token):
+        d = self.driver
+        d.get(f"{BASE}/console/#/signin")
+        d.execute_script("sessionStorage.clear();")
+        d.refresh()
+        field = self.wait.until(EC.element_to_be_clickable((By.ID, "token")))
+        field.clear()
+        field.send_keys(token)
+        d.find_element(By.ID, "sign-in").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "environment-cards")))
+
+    def go(self, hash_route, ready):
+        self.driver.execute_script(f"location.hash = {hash_route!r};")
+        return self.wait.until(EC.presence_of_element_located(ready))
+
+    def confirm(self):
+        button = self.wait.until(EC.element_to_be_clickable((By.ID, "confirm-ok")))
+        button.click()
+        self.wait.until(lambda d: not d.find_element(By.ID, "confirm").get_attribute("open"))
+
+    def row_status(self, deployment_id):
+        try:
+            return self.driver.find_element(By.CSS_SELECTOR, f'tr[data-id="{deployment_id}"]').get_attribute("data-status")
+        except Exception:
+            return None
+
+    def newest_row(self, exclude=()):
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "#history-rows tr")
+        for row in rows:
+            try:
+                if row.get_attribute("data-id") not in exclude:
+                    return row.get_attribute("data-id")
+            except StaleElementReferenceException:
+                continue
+        return None
+
+    # Tests, in order
+
+    def test_1_sign_in_and_environments(self):
+        d = self.driver
+        d.get(f"{BASE}/console/")
+        d.execute_script("sessionStorage.clear(); location.hash = '#/signin';")
+        self.wait.until(EC.element_to_be_clickable((By.ID, "token")))
+        self.shot("01-sign-in")
+        d.find_element(By.ID, "token").send_keys("not-a-token")
+        d.find_element(By.ID, "sign-in").click()
+        error = self.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".signin .error")))
+        self.assertIn("not valid", error.text)
+        self.sign_in(ADMIN)
+        card = self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-environment="web"]')))
+        self.wait.until(lambda _: "$" in card.find_element(By.CSS_SELECTOR, ".cost").text)
+        self.assertIn("activated", card.text)
+        self.assertEqual(d.find_element(By.ID, "who-role").text, "admin")
+        self.shot("02-environments")
+
+    def test_2_publish_and_watch_live(self):
+        d = self.driver
+        self.go("#/environments/web", (By.ID, "deploy-publish"))
+        before = set(r.get_attribute("data-id") for r in d.find_elements(By.CSS_SELECTOR, "#history-rows tr"))
+        self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "live")
+        d.execute_script("window.__noReload = 'still here';")
+        d.find_element(By.ID, "deploy-version").send_keys("ui-2.0")
+        d.find_element(By.ID, "deploy-stopPreparationServer").click()
+        d.find_element(By.ID, "deploy-lockInstances").click()
+        d.find_element(By.ID, "deploy-emails").send_keys("ops@example.com")
+        self.shot("03-deploy-form")
+        d.find_element(By.ID, "deploy-publish").click()
+        self.wait.until(EC.visibility_of_element_located((By.ID, "confirm")))
+        self.assertIn("ui-2.0", d.find_element(By.ID, "confirm-body").text)
+        self.shot("04-publish-confirmation")
+        self.confirm()
+        deployment = WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: self.newest_row(before))
+        WebDriverWait(d, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: self.row_status(deployment) == "running")
+        self.shot("05-deployment-running")
+        WebDriverWait(d, 60, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: self.row_status(deployment) == "succeeded")
+        self.assertEqual(d.execute_script("return window.__noReload;"), "still here", "the page was reloaded")
+        row = d.find_element(By.CSS_SELECTOR, f'tr[data-id="{deployment}"]')
+        steps = row.find_elements(By.CSS_SELECTOR, ".step")
+        self.assertEqual(len(steps), 6)
+        for step in steps:
+            self.assertRegex(step.get_attribute("class"), r"status-(succeeded|skipped)")
+        self.assertIn("ui-2.0", row.text)
+        self.shot("06-deployment-succeeded")
+        self.__class__.succeeded = deployment
+
+    def test_2b_deployment_from_elsewhere_appears_live(self):
+        d = self.driver
+        self.go("#/environments/web", (By.ID, "history-rows"))
+        self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "live")
+        d.execute_script("window.__noReload = 'still here';")
+        # Submitted through the API by someone else: the page learns of it from its stream.
+        request = urllib.request.Request(
+            f"{BASE}/v1/environments/web/deployments", data=json.dumps({"version": "from-api"}).encode(), method="POST",
+            headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+        deployment = json.load(urllib.request.urlopen(request))["id"]
+        WebDriverWait(d, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: self.row_status(deployment) == "succeeded")
+        self.assertEqual(d.execute_script("return window.__noReload;"), "still here", "the page was reloaded")
+
+    def test_2c_failed_step_shows_its_error(self):
+        d = self.driver
+        self.go("#/environments/flaky", (By.ID, "deploy-publish"))
+        self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "live")
+        d.find_element(By.ID, "deploy-version").send_keys("doomed")
+        d.find_element(By.ID, "deploy-publish").click()
+        self.confirm()
+        WebDriverWait(d, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: d.find_elements(By.CSS_SELECTOR, '#history-rows tr[data-status="failed"]'))
+        d.find_element(By.CSS_SELECTOR, '#history-rows tr[data-status="failed"] a').click()
+        self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "finished")
+        step = (By.CSS_SELECTOR, 'details[data-step="create_models"]')
+        self.assertIn("failed", d.find_element(*step).text)
+        d.find_element(*step).find_element(By.TAG_NAME, "summary").click()
+        self.wait.until(lambda _: "launch template quota exceeded" in d.find_element(*step).find_element(By.CSS_SELECTOR, ".error").text)
+        self.assertIn("launch template quota exceeded", d.find_element(By.ID, "deployment-details").text)
+        self.shot("09b-failed-deployment-details")
+
+    def test_3_schedule_and_cancel(self):
+        d = self.driver
+        self.go("#/environments/web", (By.ID, "deploy-publish"))
+        before = set(r.get_attribute("data-id") for r in d.find_elements(By.CSS_SELECTOR, "#history-rows tr"))
+        Select(d.find_element(By.ID, "deploy-when")).select_by_value("schedule")
+        self.assertTrue(d.find_element(By.ID, "deploy-date").is_displayed())
+        d.find_element(By.ID, "deploy-version").send_keys("ui-later")
+        d.find_element(By.ID, "deploy-publish").click()
+        self.confirm()
+        deployment = WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: self.newest_row(before))
+        WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: self.row_status(deployment) == "scheduled")
+        self.shot("07-deployment-scheduled")
+        row = d.find_element(By.CSS_SELECTOR, f'tr[data-id="{deployment}"]')
+        row.find_element(By.XPATH, ".//button[normalize-space()='Cancel']").click()
+        self.confirm()
+        WebDriverWait(d, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: self.row_status(deployment) == "cancelled")
+        self.shot("08-deployment-cancelled")
+
+    def test_4_details(self):
+        d = self.driver
+        deployment = getattr(self.__class__, "succeeded", None)
+        if deployment is None:
+            self.skipTest("no deployment from the publish test")
+        self.go("#/environments/web", (By.ID, "history-rows"))
+        # Rows are replaced as live events arrive: find the link afresh until the click lands.
+        self.wait.until(lambda _: d.find_element(By.CSS_SELECTOR, f'tr[data-id="{deployment}"] a').click() or True)
+        self.wait.until(lambda _: "succeeded" in d.find_element(By.ID, "detail-status").text)
+        # The stream of a finished deployment sends its details once and ends: the page
+        # re-renders once, then says "finished".
+        self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "finished")
+        page = d.find_element(By.ID, "deployment-details").text
+        for label in ("Owner", "Model version", "Start", "End", "Total duration", "admin"):
+            self.assertIn(label, page)
+        step = (By.CSS_SELECTOR, 'details[data-step="create_image"]')
+        d.find_element(*step).find_element(By.TAG_NAME, "summary").click()
+        self.wait.until(lambda _: d.find_element(*step).get_attribute("open") is not None)
+        self.assertIn("Attempts", d.find_element(*step).text)
+        self.assertTrue(d.find_element(*step).find_elements(By.CSS_SELECTOR, "li"), "the image step has detail lines")
+        self.shot("09-deployment-details")
+
+    def test_5_servers(self):
+        d = self.driver
+        self.go("#/environments/web/servers", (By.CSS_SELECTOR, "[data-server]"))
+        preparation = d.find_element(By.CSS_SELECTOR, "#servers [data-server]")
+        self.assertIn("Public IP", preparation.text)
+        self.assertIn("running", preparation.find_element(By.CSS_SELECTOR, ".server-status").text)
+        self.assertIn("$", d.find_element(By.ID, "cost-total").text)
+        self.shot("10-servers")
+        preparation.find_element(By.CSS_SELECTOR, 'button[data-action="stop"]').click()
+        self.confirm()
+        WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: "stopped" in d.find_element(By.CSS_SELECTOR, "#servers [data-server] .server-status").text)
+        self.shot("11-server-stopped")
+        d.find_element(By.CSS_SELECTOR, '#servers [data-server] button[data-action="start"]').click()
+        self.confirm()
+        WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: "running" in d.find_element(By.CSS_SELECTOR, "#servers [data-server] .server-status").text)
+
+    def test_6_queues(self):
+        d = self.driver
+        self.go("#/queues", (By.CSS_SELECTOR, '[data-queue="hangar.steps"]'))
+        row = d.find_element(By.CSS_SELECTOR, '[data-queue="hangar.steps"]')
+        self.assertTrue(row.text.strip())
+        self.shot("12-queues")
+
+    def test_7_viewer_sees_no_actions(self):
+        d = self.driver
+        self.sign_in(VIEWER)
+        card = self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-environment="web"]')))
+        self.assertFalse([b for b in card.find_elements(By.TAG_NAME, "button") if b.text in ("Suspend", "Delete", "Release")])
+        self.go("#/environments/web", (By.ID, "history-rows"))
+        self.assertFalse(d.find_elements(By.ID, "deploy-publish"), "a viewer is not offered Publish")
+        self.shot("13-viewer-deployments")
+
+    def test_8_suspend_and_resume(self):
+        d = self.driver
+        self.sign_in(ADMIN)
+        card = self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-environment="web"]')))
+        card.find_element(By.XPATH, ".//button[normalize-space()='Suspend']").click()
+        self.confirm()
+        self.wait.until(lambda _: "suspended" in d.find_element(By.CSS_SELECTOR, '[data-environment="web"]').text)
+        self.go("#/environments/web", (By.ID, "deploy-publish"))
+        self.assertFalse(d.find_element(By.ID, "deploy-publish").is_enabled())
+        self.shot("14-suspended-environment")
+        self.go("#/environments", (By.CSS_SELECTOR, '[data-environment="web"]'))
+        d.find_element(By.CSS_SELECTOR, '[data-environment="web"]').find_element(By.XPATH, ".//button[normalize-space()='Resume']").click()
+        self.confirm()
+        self.wait.until(lambda _: "activated" in d.find_element(By.CSS_SELECTOR, '[data-environment="web"]').text)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

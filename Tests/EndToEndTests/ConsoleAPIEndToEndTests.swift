@@ -1,0 +1,274 @@
+import Foundation
+import HangarContracts
+import HangarHarness
+import HangarHistory
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The routes behind the console: live event streams, queues, environment lifecycle,
+/// servers over the broker's request/reply, `/v1/me` and the console's files.
+@Suite("Console API end to end", .serialized, .timeLimit(.minutes(4)))
+struct ConsoleAPIEndToEndTests {
+    /// One Server-Sent Event.
+    struct Event {
+        var name: String
+        var data: String
+    }
+
+    static func parseEvents(_ text: String) -> [Event] {
+        text.components(separatedBy: "\n\n").compactMap { block in
+            var name = "message"
+            var data: [String] = []
+            for line in block.split(separator: "\n", omittingEmptySubsequences: true) {
+                if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data.append(String(line.dropFirst(6))) }
+            }
+            return data.isEmpty ? nil : Event(name: name, data: data.joined(separator: "\n"))
+        }
+    }
+
+    /// The whole body of a stream that ends by itself (a deployment's, after its terminal status).
+    static func readStream(_ url: String, headers: [String: String] = [:]) async throws -> (String, Int, String?) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.timeoutInterval = 60
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as? HTTPURLResponse
+        return (String(decoding: data, as: UTF8.self), http?.statusCode ?? 0, http?.value(forHTTPHeaderField: "Content-Type"))
+    }
+
+    /// Runs `curl -sN` on a stream for `seconds` (the environment stream does not end by itself).
+    static func curlStream(_ url: String, seconds: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-sN", "--max-time", String(seconds), url]
+        process.standardOutput = Pipe()
+        try process.run()
+        return process
+    }
+
+    @Test("a deployment's stream: its details at once, every step and status as they happen, the end after the terminal status")
+    func deploymentStream() async throws {
+        let system = try await HangarSystem("sse")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("sse-env", target: #"{"stepDurationMs": 300}"#)
+
+        let (_, anonymous, _) = try await Self.readStream("\(system.baseURL)/v1/deployments/\(UUID().uuidString.lowercased())/events")
+        #expect(anonymous == 401)
+        let (_, unknown, _) = try await Self.readStream(
+            "\(system.baseURL)/v1/deployments/\(UUID().uuidString.lowercased())/events?access_token=\(HangarSystem.viewerToken)")
+        #expect(unknown == 404)
+
+        // The environment's stream, read by curl meanwhile.
+        let environmentStream = try Self.curlStream(
+            "\(system.baseURL)/v1/environments/sse-env/events?access_token=\(HangarSystem.viewerToken)", seconds: 12)
+
+        let id = try await system.deploy("sse-env", body: #"{"version":"9.1"}"#)
+        let started = ContinuousClock.now
+        // The token as a query parameter, as a browser's EventSource sends it.
+        let (text, status, contentType) = try await Self.readStream(
+            "\(system.baseURL)/v1/deployments/\(id.uuidString.lowercased())/events?access_token=\(HangarSystem.viewerToken)")
+        let elapsed = ContinuousClock.now - started
+        #expect(status == 200)
+        #expect(contentType?.hasPrefix("text/event-stream") == true)
+        let events = Self.parseEvents(text)
+        let details = try events.filter { $0.name == "deployment" }.map {
+            try HangarJSON.decoder.decode(DeploymentDetails.self, from: Data($0.data.utf8))
+        }
+        #expect(details.first.map { [.queued, .running].contains($0.status) } == true)
+        let last = try #require(details.last)
+        #expect(last.status == .succeeded)
+        #expect(last.steps.allSatisfy { $0.status == .succeeded || $0.status == .skipped })
+        #expect(last.steps.count == 6)
+        // Live: several intermediate states were sent, not only the first and the last.
+        #expect(details.count >= 4, "only \(details.count) deployment events: \(text.prefix(2000))")
+        let stepTypes = events.filter { $0.name == "step" }.compactMap { event -> String? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any] else { return nil }
+            return object["kind"] as? String
+        }
+        #expect(stepTypes.filter { $0 == "succeeded" }.count >= 5)
+        #expect(events.contains { $0.name == "status" && $0.data.contains("\"succeeded\"") })
+        // The stream ended by itself, soon after the deployment did.
+        #expect(elapsed < .seconds(30))
+
+        // A finished deployment's stream: its details, then the end.
+        let (again, _, _) = try await Self.readStream(
+            "\(system.baseURL)/v1/deployments/\(id.uuidString.lowercased())/events",
+            headers: ["Authorization": "Bearer \(HangarSystem.viewerToken)"])
+        #expect(Self.parseEvents(again).count == 1)
+
+        environmentStream.waitUntilExit()
+        let output = (environmentStream.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()
+        let environmentEvents = Self.parseEvents(String(decoding: output, as: UTF8.self))
+        #expect(environmentEvents.first?.name == "ready")
+        let statuses = environmentEvents.filter { $0.name == "deployment" }.compactMap {
+            try? HangarJSON.decoder.decode(DeploymentDetails.self, from: Data($0.data.utf8))
+        }.filter { $0.id == id }.map(\.status)
+        #expect(statuses.contains(.running))
+        #expect(statuses.last == .succeeded)
+    }
+
+    @Test("queues from the management API, 502 when it is unreachable; /v1/me; the console's files")
+    func queuesMeAndConsole() async throws {
+        let system = try await HangarSystem("queues")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+
+        // The management API's statistics lag a few seconds behind the broker: wait for the
+        // worker's consumer to show.
+        var object: [String: Any]?
+        var items: [[String: Any]] = []
+        var steps: [String: Any] = [:]
+        let deadline = ContinuousClock.now + .seconds(20)
+        repeat {
+            let (data, status) = try await system.request("GET", "/v1/queues", token: HangarSystem.viewerToken)
+            #expect(status == 200)
+            object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            items = object?["items"] as? [[String: Any]] ?? []
+            steps = items.first { $0["name"] as? String == "hangar.steps" } ?? [:]
+            if (steps["consumers"] as? Int ?? 0) >= 1 { break }
+            try await Task.sleep(for: .milliseconds(500))
+        } while ContinuousClock.now < deadline
+        #expect(object?["vhost"] as? String == system.vhost)
+        #expect((steps["consumers"] as? Int ?? 0) >= 1)
+        #expect(steps["deadLetters"] as? Int == 0)
+        #expect(steps["deadLetterQueue"] as? String == "hangar.steps.dead")
+        #expect(!items.contains { $0["name"] as? String == "hangar.steps.dead" })
+        #expect(items.contains { ($0["name"] as? String)?.hasPrefix("hangar.intake.") == true })
+
+        let (me, meStatus) = try await system.request("GET", "/v1/me", token: HangarSystem.deployerToken)
+        #expect(meStatus == 200)
+        #expect(String(decoding: me, as: UTF8.self).contains(#""role":"deployer""#))
+
+        let (openapi, _) = try await system.request("GET", "/openapi.json", token: nil)
+        let paths = ((try JSONSerialization.jsonObject(with: openapi) as? [String: Any])?["paths"] as? [String: Any])?.keys.sorted() ?? []
+        for path in [
+            "/v1/me", "/v1/queues", "/v1/deployments/{id}/events", "/v1/environments/{env}/events", "/v1/environments/{env}/actions/{action}",
+            "/v1/environments/{env}/servers", "/v1/environments/{env}/servers/{server}/actions/{action}", "/v1/environments/{env}/cost",
+        ] {
+            #expect(paths.contains(path), "the OpenAPI document lacks \(path)")
+        }
+
+        let (page, pageStatus) = try await system.request("GET", "/console/", token: nil)
+        #expect(pageStatus == 200)
+        #expect(String(decoding: page, as: UTF8.self).contains("Hangar console"))
+        let (script, scriptStatus) = try await system.request("GET", "/console/js/app.js", token: nil)
+        #expect(scriptStatus == 200 && script.count > 100)
+        let (_, missing) = try await system.request("GET", "/console/../Package.swift", token: nil)
+        #expect(missing == 404)
+
+        // The management API unreachable: a clear 502.
+        system.stop("intake", signal: SIGTERM)
+        try system.start(
+            .intake, environment: ["HANGAR_RABBITMQ_MANAGEMENT_URL": "http://guest:guest@127.0.0.1:9", "HANGAR_EVENTS_HEARTBEAT_MS": "300"])
+        try await system.waitUntilReady()
+
+        // A quiet stream gets heartbeat comments (every 300 ms here, 15 s by default).
+        try await system.createEnvironment("quiet")
+        let quiet = try Self.curlStream("\(system.baseURL)/v1/environments/quiet/events?access_token=\(HangarSystem.viewerToken)", seconds: 2)
+        quiet.waitUntilExit()
+        let quietText = String(decoding: (quiet.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(quietText.components(separatedBy: ": heartbeat").count - 1 >= 3, "\(quietText)")
+        let (problem, unreachable) = try await system.request("GET", "/v1/queues", token: HangarSystem.viewerToken)
+        #expect(unreachable == 502)
+        #expect(String(decoding: problem, as: UTF8.self).contains("unreachable"))
+        #expect(!String(decoding: problem, as: UTF8.self).contains("guest:guest"))
+    }
+
+    @Test("suspend, resume and release: suspended and released environments refuse deployments with 409")
+    func lifecycle() async throws {
+        let system = try await HangarSystem("lifecycle")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("life-env", target: #"{"stepDurationMs": 10}"#)
+
+        let (_, deployerSuspends) = try await system.request("POST", "/v1/environments/life-env/actions/suspend", token: HangarSystem.deployerToken)
+        #expect(deployerSuspends == 403)
+        let (suspended, suspendStatus) = try await system.request("POST", "/v1/environments/life-env/actions/suspend")
+        #expect(suspendStatus == 200)
+        #expect(String(decoding: suspended, as: UTF8.self).contains(#""lifecycle":"suspended""#))
+        #expect(String(decoding: suspended, as: UTF8.self).contains("lastRunningAt"))
+        let (refused, refusedStatus) = try await system.request(
+            "POST", "/v1/environments/life-env/deployments", token: HangarSystem.deployerToken, body: "{}")
+        #expect(refusedStatus == 409)
+        #expect(String(decoding: refused, as: UTF8.self).contains("suspended"))
+
+        let (_, resumeStatus) = try await system.request("POST", "/v1/environments/life-env/actions/resume")
+        #expect(resumeStatus == 200)
+        let id = try await system.deploy("life-env")
+        _ = try await system.wait(for: id, status: .succeeded)
+
+        let (_, releaseStatus) = try await system.request("POST", "/v1/environments/life-env/actions/release")
+        #expect(releaseStatus == 200)
+        let (_, releasedDeploy) = try await system.request(
+            "POST", "/v1/environments/life-env/deployments", token: HangarSystem.deployerToken, body: "{}")
+        #expect(releasedDeploy == 409)
+        let (_, resumeReleased) = try await system.request("POST", "/v1/environments/life-env/actions/resume")
+        #expect(resumeReleased == 409)
+        let (_, unknownAction) = try await system.request("POST", "/v1/environments/life-env/actions/explode")
+        #expect(unknownAction == 404)
+    }
+
+    @Test("servers over the broker: a worker lists them, acts on one; the cost; 504 without workers")
+    func servers() async throws {
+        let system = try await HangarSystem("servers", extraEnvironment: ["HANGAR_SERVER_REQUEST_TIMEOUT_MS": "1500"])
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        let environmentId = try await system.createEnvironment("srv-env")
+
+        let (data, status) = try await system.request("GET", "/v1/environments/srv-env/servers", token: HangarSystem.viewerToken)
+        #expect(status == 200, "\(String(decoding: data, as: UTF8.self))")
+        let listing = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let servers = listing?["items"] as? [[String: Any]] ?? []
+        #expect(servers.count == 2)
+        let preparation = try #require(servers.first { $0["role"] as? String == "preparation" })
+        let serverId = try #require(preparation["id"] as? String)
+        #expect(preparation["status"] as? String == "running")
+        #expect(preparation["publicIP"] != nil && preparation["privateIP"] != nil)
+        #expect(listing?["worker"] as? String == "worker-1")
+        let cost = listing?["cost"] as? [String: Any]
+        #expect(cost?["total"] != nil)
+
+        // The preparation server is the one the deployments' validate step names.
+        let deployed = try await system.wait(for: try await system.deploy("srv-env"), status: .succeeded)
+        #expect(deployed.outputs["preparationServerId"] == serverId)
+
+        // The same ids on a second listing (derived from the environment, not random).
+        let (again, _) = try await system.request("GET", "/v1/environments/\(environmentId)/servers", token: HangarSystem.viewerToken)
+        #expect(String(decoding: again, as: UTF8.self).contains(serverId))
+
+        let (_, viewerStops) = try await system.request(
+            "POST", "/v1/environments/srv-env/servers/\(serverId)/actions/stop", token: HangarSystem.viewerToken)
+        #expect(viewerStops == 403)
+        let (stopped, stopStatus) = try await system.request(
+            "POST", "/v1/environments/srv-env/servers/\(serverId)/actions/stop", token: HangarSystem.deployerToken)
+        #expect(stopStatus == 202)
+        #expect(String(decoding: stopped, as: UTF8.self).contains(#""status":"stopping""#))
+        try await Task.sleep(for: .milliseconds(2500))
+        let (later, _) = try await system.request("GET", "/v1/environments/srv-env/servers", token: HangarSystem.viewerToken)
+        let laterServers = (try JSONSerialization.jsonObject(with: later) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        #expect(laterServers.first { $0["id"] as? String == serverId }?["status"] as? String == "stopped")
+        let (started, startStatus) = try await system.request(
+            "POST", "/v1/environments/srv-env/servers/\(serverId)/actions/start", token: HangarSystem.deployerToken)
+        #expect(startStatus == 202)
+        #expect(String(decoding: started, as: UTF8.self).contains(#""status":"pending""#))
+
+        let (_, unknownServer) = try await system.request(
+            "POST", "/v1/environments/srv-env/servers/i-nothere/actions/restart", token: HangarSystem.deployerToken)
+        #expect(unknownServer == 404)
+        let (_, unknownAction) = try await system.request(
+            "POST", "/v1/environments/srv-env/servers/\(serverId)/actions/explode", token: HangarSystem.deployerToken)
+        #expect(unknownAction == 404)
+
+        // No worker: intake gives up after its timeout with a 504.
+        system.stop("worker-1", signal: SIGTERM)
+        let before = ContinuousClock.now
+        let (_, noWorker) = try await system.request("GET", "/v1/environments/srv-env/servers", token: HangarSystem.viewerToken)
+        #expect(noWorker == 504)
+        #expect(ContinuousClock.now - before < .seconds(5))
+    }
+}
