@@ -92,6 +92,17 @@ let package = Package(
             dependencies: ["HangarContracts", .product(name: "Logging", package: "swift-log")],
             path: "Shared/Providers"
         ),
+        // A small AWS client: SigV4 (swift-crypto), the EC2 and Auto Scaling Query APIs over
+        // async-http-client, XML answers as typed results, typed errors.
+        .target(
+            name: "AWSClient",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/AWS"
+        ),
         // The worker's logic: runs step.execute commands through a provider.
         .target(
             name: "HangarExecution",
@@ -197,6 +208,11 @@ let package = Package(
             name: "ExecutionTests",
             dependencies: ["HangarExecution", "HangarProviders", "HangarMessaging", "HangarContracts", "AMQPClient"],
             path: "Tests/ExecutionTests"
+        ),
+        .testTarget(
+            name: "AWSClientTests",
+            dependencies: ["AWSClient"],
+            path: "Tests/AWSClientTests"
         ),
         .testTarget(
             name: "ContractsTests",
