@@ -103,6 +103,16 @@ let package = Package(
             ],
             path: "Shared/AWS"
         ),
+        // The `aws` provider (kept apart so HangarProviders stays free of the HTTP client).
+        .target(
+            name: "HangarAWSProvider",
+            dependencies: [
+                "AWSClient", "HangarProviders", "HangarContracts",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/AWSProvider"
+        ),
         // The worker's logic: runs step.execute commands through a provider.
         .target(
             name: "HangarExecution",
@@ -166,7 +176,9 @@ let package = Package(
 
         .executableTarget(name: "Intake", dependencies: ["HangarAPI", "HangarRuntime"], path: "Services/Intake"),
         .executableTarget(name: "Scheduler", dependencies: ["HangarScheduling", "HangarRuntime"], path: "Services/Scheduler"),
-        .executableTarget(name: "Worker", dependencies: ["HangarExecution", "HangarRuntime"], path: "Services/Worker"),
+        .executableTarget(
+            name: "Worker", dependencies: ["HangarExecution", "HangarRuntime", "HangarAWSProvider", "HangarProviders"],
+            path: "Services/Worker"),
         .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime"], path: "Services/Recorder"),
         .executableTarget(name: "Notifier", dependencies: ["HangarNotification", "HangarRuntime"], path: "Services/Notifier"),
 
@@ -213,6 +225,14 @@ let package = Package(
             name: "AWSClientTests",
             dependencies: ["AWSClient"],
             path: "Tests/AWSClientTests"
+        ),
+        .testTarget(
+            name: "AWSProviderTests",
+            dependencies: [
+                "HangarAWSProvider", "AWSClient", "HangarProviders", "HangarContracts", "HangarHarness",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/AWSProviderTests"
         ),
         .testTarget(
             name: "ContractsTests",

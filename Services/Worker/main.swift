@@ -1,7 +1,9 @@
 import AMQPClient
 import Foundation
+import HangarAWSProvider
 import HangarExecution
 import HangarMessaging
+import HangarProviders
 import HangarRuntime
 import Logging
 import ServiceLifecycle
@@ -13,6 +15,10 @@ import ServiceLifecycle
 // (deliveries taken ahead, default: the concurrency), HANGAR_WORKER_LIVE_AFTER_MS (how long a
 // step's start and detail lines are held before they are published live, default 250: a
 // quicker step reports them inside its outcome event).
+// The `aws` provider reads its credentials and endpoint from this environment, never from
+// messages: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or AWS_PROFILE of
+// ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE); HANGAR_AWS_ENDPOINT_URL or AWS_ENDPOINT_URL
+// sends its requests to an emulator such as moto.
 let environment = ServiceEnvironment(service: "worker")
 let amqp: AMQPConfiguration
 let name: String
@@ -38,8 +44,9 @@ let logger = Logger(label: "hangar.worker")
 let connection = AMQPConnection(configuration: amqp, logger: logger)
 // It declares all of the topology, not only the steps queue: the events it publishes need the
 // scheduler's and the recorder's queues even when those services have not started yet.
+let providers = ProviderRegistry([AWSProvider.name: AWSProvider(logger: Logger(label: "hangar.worker.aws"))])
 let worker = WorkerService(
-    connection: connection, name: name, concurrency: concurrency, prefetch: UInt16(prefetch), liveAfter: liveAfter,
+    connection: connection, providers: providers, name: name, concurrency: concurrency, prefetch: UInt16(prefetch), liveAfter: liveAfter,
     declaring: HangarTopology.all, logger: logger)
 let group = ServiceGroup(
     configuration: .init(
