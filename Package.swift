@@ -241,7 +241,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["HangarHarness", "HangarContracts", "HangarHistory"],
+            dependencies: [
+                "HangarHarness", "HangarContracts", "HangarHistory", "AWSClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/EndToEndTests"
         ),
         .testTarget(

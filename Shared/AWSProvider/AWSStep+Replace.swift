@@ -225,7 +225,7 @@ extension AWSStep {
         for id in next { try await autoScaling.terminateInstance(id, decrementCapacity: false) }
         await progress("replacing \(next.joined(separator: ", ")) (\(old.count) of \(live.count) instances still on an older image)")
         state["batch"] = .array(next.map(JSONValue.string))
-        return waiting(state, "replacing \(next.joined(separator: ", "))")
+        return waiting(state, "waiting for the replacement of \(next.joined(separator: ", "))")
     }
 
     private func finish(_ state: [String: JSONValue], _ models: Models, how: String, outputs: [String: String]) async throws -> StepOutcome {
