@@ -36,13 +36,8 @@ extension AWSStep {
         }
         let models = Models(templateId: templateId, main: main, backup: backup, imageId: imageId)
         var state = continuation
+        if state["phase"] == nil { state = try await begin(models) }
         let now = Date().timeIntervalSince1970
-        if state["phase"] == nil {
-            state = try await begin(models)
-            if let until = state["noticeUntil"]?.doubleValue, until > now {
-                return waiting(state, "users were asked to reconnect; replacing starts in \(Int(until - now)) s", after: .seconds(until - now))
-            }
-        }
         if let until = state["noticeUntil"]?.doubleValue, until > now {
             return waiting(state, "users were asked to reconnect; replacing starts in \(Int(until - now)) s", after: .seconds(until - now))
         }

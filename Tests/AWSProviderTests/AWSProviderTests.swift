@@ -116,6 +116,73 @@ struct AWSProviderTests {
         #expect(group.tags["hangar:lock"] == nil)
     }
 
+    @Test("a replacement interrupted mid-way (continuation lost, as after a worker crash) is finished by a new attempt")
+    func interruptedReplacement() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let name = cloud.seed["autoScalingGroupName"]!
+        let runner = StepRunner(cloud.provider, settings: cloud.settings(), options: .init(lockInstances: true))
+        for step in [StepName.validate, .createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
+        // Two checks, then the worker "crashes": the lock is on, one batch replaced.
+        let partial = try await runner.run(.replaceInstances, maxPolls: 1)
+        guard case .inProgress = partial else { Issue.record("expected the replacement to be under way: \(partial)"); return }
+        var group = try await cloud.autoScaling.describeGroup(name)
+        #expect(group.tags["hangar:lock"]?.hasPrefix(runner.deploymentId.uuidString.lowercased()) == true)
+        #expect(!group.suspendedProcesses.isEmpty)
+        // The scheduler dispatches a new attempt from poll 0 without the continuation.
+        let finished = try await runner.run(.replaceInstances)
+        #expect(finished.isSuccess, "\(finished)")
+        group = try await cloud.autoScaling.describeGroup(name)
+        let images = try await cloud.ec2.describeInstances(ids: group.instances.map(\.id)).map(\.imageId)
+        #expect(Set(images) == [runner.outputs.withLock { $0["imageId"] }])
+        #expect(group.suspendedProcesses.isEmpty && group.instances.allSatisfy { !$0.protectedFromScaleIn })
+        #expect(group.tags["hangar:lock"] == nil)
+    }
+
+    @Test("keep users connected drains each batch before replacing it; a server already stopped stays stopped")
+    func drainAndStoppedServer() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let preparation = cloud.seed["preparationInstanceId"]!
+        try await cloud.ec2.stopInstances([preparation])
+        let runner = StepRunner(
+            cloud.provider, settings: cloud.settings(["drainSeconds": 1, "minHealthyPercentage": 50]),
+            options: .init(stopPreparationServer: true), mode: .keepUsersConnected)
+        #expect(try await runner.run(.validate).isSuccess)
+        #expect(try await runner.run(.stopPreparationServer).outputs["preparationServerStopped"] == "false")
+        for step in [StepName.createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
+        let started = ContinuousClock.now
+        let replaced = try await runner.run(.replaceInstances)
+        #expect(replaced.isSuccess, "\(replaced)")
+        #expect(replaced.outputs["replacement"] == "rolling", "draining needs the rolling replacement")
+        let drains = runner.allLines.filter { $0.hasPrefix("draining ") && $0.contains("before replacing them") }
+        #expect(drains.count == 3, "3 instances at 50 %: batches of 1 → 3 drains (\(drains))")
+        #expect(ContinuousClock.now - started >= .seconds(3), "each batch drained for 1 s")
+        #expect(try await runner.run(.finalize).isSuccess)
+        #expect(try await cloud.ec2.describeInstance(preparation).state == "stopped", "left as it was")
+    }
+
+    @Test("request reconnection: users get their minutes before anything is replaced")
+    func reconnectionNotice() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let runner = StepRunner(cloud.provider, settings: cloud.settings(), mode: .requestReconnection)
+        for step in [StepName.validate, .createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
+        var command = runner.command(.replaceInstances)
+        command.reconnection = Reconnection(minutes: 5, message: "Please save your work")
+        let before = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!).instances.map(\.id)
+        let outcome = try await cloud.provider.execute(command) { _ in }
+        guard case .inProgress(let continuation, let checkAfter, let detail) = outcome else {
+            Issue.record("expected a wait: \(outcome)")
+            return
+        }
+        #expect(checkAfter > .seconds(290) && checkAfter <= .seconds(300))
+        #expect(detail?.contains("users were asked to reconnect") == true)
+        #expect(continuation.objectValue?["phase"] == "notice")
+        let after = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!).instances.map(\.id)
+        #expect(after == before, "nothing replaced yet")
+    }
+
     @Test("servers: the preparation server and support servers by tag; start, stop, restart")
     func servers() async throws {
         let cloud = try await MotoCloud()
