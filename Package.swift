@@ -100,6 +100,27 @@ let package = Package(
             dependencies: ["HangarContracts", .product(name: "Logging", package: "swift-log")],
             path: "Shared/Providers"
         ),
+        // A small AWS client: SigV4 (swift-crypto), the EC2 and Auto Scaling Query APIs over
+        // async-http-client, XML answers as typed results, typed errors.
+        .target(
+            name: "AWSClient",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/AWS"
+        ),
+        // The `aws` provider (kept apart so HangarProviders stays free of the HTTP client).
+        .target(
+            name: "HangarAWSProvider",
+            dependencies: [
+                "AWSClient", "HangarProviders", "HangarContracts",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/AWSProvider"
+        ),
         // The worker's logic: runs step.execute commands through a provider.
         .target(
             name: "HangarExecution",
@@ -171,7 +192,9 @@ let package = Package(
 
         .executableTarget(name: "Intake", dependencies: ["HangarAPI", "HangarRuntime"], path: "Services/Intake"),
         .executableTarget(name: "Scheduler", dependencies: ["HangarScheduling", "HangarRuntime"], path: "Services/Scheduler"),
-        .executableTarget(name: "Worker", dependencies: ["HangarExecution", "HangarProviders", "HangarRuntime"], path: "Services/Worker"),
+        .executableTarget(
+            name: "Worker", dependencies: ["HangarExecution", "HangarRuntime", "HangarAWSProvider", "HangarProviders"],
+            path: "Services/Worker"),
         .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime"], path: "Services/Recorder"),
         .executableTarget(name: "Notifier", dependencies: ["HangarNotification", "HangarRuntime"], path: "Services/Notifier"),
         // The `hangar` command line: the HTTP API from a terminal or a script.
@@ -225,13 +248,29 @@ let package = Package(
             path: "Tests/ExecutionTests"
         ),
         .testTarget(
+            name: "AWSClientTests",
+            dependencies: ["AWSClient"],
+            path: "Tests/AWSClientTests"
+        ),
+        .testTarget(
+            name: "AWSProviderTests",
+            dependencies: [
+                "HangarAWSProvider", "AWSClient", "HangarProviders", "HangarContracts", "HangarHarness",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/AWSProviderTests"
+        ),
+        .testTarget(
             name: "ContractsTests",
             dependencies: ["HangarContracts"],
             path: "Tests/ContractsTests"
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["HangarHarness", "HangarContracts", "HangarHistory"],
+            dependencies: [
+                "HangarHarness", "HangarContracts", "HangarHistory", "AWSClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/EndToEndTests"
         ),
         .testTarget(

@@ -31,6 +31,8 @@ export HANGAR_TEST_POSTGRES_URL="${HANGAR_TEST_POSTGRES_URL:-postgres://hangar:h
 # The notifier's tests start aiosmtpd servers on loopback (deploy/smtp/start.sh, one per
 # test): make its venv now rather than inside a test's time limit.
 deploy/smtp/start.sh --install
+# The AWS provider's tests start moto servers (deploy/moto/start.sh): make its venv now too.
+deploy/moto/start.sh --install
 
 # The end-to-end tests start the service executables: build them all first.
 swift build

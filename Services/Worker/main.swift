@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import HangarAWSProvider
 import HangarExecution
 import HangarMessaging
 import HangarProviders
@@ -14,6 +15,10 @@ import ServiceLifecycle
 // (deliveries taken ahead, default: the concurrency), HANGAR_WORKER_LIVE_AFTER_MS (how long a
 // step's start and detail lines are held before they are published live, default 250: a
 // quicker step reports them inside its outcome event).
+// The `aws` provider reads its credentials and endpoint from this environment, never from
+// messages: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or AWS_PROFILE of
+// ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE); HANGAR_AWS_ENDPOINT_URL or AWS_ENDPOINT_URL
+// sends its requests to an emulator such as moto.
 let environment = ServiceEnvironment(service: "worker")
 let amqp: AMQPConfiguration
 let name: String
@@ -40,8 +45,8 @@ do {
 
 let logger = Logger(label: "hangar.worker")
 let connection = AMQPConnection(configuration: amqp, logger: logger)
-// One set of providers for the steps and for the server requests.
-let providers = ProviderRegistry()
+// One set of providers (simulated and aws) for the steps and for the server requests.
+let providers = ProviderRegistry([AWSProvider.name: AWSProvider(logger: Logger(label: "hangar.worker.aws"))])
 // It declares all of the topology, not only the steps queue: the events it publishes need the
 // scheduler's and the recorder's queues even when those services have not started yet.
 let worker = WorkerService(

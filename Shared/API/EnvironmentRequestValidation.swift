@@ -63,6 +63,11 @@ enum EnvironmentRequest {
         if environment.provider == "simulated" {
             do { _ = try SimulatedSettings(settings: environment.target) } catch { fail("target", "\(error)") }
         }
+        if environment.provider == "aws" {
+            do { _ = try AWSSettings(settings: environment.target) } catch {
+                for problem in error.problems { fail("target.\(problem.field)", problem.message) }
+            }
+        }
         text("instanceType", max: 64) { environment.instanceType = $0 }
         text("region", max: 64) { environment.region = $0 }
         text("startCommand", max: 1000) { environment.startCommand = $0 }

@@ -163,11 +163,14 @@ public final class HangarSystem: @unchecked Sendable {
         return (data, (response as? HTTPURLResponse)?.statusCode ?? 0)
     }
 
-    /// Creates a simulated environment with `target` settings; returns its id.
+    /// Creates an environment on `provider` (default `simulated`) with `target` settings; returns its id.
     @discardableResult
-    public func createEnvironment(_ name: String, target: String = "{}", limits: String = "{}") async throws -> String {
+    public func createEnvironment(
+        _ name: String, provider: String = "simulated", target: String = "{}", limits: String = "{}"
+    ) async throws -> String {
         let (data, status) = try await request(
-            "POST", "/v1/environments", body: #"{"name":"\#(name)","provider":"simulated","target":\#(target),"limits":\#(limits)}"#)
+            "POST", "/v1/environments",
+            body: #"{"name":"\#(name)","provider":"\#(provider)","target":\#(target),"limits":\#(limits)}"#)
         guard status == 201 else { throw E2EFailure("create environment answered \(status): \(String(decoding: data, as: UTF8.self))") }
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         return object?["id"] as? String ?? ""

@@ -1,0 +1,178 @@
+import Foundation
+
+/// An Auto Scaling group as `DescribeAutoScalingGroups` reports it.
+public struct AutoScalingGroup: Sendable, Equatable {
+    public struct Instance: Sendable, Equatable {
+        public var id: String
+        /// `Pending`, `InService`, `Terminating`, `Standby`…
+        public var lifecycleState: String
+        /// `Healthy` or `Unhealthy`.
+        public var healthStatus: String
+        public var protectedFromScaleIn: Bool
+        /// The launch template version the group reports (emulators may report the current default).
+        public var launchTemplateVersion: String?
+
+        public var isHealthyInService: Bool { lifecycleState == "InService" && healthStatus == "Healthy" }
+    }
+
+    public var name: String
+    public var minSize: Int
+    public var maxSize: Int
+    public var desiredCapacity: Int
+    public var launchTemplateId: String?
+    public var launchTemplateName: String?
+    /// `$Default`, `$Latest` or a number.
+    public var launchTemplateVersion: String?
+    public var instances: [Instance]
+    public var suspendedProcesses: [String]
+    public var tags: [String: String]
+
+    init(_ node: AWSXML) {
+        name = node.string("AutoScalingGroupName") ?? ""
+        minSize = Int(node.string("MinSize") ?? "") ?? 0
+        maxSize = Int(node.string("MaxSize") ?? "") ?? 0
+        desiredCapacity = Int(node.string("DesiredCapacity") ?? "") ?? 0
+        let template = node.child("LaunchTemplate") ?? node.node("MixedInstancesPolicy", "LaunchTemplate", "LaunchTemplateSpecification")
+        launchTemplateId = template?.string("LaunchTemplateId")
+        launchTemplateName = template?.string("LaunchTemplateName")
+        launchTemplateVersion = template?.string("Version")
+        instances = node.items("Instances").map {
+            Instance(
+                id: $0.string("InstanceId") ?? "", lifecycleState: $0.string("LifecycleState") ?? "",
+                healthStatus: $0.string("HealthStatus") ?? "", protectedFromScaleIn: $0.string("ProtectedFromScaleIn") == "true",
+                launchTemplateVersion: $0.string("LaunchTemplate", "Version"))
+        }
+        suspendedProcesses = node.items("SuspendedProcesses").compactMap { $0.string("ProcessName") }
+        var tags: [String: String] = [:]
+        for item in node.items("Tags") { if let key = item.string("Key") { tags[key] = item.string("Value") ?? "" } }
+        self.tags = tags
+    }
+}
+
+/// An instance refresh as `DescribeInstanceRefreshes` reports it.
+public struct InstanceRefresh: Sendable, Equatable {
+    public var id: String
+    /// `Pending`, `InProgress`, `Successful`, `Failed`, `Cancelling`, `Cancelled`, `RollbackInProgress`…
+    public var status: String
+    public var percentageComplete: Int?
+    public var statusReason: String?
+}
+
+/// What an instance refresh should do.
+public struct InstanceRefreshPreferences: Sendable, Equatable {
+    public var minHealthyPercentage: Int
+    public var instanceWarmupSeconds: Int
+    public var skipMatching: Bool
+    /// `Refresh`, `Ignore` or `Wait`.
+    public var scaleInProtectedInstances: String
+
+    public init(minHealthyPercentage: Int, instanceWarmupSeconds: Int, skipMatching: Bool, scaleInProtectedInstances: String = "Refresh") {
+        self.minHealthyPercentage = minHealthyPercentage
+        self.instanceWarmupSeconds = instanceWarmupSeconds
+        self.skipMatching = skipMatching
+        self.scaleInProtectedInstances = scaleInProtectedInstances
+    }
+}
+
+/// The Auto Scaling calls Hangar needs, over the Query API (`Version=2011-01-01`).
+public struct AutoScaling: Sendable {
+    public let client: AWSQueryClient
+
+    public init(client: AWSQueryClient) { self.client = client }
+
+    public func describeGroup(_ name: String) async throws(AWSError) -> AutoScalingGroup {
+        let root = try await client.call(.autoScaling, "DescribeAutoScalingGroups", ["AutoScalingGroupNames.member.1": name])
+        guard let node = root.node("DescribeAutoScalingGroupsResult", "AutoScalingGroups")?.children.first(where: { $0.name == "member" }) else {
+            throw AWSError(.service, awsCode: "ValidationError", message: "Auto Scaling group \(name) does not exist", action: "DescribeAutoScalingGroups")
+        }
+        return AutoScalingGroup(node)
+    }
+
+    public func setInstanceProtection(group: String, instances: [String], protected: Bool) async throws(AWSError) {
+        guard !instances.isEmpty else { return }
+        _ = try await client.call(
+            .autoScaling, "SetInstanceProtection",
+            ["AutoScalingGroupName": group, "ProtectedFromScaleIn": protected ? "true" : "false"]
+                .adding(QueryParameters.list("InstanceIds.member", instances)))
+    }
+
+    public func suspendProcesses(group: String, _ processes: [String]) async throws(AWSError) {
+        guard !processes.isEmpty else { return }
+        _ = try await client.call(
+            .autoScaling, "SuspendProcesses",
+            ["AutoScalingGroupName": group].adding(QueryParameters.list("ScalingProcesses.member", processes)))
+    }
+
+    public func resumeProcesses(group: String, _ processes: [String]) async throws(AWSError) {
+        guard !processes.isEmpty else { return }
+        _ = try await client.call(
+            .autoScaling, "ResumeProcesses",
+            ["AutoScalingGroupName": group].adding(QueryParameters.list("ScalingProcesses.member", processes)))
+    }
+
+    /// Starts a rolling instance refresh towards `templateId` at `version`; answers its id.
+    public func startInstanceRefresh(
+        group: String, templateId: String, version: String, preferences: InstanceRefreshPreferences
+    ) async throws(AWSError) -> String {
+        let root = try await client.call(
+            .autoScaling, "StartInstanceRefresh",
+            [
+                "AutoScalingGroupName": group, "Strategy": "Rolling",
+                "DesiredConfiguration.LaunchTemplate.LaunchTemplateId": templateId,
+                "DesiredConfiguration.LaunchTemplate.Version": version,
+                "Preferences.MinHealthyPercentage": String(preferences.minHealthyPercentage),
+                "Preferences.InstanceWarmup": String(preferences.instanceWarmupSeconds),
+                "Preferences.SkipMatching": preferences.skipMatching ? "true" : "false",
+                "Preferences.ScaleInProtectedInstances": preferences.scaleInProtectedInstances,
+                "Preferences.StandbyInstances": "Ignore",
+            ])
+        guard let id = root.string("StartInstanceRefreshResult", "InstanceRefreshId") else {
+            throw AWSError(.unexpectedResponse, message: "StartInstanceRefresh answered no id", action: "StartInstanceRefresh")
+        }
+        return id
+    }
+
+    public func describeInstanceRefreshes(group: String, ids: [String] = []) async throws(AWSError) -> [InstanceRefresh] {
+        let root = try await client.call(
+            .autoScaling, "DescribeInstanceRefreshes",
+            ["AutoScalingGroupName": group].adding(QueryParameters.list("InstanceRefreshIds.member", ids)))
+        return root.items("DescribeInstanceRefreshesResult", "InstanceRefreshes").map {
+            InstanceRefresh(
+                id: $0.string("InstanceRefreshId") ?? "", status: $0.string("Status") ?? "", percentageComplete: $0.string("PercentageComplete").flatMap(Int.init),
+                statusReason: $0.string("StatusReason"))
+        }
+    }
+
+    public func cancelInstanceRefresh(group: String) async throws(AWSError) {
+        _ = try await client.call(.autoScaling, "CancelInstanceRefresh", ["AutoScalingGroupName": group])
+    }
+
+    /// Terminates one instance of the group; with `decrementCapacity` false the group launches a replacement.
+    public func terminateInstance(_ id: String, decrementCapacity: Bool) async throws(AWSError) {
+        _ = try await client.call(
+            .autoScaling, "TerminateInstanceInAutoScalingGroup",
+            ["InstanceId": id, "ShouldDecrementDesiredCapacity": decrementCapacity ? "true" : "false"])
+    }
+
+    /// Points the group at `version` (`$Default`, `$Latest` or a number) of its launch template.
+    public func setLaunchTemplate(group: String, templateId: String, version: String) async throws(AWSError) {
+        _ = try await client.call(
+            .autoScaling, "UpdateAutoScalingGroup",
+            ["AutoScalingGroupName": group, "LaunchTemplate.LaunchTemplateId": templateId, "LaunchTemplate.Version": version])
+    }
+
+    public func setTag(group: String, key: String, value: String) async throws(AWSError) {
+        _ = try await client.call(
+            .autoScaling, "CreateOrUpdateTags",
+            [
+                "Tags.member.1.ResourceId": group, "Tags.member.1.ResourceType": "auto-scaling-group", "Tags.member.1.Key": key,
+                "Tags.member.1.Value": value, "Tags.member.1.PropagateAtLaunch": "false",
+            ])
+    }
+
+    public func deleteTag(group: String, key: String) async throws(AWSError) {
+        _ = try await client.call(
+            .autoScaling, "DeleteTags",
+            ["Tags.member.1.ResourceId": group, "Tags.member.1.ResourceType": "auto-scaling-group", "Tags.member.1.Key": key])
+    }
+}

@@ -1,0 +1,258 @@
+import AWSClient
+import Foundation
+import HangarContracts
+import HangarProviders
+
+/// `replace_instances`: the group's instances are replaced by ones launched from the main model.
+///
+/// - With `lockInstances`, the group is locked (``InstanceLock``) first and unlocked at the end,
+///   whether the step succeeds or fails.
+/// - A group pinned to a version number is pointed at the main version (`$Default`/`$Latest`
+///   follow the new default on their own).
+/// - `requestReconnection`: the users get `reconnection.minutes` before anything is replaced
+///   (the step waits that long, as a continuation). `keepUsersConnected`: each rolling batch is
+///   tagged `hangar:draining` and left `drainSeconds` to drain before it is replaced.
+/// - Strategy (`replacement`): an Auto Scaling instance refresh (minimum healthy percentage,
+///   warm-up, skip matching, scale-in protected instances refreshed) or a rolling replacement:
+///   batches of `desired × (100 − minHealthyPercentage) %` instances (at least one) are
+///   terminated without decrementing the capacity, and the next batch waits until the group has
+///   its desired capacity healthy and in service again (and `warmupSeconds` passed). `auto` uses
+///   the refresh and falls back to rolling when the endpoint does not implement it.
+/// - On failure (the refresh failed, `replaceTimeoutMinutes` passed, the cloud refused) the
+///   template's default goes back to the backup model (and a pinned group to the backup
+///   version), the lock is released, and the step fails permanently.
+extension AWSStep {
+    static let leaving: Set<String> = [
+        "Terminating", "Terminating:Wait", "Terminating:Proceed", "Terminated", "Detaching", "Detached",
+    ]
+
+    func replaceInstances() async throws -> StepOutcome {
+        guard let imageId = command.outputs["imageId"], let main = command.outputs["mainModelVersion"].flatMap(Int.init),
+            let backup = command.outputs["backupModelVersion"].flatMap(Int.init), let templateId = command.outputs["launchTemplateId"]
+        else {
+            return .failed(
+                error: "replace_instances needs the imageId, mainModelVersion, backupModelVersion and launchTemplateId of the earlier steps",
+                transient: false)
+        }
+        let models = Models(templateId: templateId, main: main, backup: backup, imageId: imageId)
+        var state = continuation
+        if state["phase"] == nil { state = try await begin(models) }
+        let now = Date().timeIntervalSince1970
+        if let until = state["noticeUntil"]?.doubleValue, until > now {
+            return waiting(state, "users were asked to reconnect; replacing starts in \(Int(until - now)) s", after: .seconds(until - now))
+        }
+        state["phase"] = .string("replacing")
+        let started = state["startedAt"]?.doubleValue ?? now
+        if now - started > Double(settings.replaceTimeoutMinutes * 60) {
+            return try await rollback(state, models, reason: "replacing instances took longer than \(settings.replaceTimeoutMinutes) minutes")
+        }
+        do {
+            if state["strategy"] == nil { try await chooseStrategy(&state, models) }
+            if state["strategy"]?.stringValue == "refresh" { return try await checkRefresh(state, models) }
+            return try await rollOn(state, models)
+        } catch let error as AWSError where !error.isRetriable {
+            return try await rollback(state, models, reason: error.description)
+        }
+    }
+
+    struct Models {
+        let templateId: String
+        let main: Int
+        let backup: Int
+        let imageId: String
+    }
+
+    /// The first run: lock, mode lines, a pinned group pointed at the main version.
+    private func begin(_ models: Models) async throws -> [String: JSONValue] {
+        var state: [String: JSONValue] = ["phase": .string("replacing"), "startedAt": .number(Date().timeIntervalSince1970)]
+        let group = try await autoScaling.describeGroup(settings.autoScalingGroupName)
+        state["initial"] = .array(group.instances.map { .string($0.id) })
+        if command.options.lockInstances {
+            await progress("locking instances")
+            let lock = try await InstanceLock(step: self).lock(group)
+            state["lock"] = lock.json
+        }
+        await progress(modeLine)
+        if command.options.terminateSessions {
+            await progress("user sessions end when their instances are replaced")
+        }
+        if let version = group.launchTemplateVersion, Int(version) != nil, Int(version) != models.main {
+            try await autoScaling.setLaunchTemplate(group: group.name, templateId: models.templateId, version: String(models.main))
+            state["pinned"] = .bool(true)
+            await progress("pointed instance group \(group.name) at model version \(models.main)")
+        }
+        if command.mode == .requestReconnection, let minutes = command.reconnection?.minutes, minutes > 0 {
+            state["phase"] = .string("notice")
+            state["noticeUntil"] = .number(Date().timeIntervalSince1970 + Double(minutes * 60))
+        }
+        return state
+    }
+
+    var modeLine: String {
+        switch command.mode {
+        case .optimized: return "replacing instances in optimized publish mode"
+        case .standard: return "replacing instances in standard publish mode"
+        case .keepUsersConnected:
+            return "replacing instances in keep users connected publish mode: each batch drains for \(settings.drainSeconds) s first"
+        case .requestReconnection:
+            let minutes = command.reconnection?.minutes ?? 0
+            let message = command.reconnection.map { " (\"\($0.message)\")" } ?? ""
+            return "replacing instances in request reconnection publish mode: users have \(minutes) minutes to reconnect\(message)"
+        }
+    }
+
+    private func chooseStrategy(_ state: inout [String: JSONValue], _ models: Models) async throws {
+        guard settings.replacement != .rolling, command.mode != .keepUsersConnected else {
+            state["strategy"] = .string("rolling")
+            return
+        }
+        let preferences = InstanceRefreshPreferences(
+            minHealthyPercentage: settings.minHealthyPercentage, instanceWarmupSeconds: settings.warmupSeconds,
+            skipMatching: settings.skipMatching)
+        let started: Result<String, AWSError>
+        do {
+            started = .success(
+                try await autoScaling.startInstanceRefresh(
+                    group: settings.autoScalingGroupName, templateId: models.templateId, version: String(models.main),
+                    preferences: preferences))
+        } catch {
+            started = .failure(error)
+        }
+        switch started {
+        case .success(let id):
+            state["strategy"] = .string("refresh")
+            state["refreshId"] = .string(id)
+            await progress("instance refresh \(id) started")
+        case .failure(let error) where error.awsCode == "InstanceRefreshInProgress":
+            let refreshes = try await autoScaling.describeInstanceRefreshes(group: settings.autoScalingGroupName)
+            guard let running = refreshes.first(where: { ["Pending", "InProgress"].contains($0.status) }) else { throw error }
+            state["strategy"] = .string("refresh")
+            state["refreshId"] = .string(running.id)
+            await progress("following instance refresh \(running.id), already in progress")
+        case .failure(let error) where Self.isUnavailable(error) && settings.replacement == .auto:
+            state["strategy"] = .string("rolling")
+            await progress("instance refresh is not available here (\(error)); replacing instances in rolling batches")
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// The endpoint does not implement the operation (emulators answer 500 with an HTML page).
+    static func isUnavailable(_ error: AWSError) -> Bool {
+        error.code == .unsupported || (error.code == .unexpectedResponse && (error.httpStatus ?? 0) >= 500)
+    }
+
+    private func checkRefresh(_ state: [String: JSONValue], _ models: Models) async throws -> StepOutcome {
+        let id = state["refreshId"]?.stringValue ?? ""
+        guard let refresh = try await autoScaling.describeInstanceRefreshes(group: settings.autoScalingGroupName, ids: [id]).first else {
+            return try await rollback(state, models, reason: "instance refresh \(id) is gone")
+        }
+        switch refresh.status {
+        case "Successful":
+            return try await finish(state, models, how: "instance refresh \(id)", outputs: ["instanceRefreshId": id])
+        case "Failed", "Cancelled", "Cancelling", "RollbackInProgress", "RollbackFailed", "RollbackSuccessful":
+            return try await rollback(state, models, reason: "instance refresh \(id) is \(refresh.status)" + (refresh.statusReason.map { ": \($0)" } ?? ""))
+        default:
+            let percent = refresh.percentageComplete.map { ", \($0)% done" } ?? ""
+            return waiting(state, "instance refresh \(id) is \(refresh.status)\(percent)")
+        }
+    }
+
+    /// One check of the rolling replacement: wait on the current batch, or start the next one.
+    private func rollOn(_ stateIn: [String: JSONValue], _ models: Models) async throws -> StepOutcome {
+        var state = stateIn
+        let now = Date().timeIntervalSince1970
+        let group = try await autoScaling.describeGroup(settings.autoScalingGroupName)
+        let live = group.instances.filter { !Self.leaving.contains($0.lifecycleState) }
+        var images: [String: String] = [:]
+        if !live.isEmpty {
+            for instance in try await ec2.describeInstances(ids: live.map(\.id)) { images[instance.id] = instance.imageId ?? "" }
+        }
+        let initial = Set(state["initial"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        func isOld(_ id: String) -> Bool { settings.skipMatching ? images[id] != models.imageId : initial.contains(id) }
+        let old = live.filter { isOld($0.id) }.map(\.id).sorted()
+        let healthy = live.filter(\.isHealthyInService).count
+        let desired = group.desiredCapacity
+        let liveIds = Set(live.map(\.id))
+
+        let batch = state["batch"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        if !batch.isEmpty {
+            if batch.contains(where: liveIds.contains) {
+                return waiting(state, "terminating \(batch.joined(separator: ", "))")
+            }
+            if healthy < desired {
+                return waiting(state, "waiting for replacements to be healthy: \(healthy) of \(desired) in service")
+            }
+            if settings.warmupSeconds > 0 {
+                guard let ready = state["readyAt"]?.doubleValue else {
+                    state["readyAt"] = .number(now + Double(settings.warmupSeconds))
+                    return waiting(state, "replacements are warming up for \(settings.warmupSeconds) s", after: .seconds(settings.warmupSeconds))
+                }
+                if now < ready { return waiting(state, "replacements are warming up", after: .seconds(ready - now)) }
+            }
+            await progress("replaced \(batch.joined(separator: ", "))")
+            state["replaced"] = .number((state["replaced"]?.doubleValue ?? 0) + Double(batch.count))
+            state["batch"] = nil
+            state["readyAt"] = nil
+        }
+        if old.isEmpty {
+            if healthy >= desired {
+                let count = Int(state["replaced"]?.doubleValue ?? 0)
+                return try await finish(state, models, how: "rolling replacement of \(count) instances", outputs: ["replacedInstances": String(count)])
+            }
+            return waiting(state, "waiting for the new instances to be healthy: \(healthy) of \(desired) in service")
+        }
+        let size = max(1, desired - Int((Double(desired) * Double(settings.minHealthyPercentage) / 100).rounded(.up)))
+        let next = Array(old.prefix(size))
+        if command.mode == .keepUsersConnected, settings.drainSeconds > 0 {
+            let draining = state["draining"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            if draining != next {
+                try await ec2.createTags(next, ["hangar:draining": deploymentId])
+                state["draining"] = .array(next.map(JSONValue.string))
+                state["drainUntil"] = .number(now + Double(settings.drainSeconds))
+                await progress("draining \(next.joined(separator: ", ")) for \(settings.drainSeconds) s before replacing them")
+                return waiting(state, "draining \(next.joined(separator: ", "))", after: .seconds(settings.drainSeconds))
+            }
+            if let until = state["drainUntil"]?.doubleValue, now < until {
+                return waiting(state, "draining \(next.joined(separator: ", "))", after: .seconds(until - now))
+            }
+        }
+        for id in next { try await autoScaling.terminateInstance(id, decrementCapacity: false) }
+        await progress("replacing \(next.joined(separator: ", ")) (\(old.count) of \(live.count) instances still on an older image)")
+        state["batch"] = .array(next.map(JSONValue.string))
+        return waiting(state, "waiting for the replacement of \(next.joined(separator: ", "))")
+    }
+
+    private func finish(_ state: [String: JSONValue], _ models: Models, how: String, outputs: [String: String]) async throws -> StepOutcome {
+        if let lock = InstanceLock.State(state["lock"]) {
+            try await InstanceLock(step: self).unlock(lock)
+            await progress("unlocking instances")
+        }
+        var outputs = outputs
+        outputs["replacement"] = state["strategy"]?.stringValue == "refresh" ? "instanceRefresh" : "rolling"
+        return .succeeded(outputs: outputs, detail: "instances replaced with main model version \(models.main) (image \(models.imageId)) by \(how)")
+    }
+
+    /// Returns the group to the backup model, releases the lock and fails the step.
+    private func rollback(_ state: [String: JSONValue], _ models: Models, reason: String) async throws -> StepOutcome {
+        await progress("returning the instance group to the backup model, version \(models.backup)")
+        if state["strategy"]?.stringValue == "refresh" {
+            do { try await autoScaling.cancelInstanceRefresh(group: settings.autoScalingGroupName) } catch {
+                logger.info("aws.refresh.cancel.failed", metadata: ["error": "\(error)"])
+            }
+        }
+        try await ec2.setDefaultLaunchTemplateVersion(templateId: models.templateId, version: models.backup)
+        if state["pinned"]?.boolValue == true {
+            try await autoScaling.setLaunchTemplate(
+                group: settings.autoScalingGroupName, templateId: models.templateId, version: String(models.backup))
+        }
+        let lock = InstanceLock(step: self)
+        if let held = InstanceLock.State(state["lock"]) {
+            try await lock.unlock(held)
+            await progress("unlocking instances")
+        } else {
+            _ = try await lock.releaseLeftover()
+        }
+        return .failed(error: "\(reason); the instance group was returned to backup model version \(models.backup)", transient: false)
+    }
+}

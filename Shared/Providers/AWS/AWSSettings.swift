@@ -1,0 +1,152 @@
+import HangarContracts
+
+/// The settings of the `aws` provider: an environment's `target.settings` when its provider is
+/// `aws`. Credentials and the endpoint never come from here: they are the worker's (see the
+/// `HangarAWSProvider` module). Unknown keys are an error.
+///
+/// | key | JSON | default | what |
+/// |---|---|---|---|
+/// | `region` | string | required | e.g. `eu-west-1` |
+/// | `preparationInstanceId` | string `i-…` | required | the preparation server (an EC2 instance) |
+/// | `launchTemplateId` or `launchTemplateName` | string | one required | the models' launch template |
+/// | `autoScalingGroupName` | string | required | the instance group |
+/// | `keepModelVersions` | whole number 2…100 | `5` | template versions kept (newest first, always the main and backup ones) |
+/// | `replacement` | `"auto"`, `"instanceRefresh"`, `"rolling"` | `"auto"` | auto = instance refresh, rolling where it is unavailable |
+/// | `minHealthyPercentage` | whole number 0…100 | `90` | capacity kept in service while replacing |
+/// | `warmupSeconds` | whole number 0…3600 | `300` | instance warm-up of the refresh; a rolling batch waits that long after its replacements are healthy |
+/// | `skipMatching` | bool | `true` | leave instances already on the new image alone |
+/// | `drainSeconds` | whole number 0…86400 | `600` | keep users connected: how long a batch is left to drain before it is replaced |
+/// | `replaceTimeoutMinutes` | whole number 1…1440 | `60` | replacing longer fails the step (and returns the group to the backup model) |
+/// | `checkAfterSeconds` | number 0.1…3600 | `15` | how long to wait between checks on the cloud |
+/// | `rebootForImage` | bool | `false` | let `CreateImage` reboot a running preparation server (consistent file systems) |
+/// | `supportServerTag` | string `Key` or `Key=Value` | none | how the environment's support servers are tagged |
+public struct AWSSettings: Sendable, Equatable {
+    public enum Replacement: String, Sendable, CaseIterable { case auto, instanceRefresh, rolling }
+
+    public static let keys = [
+        "region", "preparationInstanceId", "launchTemplateId", "launchTemplateName", "autoScalingGroupName", "keepModelVersions",
+        "replacement", "minHealthyPercentage", "warmupSeconds", "skipMatching", "drainSeconds", "replaceTimeoutMinutes",
+        "checkAfterSeconds", "rebootForImage", "supportServerTag",
+    ]
+
+    public var region = ""
+    public var preparationInstanceId = ""
+    public var launchTemplateId: String?
+    public var launchTemplateName: String?
+    public var autoScalingGroupName = ""
+    public var keepModelVersions = 5
+    public var replacement = Replacement.auto
+    public var minHealthyPercentage = 90
+    public var warmupSeconds = 300
+    public var skipMatching = true
+    public var drainSeconds = 600
+    public var replaceTimeoutMinutes = 60
+    public var checkAfter: Duration = .seconds(15)
+    public var rebootForImage = false
+    /// The support servers' tag key and, if given, value.
+    public var supportServerTag: (key: String, value: String?)?
+
+    public static func == (a: AWSSettings, b: AWSSettings) -> Bool {
+        a.region == b.region && a.preparationInstanceId == b.preparationInstanceId && a.launchTemplateId == b.launchTemplateId
+            && a.launchTemplateName == b.launchTemplateName && a.autoScalingGroupName == b.autoScalingGroupName
+            && a.keepModelVersions == b.keepModelVersions && a.replacement == b.replacement
+            && a.minHealthyPercentage == b.minHealthyPercentage && a.warmupSeconds == b.warmupSeconds && a.skipMatching == b.skipMatching
+            && a.drainSeconds == b.drainSeconds && a.replaceTimeoutMinutes == b.replaceTimeoutMinutes && a.checkAfter == b.checkAfter
+            && a.rebootForImage == b.rebootForImage && a.supportServerTag?.key == b.supportServerTag?.key
+            && a.supportServerTag?.value == b.supportServerTag?.value
+    }
+
+    /// Reads and validates `settings`; throws every problem found at once, each naming its field.
+    public init(settings: [String: JSONValue]) throws(AWSSettingsError) {
+        var problems: [AWSSettingsError.Problem] = []
+        func problem(_ field: String, _ message: String) { problems.append(.init(field: field, message: message)) }
+        func string(_ key: String, required: Bool) -> String? {
+            switch settings[key] {
+            case nil: if required { problem(key, "is required") }
+            case .string(let value)? where !value.trimmingCharacters(in: .whitespaces).isEmpty && value.count <= 255: return value
+            default: problem(key, "must be a non-empty string of at most 255 characters")
+            }
+            return nil
+        }
+        func whole(_ key: String, _ range: ClosedRange<Int>) -> Int? {
+            guard let value = settings[key] else { return nil }
+            if let number = value.doubleValue, number.rounded() == number, range.contains(Int(number)) { return Int(number) }
+            problem(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        func bool(_ key: String) -> Bool? {
+            guard let value = settings[key] else { return nil }
+            if let flag = value.boolValue { return flag }
+            problem(key, "must be true or false")
+            return nil
+        }
+
+        for key in settings.keys.sorted() where !Self.keys.contains(key) {
+            problem(key, "unknown setting; the aws provider understands \(Self.keys.joined(separator: ", "))")
+        }
+        region = string("region", required: true) ?? ""
+        if !region.isEmpty, !region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) {
+            problem("region", "must look like eu-west-1")
+        }
+        preparationInstanceId = string("preparationInstanceId", required: true) ?? ""
+        if !preparationInstanceId.isEmpty, !preparationInstanceId.hasPrefix("i-") {
+            problem("preparationInstanceId", "must be an EC2 instance id (i-…)")
+        }
+        launchTemplateId = string("launchTemplateId", required: false)
+        launchTemplateName = string("launchTemplateName", required: false)
+        if settings["launchTemplateId"] == nil, settings["launchTemplateName"] == nil {
+            problem("launchTemplateId", "launchTemplateId or launchTemplateName is required")
+        } else if settings["launchTemplateId"] != nil, settings["launchTemplateName"] != nil {
+            problem("launchTemplateName", "give launchTemplateId or launchTemplateName, not both")
+        }
+        autoScalingGroupName = string("autoScalingGroupName", required: true) ?? ""
+        keepModelVersions = whole("keepModelVersions", 2...100) ?? keepModelVersions
+        switch settings["replacement"] {
+        case nil: break
+        case .string(let value)? where Replacement(rawValue: value) != nil: replacement = Replacement(rawValue: value)!
+        default: problem("replacement", "must be one of \(Replacement.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        minHealthyPercentage = whole("minHealthyPercentage", 0...100) ?? minHealthyPercentage
+        warmupSeconds = whole("warmupSeconds", 0...3600) ?? warmupSeconds
+        skipMatching = bool("skipMatching") ?? skipMatching
+        drainSeconds = whole("drainSeconds", 0...86400) ?? drainSeconds
+        replaceTimeoutMinutes = whole("replaceTimeoutMinutes", 1...1440) ?? replaceTimeoutMinutes
+        if let value = settings["checkAfterSeconds"] {
+            if let seconds = value.doubleValue, seconds >= 0.1, seconds <= 3600 {
+                checkAfter = .milliseconds(Int((seconds * 1000).rounded()))
+            } else {
+                problem("checkAfterSeconds", "must be a number of seconds from 0.1 to 3600")
+            }
+        }
+        rebootForImage = bool("rebootForImage") ?? rebootForImage
+        if let tag = string("supportServerTag", required: false) {
+            let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
+            supportServerTag = (parts[0], parts.count > 1 ? parts[1] : nil)
+        }
+        if !problems.isEmpty { throw AWSSettingsError(problems: problems) }
+    }
+}
+
+/// What is wrong with an environment's `aws` settings, field by field.
+public struct AWSSettingsError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        /// The setting's key, for example `autoScalingGroupName`.
+        public var field: String
+        public var message: String
+
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+
+        public var description: String { "\(field): \(message)" }
+    }
+
+    public var problems: [Problem]
+
+    public init(problems: [Problem]) { self.problems = problems }
+
+    public var description: String {
+        "invalid aws provider settings: " + problems.map(\.description).joined(separator: "; ")
+    }
+}

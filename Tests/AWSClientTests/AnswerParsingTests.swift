@@ -1,0 +1,93 @@
+import AWSClient
+import Foundation
+import Testing
+
+@Suite("AWS answers: XML, errors, credentials")
+struct AnswerParsingTests {
+    @Test("an EC2 error answer becomes a typed error")
+    func ec2Error() {
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Response><Errors><Error><Code>InvalidInstanceID.NotFound</Code><Message>The instance ID 'i-1' does not exist</Message></Error></Errors><RequestID>r-1</RequestID></Response>
+            """
+        #expect {
+            try AWSQueryClient.interpret(data: Data(xml.utf8), status: 400, action: "DescribeInstances")
+        } throws: { error in
+            let error = error as! AWSError
+            return error.code == .service && error.awsCode == "InvalidInstanceID.NotFound" && error.requestId == "r-1" && !error.isRetriable
+        }
+    }
+
+    @Test("throttling and 5xx are retriable; Auto Scaling's error shape")
+    func retriable() {
+        let throttled = """
+            <ErrorResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>x</RequestId></ErrorResponse>
+            """
+        #expect {
+            try AWSQueryClient.interpret(data: Data(throttled.utf8), status: 400, action: "DescribeAutoScalingGroups")
+        } throws: { ($0 as! AWSError).code == .throttling && ($0 as! AWSError).isRetriable }
+        let internalError = "<Response><Errors><Error><Code>InternalError</Code><Message>oops</Message></Error></Errors></Response>"
+        #expect {
+            try AWSQueryClient.interpret(data: Data(internalError.utf8), status: 500, action: "CreateImage")
+        } throws: { ($0 as! AWSError).code == .server && ($0 as! AWSError).isRetriable }
+    }
+
+    @Test("an HTML 500 page is reported as an error, never parsed as a result")
+    func html() {
+        let page = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>"
+        #expect {
+            try AWSQueryClient.interpret(data: Data(page.utf8), status: 500, action: "StartInstanceRefresh")
+        } throws: { error in
+            let error = error as! AWSError
+            return error.code == .unexpectedResponse && error.httpStatus == 500 && "\(error)".contains("StartInstanceRefresh")
+        }
+    }
+
+    @Test("XML answers parse into nodes; lists are item or member elements")
+    func parsing() throws {
+        let xml = """
+            <DescribeLaunchTemplatesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><launchTemplates>
+            <item><launchTemplateId>lt-1</launchTemplateId><launchTemplateName>web</launchTemplateName><defaultVersionNumber>3</defaultVersionNumber></item>
+            </launchTemplates></DescribeLaunchTemplatesResponse>
+            """
+        let root = try AWSQueryClient.interpret(data: Data(xml.utf8), status: 200, action: "DescribeLaunchTemplates")
+        #expect(root.items("launchTemplates").first?.string("defaultVersionNumber") == "3")
+        #expect(root.items("launchTemplates").first?.string("launchTemplateName") == "web")
+    }
+
+    @Test("credentials from the environment and from a profile")
+    func credentials() throws {
+        let fromEnvironment = try AWSCredentials.resolve(environment: ["AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK", "AWS_SESSION_TOKEN": "T"])
+        #expect(fromEnvironment == AWSCredentials(accessKeyId: "AK", secretAccessKey: "SK", sessionToken: "T"))
+        #expect(throws: AWSError.self) { try AWSCredentials.resolve(environment: ["AWS_ACCESS_KEY_ID": "AK"]) }
+
+        let file = """
+            [default]
+            aws_access_key_id = DEF
+            aws_secret_access_key = DEFSECRET
+            # a comment
+            [profile deploy]
+            aws_access_key_id=DEP
+            aws_secret_access_key=DEPSECRET
+            aws_session_token = TOK
+            """
+        #expect(AWSCredentials.fromProfile("deploy", in: file) == AWSCredentials(accessKeyId: "DEP", secretAccessKey: "DEPSECRET", sessionToken: "TOK"))
+        #expect(AWSCredentials.fromProfile("default", in: file)?.accessKeyId == "DEF")
+        #expect(AWSCredentials.fromProfile("missing", in: file) == nil)
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("aws-credentials-\(UUID().uuidString)").path
+        try file.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let resolved = try AWSCredentials.resolve(environment: ["AWS_SHARED_CREDENTIALS_FILE": path, "AWS_PROFILE": "deploy"])
+        #expect(resolved.accessKeyId == "DEP")
+    }
+
+    @Test("the endpoint override comes from HANGAR_AWS_ENDPOINT_URL, then AWS_ENDPOINT_URL")
+    func endpoint() {
+        #expect(AWSClientConfiguration.endpointOverride(environment: [:]) == nil)
+        #expect(AWSClientConfiguration.endpointOverride(environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:5000"])?.port == 5000)
+        #expect(
+            AWSClientConfiguration.endpointOverride(environment: ["AWS_ENDPOINT_URL": "http://a:1", "HANGAR_AWS_ENDPOINT_URL": "http://b:2"])?.host
+                == "b")
+    }
+}

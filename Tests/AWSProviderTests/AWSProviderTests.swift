@@ -1,0 +1,236 @@
+import AWSClient
+import Foundation
+@testable import HangarAWSProvider
+import HangarContracts
+import HangarProviders
+import Testing
+
+/// The `aws` provider's steps against a real moto server (deploy/moto/start.sh), one per test.
+@Suite("AWS provider against moto", .serialized, .timeLimit(.minutes(5)))
+struct AWSProviderTests {
+    @Test("a whole deployment: image, models, rolling replacement, locks released, server restored")
+    func wholeDeployment() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let group = cloud.seed["autoScalingGroupName"]!
+        let templateId = cloud.seed["launchTemplateId"]!
+        let preparation = cloud.seed["preparationInstanceId"]!
+        let runner = StepRunner(
+            cloud.provider, settings: cloud.settings(), options: .init(lockInstances: true, stopPreparationServer: true), version: "1.0")
+
+        #expect(try await runner.run(.validate).isSuccess)
+        #expect(try await runner.run(.stopPreparationServer).outputs["preparationServerStopped"] == "true")
+        #expect(try await cloud.ec2.describeInstance(preparation).state == "stopped")
+        let image = try await runner.run(.createImage)
+        let imageId = try #require(image.outputs["imageId"])
+        #expect(try await cloud.ec2.describeImages(ids: [imageId]).first?.tags["hangar:deployment"] == runner.deploymentId.uuidString.lowercased())
+
+        let models = try await runner.run(.createModels)
+        #expect(models.outputs["mainModelVersion"] == "4")
+        #expect(models.outputs["backupModelVersion"] == "3")
+        let template = try await cloud.ec2.describeLaunchTemplate(id: templateId, name: nil)
+        #expect(template.defaultVersion == 4)
+        let versions = try await cloud.ec2.describeLaunchTemplateVersions(templateId: templateId)
+        #expect(versions.first { $0.number == 4 }?.imageId == imageId)
+        // moto does not implement DeleteLaunchTemplateVersions: the step says so and lists what is left.
+        #expect(models.outputs["staleModelVersions"] == "1")
+        #expect(runner.allLines.contains { $0.contains("could not remove old models (versions 1)") })
+
+        let replaced = try await runner.run(.replaceInstances)
+        #expect(replaced.isSuccess, "\(replaced)")
+        #expect(replaced.outputs["replacement"] == "rolling")
+        #expect(runner.allLines.contains { $0.contains("instance refresh is not available here") })
+        let after = try await cloud.autoScaling.describeGroup(group)
+        #expect(after.instances.count == 3)
+        let images = try await cloud.ec2.describeInstances(ids: after.instances.map(\.id)).map(\.imageId)
+        #expect(images.allSatisfy { $0 == imageId }, "every instance runs the new image: \(images)")
+        #expect(after.suspendedProcesses.isEmpty, "scaling processes resumed")
+        #expect(after.instances.allSatisfy { !$0.protectedFromScaleIn }, "scale-in protection lifted")
+        #expect(after.tags["hangar:lock"] == nil)
+
+        let final = try await runner.run(.finalize)
+        #expect(final.outputs["generatedVersion"] == "1.0")
+        #expect(try await cloud.ec2.describeInstance(preparation).state == "running", "the preparation server is running again")
+    }
+
+    @Test("steps run again find what they made")
+    func idempotent() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let runner = StepRunner(cloud.provider, settings: cloud.settings())
+        try await runner.run(.validate)
+        let first = try await runner.run(.createImage).outputs["imageId"]
+        let second = try await runner.run(.createImage).outputs["imageId"]
+        #expect(first != nil && first == second)
+        let images = try await cloud.ec2.describeImages(filters: [("tag:hangar:deployment", [runner.deploymentId.uuidString.lowercased()])])
+        #expect(images.count == 1)
+        let models = try await runner.run(.createModels).outputs
+        let again = try await runner.run(.createModels).outputs
+        #expect(models["mainModelVersion"] == again["mainModelVersion"])
+        #expect(models["backupModelVersion"] == again["backupModelVersion"], "the backup is remembered, not the new default")
+        #expect(try await cloud.ec2.describeLaunchTemplate(id: cloud.seed["launchTemplateId"]!, name: nil).latestVersion == 4)
+        // Not asked to stop: skipped; already stopped by someone else: left stopped.
+        #expect(try await runner.run(.stopPreparationServer) == .skipped(reason: "the preparation server was not asked to stop"))
+    }
+
+    @Test("a failure while replacing returns the group to the backup model and releases the lock")
+    func rollback() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let templateId = cloud.seed["launchTemplateId"]!
+        // moto has no instance refresh: asking for it explicitly fails the replacement.
+        let runner = StepRunner(
+            cloud.provider, settings: cloud.settings(["replacement": "instanceRefresh"]), options: .init(lockInstances: true))
+        try await runner.run(.validate)
+        try await runner.run(.createImage)
+        #expect(try await runner.run(.createModels).outputs["mainModelVersion"] == "4")
+        let outcome = try await runner.run(.replaceInstances)
+        let error = try #require(outcome.failure)
+        #expect(error.contains("StartInstanceRefresh"))
+        #expect(error.contains("returned to backup model version 3"))
+        #expect(try await cloud.ec2.describeLaunchTemplate(id: templateId, name: nil).defaultVersion == 3)
+        let group = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!)
+        #expect(group.suspendedProcesses.isEmpty)
+        #expect(group.instances.allSatisfy { !$0.protectedFromScaleIn })
+        #expect(group.tags["hangar:lock"] == nil)
+    }
+
+    @Test("a lock left by a cancelled deployment is taken over and released by the next one")
+    func staleLock() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let name = cloud.seed["autoScalingGroupName"]!
+        var group = try await cloud.autoScaling.describeGroup(name)
+        try await cloud.autoScaling.suspendProcesses(group: name, InstanceLock.processes)
+        try await cloud.autoScaling.setInstanceProtection(group: name, instances: group.instances.map(\.id), protected: true)
+        try await cloud.autoScaling.setTag(group: name, key: "hangar:lock", value: "0190a000-0000-7000-8000-000000000000 \(InstanceLock.processes.joined(separator: ","))")
+
+        let runner = StepRunner(cloud.provider, settings: cloud.settings(), options: .init(lockInstances: true))
+        for step in [StepName.validate, .createImage, .createModels, .replaceInstances] {
+            let outcome = try await runner.run(step)
+            #expect(outcome.isSuccess, "\(step): \(outcome)")
+        }
+        group = try await cloud.autoScaling.describeGroup(name)
+        #expect(group.suspendedProcesses.isEmpty)
+        #expect(group.instances.allSatisfy { !$0.protectedFromScaleIn })
+        #expect(group.tags["hangar:lock"] == nil)
+    }
+
+    @Test("a replacement interrupted mid-way (continuation lost, as after a worker crash) is finished by a new attempt")
+    func interruptedReplacement() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let name = cloud.seed["autoScalingGroupName"]!
+        let runner = StepRunner(cloud.provider, settings: cloud.settings(), options: .init(lockInstances: true))
+        for step in [StepName.validate, .createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
+        // Two checks, then the worker "crashes": the lock is on, one batch replaced.
+        let partial = try await runner.run(.replaceInstances, maxPolls: 1)
+        guard case .inProgress = partial else { Issue.record("expected the replacement to be under way: \(partial)"); return }
+        var group = try await cloud.autoScaling.describeGroup(name)
+        #expect(group.tags["hangar:lock"]?.hasPrefix(runner.deploymentId.uuidString.lowercased()) == true)
+        #expect(!group.suspendedProcesses.isEmpty)
+        // The scheduler dispatches a new attempt from poll 0 without the continuation.
+        let finished = try await runner.run(.replaceInstances)
+        #expect(finished.isSuccess, "\(finished)")
+        group = try await cloud.autoScaling.describeGroup(name)
+        let images = try await cloud.ec2.describeInstances(ids: group.instances.map(\.id)).map(\.imageId)
+        #expect(Set(images) == [runner.outputs.withLock { $0["imageId"] }])
+        #expect(group.suspendedProcesses.isEmpty && group.instances.allSatisfy { !$0.protectedFromScaleIn })
+        #expect(group.tags["hangar:lock"] == nil)
+    }
+
+    @Test("keep users connected drains each batch before replacing it; a server already stopped stays stopped")
+    func drainAndStoppedServer() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let preparation = cloud.seed["preparationInstanceId"]!
+        try await cloud.ec2.stopInstances([preparation])
+        let runner = StepRunner(
+            cloud.provider, settings: cloud.settings(["drainSeconds": 1, "minHealthyPercentage": 50]),
+            options: .init(stopPreparationServer: true), mode: .keepUsersConnected)
+        #expect(try await runner.run(.validate).isSuccess)
+        #expect(try await runner.run(.stopPreparationServer).outputs["preparationServerStopped"] == "false")
+        for step in [StepName.createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
+        let started = ContinuousClock.now
+        let replaced = try await runner.run(.replaceInstances)
+        #expect(replaced.isSuccess, "\(replaced)")
+        #expect(replaced.outputs["replacement"] == "rolling", "draining needs the rolling replacement")
+        let drains = runner.allLines.filter { $0.hasPrefix("draining ") && $0.contains("before replacing them") }
+        #expect(drains.count == 3, "3 instances at 50 %: batches of 1 → 3 drains (\(drains))")
+        #expect(ContinuousClock.now - started >= .seconds(3), "each batch drained for 1 s")
+        #expect(try await runner.run(.finalize).isSuccess)
+        #expect(try await cloud.ec2.describeInstance(preparation).state == "stopped", "left as it was")
+    }
+
+    @Test("request reconnection: users get their minutes before anything is replaced")
+    func reconnectionNotice() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let runner = StepRunner(cloud.provider, settings: cloud.settings(), mode: .requestReconnection)
+        for step in [StepName.validate, .createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
+        var command = runner.command(.replaceInstances)
+        command.reconnection = Reconnection(minutes: 5, message: "Please save your work")
+        let before = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!).instances.map(\.id)
+        let outcome = try await cloud.provider.execute(command) { _ in }
+        guard case .inProgress(let continuation, let checkAfter, let detail) = outcome else {
+            Issue.record("expected a wait: \(outcome)")
+            return
+        }
+        #expect(checkAfter > .seconds(290) && checkAfter <= .seconds(300))
+        #expect(detail?.contains("users were asked to reconnect") == true)
+        #expect(continuation.objectValue?["phase"] == "notice")
+        let after = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!).instances.map(\.id)
+        #expect(after == before, "nothing replaced yet")
+    }
+
+    @Test("servers: the preparation server and support servers by tag; start, stop, restart")
+    func servers() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let servers = try await cloud.provider.servers(of: cloud.target)
+        #expect(servers.map(\.role) == [.preparation, .support])
+        #expect(servers[0].id == cloud.seed["preparationInstanceId"])
+        #expect(servers[0].name == "test-preparation")
+        #expect(servers[0].status == "running")
+        #expect(servers[0].privateIP != nil)
+        #expect(servers[1].id == cloud.seed["supportInstanceId"])
+        let stopped = try await cloud.provider.perform(.stop, on: servers[1].id, of: cloud.target)
+        #expect(stopped.status == "stopped" || stopped.status == "stopping")
+        let started = try await cloud.provider.perform(.restart, on: servers[1].id, of: cloud.target)
+        #expect(started.status == "running" || started.status == "pending")
+        await #expect(throws: AWSError.self) { try await cloud.provider.perform(.stop, on: "i-0123456789abcdef0", of: cloud.target) }
+    }
+}
+
+@Suite("AWS provider settings and model bookkeeping")
+struct AWSSettingsTests {
+    @Test("old model versions: the newest kept, never the main or backup one")
+    func versionsToDelete() {
+        #expect(AWSStep.versionsToDelete([1, 2, 3, 4], keep: 3, main: 4, backup: 3) == [1])
+        #expect(AWSStep.versionsToDelete([1, 2, 3, 4, 5, 6], keep: 2, main: 6, backup: 2) == [1, 3, 4, 5])
+        #expect(AWSStep.versionsToDelete([1, 2], keep: 5, main: 2, backup: 1) == [])
+        #expect(AWSStep.backupVersion(in: "7.1 image ami-1 hangar:abc backup=12") == 12)
+    }
+
+    @Test("every bad field is named")
+    func problems() {
+        #expect {
+            try AWSSettings(settings: ["preparationInstanceId": "web-1", "minHealthyPercentage": 150, "replacement": "fast", "colour": "red"])
+        } throws: { error in
+            let fields = Set((error as! AWSSettingsError).problems.map(\.field))
+            return fields == ["region", "preparationInstanceId", "launchTemplateId", "autoScalingGroupName", "minHealthyPercentage", "replacement", "colour"]
+        }
+    }
+
+    @Test("defaults")
+    func defaults() throws {
+        let settings = try AWSSettings(settings: [
+            "region": "eu-west-1", "preparationInstanceId": "i-1", "launchTemplateName": "web", "autoScalingGroupName": "web",
+            "supportServerTag": "role=support",
+        ])
+        #expect(settings.keepModelVersions == 5)
+        #expect(settings.replacement == .auto)
+        #expect(settings.minHealthyPercentage == 90)
+        #expect(settings.supportServerTag?.key == "role" && settings.supportServerTag?.value == "support")
+    }
+}
