@@ -65,6 +65,18 @@ struct AWSEndToEndTests {
         let preparation = try await ec2.describeInstance(seed["preparationInstanceId"]!)
         #expect(preparation.state == "running", "the preparation server is back in its original state")
         #expect(preparation.tags["hangar:stopped-by"] == nil)
+
+        // Servers through intake → a worker → the aws provider → the cloud: list, stop one.
+        let (listed, listStatus) = try await system.request("GET", "/v1/environments/cloud/servers", token: HangarSystem.viewerToken)
+        #expect(listStatus == 200, "\(String(decoding: listed, as: UTF8.self))")
+        let servers = (try JSONSerialization.jsonObject(with: listed) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        let preparationId = seed["preparationInstanceId"]!
+        #expect(servers.first { $0["role"] as? String == "preparation" }?["id"] as? String == preparationId, "\(servers)")
+        #expect(servers.contains { $0["role"] as? String == "support" }, "the support server found by its tag")
+        let (_, stopStatus) = try await system.request(
+            "POST", "/v1/environments/cloud/servers/\(preparationId)/actions/stop", token: HangarSystem.deployerToken)
+        #expect(stopStatus == 202)
+        #expect(try await ec2.describeInstance(preparationId).state == "stopped", "moto stops at once")
     }
 
     @Test("bad aws settings are refused when the environment is created, each field named")
