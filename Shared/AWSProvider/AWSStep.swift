@@ -150,6 +150,7 @@ struct AWSStep {
     // MARK: finalize
 
     func finalize() async throws -> StepOutcome {
+        if let reason = command.cleanup { return try await cleanUp(reason) }
         let id = settings.preparationInstanceId
         if command.outputs["preparationServerStopped"] == "true" {
             let server = try await ec2.describeInstance(id)

@@ -85,11 +85,17 @@ public struct ExecuteStep: Codable, Sendable, Equatable {
     public var continuation: JSONValue?
     /// How many times this attempt was checked on before.
     public var poll: Int
+    /// Set on a `finalize` dispatched because the deployment is ending early (failed,
+    /// cancelled): why. The provider then undoes what the deployment left behind (locks, a
+    /// stopped preparation server, a new default model not yet on the instances) and publishes
+    /// nothing.
+    public var cleanup: String?
 
     public init(
         deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?, step: StepName,
         attempt: Int, dispatchId: UUID, target: ProviderTarget, options: DeploymentOptions, mode: PublishMode,
-        reconnection: Reconnection? = nil, outputs: [String: String] = [:], continuation: JSONValue? = nil, poll: Int = 0
+        reconnection: Reconnection? = nil, outputs: [String: String] = [:], continuation: JSONValue? = nil, poll: Int = 0,
+        cleanup: String? = nil
     ) {
         self.deploymentId = deploymentId
         self.environmentId = environmentId
@@ -105,5 +111,6 @@ public struct ExecuteStep: Codable, Sendable, Equatable {
         self.outputs = outputs
         self.continuation = continuation
         self.poll = poll
+        self.cleanup = cleanup
     }
 }

@@ -66,3 +66,38 @@ struct TimerRecord: Sendable {
     var dispatch: Dispatch?
 }
 
+
+/// How a deployment that is ending early will end, kept while its cleanup `finalize` runs.
+/// It lives in the record's outputs (under `hangar.end.*`), which are stored with the record.
+struct PendingEnd: Sendable, Equatable {
+    var status: DeploymentStatus
+    var reason: String?
+    var failedStep: StepName?
+}
+
+extension DeploymentRecord {
+    private static let statusKey = "hangar.end.status"
+    private static let reasonKey = "hangar.end.reason"
+    private static let failedStepKey = "hangar.end.failedStep"
+
+    /// Set while the cleanup `finalize` of a deployment ending early runs.
+    var pendingEnd: PendingEnd? {
+        get {
+            guard let status = outputs[Self.statusKey].flatMap(DeploymentStatus.init(rawValue:)) else { return nil }
+            return PendingEnd(status: status, reason: outputs[Self.reasonKey], failedStep: outputs[Self.failedStepKey].flatMap(StepName.init(rawValue:)))
+        }
+        set {
+            outputs[Self.statusKey] = newValue?.status.rawValue
+            outputs[Self.reasonKey] = newValue?.reason
+            outputs[Self.failedStepKey] = newValue?.failedStep?.rawValue
+        }
+    }
+
+    /// A deployment ending early runs `finalize` to undo what it left behind once it got past
+    /// `validate` (locks, a stopped preparation server, a new default model), unless that is
+    /// what failed.
+    var needsCleanup: Bool {
+        guard status == .running, pendingEnd == nil, let step = currentStep else { return false }
+        return step != .validate && step != .finalize
+    }
+}

@@ -52,10 +52,11 @@ struct Transitions {
             record.cancelledBy = command.requestedBy
             try await finish(&record, as: .cancelled, reason: "cancelled by \(command.requestedBy)")
         case .running:
+            if record.pendingEnd != nil { return }  // already ending: its cleanup runs
             if record.dispatchId == nil {
                 // Waiting on a timer (a retry or a check): nothing runs, stop now.
                 record.cancelledBy = command.requestedBy
-                try await finish(&record, as: .cancelled, reason: "cancelled by \(command.requestedBy)")
+                try await end(&record, as: .cancelled, reason: "cancelled by \(command.requestedBy)")
             } else {
                 record.cancelRequested = true
                 record.cancelledBy = command.requestedBy
@@ -81,8 +82,8 @@ struct Transitions {
                 try await tx.update(record)
                 return
             }
-            if record.cancelRequested {
-                return try await finish(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+            if record.cancelRequested && record.pendingEnd == nil {
+                return try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
             }
             record.dispatchId = nil
             try await tx.update(record)
@@ -93,8 +94,11 @@ struct Transitions {
                     dispatch: .init(step: event.step, attempt: record.attempt, poll: record.poll + 1, continuation: event.continuation)))
         case .succeeded, .skipped:
             record.outputs.merge(event.outputs ?? [:]) { _, new in new }
+            if let pending = record.pendingEnd {  // the cleanup is done
+                return try await finish(&record, as: pending.status, reason: pending.reason, failedStep: pending.failedStep)
+            }
             if record.cancelRequested {
-                return try await finish(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+                return try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
             }
             if let next = event.step.next {
                 try await dispatch(&record, step: next, attempt: 1, poll: 0, continuation: nil)
@@ -103,7 +107,7 @@ struct Transitions {
             }
         case .failed:
             let error = event.error ?? "the step failed"
-            if event.transient == true, record.attempt < configuration.maxAttempts, !record.cancelRequested {
+            if event.transient == true, record.attempt < configuration.maxAttempts, !record.cancelRequested || record.pendingEnd != nil {
                 record.dispatchId = nil
                 try await tx.update(record)
                 let delay = configuration.retryDelay(beforeAttempt: record.attempt + 1)
@@ -112,11 +116,14 @@ struct Transitions {
                         id: "retry-\(event.dispatchId)", deploymentId: record.id, kind: .dispatch,
                         dueAt: clock.addingTimeInterval(delay.seconds),
                         dispatch: .init(step: event.step, attempt: record.attempt + 1, poll: 0, continuation: nil)))
+            } else if let pending = record.pendingEnd {  // the cleanup failed: end anyway, and say so
+                let reason = [pending.reason, "the cleanup failed: \(error)"].compactMap { $0 }.joined(separator: "; ")
+                try await finish(&record, as: pending.status, reason: reason, failedStep: pending.failedStep)
             } else if record.cancelRequested {
-                try await finish(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+                try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
             } else {
                 let attempts = record.attempt > 1 ? " after \(record.attempt) attempts" : ""
-                try await finish(&record, as: .failed, reason: "\(event.step.rawValue) failed\(attempts): \(error)", failedStep: event.step)
+                try await end(&record, as: .failed, reason: "\(event.step.rawValue) failed\(attempts): \(error)", failedStep: event.step)
             }
         }
     }
@@ -135,8 +142,8 @@ struct Transitions {
             try await startNext(in: record.environmentId)
         case .dispatch:
             guard record.status == .running, record.dispatchId == nil, let dispatch = timer.dispatch else { return }
-            if record.cancelRequested {
-                return try await finish(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+            if record.cancelRequested && record.pendingEnd == nil {
+                return try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
             }
             try await self.dispatch(&record, step: dispatch.step, attempt: dispatch.attempt, poll: dispatch.poll, continuation: dispatch.continuation)
         }
@@ -149,11 +156,15 @@ struct Transitions {
     func reconcile(_ id: UUID) async throws {
         guard var record = try await tx.deployment(id), record.status == .running else { return }
         let step = record.currentStep ?? .validate
-        if record.cancelRequested {
-            return try await finish(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+        if record.cancelRequested && record.pendingEnd == nil {
+            return try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
         }
         if record.attempt >= configuration.maxAttempts {
-            try await finish(
+            if let pending = record.pendingEnd {
+                let reason = [pending.reason, "the cleanup got no answer"].compactMap { $0 }.joined(separator: "; ")
+                return try await finish(&record, as: pending.status, reason: reason, failedStep: pending.failedStep)
+            }
+            try await end(
                 &record, as: .failed,
                 reason: "\(step.rawValue) failed: no worker answered after \(record.attempt) attempts", failedStep: step)
         } else {
@@ -188,8 +199,16 @@ struct Transitions {
             deploymentId: record.id, environmentId: record.environmentId, environmentName: request.environmentName,
             version: request.version, step: step, attempt: attempt, dispatchId: dispatchId, target: request.target,
             options: request.options, mode: request.mode, reconnection: request.reconnection, outputs: record.outputs,
-            continuation: continuation, poll: poll)
+            continuation: continuation, poll: poll, cleanup: step == .finalize ? record.pendingEnd.map { $0.reason ?? $0.status.rawValue } : nil)
         try await tx.publish(.executeStep(command), messageId: "execute-\(dispatchId)")
+    }
+
+    /// Ends a running deployment early (failed, cancelled): first, when it got far enough to
+    /// leave something behind, a cleanup `finalize`; the deployment ends when that answers.
+    private func end(_ record: inout DeploymentRecord, as status: DeploymentStatus, reason: String?, failedStep: StepName? = nil) async throws {
+        guard record.needsCleanup else { return try await finish(&record, as: status, reason: reason, failedStep: failedStep) }
+        record.pendingEnd = PendingEnd(status: status, reason: reason, failedStep: failedStep)
+        try await dispatch(&record, step: .finalize, attempt: 1, poll: 0, continuation: nil)
     }
 
     private func finish(_ record: inout DeploymentRecord, as status: DeploymentStatus, reason: String?, failedStep: StepName? = nil) async throws {

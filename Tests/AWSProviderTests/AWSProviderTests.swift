@@ -116,6 +116,33 @@ struct AWSProviderTests {
         #expect(group.tags["hangar:lock"] == nil)
     }
 
+    @Test("a deployment cancelled mid-replacement: its cleanup finalize restarts the server, unlocks, restores the default model")
+    func cleanupAfterCancel() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let name = cloud.seed["autoScalingGroupName"]!
+        let templateId = cloud.seed["launchTemplateId"]!
+        let preparation = cloud.seed["preparationInstanceId"]!
+        let runner = StepRunner(cloud.provider, settings: cloud.settings(), options: .init(lockInstances: true, stopPreparationServer: true))
+        for step in [StepName.validate, .stopPreparationServer, .createImage, .createModels] {
+            #expect(try await runner.run(step).isSuccess, "\(step)")
+        }
+        let partial = try await runner.run(.replaceInstances, maxPolls: 1)
+        guard case .inProgress = partial else { Issue.record("expected the replacement to be under way: \(partial)"); return }
+        #expect(try await cloud.ec2.describeInstance(preparation).state == "stopped")
+        #expect(try await cloud.ec2.describeLaunchTemplate(id: templateId, name: nil).defaultVersion == 4)
+
+        // Cancelled: the scheduler dispatches finalize as a cleanup.
+        let cleaned = try await runner.run(.finalize, cleanup: "cancelled by ops")
+        #expect(cleaned.isSuccess && cleaned.outputs.isEmpty, "\(cleaned)")
+        #expect(runner.allLines.contains("cleaning up after: cancelled by ops"))
+        let server = try await cloud.ec2.describeInstance(preparation)
+        #expect(server.state == "running" && server.tags["hangar:stopped-by"] == nil, "the preparation server is back")
+        let group = try await cloud.autoScaling.describeGroup(name)
+        #expect(group.suspendedProcesses.isEmpty && group.instances.allSatisfy { !$0.protectedFromScaleIn } && group.tags["hangar:lock"] == nil)
+        #expect(try await cloud.ec2.describeLaunchTemplate(id: templateId, name: nil).defaultVersion == 3, "the backup model is the default again")
+    }
+
     @Test("a replacement interrupted mid-way (continuation lost, as after a worker crash) is finished by a new attempt")
     func interruptedReplacement() async throws {
         let cloud = try await MotoCloud()

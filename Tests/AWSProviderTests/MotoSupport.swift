@@ -70,20 +70,20 @@ final class StepRunner: Sendable {
         self.version = version
     }
 
-    func command(_ step: StepName, poll: Int = 0, continuation: JSONValue? = nil) -> ExecuteStep {
+    func command(_ step: StepName, poll: Int = 0, continuation: JSONValue? = nil, cleanup: String? = nil) -> ExecuteStep {
         ExecuteStep(
             deploymentId: deploymentId, environmentId: UUID(), environmentName: "web", version: version, step: step, attempt: 1,
             dispatchId: UUID(), target: ProviderTarget(provider: "aws", settings: settings), options: options, mode: mode,
-            outputs: outputs.withLock { $0 }, continuation: continuation, poll: poll)
+            outputs: outputs.withLock { $0 }, continuation: continuation, poll: poll, cleanup: cleanup)
     }
 
     /// Runs `step` to its end (at most `maxPolls` checks) and answers the final outcome.
     @discardableResult
-    func run(_ step: StepName, maxPolls: Int = 200) async throws -> StepOutcome {
+    func run(_ step: StepName, maxPolls: Int = 200, cleanup: String? = nil) async throws -> StepOutcome {
         var poll = 0
         var continuation: JSONValue?
         while true {
-            let outcome = try await provider.execute(command(step, poll: poll, continuation: continuation)) { line in
+            let outcome = try await provider.execute(command(step, poll: poll, continuation: continuation, cleanup: cleanup)) { line in
                 self.lines.withLock { $0.append(line) }
             }
             switch outcome {

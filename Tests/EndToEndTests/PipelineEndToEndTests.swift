@@ -65,6 +65,11 @@ struct PipelineEndToEndTests {
         #expect(failedStep.error?.contains("launch template quota exceeded") == true)
         #expect(failed.steps.first { $0.name == .stopPreparationServer }?.status == .skipped, "not asked to stop the server")
         #expect(failed.steps.first { $0.name == .replaceInstances }?.status == .pending, "later steps never ran")
+        // Ending early, it ran finalize as a cleanup (locks, the preparation server, the default model).
+        let cleanup = try #require(failed.steps.first { $0.name == .finalize })
+        #expect(cleanup.status == .succeeded)
+        #expect(cleanup.detail.contains { $0.message == "cleaning up after: create_models failed: launch template quota exceeded" }, "\(cleanup.detail)")
+        #expect(failed.outputs["generatedVersion"] == nil, "nothing was published")
 
         let recovered = try await system.wait(for: flaky, status: .succeeded)
         let image = try #require(recovered.steps.first { $0.name == .createImage })
@@ -115,7 +120,11 @@ struct PipelineEndToEndTests {
         let cancelled = try await system.wait(for: running, status: .cancelled)
         #expect(cancelled.reason?.contains("deployer") == true)
         #expect(cancelled.steps.first { $0.name == .createImage }?.status == .cancelled)
-        #expect(cancelled.steps.first { $0.name == .finalize }?.status == .cancelled)
+        // finalize ran as the cleanup of a deployment ending early.
+        let cleanup = try #require(cancelled.steps.first { $0.name == .finalize })
+        #expect(cleanup.status == .succeeded)
+        #expect(cleanup.detail.contains { $0.message == "cleaning up after: cancelled by deployer" }, "\(cleanup.detail)")
+        #expect(cancelled.steps.first { $0.name == .replaceInstances }?.status == .cancelled, "never ran")
 
         // A finished deployment cannot be cancelled.
         let (_, again) = try await system.request("POST", "/v1/deployments/\(running)/cancel", token: HangarSystem.deployerToken)

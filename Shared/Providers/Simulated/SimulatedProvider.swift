@@ -20,6 +20,8 @@ import HangarContracts
 /// - `replace_instances`: "locking instances" with `lockInstances`, a line naming the publish
 ///   mode, "terminating user sessions" with `terminateSessions`; outputs `instanceRefreshId`.
 ///   Needs `mainModelVersion` in `command.outputs`.
+/// - `finalize` of a deployment ending early (`command.cleanup`): "cleaning up after: …", and
+///   what it undoes; outputs nothing.
 /// - `finalize`: "starting the preparation server again" when it was stopped; outputs
 ///   `generatedVersion` (the deployment's version label, or "v" and the last 8 hex digits of
 ///   its id) and passes `imageId`, `mainModelVersion` and `backupModelVersion` through.
@@ -174,6 +176,19 @@ public struct SimulatedProvider: Provider {
                 outputs: ["instanceRefreshId": ids.instanceRefresh]))
 
         case .finalize:
+            if let reason = command.cleanup {  // the deployment is ending early: undo, publish nothing
+                var start = ["cleaning up after: \(reason)"]
+                if command.outputs["preparationServerStopped"] == "true" || command.outputs["imageId"] == nil && command.options.stopPreparationServer {
+                    start.append("starting the preparation server again")
+                }
+                if command.options.lockInstances && command.outputs["mainModelVersion"] != nil { start.append("unlocking instances") }
+                if let backup = command.outputs["backupModelVersion"], command.outputs["instanceRefreshId"] == nil {
+                    start.append("returning the default model to the backup model, version \(backup)")
+                }
+                return .run(Script(
+                    startLines: start, waiting: "preparation server \(ids.preparationServer) is starting", resource: ids.preparationServer,
+                    done: "cleaned up; nothing was published", outputs: [:]))
+            }
             let version = ids.generatedVersion
             var start: [String] = []
             if command.options.stopPreparationServer { start.append("starting the preparation server again") }
