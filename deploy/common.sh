@@ -38,3 +38,29 @@ apt_install_without_starting_services() {
   fi
   [[ $rc -eq 0 ]] || die "apt-get failed (exit $rc) installing: $*"
 }
+
+# Makes sure the virtualenv $1 exists and that `python -c "$2"` succeeds in it; otherwise
+# (re)creates it with the pip requirements that follow. Concurrent callers (tests starting
+# servers at once) wait on a lock, and one of them builds it.
+#
+#   ensure_python_venv "$venv" 'import aiosmtpd' aiosmtpd
+ensure_python_venv() {
+  local venv="$1" check="$2"
+  shift 2
+  if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c "$check" 2>/dev/null; then return 0; fi
+  mkdir -p "$(dirname "$venv")"
+  exec 9>"$venv.lock"
+  flock 9
+  if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c "$check" 2>/dev/null; then return 0; fi
+  command -v python3 >/dev/null 2>&1 || die "python3 is missing (deploy/setup.sh installs it)"
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    log "installing python3-venv"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null ||
+      { as_root apt-get update -q >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null; } ||
+      die "cannot install python3-venv"
+  fi
+  log "creating $venv with $*"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "$@"
+}

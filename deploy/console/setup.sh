@@ -23,16 +23,4 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     die "apt-get failed installing ${missing[*]}"
 fi
 
-if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import selenium' 2>/dev/null; then
-  exit 0
-fi
-mkdir -p "$(dirname "$venv")"
-exec 9>"$venv.lock"
-flock 9
-if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import selenium' 2>/dev/null; then
-  exit 0
-fi
-log "creating $venv with selenium"
-rm -rf "$venv"
-python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check selenium
+ensure_python_venv "$venv" 'import selenium' selenium

@@ -19,32 +19,7 @@ source "$here/../common.sh"
 venv="${HANGAR_MOTO_VENV:-$root/.hangar/moto-venv}"
 moto_version="5.2.1"
 
-installed() {
-  [[ -x "$venv/bin/moto_server" ]] &&
-    [[ "$("$venv/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" == "$moto_version" ]]
-}
-
-ensure_venv() {
-  installed && return 0
-  mkdir -p "$(dirname "$venv")"
-  # Several test suites may start servers at once: one of them builds the venv.
-  exec 9>"$venv.lock"
-  flock 9
-  installed && return 0
-  command -v python3 >/dev/null 2>&1 || die "python3 is missing (deploy/setup.sh installs it)"
-  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
-    log "installing python3-venv"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null ||
-      { as_root apt-get update -q >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null; } ||
-      die "cannot install python3-venv"
-  fi
-  log "creating $venv with moto[server]==$moto_version"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$moto_version"
-}
-
-ensure_venv
+ensure_python_venv "$venv" "import moto, sys; sys.exit(moto.__version__ != '$moto_version')" "moto[server]==$moto_version"
 if [[ "${1:-}" == "--install" ]]; then
   exit 0
 fi

@@ -17,31 +17,7 @@ source "$here/../common.sh"
 
 venv="${HANGAR_SMTP_VENV:-$root/.hangar/smtp-venv}"
 
-ensure_venv() {
-  if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
-    return 0
-  fi
-  mkdir -p "$(dirname "$venv")"
-  # Several tests may start servers at once: one of them builds the venv.
-  exec 9>"$venv.lock"
-  flock 9
-  if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
-    return 0
-  fi
-  command -v python3 >/dev/null 2>&1 || die "python3 is missing (deploy/setup.sh installs it)"
-  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
-    log "installing python3-venv"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null ||
-      { as_root apt-get update -q >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null; } ||
-      die "cannot install python3-venv"
-  fi
-  log "creating $venv with aiosmtpd"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check aiosmtpd
-}
-
-ensure_venv
+ensure_python_venv "$venv" 'import aiosmtpd' aiosmtpd
 if [[ "${1:-}" == "--install" ]]; then
   exit 0
 fi
