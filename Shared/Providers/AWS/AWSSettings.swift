@@ -129,18 +129,7 @@ public struct AWSSettings: Sendable, Equatable {
 
 /// What is wrong with an environment's `aws` settings, field by field.
 public struct AWSSettingsError: Error, Sendable, Equatable, CustomStringConvertible {
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
-        /// The setting's key, for example `autoScalingGroupName`.
-        public var field: String
-        public var message: String
-
-        public init(field: String, message: String) {
-            self.field = field
-            self.message = message
-        }
-
-        public var description: String { "\(field): \(message)" }
-    }
+    public typealias Problem = SettingsProblem
 
     public var problems: [Problem]
 

@@ -276,18 +276,7 @@ public struct SimulatedSettings: Sendable, Equatable {
 /// What is wrong with a `simulated` target's settings: every problem, each with the field
 /// it concerns (`durations.create_image`, `failures[0].attempts`).
 public struct SimulatedSettingsError: Error, Sendable, Equatable, CustomStringConvertible {
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
-        /// The path of the setting, for example `failures[1].step`.
-        public var field: String
-        public var message: String
-
-        public init(field: String, message: String) {
-            self.field = field
-            self.message = message
-        }
-
-        public var description: String { "\(field): \(message)" }
-    }
+    public typealias Problem = SettingsProblem
 
     public var problems: [Problem]
 
