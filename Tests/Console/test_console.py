@@ -241,6 +241,12 @@ class ConsoleTests(unittest.TestCase):
         self.confirm()
         WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda _: "running" in d.find_element(By.CSS_SELECTOR, "#servers [data-server] .server-status").text)
+        # Force provider update asks the worker again; Publish new version leads to the deploy form.
+        d.find_element(By.CSS_SELECTOR, '#servers button[data-action="refresh"]').click()
+        WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: "Updated from the provider" in d.find_element(By.TAG_NAME, "body").text)
+        d.find_element(By.CSS_SELECTOR, '#servers a[data-action="publish"]').click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "deploy-publish")))
 
     def test_6_queues(self):
         d = self.driver

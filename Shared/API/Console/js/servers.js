@@ -49,7 +49,21 @@ export async function serversPage(name) {
         el("dt", {}, "Server status"), el("dd", { class: "server-status" }, statusBadge(s.status, "server")),
         el("dt", {}, "Image status"), el("dd", {}, s.imageStatus ? statusBadge(s.imageStatus) : "—"),
         el("dt", {}, "Launched"), el("dd", {}, formatDate(s.launchedAt))),
-      actions(s));
+      actions(s),
+      s.role === "preparation" ? preparationActions() : null);
+  }
+
+  // What the preparation server is for: publishing a new version made on it; and asking the
+  // provider again for how the servers stand now.
+  function preparationActions() {
+    const refresh = el("button", {
+      type: "button", class: "small", "data-action": "refresh", title: "Ask the provider for the servers' current state now",
+      onclick: async () => { await load(); toast("Updated from the provider"); announce("Servers updated from the provider"); },
+    }, "Force provider update");
+    const publish = can("deployer") && environment.lifecycle === "activated"
+      ? el("a", { class: "btn small", href: `#/environments/${encodeURIComponent(name)}`, "data-action": "publish" }, "Publish new version")
+      : null;
+    return el("div", { class: "actions" }, publish, refresh);
   }
 
   function serverTable(list) {
