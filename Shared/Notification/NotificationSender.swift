@@ -1,5 +1,6 @@
 import Foundation
 import HangarContracts
+import HangarMessaging
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -137,58 +138,6 @@ public final class NotificationSender: Service, Sendable {
 /// interrupt a store call half-way; the caller still waits for it.
 func shielded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     try await Task { try await operation() }.value
-}
-
-/// Wakes one waiter, or the next one to wait if none is waiting.
-final class WakeSignal: Sendable {
-    private struct State {
-        var pending = false
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func signal() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let waiter = state.waiter else {
-                state.pending = true
-                return nil
-            }
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume()
-    }
-
-    /// Returns on a signal, after `timeout`, or on cancellation.
-    func wait(timeout: Duration) async {
-        let already = state.withLock { state -> Bool in
-            defer { state.pending = false }
-            return state.pending
-        }
-        if already { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                self.signal()
-            }
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let resumeNow = self.state.withLock { state -> Bool in
-                        if state.pending {
-                            state.pending = false
-                            return true
-                        }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
-    }
 }
 
 extension SendResult {

@@ -44,12 +44,14 @@ public struct NotifierStore: Sendable {
                     try await Self.apply(event, db: db)
                     // The deployment's (or its environment's) choice, else the notifier's default.
                     let notifying = event.notifyEvents.map { Set($0) } ?? events
-                    guard notifying.contains(event.status) else { continue }
+                    let webhooks = event.webhooks ?? []
+                    guard notifying.contains(event.status), !event.notify.isEmpty || !webhooks.isEmpty else { continue }
+                    let seen = try await Self.seen(event.deploymentId, db: db)
                     if !event.notify.isEmpty {
-                        queued += try await Self.queueEmails(for: event, composer: composer, now: now, db: db, logger: logger)
+                        queued += try await Self.queueEmails(for: event, seen: seen, composer: composer, now: now, db: db, logger: logger)
                     }
-                    if let webhooks = event.webhooks, !webhooks.isEmpty {
-                        queued += try await Self.queueWebhooks(for: event, urls: webhooks, now: now, db: db)
+                    if !webhooks.isEmpty {
+                        queued += try await Self.queueWebhooks(for: event, seen: seen, urls: webhooks, now: now, db: db)
                     }
                 default: continue
                 }
@@ -140,15 +142,25 @@ public struct NotifierStore: Sendable {
             """).run()
     }
 
+    /// What the notifier saw of a deployment: its steps and when it started.
+    struct Seen {
+        var steps: [NotifiedStep]
+        var startedAt: Date?
+    }
+
+    static func seen(_ deploymentId: UUID, db: any SQLDatabase) async throws -> Seen {
+        let id = deploymentId.uuidString.lowercased()
+        let startedAt = try await db.raw("SELECT started_at FROM notifier_deployments WHERE id = \(bind: id)").first()
+            .flatMap { try $0.decode(column: "started_at", as: Int64?.self) }.map(Date.init(epochMilliseconds:))
+        return Seen(steps: try await loadSteps(id, db: db), startedAt: startedAt)
+    }
+
     // MARK: Emails
 
     static func queueEmails(
-        for event: DeploymentEvent, composer: NotificationComposer, now: Date, db: any SQLDatabase, logger: Logger
+        for event: DeploymentEvent, seen deployment: Seen, composer: NotificationComposer, now: Date, db: any SQLDatabase, logger: Logger
     ) async throws -> Int {
         let id = event.deploymentId.uuidString.lowercased()
-        let steps = try await loadSteps(id, db: db)
-        let startedAt = try await db.raw("SELECT started_at FROM notifier_deployments WHERE id = \(bind: id)").first()
-            .flatMap { try $0.decode(column: "started_at", as: Int64?.self) }.map(Date.init(epochMilliseconds:))
         let key = NotificationComposer.eventKey(event)
         var queued = 0
         var seen: Set<String> = []
@@ -156,7 +168,8 @@ public struct NotifierStore: Sendable {
             let address = HeaderSafety.address(raw)
             let recipient = (address ?? HeaderSafety.singleLine(raw)).lowercased()
             guard seen.insert(recipient).inserted else { continue }
-            let email = composer.compose(event, steps: steps, startedAt: startedAt, recipient: address ?? recipient, now: now)
+            let email = composer.compose(
+                event, steps: deployment.steps, startedAt: deployment.startedAt, recipient: address ?? recipient, now: now)
             let state = address == nil ? "failed" : "pending"
             let inserted = try await db.raw("""
                 INSERT INTO notifier_emails (event_key, recipient, deployment_id, event_type, subject, message, state, attempts,
@@ -177,12 +190,11 @@ public struct NotifierStore: Sendable {
         return queued
     }
 
-    static func queueWebhooks(for event: DeploymentEvent, urls: [String], now: Date, db: any SQLDatabase) async throws -> Int {
+    static func queueWebhooks(
+        for event: DeploymentEvent, seen deployment: Seen, urls: [String], now: Date, db: any SQLDatabase
+    ) async throws -> Int {
         let id = event.deploymentId.uuidString.lowercased()
-        let steps = try await loadSteps(id, db: db)
-        let startedAt = try await db.raw("SELECT started_at FROM notifier_deployments WHERE id = \(bind: id)").first()
-            .flatMap { try $0.decode(column: "started_at", as: Int64?.self) }.map(Date.init(epochMilliseconds:))
-        let payload = WebhookPayload(event: event, steps: steps, startedAt: startedAt)
+        let payload = WebhookPayload(event: event, steps: deployment.steps, startedAt: deployment.startedAt)
         let body = String(decoding: try payload.encoded(), as: UTF8.self)
         var queued = 0
         for url in Set(urls).sorted() {

@@ -16,7 +16,7 @@ final class SchedulerEngine: Sendable {
     let logger: Logger
     /// This replica's name, for the timer lease.
     let instance: String
-    let timerSignal = Signal()
+    let timerSignal = WakeSignal()
     private let lock = AsyncLock()
     /// Committed outbox batches waiting to be published by ``publishCommitted()``.
     private let committed: AsyncStream<[(messageId: String, message: HangarMessage)]>
@@ -172,7 +172,7 @@ final class SchedulerEngine: Sendable {
                 return (result, tx.outbox, tx.earliestTimer)
             }
             if let earliestTimer, earliestTimer.timeIntervalSinceNow < configuration.timerPollInterval.seconds {
-                timerSignal.notify()
+                timerSignal.signal()
             }
             // The outbox is durable with the commit: the message can be acked now, and the
             // publishing overlaps with the next transaction.

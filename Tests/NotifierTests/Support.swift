@@ -1,5 +1,6 @@
 import Foundation
 import HangarContracts
+import HangarHarness
 import HangarNotification
 import HangarStorage
 import Logging
@@ -39,7 +40,7 @@ final class SMTPSink: Sendable {
     private let process = Mutex<Process?>(nil)
 
     init(starttls: Bool = false, auth: String? = nil) {
-        port = freePort()
+        port = HangarSystem.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-smtp-\(UUID().uuidString.prefix(8))")
         var arguments = ["--port", String(port), "--dir", directory.path]
         if starttls { arguments.append("--starttls") }
@@ -199,18 +200,4 @@ func pipeline(id: UUID, notify: [String], version: String? = "2.4.0", failAt: St
     }
     messages.append(("\(id)-succeeded", .deploymentEvent(deploymentEvent(.succeeded, id: id, version: version, notify: notify, at: clock))))
     return messages
-}
-
-/// A TCP port that was free a moment ago.
-func freePort() -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

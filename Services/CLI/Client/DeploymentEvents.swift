@@ -16,17 +16,20 @@ struct DeploymentEvents {
     func follow(until done: (DeploymentDetails) -> Bool, _ update: (DeploymentDetails) -> Void) async throws -> DeploymentDetails {
         var last = try await client.get("/v1/deployments/\(id)", as: DeploymentDetails.self).0
         update(last)
-        var streamAvailable = true
+        // Polls to make before trying the stream (again): none at first, a few after it
+        // dropped, never when the API has none.
+        var pollsBeforeStream = 0
         while !done(last) {
-            if streamAvailable {
+            if pollsBeforeStream == 0 {
                 do {
-                    streamAvailable = try await stream { details in
+                    let available = try await stream { details in
                         last = details
                         update(details)
                         return done(details)
                     }
+                    pollsBeforeStream = available ? 1 : Int.max
                 } catch {
-                    streamAvailable = false  // dropped: poll instead, then try the stream again
+                    pollsBeforeStream = 10  // dropped: poll for a while, then try the stream again
                 }
                 if done(last) { break }
             }
@@ -36,7 +39,7 @@ struct DeploymentEvents {
                 last = details
                 update(details)
             }
-            if !streamAvailable && Int.random(in: 0..<10) == 0 { streamAvailable = true }
+            if pollsBeforeStream != Int.max { pollsBeforeStream -= 1 }
         }
         return last
     }
