@@ -248,6 +248,11 @@ let package = Package(
             path: "Tests/ExecutionTests"
         ),
         .testTarget(
+            name: "MessagingTests",
+            dependencies: ["HangarMessaging"],
+            path: "Tests/MessagingTests"
+        ),
+        .testTarget(
             name: "AWSClientTests",
             dependencies: ["AWSClient"],
             path: "Tests/AWSClientTests"

@@ -2,10 +2,22 @@ import Synchronization
 
 /// A wake-up flag one loop waits on with a timeout: the scheduler's timer loop, the
 /// notifier's sender. A signal while nobody waits is kept for the next wait.
+///
+/// Each wait has an id. Its timer and its cancellation handler end that wait by id, so a
+/// timer that fires before the waiter has registered still ends it (the waiter sees its
+/// id as expired when it registers), and an old wait's timer never ends a newer one.
 public final class WakeSignal: Sendable {
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Void, Never>
+    }
+
     private struct State {
         var pending = false
-        var waiter: CheckedContinuation<Void, Never>?
+        var waiter: Waiter?
+        var nextId: UInt64 = 0
+        /// The id of a wait that ran out (or was cancelled) before its waiter registered.
+        var expired: UInt64?
     }
 
     private let state = Mutex(State())
@@ -14,7 +26,7 @@ public final class WakeSignal: Sendable {
 
     /// Wakes the waiter, or the next wait if none is waiting.
     public func signal() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiter = state.withLock { state -> Waiter? in
             if let waiter = state.waiter {
                 state.waiter = nil
                 return waiter
@@ -22,39 +34,58 @@ public final class WakeSignal: Sendable {
             state.pending = true
             return nil
         }
-        waiter?.resume()
+        waiter?.continuation.resume()
     }
 
     /// Returns when notified (or already notified since the last wait), after `timeout`,
     /// or on cancellation.
     public func wait(timeout: Duration) async {
-        if state.withLock({ state in defer { state.pending = false }; return state.pending }) { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
-            group.addTask { await self.waitForNotify() }
-            await group.next()
-            group.cancelAll()
-            // Wake the notify-waiter if the timeout won.
-            let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                defer { state.waiter = nil }
-                return state.waiter
+        let id = state.withLock { state -> UInt64? in
+            if state.pending {
+                state.pending = false
+                return nil
             }
-            waiter?.resume()
-            await group.waitForAll()
+            state.nextId &+= 1
+            return state.nextId
+        }
+        guard let id else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                self.end(id)
+            }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if state.pending || state.expired == id {
+                            state.pending = false
+                            state.expired = nil
+                            return true
+                        }
+                        state.waiter = Waiter(id: id, continuation: continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                self.end(id)
+            }
+            group.cancelAll()
         }
     }
 
-    private func waitForNotify() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.pending {
-                    state.pending = false
-                    return true
-                }
-                state.waiter = continuation
-                return false
+    /// Ends wait `id`: resumes it if it is registered, else marks it expired so it returns
+    /// as soon as it registers. Does nothing to any other wait.
+    private func end(_ id: UInt64) {
+        let waiter = state.withLock { state -> Waiter? in
+            if let waiter = state.waiter {
+                guard waiter.id == id else { return nil }
+                state.waiter = nil
+                return waiter
             }
-            if resumeNow { continuation.resume() }
+            state.expired = id
+            return nil
         }
+        waiter?.continuation.resume()
     }
 }
