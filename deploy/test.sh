@@ -37,13 +37,29 @@ deploy/moto/start.sh --install
 # The end-to-end tests start the service executables: build them all first.
 swift build
 export HANGAR_BIN_DIR="${HANGAR_BIN_DIR:-$(swift build --show-bin-path)}"
+
+# Runs `swift test` with its output also kept in a log; when it fails, the failing tests and
+# their issues are printed again last, so that the end of a long CI log names them.
+swift_test() {
+  local log
+  log="$(mktemp -t hangar-swift-test.XXXXXX)"
+  local status=0
+  swift test --disable-xctest "$@" 2>&1 | tee "$log" || status=$?
+  if [[ $status -ne 0 ]]; then
+    echo "== swift test $* failed (exit $status); its failures:"
+    grep -E '✘|error:|Fatal error|timed out|crashed' "$log" | tail -n 60 || true
+  fi
+  rm -f "$log"
+  return "$status"
+}
+
 if [[ $# -gt 0 ]]; then
-  swift test --disable-xctest "$@"
+  swift_test "$@"
 else
   # The AMQP client's broker tests restart the broker and force-close connections, which
   # would disturb every other suite running at the same time: they run on their own, after.
-  swift test --disable-xctest --skip BrokerIntegrationTests
-  swift test --disable-xctest --skip-build --filter BrokerIntegrationTests
+  swift_test --skip BrokerIntegrationTests
+  swift_test --skip-build --filter BrokerIntegrationTests
 fi
 
 # The console's browser tests (headless chromium through Selenium) against a Hangar of their own;
