@@ -192,14 +192,16 @@ struct SimulatedProviderTests {
 
     @Test("durations hold the worker, split over the detail lines")
     func durations() async throws {
-        let settings: [String: JSONValue] = ["stepDurationMs": 30, "durations": ["validate": 120]]
+        // A long default and short overrides: each bound below has seconds of margin, so a busy
+        // machine cannot make it fail; a step that waited the default would take 4 s.
+        let settings: [String: JSONValue] = ["stepDurationMs": 4000, "durations": ["validate": 30, "create_image": 200]]
         let clock = ContinuousClock()
         let validateTime = try await clock.measure { _ = try await run(Fixtures.command(.validate, settings: settings)) }
         let imageTime = try await clock.measure { _ = try await run(Fixtures.command(.createImage, settings: settings)) }
         let skipTime = try await clock.measure { _ = try await run(Fixtures.command(.stopPreparationServer, settings: settings)) }
-        #expect(validateTime >= .milliseconds(120))
-        #expect(imageTime >= .milliseconds(30) && imageTime < .milliseconds(120))
-        #expect(skipTime < .milliseconds(30), "a skipped step does not wait")
+        #expect(validateTime >= .milliseconds(30) && validateTime < .milliseconds(4000), "validate's own duration, not the default")
+        #expect(imageTime >= .milliseconds(200) && imageTime < .milliseconds(4000), "create_image's own duration, not the default")
+        #expect(skipTime < .milliseconds(4000), "a skipped step does not wait")
     }
 
     @Test("invalid settings fail the step permanently")
