@@ -32,6 +32,7 @@ extension IntakeAPI {
         v1.get("environments/:env/servers") { request, context in try await servers(request, context) }
         v1.get("environments/:env/cost") { request, context in try await cost(request, context) }
         v1.post("environments/:env/servers/:server/actions/:action") { request, context in try await serverAction(request, context) }
+        addShutdownRoutes(to: v1)
 
         let console = live.console
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console/"]) }
@@ -200,7 +201,7 @@ extension IntakeAPI {
 
     // MARK: Servers
 
-    private func ask(_ request: ServerRequest) async throws -> ServerReply {
+    func ask(_ request: ServerRequest) async throws -> ServerReply {
         let reply: ServerReply
         do {
             reply = try await live.servers.ask(request)
@@ -217,7 +218,7 @@ extension IntakeAPI {
         }
     }
 
-    private func serverRequest(_ environment: EnvironmentResource, caller: Caller, action: ServerAction? = nil, serverId: String? = nil) -> ServerRequest {
+    func serverRequest(_ environment: EnvironmentResource, caller: Caller, action: ServerAction? = nil, serverId: String? = nil) -> ServerRequest {
         ServerRequest(
             environmentId: environment.id, environmentName: environment.name,
             target: ProviderTarget(provider: environment.provider, settings: environment.target, environmentId: environment.id),
@@ -225,14 +226,20 @@ extension IntakeAPI {
     }
 
     /// `GET /v1/environments/{env}/servers`: the preparation and support servers as a worker's
-    /// provider reports them, with the cost so far.
+    /// provider reports them, each with its scheduled shutdown, and the cost so far.
     private func servers(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let caller = try auth.authenticate(request, requiring: .viewer)
         let environment = try await environment(context)
         let reply = try await ask(serverRequest(environment, caller: caller))
+        let shutdowns = try await intake.shutdowns(environment: environment.id)
+        let servers = reply.servers.map { server in
+            var server = server
+            server.scheduledShutdown = shutdowns[server.id]
+            return server
+        }
         return try json(
             ServersResponse(
-                environment: environment.name, items: reply.servers, worker: reply.worker,
+                environment: environment.name, items: servers, worker: reply.worker,
                 cost: CostReport(environment: environment, servers: reply.servers, rates: live.rates, now: Date())))
     }
 

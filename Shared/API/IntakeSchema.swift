@@ -1,8 +1,8 @@
 import HangarStorage
 import SQLKit
 
-/// Intake's own tables: the environment catalog and accepted submissions (its outbox and
-/// idempotency keys). Times are milliseconds since 1970.
+/// Intake's own tables: the environment catalog, accepted submissions (its outbox and
+/// idempotency keys) and scheduled server shutdowns. Times are milliseconds since 1970.
 enum IntakeSchema {
     static let migrations: [Migration] = [
         Migration(id: "intake-1-initial") { db in
@@ -29,6 +29,24 @@ enum IntakeSchema {
                 """).run()
             try await db.raw("CREATE INDEX intake_submissions_unpublished ON intake_submissions (published, created_at)").run()
             try await db.raw("CREATE INDEX intake_submissions_env_mode ON intake_submissions (environment_id, mode, created_at)").run()
-        }
+        },
+        Migration(id: "intake-2-server-shutdowns") { db in
+            // A server's scheduled stop; `retry_at` holds a claimed or failed one back (a lease
+            // for the intake replica firing it, or the backoff after a failure).
+            try await db.raw("""
+                CREATE TABLE intake_server_shutdowns (
+                    environment_id TEXT NOT NULL,
+                    server_id TEXT NOT NULL,
+                    due_at BIGINT NOT NULL,
+                    requested_by TEXT NOT NULL,
+                    requested_at BIGINT NOT NULL,
+                    failed_attempts BIGINT NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    retry_at BIGINT NOT NULL DEFAULT 0,
+                    PRIMARY KEY (environment_id, server_id)
+                )
+                """).run()
+            try await db.raw("CREATE INDEX intake_server_shutdowns_due ON intake_server_shutdowns (due_at)").run()
+        },
     ]
 }

@@ -125,6 +125,9 @@ public struct IntakeService: Service {
                 hub.closeAll()
             }
             group.addTask { await cancelWhenGracefulShutdown { await relay(api: api, intake: intake) } }
+            group.addTask {
+                await cancelWhenGracefulShutdown { await ShutdownScheduler(intake: intake, servers: requester, logger: logger).run() }
+            }
             try await group.waitForAll()
         }
     }

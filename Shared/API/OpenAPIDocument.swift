@@ -597,6 +597,39 @@ enum OpenAPIDocument {
      "launchedAt": {
       "type": "string",
       "format": "date-time"
+     },
+     "scheduledShutdown": {
+      "$ref": "#/components/schemas/ScheduledShutdown"
+     }
+    }
+   },
+   "ScheduledShutdown": {
+    "type": "object",
+    "required": [
+     "at",
+     "requestedBy",
+     "requestedAt",
+     "failedAttempts"
+    ],
+    "description": "A stop planned for later; intake keeps the schedule and asks a worker to stop the server when due, trying again until one does",
+    "properties": {
+     "at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "requestedBy": {
+      "type": "string"
+     },
+     "requestedAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "failedAttempts": {
+      "type": "integer",
+      "description": "attempts that found no worker or a failing provider"
+     },
+     "lastError": {
+      "type": "string"
      }
     }
    },
@@ -1864,6 +1897,190 @@ enum OpenAPIDocument {
       }
      },
      "504": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/environments/{env}/servers/{server}/shutdown": {
+   "parameters": [
+    {
+     "name": "env",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     },
+     "description": "id or unique name"
+    },
+    {
+     "name": "server",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "put": {
+    "summary": "Schedule the server's shutdown, or move it (extend): a worker stops the server when due (deployer)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "at"
+        ],
+        "properties": {
+         "at": {
+          "type": "string",
+          "format": "date-time",
+          "description": "in the future, within 90 days"
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "the server with its scheduled shutdown",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Server"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "502": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "504": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Cancel the server's scheduled shutdown (deployer)",
+    "responses": {
+     "204": {
+      "description": "cancelled"
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
       "description": "Problem details",
       "content": {
        "application/problem+json": {

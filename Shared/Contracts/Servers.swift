@@ -31,6 +31,9 @@ public struct ServerInfo: Codable, Sendable, Equatable {
     /// For the preparation server: the state of the newest image made from it, if any.
     public var imageStatus: String?
     public var launchedAt: Date?
+    /// A stop planned for later (the preparation server's scheduled shutdown). Intake adds it
+    /// from its schedule when it lists servers; providers never set it.
+    public var scheduledShutdown: ScheduledShutdown?
 
     public init(
         id: String, name: String, role: ServerRole, status: String, publicIP: String? = nil, privateIP: String? = nil,
@@ -46,6 +49,28 @@ public struct ServerInfo: Codable, Sendable, Equatable {
         self.instanceType = instanceType
         self.imageStatus = imageStatus
         self.launchedAt = launchedAt
+    }
+}
+
+/// A server's stop planned for a time: intake keeps the schedule and, when it is due, asks a
+/// worker to stop the server, trying again until one confirms.
+public struct ScheduledShutdown: Codable, Sendable, Equatable {
+    /// When the server is to be stopped.
+    public var at: Date
+    /// Who scheduled it (a token's name).
+    public var requestedBy: String
+    public var requestedAt: Date
+    /// Attempts to stop it that failed (no worker answered, the provider failed) and the last
+    /// one's error; the schedule stays until a worker has stopped the server.
+    public var failedAttempts: Int
+    public var lastError: String?
+
+    public init(at: Date, requestedBy: String, requestedAt: Date, failedAttempts: Int = 0, lastError: String? = nil) {
+        self.at = at
+        self.requestedBy = requestedBy
+        self.requestedAt = requestedAt
+        self.failedAttempts = failedAttempts
+        self.lastError = lastError
     }
 }
 

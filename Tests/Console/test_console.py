@@ -241,6 +241,23 @@ class ConsoleTests(unittest.TestCase):
         self.confirm()
         WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda _: "running" in d.find_element(By.CSS_SELECTOR, "#servers [data-server] .server-status").text)
+        # Scheduled shutdown: schedule (the form proposes two hours from now), extend by an hour, cancel.
+        shutdown = (By.CSS_SELECTOR, "#servers [data-server] .shutdown")
+        self.assertEqual(d.find_element(*shutdown).text, "None")
+        self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, '#servers button[data-action="schedule-shutdown"]'))).click()
+        self.confirm()
+        WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: "by admin" in d.find_element(*shutdown).text)
+        first = d.find_element(*shutdown).text
+        self.shot("11b-shutdown-scheduled")
+        self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, '#servers button[data-action="extend-shutdown"]'))).click()
+        self.confirm()
+        WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: d.find_element(*shutdown).text not in (first, "None"))
+        self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, '#servers button[data-action="cancel-shutdown"]'))).click()
+        self.confirm()
+        WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: d.find_element(*shutdown).text == "None")
         # Force provider update asks the worker again; Publish new version leads to the deploy form.
         d.find_element(By.CSS_SELECTOR, '#servers button[data-action="refresh"]').click()
         WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)).until(

@@ -149,6 +149,7 @@ struct ConsoleAPIEndToEndTests {
         for path in [
             "/v1/me", "/v1/queues", "/v1/deployments/{id}/events", "/v1/environments/{env}/events", "/v1/environments/{env}/actions/{action}",
             "/v1/environments/{env}/servers", "/v1/environments/{env}/servers/{server}/actions/{action}", "/v1/environments/{env}/cost",
+            "/v1/environments/{env}/servers/{server}/shutdown",
         ] {
             #expect(paths.contains(path), "the OpenAPI document lacks \(path)")
         }

@@ -33,6 +33,8 @@ export async function api(method, path, body, extraHeaders = {}) {
 
 export const get = (path) => api("GET", path);
 export const post = (path, body, headers) => api("POST", path, body, headers);
+export const put = (path, body) => api("PUT", path, body);
+export const del = (path) => api("DELETE", path);
 
 /// An EventSource on a stream route (the token goes as access_token: EventSource cannot send headers).
 export function stream(path, handlers) {

@@ -1,5 +1,6 @@
-// An environment's servers (preparation and support) with start, stop and restart.
-import { get, post, can } from "./api.js";
+// An environment's servers (preparation and support) with start, stop and restart, and the
+// preparation server's scheduled shutdown (schedule, extend, cancel).
+import { get, post, put, del, can } from "./api.js";
 import { el, toast, confirmDialog, statusBadge, formatDate, problemText, announce } from "./ui.js";
 import { money } from "./ui.js";
 import { tabs } from "./deployments.js";
@@ -16,6 +17,12 @@ export async function serversPage(name) {
       const transitioning = answer.items.some((s) => ["pending", "stopping", "rebooting"].includes(s.status));
       clearTimeout(timer);
       if (transitioning) timer = setTimeout(load, 1000);
+      else {
+        // Look again once a scheduled shutdown within the next hour has had time to happen.
+        const due = answer.items.map((s) => s.scheduledShutdown && Date.parse(s.scheduledShutdown.at)).filter(Boolean);
+        const wait = due.length ? Math.max(Math.min(...due) - Date.now(), 0) + 2000 : null;
+        if (wait !== null && wait < 3600_000) timer = setTimeout(load, wait);
+      }
     } catch (error) {
       body.replaceChildren(el("div", { class: "panel error", role: "alert" }, problemText(error)));
     }
@@ -48,9 +55,72 @@ export async function serversPage(name) {
         el("dt", {}, "Instance type"), el("dd", {}, s.instanceType || "—"),
         el("dt", {}, "Server status"), el("dd", { class: "server-status" }, statusBadge(s.status, "server")),
         el("dt", {}, "Image status"), el("dd", {}, s.imageStatus ? statusBadge(s.imageStatus) : "—"),
-        el("dt", {}, "Launched"), el("dd", {}, formatDate(s.launchedAt))),
+        el("dt", {}, "Launched"), el("dd", {}, formatDate(s.launchedAt)),
+        s.role === "preparation" ? [el("dt", {}, "Scheduled shutdown"), el("dd", { class: "shutdown" }, shutdownText(s.scheduledShutdown))] : null),
       actions(s),
+      s.role === "preparation" ? shutdownActions(s) : null,
       s.role === "preparation" ? preparationActions() : null);
+  }
+
+  function shutdownText(shutdown) {
+    if (!shutdown) return "None";
+    const parts = [formatDate(shutdown.at), el("span", { class: "muted" }, ` · by ${shutdown.requestedBy}`)];
+    if (shutdown.failedAttempts) {
+      parts.push(el("div", { class: "hint error" }, `${shutdown.failedAttempts} failed attempt${shutdown.failedAttempts > 1 ? "s" : ""}: ${shutdown.lastError || "unknown error"}; trying again`));
+    }
+    return parts;
+  }
+
+  // Schedule the server's stop at a date and time, move it an hour later, or cancel it.
+  function shutdownActions(s) {
+    if (!can("deployer") || environment.lifecycle === "released") return null;
+    const path = `/v1/environments/${encodeURIComponent(name)}/servers/${encodeURIComponent(s.id)}/shutdown`;
+    const schedule = async (at, title, text) => {
+      if (!(await confirmDialog({ title, body: text, confirm: title }))) return;
+      try {
+        const server = await put(path, { at: at.toISOString() });
+        toast(`${s.name} stops at ${formatDate(server.scheduledShutdown.at)}`);
+        announce(`${s.name} is scheduled to stop at ${formatDate(server.scheduledShutdown.at)}`);
+        await load();
+      } catch (error) { toast(problemText(error), true); }
+    };
+    if (s.scheduledShutdown) {
+      const extend = el("button", {
+        type: "button", class: "small", "data-action": "extend-shutdown",
+        onclick: () => {
+          const at = new Date(Math.max(Date.parse(s.scheduledShutdown.at), Date.now()) + 3600_000);
+          schedule(at, "Extend shutdown", `Stop ${s.name} one hour later, at ${formatDate(at)}?`);
+        },
+      }, "Extend 1 h");
+      const cancel = el("button", {
+        type: "button", class: "small danger", "data-action": "cancel-shutdown",
+        onclick: async () => {
+          if (!(await confirmDialog({ title: "Cancel shutdown", body: `Keep ${s.name} running (cancel the shutdown at ${formatDate(s.scheduledShutdown.at)})?`, confirm: "Cancel shutdown", danger: true }))) return;
+          try {
+            await del(path);
+            toast(`${s.name}: shutdown cancelled`);
+            announce(`The shutdown of ${s.name} is cancelled`);
+            await load();
+          } catch (error) { toast(problemText(error), true); }
+        },
+      }, "Cancel shutdown");
+      return el("div", { class: "actions" }, extend, cancel);
+    }
+    if (s.status !== "running") return null;
+    // Default: two hours from now, in the browser's time zone.
+    const later = new Date(Date.now() + 2 * 3600_000);
+    const pad = (n) => String(n).padStart(2, "0");
+    const date = el("input", { type: "date", id: "shutdown-date", "aria-label": "Shutdown date", value: `${later.getFullYear()}-${pad(later.getMonth() + 1)}-${pad(later.getDate())}` });
+    const time = el("input", { type: "time", id: "shutdown-time", "aria-label": "Shutdown time", value: `${pad(later.getHours())}:${pad(later.getMinutes())}` });
+    const button = el("button", {
+      type: "button", class: "small", "data-action": "schedule-shutdown",
+      onclick: () => {
+        const at = new Date(`${date.value}T${time.value}`);
+        if (Number.isNaN(at.getTime())) { toast("Choose a date and a time for the shutdown.", true); return; }
+        schedule(at, "Schedule shutdown", `Stop ${s.name} at ${formatDate(at)}?`);
+      },
+    }, "Schedule shutdown");
+    return el("div", { class: "actions" }, date, time, button);
   }
 
   // What the preparation server is for: publishing a new version made on it; and asking the
