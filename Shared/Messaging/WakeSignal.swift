@@ -1,7 +1,8 @@
 import Synchronization
 
 /// A wake-up flag one loop waits on with a timeout: the scheduler's timer loop, the
-/// notifier's sender. A signal while nobody waits is kept for the next wait.
+/// notifier's sender. A signal while nobody waits is kept for the next wait. One waiter at a
+/// time: each of those loops is the only one waiting on its signal.
 ///
 /// Each wait has an id. Its timer and its cancellation handler end that wait by id, so a
 /// timer that fires before the waiter has registered still ends it (the waiter sees its
