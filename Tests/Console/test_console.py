@@ -118,6 +118,8 @@ class ConsoleTests(unittest.TestCase):
         self.sign_in(ADMIN)
         card = self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-environment="web"]')))
         self.wait.until(lambda _: "$" in card.find_element(By.CSS_SELECTOR, ".cost").text)
+        # The simulated environment has a preparation and a support server, both running.
+        self.wait.until(lambda _: card.find_element(By.CSS_SELECTOR, ".instances").text == "2 running")
         self.assertIn("activated", card.text)
         self.assertEqual(d.find_element(By.ID, "who-role").text, "admin")
         self.shot("02-environments")

@@ -13,7 +13,8 @@ export async function environmentsPage() {
 
   function card(env) {
     const cost = el("dd", { class: "cost" }, el("span", { class: "muted" }, "…"));
-    loadCost(env, cost);
+    const instances = el("dd", { class: "instances" }, el("span", { class: "muted" }, "…"));
+    loadCost(env, cost, instances);
     const actions = el("div", { class: "actions" },
       el("a", { href: `#/environments/${encodeURIComponent(env.name)}`, class: "btn primary", "aria-label": `Deploy to ${env.name} and its history` }, "Deploy"),
       el("a", { href: `#/environments/${encodeURIComponent(env.name)}/servers`, class: "btn" }, "Servers"));
@@ -31,18 +32,25 @@ export async function environmentsPage() {
         el("dt", {}, "Provider"), el("dd", {}, env.provider),
         el("dt", {}, "Instance type"), el("dd", {}, env.instanceType || "—"),
         el("dt", {}, "Region"), el("dd", {}, env.region || "—"),
+        el("dt", {}, "Instance status"), instances,
         el("dt", {}, "Last running"), el("dd", {}, env.lifecycle === "activated" ? "running now" : formatDate(env.lastRunningAt)),
         el("dt", {}, "Cost so far"), cost),
       actions);
   }
 
-  async function loadCost(env, target) {
+  // The cost report lists each server with its status: the card shows both.
+  async function loadCost(env, target, instances) {
     try {
       const report = await get(`/v1/environments/${encodeURIComponent(env.name)}/cost`);
       const hours = report.lines.reduce((sum, line) => sum + line.hours, 0);
       target.replaceChildren(money(report.total), el("span", { class: "hint" }, ` · ${hours.toFixed(1)} instance-hours`));
+      const counts = {};
+      for (const line of report.lines) counts[line.status] = (counts[line.status] || 0) + 1;
+      const parts = Object.entries(counts).sort().map(([status, count]) => `${count} ${status}`);
+      instances.replaceChildren(parts.length ? parts.join(", ") : "none reported");
     } catch (error) {
       target.replaceChildren(el("span", { class: "muted", title: error.message }, "unavailable"));
+      instances.replaceChildren(el("span", { class: "muted", title: error.message }, "unavailable"));
     }
   }
 
