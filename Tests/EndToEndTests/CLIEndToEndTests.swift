@@ -99,6 +99,25 @@ struct CLIEndToEndTests {
         let queueNames = Set((items ?? []).compactMap { $0["name"] as? String })
         #expect(queueNames.isSuperset(of: ["hangar.scheduler", "hangar.steps", "hangar.recorder"]), "\(queuesJSON)")
 
+        // servers: the listing, an action, a scheduled shutdown moved and cancelled.
+        let servers = try await Self.hangar(["servers", "web"], system: system)
+        #expect(servers.status == 0 && servers.stdout.contains("preparation") && servers.stdout.contains("support"), "\(servers)")
+        let serversJSON = try await Self.hangar(["servers", "web", "--json"], system: system)
+        let serverItems = (try JSONSerialization.jsonObject(with: Data(serversJSON.stdout.utf8)) as? [String: Any])?["items"] as? [[String: Any]]
+        let preparationId = try #require(serverItems?.first { $0["role"] as? String == "preparation" }?["id"] as? String)
+        let restart = try await Self.hangar(["servers", "restart", "web", preparationId], system: system)
+        #expect(restart.status == 0 && restart.stdout.contains("rebooting"), "\(restart)")
+        let shutdown = try await Self.hangar(["servers", "shutdown", "web", preparationId, "--at", "+2h"], system: system)
+        #expect(shutdown.status == 0 && shutdown.stdout.contains("stops at"), "\(shutdown)")
+        let listed = try await Self.hangar(["servers", "list", "web"], system: system)
+        #expect(listed.stdout.split(separator: "\n").contains { $0.contains(preparationId) && $0.contains("at ") }, "\(listed)")
+        let cancelShutdown = try await Self.hangar(["servers", "shutdown", "web", preparationId, "--cancel"], system: system)
+        #expect(cancelShutdown.status == 0 && cancelShutdown.stdout.contains("cancelled"), "\(cancelShutdown)")
+        let nothingScheduled = try await Self.hangar(["servers", "shutdown", "web", preparationId, "--cancel"], system: system)
+        #expect(nothingScheduled.status == 3 && nothingScheduled.stderr.contains("404"), "\(nothingScheduled)")
+        let neither = try await Self.hangar(["servers", "shutdown", "web", preparationId], system: system)
+        #expect(neither.status == 64, "\(neither)")
+
         // Errors: refused input (3) names the field; a viewer may not deploy (3); no token (64); no API (4).
         let invalid = try await Self.hangar(["deploy", "web", "--mode", "fastest"], system: system)
         #expect(invalid.status == 3 && invalid.stderr.contains("mode"), "\(invalid)")
