@@ -19,6 +19,9 @@ import ServiceLifecycle
 // messages: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or AWS_PROFILE of
 // ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE); HANGAR_AWS_ENDPOINT_URL or AWS_ENDPOINT_URL
 // sends its requests to an emulator such as moto.
+// HANGAR_SIMULATED_SERVERS_FILE (default <HANGAR_DATA_DIR>/simulated-servers.json; `off`: each
+// worker's memory): where the simulated provider keeps its servers' states, shared by the
+// workers of one machine so that each reports what another did.
 let environment = ServiceEnvironment(service: "worker")
 let amqp: AMQPConfiguration
 let name: String
@@ -26,6 +29,7 @@ let concurrency: Int
 let prefetch: Int
 let liveAfter: Duration
 let metrics: MetricsServer?
+let simulatedServersFile: String?
 do {
     bootstrapLogging(level: try environment.logLevel)
     metrics = try environment.metricsServer(
@@ -34,6 +38,17 @@ do {
     concurrency = try environment.int("HANGAR_WORKER_CONCURRENCY", default: 4, range: 1...1000)
     prefetch = try environment.int("HANGAR_WORKER_PREFETCH", default: concurrency, range: 1...Int(UInt16.max))
     liveAfter = try environment.milliseconds("HANGAR_WORKER_LIVE_AFTER_MS", default: .milliseconds(250))
+    let serversFile = environment.string("HANGAR_SIMULATED_SERVERS_FILE", default: "\(environment.dataDirectory)/simulated-servers.json")
+    let serversFolder = URL(fileURLWithPath: serversFile).deletingLastPathComponent().path
+    if serversFile == "off" {
+        simulatedServersFile = nil
+    } else if (try? FileManager.default.createDirectory(atPath: serversFolder, withIntermediateDirectories: true)) == nil {
+        Logger(label: "hangar.worker").warning(
+            "worker.simulated_servers.memory", metadata: ["reason": "cannot create \(serversFolder)", "hint": "set HANGAR_SIMULATED_SERVERS_FILE"])
+        simulatedServersFile = nil
+    } else {
+        simulatedServersFile = serversFile
+    }
     var configuration = try environment.amqp()
     if environment.string("HANGAR_AMQP_URL")?.contains("connection_name=") != true {
         configuration.connectionName = "hangar-worker \(name)"
@@ -46,7 +61,10 @@ do {
 let logger = Logger(label: "hangar.worker")
 let connection = AMQPConnection(configuration: amqp, logger: logger)
 // One set of providers (simulated and aws) for the steps and for the server requests.
-let providers = ProviderRegistry([AWSProvider.name: AWSProvider(logger: Logger(label: "hangar.worker.aws"))])
+let providers = ProviderRegistry([
+    SimulatedProvider.name: SimulatedProvider(serverStateFile: simulatedServersFile),
+    AWSProvider.name: AWSProvider(logger: Logger(label: "hangar.worker.aws")),
+])
 // It declares all of the topology, not only the steps queue: the events it publishes need the
 // scheduler's and the recorder's queues even when those services have not started yet.
 let worker = WorkerService(

@@ -103,7 +103,7 @@ struct ServerShutdownEndToEndTests {
         #expect(system.logs("intake", lines: 200).contains("intake.server.shutdown.done"))
 
         // No worker at the due time: the attempt fails and is kept; once a worker is back, the
-        // retry stops the server (the new worker's simulated servers start out running).
+        // retry stops the server.
         let (_, started) = try await system.request("POST", "/v1/environments/off-env/servers/\(id)/actions/start", token: HangarSystem.deployerToken)
         #expect(started == 202)
         #expect(try await schedule(system, id, in: 1).1 == 200)

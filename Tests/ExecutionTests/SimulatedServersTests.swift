@@ -45,6 +45,27 @@ struct SimulatedServersTests {
         await #expect(throws: SimulatedServerNotFound.self) { try await provider.perform(.restart, on: "i-nope", of: target) }
     }
 
+    @Test("workers sharing a state file report what another did; without one, each keeps its own")
+    func sharedState() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("simulated-servers-\(UUID().uuidString).json").path
+        defer {
+            try? FileManager.default.removeItem(atPath: file)
+            try? FileManager.default.removeItem(atPath: file + ".lock")
+        }
+        let first = SimulatedProvider(serverStateFile: file), second = SimulatedProvider(serverStateFile: file)
+        let target = ProviderTarget(provider: "simulated", environmentId: UUID.v7())
+        let preparation = try await first.servers(of: target)[0]
+        #expect(try await first.perform(.stop, on: preparation.id, of: target).status == "stopping")
+        #expect(try await second.servers(of: target)[0].status == "stopping", "the other worker sees the stop")
+        #expect(try await second.perform(.stop, on: preparation.id, of: target).status == "stopping", "and does not stop it twice")
+        try await Task.sleep(for: SimulatedProvider.transitionDuration + .milliseconds(200))
+        #expect(try await second.servers(of: target)[0].status == "stopped")
+        // A worker started later (a new provider on the same file) knows it too.
+        #expect(try await SimulatedProvider(serverStateFile: file).servers(of: target)[0].status == "stopped")
+        // The in-memory default does not see the file's states.
+        #expect(try await SimulatedProvider().servers(of: target)[0].status == "running")
+    }
+
     @Test("a server request's answer names what went wrong: unknown provider, unknown server")
     func answers() async throws {
         let environment = UUID.v7()

@@ -31,7 +31,15 @@ public struct SimulatedProvider: Provider {
     /// The name environments use for it.
     public static let name = "simulated"
 
-    public init() {}
+    /// Where the simulated servers' states are kept (see ``SimulatedServerState``).
+    let serverState: SimulatedServerState
+
+    /// `serverStateFile`: a file that the workers sharing it (one machine, one data folder) keep
+    /// the simulated servers' states in, so that each of them reports what any of them did;
+    /// `nil`: this process's memory.
+    public init(serverStateFile: String? = nil) {
+        serverState = serverStateFile.map(SimulatedServerState.init(file:)) ?? .shared
+    }
 
     public func validate(settings: [String: JSONValue]) throws {
         _ = try SimulatedSettings(settings: settings)

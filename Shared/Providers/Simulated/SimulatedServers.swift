@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HangarContracts
 import Synchronization
 
@@ -10,19 +13,19 @@ import Synchronization
 /// preparation server's id is the `preparationServerId` that the `validate` step outputs,
 /// and both were launched when the environment was created (the time inside its UUIDv7 id).
 ///
-/// **How they stand** (running, stopped…) after a start, stop or restart is kept in the
-/// memory of the worker process that performed the action: the simulated cloud has no shared
-/// state. With one worker the console shows a coherent story; with several, a listing
-/// answered by another worker shows that worker's view (running, unless it acted itself),
-/// and a restarted worker forgets. A transition (`stopping`, `pending`, `rebooting`) lasts
-/// ``transitionDuration`` and then settles.
+/// **How they stand** (running, stopped…) after a start, stop or restart is kept in a file
+/// shared by the workers of one data folder (`HANGAR_SIMULATED_SERVERS_FILE`, by default
+/// `<data dir>/simulated-servers.json`), so any of them reports what another did; without a
+/// file, in the memory of the worker process that performed the action (a listing answered by
+/// another worker then shows that worker's view). A transition (`stopping`, `pending`,
+/// `rebooting`) lasts ``transitionDuration`` and then settles.
 extension SimulatedProvider {
     /// How long a simulated server stays `stopping`, `pending` or `rebooting`.
     public static let transitionDuration: Duration = .seconds(2)
 
     public func servers(of target: ProviderTarget) async throws -> [ServerInfo] {
         let now = Date()
-        return SimulatedServerState.shared.apply(to: Self.baseServers(of: target), now: now)
+        return serverState.apply(to: Self.baseServers(of: target), now: now)
     }
 
     public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
@@ -30,7 +33,7 @@ extension SimulatedProvider {
         guard let server = Self.baseServers(of: target).first(where: { $0.id == serverId }) else {
             throw SimulatedServerNotFound(serverId: serverId)
         }
-        return SimulatedServerState.shared.perform(action, on: server, now: now)
+        return serverState.perform(action, on: server, now: now)
     }
 
     /// The servers as launched, all running.
@@ -79,11 +82,12 @@ public struct SimulatedServerNotFound: Error, Sendable, Equatable, CustomStringC
     public var description: String { "the environment has no server '\(serverId)'" }
 }
 
-/// What this worker process did to simulated servers (see ``SimulatedProvider`` servers).
+/// What was done to simulated servers: in this process's memory, or in a file shared by the
+/// workers of one machine (read and written under an exclusive `flock` of `<file>.lock`).
 final class SimulatedServerState: Sendable {
-    static let shared = SimulatedServerState()
+    static let shared = SimulatedServerState(file: nil)
 
-    private struct Entry {
+    fileprivate struct Entry: Codable, Equatable {
         /// The state it settles in, and the word shown until `settlesAt`.
         var settled: String
         var transition: String?
@@ -91,14 +95,19 @@ final class SimulatedServerState: Sendable {
         var launchedAt: Date?
     }
 
+    private let file: String?
     private let entries = Mutex<[String: Entry]>([:])
 
+    init(file: String?) {
+        self.file = file
+    }
+
     func apply(to servers: [ServerInfo], now: Date) -> [ServerInfo] {
-        entries.withLock { entries in servers.map { Self.view($0, entries[$0.id], now: now) } }
+        withEntries { entries in servers.map { Self.view($0, entries[$0.id], now: now) } }
     }
 
     func perform(_ action: ServerAction, on server: ServerInfo, now: Date) -> ServerInfo {
-        entries.withLock { entries in
+        withEntries { entries in
             let current = Self.view(server, entries[server.id], now: now)
             let settle = now.addingTimeInterval(Double(SimulatedProvider.transitionDuration.components.seconds))
             var entry = entries[server.id] ?? Entry(settled: "running", transition: nil, settlesAt: now, launchedAt: nil)
@@ -117,6 +126,30 @@ final class SimulatedServerState: Sendable {
             }
             entries[server.id] = entry
             return Self.view(server, entry, now: now)
+        }
+    }
+
+    /// Runs `body` on the entries: the memory's, or the file's under its lock (written back
+    /// when `body` changed them). A file that cannot be read counts as empty.
+    private func withEntries<T>(_ body: (inout [String: Entry]) -> T) -> T {
+        entries.withLock { memory in
+            guard let file else { return body(&memory) }
+            let lock = open(file + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+            if lock >= 0 { flock(lock, LOCK_EX) }
+            defer {
+                if lock >= 0 {
+                    flock(lock, LOCK_UN)
+                    close(lock)
+                }
+            }
+            var stored = (try? Data(contentsOf: URL(fileURLWithPath: file)))
+                .flatMap { try? HangarJSON.decoder.decode([String: Entry].self, from: $0) } ?? [:]
+            let before = stored
+            let result = body(&stored)
+            if stored != before, let data = try? HangarJSON.encoder.encode(stored) {
+                try? data.write(to: URL(fileURLWithPath: file), options: .atomic)
+            }
+            return result
         }
     }
 
