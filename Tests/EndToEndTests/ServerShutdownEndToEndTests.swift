@@ -27,16 +27,21 @@ struct ServerShutdownEndToEndTests {
         return try await system.request("PUT", "/v1/environments/off-env/servers/\(id)/shutdown", token: token, body: #"{"at":"\#(at)"}"#)
     }
 
-    /// Polls `server` until `condition` holds, for at most `timeout`.
+    /// Polls `server` until `condition` holds, for at most `timeout`; a listing that fails (no
+    /// worker ready yet) is tried again.
     private func until(
         _ system: HangarSystem, _ id: String, timeout: Duration, _ condition: (Server) -> Bool
     ) async throws -> Server {
         let deadline = ContinuousClock.now + timeout
-        var last = try await server(system, id)
-        while !condition(last), ContinuousClock.now < deadline {
+        var last: Server?
+        while ContinuousClock.now < deadline {
+            if let current = try? await server(system, id) {
+                last = current
+                if condition(current) { break }
+            }
             try await Task.sleep(for: .milliseconds(250))
-            last = try await server(system, id)
         }
+        guard let last else { throw E2EFailure("no listing of the servers within \(timeout)") }
         return last
     }
 
@@ -74,8 +79,10 @@ struct ServerShutdownEndToEndTests {
             "DELETE", "/v1/environments/off-env/servers/\(id)/shutdown", token: HangarSystem.deployerToken)
         #expect(nothingToCancel == 404)
 
-        // Scheduled in 2 s, then extended to an hour: at the first time nothing happens.
-        let (scheduled, scheduledStatus) = try await schedule(system, id, in: 2)
+        // Scheduled 15 s ahead (time enough for the next requests on a busy machine), then
+        // extended to an hour ahead, then cancelled: at the first time nothing happens.
+        let firstTime = ContinuousClock.now + .seconds(15)
+        let (scheduled, scheduledStatus) = try await schedule(system, id, in: 15)
         #expect(scheduledStatus == 200, "\(String(decoding: scheduled, as: UTF8.self))")
         let answered = try JSONSerialization.jsonObject(with: scheduled) as? [String: Any]
         #expect((answered?["scheduledShutdown"] as? [String: Any])?["requestedBy"] as? String == "deployer")
@@ -84,19 +91,15 @@ struct ServerShutdownEndToEndTests {
         let extendedText = try #require(extended.shutdown?["at"] as? String)
         let extendedAt = try #require(HangarJSON.parseDate(extendedText))
         #expect(extendedAt.timeIntervalSinceNow > 3000, "the later time replaced the earlier one")
-        try await Task.sleep(for: .seconds(4))
-        #expect(try await server(system, id).status == "running", "the extended shutdown did not fire at the first time")
-
-        // Cancelled: nothing happens at its time either.
-        #expect(try await schedule(system, id, in: 2).1 == 200)
         let (_, cancelled) = try await system.request("DELETE", "/v1/environments/off-env/servers/\(id)/shutdown", token: HangarSystem.deployerToken)
         #expect(cancelled == 204)
-        try await Task.sleep(for: .seconds(4))
+        #expect(try await server(system, id).shutdown == nil)
+        try await Task.sleep(until: firstTime + .seconds(3))
         let afterCancel = try await server(system, id)
-        #expect(afterCancel.status == "running" && afterCancel.shutdown == nil)
+        #expect(afterCancel.status == "running" && afterCancel.shutdown == nil, "nothing fired at the first time")
 
-        // Due in 2 s: the server stops, and the schedule is gone.
-        #expect(try await schedule(system, id, in: 2).1 == 200)
+        // Due in 3 s: the server stops, and the schedule is gone.
+        #expect(try await schedule(system, id, in: 3).1 == 200)
         let stopped = try await until(system, id, timeout: .seconds(20)) { $0.status == "stopped" && $0.shutdown == nil }
         #expect(stopped.status == "stopped", "intake: \(system.logs("intake", lines: 20))")
         #expect(stopped.shutdown == nil)
@@ -106,14 +109,18 @@ struct ServerShutdownEndToEndTests {
         // retry stops the server.
         let (_, started) = try await system.request("POST", "/v1/environments/off-env/servers/\(id)/actions/start", token: HangarSystem.deployerToken)
         #expect(started == 202)
-        #expect(try await schedule(system, id, in: 1).1 == 200)
+        // Due 10 s ahead; the worker stops at once; the only worker comes back 6 s after the
+        // due time, after the attempt at that time has failed (its request times out in 1.5 s).
+        let dueTime = ContinuousClock.now + .seconds(10)
+        #expect(try await schedule(system, id, in: 10).1 == 200)
         system.stop("worker-1", signal: SIGTERM)
-        try await Task.sleep(for: .seconds(4))
+        try await Task.sleep(until: dueTime + .seconds(6))
         try system.start(.worker, name: "worker-2")
         let failed = try await until(system, id, timeout: .seconds(10)) { ($0.shutdown?["failedAttempts"] as? Int ?? 0) > 0 }
         #expect((failed.shutdown?["failedAttempts"] as? Int ?? 0) >= 1, "the failed attempt is shown")
         #expect((failed.shutdown?["lastError"] as? String)?.isEmpty == false)
-        let retried = try await until(system, id, timeout: .seconds(40)) { $0.status == "stopped" && $0.shutdown == nil }
+        // The retry comes 15 s after the failure (30 s more if the new worker was not ready yet).
+        let retried = try await until(system, id, timeout: .seconds(90)) { $0.status == "stopped" && $0.shutdown == nil }
         #expect(retried.status == "stopped" && retried.shutdown == nil, "intake: \(system.logs("intake", lines: 20))")
     }
 }
