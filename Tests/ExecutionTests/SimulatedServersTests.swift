@@ -56,8 +56,11 @@ struct SimulatedServersTests {
         let target = ProviderTarget(provider: "simulated", environmentId: UUID.v7())
         let preparation = try await first.servers(of: target)[0]
         #expect(try await first.perform(.stop, on: preparation.id, of: target).status == "stopping")
-        #expect(try await second.servers(of: target)[0].status == "stopping", "the other worker sees the stop")
-        #expect(try await second.perform(.stop, on: preparation.id, of: target).status == "stopping", "and does not stop it twice")
+        // (Stopping for 2 s, then stopped: a busy machine may be past the 2 s already.)
+        let seen = try await second.servers(of: target)[0].status
+        #expect(seen == "stopping" || seen == "stopped", "the other worker sees the stop")
+        let again = try await second.perform(.stop, on: preparation.id, of: target).status
+        #expect(again == "stopping" || again == "stopped", "and does not stop it twice")
         try await Task.sleep(for: SimulatedProvider.transitionDuration + .milliseconds(200))
         #expect(try await second.servers(of: target)[0].status == "stopped")
         // A worker started later (a new provider on the same file) knows it too.
