@@ -219,10 +219,7 @@ extension IntakeAPI {
     }
 
     func serverRequest(_ environment: EnvironmentResource, caller: Caller, action: ServerAction? = nil, serverId: String? = nil) -> ServerRequest {
-        ServerRequest(
-            environmentId: environment.id, environmentName: environment.name,
-            target: ProviderTarget(provider: environment.provider, settings: environment.target, environmentId: environment.id),
-            action: action, serverId: serverId, requestedBy: caller.name, expiresAt: Date().addingTimeInterval(30))
+        ServerRequest(environment, action: action, serverId: serverId, requestedBy: caller.name, expiresIn: 30)
     }
 
     /// `GET /v1/environments/{env}/servers`: the preparation and support servers as a worker's

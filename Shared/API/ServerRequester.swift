@@ -69,3 +69,14 @@ final class ServerRequester: Sendable {
         continuation?.finish()
     }
 }
+
+extension ServerRequest {
+    /// A request about `environment`'s servers, with its provider target, that workers drop
+    /// after `expiresIn` seconds.
+    init(_ environment: EnvironmentResource, action: ServerAction? = nil, serverId: String? = nil, requestedBy: String, expiresIn: TimeInterval) {
+        self.init(
+            environmentId: environment.id, environmentName: environment.name,
+            target: ProviderTarget(provider: environment.provider, settings: environment.target, environmentId: environment.id),
+            action: action, serverId: serverId, requestedBy: requestedBy, expiresAt: Date().addingTimeInterval(expiresIn))
+    }
+}

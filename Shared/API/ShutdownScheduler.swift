@@ -13,10 +13,7 @@ struct ShutdownScheduler: Sendable {
     let logger: Logger
     var pollInterval: Duration = .seconds(1)
 
-    private var timeoutSeconds: TimeInterval {
-        let (seconds, attoseconds) = servers.timeout.components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
+    private var timeoutSeconds: TimeInterval { servers.timeout / .seconds(1) }
 
     func run() async {
         while !Task.isCancelled {
@@ -41,10 +38,8 @@ struct ShutdownScheduler: Sendable {
             }
             metadata["environment"] = "\(environment.name)"
             let request = ServerRequest(
-                environmentId: environment.id, environmentName: environment.name,
-                target: ProviderTarget(provider: environment.provider, settings: environment.target, environmentId: environment.id),
-                action: .stop, serverId: due.serverId, requestedBy: "scheduled shutdown by \(due.shutdown.requestedBy)",
-                expiresAt: Date().addingTimeInterval(timeoutSeconds))
+                environment, action: .stop, serverId: due.serverId, requestedBy: "scheduled shutdown by \(due.shutdown.requestedBy)",
+                expiresIn: timeoutSeconds)
             let reply: ServerReply
             do {
                 reply = try await servers.ask(request)
