@@ -69,7 +69,7 @@ actor SQLiteConnectionPool {
     private func release(_ connection: SQLiteConnection, broken: Bool) async {
         if broken || closed {
             count -= 1
-            try? await connection.close()
+            await Self.close(connection)
             if closed { signalIfDrained() } else { handOverFreeSlot() }
             return
         }
@@ -97,8 +97,15 @@ actor SQLiteConnectionPool {
         let toClose = idle
         idle.removeAll()
         count -= toClose.count
-        for connection in toClose { try? await connection.close() }
+        for connection in toClose { await Self.close(connection) }
         await waitUntilDrained()
+    }
+
+    /// Closes `connection` even when the calling task is cancelled: sqlite-nio's async calls
+    /// throw `CancellationError` in a cancelled task, and a connection left open traps when it
+    /// is deinitialised. An unstructured task does not inherit the cancellation.
+    private static func close(_ connection: SQLiteConnection) async {
+        await Task { try? await connection.close() }.value
     }
 
     private func waitUntilDrained() async {
