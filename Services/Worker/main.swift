@@ -14,7 +14,9 @@ import ServiceLifecycle
 // process id), HANGAR_WORKER_CONCURRENCY (steps at once, default 4), HANGAR_WORKER_PREFETCH
 // (deliveries taken ahead, default: the concurrency), HANGAR_WORKER_LIVE_AFTER_MS (how long a
 // step's start and detail lines are held before they are published live, default 250: a
-// quicker step reports them inside its outcome event).
+// quicker step reports them inside its outcome event), HANGAR_WORKER_HEARTBEAT_MS (how often a
+// running step renews its lease with the scheduler, default 3000, 0 for none; keep it well under the
+// scheduler's HANGAR_SCHEDULER_LEASE_TIMEOUT_MS).
 // The `aws` provider reads its credentials and endpoint from this environment, never from
 // messages: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or AWS_PROFILE of
 // ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE); HANGAR_AWS_ENDPOINT_URL or AWS_ENDPOINT_URL
@@ -28,6 +30,7 @@ let name: String
 let concurrency: Int
 let prefetch: Int
 let liveAfter: Duration
+let heartbeatInterval: Duration?
 let metrics: MetricsServer?
 let simulatedServersFile: String?
 do {
@@ -38,6 +41,8 @@ do {
     concurrency = try environment.int("HANGAR_WORKER_CONCURRENCY", default: 4, range: 1...1000)
     prefetch = try environment.int("HANGAR_WORKER_PREFETCH", default: concurrency, range: 1...Int(UInt16.max))
     liveAfter = try environment.milliseconds("HANGAR_WORKER_LIVE_AFTER_MS", default: .milliseconds(250))
+    let heartbeat = try environment.milliseconds("HANGAR_WORKER_HEARTBEAT_MS", default: .seconds(3))
+    heartbeatInterval = heartbeat == .zero ? nil : heartbeat  // 0: no heartbeats
     let serversFile = environment.string("HANGAR_SIMULATED_SERVERS_FILE", default: "\(environment.dataDirectory)/simulated-servers.json")
     let serversFolder = URL(fileURLWithPath: serversFile).deletingLastPathComponent().path
     if serversFile == "off" {
@@ -69,7 +74,7 @@ let providers = ProviderRegistry([
 // scheduler's and the recorder's queues even when those services have not started yet.
 let worker = WorkerService(
     connection: connection, providers: providers, name: name, concurrency: concurrency, prefetch: UInt16(prefetch),
-    liveAfter: liveAfter, declaring: HangarTopology.all, logger: logger)
+    liveAfter: liveAfter, heartbeatInterval: heartbeatInterval, declaring: HangarTopology.all, logger: logger)
 // It also answers intake's server requests (list, start, stop, restart) from hangar.servers.
 let serverRequests = ServerRequestService(connection: connection, providers: providers, name: name, logger: logger)
 let group = ServiceGroup(

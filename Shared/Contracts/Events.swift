@@ -124,3 +124,27 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
 
     public var messageType: String { "deployment.\(status.rawValue)" }
 }
+
+/// A worker's sign of life while it runs a step (`step.heartbeat`, a command to the
+/// scheduler only): it renews the run's lease. When no heartbeat nor outcome comes for the
+/// lease's length, the scheduler dispatches the step again as a new attempt, so an outcome
+/// that went missing stalls a deployment for seconds, not for the whole step timeout.
+/// Heartbeats are idempotent (each only moves the lease forward) and are not deduplicated.
+public struct StepHeartbeat: Codable, Sendable, Equatable {
+    public var deploymentId: UUID
+    public var step: StepName
+    public var attempt: Int
+    /// The dispatch being run: a heartbeat of an older dispatch renews nothing.
+    public var dispatchId: UUID
+    public var at: Date
+    public var worker: String?
+
+    public init(deploymentId: UUID, step: StepName, attempt: Int, dispatchId: UUID, at: Date, worker: String? = nil) {
+        self.deploymentId = deploymentId
+        self.step = step
+        self.attempt = attempt
+        self.dispatchId = dispatchId
+        self.at = at
+        self.worker = worker
+    }
+}

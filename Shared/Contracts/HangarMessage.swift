@@ -5,10 +5,12 @@ public enum HangarMessage: Sendable, Equatable {
     case submitDeployment(SubmitDeployment)
     case cancelDeployment(CancelDeployment)
     case executeStep(ExecuteStep)
+    case stepHeartbeat(StepHeartbeat)
     case stepEvent(StepEvent)
     case deploymentEvent(DeploymentEvent)
 
-    /// Commands go to `hangar.commands`, events to `hangar.events`.
+    /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
+    /// only the scheduler needs it, and nothing bound to every event receives it.
     public enum Kind: Sendable { case command, event }
 
     /// The AMQP `type` property and routing key, for example `step.succeeded`.
@@ -17,6 +19,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .submitDeployment: return "deployment.submit"
         case .cancelDeployment: return "deployment.cancel"
         case .executeStep: return "step.execute"
+        case .stepHeartbeat: return "step.heartbeat"
         case .stepEvent(let event): return event.messageType
         case .deploymentEvent(let event): return event.messageType
         }
@@ -24,7 +27,7 @@ public enum HangarMessage: Sendable, Equatable {
 
     public var kind: Kind {
         switch self {
-        case .submitDeployment, .cancelDeployment, .executeStep: return .command
+        case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat: return .command
         case .stepEvent, .deploymentEvent: return .event
         }
     }
@@ -35,6 +38,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .submitDeployment(let message): return message.deploymentId
         case .cancelDeployment(let message): return message.deploymentId
         case .executeStep(let message): return message.deploymentId
+        case .stepHeartbeat(let message): return message.deploymentId
         case .stepEvent(let message): return message.deploymentId
         case .deploymentEvent(let message): return message.deploymentId
         }
@@ -73,6 +77,7 @@ public enum ContractCodec {
         case .submitDeployment(let value): return Array(try encoder.encode(value))
         case .cancelDeployment(let value): return Array(try encoder.encode(value))
         case .executeStep(let value): return Array(try encoder.encode(value))
+        case .stepHeartbeat(let value): return Array(try encoder.encode(value))
         case .stepEvent(let value): return Array(try encoder.encode(value))
         case .deploymentEvent(let value): return Array(try encoder.encode(value))
         }
@@ -91,6 +96,7 @@ public enum ContractCodec {
             case "deployment.submit": return .submitDeployment(try decoder.decode(SubmitDeployment.self, from: data))
             case "deployment.cancel": return .cancelDeployment(try decoder.decode(CancelDeployment.self, from: data))
             case "step.execute": return .executeStep(try decoder.decode(ExecuteStep.self, from: data))
+            case "step.heartbeat": return .stepHeartbeat(try decoder.decode(StepHeartbeat.self, from: data))
             default:
                 if type.hasPrefix("step."), let kind = StepEvent.Kind(rawValue: String(type.dropFirst(5))) {
                     let event = try decoder.decode(StepEvent.self, from: data)

@@ -11,12 +11,27 @@ import Synchronization
 /// continuation and `checkAfter` when the cloud is still working).
 ///
 /// Each event's message id is deterministic (``StepEventID``): a step re-run after a crash
-/// publishes the same ids, so consumers deduplicate what they already have. `publish` must
+/// publishes the same ids for the same events, so consumers deduplicate what they already
+/// have. While a step runs, a ``Heartbeat`` (when given) renews its lease with the scheduler
+/// every `interval`. `publish` must
 /// return only once the event is durable (confirmed); if it throws, ``execute(_:)`` throws
 /// and the command should be delivered again (steps are idempotent).
 public struct StepExecutor: Sendable {
     /// Publishes one event under the given message id, returning once it is confirmed.
     public typealias Publish = @Sendable (_ event: StepEvent, _ messageId: String) async throws -> Void
+
+    /// A sign of life sent every `interval` while a step runs (the first after one interval,
+    /// so quick steps send none). A heartbeat that cannot be sent is logged and skipped: the
+    /// step goes on, and its outcome is what counts.
+    public struct Heartbeat: Sendable {
+        public var interval: Duration
+        public var send: @Sendable (StepHeartbeat) async throws -> Void
+
+        public init(interval: Duration, send: @escaping @Sendable (StepHeartbeat) async throws -> Void) {
+            self.interval = interval
+            self.send = send
+        }
+    }
 
     private let providers: ProviderRegistry
     private let workerName: String
@@ -24,14 +39,17 @@ public struct StepExecutor: Sendable {
     private let publish: Publish
     private let now: @Sendable () -> Date
     private let liveAfter: Duration
+    private let heartbeat: Heartbeat?
 
     /// - Parameter liveAfter: `started` and detail lines are held this long; a step that
     ///   ends sooner reports them inside its outcome event (one message instead of several),
     ///   a longer one publishes them as they come. `.zero` publishes everything live.
+    ///   - heartbeat: renews a running step's lease with the scheduler; `nil`: none.
     public init(
-        providers: ProviderRegistry, workerName: String, logger: Logger, liveAfter: Duration = .zero,
+        providers: ProviderRegistry, workerName: String, logger: Logger, liveAfter: Duration = .zero, heartbeat: Heartbeat? = nil,
         now: @escaping @Sendable () -> Date = { Date() }, publish: @escaping Publish
     ) {
+        self.heartbeat = heartbeat
         self.providers = providers
         self.workerName = workerName
         self.logger = logger
@@ -74,6 +92,23 @@ public struct StepExecutor: Sendable {
                         reporter.goLive()
                     }
                 }
+                if let heartbeat = self.heartbeat {
+                    timer.addTask { [now, workerName, logger] in
+                        while true {
+                            try await Task.sleep(for: heartbeat.interval)
+                            let beat = StepHeartbeat(
+                                deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
+                                dispatchId: command.dispatchId, at: now(), worker: workerName)
+                            do {
+                                try await heartbeat.send(beat)
+                                logger.trace("hangar.step.heartbeat")
+                            } catch {
+                                if Task.isCancelled { return }
+                                logger.info("hangar.step.heartbeat_failed", metadata: ["error": "\(error)"])
+                            }
+                        }
+                    }
+                }
                 defer { timer.cancelAll() }
                 do {
                     let provider = try providers.provider(named: command.target.provider)
@@ -102,19 +137,19 @@ public struct StepExecutor: Sendable {
         Timer(label: "hangar_step_duration_seconds", dimensions: dimensions).record(duration: elapsed)
         switch outcome {
         case .succeeded(let outputs, let detail):
-            try await reporter.emit(.succeeded, detail: detail, outputs: outputs)
+            try await reporter.emitOutcome(.succeeded, detail: detail, outputs: outputs)
             logger.info("hangar.step.succeeded", metadata: metadata)
         case .skipped(let reason):
-            try await reporter.emit(.skipped, detail: reason)
+            try await reporter.emitOutcome(.skipped, detail: reason)
             logger.info("hangar.step.skipped", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
         case .failed(let error, let transient):
-            try await reporter.emit(.failed, error: error, transient: transient)
+            try await reporter.emitOutcome(.failed, error: error, transient: transient)
             logger.warning(
                 "hangar.step.failed",
                 metadata: metadata.merging(["error": "\(error)", "step.transient": "\(transient)"]) { $1 })
         case .inProgress(let continuation, let checkAfter, let detail):
             let due = now().addingTimeInterval(Self.seconds(checkAfter))
-            try await reporter.emit(.progress, detail: detail, continuation: continuation, checkAfter: due)
+            try await reporter.emitOutcome(.progress, detail: detail, continuation: continuation, checkAfter: due)
             logger.info(
                 "hangar.step.waiting",
                 metadata: metadata.merging(["step.check_after": "\(HangarJSON.formatDate(due))"]) { $1 })
@@ -128,26 +163,45 @@ public struct StepExecutor: Sendable {
 }
 
 /// The deterministic message ids of step events.
+///
+/// One run of a dispatched step (`<dispatchId>.a<attempt>.p<poll>`) publishes at most one
+/// `started`, its detail lines and exactly one outcome, and each of these has an id of its
+/// own kind, so an id names the same event whichever run publishes it: a re-run after a
+/// crash repeats the ids of what it repeats, and its outcome can never take the id of a
+/// detail line the killed run published (the cause of a stall, issue #19).
 public enum StepEventID {
-    /// The id of the `index`-th event of `kind` (from 0) that a worker publishes for one run
-    /// of a dispatched step: `<dispatchId>.a<attempt>.p<poll>.<kind>.<index>`, for example
-    /// `0192…-7c1e.a1.p0.progress.2`. The same run publishes the same ids, so a step re-run
-    /// after a crash is deduplicated by consumers.
-    public static func messageId(dispatchId: UUID, attempt: Int, poll: Int, kind: StepEvent.Kind, index: Int) -> String {
-        "\(dispatchId.uuidString.lowercased()).a\(attempt).p\(poll).\(kind.rawValue).\(index)"
+    /// `0192…-7c1e.a1.p0`: the run's prefix.
+    public static func run(dispatchId: UUID, attempt: Int, poll: Int) -> String {
+        "\(dispatchId.uuidString.lowercased()).a\(attempt).p\(poll)"
+    }
+
+    /// The run's `step.started`: `<run>.started`.
+    public static func started(run: String) -> String { "\(run).started" }
+
+    /// The run's outcome, whichever it is (succeeded, skipped, failed, or waiting with a
+    /// continuation): `<run>.outcome`.
+    public static func outcome(run: String) -> String { "\(run).outcome" }
+
+    /// The `index`-th detail line (from 0), keyed by its text as well:
+    /// `<run>.line.<index>.<16 hex digits of the text's FNV-1a hash>`. A re-run that reports
+    /// the same line repeats its id; one that reports something else at that position gets
+    /// another id, so both lines stay in the history.
+    public static func line(run: String, index: Int, text: String) -> String {
+        "\(run).line.\(index).\(Fingerprint.hex(of: text))"
     }
 }
 
-/// Builds and publishes one run's events, numbering them per kind.
+/// Builds and publishes one run's events under their ``StepEventID``s.
 private final class Reporter: Sendable {
     let command: ExecuteStep
     let workerName: String
     let now: @Sendable () -> Date
     let publish: StepExecutor.Publish
     let background: AsyncStream<(StepEvent, String)>.Continuation
-    private let counts = Mutex<[StepEvent.Kind: Int]>([:])
-    /// Events held until the run goes live; `nil` once live.
-    private let held: Mutex<[StepEvent]?>
+    private let run: String
+    /// Detail lines numbered so far, and the events held until the run goes live (`nil`
+    /// once live), under one lock so that lines are numbered in the order they happened.
+    private let state: Mutex<(lines: Int, held: [(StepEvent, String)]?)>
 
     init(
         command: ExecuteStep, workerName: String, now: @escaping @Sendable () -> Date, publish: @escaping StepExecutor.Publish,
@@ -158,68 +212,60 @@ private final class Reporter: Sendable {
         self.now = now
         self.publish = publish
         self.background = background
-        self.held = Mutex(live ? nil : [])
+        self.run = StepEventID.run(dispatchId: command.dispatchId, attempt: command.attempt, poll: command.poll)
+        self.state = Mutex((0, live ? nil : []))
     }
 
-    /// Queues an event for the background publisher (started, detail lines), or holds it
-    /// while the run is not live yet.
+    /// Queues `started` or a detail line for the background publisher, or holds it while the
+    /// run is not live yet.
     func emitInBackground(_ kind: StepEvent.Kind, detail: String? = nil) {
-        let now = now()
-        let stillHeld = held.withLock { held -> Bool in
-            guard held != nil else { return false }
-            held!.append(StepEvent(
-                kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
-                dispatchId: command.dispatchId, at: now, detail: detail, worker: workerName))
-            return true
+        let event = StepEvent(
+            kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
+            dispatchId: command.dispatchId, at: now(), detail: detail, worker: workerName)
+        let live = state.withLock { state -> (StepEvent, String)? in
+            let id: String
+            if kind == .started {
+                id = StepEventID.started(run: run)
+            } else {
+                id = StepEventID.line(run: run, index: state.lines, text: detail ?? "")
+                state.lines += 1
+            }
+            guard state.held != nil else { return (event, id) }
+            state.held!.append((event, id))
+            return nil
         }
-        if !stillHeld { background.yield(event(kind, detail: detail)) }
+        if let live { background.yield(live) }
     }
 
     /// The run has lasted long enough to report live: publish what was held, in order.
     func goLive() {
-        let events = held.withLock { held -> [StepEvent] in
-            defer { held = nil }
-            return held ?? []
-        }
-        for held in events { background.yield(event(held.kind, detail: held.detail, at: held.at)) }
+        for held in takeHeld() { background.yield(held) }
     }
 
-    /// Publishes the outcome and waits for the broker's confirm. Events still held go
-    /// inside it (`startedAt`, `earlierDetails`).
-    func emit(
+    private func takeHeld() -> [(StepEvent, String)] {
+        state.withLock { state in
+            defer { state.held = nil }
+            return state.held ?? []
+        }
+    }
+
+    /// Publishes the outcome under the run's outcome id and waits for the broker's confirm.
+    /// Events still held go inside it (`startedAt`, `earlierDetails`).
+    func emitOutcome(
         _ kind: StepEvent.Kind, detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil,
         transient: Bool? = nil, continuation: JSONValue? = nil, checkAfter: Date? = nil
     ) async throws {
-        var (event, id) = event(
-            kind, detail: detail, outputs: outputs, error: error, transient: transient, continuation: continuation,
-            checkAfter: checkAfter)
-        let events = held.withLock { held -> [StepEvent]? in
-            defer { held = nil }
-            return held
-        }
-        if let events, !events.isEmpty {
-            event.startedAt = events.first { $0.kind == .started }?.at
-            let lines = events.compactMap { held in held.detail.map { StepEvent.DetailLine(at: held.at, message: $0) } }
+        var event = StepEvent(
+            kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
+            dispatchId: command.dispatchId, at: now(), detail: detail, outputs: outputs, error: error,
+            transient: transient, continuation: continuation, checkAfter: checkAfter, worker: workerName)
+        let held = takeHeld().map(\.0)
+        if !held.isEmpty {
+            event.startedAt = held.first { $0.kind == .started }?.at
+            let lines = held.compactMap { held in held.detail.map { StepEvent.DetailLine(at: held.at, message: $0) } }
             event.earlierDetails = lines.isEmpty ? nil : lines
         }
-        try await publish(event, id)
-    }
-
-    private func event(
-        _ kind: StepEvent.Kind, detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil,
-        transient: Bool? = nil, continuation: JSONValue? = nil, checkAfter: Date? = nil, at: Date? = nil
-    ) -> (StepEvent, String) {
-        let index = counts.withLock { counts -> Int in
-            defer { counts[kind, default: 0] += 1 }
-            return counts[kind, default: 0]
-        }
-        let event = StepEvent(
-            kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
-            dispatchId: command.dispatchId, at: at ?? now(), detail: detail, outputs: outputs, error: error,
-            transient: transient, continuation: continuation, checkAfter: checkAfter, worker: workerName)
-        let id = StepEventID.messageId(
-            dispatchId: command.dispatchId, attempt: command.attempt, poll: command.poll, kind: kind, index: index)
-        return (event, id)
+        try await publish(event, StepEventID.outcome(run: run))
     }
 }
 

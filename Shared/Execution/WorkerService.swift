@@ -33,12 +33,14 @@ public struct WorkerService: Service, CustomStringConvertible {
     ///     so that no command waits in this worker while another worker is idle.
     ///   - liveAfter: how long a step's `started` and detail lines are held; a step that
     ///     ends sooner reports them inside its outcome event (see ``StepExecutor``).
+    ///   - heartbeatInterval: how often a running step's lease is renewed with the scheduler
+    ///     (`step.heartbeat`); `nil`: never.
     ///   - topology: declared when the service runs, before it consumes, waiting for the
     ///     broker as long as it takes (a graceful shutdown ends the wait).
     public init(
         connection: AMQPConnection, providers: ProviderRegistry = ProviderRegistry(), name: String,
         queue: String = HangarTopology.steps.queue, concurrency: Int = 4, prefetch: UInt16? = nil,
-        liveAfter: Duration = .zero, declaring topology: Topology? = nil, logger: Logger
+        liveAfter: Duration = .zero, heartbeatInterval: Duration? = .seconds(3), declaring topology: Topology? = nil, logger: Logger
     ) {
         precondition(concurrency >= 1, "concurrency must be at least 1")
         self.connection = connection
@@ -48,7 +50,14 @@ public struct WorkerService: Service, CustomStringConvertible {
         logger[metadataKey: "worker"] = .string(name)
         self.logger = logger
         let bus = MessageBus(connection: connection, appId: "hangar-worker")
-        let executor = StepExecutor(providers: providers, workerName: name, logger: logger, liveAfter: liveAfter) { event, messageId in
+        let heartbeat = heartbeatInterval.map { interval in
+            StepExecutor.Heartbeat(interval: interval) { beat in
+                try await bus.publish(.stepHeartbeat(beat))
+            }
+        }
+        let executor = StepExecutor(
+            providers: providers, workerName: name, logger: logger, liveAfter: liveAfter, heartbeat: heartbeat
+        ) { event, messageId in
             try await bus.publish(.stepEvent(event), messageId: messageId)
         }
         let prefetch = prefetch ?? UInt16(clamping: concurrency)

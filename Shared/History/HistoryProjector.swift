@@ -2,15 +2,18 @@ import Foundation
 import HangarContracts
 import HangarMessaging
 import HangarStorage
+import Logging
 import SQLKit
 
 /// Turns events into the deployment history. Idempotent: each message id is applied once,
 /// and out-of-order events never move a deployment or a step backwards.
 public struct HistoryProjector: Sendable {
     public let store: SQLStore
+    private let logger: Logger
 
-    public init(store: SQLStore) {
+    public init(store: SQLStore, logger: Logger = Logger(label: "hangar.recorder")) {
         self.store = store
+        self.logger = logger
     }
 
     /// Creates the history tables if needed.
@@ -20,14 +23,14 @@ public struct HistoryProjector: Sendable {
 
     /// Applies a batch of events in one transaction.
     public func apply(_ batch: [IncomingMessage]) async throws {
+        let logger = logger
         try await store.transaction { db in
             let now = Date().epochMilliseconds
             for incoming in batch {
-                let inserted = try await db.raw("""
-                    INSERT INTO history_processed (message_id, processed_at) VALUES (\(bind: incoming.messageId), \(bind: now))
-                    ON CONFLICT (message_id) DO NOTHING RETURNING message_id
-                    """).all()
-                guard !inserted.isEmpty else { continue }
+                guard
+                    try await HistorySchema.processed.markProcessed(
+                        incoming.messageId, fingerprint: incoming.message.fingerprint, at: now, db: db, logger: logger)
+                else { continue }
                 switch incoming.message {
                 case .deploymentEvent(let event): try await Self.apply(event, db: db)
                 case .stepEvent(let event): try await Self.apply(event, messageId: incoming.messageId, db: db)

@@ -4,6 +4,8 @@ import SQLKit
 /// The recorder's tables: the deployment history read by the API.
 /// Times are milliseconds since 1970 (BIGINT), JSON is TEXT.
 enum HistorySchema {
+    static let processed = ProcessedMessages(table: "history_processed")
+
     static let migrations: [Migration] = [
         Migration(id: "history-1-initial") { db in
             try await db.raw("""
@@ -59,6 +61,7 @@ enum HistorySchema {
                     processed_at BIGINT NOT NULL
                 )
                 """).run()
-        }
+        },
+        processed.fingerprintMigration(id: "history-2-processed-fingerprint"),
     ]
 }

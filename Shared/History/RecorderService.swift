@@ -12,7 +12,7 @@ public struct RecorderService: Service {
 
     public init(connection: AMQPConnection, store: SQLStore, logger: Logger) {
         self.connection = connection
-        self.projector = HistoryProjector(store: store)
+        self.projector = HistoryProjector(store: store, logger: logger)
         self.logger = logger
     }
 

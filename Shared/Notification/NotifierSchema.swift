@@ -10,6 +10,8 @@ import SQLKit
 /// - `notifier_emails`: the outbox and the sent log in one, one row per event and
 ///   recipient (primary key): `pending` until sent, then `sent` or `failed`.
 enum NotifierSchema {
+    static let processed = ProcessedMessages(table: "notifier_processed")
+
     static let migrations: [Migration] = [
         Migration(id: "notifier-1-initial") { db in
             try await db.raw("CREATE TABLE notifier_processed (message_id TEXT PRIMARY KEY, processed_at BIGINT NOT NULL)").run()
@@ -69,5 +71,6 @@ enum NotifierSchema {
             try await db.raw("CREATE INDEX notifier_webhooks_due ON notifier_webhooks (state, next_attempt_at)").run()
             try await db.raw("CREATE INDEX notifier_webhooks_deployment ON notifier_webhooks (deployment_id)").run()
         },
+        processed.fingerprintMigration(id: "notifier-3-processed-fingerprint"),
     ]
 }

@@ -33,11 +33,10 @@ public struct NotifierStore: Sendable {
         return try await store.transaction { db in
             var queued = 0
             for (messageId, message) in batch {
-                let inserted = try await db.raw("""
-                    INSERT INTO notifier_processed (message_id, processed_at) VALUES (\(bind: messageId), \(bind: now.epochMilliseconds))
-                    ON CONFLICT (message_id) DO NOTHING RETURNING message_id
-                    """).all()
-                guard !inserted.isEmpty else { continue }
+                guard
+                    try await NotifierSchema.processed.markProcessed(
+                        messageId, fingerprint: message.fingerprint, at: now.epochMilliseconds, db: db, logger: logger)
+                else { continue }
                 switch message {
                 case .stepEvent(let event): try await Self.apply(event, db: db)
                 case .deploymentEvent(let event):

@@ -47,16 +47,18 @@ struct DeploymentRecord: Sendable {
     }
 }
 
-/// A timer: start a scheduled deployment, or dispatch a step (a retry or a check on a
-/// waiting step).
+/// A timer: start a scheduled deployment, dispatch a step (a retry or a check on a
+/// waiting step), or check the lease of a running step's dispatch.
 struct TimerRecord: Sendable {
-    enum Kind: String, Sendable { case start, dispatch }
+    enum Kind: String, Sendable { case start, dispatch, lease }
 
     struct Dispatch: Codable, Sendable {
         var step: StepName
         var attempt: Int
         var poll: Int
         var continuation: JSONValue?
+        /// A lease timer: the dispatch whose lease it checks.
+        var dispatchId: UUID?
     }
 
     var id: String

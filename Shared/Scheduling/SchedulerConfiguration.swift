@@ -10,6 +10,12 @@ public struct SchedulerConfiguration: Sendable {
     /// A dispatched step that no worker answered for this long is dispatched again
     /// (a new attempt), or fails the deployment after `maxAttempts`. Default: 5 min.
     public var stepTimeout: Duration
+    /// A step whose worker was heard from (its `started`, a detail line or a heartbeat) and
+    /// then went silent this long without an outcome is dispatched again as a new attempt
+    /// (or fails the deployment after `maxAttempts`): its run's lease lapsed. Workers send a
+    /// heartbeat every few seconds (`HANGAR_WORKER_HEARTBEAT_MS`, 3 s), so this must be
+    /// several of those. Default: 15 s.
+    public var leaseTimeout: Duration
     /// How often the reconciler looks for stuck deployments. Default: 10 s.
     public var reconcileInterval: Duration
     /// Longest sleep of the timer loop between checks. Default: 1 s.
@@ -21,13 +27,14 @@ public struct SchedulerConfiguration: Sendable {
 
     public init(
         maxAttempts: Int = 4, retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(60),
-        stepTimeout: Duration = .seconds(300), reconcileInterval: Duration = .seconds(10),
+        stepTimeout: Duration = .seconds(300), leaseTimeout: Duration = .seconds(15), reconcileInterval: Duration = .seconds(10),
         timerPollInterval: Duration = .seconds(1), defaultReconnectionMonthlyLimit: Int = 4, maxBatch: Int = 128
     ) {
         self.maxAttempts = maxAttempts
         self.retryBase = retryBase
         self.retryCap = retryCap
         self.stepTimeout = stepTimeout
+        self.leaseTimeout = leaseTimeout
         self.reconcileInterval = reconcileInterval
         self.timerPollInterval = timerPollInterval
         self.defaultReconnectionMonthlyLimit = defaultReconnectionMonthlyLimit

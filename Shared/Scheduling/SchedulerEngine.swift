@@ -39,14 +39,20 @@ final class SchedulerEngine: Sendable {
     /// Applies a batch of messages in one transaction; messages seen before are skipped.
     func handle(_ batch: [IncomingMessage]) async throws {
         try await run { tx in
-            let transitions = Transitions(tx, configuration: self.configuration)
+            let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
             for incoming in batch {
-                guard try await tx.markProcessed(incoming.messageId) else { continue }
+                if case .stepHeartbeat(let heartbeat) = incoming.message {
+                    // Idempotent, and many: not recorded as processed.
+                    try await transitions.heartbeat(heartbeat)
+                    continue
+                }
+                guard try await tx.markProcessed(incoming.messageId, fingerprint: incoming.message.fingerprint, logger: self.logger)
+                else { continue }
                 switch incoming.message {
                 case .submitDeployment(let request): try await transitions.submit(request)
                 case .cancelDeployment(let command): try await transitions.cancel(command)
                 case .stepEvent(let event): try await transitions.stepEvent(event)
-                case .executeStep, .deploymentEvent: continue  // Not bound to this queue.
+                case .executeStep, .deploymentEvent, .stepHeartbeat: continue  // Not bound to this queue.
                 }
             }
         }
@@ -56,7 +62,7 @@ final class SchedulerEngine: Sendable {
     @discardableResult
     func fireDueTimers(limit: Int = 256) async throws -> Int {
         try await run { tx in
-            let transitions = Transitions(tx, configuration: self.configuration)
+            let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
             let timers = try await tx.claimDueTimers(limit: limit)
             for timer in timers { try await transitions.fire(timer) }
             return timers.count
@@ -68,7 +74,7 @@ final class SchedulerEngine: Sendable {
     func reconcile() async throws {
         let cutoff = Date().addingTimeInterval(-configuration.stepTimeout.seconds)
         try await run { tx in
-            let transitions = Transitions(tx, configuration: self.configuration)
+            let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
             for record in try await tx.stuckDeployments(unansweredSince: cutoff, limit: 100) {
                 self.logger.warning(
                     "scheduler.reconcile.stuck",

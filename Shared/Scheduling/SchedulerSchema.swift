@@ -3,6 +3,8 @@ import SQLKit
 
 /// The scheduler's tables. Times are milliseconds since 1970 (BIGINT), JSON is TEXT.
 enum SchedulerSchema {
+    static let processed = ProcessedMessages(table: "scheduler_processed")
+
     static let migrations: [Migration] = [
         Migration(id: "scheduler-1-initial") { db in
             try await db.raw("""
@@ -68,6 +70,7 @@ enum SchedulerSchema {
                     expires_at BIGINT NOT NULL
                 )
                 """).run()
-        }
+        },
+        processed.fingerprintMigration(id: "scheduler-2-processed-fingerprint"),
     ]
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HangarContracts
 import HangarStorage
+import Logging
 import SQLKit
 
 /// One database transaction of the scheduler: typed reads and writes of its tables, and the
@@ -21,13 +22,11 @@ final class SchedulerTransaction: @unchecked Sendable {
 
     // MARK: Deduplication
 
-    /// Records `messageId`; returns `false` if it was processed before.
-    func markProcessed(_ messageId: String) async throws -> Bool {
-        let rows = try await db.raw("""
-            INSERT INTO scheduler_processed (message_id, processed_at) VALUES (\(bind: messageId), \(bind: now.epochMilliseconds))
-            ON CONFLICT (message_id) DO NOTHING RETURNING message_id
-            """).all()
-        return !rows.isEmpty
+    /// Records `messageId`; returns `false` if it was processed before (reporting it when
+    /// its fingerprint differs: see ``ProcessedMessages``).
+    func markProcessed(_ messageId: String, fingerprint: String, logger: Logger) async throws -> Bool {
+        try await SchedulerSchema.processed.markProcessed(
+            messageId, fingerprint: fingerprint, at: now.epochMilliseconds, db: db, logger: logger)
     }
 
     // MARK: Deployments
@@ -212,6 +211,6 @@ final class SchedulerTransaction: @unchecked Sendable {
             deploymentId: UUID(uuidString: try row.decode(column: "deployment_id", as: String.self)) ?? UUID(),
             kind: kind,
             dueAt: Date(epochMilliseconds: try row.decode(column: "due_at", as: Int64.self)),
-            dispatch: kind == .dispatch ? try decodeJSON(TimerRecord.Dispatch.self, payload) : nil)
+            dispatch: kind == .start ? nil : try decodeJSON(TimerRecord.Dispatch.self, payload))
     }
 }

@@ -1,16 +1,19 @@
 import Foundation
 import HangarContracts
+import Logging
 
 /// The deployment state machine. Each function runs inside one transaction and queues the
 /// messages the change implies; message ids are deterministic so republishing is harmless.
 struct Transitions {
     let tx: SchedulerTransaction
     let configuration: SchedulerConfiguration
+    let logger: Logger
     let clock: Date
 
-    init(_ tx: SchedulerTransaction, configuration: SchedulerConfiguration) {
+    init(_ tx: SchedulerTransaction, configuration: SchedulerConfiguration, logger: Logger) {
         self.tx = tx
         self.configuration = configuration
+        self.logger = logger
         self.clock = tx.now
     }
 
@@ -73,15 +76,11 @@ struct Transitions {
         guard var record = try await tx.deployment(event.deploymentId), record.status == .running,
             record.dispatchId == event.dispatchId, record.currentStep == event.step
         else { return }  // Stale: an old dispatch, a duplicate, or a finished deployment.
-        record.lastHeardAt = clock
         switch event.kind {
         case .started:
-            try await tx.update(record)
+            try await heard(&record)
         case .progress:
-            guard let checkAfter = event.checkAfter else {
-                try await tx.update(record)
-                return
-            }
+            guard let checkAfter = event.checkAfter else { return try await heard(&record) }
             if record.cancelRequested && record.pendingEnd == nil {
                 return try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
             }
@@ -128,6 +127,36 @@ struct Transitions {
         }
     }
 
+    /// A worker's heartbeat for the dispatch in flight renews its lease.
+    func heartbeat(_ heartbeat: StepHeartbeat) async throws {
+        guard var record = try await tx.deployment(heartbeat.deploymentId), record.status == .running,
+            record.dispatchId == heartbeat.dispatchId
+        else {
+            // An older dispatch, or the deployment moved on.
+            logger.debug("scheduler.heartbeat.stale", metadata: ["deployment.id": "\(heartbeat.deploymentId)", "step.attempt": "\(heartbeat.attempt)"])
+            return
+        }
+        try await heard(&record)
+    }
+
+    /// The worker running the dispatch in flight was heard from: note when, and the first
+    /// time arm the lease timer that notices when it goes silent.
+    private func heard(_ record: inout DeploymentRecord) async throws {
+        let first = record.lastHeardAt == nil
+        record.lastHeardAt = clock
+        try await tx.update(record)
+        if first, let dispatchId = record.dispatchId { try await armLease(record, dispatchId: dispatchId, dueAt: clock) }
+    }
+
+    private func armLease(_ record: DeploymentRecord, dispatchId: UUID, dueAt heardAt: Date) async throws {
+        guard let step = record.currentStep else { return }
+        try await tx.addTimer(
+            TimerRecord(
+                id: "lease-\(dispatchId)", deploymentId: record.id, kind: .lease,
+                dueAt: heardAt.addingTimeInterval(configuration.leaseTimeout.seconds),
+                dispatch: .init(step: step, attempt: record.attempt, poll: record.poll, dispatchId: dispatchId)))
+    }
+
     // MARK: Timers
 
     func fire(_ timer: TimerRecord) async throws {
@@ -146,6 +175,20 @@ struct Transitions {
                 return try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
             }
             try await self.dispatch(&record, step: dispatch.step, attempt: dispatch.attempt, poll: dispatch.poll, continuation: dispatch.continuation)
+        case .lease:
+            guard record.status == .running, let dispatchId = timer.dispatch?.dispatchId, record.dispatchId == dispatchId,
+                let heardAt = record.lastHeardAt
+            else { return }  // Answered: the deployment moved on.
+            if heardAt.addingTimeInterval(configuration.leaseTimeout.seconds) > clock {
+                return try await armLease(record, dispatchId: dispatchId, dueAt: heardAt)  // renewed since
+            }
+            logger.warning(
+                "scheduler.lease.lapsed",
+                metadata: [
+                    "deployment.id": "\(record.id)", "step.name": "\(record.currentStep?.rawValue ?? "-")",
+                    "step.attempt": "\(record.attempt)", "step.last_heard_at": "\(HangarJSON.formatDate(heardAt))",
+                ])
+            try await reconcile(record.id)
         }
     }
 

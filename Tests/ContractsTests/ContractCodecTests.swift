@@ -24,6 +24,8 @@ struct ContractCodecTests {
             StepEvent(
                 kind: .progress, deploymentId: deployment, step: .replaceInstances, attempt: 1, dispatchId: UUID(), at: Date(),
                 detail: "replacing 2 of 4", continuation: .string("x"), checkAfter: Date())),
+        .stepHeartbeat(
+            StepHeartbeat(deploymentId: deployment, step: .createImage, attempt: 2, dispatchId: UUID(), at: Date(), worker: "worker-1")),
         .deploymentEvent(
             DeploymentEvent(
                 status: .failed, deploymentId: deployment, environmentId: UUID(), environmentName: "web", version: "1",
@@ -39,6 +41,26 @@ struct ContractCodecTests {
         #expect(decoded.type == message.type)
         // Dates keep millisecond precision on the wire.
         #expect(try ContractCodec.encode(decoded) == body)
+    }
+
+    @Test("fingerprints: a re-run reporting the same event matches; a line, an outcome or another text does not")
+    func fingerprints() {
+        let dispatch = UUID()
+        func event(_ kind: StepEvent.Kind, _ detail: String?, at: TimeInterval, worker: String, checkAfter: Date? = nil) -> HangarMessage {
+            .stepEvent(
+                StepEvent(
+                    kind: kind, deploymentId: Self.deployment, step: .replaceInstances, attempt: 1, dispatchId: dispatch,
+                    at: Date(timeIntervalSince1970: at), detail: detail, checkAfter: checkAfter, worker: worker))
+        }
+        let line = event(.progress, "replacing i-1", at: 1, worker: "worker-1")
+        #expect(line.fingerprint == event(.progress, "replacing i-1", at: 2, worker: "worker-2").fingerprint, "time and worker aside")
+        #expect(line.fingerprint != event(.progress, "replacing i-2", at: 1, worker: "worker-1").fingerprint)
+        let waiting = event(.progress, "refresh is 40% done", at: 1, worker: "worker-1", checkAfter: Date())
+        #expect(line.fingerprint != waiting.fingerprint, "a detail line is not the waiting outcome")
+        #expect(
+            waiting.fingerprint == event(.progress, "refresh is 60% done", at: 3, worker: "worker-2", checkAfter: Date()).fingerprint,
+            "two waiting outcomes of one run are the same event")
+        #expect(Fingerprint.hex(of: "").count == 16 && Fingerprint.hex(of: "a") == "af63dc4c8601ec8c", "FNV-1a 64")
     }
 
     @Test("unknown types, newer schemas and malformed bodies are refused with a reason")

@@ -46,10 +46,10 @@ struct StepExecutorTests {
             #expect(event.worker == "worker-test")
             #expect(event.at == Self.now)
         }
-        let dispatch = command.dispatchId.uuidString.lowercased()
+        let run = "\(command.dispatchId.uuidString.lowercased()).a1.p0"
         #expect(events.map(\.id) == [
-            "\(dispatch).a1.p0.started.0", "\(dispatch).a1.p0.progress.0", "\(dispatch).a1.p0.progress.1",
-            "\(dispatch).a1.p0.succeeded.0",
+            "\(run).started", "\(run).line.0.\(Fingerprint.hex(of: "retrieving server information"))",
+            "\(run).line.1.\(Fingerprint.hex(of: "checking the instance group"))", "\(run).outcome",
         ])
     }
 
@@ -74,15 +74,90 @@ struct StepExecutorTests {
         #expect(waiting.event.continuation?.objectValue?["step"] == "create_image")
         #expect(waiting.event.checkAfter == Self.now.addingTimeInterval(1.5))
         #expect(waiting.event.detail?.contains("pending") == true)
-        #expect(waiting.id.hasSuffix(".a1.p0.progress.1"))
+        #expect(waiting.id.hasSuffix(".a1.p0.outcome"))
 
         var check = command
         check.poll = 1
         check.continuation = waiting.event.continuation
         let checked = try await execute(check)
         #expect(checked.map(\.event.kind) == [.succeeded])
-        #expect(checked[0].id.hasSuffix(".a1.p1.succeeded.0"))
+        #expect(checked[0].id.hasSuffix(".a1.p1.outcome"))
         #expect(checked[0].event.outputs?["imageId"]?.hasPrefix("ami-") == true)
+    }
+
+    @Test("a re-run that reports fewer detail lines than the killed run still gets its outcome applied")
+    func rerunWithFewerLines() async throws {
+        // The first run reports three lines and is killed before its outcome; the re-run of
+        // the same delivery reports one line and answers "waiting". Consumers skip ids they
+        // have seen: the outcome must not share an id with anything the killed run published.
+        let runs = Collector<Int>()
+        struct Flaky: Provider {
+            let runs: Collector<Int>
+            func execute(_ command: ExecuteStep, progress: @escaping @Sendable (String) async -> Void) async throws -> StepOutcome {
+                await runs.add(1)
+                if await runs.count == 1 {
+                    for line in ["describing the group", "starting an instance refresh", "instance refresh r-1 started"] {
+                        await progress(line)
+                    }
+                    try await Task.sleep(for: .seconds(3600))  // killed here
+                }
+                await progress("following instance refresh r-1, already in progress")
+                return .inProgress(continuation: ["refreshId": "r-1"], checkAfter: .seconds(2), detail: "instance refresh r-1 is InProgress")
+            }
+        }
+        let providers = ProviderRegistry(["flaky": Flaky(runs: runs)])
+        let command = Fixtures.command(.replaceInstances, outputs: Fixtures.modelOutputs, provider: "flaky")
+        let killedRun = Collector<Published>()
+        let executor = StepExecutor(providers: providers, workerName: "worker-1", logger: TestBroker.logger) { event, id in
+            await killedRun.add(Published(event: event, id: id))
+        }
+        let killed = Task { try await executor.execute(command) }
+        try await eventually("the first run published started and three lines") { await killedRun.count == 4 }
+        killed.cancel()
+        _ = await killed.result
+
+        let rerun = try await execute(command, providers: providers)
+        let seen = Set(await killedRun.values.map(\.id))
+        let applied = rerun.filter { !seen.contains($0.id) }
+        let outcome = try #require(rerun.last)
+        #expect(outcome.event.checkAfter != nil, "the re-run's outcome is the waiting one")
+        let appliedIds = applied.map { $0.id }
+        let appliedDetails = applied.map { $0.event.detail }
+        #expect(appliedIds.contains(outcome.id), "the outcome is not taken for a duplicate")
+        #expect(appliedDetails == ["following instance refresh r-1, already in progress", "instance refresh r-1 is InProgress"])
+        // A detail line and the outcome never look alike to the deduplication either.
+        let line = try #require(await killedRun.values.first { $0.event.kind == .progress })
+        #expect(HangarMessage.stepEvent(line.event).fingerprint != HangarMessage.stepEvent(outcome.event).fingerprint)
+    }
+
+    @Test("a running step sends heartbeats for its dispatch; a quick one sends none")
+    func heartbeats() async throws {
+        struct Slow: Provider {
+            func execute(_ command: ExecuteStep, progress: @escaping @Sendable (String) async -> Void) async throws -> StepOutcome {
+                try await Task.sleep(for: .milliseconds(600))
+                return .succeeded(outputs: [:], detail: nil)
+            }
+        }
+        let beats = Collector<StepHeartbeat>()
+        let heartbeat = StepExecutor.Heartbeat(interval: .milliseconds(100)) { await beats.add($0) }
+        let providers = ProviderRegistry(["slow": Slow()])
+        let executor = StepExecutor(providers: providers, workerName: "worker-hb", logger: TestBroker.logger, heartbeat: heartbeat) { _, _ in }
+        let command = Fixtures.command(.replaceInstances, provider: "slow")
+        try await executor.execute(command)
+        let sent = await beats.values
+        #expect(sent.count >= 2, "a 600 ms step renews its lease every 100 ms")
+        #expect(sent.allSatisfy { $0.dispatchId == command.dispatchId && $0.attempt == 1 && $0.worker == "worker-hb" })
+        let countAfterEnd = sent.count
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await beats.count == countAfterEnd, "no heartbeat once the step has ended")
+
+        let quick = Collector<StepHeartbeat>()
+        let quickExecutor = StepExecutor(
+            providers: ProviderRegistry(), workerName: "worker-hb", logger: TestBroker.logger,
+            heartbeat: .init(interval: .seconds(2)) { await quick.add($0) }
+        ) { _, _ in }
+        try await quickExecutor.execute(Fixtures.command(.validate))
+        #expect(await quick.count == 0)
     }
 
     @Test("skipped and failed outcomes")

@@ -30,12 +30,11 @@ struct WorkerIntegrationTests {
                 #expect(last.event.outputs?["mainModelVersion"] != nil)
                 #expect(last.event.outputs?["backupModelVersion"] != nil)
                 #expect(received.allSatisfy { $0.event.worker == "worker-it" })
-                let dispatch = command.dispatchId.uuidString.lowercased()
-                #expect(
-                    received.map(\.messageId) == [
-                        "\(dispatch).a1.p0.started.0", "\(dispatch).a1.p0.progress.0", "\(dispatch).a1.p0.progress.1",
-                        "\(dispatch).a1.p0.progress.2", "\(dispatch).a1.p0.succeeded.0",
-                    ])
+                let run = StepEventID.run(dispatchId: command.dispatchId, attempt: 1, poll: 0)
+                let lines = received.compactMap(\.event.detail).prefix(3).enumerated().map { index, text in
+                    StepEventID.line(run: run, index: index, text: text)
+                }
+                #expect(received.map(\.messageId) == ["\(run).started"] + lines + ["\(run).outcome"])
                 #expect(received.allSatisfy { $0.correlationId == command.deploymentId.uuidString.lowercased() })
                 #expect(received.map(\.type) == ["step.started", "step.progress", "step.progress", "step.progress", "step.succeeded"])
                 #expect(received.allSatisfy { $0.appId == "hangar-worker" })
