@@ -22,6 +22,11 @@ import HangarProviders
 ///   template's default goes back to the backup model (and a pinned group to the backup
 ///   version), the lock is released, and the step fails permanently.
 extension AWSStep {
+    /// Instance refresh states a new run follows: the refresh is replacing (or about to).
+    static let followable: Set<String> = ["Pending", "InProgress", "Baking"]
+    /// States that refuse a new refresh until they end.
+    static let blocking: Set<String> = ["Cancelling", "RollbackInProgress"]
+
     static let leaving: Set<String> = [
         "Terminating", "Terminating:Wait", "Terminating:Proceed", "Terminated", "Detaching", "Detached",
     ]
@@ -48,6 +53,9 @@ extension AWSStep {
         }
         do {
             if state["strategy"] == nil { try await chooseStrategy(&state, models) }
+            if let blocked = state.removeValue(forKey: "refreshBlockedBy")?.stringValue {
+                return waiting(state, "another instance refresh, \(blocked), blocks this one; trying again")
+            }
             if state["strategy"]?.stringValue == "refresh" { return try await checkRefresh(state, models) }
             return try await rollOn(state, models)
         } catch let error as AWSError where !error.isRetriable {
@@ -124,11 +132,18 @@ extension AWSStep {
             state["refreshId"] = .string(id)
             await progress("instance refresh \(id) started")
         case .failure(let error) where error.awsCode == "InstanceRefreshInProgress":
+            // A run before this one (killed after starting it, its answer lost) or someone
+            // else started one: follow it rather than fail. One that is still being cancelled
+            // or rolled back, or not listed yet, is waited for and the start tried again.
             let refreshes = try await autoScaling.describeInstanceRefreshes(group: settings.autoScalingGroupName)
-            guard let running = refreshes.first(where: { ["Pending", "InProgress"].contains($0.status) }) else { throw error }
-            state["strategy"] = .string("refresh")
-            state["refreshId"] = .string(running.id)
-            await progress("following instance refresh \(running.id), already in progress")
+            if let running = refreshes.first(where: { Self.followable.contains($0.status) }) {
+                state["strategy"] = .string("refresh")
+                state["refreshId"] = .string(running.id)
+                await progress("following instance refresh \(running.id), already in progress")
+            } else {
+                let blocking = refreshes.first { Self.blocking.contains($0.status) }
+                state["refreshBlockedBy"] = .string(blocking.map { "\($0.id) (\($0.status))" } ?? "a refresh not listed yet")
+            }
         case .failure(let error) where Self.isUnavailable(error) && settings.replacement == .auto:
             state["strategy"] = .string("rolling")
             await progress("instance refresh is not available here (\(error)); replacing instances in rolling batches")

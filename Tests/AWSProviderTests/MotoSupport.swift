@@ -10,6 +10,8 @@ import Synchronization
 /// A seeded moto and the provider and clients pointed at it.
 struct MotoCloud {
     let moto: MotoServer
+    /// In front of moto when asked: the provider's calls go through it.
+    let proxy: MotoProxy?
     let seed: [String: String]
     let provider: AWSProvider
     let ec2: EC2
@@ -17,10 +19,13 @@ struct MotoCloud {
 
     static let logger = Logger(label: "hangar.test.aws")
 
-    init(name: String = "test", instances: Int = 3, versions: Int = 3) async throws {
+    /// - Parameter emulateInstanceRefresh: the provider talks to moto through `deploy/moto/proxy.py`,
+    ///   which answers the instance refresh calls moto lacks.
+    init(name: String = "test", instances: Int = 3, versions: Int = 3, emulateInstanceRefresh: Bool = false) async throws {
         moto = try await MotoServer()
+        proxy = emulateInstanceRefresh ? try await MotoProxy(upstream: moto, instanceRefresh: true) : nil
         seed = try moto.seed(name: name, instances: instances, versions: versions)
-        provider = AWSProvider(environment: moto.environment, logger: Self.logger)
+        provider = AWSProvider(environment: proxy?.environment ?? moto.environment, logger: Self.logger)
         let environment = moto.environment
         let client = AWSQueryClient(
             configuration: AWSClientConfiguration(

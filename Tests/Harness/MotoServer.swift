@@ -81,3 +81,65 @@ public final class MotoServer: @unchecked Sendable {
 
     deinit { stop() }
 }
+
+/// `deploy/moto/proxy.py` in front of a ``MotoServer``: delays every call (so that a worker
+/// killed every few seconds dies mid-call), and with `instanceRefresh` answers the Auto
+/// Scaling instance refresh calls moto lacks (their bookkeeping only; see the script).
+public final class MotoProxy: @unchecked Sendable {
+    public let port: Int
+    private let process: Process
+    private let log: URL
+
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// What a worker needs to talk to the cloud through the proxy.
+    public var environment: [String: String] {
+        ["HANGAR_AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"]
+    }
+
+    public init(
+        upstream: MotoServer, delayMilliseconds: Int = 0, instanceRefresh: Bool = false, refreshChecks: Int = 3,
+        timeout: Duration = .seconds(30)
+    ) async throws {
+        port = HangarSystem.freePort()
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-moto-proxy-\(port).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [
+            HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
+            "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
+        ] + (instanceRefresh ? ["--instance-refresh"] : [])
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if (try? await refreshes()) != nil { return }
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                stop()
+                throw E2EFailure("the moto proxy did not start on port \(port): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// The instance refreshes started through the proxy: their ids and statuses.
+    public func refreshes() async throws -> [(id: String, status: String)] {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "\(endpoint)/hangar-proxy/refreshes")!)
+        let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        return list.map { ($0["InstanceRefreshId"] as? String ?? "", $0["Status"] as? String ?? "") }
+    }
+
+    /// Stops it: SIGTERM, and SIGKILL if it is still there after 2 s.
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<20 where process.isRunning { usleep(100_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""A test double in front of moto, for the AWS provider's tests (standard library only).
+
+    deploy/moto/proxy.py --port P --upstream http://127.0.0.1:M [--delay-ms 150] [--instance-refresh]
+
+- Every request is forwarded to moto after `--delay-ms` milliseconds, so that a worker killed
+  every few seconds is killed in the middle of its cloud calls, as it would be against AWS.
+- With `--instance-refresh` it answers the Auto Scaling instance refresh calls that moto 5.2.1
+  does not implement (StartInstanceRefresh, DescribeInstanceRefreshes, CancelInstanceRefresh)
+  with AWS's documented shapes and rules: one refresh at a time per group (a second start is
+  refused with `InstanceRefreshInProgress`); a refresh is `Pending`, then `InProgress`, then
+  `Successful` after `--refresh-checks` describe calls. It keeps the refresh's bookkeeping
+  only: it does not replace the group's instances (moto's rolling path does that for real).
+- `GET /hangar-proxy/refreshes` lists the refreshes started, as JSON, for the tests to count.
+
+It runs in the foreground; stop it with SIGTERM.
+"""
+import argparse
+import http.client
+import http.server
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+
+NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
+ACTIVE = ("Pending", "InProgress", "Cancelling")
+
+
+class Refreshes:
+    """The emulated instance refreshes, by group."""
+
+    def __init__(self, checks):
+        self.checks = checks
+        self.lock = threading.Lock()
+        self.by_group = {}  # group -> [refresh dict], newest first
+
+    def start(self, group):
+        with self.lock:
+            for refresh in self.by_group.get(group, []):
+                if refresh["Status"] in ACTIVE:
+                    return None, refresh
+            refresh = {"InstanceRefreshId": str(uuid.uuid4()), "Status": "Pending", "PercentageComplete": 0,
+                       "Group": group, "Checks": 0, "StartTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            self.by_group.setdefault(group, []).insert(0, refresh)
+            return refresh, None
+
+    def describe(self, group, ids):
+        """Answers the refreshes as they are, then moves each active one a step on."""
+        with self.lock:
+            found = [r for r in self.by_group.get(group, []) if not ids or r["InstanceRefreshId"] in ids]
+            answer = [dict(r) for r in found]
+            for refresh in found:
+                if refresh["Status"] not in ACTIVE:
+                    continue
+                refresh["Checks"] += 1
+                if refresh["Status"] == "Cancelling":
+                    refresh["Status"] = "Cancelled"
+                elif refresh["Checks"] >= self.checks:
+                    refresh["Status"], refresh["PercentageComplete"] = "Successful", 100
+                else:
+                    refresh["Status"] = "InProgress"
+                    refresh["PercentageComplete"] = int(100 * refresh["Checks"] / self.checks)
+            return answer
+
+    def cancel(self, group):
+        with self.lock:
+            for refresh in self.by_group.get(group, []):
+                if refresh["Status"] in ("Pending", "InProgress"):
+                    refresh["Status"] = "Cancelling"
+                    return refresh
+            return None
+
+    def all(self):
+        with self.lock:
+            return [dict(r) for refreshes in self.by_group.values() for r in refreshes]
+
+
+def error_xml(code, message):
+    return (f'<ErrorResponse xmlns="{NS}"><Error><Type>Sender</Type><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+
+
+def result_xml(action, inner):
+    return (f'<{action}Response xmlns="{NS}"><{action}Result>{inner}</{action}Result>'
+            f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></{action}Response>")
+
+
+def make_handler(upstream, delay, refreshes):
+    target = urllib.parse.urlsplit(upstream)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def reply(self, status, body, content_type="text/xml"):
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            if self.path == "/hangar-proxy/refreshes":
+                return self.reply(200, json.dumps(refreshes.all() if refreshes else []), "application/json")
+            self.forward(b"")
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            if refreshes is not None and self.emulate(body):
+                return
+            self.forward(body)
+
+        def emulate(self, body):
+            form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+            action = (form.get("Action") or [""])[0]
+            group = (form.get("AutoScalingGroupName") or [""])[0]
+            if action == "StartInstanceRefresh":
+                time.sleep(delay)
+                started, active = refreshes.start(group)
+                if active:
+                    self.reply(400, error_xml(
+                        "InstanceRefreshInProgress",
+                        f"An Instance Refresh is already in progress and blocks the execution of this Instance Refresh."))
+                else:
+                    self.reply(200, result_xml(action, f"<InstanceRefreshId>{started['InstanceRefreshId']}</InstanceRefreshId>"))
+                return True
+            if action == "DescribeInstanceRefreshes":
+                time.sleep(delay)
+                ids = [v[0] for k, v in form.items() if k.startswith("InstanceRefreshIds.member.")]
+                members = "".join(
+                    f"<member><InstanceRefreshId>{r['InstanceRefreshId']}</InstanceRefreshId>"
+                    f"<AutoScalingGroupName>{group}</AutoScalingGroupName><Status>{r['Status']}</Status>"
+                    f"<PercentageComplete>{r['PercentageComplete']}</PercentageComplete>"
+                    f"<StartTime>{r['StartTime']}</StartTime></member>"
+                    for r in refreshes.describe(group, ids))
+                self.reply(200, result_xml(action, f"<InstanceRefreshes>{members}</InstanceRefreshes>"))
+                return True
+            if action == "CancelInstanceRefresh":
+                time.sleep(delay)
+                cancelled = refreshes.cancel(group)
+                if cancelled is None:
+                    self.reply(400, error_xml("ActiveInstanceRefreshNotFound", "No in progress or pending Instance Refresh found."))
+                else:
+                    self.reply(200, result_xml(action, f"<InstanceRefreshId>{cancelled['InstanceRefreshId']}</InstanceRefreshId>"))
+                return True
+            return False
+
+        def forward(self, body):
+            time.sleep(delay)
+            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+            try:
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+                connection.request(self.command, self.path, body=body, headers=headers)
+                answer = connection.getresponse()
+                data = answer.read()
+            except OSError as error:
+                return self.reply(502, error_xml("ProxyError", f"moto did not answer: {error}"))
+            finally:
+                connection.close()
+            self.send_response(answer.status)
+            for key, value in answer.getheaders():
+                if key.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--upstream", required=True, help="moto's URL, e.g. http://127.0.0.1:5000")
+    parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--instance-refresh", action="store_true")
+    parser.add_argument("--refresh-checks", type=int, default=3)
+    args = parser.parse_args()
+    # A parent may have blocked or ignored SIGTERM (the mask is inherited): stop on it anyway.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    refreshes = Refreshes(args.refresh_checks) if args.instance_refresh else None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.upstream, args.delay_ms / 1000, refreshes))
+    server.daemon_threads = True
+    print(f"proxy on 127.0.0.1:{args.port} -> {args.upstream} (delay {args.delay_ms} ms, instance refresh "
+          f"{'emulated' if refreshes else 'forwarded'})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
