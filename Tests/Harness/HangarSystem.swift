@@ -124,6 +124,16 @@ public final class HangarSystem: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Sends `signal` to a service without waiting for it (SIGSTOP freezes it: its
+    /// connections stay open but it answers nothing; SIGCONT resumes it).
+    public func signal(_ key: String, _ signal: Int32) {
+        guard let process = processes.withLock({ $0[key] }) else { return }
+        kill(process.processIdentifier, signal)
+    }
+
+    /// The keys of the services started and not stopped, e.g. `worker-3`.
+    public var running: [String] { processes.withLock { Array($0.keys) } }
+
     /// The tail of a service's log, for failure messages.
     public func logs(_ key: String, lines: Int = 40) -> String {
         let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(key).log"), encoding: .utf8)) ?? ""
