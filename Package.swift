@@ -289,6 +289,15 @@ let package = Package(
             path: "Tests/NotifierTests"
         ),
         .testTarget(
+            name: "SchedulerTests",
+            dependencies: [
+                "HangarScheduling", "HangarStorage", "HangarContracts", "HangarMessaging", "AMQPClient",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SchedulerTests"
+        ),
+        .testTarget(
             name: "StorageTests",
             dependencies: ["HangarStorage"],
             path: "Tests/StorageTests"

@@ -16,6 +16,8 @@ final class SchedulerEngine: Sendable {
     let logger: Logger
     /// This replica's name, for the timer lease.
     let instance: String
+    /// The wall clock every transaction, timer and lease reads (tests move it by hand).
+    let now: @Sendable () -> Date
     let timerSignal = WakeSignal()
     private let lock = AsyncLock()
     /// Committed outbox batches waiting to be published by ``publishCommitted()``.
@@ -25,7 +27,11 @@ final class SchedulerEngine: Sendable {
     /// (saving a write transaction of their own).
     private let confirmedOutbox = Mutex<[String]>([])
 
-    init(store: SQLStore, bus: MessageBus, configuration: SchedulerConfiguration, instance: String, logger: Logger) {
+    init(
+        store: SQLStore, bus: MessageBus, configuration: SchedulerConfiguration, instance: String, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.now = now
         self.store = store
         self.bus = bus
         self.configuration = configuration
@@ -38,6 +44,11 @@ final class SchedulerEngine: Sendable {
 
     /// Applies a batch of messages in one transaction; messages seen before are skipped.
     func handle(_ batch: [IncomingMessage]) async throws {
+        try await handle(batch.map { (messageId: $0.messageId, message: $0.message) })
+    }
+
+    /// Applies decoded messages with their ids in one transaction.
+    func handle(_ batch: [(messageId: String, message: HangarMessage)]) async throws {
         try await run { tx in
             let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
             for incoming in batch {
@@ -72,7 +83,7 @@ final class SchedulerEngine: Sendable {
     /// Re-dispatches or fails running deployments nobody works on, and starts queued
     /// deployments whose environment is free.
     func reconcile() async throws {
-        let cutoff = Date().addingTimeInterval(-configuration.stepTimeout.seconds)
+        let cutoff = now().addingTimeInterval(-configuration.stepTimeout.seconds)
         try await run { tx in
             let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
             for record in try await tx.stuckDeployments(unansweredSince: cutoff, limit: 100) {
@@ -91,7 +102,7 @@ final class SchedulerEngine: Sendable {
     /// Forgets processed message ids older than `age`: a broker redelivers only what is
     /// still queued, long before that.
     func pruneProcessed(olderThan age: Duration = .seconds(7 * 24 * 3600)) async throws {
-        let cutoff = Date().addingTimeInterval(-age.seconds).epochMilliseconds
+        let cutoff = now().addingTimeInterval(-age.seconds).epochMilliseconds
         try await store.transaction { db in
             try await db.raw("DELETE FROM scheduler_processed WHERE processed_at < \(bind: cutoff)").run()
         }
@@ -117,7 +128,7 @@ final class SchedulerEngine: Sendable {
                 try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: confirmed))").run()
             }
         }
-        let cutoff = Date().addingTimeInterval(-age.seconds).epochMilliseconds
+        let cutoff = now().addingTimeInterval(-age.seconds).epochMilliseconds
         let rows = try await store.read { db in
             try await db.raw("SELECT message_id, type, body FROM scheduler_outbox WHERE created_at <= \(bind: cutoff) ORDER BY created_at LIMIT 500").all()
         }
@@ -136,7 +147,7 @@ final class SchedulerEngine: Sendable {
 
     /// Takes or renews the lease that lets one replica run timers and reconciliation.
     func holdsLease(ttl: Duration = .seconds(10)) async throws -> Bool {
-        let now = Date().epochMilliseconds
+        let now = now().epochMilliseconds
         let expires = now + Int64(ttl.seconds * 1000)
         return try await store.transaction { db in
             try await db.raw("""
@@ -173,7 +184,7 @@ final class SchedulerEngine: Sendable {
                 if !confirmed.isEmpty {
                     try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: confirmed))").run()
                 }
-                let tx = SchedulerTransaction(db: db, dialect: dialect, now: Date())
+                let tx = SchedulerTransaction(db: db, dialect: dialect, now: self.now())
                 let result = try await body(tx)
                 return (result, tx.outbox, tx.earliestTimer)
             }
