@@ -8,7 +8,8 @@ import ServiceLifecycle
 // hangar-scheduler: the deployment state machine, timers and reconciler.
 // Settings: HANGAR_METRICS_PORT (/metrics, default 9101; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_SCHEDULER_DATABASE_URL, HANGAR_DATA_DIR,
 // HANGAR_LOG_LEVEL, HANGAR_SCHEDULER_MAX_ATTEMPTS, HANGAR_SCHEDULER_RETRY_BASE_MS,
-// HANGAR_SCHEDULER_STEP_TIMEOUT_MS, HANGAR_SCHEDULER_LEASE_TIMEOUT_MS, HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS,
+// HANGAR_SCHEDULER_STEP_TIMEOUT_MS, HANGAR_SCHEDULER_LEASE_TIMEOUT_MS, HANGAR_SCHEDULER_KEEP_FINISHED_MS,
+// HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS,
 // HANGAR_INSTANCE.
 let environment = ServiceEnvironment(service: "scheduler")
 let amqp: AMQPConfiguration
@@ -25,6 +26,7 @@ do {
     configuration.retryBase = try environment.milliseconds("HANGAR_SCHEDULER_RETRY_BASE_MS", default: configuration.retryBase)
     configuration.stepTimeout = try environment.milliseconds("HANGAR_SCHEDULER_STEP_TIMEOUT_MS", default: configuration.stepTimeout)
     configuration.leaseTimeout = try environment.milliseconds("HANGAR_SCHEDULER_LEASE_TIMEOUT_MS", default: configuration.leaseTimeout)
+    configuration.keepFinished = try environment.milliseconds("HANGAR_SCHEDULER_KEEP_FINISHED_MS", default: configuration.keepFinished)
     configuration.reconcileInterval = try environment.milliseconds(
         "HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS", default: configuration.reconcileInterval)
 } catch {

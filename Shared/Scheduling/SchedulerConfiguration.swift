@@ -16,6 +16,10 @@ public struct SchedulerConfiguration: Sendable {
     /// heartbeat every few seconds (`HANGAR_WORKER_HEARTBEAT_MS`, 3 s), so this must be
     /// several of those. Default: 15 s.
     public var leaseTimeout: Duration
+    /// How long a finished deployment stays in the scheduler's own tables (the history lives
+    /// with the recorder). `requestReconnection` deployments stay until their month is over,
+    /// since they count against the monthly quota. Default: 24 h.
+    public var keepFinished: Duration
     /// How often the reconciler looks for stuck deployments. Default: 10 s.
     public var reconcileInterval: Duration
     /// Longest sleep of the timer loop between checks. Default: 1 s.
@@ -27,7 +31,8 @@ public struct SchedulerConfiguration: Sendable {
 
     public init(
         maxAttempts: Int = 4, retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(60),
-        stepTimeout: Duration = .seconds(300), leaseTimeout: Duration = .seconds(15), reconcileInterval: Duration = .seconds(10),
+        stepTimeout: Duration = .seconds(300), leaseTimeout: Duration = .seconds(15),
+        keepFinished: Duration = .seconds(24 * 3600), reconcileInterval: Duration = .seconds(10),
         timerPollInterval: Duration = .seconds(1), defaultReconnectionMonthlyLimit: Int = 4, maxBatch: Int = 128
     ) {
         self.maxAttempts = maxAttempts
@@ -35,6 +40,7 @@ public struct SchedulerConfiguration: Sendable {
         self.retryCap = retryCap
         self.stepTimeout = stepTimeout
         self.leaseTimeout = leaseTimeout
+        self.keepFinished = keepFinished
         self.reconcileInterval = reconcileInterval
         self.timerPollInterval = timerPollInterval
         self.defaultReconnectionMonthlyLimit = defaultReconnectionMonthlyLimit

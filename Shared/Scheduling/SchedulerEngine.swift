@@ -108,6 +108,25 @@ final class SchedulerEngine: Sendable {
         }
     }
 
+    /// Removes deployments that finished more than `keepFinished` ago from the scheduler's
+    /// tables, except `requestReconnection` ones of the current month (the quota counts
+    /// them). Returns how many. Submissions seen again later are still refused by the
+    /// processed-message table, which is kept longer.
+    @discardableResult
+    func pruneFinished() async throws -> Int {
+        let now = now()
+        let cutoff = now.addingTimeInterval(-configuration.keepFinished.seconds).epochMilliseconds
+        let monthStart = now.startOfMonthUTC.epochMilliseconds
+        return try await store.transaction { db in
+            try await db.raw("""
+                DELETE FROM scheduler_deployments
+                WHERE status IN ('succeeded', 'failed', 'cancelled', 'rejected') AND finished_at < \(bind: cutoff)
+                  AND (mode <> 'requestReconnection' OR created_at < \(bind: monthStart))
+                RETURNING id
+                """).all().count
+        }
+    }
+
     /// When the next timer is due, if any.
     func nextTimerDue() async throws -> Date? {
         try await store.read { db in

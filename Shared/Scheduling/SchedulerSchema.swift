@@ -72,5 +72,11 @@ enum SchedulerSchema {
                 """).run()
         },
         processed.fingerprintMigration(id: "scheduler-2-processed-fingerprint"),
+        // The next sequence number is MAX(sequence): an index keeps that a lookup instead of
+        // a scan that grew with the history.
+        Migration(id: "scheduler-3-sequence-index") { db in
+            try await db.raw("CREATE INDEX scheduler_deployments_sequence ON scheduler_deployments (sequence)").run()
+            try await db.raw("CREATE INDEX scheduler_deployments_finished ON scheduler_deployments (finished_at)").run()
+        },
     ]
 }

@@ -79,7 +79,7 @@ public struct SchedulerService: Service {
     }
 
     /// Relays the outbox every second, reconciles every `reconcileInterval` and prunes the
-    /// deduplication table hourly.
+    /// deduplication table and finished deployments hourly.
     private func maintenanceLoop() async {
         var reconciledAt = ContinuousClock.now
         var prunedAt = ContinuousClock.now - .seconds(3600)
@@ -93,6 +93,7 @@ public struct SchedulerService: Service {
                 if ContinuousClock.now - prunedAt >= .seconds(3600) {
                     prunedAt = .now
                     try await engine.pruneProcessed()
+                    try await engine.pruneFinished()
                 }
             } catch {
                 logger.error("scheduler.maintenance.failed", metadata: ["error": "\(error)"])

@@ -118,11 +118,13 @@ struct SchedulerHarness {
     }
 
     /// Submits a deployment of a new environment; it starts at once.
-    func submit() async throws -> UUID {
+    func submit(mode: PublishMode = .optimized) async throws -> UUID {
         let id = UUID()
         let request = SubmitDeployment(
             deploymentId: id, environmentId: UUID(), environmentName: "web", version: "1.0", owner: "alice", createdAt: clock.now,
-            scheduledAt: nil, options: .init(), mode: .optimized, target: ProviderTarget(provider: "simulated"))
+            scheduledAt: nil, options: .init(), mode: mode,
+            reconnection: mode == .requestReconnection ? Reconnection(minutes: 5, message: "save your work") : nil,
+            target: ProviderTarget(provider: "simulated"))
         try await engine.handle([(messageId: "submit-\(id)", message: .submitDeployment(request))])
         return id
     }
