@@ -5,7 +5,8 @@ import HangarStorage
 import Logging
 import ServiceLifecycle
 
-// hangar-intake: the HTTP API v1, the console and /metrics.
+// hangar-intake: the HTTP API v1 and the console; /metrics on its own port.
+// HANGAR_METRICS_PORT (/metrics, default 9100; off to disable),
 // Settings: HANGAR_AMQP_URL, HANGAR_HTTP_HOST (127.0.0.1), HANGAR_HTTP_PORT (8080),
 // HANGAR_TOKENS (name:role:secret,…), HANGAR_DATABASE_URL / HANGAR_INTAKE_DATABASE_URL /
 // HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL, HANGAR_RABBITMQ_MANAGEMENT_URL
@@ -17,6 +18,7 @@ let amqp: AMQPConfiguration
 let intakeDatabase: DatabaseConfiguration
 let historyDatabase: DatabaseConfiguration
 var configuration: IntakeConfiguration
+let metrics: MetricsServer?
 do {
     bootstrapLogging(level: try environment.logLevel)
     amqp = try environment.amqp()
@@ -34,9 +36,10 @@ do {
     configuration.consoleDirectory = environment.string("HANGAR_CONSOLE_DIR")
     configuration.serverRequestTimeout = try environment.milliseconds("HANGAR_SERVER_REQUEST_TIMEOUT_MS", default: .seconds(10))
     configuration.eventStreamHeartbeat = try environment.milliseconds("HANGAR_EVENTS_HEARTBEAT_MS", default: .seconds(15))
-    // /metrics on the API's port: swift-metrics with swift-prometheus.
-    let registry = bootstrapMetrics()
-    configuration.metrics = { registry.emitToBuffer() }
+    // /metrics on the metrics port, like every service: swift-metrics with swift-prometheus.
+    metrics = try environment.metricsServer(
+        registry: bootstrapMetrics(), defaultPort: 9100, logger: Logger(label: "hangar.intake.metrics"))
+    configuration.requestMetrics = true
 } catch {
     exitWithConfigurationError(error, service: "intake")
 }
@@ -52,7 +55,7 @@ let group = ServiceGroup(
         services: [
             .init(service: connection), .init(service: intakeStore), .init(service: historyStore),
             .init(service: intake, successTerminationBehavior: .gracefullyShutdownGroup),
-        ],
+        ] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 try await group.run()

@@ -164,6 +164,9 @@ struct IntakeAPI: Sendable {
                 errors.append(.init(field: "limit", message: "must be a whole number from 1 to 200"))
             }
         }
+        if let cursor = query.get("cursor"), !HistoryQueries.isValidCursor(cursor) {
+            errors.append(.init(field: "cursor", message: "not a cursor this API handed out (use a page's nextCursor)"))
+        }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         let page = try await history.list(environment: environment.id, status: status, limit: limit, cursor: query.get("cursor"))
         return try json(page)

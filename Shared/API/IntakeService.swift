@@ -30,9 +30,9 @@ public struct IntakeConfiguration: Sendable {
     /// A name unique to this process, for its private queues (events feed, replies).
     public var instance: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
 
-    /// The Prometheus text `GET /metrics` answers with (the registry `main` bootstrapped);
-    /// `nil`: no `/metrics` route.
-    public var metrics: (@Sendable () -> [UInt8])?
+    /// Count HTTP requests in swift-metrics (`main` bootstrapped a registry, served on the
+    /// metrics port: `/metrics` is not on the API's port, where anyone could read it).
+    public var requestMetrics = false
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [APIToken]) {
         self.host = host
@@ -101,13 +101,8 @@ public struct IntakeService: Service {
             return .ack
         }
         let router = Router()
-        if let metrics = configuration.metrics {
+        if configuration.requestMetrics {
             router.middlewares.add(MetricsMiddleware())
-            router.get("/metrics") { _, _ in
-                Response(
-                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
-            }
         }
         api.addRoutes(to: router)
         let application = Application(

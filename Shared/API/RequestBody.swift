@@ -2,7 +2,8 @@ import Foundation
 import HangarContracts
 import Hummingbird
 
-/// Reads a JSON object body of at most `limit` bytes, or throws the problem to answer.
+/// Reads a JSON object body of at most `limit` bytes, or throws the problem to answer. An
+/// empty body is refused (400): a client that meant the defaults sends `{}`.
 func jsonObject(_ request: Request, limit: Int = 64 * 1024) async throws -> [String: JSONValue] {
     let buffer: ByteBuffer
     do {
@@ -10,7 +11,9 @@ func jsonObject(_ request: Request, limit: Int = 64 * 1024) async throws -> [Str
     } catch {
         throw Problem(.contentTooLarge, title: "Body too large", detail: "the body must be at most \(limit) bytes")
     }
-    guard buffer.readableBytes > 0 else { return [:] }
+    guard buffer.readableBytes > 0 else {
+        throw Problem(.badRequest, title: "Body required", detail: "the body must be a JSON object (send {} for the defaults)")
+    }
     let value: JSONValue
     do {
         value = try HangarJSON.decoder.decode(JSONValue.self, from: Data(buffer: buffer))

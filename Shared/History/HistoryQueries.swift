@@ -12,6 +12,9 @@ public struct HistoryQueries: Sendable {
     }
 
     /// Deployments of an environment, newest first.
+    /// Whether `text` is a cursor this API handed out (a `nextCursor`).
+    public static func isValidCursor(_ text: String) -> Bool { Cursor(encoded: text) != nil }
+
     public func list(environment: UUID, status: DeploymentStatus? = nil, limit: Int = 50, cursor: String? = nil) async throws -> HistoryPage {
         let after = cursor.flatMap(Cursor.init(encoded:))
         let rows = try await store.read { db in

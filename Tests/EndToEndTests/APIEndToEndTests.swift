@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HangarContracts
 import HangarHarness
 import HangarHistory
@@ -7,6 +10,46 @@ import Testing
 /// The HTTP API's contract: authentication, validation, idempotency, quotas.
 @Suite("HTTP API end to end", .serialized, .timeLimit(.minutes(3)))
 struct APIEndToEndTests {
+    @Test("the API's edges: an empty body is refused, a bad cursor is named, /metrics is not on the API port")
+    func edges() async throws {
+        let system = try await HangarSystem("api-edges")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("edge-env")
+
+        // An empty body is not `{}`: nothing is created.
+        let (emptyDeploy, emptyDeployStatus) = try await system.request(
+            "POST", "/v1/environments/edge-env/deployments", token: HangarSystem.deployerToken)
+        #expect(emptyDeployStatus == 400, "\(String(decoding: emptyDeploy, as: UTF8.self))")
+        #expect(String(decoding: emptyDeploy, as: UTF8.self).contains("Body required"))
+        let (history, _) = try await system.request("GET", "/v1/environments/edge-env/deployments", token: HangarSystem.viewerToken)
+        let items = (try JSONSerialization.jsonObject(with: history) as? [String: Any])?["items"] as? [Any]
+        #expect(items?.isEmpty == true, "no deployment was created")
+        let (_, emptyCreate) = try await system.request("POST", "/v1/environments", body: nil)
+        #expect(emptyCreate == 400)
+        let (_, emptyPatch) = try await system.request("PATCH", "/v1/environments/edge-env", body: nil)
+        #expect(emptyPatch == 400)
+        let (_, emptyShutdown) = try await system.request(
+            "PUT", "/v1/environments/edge-env/servers/prep-1/shutdown", token: HangarSystem.deployerToken)
+        #expect(emptyShutdown == 400)
+
+        // A cursor the API never handed out is an error, not the first page again.
+        let (badCursor, badCursorStatus) = try await system.request(
+            "GET", "/v1/environments/edge-env/deployments?cursor=garbage", token: HangarSystem.viewerToken)
+        #expect(badCursorStatus == 422)
+        let fields = ((try JSONSerialization.jsonObject(with: badCursor) as? [String: Any])?["errors"] as? [[String: Any]] ?? [])
+            .compactMap { $0["field"] as? String }
+        #expect(fields == ["cursor"])
+
+        // /metrics only on the metrics port.
+        let (_, apiMetrics) = try await system.request("GET", "/metrics", token: nil)
+        #expect(apiMetrics == 404)
+        let metricsURL = try #require(system.metricsURL("intake").flatMap(URL.init(string:)))
+        let (scraped, response) = try await URLSession.shared.data(from: metricsURL)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: scraped, as: UTF8.self).contains("hb_requests"))
+    }
+
     @Test("tokens, roles, validation naming every bad field, idempotency, quota and the OpenAPI document")
     func contract() async throws {
         let system = try await HangarSystem("api")

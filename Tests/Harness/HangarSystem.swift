@@ -18,6 +18,13 @@ public final class HangarSystem: @unchecked Sendable {
     /// Where the service executables are: `HANGAR_BIN_DIR`, or `.build/debug`.
     public static let binDirectory = environment["HANGAR_BIN_DIR"] ?? repositoryRoot.appendingPathComponent(".build/debug").path
     public static let managementURL = environment["HANGAR_TEST_MANAGEMENT_URL"] ?? "http://127.0.0.1:15672"
+    /// The broker, without a virtual host: `HANGAR_TEST_AMQP_URL`, or the local one.
+    public static let amqpURL: String = {
+        let url = environment["HANGAR_TEST_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/"
+        guard var parts = URLComponents(string: url) else { return url }
+        parts.path = "/"
+        return parts.string ?? url
+    }()
     public static let adminToken = "test-admin-token"
     public static let deployerToken = "test-deployer-token"
     public static let viewerToken = "test-viewer-token"
@@ -33,9 +40,8 @@ public final class HangarSystem: @unchecked Sendable {
     private let processes = Mutex<[String: Process]>([:])
     private let metricsPorts = Mutex<[String: Int]>([:])
 
-    /// Where the service started as `key` serves `/metrics` (its own port; intake's is its API port).
+    /// Where the service started as `key` serves `/metrics` (its own metrics port).
     public func metricsURL(_ key: String) -> String? {
-        if key == Service.intake.rawValue { return "\(baseURL)/metrics" }
         return metricsPorts.withLock { $0[key] }.map { "http://127.0.0.1:\($0)/metrics" }
     }
     private let logDirectory: URL
@@ -61,7 +67,7 @@ public final class HangarSystem: @unchecked Sendable {
 
     private var serviceEnvironment: [String: String] {
         var variables = ProcessInfo.processInfo.environment
-        variables["HANGAR_AMQP_URL"] = "amqp://guest:guest@127.0.0.1:5672/\(vhost)"
+        variables["HANGAR_AMQP_URL"] = Self.amqpURL + vhost
         variables["HANGAR_DATA_DIR"] = dataDirectory.path
         variables["HANGAR_HTTP_PORT"] = String(port)
         variables["HANGAR_TOKENS"] = "admin:admin:\(Self.adminToken),deployer:deployer:\(Self.deployerToken),viewer:viewer:\(Self.viewerToken)"
@@ -80,7 +86,7 @@ public final class HangarSystem: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "\(binDirectory)/hangar-\(service.rawValue)")
         var environment = serviceEnvironment
         if service == .worker { environment["HANGAR_WORKER_NAME"] = key }
-        // Each process its own /metrics port (intake serves /metrics on its API port).
+        // Each process its own /metrics port.
         let metricsPort = Self.freePort()
         environment["HANGAR_METRICS_PORT"] = String(metricsPort)
         metricsPorts.withLock { $0[key] = metricsPort }
@@ -129,6 +135,11 @@ public final class HangarSystem: @unchecked Sendable {
     public func signal(_ key: String, _ signal: Int32) {
         guard let process = processes.withLock({ $0[key] }) else { return }
         kill(process.processIdentifier, signal)
+    }
+
+    /// The process id of a service started as `key`.
+    public func processID(_ key: String) -> Int32? {
+        processes.withLock { $0[key]?.processIdentifier }
     }
 
     /// The keys of the services started and not stopped, e.g. `worker-3`.
