@@ -4,47 +4,54 @@ import HangarHarness
 import HangarStorage
 import SQLKit
 
-/// Measures the whole pipeline — intake, scheduler, workers, recorder as processes on the
-/// real broker — and prints figures:
-///   1. zero-time steps, 1 and 2 workers: deployments per second and p50/p99 latency from
-///      submit (HTTP 202) to succeeded-in-history (seen in the recorder's store);
-///   2. steps that hold their worker 50 ms, 1, 2 and 4 single-slot workers: throughput;
-///   3. 500 deployments that each wait 10 s on a pending image, one worker: total time.
+/// Measures the whole pipeline — intake, scheduler, workers, recorder and notifier as
+/// processes on the real broker — and prints figures:
+///   1. one deployment at a time, zero-time steps: p50/p99 latency from submit (HTTP 202) to
+///      succeeded-in-history (seen in the recorder's store);
+///   2. a burst of zero-time deployments, 1 and 2 workers: deployments per second, latency,
+///      and the CPU time per deployment of each service and of the broker (from /proc);
+///   3. steps that hold their worker 50 ms, 1, 2 and 4 single-slot workers: throughput;
+///   4. deployments that each wait 10 s on a pending image, one worker: total time.
 ///
-///     pipeline-bench [--quick]      (HANGAR_BIN_DIR: where the release executables are)
+///     pipeline-bench [--quick] [--only-waiting]
+///
+/// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
+/// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
+/// for its CPU time: `HANGAR_BENCH_BROKER_PID`, else the `beam.smp` running RabbitMQ.
 @main
 enum PipelineBench {
     static func main() async {
         let quick = CommandLine.arguments.contains("--quick")
         let onlyWaiting = CommandLine.arguments.contains("--only-waiting")
         do {
-          if !onlyWaiting {
-            print("pipeline-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, binaries in \(HangarSystem.binDirectory)")
-            let single = try await sequentialLatency(count: quick ? 10 : 30)
-            print(String(format: "one deployment at a time, zero-time steps: latency p50 %.1f ms, max %.1f ms (%d deployments)",
-                single.p50, single.p99, single.count))
-            for workers in [1, 2] {
-                let result = try await run(
-                    "zero-\(workers)", deployments: quick ? 100 : 400, environments: 50, workers: workers, concurrency: 8,
-                    target: "{}")
-                print(String(format: "zero-time steps, %d worker(s): %.0f deployments/s, latency p50 %.1f ms, p99 %.1f ms (%d deployments)",
-                    workers, result.throughput, result.p50, result.p99, result.count))
+            if !onlyWaiting {
+                print("pipeline-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, binaries in \(HangarSystem.binDirectory), broker \(HangarSystem.amqpURL.replacingOccurrences(of: #"//[^@]*@"#, with: "//", options: .regularExpression))")
+                let single = try await sequentialLatency(count: quick ? 20 : 100)
+                print(String(format: "| one deployment at a time, zero-time steps | p50 %.1f ms, p99 %.1f ms (%d deployments) |",
+                    single.p50, single.p99, single.count))
+                for workers in [1, 2] {
+                    let result = try await run(
+                        "burst-\(workers)", deployments: quick ? 200 : 1000, environments: 100, workers: workers, concurrency: 8,
+                        target: "{}")
+                    print(String(format: "| a burst of %d, zero-time steps, %d worker(s) | %.0f deployments/s, latency p50 %.0f ms, p99 %.0f ms |",
+                        result.count, workers, result.throughput, result.p50, result.p99))
+                    print("| CPU per deployment in that burst | \(result.cpu.summary(per: result.count)) |")
+                }
+                var oneWorker: Double = 0
+                for workers in [1, 2, 4] {
+                    let result = try await run(
+                        "hold-\(workers)", deployments: quick ? 12 : 40, environments: 40, workers: workers, concurrency: 1,
+                        target: #"{"stepDurationMs":50}"#)
+                    if workers == 1 { oneWorker = result.throughput }
+                    print(String(format: "| 50 ms steps, %d single-slot worker(s) | %.2f deployments/s (%.2fx one worker) |",
+                        workers, result.throughput, result.throughput / oneWorker))
+                }
             }
-            var oneWorker: Double = 0
-            for workers in [1, 2, 4] {
-                let result = try await run(
-                    "hold-\(workers)", deployments: quick ? 12 : 40, environments: 40, workers: workers, concurrency: 1,
-                    target: #"{"stepDurationMs":50}"#)
-                if workers == 1 { oneWorker = result.throughput }
-                print(String(format: "50 ms steps, %d single-slot worker(s): %.2f deployments/s (%.2fx one worker)",
-                    workers, result.throughput, result.throughput / oneWorker))
-            }
-          }
             let waiting = quick ? 100 : 500
             let result = try await run(
                 "wait-10s", deployments: waiting, environments: waiting, workers: 1, concurrency: 8,
                 target: #"{"polls":{"create_image":1},"pollIntervalMs":10000}"#)
-            print(String(format: "%d deployments each waiting 10 s on an image, 1 worker: all done %.1f s after the first submit",
+            print(String(format: "| %d deployments each waiting 10 s on an image, 1 worker | all done %.1f s after the first submit |",
                 result.count, result.elapsed))
         } catch {
             FileHandle.standardError.write(Data("pipeline-bench: \(error)\n".utf8))
@@ -58,12 +65,13 @@ enum PipelineBench {
         var throughput: Double
         var p50: Double
         var p99: Double
+        var cpu = CPUTimes()
     }
 
     static func run(_ name: String, deployments: Int, environments: Int, workers: Int, concurrency: Int, target: String) async throws -> Result {
         let system = try await HangarSystem(name, extraEnvironment: ["HANGAR_LOG_LEVEL": "warning"])
-        defer { Task { await system.shutdown() } }
-        try await system.startAll(workers: workers, workerEnvironment: ["HANGAR_WORKER_CONCURRENCY": String(concurrency)])
+        try await system.startAll(
+            workers: workers, workerEnvironment: ["HANGAR_WORKER_CONCURRENCY": String(concurrency)], notifier: true)
         for index in 0..<environments { try await system.createEnvironment("env-\(index)", target: target) }
         let history = SQLStore(
             configuration: .sqlite(path: system.dataDirectory.appendingPathComponent("recorder.sqlite").path, readOnly: true))
@@ -71,6 +79,7 @@ enum PipelineBench {
         defer { storeTask.cancel() }
 
         var submitted: [UUID: ContinuousClock.Instant] = [:]
+        let cpuBefore = CPUTimes.read(system)
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: (UUID, ContinuousClock.Instant).self) { group in
             var inFlight = 0
@@ -110,18 +119,20 @@ enum PipelineBench {
             }
             try await Task.sleep(for: .milliseconds(2))
         }
+        let cpu = CPUTimes.read(system) - cpuBefore
+        storeTask.cancel()
+        await system.shutdown()
         latencies.sort()
         let elapsed = milliseconds(lastSeen - start) / 1000
         return Result(
             count: deployments, elapsed: elapsed, throughput: Double(deployments) / elapsed,
-            p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+            p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)], cpu: cpu)
     }
 
     /// Submits deployments one at a time, each after the previous one is in the history.
     static func sequentialLatency(count: Int) async throws -> Result {
         let system = try await HangarSystem("latency", extraEnvironment: ["HANGAR_LOG_LEVEL": "warning"])
-        defer { Task { await system.shutdown() } }
-        try await system.startAll(workers: 1)
+        try await system.startAll(workers: 1, notifier: true)
         try await system.createEnvironment("solo")
         let history = SQLStore(
             configuration: .sqlite(path: system.dataDirectory.appendingPathComponent("recorder.sqlite").path, readOnly: true))
@@ -143,9 +154,13 @@ enum PipelineBench {
             }
             latencies.append(milliseconds(ContinuousClock.now - submitted))
         }
+        storeTask.cancel()
+        await system.shutdown()
         latencies.sort()
         let elapsed = milliseconds(ContinuousClock.now - start) / 1000
-        return Result(count: count, elapsed: elapsed, throughput: Double(count) / elapsed, p50: latencies[count / 2], p99: latencies[count - 1])
+        return Result(
+            count: count, elapsed: elapsed, throughput: Double(count) / elapsed, p50: latencies[count / 2],
+            p99: latencies[min(count - 1, count * 99 / 100)])
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
