@@ -60,6 +60,8 @@ else
   # would disturb every other suite running at the same time: they run on their own, after.
   swift_test --skip BrokerIntegrationTests
   swift_test --skip-build --filter BrokerIntegrationTests
+  # The broker scripts' bookkeeping across a crash of a node (a second node of its own).
+  deploy/rabbitmq/test-crash.sh
 fi
 
 # The console's browser tests (headless chromium through Selenium) against a Hangar of their own;

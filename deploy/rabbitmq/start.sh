@@ -53,6 +53,11 @@ port_in_use() {
   [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
 }
 
+# The pid of the epmd listening on our epmd port (empty when none).
+epmd_pid() {
+  ss -Hltnp "sport = :$HANGAR_EPMD_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2
+}
+
 write_config() {
   local d="$HANGAR_RABBITMQ_NODE_DIR"
   mkdir -p "$d" "$HANGAR_RABBITMQ_LOG_DIR" "$d/mnesia"
@@ -175,11 +180,16 @@ main() {
   write_config
 
   # If no epmd answers yet, the node's VM will start one (bound to loopback
-  # via ERL_EPMD_ADDRESS); remember that so stop.sh can stop it again.
-  rm -f "$HANGAR_RABBITMQ_NODE_DIR/epmd.started-by-hangar"
+  # via ERL_EPMD_ADDRESS); remember that so stop.sh can stop it again. The
+  # marker holds that epmd's pid once the node is up: after a crash of the node
+  # (epmd outlives it) the same epmd is still ours, and the marker is kept.
+  local marker="$HANGAR_RABBITMQ_NODE_DIR/epmd.started-by-hangar"
   if ! port_in_use "$HANGAR_EPMD_PORT"; then
-    : >"$HANGAR_RABBITMQ_NODE_DIR/epmd.started-by-hangar"
+    : >"$marker"
+  elif [[ -s "$marker" && "$(epmd_pid)" == "$(cat "$marker")" ]]; then
+    log "reusing the epmd (pid $(cat "$marker")) an earlier run of this node started"
   else
+    rm -f "$marker"
     log "reusing the epmd already listening on port $HANGAR_EPMD_PORT"
   fi
 
@@ -196,6 +206,9 @@ main() {
   disown $! 2>/dev/null || true
 
   wait_until_ready
+  if [[ -e "$marker" && ! -s "$marker" ]]; then
+    epmd_pid >"$marker" || true
+  fi
   log "started in $(hangar_elapsed "$t0")s (pid $(cat "$HANGAR_RABBITMQ_PID_FILE"))"
   print_urls
 }
