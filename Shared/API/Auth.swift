@@ -83,3 +83,9 @@ struct Authenticator: Sendable {
         return Caller(name: token.name, role: token.role)
     }
 }
+
+extension APIToken: CustomStringConvertible, CustomDebugStringConvertible {
+    /// `deployer (deployer)`: the name and role, never the secret (logs print values).
+    public var description: String { "\(name) (\(role.rawValue))" }
+    public var debugDescription: String { description }
+}

@@ -141,3 +141,20 @@ public struct IntakeService: Service {
         }
     }
 }
+
+extension IntakeConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The settings as logs may show them: token names and roles, never their secrets; the
+    /// management URL without its password.
+    public var description: String {
+        var management = URLComponents(string: managementURL)
+        if management?.password != nil { management?.password = "redacted" }
+        return "IntakeConfiguration(\(host):\(port), tokens: \(tokens.map(\.description)), "
+            + "management: \(management?.string ?? "unparseable URL"), instance: \(instance))"
+    }
+    public var debugDescription: String { description }
+}
+
+extension IntakeService: CustomStringConvertible {
+    /// What swift-service-lifecycle logs for this service: no settings, so no secret.
+    public var description: String { "IntakeService(\(configuration.host):\(configuration.port))" }
+}

@@ -145,6 +145,27 @@ public final class HangarSystem: @unchecked Sendable {
     /// The keys of the services started and not stopped, e.g. `worker-3`.
     public var running: [String] { processes.withLock { Array($0.keys) } }
 
+    /// Every service's whole log so far, by key.
+    public func allLogs() -> [String: String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: logDirectory.path)) ?? []
+        return Dictionary(uniqueKeysWithValues: files.filter { $0.hasSuffix(".log") }.map { file in
+            (String(file.dropLast(4)), (try? String(contentsOf: logDirectory.appendingPathComponent(file), encoding: .utf8)) ?? "")
+        })
+    }
+
+    /// Creates a broker user (an administrator, for the management API too) with all
+    /// permissions on this system's virtual host; ``shutdown()`` does not remove it: call
+    /// ``deleteBrokerUser(_:)``.
+    public func createBrokerUser(_ name: String, password: String) async throws {
+        try await Self.management("PUT", "/api/users/\(name)", body: #"{"password":"\#(password)","tags":"administrator"}"#)
+        try await Self.management(
+            "PUT", "/api/permissions/\(vhost)/\(name)", body: #"{"configure":".*","write":".*","read":".*"}"#)
+    }
+
+    public func deleteBrokerUser(_ name: String) async {
+        _ = try? await Self.management("DELETE", "/api/users/\(name)")
+    }
+
     /// The tail of a service's log, for failure messages.
     public func logs(_ key: String, lines: Int = 40) -> String {
         let text = (try? String(contentsOf: logDirectory.appendingPathComponent("\(key).log"), encoding: .utf8)) ?? ""

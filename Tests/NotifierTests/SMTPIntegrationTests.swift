@@ -1,5 +1,6 @@
 import Foundation
 import HangarContracts
+import HangarHarness
 import HangarNotification
 import Testing
 
