@@ -115,7 +115,10 @@ public struct HistoryProjector: Sendable {
         try await ensureDeployment(event.deploymentId, status: .running, db: db)
         let at = event.at.epochMilliseconds
         let step = event.step.rawValue
-        let open = "status IN ('pending', 'running')"
+        // Only the latest attempt moves a step: a late answer of an attempt the scheduler has
+        // already replaced (its lease lapsed, or it timed out) changes no status, error or worker.
+        // Its detail lines stay: they happened.
+        let open = "status IN ('pending', 'running') AND attempts = \(Int64(event.attempt))"
         try await db.raw("""
             UPDATE history_steps SET attempts = CASE WHEN attempts < \(bind: Int64(event.attempt)) THEN \(bind: Int64(event.attempt)) ELSE attempts END
             WHERE deployment_id = \(bind: id) AND name = \(bind: step)
@@ -164,10 +167,18 @@ public struct HistoryProjector: Sendable {
         }
         if let worker = event.worker, event.kind != .failed {
             try await db.raw("""
-                UPDATE history_steps SET worker = \(bind: worker) WHERE deployment_id = \(bind: id) AND name = \(bind: step)
+                UPDATE history_steps SET worker = \(bind: worker)
+                WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND attempts = \(bind: Int64(event.attempt))
                 """).run()
         }
-        if let line = detailLine(event) {
+        if var line = detailLine(event) {
+            if event.kind == .failed || event.kind == .succeeded || event.kind == .skipped || event.checkAfter != nil {
+                // An outcome of an attempt already replaced says so, since it moved nothing.
+                let latest = try await db.raw("""
+                    SELECT attempts FROM history_steps WHERE deployment_id = \(bind: id) AND name = \(bind: step)
+                    """).first()?.decode(column: "attempts", as: Int64.self) ?? 0
+                if latest > Int64(event.attempt) { line = "attempt \(event.attempt), already replaced by attempt \(latest): \(line)" }
+            }
             try await db.raw("""
                 INSERT INTO history_details (message_id, deployment_id, step, at, message)
                 VALUES (\(bind: messageId), \(bind: id), \(bind: step), \(bind: at), \(bind: line))

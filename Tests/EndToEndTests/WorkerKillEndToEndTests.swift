@@ -50,6 +50,46 @@ struct WorkerKillEndToEndTests {
         system.stop("worker-1", signal: SIGKILL)
     }
 
+    @Test("the late answer of an attempt the lease replaced changes nothing in the history")
+    func lateAnswerOfReplacedAttempt() async throws {
+        let system = try await HangarSystem(
+            "late-answer", extraEnvironment: ["HANGAR_SCHEDULER_LEASE_TIMEOUT_MS": "2000", "HANGAR_WORKER_HEARTBEAT_MS": "300"])
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(
+            workers: 1,
+            workerEnvironment: ["HANGAR_AMQP_HEARTBEAT": "120", "HANGAR_WORKER_CONCURRENCY": "1", "HANGAR_WORKER_PREFETCH": "1"])
+        // Attempt 1 of create_image fails (permanently) once its 3 s are over; attempt 2 succeeds.
+        try await system.createEnvironment(
+            "late",
+            target: #"{"durations":{"create_image":3000},"failures":[{"step":"create_image","attempts":[1],"transient":false,"message":"stale attempt failed"}]}"#)
+        let id = try await system.deploy("late")
+        try await waitFor(system, id, "create_image running") { $0.status == .running }
+        try await Task.sleep(for: .milliseconds(700))
+        system.signal("worker-1", SIGSTOP)
+        try system.start(.worker, name: "worker-2")
+        try await waitFor(system, id, "attempt 2 of create_image started") { $0.attempts == 2 && $0.worker == "worker-2" }
+        system.signal("worker-1", SIGCONT)  // attempt 1 wakes up past its 3 s and answers "failed"
+
+        let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
+        let image = try #require(done.steps.first { $0.name == .createImage })
+        #expect(image.status == .succeeded && image.attempts == 2 && image.worker == "worker-2" && image.error == nil, "\(image)")
+        let lateLines = image.detail.map(\.message).filter { $0.contains("stale attempt failed") }
+        #expect(lateLines.allSatisfy { $0.hasPrefix("attempt 1, already replaced by attempt 2: ") }, "\(lateLines)")
+        system.stop("worker-1", signal: SIGKILL)
+    }
+
+    /// Polls the history until create_image satisfies `condition`.
+    private func waitFor(
+        _ system: HangarSystem, _ id: UUID, _ what: String, _ condition: (StepDetails) -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let step = try await system.deployment(id).steps.first(where: { $0.name == .createImage }), condition(step) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw E2EFailure("timed out waiting for \(what)")
+    }
+
     @Test("100 deployments with workers SIGKILLed every few seconds: all succeed, none stalls")
     func simulatedKills() async throws {
         let total = Self.scale ?? 100
