@@ -35,11 +35,7 @@ struct AWSEndToEndTests {
         #expect(done.outputs["backupModelVersion"] == "3")
 
         // The cloud afterwards.
-        let client = AWSQueryClient(
-            configuration: AWSClientConfiguration(
-                region: "us-east-1", endpointOverride: URL(string: moto.endpoint),
-                credentials: { AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing") }),
-            logger: Logger(label: "hangar.test"))
+        let client = moto.queryClient()
         let ec2 = EC2(client: client)
         let autoScaling = AutoScaling(client: client)
         let image = try #require(try await ec2.describeImages(ids: [imageId]).first)

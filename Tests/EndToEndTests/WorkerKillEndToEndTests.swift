@@ -19,23 +19,12 @@ struct WorkerKillEndToEndTests {
 
     @Test("a worker frozen mid-step loses its lease: another worker runs the step again within seconds")
     func frozenWorker() async throws {
-        let system = try await HangarSystem(
-            "frozen-worker", extraEnvironment: ["HANGAR_SCHEDULER_LEASE_TIMEOUT_MS": "2000", "HANGAR_WORKER_HEARTBEAT_MS": "300"])
+        let system = try await Self.leaseSystem("frozen-worker")
         defer { Task { await system.shutdown() } }
-        // The frozen worker's broker connection stays up (long AMQP heartbeat), so the broker
-        // never hands its delivery to anyone else: only the lease can notice. It takes one
-        // delivery at a time, so the step dispatched again goes to the live worker.
-        try await system.startAll(
-            workers: 1,
-            workerEnvironment: ["HANGAR_AMQP_HEARTBEAT": "120", "HANGAR_WORKER_CONCURRENCY": "1", "HANGAR_WORKER_PREFETCH": "1"])
-        try await system.createEnvironment("frozen", target: #"{"durations":{"create_image":3000}}"#)
+        try await system.createEnvironment("frozen", target: #"{"durations":{"create_image":8000}}"#)
 
         let id = try await system.deploy("frozen")
-        let deadline = ContinuousClock.now + .seconds(30)
-        while try await system.deployment(id).steps.first(where: { $0.name == .createImage })?.status != .running {
-            guard ContinuousClock.now < deadline else { throw E2EFailure("create_image never started") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await waitFor(system, id, "create_image running") { $0.status == .running }
         try await Task.sleep(for: .milliseconds(700))  // a heartbeat or two: the lease is held
         system.signal("worker-1", SIGSTOP)
         let frozenAt = Date()
@@ -52,23 +41,19 @@ struct WorkerKillEndToEndTests {
 
     @Test("the late answer of an attempt the lease replaced changes nothing in the history")
     func lateAnswerOfReplacedAttempt() async throws {
-        let system = try await HangarSystem(
-            "late-answer", extraEnvironment: ["HANGAR_SCHEDULER_LEASE_TIMEOUT_MS": "2000", "HANGAR_WORKER_HEARTBEAT_MS": "300"])
+        let system = try await Self.leaseSystem("late-answer")
         defer { Task { await system.shutdown() } }
-        try await system.startAll(
-            workers: 1,
-            workerEnvironment: ["HANGAR_AMQP_HEARTBEAT": "120", "HANGAR_WORKER_CONCURRENCY": "1", "HANGAR_WORKER_PREFETCH": "1"])
-        // Attempt 1 of create_image fails (permanently) once its 3 s are over; attempt 2 succeeds.
+        // Attempt 1 of create_image fails (permanently) once its 8 s are over; attempt 2 succeeds.
         try await system.createEnvironment(
             "late",
-            target: #"{"durations":{"create_image":3000},"failures":[{"step":"create_image","attempts":[1],"transient":false,"message":"stale attempt failed"}]}"#)
+            target: #"{"durations":{"create_image":8000},"failures":[{"step":"create_image","attempts":[1],"transient":false,"message":"stale attempt failed"}]}"#)
         let id = try await system.deploy("late")
         try await waitFor(system, id, "create_image running") { $0.status == .running }
         try await Task.sleep(for: .milliseconds(700))
         system.signal("worker-1", SIGSTOP)
         try system.start(.worker, name: "worker-2")
         try await waitFor(system, id, "attempt 2 of create_image started") { $0.attempts == 2 && $0.worker == "worker-2" }
-        system.signal("worker-1", SIGCONT)  // attempt 1 wakes up past its 3 s and answers "failed"
+        system.signal("worker-1", SIGCONT)  // attempt 1 wakes up past its 8 s and answers "failed"
 
         let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
         let image = try #require(done.steps.first { $0.name == .createImage })
@@ -76,6 +61,19 @@ struct WorkerKillEndToEndTests {
         let lateLines = image.detail.map(\.message).filter { $0.contains("stale attempt failed") }
         #expect(lateLines.allSatisfy { $0.hasPrefix("attempt 1, already replaced by attempt 2: ") }, "\(lateLines)")
         system.stop("worker-1", signal: SIGKILL)
+    }
+
+    /// A system with a 2 s lease and 300 ms heartbeats, and one worker whose broker connection
+    /// stays up when it is frozen (long AMQP heartbeat), so the broker never hands its delivery
+    /// to anyone else: only the lease can notice. It takes one delivery at a time, so a step
+    /// dispatched again goes to the next worker.
+    private static func leaseSystem(_ name: String) async throws -> HangarSystem {
+        let system = try await HangarSystem(
+            name, extraEnvironment: ["HANGAR_SCHEDULER_LEASE_TIMEOUT_MS": "2000", "HANGAR_WORKER_HEARTBEAT_MS": "300"])
+        try await system.startAll(
+            workers: 1,
+            workerEnvironment: ["HANGAR_AMQP_HEARTBEAT": "120", "HANGAR_WORKER_CONCURRENCY": "1", "HANGAR_WORKER_PREFETCH": "1"])
+        return system
     }
 
     /// Polls the history until create_image satisfies `condition`.
@@ -146,11 +144,7 @@ struct WorkerKillEndToEndTests {
         #expect(report.kills >= 3, "the test killed workers: \(report)")
 
         // Exactly one image and one launch template version per deployment.
-        let client = AWSQueryClient(
-            configuration: AWSClientConfiguration(
-                region: "us-east-1", endpointOverride: URL(string: moto.endpoint),
-                credentials: { AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing") }),
-            logger: Logger(label: "hangar.test"))
+        let client = moto.queryClient()
         let ec2 = EC2(client: client)
         var versions: [String: [EC2LaunchTemplateVersion]] = [:]
         for seed in seeds {

@@ -8,8 +8,7 @@ import FoundationNetworking
 /// AWS provider's tests. moto keeps its state in memory: each suite starts its own.
 public final class MotoServer: @unchecked Sendable {
     public let port: Int
-    private let process: Process
-    private let log: URL
+    private let process: HelperProcess
 
     /// The URL to give as `HANGAR_AWS_ENDPOINT_URL`.
     public var endpoint: String { "http://127.0.0.1:\(port)" }
@@ -23,28 +22,14 @@ public final class MotoServer: @unchecked Sendable {
 
     /// Starts it and waits until it answers.
     public init(timeout: Duration = .seconds(120)) async throws {
-        port = HangarSystem.freePort()
-        log = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-moto-\(port).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.startScript, "--port", String(port)]
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(endpoint)/moto-api/")!),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                return
-            }
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                stop()
-                throw E2EFailure("moto did not start on port \(port): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-            }
-            try await Task.sleep(for: .milliseconds(200))
+        let port = HangarSystem.freePort()
+        self.port = port
+        process = try await HelperProcess(
+            "moto-\(port)", executable: "/bin/bash", arguments: [Self.startScript, "--port", String(port)], timeout: timeout
+        ) {
+            guard let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/moto-api/")!)
+            else { return false }
+            return (response as? HTTPURLResponse)?.statusCode == 200
         }
     }
 
@@ -70,16 +55,8 @@ public final class MotoServer: @unchecked Sendable {
     }
 
     /// Stops the server.
-    /// moto exits on SIGTERM only once its open keep-alive connections close: SIGKILL after 2 s.
-    public func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<20 where process.isRunning { usleep(100_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    public func stop() { process.stop() }
 
-    deinit { stop() }
 }
 
 /// `deploy/moto/proxy.py` in front of a ``MotoServer``: delays every call (so that a worker
@@ -87,8 +64,7 @@ public final class MotoServer: @unchecked Sendable {
 /// Scaling instance refresh calls moto lacks (their bookkeeping only; see the script).
 public final class MotoProxy: @unchecked Sendable {
     public let port: Int
-    private let process: Process
-    private let log: URL
+    private let process: HelperProcess
 
     public var endpoint: String { "http://127.0.0.1:\(port)" }
 
@@ -101,45 +77,27 @@ public final class MotoProxy: @unchecked Sendable {
         upstream: MotoServer, delayMilliseconds: Int = 0, instanceRefresh: Bool = false, refreshChecks: Int = 3,
         timeout: Duration = .seconds(30)
     ) async throws {
-        port = HangarSystem.freePort()
-        log = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-moto-proxy-\(port).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [
+        let port = HangarSystem.freePort()
+        self.port = port
+        let arguments = [
             HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
             "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
         ] + (instanceRefresh ? ["--instance-refresh"] : [])
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if (try? await refreshes()) != nil { return }
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                stop()
-                throw E2EFailure("the moto proxy did not start on port \(port): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        process = try await HelperProcess("moto-proxy-\(port)", executable: "/usr/bin/python3", arguments: arguments, timeout: timeout) {
+            (try? await Self.refreshes(at: "http://127.0.0.1:\(port)")) != nil
         }
     }
 
     /// The instance refreshes started through the proxy: their ids and statuses.
     public func refreshes() async throws -> [(id: String, status: String)] {
+        try await Self.refreshes(at: endpoint)
+    }
+
+    private static func refreshes(at endpoint: String) async throws -> [(id: String, status: String)] {
         let (data, _) = try await URLSession.shared.data(from: URL(string: "\(endpoint)/hangar-proxy/refreshes")!)
         let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
         return list.map { ($0["InstanceRefreshId"] as? String ?? "", $0["Status"] as? String ?? "") }
     }
 
-    /// Stops it: SIGTERM, and SIGKILL if it is still there after 2 s.
-    public func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<20 where process.isRunning { usleep(100_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-
-    deinit { stop() }
+    public func stop() { process.stop() }
 }
