@@ -19,14 +19,16 @@ public final class NotificationSender: Service, Sendable {
     private let retry: RetryPolicy
     private let concurrency: Int
     private let pollInterval: Duration
+    private let lease: Duration
     private let logger: Logger
     private let wake = WakeSignal()
     private let stopping = Mutex(false)
 
     public init(
         store: NotifierStore, transport: any MailTransport, webhooks: (any WebhookTransport)? = nil, fromAddress: String,
-        retry: RetryPolicy, concurrency: Int = 4, pollInterval: Duration = .seconds(5), logger: Logger
+        retry: RetryPolicy, concurrency: Int = 4, pollInterval: Duration = .seconds(5), lease: Duration = .seconds(30), logger: Logger
     ) {
+        self.lease = lease
         self.store = store
         self.transport = transport
         self.webhooks = webhooks
@@ -68,20 +70,38 @@ public final class NotificationSender: Service, Sendable {
         logger.info("notifier.sender.stopped")
     }
 
-    /// One round: claims due notifications and sends them. Returns how many were claimed.
+    /// One round: claims due notifications (for `lease`, renewed every third of it while
+    /// some are still unsent) and sends them. Returns how many were claimed.
     func sendDue() async throws -> Int {
-        let store = store
+        let (store, lease) = (store, lease)
         let (limit, fromAddress) = (concurrency * 4, fromAddress)
-        let due = try await shielded { try await store.claimDue(limit: limit, lease: .seconds(120), fromAddress: fromAddress) }
+        let due = try await shielded { try await store.claimDue(limit: limit, lease: lease, fromAddress: fromAddress) }
         guard !due.isEmpty else { return 0 }
+        let unsent = Unsent(due)
+        let renewal = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 3)
+                if Task.isCancelled { return }
+                let pending = unsent.pending
+                do {
+                    try await shielded { try await store.renew(pending, until: Date().addingTimeInterval(lease / .seconds(1))) }
+                } catch {
+                    self.logger.warning("notifier.lease.renew_failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        defer { renewal.cancel() }
         await withTaskGroup(of: Void.self) { group in
             var running = 0
-            for email in due {
+            for delivery in due {
                 if running == concurrency {
                     await group.next()
                     running -= 1
                 }
-                group.addTask { await self.deliver(email) }
+                group.addTask {
+                    await self.deliver(delivery)
+                    unsent.remove(delivery)
+                }
                 running += 1
             }
         }
@@ -131,6 +151,25 @@ public final class NotificationSender: Service, Sendable {
                 logger.error("notifier.\(channel).record_failed", metadata: metadata.merging(["store_error": "\(error)"]) { $1 })
             }
         }
+    }
+}
+
+/// The claimed deliveries of one round not recorded yet: their lease is renewed.
+private final class Unsent: Sendable {
+    private let deliveries: Mutex<[String: NotifierStore.DueDelivery]>
+
+    init(_ due: [NotifierStore.DueDelivery]) {
+        deliveries = Mutex(Dictionary(due.map { (Self.key($0), $0) }, uniquingKeysWith: { $1 }))
+    }
+
+    var pending: [NotifierStore.DueDelivery] { deliveries.withLock { Array($0.values) } }
+
+    func remove(_ delivery: NotifierStore.DueDelivery) {
+        _ = deliveries.withLock { $0.removeValue(forKey: Self.key(delivery)) }
+    }
+
+    private static func key(_ delivery: NotifierStore.DueDelivery) -> String {
+        "\(delivery.channel.rawValue) \(delivery.eventKey) \(delivery.target)"
     }
 }
 

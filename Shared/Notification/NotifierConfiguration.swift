@@ -15,6 +15,8 @@ import HangarContracts
 /// - `HANGAR_WEBHOOK_TIMEOUT_S` (30): how long one webhook call may take.
 /// - `HANGAR_NOTIFIER_RETRY_BASE_MS` (1000), `HANGAR_NOTIFIER_RETRY_MAX_MS` (300000),
 ///   `HANGAR_NOTIFIER_MAX_ATTEMPTS` (200), `HANGAR_NOTIFIER_CONCURRENCY` (4).
+/// - `HANGAR_NOTIFIER_LEASE_MS` (30000): how long a sender holds the notifications it claimed;
+///   renewed while they are being sent, so a sender that dies lets them fall due this soon.
 public struct NotifierConfiguration: Sendable {
     public var smtp: SMTPSettings?
     public var outboxDirectory: String
@@ -24,6 +26,8 @@ public struct NotifierConfiguration: Sendable {
     public var retry: RetryPolicy
     /// Emails and webhooks in flight at once.
     public var concurrency: Int
+    /// How long a claim on due notifications lasts (renewed while they are sent).
+    public var lease: Duration = .seconds(30)
     /// The key webhooks are signed with.
     public var webhookSecret: [UInt8]
     public var webhookTimeoutSeconds: Int
@@ -70,6 +74,7 @@ public struct NotifierConfiguration: Sendable {
             max: .milliseconds(try number("HANGAR_NOTIFIER_RETRY_MAX_MS", default: 300_000, range: 1...86_400_000)),
             maxAttempts: try number("HANGAR_NOTIFIER_MAX_ATTEMPTS", default: 200, range: 1...100_000))
         concurrency = try number("HANGAR_NOTIFIER_CONCURRENCY", default: 4, range: 1...64)
+        lease = .milliseconds(try number("HANGAR_NOTIFIER_LEASE_MS", default: 30_000, range: 300...3_600_000))
         do {
             webhookSecret = try WebhookSecret.load(value: value("HANGAR_WEBHOOK_SECRET"), file: "\(dataDirectory)/webhook-secret")
         } catch {

@@ -24,7 +24,7 @@ public struct NotifierService: Service {
             events: configuration.events, logger: logger)
         self.sender = NotificationSender(
             store: notifierStore, transport: transport, webhooks: webhooks, fromAddress: configuration.fromAddress, retry: configuration.retry,
-            concurrency: configuration.concurrency, logger: logger)
+            concurrency: configuration.concurrency, lease: configuration.lease, logger: logger)
         self.logger = logger
     }
 

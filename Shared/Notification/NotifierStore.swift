@@ -275,6 +275,21 @@ public struct NotifierStore: Sendable {
         }
     }
 
+    /// Extends the claim on deliveries still being sent until `until` (those recorded since
+    /// are no longer pending and stay as they are).
+    public func renew(_ deliveries: [DueDelivery], until: Date) async throws {
+        guard !deliveries.isEmpty else { return }
+        try await store.transaction { db in
+            for delivery in deliveries {
+                let (table, target) = (delivery.channel.table, delivery.channel.targetColumn)
+                try await db.raw("""
+                    UPDATE \(unsafeRaw: table) SET next_attempt_at = \(bind: until.epochMilliseconds)
+                    WHERE event_key = \(bind: delivery.eventKey) AND \(unsafeRaw: target) = \(bind: delivery.target) AND state = 'pending'
+                    """).run()
+            }
+        }
+    }
+
     /// Records a send's outcome: sent, failed for good, or due again at `retryAt`.
     public func record(_ delivery: DueDelivery, result: SendResult, retryAt: Date?, now: Date = Date()) async throws {
         let attempts = Int64(delivery.attempts + 1)

@@ -21,12 +21,14 @@ public final class SMTPSink: Sendable {
     private let arguments: [String]
     private let process = Mutex<Process?>(nil)
 
-    public init(starttls: Bool = false, auth: String? = nil) {
+    /// - Parameter delayMilliseconds: how much later it answers MAIL, RCPT, DATA and QUIT.
+    public init(starttls: Bool = false, auth: String? = nil, delayMilliseconds: Int = 0) {
         port = HangarSystem.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-smtp-\(UUID().uuidString.prefix(8))")
         var arguments = ["--port", String(port), "--dir", directory.path]
         if starttls { arguments.append("--starttls") }
         if let auth { arguments += ["--auth", auth] }
+        if delayMilliseconds > 0 { arguments += ["--delay-ms", String(delayMilliseconds)] }
         self.arguments = arguments
     }
 

@@ -6,14 +6,16 @@ headers as received, the decoded subject and the decoded text and HTML parts) ne
 raw <n>.eml, so a test can read back exactly what arrived. Once listening it writes
 DIR/.ready. Recipients whose local part starts with "reject" get 550, with "tempfail" 451.
 
-  sink.py --port 2525 --dir /tmp/mail [--starttls] [--auth user:password]
+  sink.py --port 2525 --dir /tmp/mail [--starttls] [--auth user:password] [--delay-ms 150]
 
 --starttls offers STARTTLS with a self-signed certificate for 127.0.0.1 and localhost,
 made with openssl on first use (DIR/cert.pem is the CA file to trust) and requires it
 before MAIL. --auth requires AUTH PLAIN or LOGIN with those credentials (after STARTTLS
-when both are given).
+when both are given). --delay-ms answers MAIL, RCPT, the end of DATA and QUIT that much later,
+like a slow server (a sender killed mid-session then dies in every phase of it).
 """
 import argparse
+import asyncio
 import email
 import json
 import os
@@ -29,12 +31,24 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, delay=0.0):
         self.directory = directory
+        self.delay = delay
         self.count = 0
         self.lock = threading.Lock()
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        await asyncio.sleep(self.delay)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_QUIT(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
+        return "221 2.0.0 Bye"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await asyncio.sleep(self.delay)
         local = address.split("@")[0].lower()
         if local.startswith("reject"):
             return "550 5.1.1 no such mailbox"
@@ -44,6 +58,7 @@ class Sink:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
@@ -91,6 +106,7 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--starttls", action="store_true")
     parser.add_argument("--auth", help="user:password")
+    parser.add_argument("--delay-ms", type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     ready = os.path.join(args.dir, ".ready")
@@ -109,7 +125,7 @@ def main():
 
         options.update(authenticator=authenticate, auth_required=True, auth_require_tls=args.starttls)
 
-    controller = Controller(Sink(args.dir), hostname=args.host, port=args.port, **options)
+    controller = Controller(Sink(args.dir, args.delay_ms / 1000), hostname=args.host, port=args.port, **options)
     controller.start()
     with open(ready, "w") as handle:
         handle.write(str(os.getpid()))

@@ -20,7 +20,7 @@ public struct CurlSMTPTransport: MailTransport {
         let settings = settings
         return await withCheckedContinuation { continuation in
             let thread = Thread {
-                continuation.resume(returning: CurlTransfer.perform(email, settings: settings))
+                CurlTransfer.perform(email, settings: settings) { continuation.resume(returning: $0) }
             }
             thread.name = "hangar-smtp"
             thread.start()
@@ -30,10 +30,18 @@ public struct CurlSMTPTransport: MailTransport {
 
 /// One blocking SMTP transfer on the calling thread.
 enum CurlTransfer {
-    static func perform(_ email: OutgoingEmail, settings: SMTPSettings) -> SendResult {
-        guard curlGlobalInit == CURLE_OK else { return .transient("curl_global_init failed") }
-        guard let handle = curl_easy_init() else { return .transient("curl_easy_init failed") }
-        defer { curl_easy_cleanup(handle) }
+    /// Sends `email` and hands its outcome to `report` as soon as the server's final reply to
+    /// the message is in, before the session's QUIT (at `curl_easy_cleanup`): the caller
+    /// records it that much sooner, which narrows the window in which a crash makes it send
+    /// the same email again.
+    static func perform(_ email: OutgoingEmail, settings: SMTPSettings, report: (SendResult) -> Void) {
+        guard curlGlobalInit == CURLE_OK else { return report(.transient("curl_global_init failed")) }
+        guard let handle = curl_easy_init() else { return report(.transient("curl_easy_init failed")) }
+        report(transfer(email, settings: settings, handle: handle))
+        curl_easy_cleanup(handle)
+    }
+
+    private static func transfer(_ email: OutgoingEmail, settings: SMTPSettings, handle: UnsafeMutableRawPointer) -> SendResult {
         let recipients = curl_slist_append(nil, "<\(email.recipient)>")
         defer { curl_slist_free_all(recipients) }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
