@@ -104,6 +104,7 @@ public struct IntakeService: Service {
         if configuration.requestMetrics {
             router.middlewares.add(MetricsMiddleware())
         }
+        router.middlewares.add(MethodNotAllowedMiddleware())
         api.addRoutes(to: router)
         let application = Application(
             router: router,

@@ -41,6 +41,15 @@ struct APIEndToEndTests {
             .compactMap { $0["field"] as? String }
         #expect(fields == ["cursor"])
 
+        // A documented path with a method it does not take: 405 with Allow; elsewhere still 404.
+        let (_, traceStatus, traceHeaders) = try await rawRequest(system, "TRACE", "/v1/environments")
+        #expect(traceStatus == 405)
+        #expect(traceHeaders["Allow"] == "GET, POST", "\(traceHeaders)")
+        let (_, deleteStatus, deleteHeaders) = try await rawRequest(system, "DELETE", "/v1/deployments/\(UUID().uuidString.lowercased())")
+        #expect(deleteStatus == 405 && deleteHeaders["Allow"] == "GET")
+        let (_, unknownStatus, _) = try await rawRequest(system, "TRACE", "/v1/nothing-here")
+        #expect(unknownStatus == 404)
+
         // /metrics only on the metrics port.
         let (_, apiMetrics) = try await system.request("GET", "/metrics", token: nil)
         #expect(apiMetrics == 404)
@@ -48,6 +57,19 @@ struct APIEndToEndTests {
         let (scraped, response) = try await URLSession.shared.data(from: metricsURL)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: scraped, as: UTF8.self).contains("hb_requests"))
+    }
+
+    /// A request with any method; its status and headers.
+    private func rawRequest(_ system: HangarSystem, _ method: String, _ path: String) async throws -> (Data, Int, [String: String]) {
+        var request = URLRequest(url: URL(string: system.baseURL + path)!)
+        request.httpMethod = method
+        request.setValue("Bearer \(HangarSystem.adminToken)", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as? HTTPURLResponse
+        let headers = (http?.allHeaderFields ?? [:]).reduce(into: [String: String]()) { result, entry in
+            if let key = entry.key as? String, let value = entry.value as? String { result[key] = value }
+        }
+        return (data, http?.statusCode ?? 0, headers)
     }
 
     @Test("tokens, roles, validation naming every bad field, idempotency, quota and the OpenAPI document")
