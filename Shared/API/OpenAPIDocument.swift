@@ -100,77 +100,169 @@ enum OpenAPIDocument {
      },
      "maxInstances": {
       "type": "integer",
-      "minimum": 1
+      "minimum": 1,
+      "maximum": 10000
      },
      "limits": {
       "type": "object",
       "properties": {
        "reconnectionsPerMonth": {
         "type": "integer",
-        "minimum": 0
+        "minimum": 0,
+        "maximum": 1000
        }
-      }
+      },
+      "additionalProperties": false
      },
      "notifications": {
-      "type": ["object", "null"],
+      "type": [
+       "object",
+       "null"
+      ],
       "description": "Which deployment events notify (a deployment's notify.events overrides them) and the webhooks that receive them as JSON POSTs signed with HMAC-SHA256 (X-Hangar-Signature: sha256=hex over timestamp + '.' + body).",
       "properties": {
        "events": {
-        "type": ["array", "null"],
-        "items": {"$ref": "#/components/schemas/NotificationEvent"}
+        "type": [
+         "array",
+         "null"
+        ],
+        "items": {
+         "$ref": "#/components/schemas/NotificationEvent"
+        }
        },
        "webhooks": {
         "type": "array",
-        "items": {"type": "string", "format": "uri"},
+        "items": {
+         "type": "string",
+         "format": "uri"
+        },
         "maxItems": 10
        }
-      }
+      },
+      "additionalProperties": false
      }
     }
    },
    "NotificationEvent": {
     "type": "string",
-    "enum": ["started", "succeeded", "failed", "cancelled", "scheduled", "queued", "rejected"]
+    "enum": [
+     "started",
+     "succeeded",
+     "failed",
+     "cancelled",
+     "scheduled",
+     "queued",
+     "rejected"
+    ]
    },
    "Environment": {
-    "allOf": [
-     {
-      "$ref": "#/components/schemas/EnvironmentInput"
+    "type": "object",
+    "required": [
+     "id",
+     "name",
+     "provider",
+     "lifecycle",
+     "createdAt",
+     "updatedAt"
+    ],
+    "properties": {
+     "name": {
+      "type": "string",
+      "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"
      },
-     {
+     "description": {
+      "type": "string",
+      "maxLength": 500
+     },
+     "provider": {
+      "type": "string",
+      "enum": [
+       "simulated",
+       "aws"
+      ]
+     },
+     "target": {
       "type": "object",
-      "required": [
-       "id",
-       "name",
-       "provider",
-       "lifecycle",
-       "createdAt",
-       "updatedAt"
-      ],
+      "description": "Provider settings. simulated: stepDurationMs, durations {step: ms}, polls {step: n}, pollIntervalMs, failures [{step, attempts: [n]|\"all\", transient, message}]"
+     },
+     "instanceType": {
+      "type": "string"
+     },
+     "region": {
+      "type": "string"
+     },
+     "port": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 65535
+     },
+     "startCommand": {
+      "type": "string"
+     },
+     "maxInstances": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 10000
+     },
+     "limits": {
+      "type": "object",
       "properties": {
-       "id": {
-        "type": "string",
-        "format": "uuid"
-       },
-       "lifecycle": {
-        "type": "string",
-        "enum": [
-         "activated",
-         "suspended",
-         "released"
-        ]
-       },
-       "createdAt": {
-        "type": "string",
-        "format": "date-time"
-       },
-       "updatedAt": {
-        "type": "string",
-        "format": "date-time"
+       "reconnectionsPerMonth": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 1000
        }
-      }
+      },
+      "additionalProperties": false
+     },
+     "notifications": {
+      "type": [
+       "object",
+       "null"
+      ],
+      "description": "Which deployment events notify (a deployment's notify.events overrides them) and the webhooks that receive them as JSON POSTs signed with HMAC-SHA256 (X-Hangar-Signature: sha256=hex over timestamp + '.' + body).",
+      "properties": {
+       "events": {
+        "type": [
+         "array",
+         "null"
+        ],
+        "items": {
+         "$ref": "#/components/schemas/NotificationEvent"
+        }
+       },
+       "webhooks": {
+        "type": "array",
+        "items": {
+         "type": "string",
+         "format": "uri"
+        },
+        "maxItems": 10
+       }
+      },
+      "additionalProperties": false
+     },
+     "id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "lifecycle": {
+      "type": "string",
+      "enum": [
+       "activated",
+       "suspended",
+       "released"
+      ]
+     },
+     "createdAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "updatedAt": {
+      "type": "string",
+      "format": "date-time"
      }
-    ]
+    }
    },
    "DeploymentInput": {
     "type": "object",
@@ -178,7 +270,8 @@ enum OpenAPIDocument {
     "properties": {
      "version": {
       "type": "string",
-      "maxLength": 100
+      "maxLength": 100,
+      "minLength": 1
      },
      "scheduledAt": {
       "type": "string",
@@ -223,9 +316,12 @@ enum OpenAPIDocument {
         "maximum": 1440
        },
        "message": {
-        "type": "string"
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 500
        }
-      }
+      },
+      "additionalProperties": false
      },
      "notify": {
       "type": "object",
@@ -241,7 +337,9 @@ enum OpenAPIDocument {
        "events": {
         "type": "array",
         "description": "The events that notify for this deployment; absent: the environment's choice.",
-        "items": {"$ref": "#/components/schemas/NotificationEvent"}
+        "items": {
+         "$ref": "#/components/schemas/NotificationEvent"
+        }
        }
       }
      }
@@ -694,6 +792,252 @@ enum OpenAPIDocument {
       }
      }
     }
+   },
+   "EnvironmentCreate": {
+    "description": "The body of POST /v1/environments: an EnvironmentInput with its name, whose target suits its provider (simulated when none is named).",
+    "allOf": [
+     {
+      "$ref": "#/components/schemas/EnvironmentInput"
+     },
+     {
+      "type": "object",
+      "required": [
+       "name"
+      ]
+     },
+     {
+      "if": {
+       "type": "object",
+       "required": [
+        "provider"
+       ],
+       "properties": {
+        "provider": {
+         "const": "aws"
+        }
+       }
+      },
+      "then": {
+       "type": "object",
+       "required": [
+        "target"
+       ],
+       "properties": {
+        "target": {
+         "$ref": "#/components/schemas/AWSTarget"
+        }
+       }
+      },
+      "else": {
+       "type": "object",
+       "properties": {
+        "target": {
+         "$ref": "#/components/schemas/SimulatedTarget"
+        }
+       }
+      }
+     }
+    ]
+   },
+   "SimulatedTarget": {
+    "type": "object",
+    "additionalProperties": false,
+    "description": "The simulated provider's settings (see SimulatedSettings).",
+    "properties": {
+     "stepDurationMs": {
+      "type": "number",
+      "minimum": 0,
+      "maximum": 600000
+     },
+     "pollIntervalMs": {
+      "type": "number",
+      "minimum": 0,
+      "maximum": 86400000
+     },
+     "durations": {
+      "type": "object",
+      "propertyNames": {
+       "enum": [
+        "validate",
+        "stop_preparation_server",
+        "create_image",
+        "create_models",
+        "replace_instances",
+        "finalize"
+       ]
+      },
+      "additionalProperties": {
+       "type": "number",
+       "minimum": 0,
+       "maximum": 600000
+      }
+     },
+     "polls": {
+      "type": "object",
+      "propertyNames": {
+       "enum": [
+        "validate",
+        "stop_preparation_server",
+        "create_image",
+        "create_models",
+        "replace_instances",
+        "finalize"
+       ]
+      },
+      "additionalProperties": {
+       "type": "integer",
+       "minimum": 0,
+       "maximum": 999999999
+      }
+     },
+     "failures": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "additionalProperties": false,
+       "required": [
+        "step"
+       ],
+       "properties": {
+        "step": {
+         "enum": [
+          "validate",
+          "stop_preparation_server",
+          "create_image",
+          "create_models",
+          "replace_instances",
+          "finalize"
+         ]
+        },
+        "attempts": {
+         "oneOf": [
+          {
+           "const": "all"
+          },
+          {
+           "type": "array",
+           "minItems": 1,
+           "items": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 999999999
+           }
+          }
+         ]
+        },
+        "transient": {
+         "type": "boolean"
+        },
+        "message": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   },
+   "AWSTarget": {
+    "type": "object",
+    "additionalProperties": false,
+    "description": "The aws provider's settings (see AWSSettings): one of launchTemplateId and launchTemplateName.",
+    "required": [
+     "region",
+     "preparationInstanceId",
+     "autoScalingGroupName"
+    ],
+    "oneOf": [
+     {
+      "required": [
+       "launchTemplateId"
+      ]
+     },
+     {
+      "required": [
+       "launchTemplateName"
+      ]
+     }
+    ],
+    "properties": {
+     "region": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 255,
+      "pattern": "^[A-Za-z0-9-]+$"
+     },
+     "preparationInstanceId": {
+      "type": "string",
+      "minLength": 2,
+      "maxLength": 255,
+      "pattern": "^i-"
+     },
+     "launchTemplateId": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 255,
+      "pattern": "\\S"
+     },
+     "launchTemplateName": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 255,
+      "pattern": "\\S"
+     },
+     "autoScalingGroupName": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 255,
+      "pattern": "\\S"
+     },
+     "supportServerTag": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 255,
+      "pattern": "\\S"
+     },
+     "keepModelVersions": {
+      "type": "integer",
+      "minimum": 2,
+      "maximum": 100
+     },
+     "replacement": {
+      "enum": [
+       "auto",
+       "instanceRefresh",
+       "rolling"
+      ]
+     },
+     "minHealthyPercentage": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 100
+     },
+     "warmupSeconds": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 3600
+     },
+     "skipMatching": {
+      "type": "boolean"
+     },
+     "drainSeconds": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 86400
+     },
+     "replaceTimeoutMinutes": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 1440
+     },
+     "checkAfterSeconds": {
+      "type": "number",
+      "minimum": 0.1,
+      "maximum": 3600
+     },
+     "rebootForImage": {
+      "type": "boolean"
+     }
+    }
    }
   }
  },
@@ -780,7 +1124,7 @@ enum OpenAPIDocument {
      "content": {
       "application/json": {
        "schema": {
-        "$ref": "#/components/schemas/EnvironmentInput"
+        "$ref": "#/components/schemas/EnvironmentCreate"
        }
       }
      }
@@ -837,6 +1181,16 @@ enum OpenAPIDocument {
       }
      },
      "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "400": {
       "description": "Problem details",
       "content": {
        "application/problem+json": {
@@ -980,6 +1334,16 @@ enum OpenAPIDocument {
       }
      },
      "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "400": {
       "description": "Problem details",
       "content": {
        "application/problem+json": {
@@ -1452,7 +1816,22 @@ enum OpenAPIDocument {
       "content": {
        "text/event-stream": {
         "schema": {
-         "type": "string"
+         "type": "object",
+         "description": "One Server-Sent Event: its name (event) and its JSON payload (data).",
+         "properties": {
+          "event": {
+           "type": "string"
+          },
+          "data": {
+           "type": "string"
+          },
+          "id": {
+           "type": "string"
+          },
+          "retry": {
+           "type": "integer"
+          }
+         }
         }
        }
       }
@@ -1519,7 +1898,22 @@ enum OpenAPIDocument {
       "content": {
        "text/event-stream": {
         "schema": {
-         "type": "string"
+         "type": "object",
+         "description": "One Server-Sent Event: its name (event) and its JSON payload (data).",
+         "properties": {
+          "event": {
+           "type": "string"
+          },
+          "data": {
+           "type": "string"
+          },
+          "id": {
+           "type": "string"
+          },
+          "retry": {
+           "type": "integer"
+          }
+         }
         }
        }
       }
