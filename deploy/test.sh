@@ -62,6 +62,8 @@ else
   swift_test --skip-build --filter BrokerIntegrationTests
   # The broker scripts' bookkeeping across a crash of a node (a second node of its own).
   deploy/rabbitmq/test-crash.sh
+  # The HTTP API fuzzed against its own OpenAPI document (schemathesis, ~2,000 requests).
+  deploy/fuzz/test.sh
 fi
 
 # The console's browser tests (headless chromium through Selenium) against a Hangar of their own;
