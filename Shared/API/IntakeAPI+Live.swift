@@ -72,12 +72,15 @@ extension IntakeAPI {
                 try await stream.send(&writer, event: "deployment", json: current)
                 var pollUntil: ContinuousClock.Instant?
                 var pollDelay = RereadBackoff()
+                let endedBefore = current.status.isTerminal
+                var sentTypes: Set<String> = []
                 while !current.status.isTerminal {
                     let now = ContinuousClock.now
                     let wait: Duration = pollUntil.map { $0 > now ? pollDelay.next() : .zero } ?? min(.seconds(5), stream.untilHeartbeat)
                     guard let notices = await mailbox.take(timeout: max(wait, .milliseconds(1))) else { break }
                     for notice in notices {
                         try await stream.send(&writer, event: notice.kind, data: notice.body)
+                        sentTypes.insert(notice.type)
                         pollUntil = ContinuousClock.now + .seconds(2)
                         pollDelay.reset()
                     }
@@ -88,6 +91,20 @@ extension IntakeAPI {
                         try await stream.send(&writer, event: "deployment", json: current)
                     }
                     try await stream.heartbeatIfDue(&writer)
+                }
+                // The recorder and this feed consume the same events in parallel: the history
+                // can show the end before the feed delivered its event. Wait a moment for it,
+                // so the stream carries the terminal `status` too.
+                let terminal = "deployment.\(current.status.rawValue)"
+                let deadline = ContinuousClock.now + .seconds(2)
+                var terminalSent = endedBefore || sentTypes.contains(terminal)
+                while !terminalSent, ContinuousClock.now < deadline,
+                    let notices = await mailbox.take(timeout: deadline - ContinuousClock.now)
+                {
+                    for notice in notices {
+                        try await stream.send(&writer, event: notice.kind, data: notice.body)
+                        if notice.type == terminal { terminalSent = true }
+                    }
                 }
                 try await writer.finish(nil)
             })
