@@ -119,10 +119,12 @@ public struct HistoryProjector: Sendable {
         // already replaced (its lease lapsed, or it timed out) changes no status, error or worker.
         // Its detail lines stay: they happened.
         let open = "status IN ('pending', 'running') AND attempts = \(Int64(event.attempt))"
-        try await db.raw("""
+        // The latest attempt seen of this step, this event's included.
+        let latestAttempt = try await db.raw("""
             UPDATE history_steps SET attempts = CASE WHEN attempts < \(bind: Int64(event.attempt)) THEN \(bind: Int64(event.attempt)) ELSE attempts END
             WHERE deployment_id = \(bind: id) AND name = \(bind: step)
-            """).run()
+            RETURNING attempts
+            """).first()?.decode(column: "attempts", as: Int64.self) ?? Int64(event.attempt)
         switch event.kind {
         case .started, .progress:
             try await db.raw("""
@@ -174,10 +176,9 @@ public struct HistoryProjector: Sendable {
         if var line = detailLine(event) {
             if event.kind == .failed || event.kind == .succeeded || event.kind == .skipped || event.checkAfter != nil {
                 // An outcome of an attempt already replaced says so, since it moved nothing.
-                let latest = try await db.raw("""
-                    SELECT attempts FROM history_steps WHERE deployment_id = \(bind: id) AND name = \(bind: step)
-                    """).first()?.decode(column: "attempts", as: Int64.self) ?? 0
-                if latest > Int64(event.attempt) { line = "attempt \(event.attempt), already replaced by attempt \(latest): \(line)" }
+                if latestAttempt > Int64(event.attempt) {
+                    line = "attempt \(event.attempt), already replaced by attempt \(latestAttempt): \(line)"
+                }
             }
             try await db.raw("""
                 INSERT INTO history_details (message_id, deployment_id, step, at, message)
