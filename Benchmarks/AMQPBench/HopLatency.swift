@@ -12,7 +12,7 @@ enum HopLatency {
 
     static func measure(_ connection: AMQPConnection, quorum: Bool, hops: Int, size: Int) async throws -> Figures {
         let queue = "bench.latency.\(quorum ? "quorum" : "classic").\(ProcessInfo.processInfo.processIdentifier)"
-        try await connection.declare(Topology(queues: [.init(name: queue, quorum: quorum)]))
+        try await connection.declare(Topology(queues: [.init(name: queue, type: quorum ? .quorum : .classic)]))
         let consumer = try await connection.consume(queue: queue, prefetch: 10)
         var iterator = consumer.makeAsyncIterator()
         let body = [UInt8](repeating: 0x61, count: size)

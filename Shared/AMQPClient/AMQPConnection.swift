@@ -100,10 +100,11 @@ public final class AMQPConnection: Service, Sendable {
         return AMQPConsumer(id: id, queue: queue, stream: stream, driver: driver)
     }
 
-    /// Deletes a queue; returns how many messages it held.
+    /// Deletes a queue; returns how many messages it held. With `ifEmpty` the broker refuses
+    /// to delete a queue that holds messages (`channelClosed`, reply code 406).
     @discardableResult
-    public func deleteQueue(_ name: String) async throws -> UInt32 {
-        try await control { session, channel in try session.deleteQueue(name, channel: channel) }
+    public func deleteQueue(_ name: String, ifEmpty: Bool = false) async throws -> UInt32 {
+        try await control { session, channel in try session.deleteQueue(name, ifEmpty: ifEmpty, channel: channel) }
     }
 
     /// The number of ready messages in `queue` and its consumers (a passive declare).

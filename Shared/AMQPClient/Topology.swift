@@ -32,9 +32,10 @@ public struct Topology: Sendable, Equatable {
     public struct Queue: Sendable, Equatable {
         public var name: String
         public var durable: Bool
-        /// Quorum queue (`x-queue-type: quorum`): replicated, with a delivery limit.
-        public var quorum: Bool
-        /// Deliveries after which a message is dead-lettered (`x-delivery-limit`, quorum only).
+        /// Classic or quorum (`x-queue-type`).
+        public var type: QueueType
+        /// Deliveries after which the broker dead-letters a message (`x-delivery-limit`). Only a
+        /// quorum queue counts deliveries; on a classic queue the consumer must count them.
         public var deliveryLimit: Int?
         /// Where rejected or over-limit messages go (`x-dead-letter-exchange`).
         public var deadLetterExchange: String?
@@ -48,7 +49,7 @@ public struct Topology: Sendable, Equatable {
         public init(
             name: String,
             durable: Bool = true,
-            quorum: Bool = true,
+            type: QueueType = .quorum,
             deliveryLimit: Int? = nil,
             deadLetterExchange: String? = nil,
             deadLetterRoutingKey: String? = nil,
@@ -57,7 +58,7 @@ public struct Topology: Sendable, Equatable {
         ) {
             self.name = name
             self.durable = durable
-            self.quorum = quorum
+            self.type = type
             self.deliveryLimit = deliveryLimit
             self.deadLetterExchange = deadLetterExchange
             self.deadLetterRoutingKey = deadLetterRoutingKey
@@ -68,8 +69,10 @@ public struct Topology: Sendable, Equatable {
         /// The `x-` arguments sent with `queue.declare`.
         public var declareArguments: [String: FieldValue] {
             var result = arguments
-            if quorum { result["x-queue-type"] = "quorum" }
-            if let deliveryLimit { result["x-delivery-limit"] = .int(Int64(deliveryLimit)) }
+            // A transient queue is left to the broker's default (classic); naming the type of a
+            // durable one makes a mismatch with an existing queue a clear PRECONDITION_FAILED.
+            if type == .quorum || durable { result["x-queue-type"] = .string(type.rawValue) }
+            if type == .quorum, let deliveryLimit { result["x-delivery-limit"] = .int(Int64(deliveryLimit)) }
             if let deadLetterExchange { result["x-dead-letter-exchange"] = .string(deadLetterExchange) }
             if let deadLetterRoutingKey { result["x-dead-letter-routing-key"] = .string(deadLetterRoutingKey) }
             if singleActiveConsumer { result["x-single-active-consumer"] = true }
@@ -100,10 +103,11 @@ public struct Topology: Sendable, Equatable {
     }
 
     /// A work queue with its dead-letter queue: `name` is bound to nothing, and messages
-    /// rejected or delivered more than `deliveryLimit` times go through `deadLetterExchange`
-    /// (a topic exchange) to `name.dead`.
+    /// rejected (or, on a quorum queue, delivered more than `deliveryLimit` times) go through
+    /// `deadLetterExchange` (a topic exchange) to `name.dead`, a queue of the same type.
     public static func workQueue(
         _ name: String,
+        type: QueueType = .quorum,
         deliveryLimit: Int = 5,
         deadLetterExchange: String,
         singleActiveConsumer: Bool = false
@@ -113,14 +117,29 @@ public struct Topology: Sendable, Equatable {
             queues: [
                 Queue(
                     name: name,
+                    type: type,
                     deliveryLimit: deliveryLimit,
                     deadLetterExchange: deadLetterExchange,
                     deadLetterRoutingKey: name,
                     singleActiveConsumer: singleActiveConsumer
                 ),
-                Queue(name: "\(name).dead"),
+                Queue(name: "\(name).dead", type: type),
             ],
             bindings: [Binding(queue: "\(name).dead", exchange: deadLetterExchange, routingKey: name)]
         )
     }
+}
+
+/// The kind of a durable queue.
+///
+/// A queue's type cannot change in place: declaring an existing queue with another type fails
+/// with `PRECONDITION_FAILED` (406). To change it, drain the queue, delete it and declare it
+/// anew.
+public enum QueueType: String, Sendable, Equatable, CaseIterable {
+    /// A classic queue: lives on one node, persistent messages survive a restart; the cheapest
+    /// hop (no replication). No delivery limit: consumers count redeliveries themselves.
+    case classic
+    /// A quorum queue (Raft): replicated over the cluster's nodes, with a delivery limit that
+    /// dead-letters poison messages. Each hop costs a consensus round.
+    case quorum
 }

@@ -151,15 +151,24 @@ struct BrokerIntegrationTests {
 
         // Declaring an existing queue with other arguments fails without breaking the connection.
         await #expect {
-            try await connection.declare(Topology(queues: [.init(name: queue, quorum: false)]))
+            try await connection.declare(Topology(queues: [.init(name: queue, type: .classic)]))
         } throws: { ($0 as? AMQPError)?.code == .declarationFailed }
         try await connection.publish(Message(body: [3]), exchange: exchange, routingKey: "routed.again")
         #expect(try await connection.queueStatus(queue).messages == 2)
 
+        // An operation the broker answers by closing the whole connection (540: a quorum queue
+        // takes no if-empty delete) fails once, rather than closing each connection after it.
+        await #expect {
+            try await connection.deleteQueue(queue, ifEmpty: true)
+        } throws: { ($0 as? AMQPError)?.replyCode == 540 }
+        try await connection.waitUntilConnected(timeout: .seconds(15))
+        try await connection.publish(Message(body: [4]), exchange: exchange, routingKey: "routed.after")
+        #expect(try await connection.queueStatus(queue).messages == 3)
+
         try await connection.deleteQueue(queue)
         await connection.close()
         await #expect {
-            try await connection.publish(Message(body: [4]), exchange: exchange, routingKey: "routed.late")
+            try await connection.publish(Message(body: [5]), exchange: exchange, routingKey: "routed.late")
         } throws: { ($0 as? AMQPError)?.code == .shutdown }
     }
 

@@ -91,4 +91,25 @@ struct ConfigurationTests {
         #expect(topology.queues[1].name == "hangar.steps.dead")
         #expect(topology.bindings == [.init(queue: "hangar.steps.dead", exchange: "hangar.dead", routingKey: "hangar.steps")])
     }
+
+    @Test("a classic work queue names its type, dead-letters rejects, and sends no delivery limit (classic queues have none)")
+    func classicWorkQueue() {
+        let topology = Topology.workQueue("hangar.steps", type: .classic, deliveryLimit: 3, deadLetterExchange: "hangar.dead")
+        let queue = topology.queues[0]
+        #expect(queue.declareArguments["x-queue-type"] == "classic")
+        #expect(queue.declareArguments["x-delivery-limit"] == nil)
+        #expect(queue.declareArguments["x-dead-letter-exchange"] == "hangar.dead")
+        #expect(topology.queues[1].declareArguments["x-queue-type"] == "classic", "the dead-letter queue has the same type")
+        #expect(Topology.Queue(name: "private", durable: false, type: .classic).declareArguments["x-queue-type"] == nil)
+    }
+
+    @Test("HANGAR_QUEUE_TYPE: classic by default, quorum when asked, anything else refused")
+    func queueTypeSetting() throws {
+        #expect(try AMQPConfiguration.fromEnvironment([:], connectionName: "t").queueType == .classic)
+        #expect(try AMQPConfiguration.fromEnvironment(["HANGAR_QUEUE_TYPE": "quorum"], connectionName: "t").queueType == .quorum)
+        #expect(try AMQPConfiguration.fromEnvironment(["HANGAR_QUEUE_TYPE": "Classic"], connectionName: "t").queueType == .classic)
+        #expect {
+            try AMQPConfiguration.fromEnvironment(["HANGAR_QUEUE_TYPE": "stream"], connectionName: "t")
+        } throws: { ($0 as? AMQPError)?.code == .invalidConfiguration && "\($0)".contains("classic or quorum") }
+    }
 }

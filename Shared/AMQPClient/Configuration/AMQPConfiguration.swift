@@ -33,6 +33,11 @@ public struct AMQPConfiguration: Sendable, Equatable {
     public var publishTimeout: Duration
     /// Delays between reconnection attempts.
     public var reconnect: Backoff
+    /// The type of the durable work queues a service declares (`HANGAR_QUEUE_TYPE`): classic on
+    /// one broker node (the default: quorum replicates nothing there and costs each hop a
+    /// consensus round), quorum on a cluster. A setting of the broker deployment: every service
+    /// of one Hangar must use the same.
+    public var queueType: QueueType
 
     /// TLS (`amqps`) through rabbitmq-c's OpenSSL socket.
     public struct TLS: Sendable, Equatable {
@@ -115,6 +120,7 @@ public struct AMQPConfiguration: Sendable, Equatable {
         self.operationTimeout = .seconds(30)
         self.publishTimeout = .seconds(60)
         self.reconnect = Backoff()
+        self.queueType = .classic
     }
 
     /// Parses `amqp://user:password@host:port/vhost?heartbeat=10&connection_name=x`
@@ -171,8 +177,9 @@ public struct AMQPConfiguration: Sendable, Equatable {
         }
     }
 
-    /// Reads `HANGAR_AMQP_URL` (default `amqp://guest:guest@127.0.0.1:5672/`) and
-    /// `HANGAR_AMQP_HEARTBEAT` (seconds) from `environment`.
+    /// Reads `HANGAR_AMQP_URL` (default `amqp://guest:guest@127.0.0.1:5672/`),
+    /// `HANGAR_AMQP_HEARTBEAT` (seconds) and `HANGAR_QUEUE_TYPE` (`classic`, the default, or
+    /// `quorum`) from `environment`.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment,
         connectionName: String
@@ -186,6 +193,12 @@ public struct AMQPConfiguration: Sendable, Equatable {
                 throw AMQPError(.invalidConfiguration, "HANGAR_AMQP_HEARTBEAT must be seconds, got \(heartbeat)")
             }
             configuration.heartbeat = .seconds(seconds)
+        }
+        if let type = environment["HANGAR_QUEUE_TYPE"], !type.isEmpty {
+            guard let queueType = QueueType(rawValue: type.lowercased()) else {
+                throw AMQPError(.invalidConfiguration, "HANGAR_QUEUE_TYPE must be classic or quorum, got \(type)")
+            }
+            configuration.queueType = queueType
         }
         return configuration
     }

@@ -275,6 +275,11 @@ final class ConnectionDriver: @unchecked Sendable {
             } catch let fault as ConnectionFault {
                 deferred.append(contentsOf: commands)
                 switch command {
+                case .operation(let operation) where fault.error.replyCode != nil:
+                    // The broker closed the connection because of this operation (for example
+                    // 540 NOT_IMPLEMENTED): running it again after the reconnect would only
+                    // close the next connection too.
+                    operation.fail(fault.error)
                 case .publish, .declare, .consume, .operation:
                     deferred.prepend(command)
                 case .settle, .cancel, .release, .close:

@@ -199,11 +199,12 @@ final class Session {
         try checkLastReply(channel: channel, context: "binding '\(binding.queue)' to '\(binding.exchange)'")
     }
 
-    /// Deletes a queue; returns how many messages it held.
-    func deleteQueue(_ name: String, channel: UInt16) throws -> UInt32 {
+    /// Deletes a queue; returns how many messages it held. With `ifEmpty` the broker refuses
+    /// (406) to delete a queue that holds messages.
+    func deleteQueue(_ name: String, ifEmpty: Bool = false, channel: UInt16) throws -> UInt32 {
         defer { recycle_amqp_pool(pool) }
         let writer = PoolWriter(pool: pool)
-        let ok = amqp_queue_delete(state, channel, writer.bytes(name), 0, 0)
+        let ok = amqp_queue_delete(state, channel, writer.bytes(name), 0, ifEmpty ? 1 : 0)
         try checkLastReply(channel: channel, context: "deleting queue '\(name)'")
         return ok?.pointee.message_count ?? 0
     }
