@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "hangar-recorder", targets: ["Recorder"]),
         .executable(name: "hangar-notifier", targets: ["Notifier"]),
         .executable(name: "hangar", targets: ["HangarCLI"]),
+        .executable(name: "hangar-migrate-queues", targets: ["MigrateQueues"]),
         .executable(name: "amqp-bench", targets: ["AMQPBench"]),
         .executable(name: "pipeline-bench", targets: ["PipelineBench"]),
     ],
@@ -198,6 +199,15 @@ let package = Package(
             path: "Services/Worker"),
         .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime"], path: "Services/Recorder"),
         .executableTarget(name: "Notifier", dependencies: ["HangarNotification", "HangarRuntime"], path: "Services/Notifier"),
+        // Changes the type of Hangar's queues (classic <-> quorum), keeping every message.
+        .executableTarget(
+            name: "MigrateQueues",
+            dependencies: [
+                "HangarMessaging", "HangarRuntime", "AMQPClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/MigrateQueues"),
         // The `hangar` command line: the HTTP API from a terminal or a script.
         .executableTarget(
             name: "HangarCLI",
@@ -245,7 +255,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExecutionTests",
-            dependencies: ["HangarExecution", "HangarProviders", "HangarMessaging", "HangarContracts", "AMQPClient"],
+            dependencies: ["HangarExecution", "HangarProviders", "HangarMessaging", "HangarContracts", "HangarStorage", "AMQPClient"],
             path: "Tests/ExecutionTests"
         ),
         .testTarget(
@@ -299,7 +309,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["HangarStorage"],
+            dependencies: ["HangarStorage", "HangarRuntime", .product(name: "SQLKit", package: "sql-kit")],
             path: "Tests/StorageTests"
         ),
     ],

@@ -1,4 +1,5 @@
 import AMQPClient
+import Foundation
 import HangarAPI
 import HangarRuntime
 import HangarStorage
@@ -58,4 +59,9 @@ let group = ServiceGroup(
         ] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
-try await group.run()
+do {
+    try await group.run()
+} catch {
+    logger.critical("hangar.intake.failed", metadata: ["error": "\(error)"])
+    exit(1)
+}

@@ -1,4 +1,5 @@
 import AMQPClient
+import Foundation
 import HangarNotification
 import HangarRuntime
 import HangarStorage
@@ -38,4 +39,9 @@ let group = ServiceGroup(
         services: [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
-try await group.run()
+do {
+    try await group.run()
+} catch {
+    logger.critical("hangar.notifier.failed", metadata: ["error": "\(error)"])
+    exit(1)
+}

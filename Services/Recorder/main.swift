@@ -1,4 +1,5 @@
 import AMQPClient
+import Foundation
 import HangarHistory
 import HangarRuntime
 import HangarStorage
@@ -30,4 +31,9 @@ let group = ServiceGroup(
         services: [.init(service: connection), .init(service: store), .init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
-try await group.run()
+do {
+    try await group.run()
+} catch {
+    logger.critical("hangar.recorder.failed", metadata: ["error": "\(error)"])
+    exit(1)
+}

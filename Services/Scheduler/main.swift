@@ -1,4 +1,5 @@
 import AMQPClient
+import Foundation
 import HangarRuntime
 import HangarScheduling
 import HangarStorage
@@ -43,4 +44,9 @@ let group = ServiceGroup(
         services: [.init(service: connection), .init(service: store), .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
-try await group.run()
+do {
+    try await group.run()
+} catch {
+    logger.critical("hangar.scheduler.failed", metadata: ["error": "\(error)"])
+    exit(1)
+}

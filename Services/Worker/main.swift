@@ -74,7 +74,7 @@ let providers = ProviderRegistry([
 // scheduler's and the recorder's queues even when those services have not started yet.
 let worker = WorkerService(
     connection: connection, providers: providers, name: name, concurrency: concurrency, prefetch: UInt16(prefetch),
-    liveAfter: liveAfter, heartbeatInterval: heartbeatInterval, declaring: HangarTopology.all, logger: logger)
+    liveAfter: liveAfter, heartbeatInterval: heartbeatInterval, declaring: HangarTopology.all(amqp.queueType), logger: logger)
 // It also answers intake's server requests (list, start, stop, restart) from hangar.servers.
 let serverRequests = ServerRequestService(connection: connection, providers: providers, name: name, logger: logger)
 let group = ServiceGroup(

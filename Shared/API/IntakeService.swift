@@ -68,7 +68,7 @@ public struct IntakeService: Service {
         try await intake.migrate()
         // The recorder owns these tables; creating them here too lets intake start first.
         try await HistoryProjector(store: historyStore).migrate()
-        try await connection.declare(HangarTopology.all)
+        try await connection.declareHangarTopology()
         // Private queues of this process: every event (for the live streams) and the replies
         // to its server requests.
         let eventsQueue = "hangar.intake.\(configuration.instance).events"

@@ -11,11 +11,13 @@ import ServiceLifecycle
 /// A command is acked once its events are confirmed; if publishing fails the delivery is
 /// requeued and the step runs again (steps are idempotent, event ids deterministic).
 /// Undecodable messages are dead-lettered with their reason; a decodable message that is
-/// not `step.execute` is rejected (dead-lettered by the queue).
+/// not `step.execute` is rejected (dead-lettered by the queue). On a classic queue a
+/// redelivered command goes back to the queue's tail with its count of redeliveries, and is
+/// dead-lettered at the steps queue's delivery limit (see ``RedeliveryGuard``).
 ///
 /// It declares only what it is given as `declaring` (nothing by default): the queue it
 /// consumes and the queues its events go to must exist (in production `main` passes
-/// `HangarTopology.all`). An event that no queue is bound to receive is unroutable: the
+/// `HangarTopology.all(_:)`). An event that no queue is bound to receive is unroutable: the
 /// command is requeued.
 public struct WorkerService: Service, CustomStringConvertible {
     private let consumer: ContractConsumerService
@@ -62,7 +64,9 @@ public struct WorkerService: Service, CustomStringConvertible {
         }
         let prefetch = prefetch ?? UInt16(clamping: concurrency)
         consumer = ContractConsumerService(
-            connection: connection, queue: queue, prefetch: prefetch, concurrency: concurrency, logger: logger
+            connection: connection, queue: queue, prefetch: prefetch, concurrency: concurrency,
+            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.steps.deliveryLimit),
+            logger: logger
         ) { [logger] incoming in
             guard case .executeStep(let command) = incoming.message else {
                 return .reject(reason: "the steps queue takes step.execute commands, not \(incoming.message.type)")

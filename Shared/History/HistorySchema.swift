@@ -5,6 +5,8 @@ import SQLKit
 /// Times are milliseconds since 1970 (BIGINT), JSON is TEXT.
 enum HistorySchema {
     static let processed = ProcessedMessages(table: "history_processed")
+    /// Redeliveries per message id, on a classic queue (see `RedeliveryGuard`).
+    static let redeliveries = DeliveryCounts(table: "history_redeliveries")
 
     static let migrations: [Migration] = [
         Migration(id: "history-1-initial") { db in
@@ -63,5 +65,6 @@ enum HistorySchema {
                 """).run()
         },
         processed.fingerprintMigration(id: "history-2-processed-fingerprint"),
+        redeliveries.migration(id: "history-3-redeliveries"),
     ]
 }

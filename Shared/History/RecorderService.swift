@@ -18,10 +18,14 @@ public struct RecorderService: Service {
 
     public func run() async throws {
         try await projector.migrate()
-        try await connection.declare(HangarTopology.all)
+        try await connection.declareHangarTopology()
         let projector = self.projector
         let consumer = BatchConsumerService(
-            connection: connection, queue: HangarTopology.recorder.queue, prefetch: 512, maxBatch: 256, logger: logger
+            connection: connection, queue: HangarTopology.recorder.queue, prefetch: 512, maxBatch: 256,
+            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.recorder.deliveryLimit) { [store = projector.store] ids in
+                try await HistorySchema.redeliveries.recordRedeliveries(of: ids, in: store)
+            },
+            logger: logger
         ) { batch in
             try await projector.apply(batch)
         }

@@ -7,8 +7,9 @@ import Synchronization
 /// Consumes a queue in batches: whatever has arrived (up to `maxBatch`) is handed to the
 /// handler at once, so a store can commit many messages in one transaction; all are acked
 /// after the handler returns. If a batch fails, its messages are retried one by one, so a
-/// poison message is requeued alone (and dead-lettered at the queue's delivery limit).
-/// Undecodable messages are dead-lettered with their reason.
+/// poison message is requeued alone, and dead-lettered at the delivery limit (the quorum
+/// queue's, or on a classic queue the one its ``RedeliveryGuard`` counts). Undecodable messages
+/// are dead-lettered with their reason.
 public struct BatchConsumerService: Service {
     public typealias Handler = @Sendable ([IncomingMessage]) async throws -> Void
 
@@ -16,14 +17,16 @@ public struct BatchConsumerService: Service {
     private let queue: String
     private let prefetch: UInt16
     private let maxBatch: Int
+    private let redeliveries: RedeliveryGuard
     private let logger: Logger
     private let handler: Handler
 
     public init(
-        connection: AMQPConnection, queue: String, prefetch: UInt16 = 256, maxBatch: Int = 128, logger: Logger,
-        handler: @escaping Handler
+        connection: AMQPConnection, queue: String, prefetch: UInt16 = 256, maxBatch: Int = 128,
+        redeliveries: RedeliveryGuard = .broker, logger: Logger, handler: @escaping Handler
     ) {
         self.connection = connection
+        self.redeliveries = redeliveries
         self.queue = queue
         self.prefetch = prefetch
         self.maxBatch = maxBatch
@@ -68,6 +71,13 @@ public struct BatchConsumerService: Service {
                 await deadLetterer.deadLetter(delivery, reason: "\(error)")
                 Counter(label: "hangar_messages_dead_lettered_total", dimensions: [("queue", queue)]).increment()
             }
+        }
+        do {
+            decoded = try await redeliveries.screen(decoded, deadLetterer: deadLetterer)
+        } catch {
+            logger.warning("hangar.redeliveries.count_failed", metadata: ["error": "\(error)"])
+            for message in decoded { try? await message.delivery.nack(requeue: true) }
+            return
         }
         guard !decoded.isEmpty else { return }
         for message in decoded {

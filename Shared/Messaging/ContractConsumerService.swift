@@ -4,15 +4,16 @@ import Logging
 import ServiceLifecycle
 
 /// Consumes a role's queue one message at a time (up to `concurrency` at once), decoding
-/// each into a ``HangarMessage``. Undecodable messages are dead-lettered with their reason.
+/// each into a ``HangarMessage``. Undecodable messages are dead-lettered with their reason;
+/// on a classic queue `redeliveries` keeps a poison message from circulating forever.
 public struct ContractConsumerService: Service {
     public typealias Handler = @Sendable (IncomingMessage) async throws -> DeliveryOutcome
 
     private let inner: ConsumerService
 
     public init(
-        connection: AMQPConnection, queue: String, prefetch: UInt16 = 32, concurrency: Int = 1, logger: Logger,
-        handler: @escaping Handler
+        connection: AMQPConnection, queue: String, prefetch: UInt16 = 32, concurrency: Int = 1,
+        redeliveries: RedeliveryGuard = .broker, logger: Logger, handler: @escaping Handler
     ) {
         let deadLetterer = DeadLetterer(connection: connection, queue: queue)
         inner = ConsumerService(
@@ -25,6 +26,9 @@ public struct ContractConsumerService: Service {
                 await deadLetterer.deadLetter(delivery, reason: "\(error)")
                 Counter(label: "hangar_messages_dead_lettered_total", dimensions: [("queue", queue)]).increment()
                 return .settled
+            }
+            if incoming.redelivered {
+                guard try await !redeliveries.screen([incoming], deadLetterer: deadLetterer).isEmpty else { return .settled }
             }
             Counter(label: "hangar_messages_consumed_total", dimensions: [("queue", queue), ("type", incoming.message.type)]).increment()
             return try await handler(incoming)

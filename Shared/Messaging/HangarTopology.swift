@@ -25,10 +25,13 @@ public enum HangarTopology {
             self.deliveryLimit = deliveryLimit
         }
 
-        /// The queue (quorum, delivery limit, dead letters) with its bindings and the exchanges.
-        public var topology: Topology {
+        /// The queue (of `type`, with its delivery limit and dead letters) with its bindings
+        /// and the exchanges.
+        public func topology(_ type: QueueType) -> Topology {
             var topology = HangarTopology.exchanges
-                + .workQueue(queue, deliveryLimit: deliveryLimit, deadLetterExchange: HangarTopology.dead, singleActiveConsumer: singleActiveConsumer)
+                + .workQueue(
+                    queue, type: type, deliveryLimit: deliveryLimit, deadLetterExchange: HangarTopology.dead,
+                    singleActiveConsumer: singleActiveConsumer)
             for key in commandKeys {
                 topology.bindings.append(.init(queue: queue, exchange: HangarTopology.commands, routingKey: key))
             }
@@ -64,7 +67,7 @@ public enum HangarTopology {
     /// asker has stopped waiting.
     public static let serverRequestsQueue = "hangar.servers"
     public static let serverRequests = Topology(
-        queues: [.init(name: serverRequestsQueue, quorum: false, arguments: ["x-message-ttl": .int(60_000)])],
+        queues: [.init(name: serverRequestsQueue, type: .classic, arguments: ["x-message-ttl": .int(60_000)])],
         bindings: [.init(queue: serverRequestsQueue, exchange: commands, routingKey: "server.*")])
 
     /// A queue private to one process (intake's event feed, its reply queue): not durable,
@@ -72,13 +75,32 @@ public enum HangarTopology {
     /// declared again by the connection after a reconnect.
     public static func privateQueue(_ name: String, bindings: [(exchange: String, routingKey: String)] = []) -> Topology {
         Topology(
-            queues: [.init(name: name, durable: false, quorum: false, arguments: ["x-expires": .int(120_000)])],
+            queues: [.init(name: name, durable: false, type: .classic, arguments: ["x-expires": .int(120_000)])],
             bindings: bindings.map { .init(queue: name, exchange: $0.exchange, routingKey: $0.routingKey) })
     }
 
-    /// Everything: each service declares it all, so that whatever it publishes has a queue
-    /// waiting for it even when the consuming service has not started yet.
-    public static var all: Topology {
-        roles.reduce(exchanges + serverRequests) { $0 + $1.topology }
+    /// Everything, with work queues of `type`: each service declares it all, so that whatever
+    /// it publishes has a queue waiting for it even when the consuming service has not started
+    /// yet.
+    public static func all(_ type: QueueType) -> Topology {
+        roles.reduce(exchanges + serverRequests) { $0 + $1.topology(type) }
+    }
+}
+
+extension AMQPConnection {
+    /// Declares ``HangarTopology/all(_:)`` with the configuration's queue type. When the broker
+    /// holds Hangar's queues with the other type (a queue's type cannot change in place), the
+    /// error says so and how to migrate.
+    public func declareHangarTopology() async throws {
+        let type = configuration.queueType
+        do {
+            try await declare(HangarTopology.all(type))
+        } catch let error as AMQPError where error.message.contains("x-queue-type") {
+            throw AMQPError(
+                .declarationFailed,
+                "the broker holds Hangar's queues with another type than HANGAR_QUEUE_TYPE=\(type.rawValue) "
+                    + "(a queue's type cannot change in place): stop Hangar's services and change them with "
+                    + "hangar-migrate-queues \(type.rawValue) (deploy/rabbitmq/migrate-queues.sh), or set HANGAR_QUEUE_TYPE to their type. Broker: \(error.message)", replyCode: error.replyCode)
+        }
     }
 }

@@ -45,4 +45,22 @@ struct DeadLetterer: Sendable {
             try? await delivery.nack(requeue: true)
         }
     }
+
+    /// Publishes a redelivered message again at the tail of its queue with its count of
+    /// redeliveries (see ``RedeliveryGuard/republished(limit:)``), then acks the original. If
+    /// that publish fails the original is requeued.
+    func republish(_ delivery: Delivery, redeliveries: Int) async {
+        var message = delivery.message
+        message.headers[RedeliveryGuard.redeliveriesHeader] = .int(Int64(redeliveries))
+        do {
+            try await connection.publish(message, exchange: "", routingKey: queue)
+            connection.logger.info(
+                "hangar.message.requeued_counted",
+                metadata: ["amqp.queue": "\(queue)", "amqp.message_id": "\(message.messageId)", "hangar.redeliveries": "\(redeliveries)"])
+            try await delivery.ack()
+        } catch {
+            connection.logger.error("hangar.message.republish_failed", metadata: ["error": "\(error)"])
+            try? await delivery.nack(requeue: true)
+        }
+    }
 }

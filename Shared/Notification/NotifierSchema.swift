@@ -11,6 +11,8 @@ import SQLKit
 ///   recipient (primary key): `pending` until sent, then `sent` or `failed`.
 enum NotifierSchema {
     static let processed = ProcessedMessages(table: "notifier_processed")
+    /// Redeliveries per message id, on a classic queue (see `RedeliveryGuard`).
+    static let redeliveries = DeliveryCounts(table: "notifier_redeliveries")
 
     static let migrations: [Migration] = [
         Migration(id: "notifier-1-initial") { db in
@@ -72,5 +74,6 @@ enum NotifierSchema {
             try await db.raw("CREATE INDEX notifier_webhooks_deployment ON notifier_webhooks (deployment_id)").run()
         },
         processed.fingerprintMigration(id: "notifier-3-processed-fingerprint"),
+        redeliveries.migration(id: "notifier-4-redeliveries"),
     ]
 }

@@ -41,12 +41,16 @@ public struct NotifierService: Service {
 
     public func run() async throws {
         try await notifierStore.migrate()
-        try await connection.declare(HangarTopology.all)
+        try await connection.declareHangarTopology()
         let notifierStore = notifierStore
         let sender = sender
         let logger = logger
         let consumer = BatchConsumerService(
-            connection: connection, queue: HangarTopology.notifier.queue, prefetch: 256, maxBatch: 128, logger: logger
+            connection: connection, queue: HangarTopology.notifier.queue, prefetch: 256, maxBatch: 128,
+            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.notifier.deliveryLimit) { [store = notifierStore.store] ids in
+                try await NotifierSchema.redeliveries.recordRedeliveries(of: ids, in: store)
+            },
+            logger: logger
         ) { batch in
             let queued = try await notifierStore.apply(batch.map { (messageId: $0.messageId, message: $0.message) })
             if queued > 0 { sender.wakeUp() }

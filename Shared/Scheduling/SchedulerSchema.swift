@@ -4,6 +4,8 @@ import SQLKit
 /// The scheduler's tables. Times are milliseconds since 1970 (BIGINT), JSON is TEXT.
 enum SchedulerSchema {
     static let processed = ProcessedMessages(table: "scheduler_processed")
+    /// Redeliveries per message id, on a classic queue (see `RedeliveryGuard`).
+    static let redeliveries = DeliveryCounts(table: "scheduler_redeliveries")
 
     static let migrations: [Migration] = [
         Migration(id: "scheduler-1-initial") { db in
@@ -78,5 +80,6 @@ enum SchedulerSchema {
             try await db.raw("CREATE INDEX scheduler_deployments_sequence ON scheduler_deployments (sequence)").run()
             try await db.raw("CREATE INDEX scheduler_deployments_finished ON scheduler_deployments (finished_at)").run()
         },
+        redeliveries.migration(id: "scheduler-4-redeliveries"),
     ]
 }

@@ -27,10 +27,14 @@ public struct SchedulerService: Service {
 
     public func run() async throws {
         try await engine.store.migrate(SchedulerSchema.migrations)
-        try await connection.declare(HangarTopology.all)
+        try await connection.declareHangarTopology()
         let consumer = BatchConsumerService(
             connection: connection, queue: HangarTopology.scheduler.queue, prefetch: 512,
-            maxBatch: engine.configuration.maxBatch, logger: logger
+            maxBatch: engine.configuration.maxBatch,
+            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.scheduler.deliveryLimit) { [store = engine.store] ids in
+                try await SchedulerSchema.redeliveries.recordRedeliveries(of: ids, in: store)
+            },
+            logger: logger
         ) { batch in
             try await engine.handle(batch)
         }

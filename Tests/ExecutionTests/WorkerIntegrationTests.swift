@@ -217,11 +217,11 @@ final class WorkerHarness: Sendable {
         let connection = try await TestBroker.connect("\(name)-harness", virtualHost: virtualHost)
         let queue = TestBroker.unique("\(name).steps")
         let eventsQueue = TestBroker.unique("\(name).events")
-        let workerTopology = HangarTopology.Role(queue: queue).topology
+        let workerTopology = HangarTopology.Role(queue: queue).topology(connection.configuration.queueType)
         try await connection.declare(
             (workerDeclares ? HangarTopology.exchanges : workerTopology)
                 + Topology(
-                    queues: [.init(name: eventsQueue, quorum: false)],
+                    queues: [.init(name: eventsQueue, type: .classic)],
                     bindings: [.init(queue: eventsQueue, exchange: HangarTopology.events, routingKey: "step.#")]))
         let consumer = try await connection.consume(queue: eventsQueue, prefetch: 100)
 

@@ -21,7 +21,7 @@ extension HangarSystem {
         return (data, (response as? HTTPURLResponse)?.statusCode ?? 0)
     }
 
-    private var encodedVhost: String { vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? vhost }
+    public var encodedVhost: String { vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? vhost }
 
     /// Publishes a raw message to an exchange of this system's vhost; returns whether a queue took it.
     @discardableResult
