@@ -28,6 +28,8 @@ public enum DatabaseErrorKind: Sendable, Hashable {
     public init(_ error: any Error) {
         if let error = error as? SQLiteError {
             self = Self.classify(sqlite: error.reason)
+        } else if let error = error as? SQLiteStatementError {
+            self = Self.classify(sqliteCode: error.code)
         } else if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
             self = Self.classify(sqlState: state)
         } else if case .migrationFailed(_, _, let underlying) = error as? StorageError {
@@ -46,6 +48,22 @@ public enum DatabaseErrorKind: Sendable, Hashable {
         case "25006": .readOnly
         case "40001", "40P01": .transientConflict
         default: .other
+        }
+    }
+
+    /// libsqlite3's extended result codes, as ``SQLiteHandle`` reports them.
+    static func classify(sqliteCode code: Int32) -> DatabaseErrorKind {
+        switch code {
+        case 2067, 1555, 2579: .uniqueViolation  // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY, _ROWID
+        case 787: .foreignKeyViolation  // SQLITE_CONSTRAINT_FOREIGNKEY
+        case 1299: .notNullViolation  // SQLITE_CONSTRAINT_NOTNULL
+        case 275: .checkViolation  // SQLITE_CONSTRAINT_CHECK
+        default:
+            switch code & 0xff {
+            case 8: .readOnly  // SQLITE_READONLY and its extended codes
+            case 5, 6: .transientConflict  // SQLITE_BUSY, SQLITE_LOCKED
+            default: .other
+            }
         }
     }
 

@@ -1,20 +1,17 @@
 import Foundation
 import Logging
-import NIOPosix
 import SQLKit
-import SQLiteKit
-import SQLiteNIO
 
 /// SQLite: one writer connection behind an async lock (so our own transactions never see SQLITE_BUSY) and a
 /// few `query_only` reader connections for ``SQLStore/read(_:)`` (WAL lets them read while the writer writes).
 /// Other processes on the same file are kept in step by `busy_timeout` and `BEGIN IMMEDIATE`.
+///
+/// Statements run on the calling task's thread through ``SQLiteHandle`` (libsqlite3 directly, prepared
+/// statements cached per connection), not through a thread pool: a transaction is one run of work.
 final class SQLiteBackend: StoreBackend {
     let settings: DatabaseConfiguration.SQLite
     let readOnly: Bool
     let logger: Logger
-    /// libsqlite3 calls block a thread (up to `busy_timeout` when another process holds the lock), so each
-    /// store has its own threads: one per connection.
-    private let threadPool: LazyThreadPool
     private let writer: SQLiteConnectionPool?
     private let readers: SQLiteConnectionPool
 
@@ -24,16 +21,14 @@ final class SQLiteBackend: StoreBackend {
         self.settings = settings
         self.readOnly = readOnly
         self.logger = logger
-        let threadPool = LazyThreadPool(numberOfThreads: settings.readerCount + (readOnly ? 0 : 1))
-        self.threadPool = threadPool
         self.writer =
             readOnly
             ? nil
             : SQLiteConnectionPool(capacity: 1) {
-                try await Self.openShielded(settings, readOnly: false, role: .writer, threadPool: threadPool, logger: logger)
+                try Self.open(settings, readOnly: false, role: .writer, logger: logger)
             }
         self.readers = SQLiteConnectionPool(capacity: settings.readerCount) {
-            try await Self.openShielded(settings, readOnly: readOnly, role: .reader, threadPool: threadPool, logger: logger)
+            try Self.open(settings, readOnly: readOnly, role: .reader, logger: logger)
         }
     }
 
@@ -48,20 +43,21 @@ final class SQLiteBackend: StoreBackend {
         // Read-only: a deferred transaction still gives a consistent snapshot across several statements.
         let pool = writer ?? readers
         let begin = readOnly ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE"
+        let logger = logger
         return try await pool.withConnection { lease in
-            let db = lease.connection.sql(queryLogLevel: .trace)
-            try await db.exec(begin)
+            let handle = lease.connection
+            try handle.exec(begin)
             do {
-                let value = try await body(db)
-                try await db.exec("COMMIT")
+                let value = try await body(SQLiteHandleDatabase(handle: handle, logger: logger))
+                try handle.exec("COMMIT")
                 return value
             } catch {
                 do {
-                    try await db.exec("ROLLBACK")
+                    try handle.exec("ROLLBACK")
                 } catch let rollbackError {
                     // SQLite may already have rolled back (e.g. disk full); do not reuse a connection in an
                     // unknown state.
-                    self.logger.warning(
+                    logger.warning(
                         "ROLLBACK failed; closing the connection",
                         metadata: ["error": "\(describeDatabaseError(rollbackError))"])
                     lease.isBroken = true
@@ -72,8 +68,9 @@ final class SQLiteBackend: StoreBackend {
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await readers.withConnection { lease in
-            try await body(lease.connection.sql(queryLogLevel: .trace))
+        let logger = logger
+        return try await readers.withConnection { lease in
+            try await body(SQLiteHandleDatabase(handle: lease.connection, logger: logger))
         }
     }
 
@@ -89,28 +86,15 @@ final class SQLiteBackend: StoreBackend {
     func close() async {
         await writer?.close()
         await readers.close()
-        await threadPool.shutdown()
     }
 
     /// Opens and prepares one connection: WAL, busy_timeout, foreign keys, synchronous; readers are query_only.
-    /// Opens a connection in a task of its own: cancelling the caller (a shutdown) half-way
-    /// through would leave sqlite-nio's connection unclosed, which it treats as a fatal error.
-    /// The caller still waits for it; a connection it no longer wants goes back to the pool.
-    private static func openShielded(
-        _ settings: DatabaseConfiguration.SQLite, readOnly: Bool, role: Role, threadPool: LazyThreadPool, logger: Logger
-    ) async throws -> SQLiteConnection {
-        try await Task {
-            try await open(settings, readOnly: readOnly, role: role, threadPool: try threadPool.get(), logger: logger)
-        }.value
-    }
-
     private static func open(
         _ settings: DatabaseConfiguration.SQLite,
         readOnly: Bool,
         role: Role,
-        threadPool: NIOThreadPool,
         logger: Logger
-    ) async throws -> SQLiteConnection {
+    ) throws -> SQLiteHandle {
         let path = settings.path
         let location: String
         if readOnly {
@@ -122,34 +106,33 @@ final class SQLiteBackend: StoreBackend {
             try createParentDirectory(of: path)
             location = path
         }
-        let connection: SQLiteConnection
+        let handle: SQLiteHandle
         do {
-            connection = try await SQLiteConnection.open(
-                storage: .file(path: location), threadPool: threadPool, logger: logger,
-                on: MultiThreadedEventLoopGroup.singleton.any())
+            handle = try SQLiteHandle(path: location, readOnly: readOnly)
         } catch {
             throw StorageError.cannotOpenSQLite(path: path, reason: describeDatabaseError(error))
         }
         do {
-            let db = connection.sql(queryLogLevel: .trace)
-            // First: it replaces sqlite-nio's default busy handler (which retries forever).
-            try await db.exec("PRAGMA busy_timeout = \(milliseconds(settings.busyTimeout))")
+            try handle.exec("PRAGMA busy_timeout = \(milliseconds(settings.busyTimeout))")
             if !readOnly {
-                let mode = try await db.raw("PRAGMA journal_mode = WAL").first()?.decode(column: "journal_mode", as: String.self)
+                var mode: String?
+                try handle.query("PRAGMA journal_mode = WAL", []) { row in
+                    if case .text(let text) = row.value("journal_mode") { mode = text }
+                }
                 if mode?.lowercased() != "wal" {
                     logger.warning(
                         "SQLite did not switch to WAL journal mode",
                         metadata: ["path": "\(path)", "journal_mode": "\(mode ?? "?")"])
                 }
             }
-            try await db.exec("PRAGMA foreign_keys = ON")
-            try await db.exec("PRAGMA synchronous = \(settings.synchronous.rawValue)")
+            try handle.exec("PRAGMA foreign_keys = ON")
+            try handle.exec("PRAGMA synchronous = \(settings.synchronous.rawValue)")
             if readOnly || role == .reader {
-                try await db.exec("PRAGMA query_only = ON")
+                try handle.exec("PRAGMA query_only = ON")
             }
-            return connection
+            return handle
         } catch {
-            try? await connection.close()
+            handle.close()
             throw StorageError.cannotOpenSQLite(path: path, reason: describeDatabaseError(error))
         }
     }

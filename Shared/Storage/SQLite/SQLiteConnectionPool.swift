@@ -1,5 +1,3 @@
-import SQLiteNIO
-
 /// A tiny FIFO pool of SQLite connections to one file, opened lazily up to `capacity`.
 ///
 /// With `capacity` 1 it is the async lock that serialises a process's writers, so our own transactions never
@@ -8,20 +6,20 @@ import SQLiteNIO
 actor SQLiteConnectionPool {
     /// What a waiter is handed: a connection, or the right to open one (a slot freed up).
     private enum Grant {
-        case connection(SQLiteConnection)
+        case connection(SQLiteHandle)
         case openSlot
     }
 
     private let capacity: Int
-    private let open: @Sendable () async throws -> SQLiteConnection
-    private var idle: [SQLiteConnection] = []
+    private let open: @Sendable () async throws -> SQLiteHandle
+    private var idle: [SQLiteHandle] = []
     /// Connections open or being opened, idle or leased.
     private var count = 0
     private var waiters: [CheckedContinuation<Grant, any Error>] = []
     private var closed = false
     private var drained: [CheckedContinuation<Void, Never>] = []
 
-    init(capacity: Int, open: @escaping @Sendable () async throws -> SQLiteConnection) {
+    init(capacity: Int, open: @escaping @Sendable () async throws -> SQLiteHandle) {
         self.capacity = max(1, capacity)
         self.open = open
     }
@@ -42,7 +40,7 @@ actor SQLiteConnectionPool {
         }
     }
 
-    private func acquire() async throws -> SQLiteConnection {
+    private func acquire() async throws -> SQLiteHandle {
         if closed { throw StorageError.shutDown }
         if let connection = idle.popLast() { return connection }
         if count < capacity {
@@ -56,7 +54,7 @@ actor SQLiteConnectionPool {
     }
 
     /// Opens a connection for a slot already counted in `count`.
-    private func openReserved() async throws -> SQLiteConnection {
+    private func openReserved() async throws -> SQLiteHandle {
         do {
             return try await open()
         } catch {
@@ -66,7 +64,7 @@ actor SQLiteConnectionPool {
         }
     }
 
-    private func release(_ connection: SQLiteConnection, broken: Bool) async {
+    private func release(_ connection: SQLiteHandle, broken: Bool) async {
         if broken || closed {
             count -= 1
             await Self.close(connection)
@@ -101,11 +99,9 @@ actor SQLiteConnectionPool {
         await waitUntilDrained()
     }
 
-    /// Closes `connection` even when the calling task is cancelled: sqlite-nio's async calls
-    /// throw `CancellationError` in a cancelled task, and a connection left open traps when it
-    /// is deinitialised. An unstructured task does not inherit the cancellation.
-    private static func close(_ connection: SQLiteConnection) async {
-        await Task { try? await connection.close() }.value
+    /// Closes `connection` (synchronously: cancellation of the calling task does not matter).
+    private static func close(_ connection: SQLiteHandle) async {
+        connection.close()
     }
 
     private func waitUntilDrained() async {
@@ -121,11 +117,11 @@ actor SQLiteConnectionPool {
 
     /// A leased connection.
     final class Lease: @unchecked Sendable {
-        let connection: SQLiteConnection
+        let connection: SQLiteHandle
         /// Set when the connection is in an unknown state (e.g. ROLLBACK failed): it is closed on release.
         /// Only touched by the task holding the lease.
         var isBroken = false
 
-        init(connection: SQLiteConnection) { self.connection = connection }
+        init(connection: SQLiteHandle) { self.connection = connection }
     }
 }

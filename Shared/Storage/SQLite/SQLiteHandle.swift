@@ -1,0 +1,169 @@
+import Foundation
+import NIOCore
+import SQLiteNIO
+import VaporCSQLite
+
+/// One SQLite connection, called directly on the calling thread (libsqlite3 as vendored by
+/// sqlite-nio), with a cache of prepared statements.
+///
+/// sqlite-nio runs each statement on a thread pool and hops back through an event loop: three
+/// thread switches per statement, most of the CPU a Hangar service spent on its store. Here a
+/// transaction's statements run one after the other on the task's own thread; a statement
+/// takes microseconds (a commit in WAL mode with `synchronous=NORMAL` writes no `fsync`), and
+/// waiting for another process's lock is bounded by `busy_timeout`.
+///
+/// Not thread-safe: one task at a time uses it (``SQLiteConnectionPool`` leases it).
+final class SQLiteHandle: @unchecked Sendable {
+    private var db: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+    /// Prepared statements kept per connection; SQL beyond this many distinct texts is
+    /// prepared and finalized each time.
+    private let cacheCapacity = 256
+
+    init(path: String, readOnly: Bool) throws {
+        var handle: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+            | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
+        let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "out of memory"
+            if let handle { sqlite_nio_sqlite3_close_v2(handle) }
+            throw SQLiteStatementError(code: status, message: message, sql: nil)
+        }
+        sqlite_nio_sqlite3_extended_result_codes(handle, 1)
+        db = handle
+    }
+
+    deinit { close() }
+
+    /// Finalizes the cached statements and closes the connection.
+    func close() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements.removeAll()
+        if let db { sqlite_nio_sqlite3_close_v2(db) }
+        db = nil
+    }
+
+    /// Runs SQL without binds or results (may hold several statements).
+    func exec(_ sql: String) throws {
+        guard let db else { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the connection is closed", sql: sql) }
+        let status = sqlite_nio_sqlite3_exec(db, sql, nil, nil, nil)
+        guard status == SQLITE_OK else { throw error(status, sql: sql) }
+    }
+
+    /// Runs one statement with `binds`, calling `onRow` with each result row's values.
+    func query(_ sql: String, _ binds: [SQLiteData], onRow: (SQLiteValues) throws -> Void) throws {
+        guard let db else { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the connection is closed", sql: sql) }
+        let (statement, cached) = try prepare(sql, on: db)
+        defer {
+            if cached {
+                sqlite_nio_sqlite3_reset(statement)
+                sqlite_nio_sqlite3_clear_bindings(statement)
+            } else {
+                sqlite_nio_sqlite3_finalize(statement)
+            }
+        }
+        try bind(binds, to: statement, sql: sql)
+        var columns: SQLiteValues.Columns?
+        while true {
+            let status = sqlite_nio_sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else { throw error(status, sql: sql) }
+            let count = Int(sqlite_nio_sqlite3_column_count(statement))
+            if columns == nil {
+                columns = SQLiteValues.Columns(
+                    names: (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, Int32($0))) })
+            }
+            var values: [SQLiteData] = []
+            values.reserveCapacity(count)
+            for index in 0..<Int32(count) { values.append(Self.value(statement, index)) }
+            try onRow(SQLiteValues(columns: columns!, values: values))
+        }
+    }
+
+    private func prepare(_ sql: String, on db: OpaquePointer) throws -> (OpaquePointer, cached: Bool) {
+        if let statement = statements[sql] { return (statement, true) }
+        var statement: OpaquePointer?
+        let status = sqlite_nio_sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == SQLITE_OK, let statement else { throw error(status, sql: sql) }
+        guard statements.count < cacheCapacity else { return (statement, false) }
+        statements[sql] = statement
+        return (statement, true)
+    }
+
+    private func bind(_ binds: [SQLiteData], to statement: OpaquePointer, sql: String) throws {
+        for (offset, value) in binds.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32
+            switch value {
+            case .integer(let number): status = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
+            case .float(let number): status = sqlite_nio_sqlite3_bind_double(statement, index, number)
+            case .text(let text): status = sqlite_nio_sqlite3_bind_text(statement, index, text, -1, Self.transient)
+            case .blob(let buffer):
+                status = buffer.withUnsafeReadableBytes { bytes in
+                    sqlite_nio_sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
+                }
+            case .null: status = sqlite_nio_sqlite3_bind_null(statement, index)
+            }
+            guard status == SQLITE_OK else { throw error(status, sql: sql) }
+        }
+    }
+
+    private static func value(_ statement: OpaquePointer, _ index: Int32) -> SQLiteData {
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case SQLITE_INTEGER: return .integer(Int(sqlite_nio_sqlite3_column_int64(statement, index)))
+        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(statement, index))
+        case SQLITE_TEXT:
+            guard let text = sqlite_nio_sqlite3_column_text(statement, index) else { return .text("") }
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        case SQLITE_BLOB:
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+            guard let bytes = sqlite_nio_sqlite3_column_blob(statement, index), count > 0 else { return .blob(ByteBuffer()) }
+            return .blob(ByteBuffer(bytes: UnsafeRawBufferPointer(start: bytes, count: count)))
+        default: return .null
+        }
+    }
+
+    /// `SQLITE_TRANSIENT`: SQLite copies the bound bytes before the call returns.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private func error(_ status: Int32, sql: String?) -> SQLiteStatementError {
+        let message = db.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "the connection is closed"
+        let code = db.map { sqlite_nio_sqlite3_extended_errcode($0) } ?? status
+        return SQLiteStatementError(code: code, message: message, sql: sql)
+    }
+}
+
+/// The values of one result row, with the column names shared by all rows of a query.
+struct SQLiteValues: Sendable {
+    final class Columns: Sendable {
+        let names: [String]
+        let index: [String: Int]
+
+        init(names: [String]) {
+            self.names = names
+            self.index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    let columns: Columns
+    let values: [SQLiteData]
+
+    func value(_ column: String) -> SQLiteData? {
+        columns.index[column].map { values[$0] }
+    }
+}
+
+/// An error from libsqlite3: its extended result code and message.
+public struct SQLiteStatementError: Error, CustomStringConvertible, Sendable {
+    /// The extended result code (`SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_BUSY_TIMEOUT`, …).
+    public let code: Int32
+    public let message: String
+    let sql: String?
+
+    /// The primary result code (`SQLITE_BUSY`, `SQLITE_CONSTRAINT`, …).
+    public var primaryCode: Int32 { code & 0xff }
+
+    public var description: String { "SQLite error \(code): \(message)" }
+}

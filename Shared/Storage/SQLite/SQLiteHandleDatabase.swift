@@ -1,0 +1,79 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+
+/// SQLKit's view of a leased ``SQLiteHandle``: each query is serialized by SQLKit, its binds
+/// encoded and its rows decoded by sqlite-kit's `SQLiteDataEncoder`/`SQLiteDataDecoder` (so
+/// values read and write as they did through sqlite-kit), and run at once on the calling
+/// thread: the async `execute` does not suspend.
+struct SQLiteHandleDatabase: SQLDatabase {
+    let handle: SQLiteHandle
+    let logger: Logger
+    let queryLogLevel: Logger.Level?
+    private let encoder = SQLiteDataEncoder()
+    private let decoder = SQLiteDataDecoder()
+
+    init(handle: SQLiteHandle, logger: Logger, queryLogLevel: Logger.Level? = .trace) {
+        self.handle = handle
+        self.logger = logger
+        self.queryLogLevel = queryLogLevel
+    }
+
+    var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
+    var version: (any SQLDatabaseReportedVersion)? { nil }
+    var dialect: any SQLDialect { SQLiteDialect() }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        do {
+            try run(query, onRow)
+            return eventLoop.makeSucceededVoidFuture()
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try run(query, onRow)
+    }
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await closure(self)
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) throws {
+        let (sql, rawBinds) = serialize(query)
+        if let queryLogLevel, logger.logLevel <= queryLogLevel {
+            logger.log(level: queryLogLevel, "Executing query", metadata: ["sql": .string(sql)])
+        }
+        let binds = try rawBinds.map { try encoder.encode($0) }
+        try handle.query(sql, binds) { values in onRow(SQLiteHandleRow(values: values, decoder: decoder)) }
+    }
+}
+
+/// One result row through SQLKit's `SQLRow`.
+struct SQLiteHandleRow: SQLRow {
+    let values: SQLiteValues
+    let decoder: SQLiteDataDecoder
+
+    var allColumns: [String] { values.columns.names }
+
+    func contains(column: String) -> Bool { values.value(column) != nil }
+
+    func decodeNil(column: String) throws -> Bool {
+        guard let value = values.value(column) else { return true }
+        return value == .null
+    }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        guard let value = values.value(column) else { throw MissingColumn(column: column) }
+        return try decoder.decode(D.self, from: value)
+    }
+
+    struct MissingColumn: Error, CustomStringConvertible {
+        let column: String
+        var description: String { "no column '\(column)' in the row" }
+    }
+}
