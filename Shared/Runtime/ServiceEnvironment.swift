@@ -61,7 +61,8 @@ public struct ServiceEnvironment: Sendable {
 
     /// The database of `owner` (this service's own by default): PostgreSQL when a URL is
     /// set (one schema per service, named `<HANGAR_DATABASE_SCHEMA_PREFIX><owner>`), otherwise
-    /// `<data dir>/<owner>.sqlite`.
+    /// `<data dir>/<owner>.sqlite`, with `PRAGMA synchronous` from `HANGAR_SQLITE_SYNCHRONOUS`
+    /// (`normal`, the default, or `full`).
     public func database(owner: String? = nil, readOnly: Bool = false) throws -> DatabaseConfiguration {
         let owner = owner ?? service
         let prefix = string("HANGAR_DATABASE_SCHEMA_PREFIX", default: "")
@@ -71,6 +72,16 @@ public struct ServiceEnvironment: Sendable {
         }
         var configuration = try DatabaseConfiguration.from(url: url, defaultSQLitePath: "\(dataDirectory)/\(owner).sqlite")
         configuration.readOnly = readOnly
+        // SQLite's durability on a power loss (docs/durability.md); a URL's `?synchronous=` wins.
+        if case .sqlite(var sqlite) = configuration.backend, url?.contains("synchronous=") != true,
+            let text = string("HANGAR_SQLITE_SYNCHRONOUS")
+        {
+            guard let level = SQLiteSynchronous(rawValue: text.uppercased()), level == .normal || level == .full else {
+                throw ConfigurationError("HANGAR_SQLITE_SYNCHRONOUS must be normal or full, got '\(text)'")
+            }
+            sqlite.synchronous = level
+            configuration.backend = .sqlite(sqlite)
+        }
         return configuration
     }
 
