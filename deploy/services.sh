@@ -9,7 +9,7 @@
 #
 # Settings (environment): HANGAR_HTTP_PORT (8080), HANGAR_WORKERS (2), HANGAR_TOKENS
 # (default: development tokens admin/deployer/viewer, printed by deploy/up.sh),
-# HANGAR_AMQP_URL, HANGAR_DATABASE_URL (a postgres:// URL instead of SQLite), HANGAR_LOG_LEVEL,
+# HANGAR_AMQP_URL, HANGAR_QUEUE_TYPE (classic), HANGAR_DATABASE_URL (a postgres:// URL instead of SQLite), HANGAR_LOG_LEVEL,
 # HANGAR_SMTP_URL (unset: the notifier writes emails to $HANGAR_DATA_DIR/outbox).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -42,6 +42,13 @@ start_one() {
 case "${1:-}" in
   start)
     mkdir -p "$run" "$HANGAR_DATA_DIR"
+    # A broker that holds Hangar's queues with the other type (a state from an older Hangar,
+    # whose queues were quorum) is brought to HANGAR_QUEUE_TYPE first, keeping every message;
+    # with nothing to change this only declares the queues. Only while none of ours runs.
+    if ! running scheduler && ! running recorder && ! running notifier && ! running intake && ! running worker-1; then
+      "$bin/hangar-migrate-queues" "${HANGAR_QUEUE_TYPE:-classic}" >>"$run/migrate-queues.log" 2>&1 \
+        || log "hangar-migrate-queues failed (see $run/migrate-queues.log); the services will say why they cannot start"
+    fi
     start_one scheduler hangar-scheduler
     start_one recorder hangar-recorder
     start_one notifier hangar-notifier
