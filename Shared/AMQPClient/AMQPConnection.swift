@@ -107,6 +107,17 @@ public final class AMQPConnection: Service, Sendable {
         try await control { session, channel in try session.deleteQueue(name, ifEmpty: ifEmpty, channel: channel) }
     }
 
+    /// Removes a binding from the broker. A binding this connection declared is declared again
+    /// after a reconnect unless it was declared on its own (`Topology(bindings: [binding])`),
+    /// in which case this also forgets it.
+    public func unbind(_ binding: Topology.Binding) async throws {
+        let driver = driver
+        try await control { session, channel in
+            driver.forget(Topology(bindings: [binding]))
+            try session.unbind(binding, channel: channel)
+        }
+    }
+
     /// The number of ready messages in `queue` and its consumers (a passive declare).
     public func queueStatus(_ name: String) async throws -> (messages: UInt32, consumers: UInt32) {
         try await control { session, channel in try session.inspectQueue(name, channel: channel) }

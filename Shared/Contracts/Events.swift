@@ -96,12 +96,15 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
     public var notifyEvents: [DeploymentStatus]?
     /// Webhook URLs that receive the notifying events.
     public var webhooks: [String]?
+    /// A finished deployment (succeeded, failed, cancelled): its steps as the scheduler saw
+    /// them, in pipeline order (steps that never ran are absent), for the notifier's summary.
+    public var steps: [DeploymentStepSummary]?
 
     public init(
         status: DeploymentStatus, deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?,
         owner: String, at: Date, createdAt: Date, scheduledAt: Date?, mode: PublishMode, options: DeploymentOptions,
         notify: [String], reason: String? = nil, failedStep: StepName? = nil, outputs: [String: String]? = nil,
-        notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil
+        notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil, steps: [DeploymentStepSummary]? = nil
     ) {
         self.status = status
         self.deploymentId = deploymentId
@@ -120,6 +123,7 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
         self.outputs = outputs
         self.notifyEvents = notifyEvents
         self.webhooks = webhooks
+        self.steps = steps
     }
 
     public var messageType: String { "deployment.\(status.rawValue)" }

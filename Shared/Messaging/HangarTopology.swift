@@ -54,9 +54,14 @@ public enum HangarTopology {
     public static let steps = Role(queue: "hangar.steps", commandKeys: ["step.execute"])
     /// The recorder: every event.
     public static let recorder = Role(queue: "hangar.recorder", eventKeys: ["#"])
-    /// The notifier: deployment lifecycle events, and step events for the summary emails'
-    /// step table (it keeps its own copy rather than reading the recorder's store).
-    public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*", "step.*"])
+    /// The notifier: deployment lifecycle events only (a finished deployment's event carries
+    /// its step table for the summary emails).
+    public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*"])
+    /// Bindings of earlier versions that a role no longer has: the broker keeps a binding
+    /// until it is removed, so the role's service unbinds these when it starts.
+    public static let retiredBindings: [Topology.Binding] = [
+        .init(queue: "hangar.notifier", exchange: events, routingKey: "step.*")
+    ]
 
     /// Every role, for tools that declare the whole topology.
     public static let roles = [scheduler, steps, recorder, notifier]

@@ -1,24 +1,11 @@
 import Foundation
 import HangarContracts
 
-/// A step as the notifier saw it, for the summary table.
-public struct NotifiedStep: Sendable, Equatable {
-    public var name: StepName
-    public var status: StepStatus
-    public var startedAt: Date?
-    public var finishedAt: Date?
-    public var attempts: Int
-    public var error: String?
+/// A step for the summary table: from the finished deployment's event (the scheduler's view),
+/// or from the notifier's own table for an event that carries none.
+public typealias NotifiedStep = DeploymentStepSummary
 
-    public init(name: StepName, status: StepStatus, startedAt: Date? = nil, finishedAt: Date? = nil, attempts: Int = 0, error: String? = nil) {
-        self.name = name
-        self.status = status
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.attempts = attempts
-        self.error = error
-    }
-
+extension DeploymentStepSummary {
     public var durationMs: Int64? {
         guard let startedAt, let finishedAt else { return nil }
         return max(0, finishedAt.epochMilliseconds - startedAt.epochMilliseconds)

@@ -42,6 +42,10 @@ public struct NotifierService: Service {
     public func run() async throws {
         try await notifierStore.migrate()
         try await connection.declareHangarTopology()
+        // Step events no longer come here (a finished deployment's event carries its steps).
+        for binding in HangarTopology.retiredBindings where binding.queue == HangarTopology.notifier.queue {
+            try await connection.unbind(binding)
+        }
         let notifierStore = notifierStore
         let sender = sender
         let logger = logger

@@ -45,7 +45,8 @@ public struct NotifierStore: Sendable {
                     let notifying = event.notifyEvents.map { Set($0) } ?? events
                     let webhooks = event.webhooks ?? []
                     guard notifying.contains(event.status), !event.notify.isEmpty || !webhooks.isEmpty else { continue }
-                    let seen = try await Self.seen(event.deploymentId, db: db)
+                    var seen = try await Self.seen(event.deploymentId, db: db)
+                    if let steps = event.steps { seen.steps = steps }  // the scheduler's view, when the event carries it
                     if !event.notify.isEmpty {
                         queued += try await Self.queueEmails(for: event, seen: seen, composer: composer, now: now, db: db, logger: logger)
                     }
@@ -63,34 +64,8 @@ public struct NotifierStore: Sendable {
 
     static func apply(_ event: StepEvent, db: any SQLDatabase) async throws {
         let id = event.deploymentId.uuidString.lowercased()
-        var step = try await loadSteps(id, db: db).first { $0.name == event.step } ?? NotifiedStep(name: event.step, status: .pending)
-        step.attempts = max(step.attempts, event.attempt)
-        let open = !step.status.isTerminal
-        let startedAt = [step.startedAt, event.startedAt, event.kind == .started || event.kind == .progress ? event.at : nil]
-            .compactMap { $0 }.min()
-        switch event.kind {
-        case .started, .progress:
-            if open { step.status = .running }
-            step.startedAt = startedAt ?? event.at
-        case .succeeded, .skipped:
-            if open {
-                step.status = event.kind == .succeeded ? .succeeded : .skipped
-                step.startedAt = startedAt ?? event.at
-                step.finishedAt = event.at
-            }
-        case .failed:
-            if open {
-                step.error = event.error ?? "failed"
-                step.startedAt = startedAt ?? event.at
-                if event.transient != true {
-                    step.status = .failed
-                    step.finishedAt = event.at
-                } else {
-                    step.status = .running
-                }
-            }
-        }
-        try await save(step, deploymentId: id, db: db)
+        let step = try await loadSteps(id, db: db).first { $0.name == event.step } ?? NotifiedStep(name: event.step, status: .pending)
+        try await save(step.applying(event), deploymentId: id, db: db)
     }
 
     static func apply(_ event: DeploymentEvent, db: any SQLDatabase) async throws {
@@ -102,17 +77,9 @@ public struct NotifierStore: Sendable {
             """).run()
         // Steps left open when a deployment ends: the failed one fails, the rest are cancelled.
         guard event.status.isTerminal else { return }
-        for var step in try await loadSteps(id, db: db) where !step.status.isTerminal {
-            if event.status == .failed && step.name == event.failedStep {
-                step.status = .failed
-                step.error = step.error ?? event.reason
-            } else if step.status == .running || event.status == .cancelled {
-                step.status = .cancelled
-            } else {
-                continue
-            }
-            step.finishedAt = step.finishedAt ?? event.at
-            try await save(step, deploymentId: id, db: db)
+        for step in try await loadSteps(id, db: db) {
+            let closed = step.closed(by: event.status, failedStep: event.failedStep, reason: event.reason, at: event.at)
+            if closed != step { try await save(closed, deploymentId: id, db: db) }
         }
     }
 

@@ -22,6 +22,8 @@ struct DeploymentRecord: Sendable {
     var startedAt: Date?
     var finishedAt: Date?
     var reason: String?
+    /// The steps as their events told them (see ``DeploymentStepSummary``).
+    var steps: [DeploymentStepSummary] = []
 
     init(request: SubmitDeployment, status: DeploymentStatus, sequence: Int64) {
         self.id = request.deploymentId
@@ -43,7 +45,9 @@ struct DeploymentRecord: Sendable {
                 environmentName: request.environmentName, version: request.version, owner: request.owner, at: at,
                 createdAt: request.createdAt, scheduledAt: request.scheduledAt, mode: request.mode,
                 options: request.options, notify: request.notify, reason: reason, failedStep: failedStep,
-                outputs: status == .succeeded ? outputs : nil, notifyEvents: request.notifyEvents, webhooks: request.webhooks))
+                outputs: status == .succeeded ? outputs : nil, notifyEvents: request.notifyEvents, webhooks: request.webhooks,
+                steps: [.succeeded, .failed, .cancelled].contains(status)
+                    ? steps.map { $0.closed(by: status, failedStep: failedStep, reason: reason, at: at) } : nil))
     }
 }
 

@@ -81,5 +81,9 @@ enum SchedulerSchema {
             try await db.raw("CREATE INDEX scheduler_deployments_finished ON scheduler_deployments (finished_at)").run()
         },
         redeliveries.migration(id: "scheduler-4-redeliveries"),
+        // Each step as its events told it, for the summary a finished deployment's event carries.
+        Migration(id: "scheduler-5-step-summaries") { db in
+            try await db.raw("ALTER TABLE scheduler_deployments ADD COLUMN steps TEXT").run()
+        },
     ]
 }

@@ -60,7 +60,8 @@ final class SchedulerTransaction: @unchecked Sendable {
                 last_heard_at = \(bind: record.lastHeardAt?.epochMilliseconds),
                 outputs = \(bind: try Self.json(record.outputs)), cancel_requested = \(bind: record.cancelRequested ? Int64(1) : Int64(0)),
                 cancelled_by = \(bind: record.cancelledBy), started_at = \(bind: record.startedAt?.epochMilliseconds),
-                finished_at = \(bind: record.finishedAt?.epochMilliseconds), reason = \(bind: record.reason)
+                finished_at = \(bind: record.finishedAt?.epochMilliseconds), reason = \(bind: record.reason),
+                steps = \(bind: record.steps.isEmpty ? nil : try Self.json(record.steps))
             WHERE id = \(bind: record.id.uuidString)
             """).run()
     }
@@ -200,6 +201,9 @@ final class SchedulerTransaction: @unchecked Sendable {
         record.startedAt = try date("started_at")
         record.finishedAt = try date("finished_at")
         record.reason = try row.decode(column: "reason", as: String?.self)
+        if let steps = try row.decode(column: "steps", as: String?.self) {
+            record.steps = try decodeJSON([DeploymentStepSummary].self, steps)
+        }
         return record
     }
 

@@ -76,6 +76,7 @@ struct Transitions {
         guard var record = try await tx.deployment(event.deploymentId), record.status == .running,
             record.dispatchId == event.dispatchId, record.currentStep == event.step
         else { return }  // Stale: an old dispatch, a duplicate, or a finished deployment.
+        record.steps.apply(event)  // written by whichever update below the event leads to
         switch event.kind {
         case .started:
             try await heard(&record)

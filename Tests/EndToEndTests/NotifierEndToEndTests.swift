@@ -34,6 +34,39 @@ struct NotifierEndToEndTests {
         #expect(Set(recipients) == ["To: <ops@example.com>", "To: <dev@example.com>"])
         #expect(messages.filter { $0.contains("Subject: [Hangar] Deployment of 2.4.0 to web started\r\n") }.count == 2)
         #expect(messages.allSatisfy { $0.contains("Content-Type: multipart/alternative") && $0.contains("Message-ID: <\(id.uuidString.lowercased()).") })
+        // The step table comes inside the finished deployment's event: every step with its status.
+        let summary = try #require(succeeded.first.flatMap(Self.plainText))
+        for step in StepName.allCases { #expect(summary.contains(step.rawValue), "\(step.rawValue) in the table") }
+        #expect(!summary.contains("not run") && summary.contains("create_image            succeeded"), "\(summary)")
+    }
+
+    /// The decoded text/plain part of an email (base64).
+    static func plainText(_ email: String) -> String? {
+        guard let part = email.range(of: "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n") else { return nil }
+        let base64 = email[part.upperBound...].prefix { $0 != "-" }.filter { !$0.isWhitespace }
+        return Data(base64Encoded: String(base64)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test("the notifier takes deployment events only; the step binding of an older version is removed when it starts")
+    func deploymentEventsOnly() async throws {
+        let system = try await HangarSystem("notifier-bindings")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(notifier: true)
+        func keys() async throws -> Set<String> {
+            let (data, _) = try await system.broker("GET", "/api/queues/\(system.encodedVhost)/hangar.notifier/bindings")
+            let bindings = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            return Set(bindings.filter { ($0["source"] as? String) == "hangar.events" }.compactMap { $0["routing_key"] as? String })
+        }
+        #expect(try await keys() == ["deployment.*"])
+        // A broker set up by an older notifier still routes step events here.
+        try await system.broker(
+            "POST", "/api/bindings/\(system.encodedVhost)/e/hangar.events/q/hangar.notifier", body: ["routing_key": "step.*"])
+        #expect(try await keys() == ["deployment.*", "step.*"])
+        system.stop("notifier", signal: SIGTERM)
+        try system.start(.notifier)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await keys() != ["deployment.*"], ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(try await keys() == ["deployment.*"])
     }
 
     @Test("events chosen per environment and per deployment; the environment's webhook gets signed POSTs of those events")

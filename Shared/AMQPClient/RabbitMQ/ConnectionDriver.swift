@@ -67,6 +67,12 @@ final class ConnectionDriver: @unchecked Sendable {
     var connectionsEstablished: Int { connectionCount.load(ordering: .relaxed) }
 
     /// Hands `command` to the I/O thread; fails it at once if the connection is closed.
+    /// Stops declaring `topology` again after reconnects. On the I/O thread only (from a
+    /// control operation).
+    func forget(_ topology: Topology) {
+        topologies.removeAll { $0 == topology }
+    }
+
     func submit(_ command: Command) {
         let (accepted, wake) = inbox.withLock { inbox -> (Bool, Bool) in
             guard !inbox.closed else { return (false, false) }

@@ -199,6 +199,16 @@ final class Session {
         try checkLastReply(channel: channel, context: "binding '\(binding.queue)' to '\(binding.exchange)'")
     }
 
+    /// Removes a binding (the broker answers OK when there is no such binding).
+    func unbind(_ binding: Topology.Binding, channel: UInt16) throws {
+        defer { recycle_amqp_pool(pool) }
+        let writer = PoolWriter(pool: pool)
+        _ = amqp_queue_unbind(
+            state, channel, writer.bytes(binding.queue), writer.bytes(binding.exchange),
+            writer.bytes(binding.routingKey), hangar_empty_table())
+        try checkLastReply(channel: channel, context: "unbinding '\(binding.queue)' from '\(binding.exchange)'")
+    }
+
     /// Deletes a queue; returns how many messages it held. With `ifEmpty` the broker refuses
     /// (406) to delete a queue that holds messages.
     func deleteQueue(_ name: String, ifEmpty: Bool = false, channel: UInt16) throws -> UInt32 {

@@ -1,0 +1,84 @@
+import Foundation
+
+/// One step of a deployment as its events told it: status, start, end, attempts, last error.
+/// The scheduler keeps one per step from the step events it applies and sends them in a
+/// finished deployment's event; the notifier's summary emails show them.
+public struct DeploymentStepSummary: Codable, Sendable, Equatable {
+    public var name: StepName
+    public var status: StepStatus
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var attempts: Int
+    public var error: String?
+
+    public init(name: StepName, status: StepStatus, startedAt: Date? = nil, finishedAt: Date? = nil, attempts: Int = 0, error: String? = nil) {
+        self.name = name
+        self.status = status
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.attempts = attempts
+        self.error = error
+    }
+
+    /// This step after `event` (of this step): a step that ended stays as it ended; a
+    /// transient failure leaves it running with its error.
+    public func applying(_ event: StepEvent) -> DeploymentStepSummary {
+        var step = self
+        step.attempts = max(step.attempts, event.attempt)
+        let open = !step.status.isTerminal
+        let startedAt = [step.startedAt, event.startedAt, event.kind == .started || event.kind == .progress ? event.at : nil]
+            .compactMap { $0 }.min()
+        switch event.kind {
+        case .started, .progress:
+            if open { step.status = .running }
+            step.startedAt = startedAt ?? event.at
+        case .succeeded, .skipped:
+            if open {
+                step.status = event.kind == .succeeded ? .succeeded : .skipped
+                step.startedAt = startedAt ?? event.at
+                step.finishedAt = event.at
+            }
+        case .failed:
+            if open {
+                step.error = event.error ?? "failed"
+                step.startedAt = startedAt ?? event.at
+                if event.transient != true {
+                    step.status = .failed
+                    step.finishedAt = event.at
+                } else {
+                    step.status = .running
+                }
+            }
+        }
+        return step
+    }
+
+    /// This step once its deployment ended as `status` at `at`, if it was still open: the step
+    /// that failed the deployment fails, a running one (or any, on cancel) is cancelled.
+    public func closed(by status: DeploymentStatus, failedStep: StepName?, reason: String?, at: Date) -> DeploymentStepSummary {
+        guard !self.status.isTerminal, status.isTerminal else { return self }
+        var step = self
+        if status == .failed && step.name == failedStep {
+            step.status = .failed
+            step.error = step.error ?? reason
+        } else if step.status == .running || status == .cancelled {
+            step.status = .cancelled
+        } else {
+            return self
+        }
+        step.finishedAt = step.finishedAt ?? at
+        return step
+    }
+}
+
+extension [DeploymentStepSummary] {
+    /// Applies `event` to its step's summary (added if new), keeping pipeline order.
+    public mutating func apply(_ event: StepEvent) {
+        if let index = firstIndex(where: { $0.name == event.step }) {
+            self[index] = self[index].applying(event)
+        } else {
+            append(DeploymentStepSummary(name: event.step, status: .pending).applying(event))
+            sort { $0.name.position < $1.name.position }
+        }
+    }
+}
