@@ -6,8 +6,8 @@ import SQLKit
 /// few `query_only` reader connections for ``SQLStore/read(_:)`` (WAL lets them read while the writer writes).
 /// Other processes on the same file are kept in step by `busy_timeout` and `BEGIN IMMEDIATE`.
 ///
-/// Statements run on the calling task's thread through ``SQLiteHandle`` (libsqlite3 directly, prepared
-/// statements cached per connection), not through a thread pool: a transaction is one run of work.
+/// Statements run through ``SQLiteHandle`` (libsqlite3 directly, prepared statements cached per
+/// connection) on the connection's own thread: a transaction is one run of work there.
 final class SQLiteBackend: StoreBackend {
     let settings: DatabaseConfiguration.SQLite
     let readOnly: Bool
@@ -46,23 +46,25 @@ final class SQLiteBackend: StoreBackend {
         let logger = logger
         return try await pool.withConnection { lease in
             let handle = lease.connection
-            try handle.exec(begin)
-            do {
-                let value = try await body(SQLiteHandleDatabase(handle: handle, logger: logger))
-                try handle.exec("COMMIT")
-                return value
-            } catch {
+            return try await withTaskExecutorPreference(handle.thread) {
+                try handle.exec(begin)
                 do {
-                    try handle.exec("ROLLBACK")
-                } catch let rollbackError {
-                    // SQLite may already have rolled back (e.g. disk full); do not reuse a connection in an
-                    // unknown state.
-                    logger.warning(
-                        "ROLLBACK failed; closing the connection",
-                        metadata: ["error": "\(describeDatabaseError(rollbackError))"])
-                    lease.isBroken = true
+                    let value = try await body(SQLiteHandleDatabase(handle: handle, logger: logger))
+                    try handle.exec("COMMIT")
+                    return value
+                } catch {
+                    do {
+                        try handle.exec("ROLLBACK")
+                    } catch let rollbackError {
+                        // SQLite may already have rolled back (e.g. disk full); do not reuse a connection in an
+                        // unknown state.
+                        logger.warning(
+                            "ROLLBACK failed; closing the connection",
+                            metadata: ["error": "\(describeDatabaseError(rollbackError))"])
+                        lease.isBroken = true
+                    }
+                    throw error
                 }
-                throw error
             }
         }
     }
@@ -70,7 +72,9 @@ final class SQLiteBackend: StoreBackend {
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let logger = logger
         return try await readers.withConnection { lease in
-            try await body(SQLiteHandleDatabase(handle: lease.connection, logger: logger))
+            try await withTaskExecutorPreference(lease.connection.thread) {
+                try await body(SQLiteHandleDatabase(handle: lease.connection, logger: logger))
+            }
         }
     }
 

@@ -8,12 +8,14 @@ import VaporCSQLite
 ///
 /// sqlite-nio runs each statement on a thread pool and hops back through an event loop: three
 /// thread switches per statement, most of the CPU a Hangar service spent on its store. Here a
-/// transaction's statements run one after the other on the task's own thread; a statement
-/// takes microseconds (a commit in WAL mode with `synchronous=NORMAL` writes no `fsync`), and
-/// waiting for another process's lock is bounded by `busy_timeout`.
+/// transaction runs on the connection's own ``thread`` (a task executor) from `BEGIN` to
+/// `COMMIT`, its statements one after the other without a hop; waiting for another process's
+/// lock (bounded by `busy_timeout`) blocks that thread, not Swift's cooperative pool.
 ///
 /// Not thread-safe: one task at a time uses it (``SQLiteConnectionPool`` leases it).
 final class SQLiteHandle: @unchecked Sendable {
+    /// The thread its transactions run on.
+    let thread: ConnectionThread
     private var db: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
     /// Prepared statements kept per connection; SQL beyond this many distinct texts is
@@ -32,16 +34,18 @@ final class SQLiteHandle: @unchecked Sendable {
         }
         sqlite_nio_sqlite3_extended_result_codes(handle, 1)
         db = handle
+        thread = ConnectionThread(name: "sqlite:" + (path.split(separator: "/").last.map(String.init) ?? path))
     }
 
     deinit { close() }
 
-    /// Finalizes the cached statements and closes the connection.
+    /// Finalizes the cached statements, closes the connection and ends its thread.
     func close() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
         statements.removeAll()
         if let db { sqlite_nio_sqlite3_close_v2(db) }
         db = nil
+        thread.stop()
     }
 
     /// Runs SQL without binds or results (may hold several statements).

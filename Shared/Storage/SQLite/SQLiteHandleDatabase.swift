@@ -8,7 +8,7 @@ import SQLiteNIO
 /// SQLKit's view of a leased ``SQLiteHandle``: each query is serialized by SQLKit, its binds
 /// encoded and its rows decoded by sqlite-kit's `SQLiteDataEncoder`/`SQLiteDataDecoder` (so
 /// values read and write as they did through sqlite-kit), and run at once on the calling
-/// thread: the async `execute` does not suspend.
+/// thread (the connection's, see ``SQLiteBackend``): the async `execute` does not suspend.
 struct SQLiteHandleDatabase: SQLDatabase {
     let handle: SQLiteHandle
     let logger: Logger
