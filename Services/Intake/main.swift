@@ -13,7 +13,8 @@ import ServiceLifecycle
 // HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL, HANGAR_RABBITMQ_MANAGEMENT_URL
 // (http://guest:guest@127.0.0.1:15672), HANGAR_INSTANCE_RATES (type=hourly price,…),
 // HANGAR_CONSOLE_DIR (the console's files), HANGAR_SERVER_REQUEST_TIMEOUT_MS (10000),
-// HANGAR_EVENTS_HEARTBEAT_MS (15000).
+// HANGAR_EVENTS_HEARTBEAT_MS (15000), HANGAR_EVENTS_LINGER_MS (30000: how long intake stays
+// bound to the events after the last live stream closed).
 let environment = ServiceEnvironment(service: "intake")
 let amqp: AMQPConfiguration
 let intakeDatabase: DatabaseConfiguration
@@ -37,6 +38,7 @@ do {
     configuration.consoleDirectory = environment.string("HANGAR_CONSOLE_DIR")
     configuration.serverRequestTimeout = try environment.milliseconds("HANGAR_SERVER_REQUEST_TIMEOUT_MS", default: .seconds(10))
     configuration.eventStreamHeartbeat = try environment.milliseconds("HANGAR_EVENTS_HEARTBEAT_MS", default: .seconds(15))
+    configuration.eventFeedLinger = try environment.milliseconds("HANGAR_EVENTS_LINGER_MS", default: .seconds(30))
     // /metrics on the metrics port, like every service: swift-metrics with swift-prometheus.
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9100, logger: Logger(label: "hangar.intake.metrics"))

@@ -9,6 +9,8 @@ import Logging
 /// request/reply, the broker's management API, instance rates and the console's files.
 struct LiveServices: Sendable {
     let hub: EventHub
+    /// Binds the event feed while streams are open.
+    let feed: LiveFeedBinding
     let servers: ServerRequester
     let management: ManagementClient
     /// Hourly price per instance type (`HANGAR_INSTANCE_RATES`).
@@ -60,12 +62,16 @@ extension IntakeAPI {
         _ = try auth.authenticateStream(request, requiring: .viewer)
         let id = try deploymentId(context)
         _ = try await deployment(id)  // 404 before the stream starts
-        let (hub, heartbeat, api) = (live.hub, live.heartbeat, self)
+        let (hub, feed, heartbeat, api) = (live.hub, live.feed, live.heartbeat, self)
         return Response(
             status: .ok, headers: Self.eventStreamHeaders,
             body: ResponseBody { writer in
+                await feed.streamOpened()
                 let mailbox = hub.subscribe(.deployment(id))
-                defer { hub.unsubscribe(mailbox) }
+                defer {
+                    hub.unsubscribe(mailbox)
+                    Task { await feed.streamClosed() }
+                }
                 var stream = EventStreamWriter(heartbeat: heartbeat)
                 var current = try await api.deployment(id)
                 try await stream.send(&writer, text: "retry: 3000\n\n")
@@ -116,12 +122,16 @@ extension IntakeAPI {
     private func environmentEvents(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         _ = try auth.authenticateStream(request, requiring: .viewer)
         let environment = try await environment(context)
-        let (hub, heartbeat, api) = (live.hub, live.heartbeat, self)
+        let (hub, feed, heartbeat, api) = (live.hub, live.feed, live.heartbeat, self)
         return Response(
             status: .ok, headers: Self.eventStreamHeaders,
             body: ResponseBody { writer in
+                await feed.streamOpened()
                 let mailbox = hub.subscribe(.all)
-                defer { hub.unsubscribe(mailbox) }
+                defer {
+                    hub.unsubscribe(mailbox)
+                    Task { await feed.streamClosed() }
+                }
                 var stream = EventStreamWriter(heartbeat: heartbeat)
                 try await stream.send(&writer, text: "retry: 3000\n\n")
                 try await stream.send(&writer, event: "ready", json: ["environment": environment.name])

@@ -27,6 +27,8 @@ public struct IntakeConfiguration: Sendable {
     /// How long an event stream may stay silent before intake writes a comment
     /// (`HANGAR_EVENTS_HEARTBEAT_MS`, 15 s).
     public var eventStreamHeartbeat: Duration = .seconds(15)
+    /// How long the event feed stays bound after the last live stream closed.
+    public var eventFeedLinger: Duration = .seconds(30)
     /// A name unique to this process, for its private queues (events feed, replies).
     public var instance: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
 
@@ -69,13 +71,15 @@ public struct IntakeService: Service {
         // The recorder owns these tables; creating them here too lets intake start first.
         try await HistoryProjector(store: historyStore).migrate()
         try await connection.declareHangarTopology()
-        // Private queues of this process: every event (for the live streams) and the replies
-        // to its server requests.
+        // Private queues of this process: every event while a live stream is open (bound by
+        // `LiveFeedBinding`), and the replies to its server requests.
         let eventsQueue = "hangar.intake.\(configuration.instance).events"
         let repliesQueue = "hangar.intake.\(configuration.instance).replies"
-        try await connection.declare(
-            HangarTopology.privateQueue(eventsQueue, bindings: [(HangarTopology.events, "#")])
-                + HangarTopology.privateQueue(repliesQueue))
+        try await connection.declare(HangarTopology.privateQueue(eventsQueue) + HangarTopology.privateQueue(repliesQueue))
+        // A queue of this name left bound by an earlier run (before it expired) is unbound.
+        try await connection.unbind(Topology.Binding(queue: eventsQueue, exchange: HangarTopology.events, routingKey: "#"))
+        let feed = LiveFeedBinding(
+            connection: connection, queue: eventsQueue, exchange: HangarTopology.events, linger: configuration.eventFeedLinger, logger: logger)
         let hub = EventHub()
         let requester = ServerRequester(connection: connection, replyQueue: repliesQueue, timeout: configuration.serverRequestTimeout)
         let console = ConsoleFiles(directory: configuration.consoleDirectory)
@@ -86,7 +90,7 @@ public struct IntakeService: Service {
         }
         let amqpVhost = connection.configuration.virtualHost
         let live = LiveServices(
-            hub: hub, servers: requester, management: ManagementClient(baseURL: configuration.managementURL, vhost: amqpVhost),
+            hub: hub, feed: feed, servers: requester, management: ManagementClient(baseURL: configuration.managementURL, vhost: amqpVhost),
             rates: configuration.instanceRates, console: console, heartbeat: configuration.eventStreamHeartbeat)
         let api = IntakeAPI(
             intake: intake, history: HistoryQueries(store: historyStore),

@@ -50,6 +50,41 @@ struct ConsoleAPIEndToEndTests {
         return process
     }
 
+    @Test("intake's event feed is bound only while a live stream is open (and a short linger after)")
+    func feedBoundWhileStreaming() async throws {
+        let system = try await HangarSystem("feed", extraEnvironment: ["HANGAR_EVENTS_LINGER_MS": "300", "HANGAR_EVENTS_HEARTBEAT_MS": "300"])
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("feed-env")
+        func feedBindings() async throws -> Int {
+            let (data, _) = try await system.broker("GET", "/api/bindings/\(system.encodedVhost)")
+            let bindings = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            return bindings.count { binding in
+                let destination = binding["destination"] as? String ?? ""
+                return binding["source"] as? String == "hangar.events" && destination.hasPrefix("hangar.intake.") && destination.hasSuffix(".events")
+            }
+        }
+        func waitFor(_ count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await feedBindings() != count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(try await feedBindings() == count, "expected \(count) binding(s)")
+        }
+        // Nobody watches: no events reach intake.
+        _ = try await system.wait(for: try await system.deploy("feed-env"), status: .succeeded)
+        #expect(try await feedBindings() == 0)
+
+        // A stream opens: bound before it starts, and it sees a deployment live.
+        let stream = try Self.curlStream("\(system.baseURL)/v1/environments/feed-env/events?access_token=\(HangarSystem.viewerToken)", seconds: 4)
+        try await waitFor(1)
+        let id = try await system.deploy("feed-env")
+        _ = try await system.wait(for: id, status: .succeeded)
+        stream.waitUntilExit()
+        let text = String(decoding: (stream.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains(id.uuidString.lowercased()) || text.contains(id.uuidString), "the stream carried the deployment")
+        // The stream closed (intake notices at its next heartbeat): unbound after the linger.
+        try await waitFor(0)
+    }
+
     @Test("a deployment's stream: its details at once, every step and status as they happen, the end after the terminal status")
     func deploymentStream() async throws {
         let system = try await HangarSystem("sse")
