@@ -87,7 +87,14 @@ struct SMTPIntegrationTests {
                 ("m1", .deploymentEvent(deploymentEvent(.running, id: id, notify: ["reject-me@example.com", "ops@example.com", "tempfail@example.com"], at: t0)))
             ])
             _ = try await sink.waitForMessages(1)
-            try await Task.sleep(for: .milliseconds(800))
+            // The 4xx recipient is retried (backoff from 100 ms): wait for its second attempt
+            // rather than for a fixed time, which a loaded machine may not meet.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let log = try await notifier.notifier.log(deploymentId: id)
+                if (log.first { $0.recipient == "tempfail@example.com" }?.attempts ?? 0) >= 2 { return log }
+                try await Task.sleep(for: .milliseconds(50))
+            }
             return try await notifier.notifier.log(deploymentId: id)
         }
         #expect(sink.messages().map(\.rcpt_tos) == [["ops@example.com"]])
@@ -110,7 +117,13 @@ struct SMTPIntegrationTests {
             for id in ids {
                 try await notifier.apply([("\(id)-r", .deploymentEvent(deploymentEvent(.running, id: id, notify: ["a@example.com", "b@example.com"], at: t0)))])
             }
-            try await Task.sleep(for: .seconds(1.5))
+            // Every email tried at least once while the server is down (polled, not timed).
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let log = try await notifier.notifier.log()
+                if log.count == 6 && log.allSatisfy({ $0.attempts >= 1 }) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let before = try await notifier.notifier.log()
             #expect(before.count == 6 && before.allSatisfy { $0.state == "pending" && $0.attempts >= 1 }, "\(before)")
             try await sink.start()
