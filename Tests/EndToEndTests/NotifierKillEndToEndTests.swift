@@ -3,14 +3,14 @@ import HangarContracts
 import HangarHarness
 import Testing
 
-/// The notifier SIGKILLed every 1–3 s while a slow SMTP server (150 ms per reply) takes 200
+/// The notifier SIGKILLed every 1–3 s while a slow SMTP server (300 ms per reply) takes 200
 /// emails: none is lost, every resend keeps its Message-ID, and the duplicates a crash inside
 /// an SMTP session can cause (SMTP cannot be exactly-once) are counted per 1,000 emails.
 @Suite("Notifier killed mid-send", .serialized, .timeLimit(.minutes(5)))
 struct NotifierKillEndToEndTests {
     @Test("200 emails with the notifier SIGKILLed every 1-3 s: all arrive, resends keep their Message-ID, duplicates counted")
     func killedWhileSending() async throws {
-        let sink = SMTPSink(delayMilliseconds: 150)
+        let sink = SMTPSink(delayMilliseconds: 300)
         try await sink.start()
         defer { sink.remove() }
         let system = try await HangarSystem(
@@ -22,24 +22,30 @@ struct NotifierKillEndToEndTests {
 
         let deployments = 50  // × 2 recipients × (started, succeeded) = 200 emails
         let body = #"{"version":"1.0","notify":{"emails":["ann@example.com","bob@example.com"],"events":["started","succeeded"]}}"#
-        var ids: [UUID] = []
-        for index in 0..<deployments { ids.append(try await system.deploy("mail-\(index % 10)", body: body)) }
         let expected = deployments * 4
 
+        // The kills begin with the first submission: the emails start to flow at once.
         var kills = 0
         let started = ContinuousClock.now
         let deadline = started + .seconds(240)
         var nextKill = ContinuousClock.now + .milliseconds(Int.random(in: 1000...3000))
+        func killIfDue() throws {
+            guard ContinuousClock.now >= nextKill else { return }
+            system.stop("notifier", signal: SIGKILL)
+            kills += 1
+            try system.start(.notifier)
+            nextKill = ContinuousClock.now + .milliseconds(Int.random(in: 1000...3000))
+        }
+        var ids: [UUID] = []
+        for index in 0..<deployments {
+            ids.append(try await system.deploy("mail-\(index % 10)", body: body))
+            try killIfDue()
+        }
         while Set(sink.messages().compactMap { $0.headers["Message-ID"] }).count < expected {
             guard ContinuousClock.now < deadline else {
                 throw E2EFailure("only \(Set(sink.messages().compactMap { $0.headers["Message-ID"] }).count) of \(expected) emails arrived; notifier:\n\(system.logs("notifier"))")
             }
-            if ContinuousClock.now >= nextKill {
-                system.stop("notifier", signal: SIGKILL)
-                kills += 1
-                try system.start(.notifier)
-                nextKill = ContinuousClock.now + .milliseconds(Int.random(in: 1000...3000))
-            }
+            try killIfDue()
             try await Task.sleep(for: .milliseconds(100))
         }
         try await Task.sleep(for: .seconds(5))  // a lease and more: late resends show up too
