@@ -1,5 +1,4 @@
 import AMQPClient
-import Foundation
 import HangarAPI
 import HangarRuntime
 import HangarStorage
@@ -61,9 +60,4 @@ let group = ServiceGroup(
         ] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
-do {
-    try await group.run()
-} catch {
-    logger.critical("hangar.intake.failed", metadata: ["error": "\(error)"])
-    exit(1)
-}
+await runServiceGroup(group, service: "intake", logger: logger)

@@ -1,5 +1,4 @@
 import AMQPClient
-import Foundation
 import HangarNotification
 import HangarRuntime
 import HangarStorage
@@ -39,9 +38,4 @@ let group = ServiceGroup(
         services: [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
-do {
-    try await group.run()
-} catch {
-    logger.critical("hangar.notifier.failed", metadata: ["error": "\(error)"])
-    exit(1)
-}
+await runServiceGroup(group, service: "notifier", logger: logger)

@@ -1,5 +1,4 @@
 import AMQPClient
-import Foundation
 import HangarHistory
 import HangarRuntime
 import HangarStorage
@@ -31,9 +30,4 @@ let group = ServiceGroup(
         services: [.init(service: connection), .init(service: store), .init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
-do {
-    try await group.run()
-} catch {
-    logger.critical("hangar.recorder.failed", metadata: ["error": "\(error)"])
-    exit(1)
-}
+await runServiceGroup(group, service: "recorder", logger: logger)

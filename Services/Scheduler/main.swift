@@ -1,5 +1,4 @@
 import AMQPClient
-import Foundation
 import HangarRuntime
 import HangarScheduling
 import HangarStorage
@@ -44,9 +43,4 @@ let group = ServiceGroup(
         services: [.init(service: connection), .init(service: store), .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
-do {
-    try await group.run()
-} catch {
-    logger.critical("hangar.scheduler.failed", metadata: ["error": "\(error)"])
-    exit(1)
-}
+await runServiceGroup(group, service: "scheduler", logger: logger)

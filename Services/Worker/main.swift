@@ -87,9 +87,4 @@ let group = ServiceGroup(
 logger.info(
     "hangar.worker.starting",
     metadata: ["worker": "\(name)", "worker.concurrency": "\(concurrency)", "worker.prefetch": "\(prefetch)"])
-do {
-    try await group.run()
-} catch {
-    logger.critical("hangar.worker.failed", metadata: ["error": "\(error)"])
-    exit(1)
-}
+await runServiceGroup(group, service: "worker", logger: logger)

@@ -2,6 +2,7 @@ import AMQPClient
 import Foundation
 import HangarStorage
 import Logging
+import ServiceLifecycle
 
 /// Reads a service's settings from environment variables, with clear errors.
 ///
@@ -103,6 +104,18 @@ public func bootstrapLogging(level: Logger.Level) {
         var handler = StreamLogHandler.standardError(label: label)
         handler.logLevel = level
         return handler
+    }
+}
+
+/// Runs a service's group until it ends. An error that ends it is logged
+/// (`hangar.<service>.failed`, critical) and the process exits with status 1, instead of
+/// trapping at the top level with a crash trace.
+public func runServiceGroup(_ group: ServiceGroup, service: String, logger: Logger) async {
+    do {
+        try await group.run()
+    } catch {
+        logger.critical("hangar.\(service).failed", metadata: ["error": "\(error)"])
+        exit(1)
     }
 }
 
