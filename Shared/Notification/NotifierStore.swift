@@ -45,8 +45,7 @@ public struct NotifierStore: Sendable {
                     let notifying = event.notifyEvents.map { Set($0) } ?? events
                     let webhooks = event.webhooks ?? []
                     guard notifying.contains(event.status), !event.notify.isEmpty || !webhooks.isEmpty else { continue }
-                    var seen = try await Self.seen(event.deploymentId, db: db)
-                    if let steps = event.steps { seen.steps = steps }  // the scheduler's view, when the event carries it
+                    let seen = try await Self.seen(event, db: db)
                     if !event.notify.isEmpty {
                         queued += try await Self.queueEmails(for: event, seen: seen, composer: composer, now: now, db: db, logger: logger)
                     }
@@ -114,11 +113,15 @@ public struct NotifierStore: Sendable {
         var startedAt: Date?
     }
 
-    static func seen(_ deploymentId: UUID, db: any SQLDatabase) async throws -> Seen {
-        let id = deploymentId.uuidString.lowercased()
+    /// The steps are the scheduler's, when the event carries them (a finished deployment's);
+    /// otherwise the notifier's own table.
+    static func seen(_ event: DeploymentEvent, db: any SQLDatabase) async throws -> Seen {
+        let id = event.deploymentId.uuidString.lowercased()
         let startedAt = try await db.raw("SELECT started_at FROM notifier_deployments WHERE id = \(bind: id)").first()
             .flatMap { try $0.decode(column: "started_at", as: Int64?.self) }.map(Date.init(epochMilliseconds:))
-        return Seen(steps: try await loadSteps(id, db: db), startedAt: startedAt)
+        let steps: [NotifiedStep]
+        if let carried = event.steps { steps = carried } else { steps = try await loadSteps(id, db: db) }
+        return Seen(steps: steps, startedAt: startedAt)
     }
 
     // MARK: Emails
