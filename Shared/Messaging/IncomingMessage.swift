@@ -31,15 +31,13 @@ struct DeadLetterer: Sendable {
     let queue: String
 
     func deadLetter(_ delivery: Delivery, reason: String) async {
-        var message = delivery.message
-        message.headers["x-hangar-dead-reason"] = .string(reason)
-        message.headers["x-hangar-original-queue"] = .string(queue)
         do {
-            try await connection.publish(message, exchange: HangarTopology.dead, routingKey: queue)
+            try await forward(
+                delivery, exchange: HangarTopology.dead,
+                headers: ["x-hangar-dead-reason": .string(reason), "x-hangar-original-queue": .string(queue)])
             connection.logger.warning(
                 "hangar.message.dead_lettered",
-                metadata: ["amqp.queue": "\(queue)", "amqp.message_id": "\(message.messageId)", "reason": "\(reason)"])
-            try await delivery.ack()
+                metadata: ["amqp.queue": "\(queue)", "amqp.message_id": "\(delivery.message.messageId)", "reason": "\(reason)"])
         } catch {
             connection.logger.error("hangar.message.dead_letter_failed", metadata: ["error": "\(error)"])
             try? await delivery.nack(requeue: true)
@@ -50,17 +48,23 @@ struct DeadLetterer: Sendable {
     /// redeliveries (see ``RedeliveryGuard/republished(limit:)``), then acks the original. If
     /// that publish fails the original is requeued.
     func republish(_ delivery: Delivery, redeliveries: Int) async {
-        var message = delivery.message
-        message.headers[RedeliveryGuard.redeliveriesHeader] = .int(Int64(redeliveries))
         do {
-            try await connection.publish(message, exchange: "", routingKey: queue)
+            try await forward(delivery, exchange: "", headers: [RedeliveryGuard.redeliveriesHeader: .int(Int64(redeliveries))])
             connection.logger.info(
                 "hangar.message.requeued_counted",
-                metadata: ["amqp.queue": "\(queue)", "amqp.message_id": "\(message.messageId)", "hangar.redeliveries": "\(redeliveries)"])
-            try await delivery.ack()
+                metadata: ["amqp.queue": "\(queue)", "amqp.message_id": "\(delivery.message.messageId)", "hangar.redeliveries": "\(redeliveries)"])
         } catch {
             connection.logger.error("hangar.message.republish_failed", metadata: ["error": "\(error)"])
             try? await delivery.nack(requeue: true)
         }
+    }
+
+    /// Publishes a copy of the delivered message with `headers` added to `exchange` (routing
+    /// key: this queue), confirmed, then acks the original.
+    private func forward(_ delivery: Delivery, exchange: String, headers: [String: FieldValue]) async throws {
+        var message = delivery.message
+        message.headers.merge(headers) { _, new in new }
+        try await connection.publish(message, exchange: exchange, routingKey: queue)
+        try await delivery.ack()
     }
 }

@@ -66,11 +66,12 @@ public struct QueueMigration: Sendable {
             guard let queue = topology.queues.first(where: { $0.name == name }) else { continue }
             let bindings = topology.bindings.filter { $0.queue == name }
             let holdingExists = try await status(holding(name)) != nil
-            if try await hasTargetType(queue) && !holdingExists { continue }
+            let targetTyped = try await hasTargetType(queue)
+            if targetTyped && !holdingExists { continue }
 
             try await connection.declare(Topology(queues: [Topology.Queue(name: holding(name), type: .classic)]))
             var moved = 0
-            if try await !hasTargetType(queue) {
+            if !targetTyped {
                 moved = try await move(from: name, to: holding(name))
                 // Quorum queues refuse `if-empty` (540, which ends the connection): the move
                 // has just emptied the queue, and with the services stopped nothing refills it.
