@@ -23,9 +23,6 @@ actor LiveFeedBinding {
         self.logger = logger
     }
 
-    /// Whether the queue is bound now.
-    var isBound: Bool { bound }
-
     /// A stream opens: bind if needed, and return once the binding is in place. When the
     /// broker is unreachable the stream goes on without live events (it re-reads the history).
     func streamOpened() async {

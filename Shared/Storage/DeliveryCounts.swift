@@ -28,9 +28,10 @@ public struct DeliveryCounts: Sendable {
     }
 
     /// Adds one redelivery to each of `messageIds` in one transaction of `store`; returns each
-    /// id's count so far (this one included).
+    /// id's count so far (this one included). `now` is milliseconds since 1970.
     public func recordRedeliveries(
-        of messageIds: [String], in store: SQLStore, atMilliseconds now: Int64 = Self.nowMilliseconds()
+        of messageIds: [String], in store: SQLStore,
+        atMilliseconds now: Int64 = Int64((Date().timeIntervalSince1970 * 1000).rounded())
     ) async throws -> [String: Int] {
         let table = table
         return try await store.transaction { db in
@@ -46,9 +47,5 @@ public struct DeliveryCounts: Sendable {
             }
             return counts
         }
-    }
-
-    public static func nowMilliseconds() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded())
     }
 }

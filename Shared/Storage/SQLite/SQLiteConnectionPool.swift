@@ -64,10 +64,10 @@ actor SQLiteConnectionPool {
         }
     }
 
-    private func release(_ connection: SQLiteHandle, broken: Bool) async {
+    private func release(_ connection: SQLiteHandle, broken: Bool) {
         if broken || closed {
             count -= 1
-            await Self.close(connection)
+            connection.close()
             if closed { signalIfDrained() } else { handOverFreeSlot() }
             return
         }
@@ -95,13 +95,8 @@ actor SQLiteConnectionPool {
         let toClose = idle
         idle.removeAll()
         count -= toClose.count
-        for connection in toClose { await Self.close(connection) }
+        for connection in toClose { connection.close() }
         await waitUntilDrained()
-    }
-
-    /// Closes `connection` (synchronously: cancellation of the calling task does not matter).
-    private static func close(_ connection: SQLiteHandle) async {
-        connection.close()
     }
 
     private func waitUntilDrained() async {
