@@ -119,9 +119,21 @@ final class SQLiteBackend: StoreBackend {
         do {
             try handle.exec("PRAGMA busy_timeout = \(milliseconds(settings.busyTimeout))")
             if !readOnly {
+                // Switching a new file to WAL needs its lock, which another process opening the same
+                // file at that moment may hold (intake and the recorder both create the history
+                // tables at start-up); SQLite answers SQLITE_BUSY at once then, without waiting
+                // for busy_timeout. Try again until busy_timeout has passed.
                 var mode: String?
-                try handle.query("PRAGMA journal_mode = WAL", []) { row in
-                    if case .text(let text) = row.value("journal_mode") { mode = text }
+                let deadline = ContinuousClock.now + settings.busyTimeout
+                while true {
+                    do {
+                        try handle.query("PRAGMA journal_mode = WAL", []) { row in
+                            if case .text(let text) = row.value("journal_mode") { mode = text }
+                        }
+                        break
+                    } catch let error as SQLiteStatementError where error.primaryCode == 5 && ContinuousClock.now < deadline {
+                        Thread.sleep(forTimeInterval: 0.02)
+                    }
                 }
                 if mode?.lowercased() != "wal" {
                     logger.warning(
