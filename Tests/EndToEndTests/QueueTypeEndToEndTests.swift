@@ -15,7 +15,7 @@ struct QueueTypeEndToEndTests {
         let system = try await HangarSystem("poison-step", extraEnvironment: ["HANGAR_QUEUE_TYPE": "classic"])
         defer { Task { await system.shutdown() } }
         try system.start(.worker, name: "worker-0", environment: workerEnvironment)
-        try await waitForQueue(system, "hangar.steps")
+        try await waitForBinding(system, exchange: "hangar.commands", queue: "hangar.steps", routingKey: "step.execute")
         // A queue of the test's own receives the step events (the workers' `started` lines).
         try await system.broker("PUT", "/api/queues/\(system.encodedVhost)/test.events", body: ["durable": false])
         try await system.broker(
@@ -171,9 +171,14 @@ struct QueueTypeEndToEndTests {
         throw E2EFailure("timed out waiting for: \(what)")
     }
 
-    private func waitForQueue(_ system: HangarSystem, _ name: String) async throws {
-        try await eventually("queue \(name) declared") {
-            try await system.broker("GET", "/api/queues/\(system.encodedVhost)/\(name)").1 == 200
+    /// Waits until the worker has bound its queue, not only declared it: a command published
+    /// between the two is not routed.
+    private func waitForBinding(_ system: HangarSystem, exchange: String, queue: String, routingKey: String) async throws {
+        try await eventually("\(queue) bound to \(exchange) with \(routingKey)") {
+            let (data, status) = try await system.broker("GET", "/api/bindings/\(system.encodedVhost)/e/\(exchange)/q/\(queue)")
+            guard status == 200 else { return false }
+            let bindings = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            return bindings.contains { $0["routing_key"] as? String == routingKey }
         }
     }
 }
