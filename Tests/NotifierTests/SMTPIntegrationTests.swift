@@ -127,7 +127,7 @@ struct SMTPIntegrationTests {
             let before = try await notifier.notifier.log()
             #expect(before.count == 6 && before.allSatisfy { $0.state == "pending" && $0.attempts >= 1 }, "\(before)")
             try await sink.start()
-            let received = try await sink.waitForMessages(6)
+            _ = try await sink.waitForMessages(6)
             try await Task.sleep(for: .seconds(1))
             return (sink.messages(), try await notifier.notifier.log())
         }
