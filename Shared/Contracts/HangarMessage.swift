@@ -159,21 +159,26 @@ public enum HangarJSON {
 
     /// RFC 3339 in UTC with milliseconds: `2026-11-22T10:15:00.123Z`.
     public static func formatDate(_ date: Date) -> String {
-        // Round to the millisecond ourselves: the format style truncates, and a Double
-        // such as …00.123 is stored as …00.12299…, which would lose a millisecond per trip.
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        // Rounded to the millisecond: a Double such as …00.123 is stored as …00.12299….
+        RFC3339.format(epochMilliseconds: date.epochMilliseconds) ?? foundationFormat(date)
+    }
+
+    /// Parses RFC 3339 with or without fractional seconds, `Z` or an offset.
+    public static func parseDate(_ text: String) -> Date? {
+        if let milliseconds = RFC3339.parse(text) { return Date(epochMilliseconds: milliseconds) }
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        return nil
+    }
+
+    /// `formatDate` through Foundation, for the years `RFC3339` does not write.
+    static func foundationFormat(_ date: Date) -> String {
+        let milliseconds = date.epochMilliseconds
         let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
         let wholeSeconds = fraction < 0 ? seconds - 1 : seconds
         let millisecondsPart = fraction < 0 ? fraction + 1000 : fraction
         let text = Date.ISO8601FormatStyle().format(Date(timeIntervalSince1970: TimeInterval(wholeSeconds)))
         let threeDigits = String(millisecondsPart + 1000).dropFirst()
         return "\(text.dropLast())." + threeDigits + "Z"
-    }
-
-    /// Parses RFC 3339 with or without fractional seconds, `Z` or an offset.
-    public static func parseDate(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
-        return nil
     }
 }
