@@ -48,10 +48,7 @@ struct IntakeAPI: Sendable {
         }
         v1.post("environments/:env/deployments") { request, context in try await submit(request, context) }
         v1.get("environments/:env/deployments") { request, context in try await list(request, context) }
-        v1.get("deployments/:id") { request, context in
-            _ = try auth.authenticate(request, requiring: .viewer)
-            return try json(try await deployment(try deploymentId(context)))
-        }
+        v1.get("deployments/:id") { request, context in try await show(request, context) }
         v1.post("deployments/:id/cancel") { request, context in try await cancel(request, context) }
         addLiveRoutes(to: router)
     }
@@ -168,8 +165,23 @@ struct IntakeAPI: Sendable {
             errors.append(.init(field: "cursor", message: "not a cursor this API handed out (use a page's nextCursor)"))
         }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
-        let page = try await history.list(environment: environment.id, status: status, limit: limit, cursor: query.get("cursor"))
-        return try json(page)
+        // The revision is read first: a page read after it is as new or newer, never older
+        // than its tag says.
+        let revision = try await history.revision(ofEnvironment: environment.id)
+        return try await EntityTag.respond(to: request, tag: EntityTag.revision("e", revision)) {
+            let page = try await history.list(environment: environment.id, status: status, limit: limit, cursor: query.get("cursor"))
+            return try json(page)
+        }
+    }
+
+    private func show(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        _ = try auth.authenticate(request, requiring: .viewer)
+        let id = try deploymentId(context)
+        // Not in the history yet: what intake accepted, untagged (it changes without the recorder).
+        guard let revision = try await history.revision(ofDeployment: id) else { return try json(try await deployment(id)) }
+        return try await EntityTag.respond(to: request, tag: EntityTag.revision("d", revision)) {
+            try json(try await deployment(id))
+        }
     }
 
     func deploymentId(_ context: BasicRequestContext) throws -> UUID {

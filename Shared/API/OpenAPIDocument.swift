@@ -1039,6 +1039,34 @@ enum OpenAPIDocument {
      }
     }
    }
+  },
+  "parameters": {
+   "IfNoneMatch": {
+    "name": "If-None-Match",
+    "in": "header",
+    "description": "The `ETag` of the copy the caller holds: answered 304 with no body while it is current.",
+    "schema": {
+     "type": "string"
+    }
+   }
+  },
+  "headers": {
+   "ETag": {
+    "description": "A weak tag of this representation: send it back in `If-None-Match` to be answered 304 while nothing changed.",
+    "schema": {
+     "type": "string"
+    }
+   }
+  },
+  "responses": {
+   "NotModified": {
+    "description": "The copy named in `If-None-Match` is current; no body.",
+    "headers": {
+     "ETag": {
+      "$ref": "#/components/headers/ETag"
+     }
+    }
+   }
   }
  },
  "security": [
@@ -1548,6 +1576,9 @@ enum OpenAPIDocument {
       "schema": {
        "type": "string"
       }
+     },
+     {
+      "$ref": "#/components/parameters/IfNoneMatch"
      }
     ],
     "responses": {
@@ -1559,7 +1590,15 @@ enum OpenAPIDocument {
          "$ref": "#/components/schemas/HistoryPage"
         }
        }
+      },
+      "headers": {
+       "ETag": {
+        "$ref": "#/components/headers/ETag"
+       }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
      },
      "401": {
       "description": "Problem details",
@@ -1627,7 +1666,15 @@ enum OpenAPIDocument {
          "$ref": "#/components/schemas/Deployment"
         }
        }
+      },
+      "headers": {
+       "ETag": {
+        "$ref": "#/components/headers/ETag"
+       }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
      },
      "401": {
       "description": "Problem details",
@@ -1669,7 +1716,12 @@ enum OpenAPIDocument {
        }
       }
      }
-    }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/IfNoneMatch"
+     }
+    ]
    }
   },
   "/v1/deployments/{id}/cancel": {

@@ -26,17 +26,43 @@ public struct HistoryProjector: Sendable {
         let logger = logger
         try await store.transaction { db in
             let now = Date().epochMilliseconds
+            var changed: [UUID] = []
             for incoming in batch {
                 guard
                     try await HistorySchema.processed.markProcessed(
                         incoming.messageId, fingerprint: incoming.message.fingerprint, at: now, db: db, logger: logger)
                 else { continue }
                 switch incoming.message {
-                case .deploymentEvent(let event): try await Self.apply(event, db: db)
-                case .stepEvent(let event): try await Self.apply(event, messageId: incoming.messageId, db: db)
+                case .deploymentEvent(let event):
+                    try await Self.apply(event, db: db)
+                    changed.append(event.deploymentId)
+                case .stepEvent(let event):
+                    try await Self.apply(event, messageId: incoming.messageId, db: db)
+                    changed.append(event.deploymentId)
                 default: continue
                 }
             }
+            try await Self.countRevisions(of: changed, db: db)
+        }
+    }
+
+    /// Counts up the revision of each deployment the batch changed, once, and of the
+    /// environments they belong to (a deployment whose own event has not arrived yet has no
+    /// environment, and is on no environment's page).
+    static func countRevisions(of deployments: [UUID], db: any SQLDatabase) async throws {
+        var seen = Set<UUID>()
+        var environments = Set<String>()
+        for id in deployments where seen.insert(id).inserted {
+            let row = try await db.raw("""
+                UPDATE history_deployments SET revision = revision + 1 WHERE id = \(bind: id.uuidString) RETURNING environment_id
+                """).first()
+            if let environment = try row?.decode(column: "environment_id", as: String?.self) { environments.insert(environment) }
+        }
+        for environment in environments.sorted() {
+            try await db.raw("""
+                INSERT INTO history_environment_revisions (environment_id, revision) VALUES (\(bind: environment), 1)
+                ON CONFLICT (environment_id) DO UPDATE SET revision = history_environment_revisions.revision + 1
+                """).run()
         }
     }
 

@@ -49,6 +49,25 @@ public struct HistoryQueries: Sendable {
         return HistoryPage(items: items, nextCursor: next)
     }
 
+    /// How many times the recorder has changed the history of an environment's deployments
+    /// (0 before the first): a page of that environment is unchanged while this is.
+    public func revision(ofEnvironment environment: UUID) async throws -> Int64 {
+        let key = environment.uuidString
+        return try await store.read { db in
+            try await db.raw("SELECT revision FROM history_environment_revisions WHERE environment_id = \(bind: key)").first()?
+                .decode(column: "revision", as: Int64.self) ?? 0
+        }
+    }
+
+    /// How many times the recorder has changed a deployment, or nil before it has it.
+    public func revision(ofDeployment id: UUID) async throws -> Int64? {
+        let key = id.uuidString
+        return try await store.read { db in
+            try await db.raw("SELECT revision FROM history_deployments WHERE id = \(bind: key)").first()?
+                .decode(column: "revision", as: Int64.self)
+        }
+    }
+
     /// One deployment with its steps and their detail lines.
     public func details(_ id: UUID) async throws -> DeploymentDetails? {
         let key = id.uuidString

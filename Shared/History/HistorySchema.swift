@@ -66,5 +66,17 @@ enum HistorySchema {
         },
         processed.fingerprintMigration(id: "history-2-processed-fingerprint"),
         redeliveries.migration(id: "history-3-redeliveries"),
+        // Revisions: every batch that changes a deployment counts up its revision and its
+        // environment's, so the API answers a poller whose copy is current with 304 before
+        // reading the rest (`ETag`, `If-None-Match`).
+        Migration(id: "history-4-revisions") { db in
+            try await db.raw("ALTER TABLE history_deployments ADD COLUMN revision BIGINT NOT NULL DEFAULT 0").run()
+            try await db.raw("""
+                CREATE TABLE history_environment_revisions (
+                    environment_id TEXT PRIMARY KEY,
+                    revision BIGINT NOT NULL
+                )
+                """).run()
+        },
     ]
 }

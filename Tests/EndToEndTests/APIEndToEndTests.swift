@@ -59,11 +59,67 @@ struct APIEndToEndTests {
         #expect(String(decoding: scraped, as: UTF8.self).contains("hb_requests"))
     }
 
-    /// A request with any method; its status and headers.
-    private func rawRequest(_ system: HangarSystem, _ method: String, _ path: String) async throws -> (Data, Int, [String: String]) {
+    @Test("a poller's copy: ETag and If-None-Match answer 304 until that deployment or that environment's history changes")
+    func conditionalReads() async throws {
+        let system = try await HangarSystem("api-etags")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("tagged")
+        try await system.createEnvironment("other")
+        let first = try await system.deploy("tagged")
+        _ = try await system.wait(for: first, status: .succeeded)
+        let deploymentPath = "/v1/deployments/\(first.uuidString.lowercased())"
+        let pagePath = "/v1/environments/tagged/deployments"
+
+        // A deployment: tagged; its tag answers 304 with no body; another tag gets the body.
+        let (body, status, headers) = try await rawRequest(system, "GET", deploymentPath)
+        let deploymentTag = try #require(header("ETag", in: headers), "\(headers)")
+        #expect(status == 200 && deploymentTag.hasPrefix("W/"))
+        #expect(header("Cache-Control", in: headers) == "no-cache")
+        #expect(try HangarJSON.decoder.decode(DeploymentDetails.self, from: body).id == first)
+        let (unchanged, unchangedStatus, unchangedHeaders) = try await rawRequest(
+            system, "GET", deploymentPath, headers: ["If-None-Match": deploymentTag])
+        #expect(unchangedStatus == 304 && unchanged.isEmpty)
+        #expect((header("ETag", in: unchangedHeaders)) == deploymentTag)
+        #expect(try await rawRequest(system, "GET", deploymentPath, headers: ["If-None-Match": #"W/"d0", "x""#]).1 == 200)
+        #expect(try await rawRequest(system, "GET", deploymentPath, headers: ["If-None-Match": #"W/"x", \#(deploymentTag)"#]).1 == 304)
+
+        // The environment's page: 304 until one of its deployments changes.
+        let (_, pageStatus, pageHeaders) = try await rawRequest(system, "GET", pagePath)
+        let pageTag = try #require(header("ETag", in: pageHeaders))
+        #expect(pageStatus == 200)
+        #expect(try await rawRequest(system, "GET", pagePath, headers: ["If-None-Match": pageTag]).1 == 304)
+        #expect(try await rawRequest(system, "GET", pagePath + "?limit=1", headers: ["If-None-Match": pageTag]).1 == 304)
+
+        // Another environment's deployment changes neither.
+        let elsewhere = try await system.deploy("other")
+        _ = try await system.wait(for: elsewhere, status: .succeeded)
+        #expect(try await rawRequest(system, "GET", pagePath, headers: ["If-None-Match": pageTag]).1 == 304)
+
+        // A second deployment here: the page is new, with a new tag; the first deployment's copy is still current.
+        let second = try await system.deploy("tagged")
+        _ = try await system.wait(for: second, status: .succeeded)
+        let (newPage, newPageStatus, newPageHeaders) = try await rawRequest(system, "GET", pagePath, headers: ["If-None-Match": pageTag])
+        #expect(newPageStatus == 200)
+        #expect(header("ETag", in: newPageHeaders).map { $0 != pageTag } == true)
+        #expect(try HangarJSON.decoder.decode(HistoryPage.self, from: newPage).items.map(\.id) == [second, first])
+        #expect(try await rawRequest(system, "GET", deploymentPath, headers: ["If-None-Match": deploymentTag]).1 == 304)
+    }
+
+    /// A response header by name, whatever its case.
+    private func header(_ name: String, in headers: [String: String]) -> String? {
+        headers.first { $0.key.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    /// A request with any method and headers, past any cache; its status and headers.
+    private func rawRequest(
+        _ system: HangarSystem, _ method: String, _ path: String, headers extra: [String: String] = [:]
+    ) async throws -> (Data, Int, [String: String]) {
         var request = URLRequest(url: URL(string: system.baseURL + path)!)
         request.httpMethod = method
+        request.cachePolicy = .reloadIgnoringLocalCacheData
         request.setValue("Bearer \(HangarSystem.adminToken)", forHTTPHeaderField: "Authorization")
+        for (name, value) in extra { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as? HTTPURLResponse
         let headers = (http?.allHeaderFields ?? [:]).reduce(into: [String: String]()) { result, entry in
