@@ -33,6 +33,32 @@ struct SQLiteSpecificTests {
         }
     }
 
+    @Test("columns read as String, Int64, Int and their optionals directly, and every other type through the decoder as before")
+    func columnTypes() async throws {
+        try await withDatabase(.sqlite) { configuration in
+            try await withStore(configuration) { store in
+                let row = try #require(try await store.read { db in
+                    try await db.raw("SELECT 'text' AS t, 42 AS i, NULL AS n, 2.5 AS f, 'true' AS b, 1 AS one").first()
+                })
+                #expect(try row.decode(column: "t", as: String.self) == "text")
+                #expect(try row.decode(column: "t", as: String?.self) == "text")
+                #expect(try row.decode(column: "i", as: Int64.self) == 42)
+                #expect(try row.decode(column: "i", as: Int64?.self) == 42)
+                #expect(try row.decode(column: "i", as: Int.self) == 42)
+                #expect(try row.decode(column: "i", as: Int?.self) == 42)
+                #expect(try row.decode(column: "n", as: String?.self) == nil)
+                #expect(try row.decode(column: "n", as: Int64?.self) == nil)
+                #expect(try row.decode(column: "n", as: Int?.self) == nil)
+                #expect(throws: (any Error).self) { try row.decode(column: "n", as: String.self) }
+                #expect(throws: (any Error).self) { try row.decode(column: "missing", as: String?.self) }
+                // Through the decoder, as before.
+                #expect(try row.decode(column: "f", as: Double.self) == 2.5)
+                #expect(try row.decode(column: "one", as: Bool.self) == true)
+                #expect(try row.decode(column: "i", as: Int32.self) == 42)
+            }
+        }
+    }
+
     @Test("cancelling callers while connections are being opened leaves no connection unclosed (it would crash the process)")
     func cancelledWhileOpening() async throws {
         try await withDatabase(.sqlite) { configuration in

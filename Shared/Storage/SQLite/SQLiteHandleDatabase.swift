@@ -69,7 +69,31 @@ struct SQLiteHandleRow: SQLRow {
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         guard let value = values.value(column) else { throw MissingColumn(column: column) }
+        if let direct = Self.direct(value, as: D.self) { return direct }
         return try decoder.decode(D.self, from: value)
+    }
+
+    /// Text, integers and NULL read as `String`, `Int64`, `Int` and their optionals without
+    /// the generic decoder (most columns Hangar reads; the decoder's dynamic machinery costs
+    /// more than the query). Anything else, nil: the decoder decides, as before.
+    static func direct<D>(_ value: SQLiteData, as type: D.Type) -> D? {
+        switch value {
+        case .text(let text):
+            if D.self == String.self { return text as? D }
+            if D.self == String?.self { return String?.some(text) as? D }
+        case .integer(let integer):
+            if D.self == Int64.self { return Int64(integer) as? D }
+            if D.self == Int64?.self { return Int64?.some(Int64(integer)) as? D }
+            if D.self == Int.self { return integer as? D }
+            if D.self == Int?.self { return Int?.some(integer) as? D }
+        case .null:
+            if D.self == String?.self { return String?.none as? D }
+            if D.self == Int64?.self { return Int64?.none as? D }
+            if D.self == Int?.self { return Int?.none as? D }
+        default:
+            break
+        }
+        return nil
     }
 
     struct MissingColumn: Error, CustomStringConvertible {
