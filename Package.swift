@@ -229,7 +229,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "PipelineBench",
-            dependencies: ["HangarHarness", "HangarContracts", "HangarStorage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: [
+                "HangarHarness", "HangarContracts", "HangarStorage", .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Benchmarks/PipelineBench"
         ),
 
@@ -280,6 +283,11 @@ let package = Package(
             name: "ContractsTests",
             dependencies: ["HangarContracts"],
             path: "Tests/ContractsTests"
+        ),
+        .testTarget(
+            name: "APITests",
+            dependencies: ["HangarAPI", "HangarContracts"],
+            path: "Tests/APITests"
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -170,7 +170,7 @@ struct IntakeAPI: Sendable {
         let revision = try await history.revision(ofEnvironment: environment.id)
         return try await EntityTag.respond(to: request, tag: EntityTag.revision("e", revision)) {
             let page = try await history.list(environment: environment.id, status: status, limit: limit, cursor: query.get("cursor"))
-            return try json(page)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: HistoryPageJSON.encode(page)))
         }
     }
 

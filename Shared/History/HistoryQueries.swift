@@ -42,7 +42,7 @@ public struct HistoryQueries: Sendable {
         var next: String?
         if rows.count > limit, let last = page.last {
             next = Cursor(
-                createdAt: try last.decode(column: "created_at", as: Int64?.self) ?? 0,
+                createdAt: try last.integer("created_at") ?? 0,
                 id: try last.decode(column: "id", as: String.self)
             ).encoded
         }
@@ -92,7 +92,7 @@ public struct HistoryQueries: Sendable {
         let summary = try Self.summary(row, steps: [])
         let decoder = HangarJSON.decoder
         func json<T: Decodable>(_ column: String, _ type: T.Type) throws -> T? {
-            try row.decode(column: column, as: String?.self).flatMap { try? decoder.decode(type, from: Data($0.utf8)) }
+            try row.text(column).flatMap { try? decoder.decode(type, from: Data($0.utf8)) }
         }
         return DeploymentDetails(
             id: summary.id, environmentId: summary.environmentId, environmentName: summary.environmentName,
@@ -100,8 +100,8 @@ public struct HistoryQueries: Sendable {
             options: try json("options", DeploymentOptions.self), notify: try json("notify", [String].self) ?? [],
             createdAt: summary.createdAt, scheduledAt: summary.scheduledAt, startedAt: summary.startedAt,
             finishedAt: summary.finishedAt, durationMs: summary.durationMs,
-            reason: try row.decode(column: "reason", as: String?.self),
-            failedStep: try row.decode(column: "failed_step", as: String?.self).flatMap(StepName.init(rawValue:)),
+            reason: try row.text("reason"),
+            failedStep: try row.text("failed_step").flatMap(StepName.init(rawValue:)),
             outputs: try json("outputs", [String: String].self) ?? [:], steps: steps)
     }
 
@@ -113,7 +113,7 @@ public struct HistoryQueries: Sendable {
         var result: [String: [StepDetails]] = [:]
         for row in rows {
             func date(_ column: String) throws -> Date? {
-                try row.decode(column: column, as: Int64?.self).map(Date.init(epochMilliseconds:))
+                try row.integer(column).map(Date.init(epochMilliseconds:))
             }
             let started = try date("started_at")
             let finished = try date("finished_at")
@@ -122,8 +122,8 @@ public struct HistoryQueries: Sendable {
                 status: StepStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
                 startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished),
                 attempts: Int(try row.decode(column: "attempts", as: Int64.self)), detail: [],
-                error: try row.decode(column: "error", as: String?.self),
-                worker: try row.decode(column: "worker", as: String?.self))
+                error: try row.text("error"),
+                worker: try row.text("worker"))
             result[try row.decode(column: "deployment_id", as: String.self), default: []].append(step)
         }
         return result
@@ -131,18 +131,18 @@ public struct HistoryQueries: Sendable {
 
     private static func summary(_ row: any SQLRow, steps: [StepSummary]) throws -> DeploymentSummary {
         func date(_ column: String) throws -> Date? {
-            try row.decode(column: column, as: Int64?.self).map(Date.init(epochMilliseconds:))
+            try row.integer(column).map(Date.init(epochMilliseconds:))
         }
         let started = try date("started_at")
         let finished = try date("finished_at")
         return DeploymentSummary(
             id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
-            environmentId: try row.decode(column: "environment_id", as: String?.self).flatMap(UUID.init(uuidString:)),
-            environmentName: try row.decode(column: "environment_name", as: String?.self),
-            version: try row.decode(column: "version", as: String?.self),
-            owner: try row.decode(column: "owner", as: String?.self),
+            environmentId: try row.text("environment_id").flatMap(UUID.init(uuidString:)),
+            environmentName: try row.text("environment_name"),
+            version: try row.text("version"),
+            owner: try row.text("owner"),
             status: DeploymentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .queued,
-            mode: try row.decode(column: "mode", as: String?.self).flatMap(PublishMode.init(rawValue:)),
+            mode: try row.text("mode").flatMap(PublishMode.init(rawValue:)),
             createdAt: try date("created_at"), scheduledAt: try date("scheduled_at"),
             startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished), steps: steps)
     }
