@@ -10,7 +10,8 @@
 # Settings (environment): HANGAR_HTTP_PORT (8080), HANGAR_WORKERS (2), HANGAR_TOKENS
 # (default: development tokens admin/deployer/viewer, printed by deploy/up.sh),
 # HANGAR_AMQP_URL, HANGAR_QUEUE_TYPE (classic), HANGAR_DATABASE_URL (a postgres:// URL instead of SQLite), HANGAR_LOG_LEVEL,
-# HANGAR_SMTP_URL (unset: the notifier writes emails to $HANGAR_DATA_DIR/outbox).
+# HANGAR_SMTP_URL (unset: the notifier writes emails to $HANGAR_DATA_DIR/outbox),
+# HANGAR_BIN_DIR (default: the debug build's; e.g. "$(swift build -c release --show-bin-path)").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$(pwd)"
@@ -20,7 +21,7 @@ export HANGAR_DATA_DIR="${HANGAR_DATA_DIR:-$state/data}"
 export HANGAR_HTTP_PORT="${HANGAR_HTTP_PORT:-8080}"
 export HANGAR_TOKENS="${HANGAR_TOKENS:-admin:admin:dev-admin-token,deployer:deployer:dev-deployer-token,viewer:viewer:dev-viewer-token}"
 workers="${HANGAR_WORKERS:-2}"
-bin="$(swift build --show-bin-path)"
+bin="${HANGAR_BIN_DIR:-$(swift build --show-bin-path)}"
 
 log() { printf '[hangar] %s\n' "$*" >&2; }
 

@@ -11,9 +11,10 @@ import SQLKit
 ///   2. a burst of zero-time deployments, 1 and 2 workers: deployments per second, latency,
 ///      and the CPU time per deployment of each service and of the broker (from /proc);
 ///   3. steps that hold their worker 50 ms, 1, 2 and 4 single-slot workers: throughput;
-///   4. deployments that each wait 10 s on a pending image, one worker: total time.
+///   4. deployments that each wait 10 s on a pending image, one worker: total time;
+///   5. reads under load (`ReadLoad`): a history page, the same page answered 304, one deployment.
 ///
-///     pipeline-bench [--quick] [--only-waiting]
+///     pipeline-bench [--quick] [--only-waiting] [--only-reads]
 ///
 /// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
 /// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
@@ -24,6 +25,10 @@ enum PipelineBench {
         let quick = CommandLine.arguments.contains("--quick")
         let onlyWaiting = CommandLine.arguments.contains("--only-waiting")
         do {
+            if CommandLine.arguments.contains("--only-reads") {
+                try await ReadLoad.run(quick: quick)
+                return
+            }
             if !onlyWaiting {
                 print("pipeline-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, binaries in \(HangarSystem.binDirectory), broker \(HangarSystem.amqpURL.replacingOccurrences(of: #"//[^@]*@"#, with: "//", options: .regularExpression))")
                 let single = try await sequentialLatency(count: quick ? 20 : 100)
@@ -53,6 +58,7 @@ enum PipelineBench {
                 target: #"{"polls":{"create_image":1},"pollIntervalMs":10000}"#)
             print(String(format: "| %d deployments each waiting 10 s on an image, 1 worker | all done %.1f s after the first submit |",
                 result.count, result.elapsed))
+            if !onlyWaiting { try await ReadLoad.run(quick: quick) }
         } catch {
             FileHandle.standardError.write(Data("pipeline-bench: \(error)\n".utf8))
             exit(1)
