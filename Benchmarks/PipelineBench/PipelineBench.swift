@@ -14,7 +14,9 @@ import SQLKit
 ///   4. deployments that each wait 10 s on a pending image, one worker: total time;
 ///   5. reads under load (`ReadLoad`): a history page, the same page answered 304, one deployment.
 ///
-///     pipeline-bench [--quick] [--only-waiting] [--only-reads]
+///   6. with `--history N` only: one at a time on a fresh system and with N more deployments stored.
+///
+///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--history N]
 ///
 /// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
 /// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
@@ -25,6 +27,12 @@ enum PipelineBench {
         let quick = CommandLine.arguments.contains("--quick")
         let onlyWaiting = CommandLine.arguments.contains("--only-waiting")
         do {
+            if let index = CommandLine.arguments.firstIndex(of: "--history"), index + 1 < CommandLine.arguments.count,
+                let count = Int(CommandLine.arguments[index + 1])
+            {
+                try await HistoryGrowth.run(count: count, samples: quick ? 20 : 100)
+                return
+            }
             if CommandLine.arguments.contains("--only-reads") {
                 try await ReadLoad.run(quick: quick)
                 return
@@ -140,6 +148,13 @@ enum PipelineBench {
         let system = try await HangarSystem("latency", extraEnvironment: ["HANGAR_LOG_LEVEL": "warning"])
         try await system.startAll(workers: 1, notifier: true)
         try await system.createEnvironment("solo")
+        let result = try await latency(system, environment: "solo", count: count)
+        await system.shutdown()
+        return result
+    }
+
+    /// Submit → succeeded in the history, one deployment at a time, on a running system.
+    static func latency(_ system: HangarSystem, environment: String, count: Int) async throws -> Result {
         let history = SQLStore(
             configuration: .sqlite(path: system.dataDirectory.appendingPathComponent("recorder.sqlite").path, readOnly: true))
         let storeTask = Task { await history.run() }
@@ -148,7 +163,7 @@ enum PipelineBench {
         let start = ContinuousClock.now
         for _ in 0..<count {
             let submitted = ContinuousClock.now
-            let id = try await system.deploy("solo")
+            let id = try await system.deploy(environment)
             while true {
                 let status = try await history.read { db in
                     try await db.raw("SELECT status FROM history_deployments WHERE id = \(bind: id.uuidString)").first()
@@ -160,8 +175,6 @@ enum PipelineBench {
             }
             latencies.append(milliseconds(ContinuousClock.now - submitted))
         }
-        storeTask.cancel()
-        await system.shutdown()
         latencies.sort()
         let elapsed = milliseconds(ContinuousClock.now - start) / 1000
         return Result(

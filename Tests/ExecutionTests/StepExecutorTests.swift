@@ -132,20 +132,23 @@ struct StepExecutorTests {
 
     @Test("a running step sends heartbeats for its dispatch; a quick one sends none")
     func heartbeats() async throws {
+        /// Runs until it has seen three heartbeats (however slow the machine), then succeeds.
         struct Slow: Provider {
+            let beats: Collector<StepHeartbeat>
             func execute(_ command: ExecuteStep, progress: @escaping @Sendable (String) async -> Void) async throws -> StepOutcome {
-                try await Task.sleep(for: .milliseconds(600))
+                let deadline = ContinuousClock.now + .seconds(30)
+                while await beats.count < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
                 return .succeeded(outputs: [:], detail: nil)
             }
         }
         let beats = Collector<StepHeartbeat>()
         let heartbeat = StepExecutor.Heartbeat(interval: .milliseconds(100)) { await beats.add($0) }
-        let providers = ProviderRegistry(["slow": Slow()])
+        let providers = ProviderRegistry(["slow": Slow(beats: beats)])
         let executor = StepExecutor(providers: providers, workerName: "worker-hb", logger: TestBroker.logger, heartbeat: heartbeat) { _, _ in }
         let command = Fixtures.command(.replaceInstances, provider: "slow")
         try await executor.execute(command)
         let sent = await beats.values
-        #expect(sent.count >= 2, "a 600 ms step renews its lease every 100 ms")
+        #expect(sent.count >= 3, "a running step renews its lease every 100 ms")
         #expect(sent.allSatisfy { $0.dispatchId == command.dispatchId && $0.attempt == 1 && $0.worker == "worker-hb" })
         let countAfterEnd = sent.count
         try await Task.sleep(for: .milliseconds(300))
