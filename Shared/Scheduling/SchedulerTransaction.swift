@@ -182,8 +182,17 @@ final class SchedulerTransaction: @unchecked Sendable {
         try HangarJSON.decoder.decode(type, from: Data(text.utf8))
     }
 
+    /// Decoded requests, shared by every transaction of this process.
+    static let requests = RequestCache()
+
     static func record(_ row: any SQLRow) throws -> DeploymentRecord {
-        let request = try decodeJSON(SubmitDeployment.self, try row.decode(column: "request", as: String.self))
+        let id = try row.decode(column: "id", as: String.self)
+        let request: SubmitDeployment
+        if let key = UUID(uuidString: id) {
+            request = try requests.request(key) { try row.decode(column: "request", as: String.self) }
+        } else {
+            request = try decodeJSON(SubmitDeployment.self, try row.decode(column: "request", as: String.self))
+        }
         let status = DeploymentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed
         var record = DeploymentRecord(request: request, status: status, sequence: try row.decode(column: "sequence", as: Int64.self))
         func date(_ column: String) throws -> Date? {
