@@ -14,9 +14,10 @@ import SQLKit
 ///   4. deployments that each wait 10 s on a pending image, one worker: total time;
 ///   5. reads under load (`ReadLoad`): a history page, the same page answered 304, one deployment.
 ///
-///   6. with `--history N` only: one at a time on a fresh system and with N more deployments stored.
+///   6. each service's resident memory at rest (`IdleMemory`);
+///   7. with `--history N` only: one at a time on a fresh system and with N more deployments stored.
 ///
-///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--history N]
+///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--only-memory] [--history N]
 ///
 /// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
 /// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
@@ -31,6 +32,10 @@ enum PipelineBench {
                 let count = Int(CommandLine.arguments[index + 1])
             {
                 try await HistoryGrowth.run(count: count, samples: quick ? 20 : 100)
+                return
+            }
+            if CommandLine.arguments.contains("--only-memory") {
+                try await IdleMemory.run()
                 return
             }
             if CommandLine.arguments.contains("--only-reads") {
@@ -66,7 +71,10 @@ enum PipelineBench {
                 target: #"{"polls":{"create_image":1},"pollIntervalMs":10000}"#)
             print(String(format: "| %d deployments each waiting 10 s on an image, 1 worker | all done %.1f s after the first submit |",
                 result.count, result.elapsed))
-            if !onlyWaiting { try await ReadLoad.run(quick: quick) }
+            if !onlyWaiting {
+                try await ReadLoad.run(quick: quick)
+                try await IdleMemory.run()
+            }
         } catch {
             FileHandle.standardError.write(Data("pipeline-bench: \(error)\n".utf8))
             exit(1)
