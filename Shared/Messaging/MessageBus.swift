@@ -17,10 +17,12 @@ public struct MessageBus: Sendable {
 
     /// Publishes `message` and returns once the broker confirmed it. A message nobody is
     /// bound to receive is an error (`unroutable`): the topology is not declared.
-    public func publish(_ message: HangarMessage, messageId: String = UUID().uuidString.lowercased()) async throws {
+    /// `body`: the message already encoded with `ContractCodec.encode` (an outbox keeps it),
+    /// so it is not encoded again.
+    public func publish(_ message: HangarMessage, messageId: String = UUID().uuidString.lowercased(), body: [UInt8]? = nil) async throws {
         let started = ContinuousClock.now
         try await connection.publish(
-            try Self.amqpMessage(message, messageId: messageId, appId: appId),
+            try Self.amqpMessage(message, messageId: messageId, appId: appId, body: body),
             exchange: message.kind == .command ? HangarTopology.commands : HangarTopology.events,
             routingKey: message.type)
         Counter(label: "hangar_messages_published_total", dimensions: [("type", message.type)]).increment()
@@ -28,9 +30,9 @@ public struct MessageBus: Sendable {
     }
 
     /// The AMQP message for `message`.
-    public static func amqpMessage(_ message: HangarMessage, messageId: String, appId: String) throws -> Message {
+    public static func amqpMessage(_ message: HangarMessage, messageId: String, appId: String, body: [UInt8]? = nil) throws -> Message {
         Message(
-            body: try ContractCodec.encode(message),
+            body: try body ?? ContractCodec.encode(message),
             contentType: "application/json",
             messageId: messageId,
             correlationId: message.deploymentId.uuidString.lowercased(),

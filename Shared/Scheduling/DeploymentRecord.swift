@@ -24,6 +24,10 @@ struct DeploymentRecord: Sendable {
     var reason: String?
     /// The steps as their events told them (see ``DeploymentStepSummary``).
     var steps: [DeploymentStepSummary] = []
+    /// The JSON columns as read, so an update that left them alone writes them back as they
+    /// were instead of encoding them again.
+    var storedOutputs: (value: [String: String], json: String)?
+    var storedSteps: (value: [DeploymentStepSummary], json: String?)?
 
     init(request: SubmitDeployment, status: DeploymentStatus, sequence: Int64) {
         self.id = request.deploymentId

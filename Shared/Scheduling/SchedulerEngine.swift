@@ -21,8 +21,8 @@ final class SchedulerEngine: Sendable {
     let timerSignal = WakeSignal()
     private let lock = AsyncLock()
     /// Committed outbox batches waiting to be published by ``publishCommitted()``.
-    private let committed: AsyncStream<[(messageId: String, message: HangarMessage)]>
-    private let committedInput: AsyncStream<[(messageId: String, message: HangarMessage)]>.Continuation
+    private let committed: AsyncStream<[OutboxMessage]>
+    private let committedInput: AsyncStream<[OutboxMessage]>.Continuation
     /// Outbox rows whose messages the broker confirmed, deleted by the next transaction
     /// (saving a write transaction of their own).
     private let confirmedOutbox = Mutex<[String]>([])
@@ -151,12 +151,12 @@ final class SchedulerEngine: Sendable {
         let rows = try await store.read { db in
             try await db.raw("SELECT message_id, type, body FROM scheduler_outbox WHERE created_at <= \(bind: cutoff) ORDER BY created_at LIMIT 500").all()
         }
-        var messages: [(String, HangarMessage)] = []
+        var messages: [OutboxMessage] = []
         for row in rows {
             let id = try row.decode(column: "message_id", as: String.self)
             let type = try row.decode(column: "type", as: String.self)
-            let body = try row.decode(column: "body", as: String.self)
-            messages.append((id, try ContractCodec.decode(type: type, schemaVersion: nil, body: Array(body.utf8))))
+            let body = Array(try row.decode(column: "body", as: String.self).utf8)
+            messages.append(OutboxMessage(messageId: id, message: try ContractCodec.decode(type: type, schemaVersion: nil, body: body), body: body))
         }
         if !messages.isEmpty {
             logger.info("scheduler.outbox.relay", metadata: ["hangar.count": "\(messages.count)"])
@@ -240,13 +240,14 @@ final class SchedulerEngine: Sendable {
 
     /// Publishes (pipelined); confirmed rows are deleted by the next transaction. A failure leaves the
     /// row for ``relayOutbox(olderThan:)``.
-    private func publish(_ messages: [(messageId: String, message: HangarMessage)]) async {
+    private func publish(_ messages: [OutboxMessage]) async {
         guard !messages.isEmpty else { return }
         let published = await withTaskGroup(of: String?.self) { group in
-            for (messageId, message) in messages {
+            for outgoing in messages {
+                let messageId = outgoing.messageId
                 group.addTask {
                     do {
-                        try await self.bus.publish(message, messageId: messageId)
+                        try await self.bus.publish(outgoing.message, messageId: messageId, body: outgoing.body)
                         return messageId
                     } catch {
                         self.logger.warning("scheduler.publish.failed", metadata: ["amqp.message_id": "\(messageId)", "error": "\(error)"])

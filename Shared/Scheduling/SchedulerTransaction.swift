@@ -4,13 +4,20 @@ import HangarStorage
 import Logging
 import SQLKit
 
+/// A message written to the outbox, with its encoded body (published as it is).
+struct OutboxMessage: Sendable {
+    var messageId: String
+    var message: HangarMessage
+    var body: [UInt8]
+}
+
 /// One database transaction of the scheduler: typed reads and writes of its tables, and the
 /// messages to publish once it commits (written to the outbox in the same transaction).
 final class SchedulerTransaction: @unchecked Sendable {
     let db: any SQLDatabase
     let dialect: Dialect
     let now: Date
-    private(set) var outbox: [(messageId: String, message: HangarMessage)] = []
+    private(set) var outbox: [OutboxMessage] = []
     /// The earliest timer this transaction set, so the timer loop can wake for it.
     private(set) var earliestTimer: Date?
 
@@ -58,12 +65,22 @@ final class SchedulerTransaction: @unchecked Sendable {
                 poll = \(bind: Int64(record.poll)), dispatch_id = \(bind: record.dispatchId?.uuidString),
                 dispatched_at = \(bind: record.dispatchedAt?.epochMilliseconds),
                 last_heard_at = \(bind: record.lastHeardAt?.epochMilliseconds),
-                outputs = \(bind: try Self.json(record.outputs)), cancel_requested = \(bind: record.cancelRequested ? Int64(1) : Int64(0)),
+                outputs = \(bind: try outputsJSON(record)), cancel_requested = \(bind: record.cancelRequested ? Int64(1) : Int64(0)),
                 cancelled_by = \(bind: record.cancelledBy), started_at = \(bind: record.startedAt?.epochMilliseconds),
                 finished_at = \(bind: record.finishedAt?.epochMilliseconds), reason = \(bind: record.reason),
-                steps = \(bind: record.steps.isEmpty ? nil : try Self.json(record.steps))
+                steps = \(bind: try stepsJSON(record))
             WHERE id = \(bind: record.id.uuidString)
             """).run()
+    }
+
+    private func outputsJSON(_ record: DeploymentRecord) throws -> String {
+        if let stored = record.storedOutputs, stored.value == record.outputs { return stored.json }
+        return try Self.json(record.outputs)
+    }
+
+    private func stepsJSON(_ record: DeploymentRecord) throws -> String? {
+        if let stored = record.storedSteps, stored.value == record.steps { return stored.json }
+        return record.steps.isEmpty ? nil : try Self.json(record.steps)
     }
 
     /// Serialises transactions that decide who runs in an environment (PostgreSQL row lock;
@@ -163,13 +180,13 @@ final class SchedulerTransaction: @unchecked Sendable {
     /// Queues `message` for publishing after commit, under a deterministic id so that a
     /// republish after a crash is deduplicated downstream.
     func publish(_ message: HangarMessage, messageId: String) async throws {
-        let body = String(decoding: try ContractCodec.encode(message), as: UTF8.self)
+        let body = try ContractCodec.encode(message)
         try await db.raw("""
             INSERT INTO scheduler_outbox (message_id, type, body, created_at)
-            VALUES (\(bind: messageId), \(bind: message.type), \(bind: body), \(bind: now.epochMilliseconds))
+            VALUES (\(bind: messageId), \(bind: message.type), \(bind: String(decoding: body, as: UTF8.self)), \(bind: now.epochMilliseconds))
             ON CONFLICT (message_id) DO NOTHING
             """).run()
-        outbox.append((messageId, message))
+        outbox.append(OutboxMessage(messageId: messageId, message: message, body: body))
     }
 
     // MARK: Rows
@@ -204,15 +221,17 @@ final class SchedulerTransaction: @unchecked Sendable {
         record.dispatchId = try row.decode(column: "dispatch_id", as: String?.self).flatMap(UUID.init(uuidString:))
         record.dispatchedAt = try date("dispatched_at")
         record.lastHeardAt = try date("last_heard_at")
-        record.outputs = try decodeJSON([String: String].self, try row.decode(column: "outputs", as: String.self))
+        let outputs = try row.decode(column: "outputs", as: String.self)
+        record.outputs = try decodeJSON([String: String].self, outputs)
+        record.storedOutputs = (record.outputs, outputs)
         record.cancelRequested = try row.decode(column: "cancel_requested", as: Int64.self) != 0
         record.cancelledBy = try row.decode(column: "cancelled_by", as: String?.self)
         record.startedAt = try date("started_at")
         record.finishedAt = try date("finished_at")
         record.reason = try row.decode(column: "reason", as: String?.self)
-        if let steps = try row.decode(column: "steps", as: String?.self) {
-            record.steps = try decodeJSON([DeploymentStepSummary].self, steps)
-        }
+        let steps = try row.decode(column: "steps", as: String?.self)
+        if let steps { record.steps = try decodeJSON([DeploymentStepSummary].self, steps) }
+        record.storedSteps = (record.steps, steps)
         return record
     }
 
