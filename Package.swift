@@ -182,6 +182,7 @@ let package = Package(
             name: "HangarAPI",
             dependencies: [
                 "CCurl", "AMQPClient", "HangarMessaging", "HangarStorage", "HangarHistory", "HangarContracts", "HangarProviders",
+                "HangarRuntime",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

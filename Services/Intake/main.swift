@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 
 // hangar-intake: the HTTP API v1 and the console; /metrics on its own port.
-// HANGAR_METRICS_PORT (/metrics, default 9100; off to disable),
+// HANGAR_METRICS_PORT (/metrics and /health/live, /health/ready, default 9100; off to disable),
 // Settings: HANGAR_AMQP_URL, HANGAR_HTTP_HOST (127.0.0.1), HANGAR_HTTP_PORT (8080),
 // HANGAR_TOKENS (name:role:secret,…), HANGAR_DATABASE_URL / HANGAR_INTAKE_DATABASE_URL /
 // HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL, HANGAR_RABBITMQ_MANAGEMENT_URL
@@ -50,14 +50,20 @@ let logger = Logger(label: "hangar.intake")
 let connection = AMQPConnection(configuration: amqp, logger: logger)
 let intakeStore = SQLStore(configuration: intakeDatabase, logger: logger)
 let historyStore = SQLStore(configuration: historyDatabase, logger: logger)
+// Intake's consumers: its live feed and its server replies.
+let health = Health([
+    .broker(connection), .consumers(connection, atLeast: 2), .store(intakeStore), .store(historyStore, name: "history store"),
+])
 let intake = IntakeService(
-    configuration: configuration, connection: connection, intakeStore: intakeStore, historyStore: historyStore, logger: logger)
+    configuration: configuration, connection: connection, intakeStore: intakeStore, historyStore: historyStore, health: health,
+    logger: logger)
 let group = ServiceGroup(
     configuration: .init(
-        services: [
-            .init(service: connection), .init(service: intakeStore), .init(service: historyStore),
-            .init(service: intake, successTerminationBehavior: .gracefullyShutdownGroup),
-        ] + (metrics.map { [.init(service: $0)] } ?? []),
+        services: servicesWithHealth(
+            [
+                .init(service: connection), .init(service: intakeStore), .init(service: historyStore),
+                .init(service: intake, successTerminationBehavior: .gracefullyShutdownGroup),
+            ], metrics: metrics, health: health),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 await runServiceGroup(group, service: "intake", logger: logger)

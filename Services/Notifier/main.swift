@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 
 // hangar-notifier: emails and signed webhooks about deployments (started, succeeded, failed, cancelled, scheduled).
-// Settings: HANGAR_METRICS_PORT (/metrics, default 9103; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_NOTIFIER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL,
+// Settings: HANGAR_METRICS_PORT (/metrics and /health/live, /health/ready, default 9103; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_NOTIFIER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL,
 // HANGAR_SMTP_URL, HANGAR_SMTP_FROM, HANGAR_NOTIFIER_OUTBOX, HANGAR_NOTIFY_EVENTS, HANGAR_NOTIFIER_RETRY_BASE_MS,
 // HANGAR_NOTIFIER_RETRY_MAX_MS, HANGAR_NOTIFIER_MAX_ATTEMPTS, HANGAR_NOTIFIER_CONCURRENCY, HANGAR_WEBHOOK_SECRET,
 // HANGAR_WEBHOOK_TIMEOUT_S (see NotifierConfiguration).
@@ -33,9 +33,12 @@ let transport = NotifierService.transport(for: configuration, logger: logger)
 let notifier = NotifierService(
     connection: connection, store: store, configuration: configuration, transport: transport,
     webhooks: NotifierService.webhookTransport(for: configuration), logger: logger)
+let health = Health([.broker(connection), .consumers(connection, atLeast: 1), .store(store)])
 let group = ServiceGroup(
     configuration: .init(
-        services: [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
+        services: servicesWithHealth(
+            [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)],
+            metrics: metrics, health: health),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 await runServiceGroup(group, service: "notifier", logger: logger)

@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 
 // hangar-recorder: every event into the deployment history.
-// Settings: HANGAR_METRICS_PORT (/metrics, default 9102; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL.
+// Settings: HANGAR_METRICS_PORT (/metrics and /health/live, /health/ready, default 9102; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL.
 let environment = ServiceEnvironment(service: "recorder")
 let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
@@ -25,9 +25,12 @@ let logger = Logger(label: "hangar.recorder")
 let connection = AMQPConnection(configuration: amqp, logger: logger)
 let store = SQLStore(configuration: database, logger: logger)
 let recorder = RecorderService(connection: connection, store: store, logger: logger)
+let health = Health([.broker(connection), .consumers(connection, atLeast: 1), .store(store)])
 let group = ServiceGroup(
     configuration: .init(
-        services: [.init(service: connection), .init(service: store), .init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
+        services: servicesWithHealth(
+            [.init(service: connection), .init(service: store), .init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup)],
+            metrics: metrics, health: health),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 await runServiceGroup(group, service: "recorder", logger: logger)

@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 
 // hangar-scheduler: the deployment state machine, timers and reconciler.
-// Settings: HANGAR_METRICS_PORT (/metrics, default 9101; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_SCHEDULER_DATABASE_URL, HANGAR_DATA_DIR,
+// Settings: HANGAR_METRICS_PORT (/metrics and /health/live, /health/ready, default 9101; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_SCHEDULER_DATABASE_URL, HANGAR_DATA_DIR,
 // HANGAR_LOG_LEVEL, HANGAR_SCHEDULER_MAX_ATTEMPTS, HANGAR_SCHEDULER_RETRY_BASE_MS,
 // HANGAR_SCHEDULER_STEP_TIMEOUT_MS, HANGAR_SCHEDULER_LEASE_TIMEOUT_MS, HANGAR_SCHEDULER_KEEP_FINISHED_MS,
 // HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS,
@@ -38,9 +38,12 @@ let connection = AMQPConnection(configuration: amqp, logger: logger)
 let store = SQLStore(configuration: database, logger: logger)
 let scheduler = SchedulerService(
     connection: connection, store: store, configuration: configuration, instance: environment.instance, logger: logger)
+let health = Health([.broker(connection), .consumers(connection, atLeast: 1), .store(store)])
 let group = ServiceGroup(
     configuration: .init(
-        services: [.init(service: connection), .init(service: store), .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)] + (metrics.map { [.init(service: $0)] } ?? []),
+        services: servicesWithHealth(
+            [.init(service: connection), .init(service: store), .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)],
+            metrics: metrics, health: health),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 await runServiceGroup(group, service: "scheduler", logger: logger)

@@ -10,7 +10,7 @@ import ServiceLifecycle
 
 // hangar-worker: runs the steps of deployments (`step.execute` from `hangar.steps`) through
 // their providers and publishes the step events. Stateless: run as many as needed.
-// Settings: HANGAR_METRICS_PORT (/metrics, default 9104; off to disable), HANGAR_AMQP_URL, HANGAR_LOG_LEVEL, HANGAR_WORKER_NAME (default: host name and
+// Settings: HANGAR_METRICS_PORT (/metrics and /health/live, /health/ready, default 9104; off to disable), HANGAR_AMQP_URL, HANGAR_LOG_LEVEL, HANGAR_WORKER_NAME (default: host name and
 // process id), HANGAR_WORKER_CONCURRENCY (steps at once, default 4), HANGAR_WORKER_PREFETCH
 // (deliveries taken ahead, default: the concurrency), HANGAR_WORKER_LIVE_AFTER_MS (how long a
 // step's start and detail lines are held before they are published live, default 250: a
@@ -79,8 +79,9 @@ let worker = WorkerService(
 let serverRequests = ServerRequestService(connection: connection, providers: providers, name: name, logger: logger)
 let group = ServiceGroup(
     configuration: .init(
-        services: [.init(service: connection), .init(service: worker), .init(service: serverRequests)]  // the connection closes last
-            + (metrics.map { [.init(service: $0)] } ?? []),
+        services: servicesWithHealth(
+            [.init(service: connection), .init(service: worker), .init(service: serverRequests)],  // the connection closes last of these
+            metrics: metrics, health: Health([.broker(connection), .consumers(connection, atLeast: 2)])),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 

@@ -32,6 +32,10 @@ public final class AMQPConnection: Service, Sendable {
     /// Whether the connection is up right now.
     public var isConnected: Bool { driver.isConnected }
 
+    /// How many consumers this connection keeps. While ``isConnected`` they are all subscribed:
+    /// after a reconnect they are subscribed again before the connection counts as up.
+    public var consumerCount: Int { driver.keptConsumers }
+
     /// How many times the connection was established; more than 1 after a reconnect.
     public var connectionsEstablished: Int { driver.connectionsEstablished }
 

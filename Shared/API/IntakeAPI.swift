@@ -3,6 +3,7 @@ import Foundation
 import HangarContracts
 import HangarHistory
 import HangarMessaging
+import HangarRuntime
 import HangarStorage
 import HTTPTypes
 import Hummingbird
@@ -14,16 +15,14 @@ struct IntakeAPI: Sendable {
     let history: HistoryQueries
     let bus: MessageBus
     let auth: Authenticator
+    /// `/health/live` and `/health/ready`, also served on the metrics port.
+    let health: Health
     let logger: Logger
     /// Live streams, queue statistics, server requests and the console (IntakeAPI+Live.swift).
     let live: LiveServices
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/health/live") { _, _ in try json(["status": "ok"]) }
-        router.get("/health/ready") { _, _ in
-            let connected = bus.connection.isConnected
-            return try json(["status": connected ? "ready" : "broker unreachable"], status: connected ? .ok : .serviceUnavailable)
-        }
+        health.addRoutes(to: router)
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],

@@ -2,6 +2,7 @@ import AMQPClient
 import Foundation
 import HangarHistory
 import HangarMessaging
+import HangarRuntime
 import HangarStorage
 import Hummingbird
 import Logging
@@ -55,13 +56,19 @@ public struct IntakeService: Service {
     private let connection: AMQPConnection
     private let intakeStore: SQLStore
     private let historyStore: SQLStore
+    private let health: Health
     private let logger: Logger
 
-    public init(configuration: IntakeConfiguration, connection: AMQPConnection, intakeStore: SQLStore, historyStore: SQLStore, logger: Logger) {
+    /// `health`: what `/health/ready` checks (by default, that the broker is connected).
+    public init(
+        configuration: IntakeConfiguration, connection: AMQPConnection, intakeStore: SQLStore, historyStore: SQLStore,
+        health: Health? = nil, logger: Logger
+    ) {
         self.configuration = configuration
         self.connection = connection
         self.intakeStore = intakeStore
         self.historyStore = historyStore
+        self.health = health ?? Health([.broker(connection)])
         self.logger = logger
     }
 
@@ -95,7 +102,7 @@ public struct IntakeService: Service {
         let api = IntakeAPI(
             intake: intake, history: HistoryQueries(store: historyStore),
             bus: MessageBus(connection: connection, appId: "hangar-intake"),
-            auth: Authenticator(tokens: configuration.tokens), logger: logger, live: live)
+            auth: Authenticator(tokens: configuration.tokens), health: health, logger: logger, live: live)
         let eventFeed = ConsumerService(connection: connection, queue: eventsQueue, prefetch: 512, logger: logger) { delivery in
             if let notice = EventHub.notice(delivery) { hub.post(notice) }
             return .ack

@@ -1088,14 +1088,14 @@ enum OpenAPIDocument {
   },
   "/health/ready": {
    "get": {
-    "summary": "Connected to the broker",
+    "summary": "Ready: connected to the broker with its consumers, its stores answer, not stopping",
     "security": [],
     "responses": {
      "200": {
       "description": "ready"
      },
      "503": {
-      "description": "not ready"
+      "description": "not ready: `failing` names broker, consumers, store, history store or draining"
      }
     }
    }

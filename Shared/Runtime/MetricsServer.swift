@@ -12,25 +12,29 @@ public func bootstrapMetrics() -> PrometheusCollectorRegistry {
     return registry
 }
 
-/// Serves `GET /metrics` (Prometheus text format) on a port of its own, for the services
-/// that have no HTTP API. Metrics are not worth stopping a service for: when the port cannot
-/// be bound it logs an error and the service runs on without them.
+/// Serves `GET /metrics` (Prometheus text format) and, given a ``Health``, `GET /health/live`
+/// and `GET /health/ready` on a port of its own. Metrics are not worth stopping a service
+/// for: when the port cannot be bound it logs an error and the service runs on without them.
 public struct MetricsServer: Service {
     private let registry: PrometheusCollectorRegistry
     private let host: String
     private let port: Int
     private let logger: Logger
+    /// Set by the service's `main` before the group runs (the checks need its connection and store).
+    public var health: Health?
 
-    public init(registry: PrometheusCollectorRegistry, host: String = "127.0.0.1", port: Int, logger: Logger) {
+    public init(registry: PrometheusCollectorRegistry, host: String = "127.0.0.1", port: Int, logger: Logger, health: Health? = nil) {
         self.registry = registry
         self.host = host
         self.port = port
         self.logger = logger
+        self.health = health
     }
 
     public func run() async throws {
         let router = Router()
         router.get("/metrics") { [registry] _, _ in Self.response(registry) }
+        health?.addRoutes(to: router)
         let logger = logger
         let application = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),

@@ -33,7 +33,11 @@ final class ConnectionDriver: @unchecked Sendable {
     private var waiting = Deque<PendingPublish>()
     private var deferred = Deque<Command>()
     private var topologies: [Topology] = []
-    private var consumers: [Int: ConsumerRecord] = [:]
+    private var consumers: [Int: ConsumerRecord] = [:] {
+        didSet { consumerCount.store(consumers.count, ordering: .releasing) }
+    }
+    /// `consumers.count`, readable from any thread.
+    private let consumerCount = Atomic<Int>(0)
     private var consumersByChannel: [UInt16: ConsumerRecord] = [:]
     /// Acks gathered while processing one batch of commands, by channel.
     private var pendingAcks: [UInt16: [UInt64]] = [:]
@@ -62,6 +66,10 @@ final class ConnectionDriver: @unchecked Sendable {
     }
 
     var isConnected: Bool { connectedFlag.load(ordering: .acquiring) }
+
+    /// Consumers this connection keeps (subscribed while connected: a reconnect subscribes them
+    /// again before it counts as connected).
+    var keptConsumers: Int { consumerCount.load(ordering: .acquiring) }
 
     /// How many times a connection was established (1 after the first connect).
     var connectionsEstablished: Int { connectionCount.load(ordering: .relaxed) }

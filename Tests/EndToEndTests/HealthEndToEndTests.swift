@@ -1,0 +1,89 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HangarContracts
+import HangarHarness
+import Testing
+
+/// `/health/live` and `/health/ready` on every service's metrics port (and intake's API port).
+@Suite("Health end to end", .serialized, .timeLimit(.minutes(5)))
+struct HealthEndToEndTests {
+    static let services = ["intake", "scheduler", "recorder", "notifier", "worker-1"]
+
+    @Test("every service is live and ready; not ready while the broker refuses it, ready again after; not ready while it drains on SIGTERM")
+    func health() async throws {
+        let system = try await HangarSystem("health")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(workers: 1, notifier: true)
+
+        for service in Self.services {
+            try await eventually("\(service) ready") { try await probe(system, service, "ready").status == 200 }
+            #expect(try await probe(system, service, "live").status == 200)
+        }
+        #expect(try await system.request("GET", "/health/ready", token: nil).1 == 200, "intake's API port too")
+
+        // The broker refuses this system: its user loses the virtual host and the connections
+        // are closed (again while the broker's list, refreshed every few seconds, shows any).
+        try await system.broker("DELETE", "/api/permissions/\(system.encodedVhost)/guest")
+        try await eventually("every service not ready without the broker") {
+            try await closeConnections(system)
+            for service in Self.services {
+                let (status, body) = try await probe(system, service, "ready")
+                guard status == 503, body.contains("broker") else { return false }
+            }
+            return true
+        }
+        for service in Self.services {
+            #expect(try await probe(system, service, "live").status == 200, "\(service) is still live")
+        }
+        try await system.broker(
+            "PUT", "/api/permissions/\(system.encodedVhost)/guest", body: ["configure": ".*", "write": ".*", "read": ".*"])
+        for service in Self.services {
+            try await eventually("\(service) ready again", timeout: .seconds(90)) { try await probe(system, service, "ready").status == 200 }
+        }
+
+        // A worker stopping gracefully finishes its running step first, and is not ready meanwhile.
+        try await system.createEnvironment("slow", target: #"{"stepDurationMs":4000}"#)
+        let id = try await system.deploy("slow")
+        try await eventually("a step running") {
+            try await system.deployment(id).steps.contains { $0.status == .running }
+        }
+        system.signal("worker-1", SIGTERM)
+        try await eventually("the worker not ready while it drains") {
+            let (status, body) = try await probe(system, "worker-1", "ready")
+            return status == 503 && body.contains("draining")
+        }
+        #expect(try await probe(system, "worker-1", "live").status == 200, "live while draining")
+    }
+
+    /// `GET /health/<what>` on a service's metrics port: status and body (0 when it does not answer).
+    private func probe(_ system: HangarSystem, _ service: String, _ what: String) async throws -> (status: Int, body: String) {
+        guard let metrics = system.metricsURL(service) else { throw E2EFailure("\(service) has no metrics port") }
+        var request = URLRequest(url: URL(string: metrics.replacingOccurrences(of: "/metrics", with: "/health/\(what)"))!)
+        request.timeoutInterval = 5
+        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return (0, "") }
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Closes every connection of the system's virtual host from the broker's side.
+    private func closeConnections(_ system: HangarSystem) async throws {
+        let (data, _) = try await system.broker("GET", "/api/vhosts/\(system.encodedVhost)/connections")
+        let connections = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        for name in connections.compactMap({ $0["name"] as? String }) {
+            let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name
+            try await system.broker("DELETE", "/api/connections/\(encoded)")
+        }
+    }
+
+    private func eventually(
+        _ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw E2EFailure("timed out waiting for: \(what)")
+    }
+}
