@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "HangarRuntime",
             dependencies: [
-                "AMQPClient", "HangarStorage",
+                "AMQPClient", "HangarStorage", "HangarContracts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -284,6 +284,11 @@ let package = Package(
             name: "ContractsTests",
             dependencies: ["HangarContracts"],
             path: "Tests/ContractsTests"
+        ),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["HangarRuntime", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/RuntimeTests"
         ),
         .testTarget(
             name: "APITests",

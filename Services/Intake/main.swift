@@ -21,7 +21,7 @@ let historyDatabase: DatabaseConfiguration
 var configuration: IntakeConfiguration
 let metrics: MetricsServer?
 do {
-    bootstrapLogging(level: try environment.logLevel)
+    bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
     amqp = try environment.amqp()
     intakeDatabase = try environment.database()
     historyDatabase = try environment.database(owner: "recorder")

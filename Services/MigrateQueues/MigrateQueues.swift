@@ -30,7 +30,7 @@ struct MigrateQueues: AsyncParsableCommand {
         let environment = ServiceEnvironment(service: "migrate-queues")
         let amqp: AMQPConfiguration
         do {
-            bootstrapLogging(level: try environment.logLevel)
+            bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
             amqp = try environment.amqp()
         } catch {
             exitWithConfigurationError(error, service: "migrate-queues")

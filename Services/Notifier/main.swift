@@ -16,7 +16,7 @@ let database: DatabaseConfiguration
 let configuration: NotifierConfiguration
 let metrics: MetricsServer?
 do {
-    bootstrapLogging(level: try environment.logLevel)
+    bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9103, logger: Logger(label: "hangar.notifier.metrics"))
     amqp = try environment.amqp()

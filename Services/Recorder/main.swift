@@ -12,7 +12,7 @@ let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
 let metrics: MetricsServer?
 do {
-    bootstrapLogging(level: try environment.logLevel)
+    bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9102, logger: Logger(label: "hangar.recorder.metrics"))
     amqp = try environment.amqp()

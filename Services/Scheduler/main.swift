@@ -17,7 +17,7 @@ let database: DatabaseConfiguration
 var configuration = SchedulerConfiguration()
 let metrics: MetricsServer?
 do {
-    bootstrapLogging(level: try environment.logLevel)
+    bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9101, logger: Logger(label: "hangar.scheduler.metrics"))
     amqp = try environment.amqp()

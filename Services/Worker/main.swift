@@ -34,7 +34,7 @@ let heartbeatInterval: Duration?
 let metrics: MetricsServer?
 let simulatedServersFile: String?
 do {
-    bootstrapLogging(level: try environment.logLevel)
+    bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9104, logger: Logger(label: "hangar.worker.metrics"))
     name = environment.string("HANGAR_WORKER_NAME", default: environment.instance)

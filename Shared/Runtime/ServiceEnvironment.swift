@@ -7,6 +7,7 @@ import ServiceLifecycle
 /// Reads a service's settings from environment variables, with clear errors.
 ///
 /// Common variables: `HANGAR_AMQP_URL`, `HANGAR_LOG_LEVEL` (trace…critical, default info),
+/// `HANGAR_LOG_FORMAT` (text or json),
 /// `HANGAR_DATA_DIR` (default `./.hangar/data`), `HANGAR_DATABASE_URL` or
 /// `HANGAR_<SERVICE>_DATABASE_URL` (a `postgres://` URL; default: SQLite in the data folder).
 public struct ServiceEnvironment: Sendable {
@@ -98,12 +99,31 @@ public struct ConfigurationError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Bootstraps swift-log once for a service's `main`, at `level`, writing to standard error.
-public func bootstrapLogging(level: Logger.Level) {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
+/// Bootstraps swift-log once for a service's `main`, at `level`, writing to standard error
+/// as text or as one JSON object per line.
+public func bootstrapLogging(level: Logger.Level, format: LogFormat = .text) {
+    switch format {
+    case .text:
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    case .json:
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+    }
+}
+
+extension ServiceEnvironment {
+    /// `HANGAR_LOG_FORMAT`: `text` (the default) or `json`.
+    public var logFormat: LogFormat {
+        get throws {
+            let text = string("HANGAR_LOG_FORMAT", default: "text").lowercased()
+            guard let format = LogFormat(rawValue: text) else {
+                throw ConfigurationError("HANGAR_LOG_FORMAT must be text or json; got '\(text)'")
+            }
+            return format
+        }
     }
 }
 
