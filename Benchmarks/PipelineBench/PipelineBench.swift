@@ -15,9 +15,10 @@ import SQLKit
 ///   5. reads under load (`ReadLoad`): a history page, the same page answered 304, one deployment.
 ///
 ///   6. each service's resident memory at rest (`IdleMemory`);
-///   7. with `--history N` only: one at a time on a fresh system and with N more deployments stored.
+///   7. with `--history N` only: one at a time on a fresh system and with N more deployments stored;
+///   8. with `--scheduled N` only: N deployments due at the same instant, how fast they start (`ScheduledDrain`).
 ///
-///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--only-memory] [--history N]
+///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--only-memory] [--history N] [--scheduled N]
 ///
 /// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
 /// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
@@ -32,6 +33,12 @@ enum PipelineBench {
                 let count = Int(CommandLine.arguments[index + 1])
             {
                 try await HistoryGrowth.run(count: count, samples: quick ? 20 : 100)
+                return
+            }
+            if let index = CommandLine.arguments.firstIndex(of: "--scheduled"), index + 1 < CommandLine.arguments.count,
+                let count = Int(CommandLine.arguments[index + 1])
+            {
+                try await ScheduledDrain.run(count: count)
                 return
             }
             if CommandLine.arguments.contains("--only-memory") {

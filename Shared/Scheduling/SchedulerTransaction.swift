@@ -169,8 +169,8 @@ final class SchedulerTransaction: @unchecked Sendable {
             SELECT * FROM scheduler_timers WHERE due_at <= \(bind: now.epochMilliseconds) ORDER BY due_at LIMIT \(literal: limit)
             """).all()
         let timers = try rows.map(Self.timer)
-        for timer in timers {
-            try await db.raw("DELETE FROM scheduler_timers WHERE id = \(bind: timer.id)").run()
+        if !timers.isEmpty {
+            try await db.raw("DELETE FROM scheduler_timers WHERE id IN (\(binds: timers.map(\.id)))").run()
         }
         return timers
     }
