@@ -85,5 +85,10 @@ enum SchedulerSchema {
         Migration(id: "scheduler-5-step-summaries") { db in
             try await db.raw("ALTER TABLE scheduler_deployments ADD COLUMN steps TEXT").run()
         },
+        // The reconnection quota counts an environment's requestReconnection deployments of the
+        // month: a range of this index, not every row the environment has.
+        Migration(id: "scheduler-6-reconnection-index") { db in
+            try await db.raw("CREATE INDEX scheduler_deployments_env_mode ON scheduler_deployments (environment_id, mode, created_at)").run()
+        },
     ]
 }
