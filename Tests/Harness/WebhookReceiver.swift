@@ -23,35 +23,51 @@ public final class WebhookReceiver: Sendable {
         }
     }
 
-    public let port: Int
+    /// The receiver's port; chosen again by ``start()`` if another process took it first.
+    public var port: Int { chosenPort.withLock { $0 } }
     public let directory: URL
-    private let arguments: [String]
+    private let secret: String
+    private let statuses: [Int]
+    private let chosenPort: Mutex<Int>
     private let process = Mutex<Process?>(nil)
 
     /// `statuses`: what to answer the first requests with, then 200; paths with `/gone` get 410.
     public init(secret: String, statuses: [Int] = []) {
-        port = HangarSystem.freePort()
+        chosenPort = Mutex(HangarSystem.freePort())
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-webhooks-\(UUID().uuidString.prefix(8))")
-        arguments = ["--port", String(port), "--dir", directory.path, "--secret", secret,
-                     "--statuses", statuses.map(String.init).joined(separator: ",")]
+        self.secret = secret
+        self.statuses = statuses
     }
 
-    /// The URL of `path` on this receiver.
+    /// The URL of `path` on this receiver (call after ``start()``: the port may change there).
     public func url(_ path: String = "/hooks/hangar") -> String { "http://127.0.0.1:\(port)\(path)" }
 
+    /// Starts the receiver and waits until it listens. A free port can be taken by another
+    /// process between being chosen and bound; then another one is chosen, up to five times.
     public func start() async throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for attempt in 1...5 {
+            if attempt > 1 { chosenPort.withLock { $0 = HangarSystem.freePort() } }
+            if try await launch() { return }
+        }
+        throw E2EFailure("the webhook receiver did not start (last port \(port))")
+    }
+
+    /// Runs the receiver on the chosen port; whether it became ready (false: it exited first).
+    private func launch() async throws -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", HangarSystem.repositoryRoot.appendingPathComponent("deploy/webhook/receiver.py").path] + arguments
+        process.arguments = ["python3", HangarSystem.repositoryRoot.appendingPathComponent("deploy/webhook/receiver.py").path,
+                             "--port", String(port), "--dir", directory.path, "--secret", secret,
+                             "--statuses", statuses.map(String.init).joined(separator: ",")]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         self.process.withLock { $0 = process }
         let ready = directory.appendingPathComponent(".ready")
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
-            if FileManager.default.fileExists(atPath: ready.path) { return }
-            if !process.isRunning { break }
+            if FileManager.default.fileExists(atPath: ready.path) { return true }
+            if !process.isRunning { return false }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw E2EFailure("the webhook receiver did not start on port \(port)")
