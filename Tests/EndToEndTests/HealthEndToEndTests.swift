@@ -75,15 +75,4 @@ struct HealthEndToEndTests {
             try await system.broker("DELETE", "/api/connections/\(encoded)")
         }
     }
-
-    private func eventually(
-        _ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw E2EFailure("timed out waiting for: \(what)")
-    }
 }

@@ -159,18 +159,6 @@ struct QueueTypeEndToEndTests {
         }
     }
 
-    /// Polls `condition` until it holds or `timeout` passes.
-    private func eventually(
-        _ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw E2EFailure("timed out waiting for: \(what)")
-    }
-
     /// Waits until the worker has bound its queue, not only declared it: a command published
     /// between the two is not routed.
     private func waitForBinding(_ system: HangarSystem, exchange: String, queue: String, routingKey: String) async throws {
