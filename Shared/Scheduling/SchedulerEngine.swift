@@ -91,6 +91,7 @@ final class SchedulerEngine: Sendable {
                     "scheduler.reconcile.stuck",
                     metadata: ["deployment.id": "\(record.id)", "step.name": "\(record.currentStep?.rawValue ?? "-")"])
                 try await transitions.reconcile(record.id)
+                SchedulerMetrics.reconciled()
             }
             for environment in try await tx.idleEnvironmentsWithQueue(limit: 100) {
                 try await tx.lockEnvironment(environment)
@@ -125,6 +126,21 @@ final class SchedulerEngine: Sendable {
                 RETURNING id
                 """).all().count
         }
+    }
+
+    /// Records the scheduler's gauges: deployments running, the outbox backlog, timer lag.
+    func sampleGauges() async throws {
+        let (running, outbox, due) = try await store.read { db in
+            let row = try await db.raw("""
+                SELECT (SELECT COUNT(*) FROM scheduler_deployments WHERE status = 'running') AS running,
+                    (SELECT COUNT(*) FROM scheduler_outbox) AS outbox, (SELECT MIN(due_at) FROM scheduler_timers) AS due
+                """).first()
+            return (
+                Int(try row?.decode(column: "running", as: Int64.self) ?? 0), Int(try row?.decode(column: "outbox", as: Int64.self) ?? 0),
+                try row?.decode(column: "due", as: Int64?.self))
+        }
+        let lag = due.map { now().timeIntervalSince(Date(epochMilliseconds: $0)) } ?? 0
+        SchedulerMetrics.gauges(running: running, outbox: outbox, timerLag: lag)
     }
 
     /// When the next timer is due, if any.
@@ -212,7 +228,10 @@ final class SchedulerEngine: Sendable {
             }
             // The outbox is durable with the commit: the message can be acked now, and the
             // publishing overlaps with the next transaction.
-            if !outbox.isEmpty { committedInput.yield(outbox) }
+            if !outbox.isEmpty {
+                SchedulerMetrics.committed(outbox)
+                committedInput.yield(outbox)
+            }
             return result
         }
     }

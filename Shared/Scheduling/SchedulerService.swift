@@ -90,6 +90,7 @@ public struct SchedulerService: Service {
         while !Task.isCancelled {
             do {
                 try await engine.relayOutbox(olderThan: .seconds(2))
+                try await engine.sampleGauges()
                 if ContinuousClock.now - reconciledAt >= engine.configuration.reconcileInterval {
                     reconciledAt = .now
                     if try await engine.holdsLease() { try await engine.reconcile() }

@@ -18,7 +18,7 @@ struct MetricsEndToEndTests {
         let id = try await system.deploy("web")
         _ = try await system.wait(for: id, status: .succeeded)
 
-        func scrape(_ key: String) async throws -> String {
+        @Sendable func scrape(_ key: String) async throws -> String {
             let url = try #require(system.metricsURL(key).flatMap(URL.init(string:)))
             let (data, response) = try await URLSession.shared.data(from: url)
             #expect((response as? HTTPURLResponse)?.statusCode == 200)
@@ -31,6 +31,15 @@ struct MetricsEndToEndTests {
         #expect(worker.contains(#"hangar_messages_published_total{type="step.succeeded"}"#))
         let scheduler = try await scrape("scheduler")
         #expect(scheduler.contains(#"hangar_messages_published_total{type="deployment.succeeded"} 1"#), "\(scheduler)")
+        #expect(scheduler.contains(#"hangar_deployments_total{status="succeeded"} 1"#), "\(scheduler)")
+        #expect(scheduler.contains(#"hangar_deployments_total{status="running"} 1"#))
+        #expect(scheduler.contains(#"hangar_deployment_duration_seconds_count{status="succeeded"} 1"#))
+        // Sampled every second: nothing running, nothing left to publish, no timer late.
+        try await eventually("the scheduler's gauges") {
+            let text = try await scrape("scheduler")
+            return text.contains("hangar_deployments_in_flight 0") && text.contains("hangar_outbox_backlog 0")
+                && text.contains("hangar_timer_lag_seconds 0")
+        }
         let intake = try await scrape("intake")
         #expect(intake.contains("hb_requests") && intake.contains(#"hangar_messages_published_total{type="deployment.submit"} 1"#), "\(intake)")
         let recorder = try await scrape("recorder")

@@ -1,0 +1,39 @@
+import Foundation
+import HangarContracts
+import Metrics
+
+/// What the scheduler counts, from what it committed (a transaction rolled back counts nothing).
+enum SchedulerMetrics {
+    /// Counts the deployment events and retries a committed transaction published.
+    static func committed(_ outbox: [OutboxMessage]) {
+        for outgoing in outbox {
+            switch outgoing.message {
+            case .deploymentEvent(let event):
+                Counter(label: "hangar_deployments_total", dimensions: [("status", event.status.rawValue)]).increment()
+                if [.succeeded, .failed, .cancelled].contains(event.status) {
+                    // From submission, or from its scheduled time, to the end.
+                    let from = max(event.createdAt, event.scheduledAt ?? event.createdAt)
+                    Timer(label: "hangar_deployment_duration_seconds", dimensions: [("status", event.status.rawValue)])
+                        .recordSeconds(max(0, event.at.timeIntervalSince(from)))
+                }
+            case .executeStep(let command) where command.attempt > 1 && command.poll == 0:
+                Counter(label: "hangar_step_retries_total", dimensions: [("step", command.step.rawValue)]).increment()
+            default:
+                break
+            }
+        }
+    }
+
+    /// A running deployment nobody worked on was dispatched again or failed.
+    static func reconciled() {
+        Counter(label: "hangar_reconciler_actions_total").increment()
+    }
+
+    /// Deployments running, outbox rows not yet confirmed by the broker, and how late the
+    /// oldest due timer is (0 when none is due), read every second.
+    static func gauges(running: Int, outbox: Int, timerLag: TimeInterval) {
+        Gauge(label: "hangar_deployments_in_flight").record(running)
+        Gauge(label: "hangar_outbox_backlog").record(outbox)
+        Gauge(label: "hangar_timer_lag_seconds").record(max(0, timerLag))
+    }
+}
