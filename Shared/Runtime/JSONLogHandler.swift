@@ -35,22 +35,27 @@ public struct JSONLogHandler: LogHandler {
         var merged = self.metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
-        var text = #"{"time":"\#(HangarJSON.formatDate(Date()))","level":"\#(event.level.rawValue)","service":"#
-        Self.appendString(label, to: &text)
-        text += #","message":"#
-        Self.appendString(event.message.description, to: &text)
-        text += #","source":"#
-        Self.appendString(event.source, to: &text)
+        var line = JSONBytes()
+        line.raw("{\"time\":")
+        line.string(HangarJSON.formatDate(Date()))
+        line.raw(",\"level\":")
+        line.string(event.level.rawValue)
+        line.raw(",\"service\":")
+        line.string(label)
+        line.raw(",\"message\":")
+        line.string(event.message.description)
+        line.raw(",\"source\":")
+        line.string(event.source)
         if let error = event.error {
-            text += #","error":"#
-            Self.appendString("\(error)", to: &text)
+            line.raw(",\"error\":")
+            line.string("\(error)")
         }
         if !merged.isEmpty {
-            text += #","metadata":"#
-            Self.append(.dictionary(merged), to: &text)
+            line.raw(",\"metadata\":")
+            Self.append(.dictionary(merged), to: &line)
         }
-        text += "}\n"
-        write(text)
+        line.raw("}\n")
+        write(String(decoding: line.bytes, as: UTF8.self))
     }
 
     /// Writes whole lines to standard error, one at a time.
@@ -59,44 +64,26 @@ public struct JSONLogHandler: LogHandler {
     }
     private static let standardErrorLock = Mutex(())
 
-    private static func append(_ value: Logger.Metadata.Value, to text: inout String) {
+    private static func append(_ value: Logger.Metadata.Value, to line: inout JSONBytes) {
         switch value {
-        case .string(let string): appendString(string, to: &text)
-        case .stringConvertible(let convertible): appendString(convertible.description, to: &text)
+        case .string(let string): line.string(string)
+        case .stringConvertible(let convertible): line.string(convertible.description)
         case .array(let values):
-            text += "["
+            line.raw("[")
             for (index, value) in values.enumerated() {
-                if index > 0 { text += "," }
-                append(value, to: &text)
+                if index > 0 { line.raw(",") }
+                append(value, to: &line)
             }
-            text += "]"
+            line.raw("]")
         case .dictionary(let entries):
-            text += "{"
+            line.raw("{")
             for (index, key) in entries.keys.sorted().enumerated() {
-                if index > 0 { text += "," }
-                appendString(key, to: &text)
-                text += ":"
-                append(entries[key]!, to: &text)
+                if index > 0 { line.raw(",") }
+                line.string(key)
+                line.raw(":")
+                append(entries[key]!, to: &line)
             }
-            text += "}"
+            line.raw("}")
         }
-    }
-
-    /// A JSON string: quotes, backslashes and control characters escaped.
-    static func appendString(_ string: String, to text: inout String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                text += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }

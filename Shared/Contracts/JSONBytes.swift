@@ -1,0 +1,94 @@
+import Foundation
+
+/// A JSON writer into a byte array, escaping strings as Foundation's `JSONEncoder` does: for
+/// the hot paths that skip `Codable` (a history page) and for log lines.
+public struct JSONBytes: Sendable {
+    /// What was written.
+    public private(set) var bytes: [UInt8] = []
+
+    /// Whether an object has had a member yet (for the commas).
+    public struct Fields: Sendable {
+        var written = false
+
+        public init() {}
+    }
+
+    public init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    private mutating func append(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    private mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Punctuation and names that need no escaping.
+    public mutating func raw(_ text: StaticString) {
+        append(text)
+    }
+
+    /// A member's name, after a comma unless it is the object's first.
+    public mutating func key(_ name: StaticString, _ fields: inout Fields) {
+        if fields.written { append(",") }
+        fields.written = true
+        append("\"")
+        append(name)
+        append("\":")
+    }
+
+    /// A member with a string value; none when `value` is nil.
+    public mutating func string(_ name: StaticString, _ value: String?, _ fields: inout Fields) {
+        guard let value else { return }
+        key(name, &fields)
+        string(value)
+    }
+
+    /// A member with an integer value; none when `value` is nil.
+    public mutating func integer(_ name: StaticString, _ value: Int64?, _ fields: inout Fields) {
+        guard let value else { return }
+        key(name, &fields)
+        append(String(value))
+    }
+
+    /// A member with an RFC 3339 date; none when `value` is nil.
+    public mutating func date(_ name: StaticString, _ value: Date?, _ fields: inout Fields) {
+        guard let value else { return }
+        key(name, &fields)
+        append("\"")
+        append(HangarJSON.formatDate(value))
+        append("\"")
+    }
+
+    /// A JSON string: `"` and `\` escaped, control characters as `\n`-style or `\u00XX`
+    /// escapes, everything else (`/` and non-ASCII included) as it is.
+    public mutating func string(_ value: String) {
+        append("\"")
+        var value = value
+        value.withUTF8 { (bytes: UnsafeBufferPointer<UInt8>) in
+            var start = 0
+            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                start = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): append("\\\"")
+                case UInt8(ascii: "\\"): append("\\\\")
+                case 0x08: append("\\b")
+                case 0x0C: append("\\f")
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    append("\\u00")
+                    self.bytes.append(contentsOf: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                }
+            }
+            self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        }
+        append("\"")
+    }
+}
