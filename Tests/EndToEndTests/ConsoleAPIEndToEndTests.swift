@@ -2,6 +2,7 @@ import Foundation
 import HangarContracts
 import HangarHarness
 import HangarHistory
+import Synchronization
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -40,14 +41,58 @@ struct ConsoleAPIEndToEndTests {
         return (String(decoding: data, as: UTF8.self), http?.statusCode ?? 0, http?.value(forHTTPHeaderField: "Content-Type"))
     }
 
-    /// Runs `curl -sN` on a stream for `seconds` (the environment stream does not end by itself).
-    static func curlStream(_ url: String, seconds: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-sN", "--max-time", String(seconds), url]
-        process.standardOutput = Pipe()
-        try process.run()
-        return process
+    /// `curl -sN` on a stream, its output gathered as it arrives so what came so far can be read
+    /// while it runs (the environment stream does not end by itself).
+    final class CurlStream: Sendable {
+        /// The bytes read so far, shared with the pipe's handler.
+        final class Received: Sendable {
+            let data = Mutex(Data())
+        }
+
+        let process: Process
+        private let received = Received()
+
+        init(_ url: String, seconds: Int) throws {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["curl", "-sN", "--max-time", String(seconds), url]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            pipe.fileHandleForReading.readabilityHandler = { [received] handle in
+                let chunk = handle.availableData
+                if chunk.isEmpty { handle.readabilityHandler = nil } else { received.data.withLock { $0.append(chunk) } }
+            }
+            try process.run()
+        }
+
+        /// What the stream carried so far.
+        var text: String { received.data.withLock { String(decoding: $0, as: UTF8.self) } }
+
+        /// Waits until the stream carried `needle`, in any case (or `timeout` passed), and returns the text.
+        func text(containing needle: String, timeout: Duration = .seconds(20)) async throws -> String {
+            let deadline = ContinuousClock.now + timeout
+            while text.range(of: needle, options: .caseInsensitive) == nil, process.isRunning, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return text
+        }
+
+        /// Waits for curl to end by itself and returns everything the stream carried.
+        func finish() async throws -> String {
+            while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+            try await Task.sleep(for: .milliseconds(100))  // the last chunk's handler
+            return text
+        }
+
+        /// Closes the stream now (SIGKILL: the test process may hand SIGTERM down ignored).
+        func close() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+    }
+
+    static func curlStream(_ url: String, seconds: Int) throws -> CurlStream {
+        try CurlStream(url, seconds: seconds)
     }
 
     @Test("intake's event feed is bound only while a live stream is open (and a short linger after)")
@@ -74,13 +119,14 @@ struct ConsoleAPIEndToEndTests {
         #expect(try await feedBindings() == 0)
 
         // A stream opens: bound before it starts, and it sees a deployment live.
-        let stream = try Self.curlStream("\(system.baseURL)/v1/environments/feed-env/events?access_token=\(HangarSystem.viewerToken)", seconds: 4)
+        // curl's limit is generous (a busy machine); the stream is closed as soon as it carried the deployment.
+        let stream = try Self.curlStream("\(system.baseURL)/v1/environments/feed-env/events?access_token=\(HangarSystem.viewerToken)", seconds: 60)
         try await waitFor(1)
         let id = try await system.deploy("feed-env")
         _ = try await system.wait(for: id, status: .succeeded)
-        stream.waitUntilExit()
-        let text = String(decoding: (stream.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(text.contains(id.uuidString.lowercased()) || text.contains(id.uuidString), "the stream carried the deployment")
+        let text = try await stream.text(containing: id.uuidString)
+        stream.close()
+        #expect(text.range(of: id.uuidString, options: .caseInsensitive) != nil, "the stream carried the deployment")
         // The stream closed (intake notices at its next heartbeat): unbound after the linger.
         try await waitFor(0)
     }
@@ -138,9 +184,7 @@ struct ConsoleAPIEndToEndTests {
             headers: ["Authorization": "Bearer \(HangarSystem.viewerToken)"])
         #expect(Self.parseEvents(again).count == 1)
 
-        environmentStream.waitUntilExit()
-        let output = (environmentStream.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()
-        let environmentEvents = Self.parseEvents(String(decoding: output, as: UTF8.self))
+        let environmentEvents = Self.parseEvents(try await environmentStream.finish())
         #expect(environmentEvents.first?.name == "ready")
         let statuses = environmentEvents.filter { $0.name == "deployment" }.compactMap {
             try? HangarJSON.decoder.decode(DeploymentDetails.self, from: Data($0.data.utf8))
@@ -208,8 +252,7 @@ struct ConsoleAPIEndToEndTests {
         // A quiet stream gets heartbeat comments (every 300 ms here, 15 s by default).
         try await system.createEnvironment("quiet")
         let quiet = try Self.curlStream("\(system.baseURL)/v1/environments/quiet/events?access_token=\(HangarSystem.viewerToken)", seconds: 2)
-        quiet.waitUntilExit()
-        let quietText = String(decoding: (quiet.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let quietText = try await quiet.finish()
         #expect(quietText.components(separatedBy: ": heartbeat").count - 1 >= 3, "\(quietText)")
         let (problem, unreachable) = try await system.request("GET", "/v1/queues", token: HangarSystem.viewerToken)
         #expect(unreachable == 502)
