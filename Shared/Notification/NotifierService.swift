@@ -3,6 +3,7 @@ import HangarContracts
 import HangarMessaging
 import HangarStorage
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// The notifier: consumes deployment and step events from `hangar.notifier`, keeps its step
@@ -63,6 +64,19 @@ public struct NotifierService: Service {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sender.run() }
             group.addTask { try await consumer.run() }
+            group.addTask {
+                // The backlog gauge, every second.
+                await cancelWhenGracefulShutdown {
+                    while !Task.isCancelled {
+                        if let counts = try? await notifierStore.pendingCounts() {
+                            for (channel, count) in counts {
+                                Gauge(label: "hangar_notifications_pending", dimensions: [("channel", channel.rawValue)]).record(count)
+                            }
+                        }
+                        try? await Task.sleep(for: .seconds(1))
+                    }
+                }
+            }
             group.addTask {
                 // Hourly housekeeping of the deduplication ids and old sent logs.
                 await cancelWhenGracefulShutdown {

@@ -290,6 +290,18 @@ public struct NotifierStore: Sendable {
         }
     }
 
+    /// How many emails and webhook calls are not yet delivered nor failed for good, per channel.
+    public func pendingCounts() async throws -> [NotificationChannel: Int] {
+        try await store.read { db in
+            var counts: [NotificationChannel: Int] = [:]
+            for channel in NotificationChannel.allCases {
+                let row = try await db.raw("SELECT COUNT(*) AS count FROM \(unsafeRaw: channel.table) WHERE state = 'pending'").first()
+                counts[channel] = Int(try row?.decode(column: "count", as: Int64.self) ?? 0)
+            }
+            return counts
+        }
+    }
+
     /// When the next pending email or webhook falls due, if any.
     public func nextDue() async throws -> Date? {
         try await store.read { db in

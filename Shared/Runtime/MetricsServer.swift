@@ -50,11 +50,11 @@ public struct MetricsServer: Service {
         }
     }
 
-    /// The registry's metrics as a Prometheus text answer.
+    /// The registry's metrics as a Prometheus text answer, with the help texts of ``MetricHelp``.
     public static func response(_ registry: PrometheusCollectorRegistry) -> Response {
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            body: .init(byteBuffer: ByteBuffer(bytes: MetricHelp.annotate(registry.emitToBuffer()))))
     }
 }
 

@@ -26,6 +26,8 @@ final class SchedulerEngine: Sendable {
     /// Outbox rows whose messages the broker confirmed, deleted by the next transaction
     /// (saving a write transaction of their own).
     private let confirmedOutbox = Mutex<[String]>([])
+    /// The environments the queued gauge reported last (to report 0 once they have none).
+    private let queuedEnvironments = Mutex<Set<String>>([])
 
     init(
         store: SQLStore, bus: MessageBus, configuration: SchedulerConfiguration, instance: String, logger: Logger,
@@ -128,19 +130,30 @@ final class SchedulerEngine: Sendable {
         }
     }
 
-    /// Records the scheduler's gauges: deployments running, the outbox backlog, timer lag.
+    /// Records the scheduler's gauges: deployments running and queued per environment, the
+    /// outbox backlog, timer lag.
     func sampleGauges() async throws {
-        let (running, outbox, due) = try await store.read { db in
+        // The environment's name is in the stored request (the scheduler keeps no other copy).
+        let name = store.dialect == .postgres ? "CAST(request AS jsonb) ->> 'environmentName'" : "request ->> '$.environmentName'"
+        let (running, outbox, due, queued) = try await store.read { db in
             let row = try await db.raw("""
                 SELECT (SELECT COUNT(*) FROM scheduler_deployments WHERE status = 'running') AS running,
                     (SELECT COUNT(*) FROM scheduler_outbox) AS outbox, (SELECT MIN(due_at) FROM scheduler_timers) AS due
                 """).first()
+            var queued: [String: Int] = [:]
+            for row in try await db.raw("""
+                SELECT \(unsafeRaw: name) AS environment, COUNT(*) AS count FROM scheduler_deployments
+                WHERE status = 'queued' GROUP BY \(unsafeRaw: name)
+                """).all() {
+                queued[try row.decode(column: "environment", as: String?.self) ?? "?"] = Int(try row.decode(column: "count", as: Int64.self))
+            }
             return (
                 Int(try row?.decode(column: "running", as: Int64.self) ?? 0), Int(try row?.decode(column: "outbox", as: Int64.self) ?? 0),
-                try row?.decode(column: "due", as: Int64?.self))
+                try row?.decode(column: "due", as: Int64?.self), queued)
         }
         let lag = due.map { now().timeIntervalSince(Date(epochMilliseconds: $0)) } ?? 0
         SchedulerMetrics.gauges(running: running, outbox: outbox, timerLag: lag)
+        queuedEnvironments.withLock { $0 = SchedulerMetrics.queued(queued, previous: $0) }
     }
 
     /// When the next timer is due, if any.

@@ -9,11 +9,12 @@ enum SchedulerMetrics {
         for outgoing in outbox {
             switch outgoing.message {
             case .deploymentEvent(let event):
-                Counter(label: "hangar_deployments_total", dimensions: [("status", event.status.rawValue)]).increment()
+                let dimensions = [("status", event.status.rawValue), ("environment", event.environmentName)]
+                Counter(label: "hangar_deployments_total", dimensions: dimensions).increment()
                 if [.succeeded, .failed, .cancelled].contains(event.status) {
                     // From submission, or from its scheduled time, to the end.
                     let from = max(event.createdAt, event.scheduledAt ?? event.createdAt)
-                    Timer(label: "hangar_deployment_duration_seconds", dimensions: [("status", event.status.rawValue)])
+                    Timer(label: "hangar_deployment_duration_seconds", dimensions: dimensions)
                         .recordSeconds(max(0, event.at.timeIntervalSince(from)))
                 }
             case .executeStep(let command) where command.attempt > 1 && command.poll == 0:
@@ -35,5 +36,15 @@ enum SchedulerMetrics {
         Gauge(label: "hangar_deployments_in_flight").record(running)
         Gauge(label: "hangar_outbox_backlog").record(outbox)
         Gauge(label: "hangar_timer_lag_seconds").record(max(0, timerLag))
+    }
+
+    /// Deployments waiting for their environment's turn, per environment name. An environment
+    /// reported before and absent now is reported as 0 (`previous` is what was reported last).
+    /// Returns the names reported this time.
+    static func queued(_ counts: [String: Int], previous: Set<String>) -> Set<String> {
+        for name in previous.union(counts.keys) {
+            Gauge(label: "hangar_deployments_queued", dimensions: [("environment", name)]).record(counts[name] ?? 0)
+        }
+        return Set(counts.keys)
     }
 }
