@@ -16,9 +16,10 @@ import SQLKit
 ///
 ///   6. each service's resident memory at rest (`IdleMemory`);
 ///   7. with `--history N` only: one at a time on a fresh system and with N more deployments stored;
-///   8. with `--scheduled N` only: N deployments due at the same instant, how fast they start (`ScheduledDrain`).
+///   8. with `--scheduled N` only: N deployments due at the same instant, how fast they start (`ScheduledDrain`);
+///   9. with `--only-observability` only: what logging costs a burst, and the size of each service's scrape (`ObservabilityCost`).
 ///
-///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--only-memory] [--history N] [--scheduled N]
+///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--only-memory] [--only-observability] [--history N] [--scheduled N]
 ///
 /// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
 /// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
@@ -39,6 +40,10 @@ enum PipelineBench {
                 let count = Int(CommandLine.arguments[index + 1])
             {
                 try await ScheduledDrain.run(count: count)
+                return
+            }
+            if CommandLine.arguments.contains("--only-observability") {
+                try await ObservabilityCost.run(quick: quick)
                 return
             }
             if CommandLine.arguments.contains("--only-memory") {
@@ -97,8 +102,13 @@ enum PipelineBench {
         var cpu = CPUTimes()
     }
 
-    static func run(_ name: String, deployments: Int, environments: Int, workers: Int, concurrency: Int, target: String) async throws -> Result {
-        let system = try await HangarSystem(name, extraEnvironment: ["HANGAR_LOG_LEVEL": "warning"])
+    /// A burst of `deployments` over `environments`; `environment` is added to the services'
+    /// (logs at warning unless it says otherwise); `beforeShutdown` sees the system once all finished.
+    static func run(
+        _ name: String, deployments: Int, environments: Int, workers: Int, concurrency: Int, target: String,
+        environment: [String: String] = [:], beforeShutdown: ((HangarSystem) async throws -> Void)? = nil
+    ) async throws -> Result {
+        let system = try await HangarSystem(name, extraEnvironment: ["HANGAR_LOG_LEVEL": "warning"].merging(environment) { $1 })
         try await system.startAll(
             workers: workers, workerEnvironment: ["HANGAR_WORKER_CONCURRENCY": String(concurrency)], notifier: true)
         for index in 0..<environments { try await system.createEnvironment("env-\(index)", target: target) }
@@ -150,6 +160,7 @@ enum PipelineBench {
         }
         let cpu = CPUTimes.read(system) - cpuBefore
         storeTask.cancel()
+        try await beforeShutdown?(system)
         await system.shutdown()
         latencies.sort()
         let elapsed = milliseconds(lastSeen - start) / 1000

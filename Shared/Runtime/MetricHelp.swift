@@ -9,7 +9,7 @@ public enum MetricHelp {
         // Scheduler
         "hangar_deployments_total": "Deployment lifecycle events committed by the scheduler, by status and environment.",
         "hangar_deployment_duration_seconds":
-            "Seconds from submission (or the scheduled time) to the end of a deployment, by final status and environment.",
+            "Seconds from submission (or the scheduled time) to the end of a deployment, by final status.",
         "hangar_deployments_in_flight": "Deployments running now.",
         "hangar_deployments_queued": "Deployments waiting for an earlier deployment of their environment to finish, by environment.",
         "hangar_outbox_backlog": "Messages committed by the scheduler and not yet confirmed by the broker.",
