@@ -11,6 +11,13 @@ enum SchedulerMetrics {
             case .deploymentEvent(let event):
                 Counter(label: "hangar_deployments_total", dimensions: [("status", event.status.rawValue), ("environment", event.environmentName)])
                     .increment()
+                if event.status == .running {
+                    // The final statuses' series exist (at 0) from an environment's first start, so
+                    // that rate() and increase() see its first failure too.
+                    for final in [DeploymentStatus.succeeded, .failed, .cancelled] {
+                        _ = Counter(label: "hangar_deployments_total", dimensions: [("status", final.rawValue), ("environment", event.environmentName)])
+                    }
+                }
                 if [.succeeded, .failed, .cancelled].contains(event.status) {
                     // From submission, or from its scheduled time, to the end.
                     let from = max(event.createdAt, event.scheduledAt ?? event.createdAt)

@@ -43,6 +43,8 @@ struct MetricsEndToEndTests {
         #expect(scheduler.contains(#"hangar_deployments_total{status="succeeded",environment="web"} 1"#), "\(scheduler)")
         #expect(scheduler.contains(#"hangar_deployments_total{status="succeeded",environment="slow"} 2"#))
         #expect(scheduler.contains(#"hangar_deployments_total{status="running",environment="web"} 1"#))
+        // Created at 0 when the environment's first deployment starts (rate() then sees the first failure).
+        #expect(scheduler.contains(#"hangar_deployments_total{status="failed",environment="web"} 0"#))
         #expect(scheduler.contains(#"hangar_deployment_duration_seconds_count{status="succeeded"} 3"#))
         // Nothing running, nothing queued, nothing left to publish, no timer late.
         try await eventually("the scheduler's gauges") {
