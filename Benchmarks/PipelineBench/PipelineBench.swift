@@ -17,9 +17,10 @@ import SQLKit
 ///   6. each service's resident memory at rest (`IdleMemory`);
 ///   7. with `--history N` only: one at a time on a fresh system and with N more deployments stored;
 ///   8. with `--scheduled N` only: N deployments due at the same instant, how fast they start (`ScheduledDrain`);
-///   9. with `--only-observability` only: what logging costs a burst, and the size of each service's scrape (`ObservabilityCost`).
+///   9. with `--spread N S` only: N deployments due at instants spread over S seconds, how late they start (`ScheduledSpread`);
+///  10. with `--only-observability` only: what logging costs a burst, and the size of each service's scrape (`ObservabilityCost`).
 ///
-///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--only-memory] [--only-observability] [--history N] [--scheduled N]
+///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--only-memory] [--only-observability] [--history N] [--scheduled N] [--spread N S]
 ///
 /// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
 /// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
@@ -40,6 +41,12 @@ enum PipelineBench {
                 let count = Int(CommandLine.arguments[index + 1])
             {
                 try await ScheduledDrain.run(count: count)
+                return
+            }
+            if let index = CommandLine.arguments.firstIndex(of: "--spread"), index + 2 < CommandLine.arguments.count,
+                let count = Int(CommandLine.arguments[index + 1]), let seconds = Double(CommandLine.arguments[index + 2])
+            {
+                try await ScheduledSpread.run(count: count, seconds: seconds)
                 return
             }
             if CommandLine.arguments.contains("--only-observability") {
