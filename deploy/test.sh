@@ -56,6 +56,10 @@ swift_test() {
 if [[ $# -gt 0 ]]; then
   swift_test "$@"
 else
+  # The container setup, offline: compose schema, hadolint, project checks (seconds).
+  deploy/container/test.sh
+  # The Kubernetes manifests, rendered and validated offline (kustomize, kubernetes-validate, KEDA's CRDs).
+  deploy/kubernetes/test.sh
   # The AMQP client's broker tests restart the broker and force-close connections, which
   # would disturb every other suite running at the same time: they run on their own, after.
   swift_test --skip BrokerIntegrationTests
@@ -64,6 +68,9 @@ else
   deploy/rabbitmq/test-crash.sh
   # The HTTP API fuzzed against its own OpenAPI document (schemathesis, ~2,000 requests).
   deploy/fuzz/test.sh
+  # The alerting rules (promtool unit tests) and the Grafana dashboard, then both against a real
+  # Prometheus scraping a Hangar of its own and the broker.
+  deploy/prometheus/test.sh
 fi
 
 # The console's browser tests (headless chromium through Selenium) against a Hangar of their own;
