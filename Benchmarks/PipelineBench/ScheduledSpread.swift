@@ -14,8 +14,8 @@ enum ScheduledSpread {
         let system = try await HangarSystem("spread", extraEnvironment: ["HANGAR_LOG_LEVEL": "warning"])
         try await system.startAll(workers: 1, workerEnvironment: ["HANGAR_WORKER_CONCURRENCY": "8"], notifier: true)
         for index in 0..<environments { try await system.createEnvironment("spread-\(index)") }
-        // Time to submit them all first (about 1,000 per second), then the spread.
-        let first = Date().addingTimeInterval(30 + Double(count) / 800)
+        // Time to submit them all first (about 500 per second), then the spread.
+        let first = Date().addingTimeInterval(30 + Double(count) / 400)
         let submitting = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
