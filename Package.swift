@@ -151,6 +151,7 @@ let package = Package(
                 "HangarMessaging", "HangarStorage", "HangarContracts",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/History"
@@ -284,6 +285,11 @@ let package = Package(
             name: "ContractsTests",
             dependencies: ["HangarContracts"],
             path: "Tests/ContractsTests"
+        ),
+        .testTarget(
+            name: "HistoryTests",
+            dependencies: ["HangarHistory", "HangarMessaging", "HangarContracts", "AMQPClient"],
+            path: "Tests/HistoryTests"
         ),
         .testTarget(
             name: "RuntimeTests",

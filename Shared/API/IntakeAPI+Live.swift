@@ -174,7 +174,13 @@ extension IntakeAPI {
     private func queues(_ request: Request) async throws -> Response {
         _ = try auth.authenticate(request, requiring: .viewer)
         do {
-            return try json(try await live.management.queues())
+            var answer = try await live.management.queues()
+            // Dead letters rest in `<queue>.dead` only until the recorder keeps them.
+            let kept = try await deadLetters.counts()
+            for index in answer.items.indices where answer.items[index].deadLetters != nil {
+                answer.items[index].deadLetters! += kept[answer.items[index].name] ?? 0
+            }
+            return try json(answer)
         } catch let failure as ManagementClient.Failure {
             throw Problem(
                 .badGateway, title: "Queue statistics unavailable",

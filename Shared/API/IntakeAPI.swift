@@ -20,6 +20,8 @@ struct IntakeAPI: Sendable {
     let logger: Logger
     /// Live streams, queue statistics, server requests and the console (IntakeAPI+Live.swift).
     let live: LiveServices
+    /// The dead letters the recorder keeps (IntakeAPI+DeadLetters.swift).
+    let deadLetters: DeadLetterStore
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         health.addRoutes(to: router)
@@ -49,6 +51,7 @@ struct IntakeAPI: Sendable {
         v1.get("environments/:env/deployments") { request, context in try await list(request, context) }
         v1.get("deployments/:id") { request, context in try await show(request, context) }
         v1.post("deployments/:id/cancel") { request, context in try await cancel(request, context) }
+        addDeadLetterRoutes(to: v1)
         addLiveRoutes(to: router)
     }
 

@@ -12,7 +12,8 @@ struct QueueInfo: Codable, Sendable, Equatable {
     var publishRate: Double
     var deliverRate: Double
     var ackRate: Double
-    /// How many messages rest in `<name>.dead` (`nil` when it has no such queue).
+    /// Its dead letters: in `<name>.dead` (`nil` when it has no such queue), plus, in `GET
+    /// /v1/queues`, those the recorder keeps.
     var deadLetters: Int?
     var deadLetterQueue: String?
     /// `quorum` or `classic`.

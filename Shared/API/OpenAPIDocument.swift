@@ -1038,6 +1038,80 @@ enum OpenAPIDocument {
       "type": "boolean"
      }
     }
+   },
+   "DeadLetter": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+     "id",
+     "queue",
+     "reason",
+     "firstSeenAt",
+     "replays",
+     "preview"
+    ],
+    "properties": {
+     "id": {
+      "type": "string",
+      "description": "names it for replay and purge"
+     },
+     "queue": {
+      "type": "string",
+      "description": "the queue it was taken from, to which a replay publishes it"
+     },
+     "reason": {
+      "type": "string"
+     },
+     "firstSeenAt": {
+      "type": "string",
+      "format": "date-time",
+      "description": "when it was dead-lettered"
+     },
+     "messageType": {
+      "type": "string"
+     },
+     "messageId": {
+      "type": "string"
+     },
+     "deploymentId": {
+      "type": "string"
+     },
+     "replays": {
+      "type": "integer",
+      "minimum": 0,
+      "description": "how many times it was replayed before"
+     },
+     "preview": {
+      "type": "string",
+      "description": "the start of its body; values of secret-looking JSON keys, and the user part and query of URLs, are hidden"
+     }
+    }
+   },
+   "DeadLetterCommandAccepted": {
+    "type": "object",
+    "required": [
+     "id",
+     "action",
+     "status"
+    ],
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "action": {
+      "type": "string",
+      "enum": [
+       "replay",
+       "purge"
+      ]
+     },
+     "status": {
+      "type": "string",
+      "enum": [
+       "accepted"
+      ]
+     }
+    }
    }
   },
   "parameters": {
@@ -2656,6 +2730,220 @@ enum OpenAPIDocument {
       }
      },
      "504": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/dead-letters": {
+   "get": {
+    "summary": "Messages no consumer could process, kept by the recorder until replayed or purged, newest first (admin)",
+    "parameters": [
+     {
+      "name": "queue",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "only those taken from this queue, e.g. hangar.steps"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500,
+       "default": 100
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "the dead letters",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "items"
+         ],
+         "properties": {
+          "items": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/DeadLetter"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/dead-letters/{id}/replay": {
+   "parameters": [
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "post": {
+    "summary": "Publish a dead letter's original message to its queue again, then forget it; one still bad comes back with its new reason (admin)",
+    "responses": {
+     "202": {
+      "description": "the command was handed to the recorder (confirmed by the broker); the dead letter leaves the list once it is carried out",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/DeadLetterCommandAccepted"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/dead-letters/{id}": {
+   "parameters": [
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "delete": {
+    "summary": "Forget a dead letter without processing it (admin)",
+    "responses": {
+     "202": {
+      "description": "the command was handed to the recorder (confirmed by the broker); the dead letter leaves the list once it is carried out",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/DeadLetterCommandAccepted"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "503": {
       "description": "Problem details",
       "content": {
        "application/problem+json": {

@@ -78,5 +78,7 @@ enum HistorySchema {
                 )
                 """).run()
         },
+        // Dead letters, kept until an operator replays or purges them (DeadLetterKeeper).
+        DeadLetterStore.migration,
     ]
 }

@@ -4,7 +4,8 @@ import HangarStorage
 import Logging
 import ServiceLifecycle
 
-/// The recorder: consumes every event into the history store, in batches.
+/// The recorder: consumes every event into the history store, in batches, and keeps the
+/// dead letters of every queue until an operator replays or purges them (``DeadLetterKeeper``).
 public struct RecorderService: Service {
     private let connection: AMQPConnection
     private let projector: HistoryProjector
@@ -29,9 +30,11 @@ public struct RecorderService: Service {
         ) { batch in
             try await projector.apply(batch)
         }
+        let keeper = DeadLetterKeeper(connection: connection, store: DeadLetterStore(store: projector.store), logger: logger)
         logger.info("recorder.running")
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await consumer.run() }
+            group.addTask { try await keeper.run() }
             group.addTask {
                 await cancelWhenGracefulShutdown {
                     while !Task.isCancelled {

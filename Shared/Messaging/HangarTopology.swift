@@ -57,6 +57,9 @@ public enum HangarTopology {
     /// The notifier: deployment lifecycle events only (a finished deployment's event carries
     /// its step table for the summary emails).
     public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*"])
+    /// The recorder's dead-letter keeper: operators' `dead-letter.replay` and
+    /// `dead-letter.purge` commands (from intake).
+    public static let deadLetterCommands = Role(queue: "hangar.dead-letters", commandKeys: ["dead-letter.*"])
     /// Bindings of earlier versions that a role no longer has: the broker keeps a binding
     /// until it is removed, so the role's service unbinds these when it starts.
     public static let retiredBindings: [Topology.Binding] = [
@@ -64,7 +67,10 @@ public enum HangarTopology {
     ]
 
     /// Every role, for tools that declare the whole topology.
-    public static let roles = [scheduler, steps, recorder, notifier]
+    public static let roles = [scheduler, steps, recorder, notifier, deadLetterCommands]
+
+    /// Where each role's dead letters rest until the recorder keeps them.
+    public static var deadLetterQueues: [String] { roles.map { "\($0.queue).dead" } }
 
     /// The workers answer `server.query` and `server.action` requests (request/reply from
     /// intake) from this queue. A classic queue without dead-lettering: a request nobody took

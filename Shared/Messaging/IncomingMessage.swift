@@ -1,3 +1,4 @@
+import Foundation
 import AMQPClient
 import HangarContracts
 
@@ -34,7 +35,10 @@ struct DeadLetterer: Sendable {
         do {
             try await forward(
                 delivery, exchange: HangarTopology.dead,
-                headers: ["x-hangar-dead-reason": .string(reason), "x-hangar-original-queue": .string(queue)])
+                headers: [
+                    DeadLetterHeaders.reason: .string(reason), DeadLetterHeaders.originalQueue: .string(queue),
+                    DeadLetterHeaders.deadAt: .int(Int64((Date().timeIntervalSince1970 * 1000).rounded())),
+                ])
             connection.logger.warning(
                 "hangar.message.dead_lettered",
                 metadata: ["amqp.queue": "\(queue)", "amqp.message_id": "\(delivery.message.messageId)", "reason": "\(reason)"])

@@ -16,6 +16,8 @@ public enum MetricHelp {
         "hangar_timer_lag_seconds": "How late the oldest due timer is: now minus its due time; 0 when none is due.",
         "hangar_step_retries_total": "Steps dispatched again after a transient failure, by step.",
         "hangar_reconciler_actions_total": "Running deployments nobody worked on that the reconciler dispatched again or failed.",
+        // Recorder
+        "hangar_dead_letters": "Dead letters kept by the recorder until an operator replays or purges them, by the queue they came from.",
         // Worker
         "hangar_steps_total": "Step runs finished by this worker, by step and outcome.",
         "hangar_step_duration_seconds": "Seconds a step run took on this worker, by step and outcome.",

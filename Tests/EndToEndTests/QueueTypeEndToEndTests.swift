@@ -9,7 +9,7 @@ import Testing
 /// `hangar-migrate-queues` changes the type keeping every message.
 @Suite("Queue types", .serialized, .timeLimit(.minutes(10)))
 struct QueueTypeEndToEndTests {
-    @Test("classic queues: a step command that crashes its worker every time is dead-lettered after 10 deliveries; the workers carry on")
+    @Test("classic queues: a step command that crashes its worker every time is dead-lettered after 10 deliveries; the workers carry on; once the cause is gone, replayed through the API, it runs to its end")
     func poisonStepOnClassicQueues() async throws {
         let workerEnvironment = ["HANGAR_WORKER_LIVE_AFTER_MS": "0", "HANGAR_WORKER_HEARTBEAT_MS": "0", "HANGAR_WORKER_CONCURRENCY": "1"]
         let system = try await HangarSystem("poison-step", extraEnvironment: ["HANGAR_QUEUE_TYPE": "classic"])
@@ -21,11 +21,11 @@ struct QueueTypeEndToEndTests {
         try await system.broker(
             "POST", "/api/bindings/\(system.encodedVhost)/e/hangar.events/q/test.events", body: ["routing_key": "step.#"])
 
-        // The step holds its worker for ten minutes: each worker is SIGKILLed while it runs,
-        // as a message that crashes its consumer would.
+        // The step holds its worker for 8 s: each worker is SIGKILLed while it runs, as a
+        // message that crashes its consumer would.
         let poison = ExecuteStep(
             deploymentId: UUID(), environmentId: UUID(), environmentName: "poison", version: "1", step: .createImage,
-            attempt: 1, dispatchId: UUID(), target: ProviderTarget(provider: "simulated", settings: ["stepDurationMs": 600_000]),
+            attempt: 1, dispatchId: UUID(), target: ProviderTarget(provider: "simulated", settings: ["stepDurationMs": 8_000]),
             options: .init(), mode: .optimized)
         let body = String(decoding: try ContractCodec.encode(.executeStep(poison)), as: UTF8.self)
         let routed = try await system.publishRaw(
@@ -77,6 +77,30 @@ struct QueueTypeEndToEndTests {
                 } ?? false
             }
         }
+
+        // The cause is gone (nothing kills the workers any more): the recorder keeps the dead
+        // letter, an operator replays it, and the step runs to its end.
+        try system.start(.recorder)
+        try system.start(.intake)
+        try await system.waitUntilReady()
+        @Sendable func kept() async throws -> [DeadLetterSummary] {
+            let (data, _) = try await system.request("GET", "/v1/dead-letters?queue=hangar.steps")
+            return try HangarJSON.decoder.decode(DeadLetterList.self, from: data).items
+        }
+        try await eventually("the dead letter kept") { try await kept().count == 1 }
+        let letter = try #require(try await kept().first)
+        #expect(letter.reason.contains("redelivered 10 times"), "\(letter)")
+        #expect(letter.deploymentId?.lowercased() == poison.deploymentId.uuidString.lowercased())
+        #expect(try await system.request("POST", "/v1/dead-letters/\(letter.id)/replay").1 == 202)
+        try await eventually("the replayed step's outcome", timeout: .seconds(30)) {
+            try await system.peek(queue: "test.events", count: 200).contains { message in
+                (try? HangarJSON.decoder.decode(StepEvent.self, from: Data(message.body.utf8))).map {
+                    $0.deploymentId == poison.deploymentId && $0.kind == .succeeded
+                } ?? false
+            }
+        }
+        let (after, _) = try await system.request("GET", "/v1/dead-letters")
+        #expect(try HangarJSON.decoder.decode(DeadLetterList.self, from: after).items.isEmpty)
     }
 
     @Test("quorum queues holding messages move to classic with hangar-migrate-queues: nothing lost; a mismatched start is refused clearly")

@@ -7,7 +7,7 @@ import Testing
 /// What the services do with bad input and with work that went missing.
 @Suite("Dead letters and reconciliation end to end", .serialized, .timeLimit(.minutes(3)))
 struct RecoveryEndToEndTests {
-    @Test("malformed, unknown and newer-schema messages are dead-lettered with their reason; the services carry on")
+    @Test("malformed, unknown and newer-schema messages are dead-lettered with their reason and kept; listed, replayed and purged through the API and the CLI (admin only); the services carry on")
     func deadLetters() async throws {
         let system = try await HangarSystem("dead-letters")
         defer { Task { await system.shutdown() } }
@@ -27,20 +27,56 @@ struct RecoveryEndToEndTests {
         let id = try await system.deploy("steady")
         _ = try await system.wait(for: id, status: .succeeded)
 
-        var reasons: [String] = []
-        let deadline = ContinuousClock.now + .seconds(20)
-        while reasons.count < 2, ContinuousClock.now < deadline {
-            reasons = try await system.peek(queue: "hangar.scheduler.dead").compactMap { $0.headers["x-hangar-dead-reason"] as? String }
-            try await Task.sleep(for: .milliseconds(100))
+        // The recorder keeps each dead letter; the API lists them with their reasons.
+        @Sendable func deadLetters(token: String = HangarSystem.adminToken) async throws -> [DeadLetterSummary] {
+            let (data, status) = try await system.request("GET", "/v1/dead-letters", token: token)
+            guard status == 200 else { throw E2EFailure("GET /v1/dead-letters answered \(status)") }
+            return try HangarJSON.decoder.decode(DeadLetterList.self, from: data).items
         }
-        #expect(reasons.contains { $0.contains("malformed 'deployment.submit'") }, "\(reasons)")
-        #expect(reasons.contains { $0.contains("schema version 2") }, "\(reasons)")
-        var recorderReasons: [String] = []
-        while recorderReasons.isEmpty, ContinuousClock.now < deadline {
-            recorderReasons = try await system.peek(queue: "hangar.recorder.dead").compactMap { $0.headers["x-hangar-dead-reason"] as? String }
-            try await Task.sleep(for: .milliseconds(100))
+        // `step.exploded` reached two queues bound to step events: the scheduler's and the recorder's.
+        try await eventually("four dead letters kept", timeout: .seconds(20)) { try await deadLetters().count == 4 }
+        let kept = try await deadLetters()
+        let malformed = try #require(kept.first { $0.reason.contains("malformed 'deployment.submit'") }, "\(kept)")
+        let newer = try #require(kept.first { $0.reason.contains("schema version 2") }, "\(kept)")
+        let unknown = try #require(kept.first { $0.reason.contains("unknown message type 'step.exploded'") && $0.queue == "hangar.recorder" }, "\(kept)")
+        #expect(kept.filter { $0.reason.contains("unknown message type 'step.exploded'") }.map(\.queue).sorted() == ["hangar.recorder", "hangar.scheduler"])
+        #expect(malformed.queue == "hangar.scheduler" && newer.queue == "hangar.scheduler" && unknown.queue == "hangar.recorder")
+        #expect(malformed.messageType == "deployment.submit" && malformed.preview == "{not json" && malformed.replays == 0)
+        // Nothing is left in the broker's dead-letter queues: the recorder took them.
+        #expect(try await system.peek(queue: "hangar.scheduler.dead").isEmpty)
+        let (filtered, _) = try await system.request("GET", "/v1/dead-letters?queue=hangar.recorder")
+        #expect(try HangarJSON.decoder.decode(DeadLetterList.self, from: filtered).items.map(\.id) == [unknown.id])
+
+        // Admin only.
+        for token in [HangarSystem.viewerToken, HangarSystem.deployerToken] {
+            #expect(try await system.request("GET", "/v1/dead-letters", token: token).1 == 403)
+            #expect(try await system.request("POST", "/v1/dead-letters/\(malformed.id)/replay", token: token).1 == 403)
+            #expect(try await system.request("DELETE", "/v1/dead-letters/\(malformed.id)", token: token).1 == 403)
         }
-        #expect(recorderReasons.contains { $0.contains("unknown message type 'step.exploded'") }, "\(recorderReasons)")
+        #expect(try await system.request("POST", "/v1/dead-letters/0000000000000000/replay").1 == 404)
+        #expect(try await system.request("DELETE", "/v1/dead-letters/0000000000000000").1 == 404)
+
+        // The CLI lists them.
+        let listed = try await CLIEndToEndTests.hangar(["dead-letters"], system: system, token: HangarSystem.adminToken)
+        #expect(listed.status == 0 && [malformed.id, newer.id, unknown.id].allSatisfy(listed.stdout.contains), "\(listed)")
+        let refused = try await CLIEndToEndTests.hangar(["dead-letters", "list"], system: system, token: HangarSystem.viewerToken)
+        #expect(refused.status != 0)
+
+        // Replayed, the malformed one is still bad: it comes back with a new id, one replay counted.
+        let replay = try await CLIEndToEndTests.hangar(["dead-letters", "replay", malformed.id], system: system, token: HangarSystem.adminToken)
+        #expect(replay.status == 0, "\(replay)")
+        try await eventually("the replayed letter back with a new id") {
+            let now = try await deadLetters()
+            return !now.contains { $0.id == malformed.id } && now.contains { $0.replays == 1 && $0.reason.contains("malformed 'deployment.submit'") }
+        }
+        // Purged: gone, through the API and the CLI.
+        #expect(try await system.request("DELETE", "/v1/dead-letters/\(newer.id)").1 == 202)
+        let purge = try await CLIEndToEndTests.hangar(["dead-letters", "purge", unknown.id], system: system, token: HangarSystem.adminToken)
+        #expect(purge.status == 0, "\(purge)")
+        try await eventually("the purged letters gone") {
+            let now = try await deadLetters()
+            return now.count == 2 && !now.contains { $0.id == newer.id || $0.id == unknown.id }
+        }
     }
 
     @Test("a step command that went missing is found by the reconciler and dispatched again")
