@@ -79,6 +79,58 @@ struct RecoveryEndToEndTests {
         }
     }
 
+    @Test("the recorder SIGKILLed again and again while dead letters arrive and are replayed: each is kept once, none lost")
+    func deadLettersUnderKills() async throws {
+        let system = try await HangarSystem("dead-letter-kills")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        let count = 60
+        // Undecodable submits, each of its own: the scheduler dead-letters every one.
+        let publisher = Task {
+            for index in 0..<count {
+                _ = try await system.publishRaw(
+                    exchange: "hangar.commands", routingKey: "deployment.submit", type: "deployment.submit", body: "{poison \(index)",
+                    headers: ["x-schema-version": 1])
+                try await Task.sleep(for: .milliseconds(25))
+            }
+        }
+        @Sendable func kept() async throws -> [DeadLetterSummary] {
+            let (data, status) = try await system.request("GET", "/v1/dead-letters?limit=500")
+            guard status == 200 else { return [] }
+            return try HangarJSON.decoder.decode(DeadLetterList.self, from: data).items
+        }
+        // Kill the recorder every 300-700 ms meanwhile, and start it again.
+        var kills = 0
+        let until = ContinuousClock.now + .seconds(4)
+        while ContinuousClock.now < until {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 300...700)))
+            system.stop("recorder", signal: SIGKILL)
+            kills += 1
+            try system.start(.recorder)
+        }
+        try await publisher.value
+        try await eventually("all \(count) kept", timeout: .seconds(30)) { try await kept().count >= count }
+        var letters = try await kept()
+        #expect(letters.count == count, "kept \(letters.count) of \(count)")
+        #expect(Set(letters.map(\.preview)).count == count, "each poison once")
+
+        // Replays while the recorder is killed: each comes back once (still bad), none twice.
+        for letter in letters.prefix(20) {
+            #expect(try await system.request("POST", "/v1/dead-letters/\(letter.id)/replay").1 == 202)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        system.stop("recorder", signal: SIGKILL)
+        kills += 1
+        try system.start(.recorder)
+        try await eventually("the 20 replayed back with one replay each", timeout: .seconds(30)) {
+            try await kept().filter { $0.replays == 1 }.count >= 20
+        }
+        letters = try await kept()
+        #expect(letters.count == count, "\(letters.count) kept after the replays")
+        #expect(letters.filter { $0.replays == 1 }.count == 20 && Set(letters.map(\.preview)).count == count)
+        print("dead letters under recorder kills: \(count) kept once each, 20 replayed once each, \(kills) recorder kills")
+    }
+
     @Test("a step command that went missing is found by the reconciler and dispatched again")
     func zombie() async throws {
         let system = try await HangarSystem("zombie", extraEnvironment: ["HANGAR_SCHEDULER_STEP_TIMEOUT_MS": "1500"])

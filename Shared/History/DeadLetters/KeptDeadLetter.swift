@@ -29,11 +29,12 @@ struct KeptDeadLetter: Sendable, Equatable {
         var message = delivery.message
         message.headers = headers.filter { !DeadLetterHeaders.isDeathHeader($0.key) }
         self.message = message
-        // The same dead letter delivered again gets the same id; the same message dead-lettered
-        // again after a replay gets another (its replay count differs).
+        // The same dead letter delivered again gets the same id, and so does the same message
+        // dead-lettered twice after one replay that was published twice (a crash between the
+        // replay's publish and its forgetting): kept once. After another replay it gets another
+        // id (its replay count differs).
         id = Fingerprint.hex(of: [
-            queue, message.messageId, String(replays), String(Int64((deadAt.timeIntervalSince1970 * 1000).rounded())),
-            Fingerprint.hex(of: String(decoding: message.body, as: UTF8.self)),
+            queue, message.messageId, String(replays), Fingerprint.hex(of: String(decoding: message.body, as: UTF8.self)),
         ].joined(separator: "\u{1F}"))
     }
 
