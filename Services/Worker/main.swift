@@ -16,7 +16,8 @@ import ServiceLifecycle
 // step's start and detail lines are held before they are published live, default 250: a
 // quicker step reports them inside its outcome event), HANGAR_WORKER_HEARTBEAT_MS (how often a
 // running step renews its lease with the scheduler, default 3000, 0 for none; keep it well under the
-// scheduler's HANGAR_SCHEDULER_LEASE_TIMEOUT_MS).
+// scheduler's HANGAR_SCHEDULER_LEASE_TIMEOUT_MS), HANGAR_WORKER_STATUS_MS (how often it tells
+// the recorder what it runs, for GET /v1/workers, default 5000, 0 for never).
 // The `aws` provider reads its credentials and endpoint from this environment, never from
 // messages: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or AWS_PROFILE of
 // ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE); HANGAR_AWS_ENDPOINT_URL or AWS_ENDPOINT_URL
@@ -31,6 +32,7 @@ let concurrency: Int
 let prefetch: Int
 let liveAfter: Duration
 let heartbeatInterval: Duration?
+let statusInterval: Duration?
 let metrics: MetricsServer?
 let simulatedServersFile: String?
 do {
@@ -43,6 +45,8 @@ do {
     liveAfter = try environment.milliseconds("HANGAR_WORKER_LIVE_AFTER_MS", default: .milliseconds(250))
     let heartbeat = try environment.milliseconds("HANGAR_WORKER_HEARTBEAT_MS", default: .seconds(3))
     heartbeatInterval = heartbeat == .zero ? nil : heartbeat  // 0: no heartbeats
+    let status = try environment.milliseconds("HANGAR_WORKER_STATUS_MS", default: .seconds(5))
+    statusInterval = status == .zero ? nil : status
     let serversFile = environment.string("HANGAR_SIMULATED_SERVERS_FILE", default: "\(environment.dataDirectory)/simulated-servers.json")
     let serversFolder = URL(fileURLWithPath: serversFile).deletingLastPathComponent().path
     if serversFile == "off" {
@@ -74,7 +78,8 @@ let providers = ProviderRegistry([
 // scheduler's and the recorder's queues even when those services have not started yet.
 let worker = WorkerService(
     connection: connection, providers: providers, name: name, concurrency: concurrency, prefetch: UInt16(prefetch),
-    liveAfter: liveAfter, heartbeatInterval: heartbeatInterval, declaring: HangarTopology.all(amqp.queueType), logger: logger)
+    liveAfter: liveAfter, heartbeatInterval: heartbeatInterval, statusInterval: statusInterval,
+    declaring: HangarTopology.all(amqp.queueType), logger: logger)
 // It also answers intake's server requests (list, start, stop, restart) from hangar.servers.
 let serverRequests = ServerRequestService(connection: connection, providers: providers, name: name, logger: logger)
 let group = ServiceGroup(

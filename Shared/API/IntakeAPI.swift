@@ -22,6 +22,8 @@ struct IntakeAPI: Sendable {
     let live: LiveServices
     /// The dead letters the recorder keeps (IntakeAPI+DeadLetters.swift).
     let deadLetters: DeadLetterStore
+    /// The workers' latest statuses, kept by the recorder (IntakeAPI+Workers.swift).
+    let workers: WorkerDirectory
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         health.addRoutes(to: router)
@@ -52,6 +54,7 @@ struct IntakeAPI: Sendable {
         v1.get("deployments/:id") { request, context in try await show(request, context) }
         v1.post("deployments/:id/cancel") { request, context in try await cancel(request, context) }
         addDeadLetterRoutes(to: v1)
+        addWorkerRoutes(to: v1)
         addLiveRoutes(to: router)
     }
 

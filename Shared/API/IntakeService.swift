@@ -103,7 +103,7 @@ public struct IntakeService: Service {
             intake: intake, history: HistoryQueries(store: historyStore),
             bus: MessageBus(connection: connection, appId: "hangar-intake"),
             auth: Authenticator(tokens: configuration.tokens), health: health, logger: logger, live: live,
-            deadLetters: DeadLetterStore(store: historyStore))
+            deadLetters: DeadLetterStore(store: historyStore), workers: WorkerDirectory(store: historyStore))
         let eventFeed = ConsumerService(connection: connection, queue: eventsQueue, prefetch: 512, logger: logger) { delivery in
             if let notice = EventHub.notice(delivery) { hub.post(notice) }
             return .ack

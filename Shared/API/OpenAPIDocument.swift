@@ -1112,6 +1112,64 @@ enum OpenAPIDocument {
       ]
      }
     }
+   },
+   "Worker": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+     "name",
+     "concurrency",
+     "running",
+     "lastSeenAt"
+    ],
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "concurrency": {
+      "type": "integer",
+      "minimum": 1
+     },
+     "running": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "additionalProperties": false,
+       "required": [
+        "deploymentId",
+        "environmentName",
+        "step",
+        "attempt",
+        "startedAt"
+       ],
+       "properties": {
+        "deploymentId": {
+         "type": "string",
+         "format": "uuid"
+        },
+        "environmentName": {
+         "type": "string"
+        },
+        "step": {
+         "type": "string"
+        },
+        "attempt": {
+         "type": "integer",
+         "minimum": 1
+        },
+        "startedAt": {
+         "type": "string",
+         "format": "date-time"
+        }
+       }
+      }
+     },
+     "lastSeenAt": {
+      "type": "string",
+      "format": "date-time",
+      "description": "a worker silent for long (more than a few status intervals) was stopped without a word"
+     }
+    }
    }
   },
   "parameters": {
@@ -2944,6 +3002,54 @@ enum OpenAPIDocument {
       }
      },
      "503": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/workers": {
+   "get": {
+    "summary": "Each worker heard from in the last hour: its concurrency, the steps it runs, when it last said so (viewer)",
+    "responses": {
+     "200": {
+      "description": "the workers, by name",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "items"
+         ],
+         "properties": {
+          "items": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Worker"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
       "description": "Problem details",
       "content": {
        "application/problem+json": {

@@ -24,6 +24,7 @@ public struct WorkerService: Service, CustomStringConvertible {
     private let connection: AMQPConnection
     private let topology: Topology?
     private let logger: Logger
+    private let status: WorkerStatusReporter?
     /// For logs: the queue and the concurrency.
     public let description: String
 
@@ -39,10 +40,13 @@ public struct WorkerService: Service, CustomStringConvertible {
     ///     (`step.heartbeat`); `nil`: never.
     ///   - topology: declared when the service runs, before it consumes, waiting for the
     ///     broker as long as it takes (a graceful shutdown ends the wait).
+    ///   - statusInterval: how often the worker says what it runs (`worker.status`, for
+    ///     `GET /v1/workers`); `nil`: never.
     public init(
         connection: AMQPConnection, providers: ProviderRegistry = ProviderRegistry(), name: String,
         queue: String = HangarTopology.steps.queue, concurrency: Int = 4, prefetch: UInt16? = nil,
-        liveAfter: Duration = .zero, heartbeatInterval: Duration? = .seconds(3), declaring topology: Topology? = nil, logger: Logger
+        liveAfter: Duration = .zero, heartbeatInterval: Duration? = .seconds(3), statusInterval: Duration? = nil,
+        declaring topology: Topology? = nil, logger: Logger
     ) {
         precondition(concurrency >= 1, "concurrency must be at least 1")
         self.connection = connection
@@ -62,6 +66,10 @@ public struct WorkerService: Service, CustomStringConvertible {
         ) { event, messageId in
             try await bus.publish(.stepEvent(event), messageId: messageId)
         }
+        let running = RunningSteps()
+        status = statusInterval.map {
+            WorkerStatusReporter(connection: connection, name: name, concurrency: concurrency, interval: $0, steps: running, logger: logger)
+        }
         let prefetch = prefetch ?? UInt16(clamping: concurrency)
         consumer = ContractConsumerService(
             connection: connection, queue: queue, prefetch: prefetch, concurrency: concurrency,
@@ -78,7 +86,7 @@ public struct WorkerService: Service, CustomStringConvertible {
                         "deployment.id": "\(command.deploymentId.uuidString.lowercased())", "step.name": "\(command.step.rawValue)",
                     ])
             }
-            try await executor.execute(command)
+            try await running.running(command) { try await executor.execute(command) }
             return .ack
         }
     }
@@ -96,7 +104,12 @@ public struct WorkerService: Service, CustomStringConvertible {
             }
         }
         logger.info("hangar.worker.running")
+        let reporting = status.map { status in Task { await status.run() } }
+        defer { reporting?.cancel() }
         try await consumer.run()
+        // Every step it held has finished: its last word, so that it leaves the list of workers.
+        reporting?.cancel()
+        await status?.publish(stopping: true)
         logger.info("hangar.worker.stopped")
     }
 }

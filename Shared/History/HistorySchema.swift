@@ -80,5 +80,7 @@ enum HistorySchema {
         },
         // Dead letters, kept until an operator replays or purges them (DeadLetterKeeper).
         DeadLetterStore.migration,
+        // The latest status of each worker (WorkerDirectory).
+        WorkerDirectory.migration,
     ]
 }

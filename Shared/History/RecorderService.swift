@@ -31,14 +31,20 @@ public struct RecorderService: Service {
             try await projector.apply(batch)
         }
         let keeper = DeadLetterKeeper(connection: connection, store: DeadLetterStore(store: projector.store), logger: logger)
+        let workers = WorkerDirectory(store: projector.store)
+        let workerStatus = workers.consumer(connection: connection, logger: logger)
         logger.info("recorder.running")
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await consumer.run() }
             group.addTask { try await keeper.run() }
+            group.addTask { try await workerStatus.run() }
             group.addTask {
                 await cancelWhenGracefulShutdown {
                     while !Task.isCancelled {
-                        do { try await projector.pruneProcessed() } catch {
+                        do {
+                            try await projector.pruneProcessed()
+                            try await workers.prune()
+                        } catch {
                             logger.warning("recorder.prune.failed", metadata: ["error": "\(error)"])
                         }
                         try? await Task.sleep(for: .seconds(3600))

@@ -81,6 +81,13 @@ public enum HangarTopology {
         queues: [.init(name: serverRequestsQueue, type: .classic, arguments: ["x-message-ttl": .int(60_000)])],
         bindings: [.init(queue: serverRequestsQueue, exchange: commands, routingKey: "server.*")])
 
+    /// Workers' `worker.status` for the recorder: a classic queue, messages kept a minute at
+    /// most (a status is stale after that), no dead-lettering.
+    public static let workerStatusQueue = "hangar.workers"
+    public static let workerStatus = Topology(
+        queues: [.init(name: workerStatusQueue, type: .classic, arguments: ["x-message-ttl": .int(60_000)])],
+        bindings: [.init(queue: workerStatusQueue, exchange: commands, routingKey: "worker.status")])
+
     /// A queue private to one process (intake's event feed, its reply queue): not durable,
     /// deleted by the broker two minutes after its last consumer went away (`x-expires`),
     /// declared again by the connection after a reconnect.
@@ -94,7 +101,7 @@ public enum HangarTopology {
     /// it publishes has a queue waiting for it even when the consuming service has not started
     /// yet.
     public static func all(_ type: QueueType) -> Topology {
-        roles.reduce(exchanges + serverRequests) { $0 + $1.topology(type) }
+        roles.reduce(exchanges + serverRequests + workerStatus) { $0 + $1.topology(type) }
     }
 }
 
