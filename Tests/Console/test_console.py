@@ -4,6 +4,9 @@ running Hangar (deploy/console/test.sh starts one and sets the variables below).
 HANGAR_CONSOLE_URL            intake's address, e.g. http://127.0.0.1:8080
 HANGAR_CONSOLE_ADMIN_TOKEN    an admin token;  HANGAR_CONSOLE_VIEWER_TOKEN: a viewer token
 HANGAR_SCREENSHOTS            where the screenshots go (printed at the end)
+HANGAR_CONSOLE_MANAGEMENT_URL RabbitMQ's management API (guest:guest), e.g. http://127.0.0.1:15672
+HANGAR_CONSOLE_VHOST          the virtual host that Hangar uses: the tests publish to hangar.commands there
+HANGAR_CONSOLE_WORKER         the name of a running worker (deploy/services.sh names them worker-1, …)
 The environment `web` must exist (simulated provider).
 """
 
@@ -11,7 +14,10 @@ import json
 import os
 import time
 import unittest
+import urllib.error
+import urllib.parse
 import urllib.request
+from datetime import datetime, timedelta, timezone
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
@@ -24,6 +30,9 @@ BASE = os.environ.get("HANGAR_CONSOLE_URL", "http://127.0.0.1:8080")
 ADMIN = os.environ.get("HANGAR_CONSOLE_ADMIN_TOKEN", "dev-admin-token")
 VIEWER = os.environ.get("HANGAR_CONSOLE_VIEWER_TOKEN", "dev-viewer-token")
 SHOTS = os.environ.get("HANGAR_SCREENSHOTS", os.path.join(os.getcwd(), ".hangar", "screenshots"))
+MANAGEMENT = os.environ.get("HANGAR_CONSOLE_MANAGEMENT_URL", "http://127.0.0.1:15672")
+VHOST = os.environ.get("HANGAR_CONSOLE_VHOST", "/")
+WORKER = os.environ.get("HANGAR_CONSOLE_WORKER", "worker-1")
 SAVED = []
 
 
@@ -86,6 +95,38 @@ class ConsoleTests(unittest.TestCase):
         button = self.wait.until(EC.element_to_be_clickable((By.ID, "confirm-ok")))
         button.click()
         self.wait.until(lambda d: not d.find_element(By.ID, "confirm").get_attribute("open"))
+
+    def api(self, method, path, body=None, token=ADMIN):
+        """Hangar's HTTP API: (status, JSON answer or None)."""
+        request = urllib.request.Request(
+            f"{BASE}{path}", data=None if body is None else json.dumps(body).encode(), method=method,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request) as response:
+                text = response.read()
+                return response.status, json.loads(text) if text else None
+        except urllib.error.HTTPError as error:
+            text = error.read()
+            return error.code, json.loads(text) if text else None
+
+    def publish(self, routing_key, properties, payload):
+        """Publishes to hangar.commands through RabbitMQ's management API (as another
+        publisher would, bypassing intake's checks)."""
+        vhost = urllib.parse.quote(VHOST, safe="")
+        request = urllib.request.Request(
+            f"{MANAGEMENT}/api/exchanges/{vhost}/hangar.commands/publish", method="POST",
+            data=json.dumps({"routing_key": routing_key, "properties": properties, "payload": payload,
+                             "payload_encoding": "string"}).encode(),
+            headers={"Content-Type": "application/json",
+                     "Authorization": "Basic Z3Vlc3Q6Z3Vlc3Q="})  # guest:guest, loopback only
+        with urllib.request.urlopen(request) as response:
+            self.assertTrue(json.load(response).get("routed"), f"{routing_key} was not routed to any queue")
+
+    def worker_status(self, name, at, stopping=False):
+        """A worker.status as a worker sends it (HangarJSON: RFC 3339 with milliseconds)."""
+        self.publish("worker.status", {"type": "worker.status", "content_type": "application/json"}, json.dumps({
+            "name": name, "concurrency": 2, "running": [], "stopping": stopping,
+            "at": at.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")}))
 
     def row_status(self, deployment_id):
         try:
@@ -274,6 +315,112 @@ class ConsoleTests(unittest.TestCase):
         self.assertTrue(row.text.strip())
         self.shot("12-queues")
 
+    def test_6b_workers(self):
+        d = self.driver
+        long_wait = WebDriverWait(d, 40, ignored_exceptions=(StaleElementReferenceException,))
+        nav = d.find_element(By.CSS_SELECTOR, '#nav a[data-nav="workers"]')
+        self.assertTrue(nav.is_displayed())
+        nav.click()
+        worker = (By.CSS_SELECTOR, f'#worker-rows tr[data-worker="{WORKER}"]')
+        self.wait.until(EC.presence_of_element_located(worker))
+        self.assertEqual(d.find_element(*worker).get_attribute("data-silent"), "false")
+        self.assertIn("ago", d.find_element(*worker).find_element(By.CSS_SELECTOR, ".last-seen").text)
+        self.assertEqual(d.find_element(By.CSS_SELECTOR, '#nav a[data-nav="workers"]').get_attribute("aria-current"), "page")
+        # A slow deployment (3 s a step): the worker reports the step it runs (every 5 s).
+        status, _ = self.api("POST", "/v1/environments", {"name": "slow", "description": "3 s a step (simulated)",
+                                                          "provider": "simulated", "target": {"stepDurationMs": 3000}})
+        self.assertIn(status, (201, 409), "cannot create the slow environment")
+        status, deployment = self.api("POST", "/v1/environments/slow/deployments", {"version": "slow-1"})
+        self.assertEqual(status, 202)
+        step = (By.CSS_SELECTOR, f'#worker-rows tr[data-worker="{WORKER}"] li[data-deployment="{deployment["id"]}"]')
+        long_wait.until(EC.presence_of_element_located(step))
+        text = d.find_element(*step).text
+        self.assertIn("slow", text)
+        self.assertRegex(text, r"attempt 1 · [0-9.]+ (ms|s)")
+        self.assertRegex(d.find_element(*worker).find_element(By.CSS_SELECTOR, ".busy").text, r"^[1-9][0-9]*/[1-9]")
+        self.shot("12b-workers-running")
+        # A worker that said nothing for a minute (as a killed one would): marked silent.
+        self.worker_status("ghost-worker", datetime.now(timezone.utc) - timedelta(seconds=60))
+        ghost = (By.CSS_SELECTOR, '#worker-rows tr[data-worker="ghost-worker"]')
+        long_wait.until(EC.presence_of_element_located(ghost))
+        self.assertEqual(d.find_element(*ghost).get_attribute("data-silent"), "true")
+        self.assertEqual(d.find_element(*ghost).find_element(By.CSS_SELECTOR, '[data-badge="silent"]').text, "silent")
+        self.assertFalse(d.find_element(*worker).find_elements(By.CSS_SELECTOR, '[data-badge="silent"]'), "the live worker is not silent")
+        self.shot("12c-workers-silent")
+        # Its last word (a graceful stop) takes it off the list.
+        self.worker_status("ghost-worker", datetime.now(timezone.utc), stopping=True)
+        long_wait.until(lambda _: not d.find_elements(*ghost))
+        # The running step links to its deployment.
+        self.wait.until(lambda _: d.find_element(*step).find_element(By.TAG_NAME, "a").click() or True)
+        self.wait.until(lambda _: d.find_element(By.ID, "deployment-details"))
+        self.assertIn(deployment["id"], d.current_url)
+        self.api("POST", f"/v1/deployments/{deployment['id']}/cancel")
+
+    def dead_letter_row(self, message_id):
+        rows = self.driver.find_elements(By.CSS_SELECTOR, f'#dead-letter-rows tr[data-message-id="{message_id}"]')
+        return rows[0] if rows else None
+
+    def test_6c_dead_letters(self):
+        d = self.driver
+        long_wait = WebDriverWait(d, 30, ignored_exceptions=(StaleElementReferenceException,))
+        # A poison command: not JSON (with markup in it, which must show as text).
+        message_id = f"console-poison-{int(time.time() * 1000)}"
+        self.publish("deployment.submit", {"type": "deployment.submit", "message_id": message_id,
+                                           "headers": {"x-schema-version": 1}}, "{not json <b>bold</b>")
+        nav = d.find_element(By.CSS_SELECTOR, '#nav a[data-nav="dead-letters"]')
+        self.assertTrue(nav.is_displayed(), "an admin is offered Dead letters")
+        nav.click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "dead-letters")))
+        long_wait.until(lambda _: self.dead_letter_row(message_id))
+        row = self.dead_letter_row(message_id)
+        _, kept = self.api("GET", "/v1/dead-letters")
+        item = next(i for i in kept["items"] if i.get("messageId") == message_id)
+        self.assertTrue(item["reason"])
+        self.assertEqual(row.find_element(By.CSS_SELECTOR, ".reason").text, item["reason"])
+        self.assertEqual(row.get_attribute("data-queue"), item["queue"])
+        self.assertEqual(row.find_element(By.CSS_SELECTOR, ".replays").text, "0")
+        self.assertIn("deployment.submit", row.text)
+        preview = row.find_element(By.CSS_SELECTOR, "td.preview pre code")
+        self.assertEqual(preview.text, "{not json <b>bold</b>")
+        self.assertFalse(row.find_elements(By.CSS_SELECTOR, "td.preview b"), "the preview is text, not markup")
+        self.assertIn("newest first", d.find_element(By.CSS_SELECTOR, "#dead-letters caption").get_attribute("textContent"))
+        self.shot("12d-dead-letters")
+        queue = item["queue"]
+        # The Queues page counts it and links to it.
+        self.go("#/queues", (By.CSS_SELECTOR, f'#queues [data-queue="{queue}"]'))
+        link = long_wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'#queues [data-queue="{queue}"] td.dead-letters a')))
+        link.click()
+        long_wait.until(lambda _: self.dead_letter_row(message_id))
+        self.assertEqual(Select(d.find_element(By.ID, "dead-letter-queue")).first_selected_option.get_attribute("value"), queue)
+        self.assertIn(f"queue={queue}", d.current_url)
+        # The filter: all queues, then this one again (the address follows).
+        Select(d.find_element(By.ID, "dead-letter-queue")).select_by_value("")
+        self.wait.until(lambda _: "queue=" not in d.current_url)
+        long_wait.until(lambda _: self.dead_letter_row(message_id))
+        Select(d.find_element(By.ID, "dead-letter-queue")).select_by_value(queue)
+        self.wait.until(lambda _: f"queue={queue}" in d.current_url)
+        # Replay: still bad, it comes back with one replay.
+        first = self.dead_letter_row(message_id).get_attribute("data-id")
+        self.dead_letter_row(message_id).find_element(By.CSS_SELECTOR, 'button[data-action="replay"]').click()
+        self.wait.until(EC.visibility_of_element_located((By.ID, "confirm")))
+        self.assertIn(queue, d.find_element(By.ID, "confirm-body").text)
+        self.confirm()
+        self.wait.until(lambda _: "Replay of the deployment.submit requested" in d.find_element(By.ID, "toasts").text)
+        long_wait.until(lambda _: (lambda r: r is not None and r.get_attribute("data-id") != first
+                                   and r.get_attribute("data-replays") == "1")(self.dead_letter_row(message_id)))
+        self.assertEqual(self.dead_letter_row(message_id).find_element(By.CSS_SELECTOR, ".replays").text, "1")
+        self.assertEqual(len(d.find_elements(By.CSS_SELECTOR, f'#dead-letter-rows tr[data-message-id="{message_id}"]')), 1)
+        self.shot("12e-dead-letter-replayed")
+        # Purge: gone.
+        self.dead_letter_row(message_id).find_element(By.CSS_SELECTOR, 'button[data-action="purge"]').click()
+        self.wait.until(EC.visibility_of_element_located((By.ID, "confirm")))
+        self.assertEqual(d.find_element(By.ID, "confirm-ok").text, "Purge")
+        self.confirm()
+        self.wait.until(lambda _: "Purge of the deployment.submit requested" in d.find_element(By.ID, "toasts").text)
+        long_wait.until(lambda _: self.dead_letter_row(message_id) is None and d.find_elements(By.ID, "dead-letters-empty"))
+        self.assertEqual(self.api("GET", "/v1/dead-letters")[1]["items"], [])
+        self.shot("12f-dead-letters-empty")
+
     def test_7_viewer_sees_no_actions(self):
         d = self.driver
         self.sign_in(VIEWER)
@@ -282,6 +429,20 @@ class ConsoleTests(unittest.TestCase):
         self.go("#/environments/web", (By.ID, "history-rows"))
         self.assertFalse(d.find_elements(By.ID, "deploy-publish"), "a viewer is not offered Publish")
         self.shot("13-viewer-deployments")
+
+    def test_7b_viewer_has_no_dead_letters(self):
+        d = self.driver
+        self.sign_in(VIEWER)
+        self.assertFalse(d.find_element(By.CSS_SELECTOR, '#nav a[data-nav="dead-letters"]').is_displayed(),
+                         "a viewer is not offered Dead letters")
+        self.assertTrue(d.find_element(By.CSS_SELECTOR, '#nav a[data-nav="workers"]').is_displayed())
+        # Reached anyway: the API's answer (403) is shown.
+        error = self.go("#/dead-letters", (By.ID, "dead-letters-error"))
+        self.assertIn("Not allowed", error.text)
+        self.assertIn("admin role", error.text)
+        self.assertFalse(d.find_elements(By.ID, "dead-letter-rows"))
+        self.shot("13b-viewer-dead-letters-forbidden")
+        self.go("#/workers", (By.CSS_SELECTOR, f'#worker-rows tr[data-worker="{WORKER}"]'))
 
     def test_8_suspend_and_resume(self):
         d = self.driver

@@ -1,10 +1,12 @@
 // The console's shell: sign-in, the hash router and the navigation.
-import { session, get, ApiError } from "./api.js";
+import { session, get, can, ApiError } from "./api.js";
 import { el, $, toast } from "./ui.js";
 import { environmentsPage } from "./environments.js";
 import { deploymentsPage, deploymentPage } from "./deployments.js";
 import { serversPage } from "./servers.js";
 import { queuesPage } from "./queues.js";
+import { workersPage } from "./workers.js";
+import { deadLettersPage } from "./deadletters.js";
 
 let cleanup = null;
 let generation = 0;
@@ -16,6 +18,8 @@ const routes = [
   [/^#\/environments\/([^/]+)\/servers$/, (name) => serversPage(decodeURIComponent(name))],
   [/^#\/deployments\/([0-9a-fA-F-]+)$/, (id) => deploymentPage(id)],
   [/^#\/queues$/, () => queuesPage()],
+  [/^#\/workers$/, () => workersPage()],
+  [/^#\/dead-letters(?:\?(.*))?$/, (query) => deadLettersPage(query || "")],
 ];
 
 async function render() {
@@ -60,6 +64,8 @@ function showChrome() {
   if (signedIn) {
     $("#who-name").textContent = session.me.name;
     $("#who-role").textContent = session.me.role;
+    // Links to pages of a higher role (data-role) are not offered; the pages say 403 anyway.
+    for (const link of document.querySelectorAll("#nav [data-role]")) link.hidden = !can(link.dataset.role);
   }
 }
 

@@ -65,6 +65,17 @@ export function formatDuration(ms) {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+/// "12 s ago", "3 min ago", "2 h ago": how long ago `value` was (at least 0 s, so a clock a
+/// little ahead of the browser's does not read "in the future").
+export function formatAgo(value, now = Date.now()) {
+  if (!value) return "—";
+  const seconds = Math.max(0, Math.round((now - Date.parse(value)) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min ago`;
+}
+
 export function statusBadge(status, extraClass = "") {
   return el("span", { class: `badge status-${status} ${extraClass}`, "data-status": status }, el("span", { class: "dot", "aria-hidden": "true" }), status);
 }
