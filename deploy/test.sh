@@ -33,6 +33,8 @@ export HANGAR_TEST_POSTGRES_URL="${HANGAR_TEST_POSTGRES_URL:-postgres://hangar:h
 deploy/smtp/start.sh --install
 # The AWS provider's tests start moto servers (deploy/moto/start.sh): make its venv now too.
 deploy/moto/start.sh --install
+# The tracing test starts an OTLP receiver (deploy/otlp/start.sh): its venv as well.
+deploy/otlp/start.sh --install
 
 # The end-to-end tests start the service executables: build them all first.
 swift build

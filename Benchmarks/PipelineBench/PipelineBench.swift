@@ -18,7 +18,7 @@ import SQLKit
 ///   7. with `--history N` only: one at a time on a fresh system and with N more deployments stored;
 ///   8. with `--scheduled N` only: N deployments due at the same instant, how fast they start (`ScheduledDrain`);
 ///   9. with `--spread N S` only: N deployments due at instants spread over S seconds, how late they start (`ScheduledSpread`);
-///  10. with `--only-observability` only: what logging costs a burst, and the size of each service's scrape (`ObservabilityCost`).
+///  10. with `--only-observability` only: what logging and tracing cost a burst, and the size of each service's scrape (`ObservabilityCost`).
 ///
 ///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--only-memory] [--only-observability] [--history N] [--scheduled N] [--spread N S]
 ///

@@ -20,8 +20,10 @@ let intakeDatabase: DatabaseConfiguration
 let historyDatabase: DatabaseConfiguration
 var configuration: IntakeConfiguration
 let metrics: MetricsServer?
+let tracing: (any Service)?
 do {
     bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
+    tracing = try bootstrapTracing(environment)
     amqp = try environment.amqp()
     intakeDatabase = try environment.database()
     historyDatabase = try environment.database(owner: "recorder")
@@ -42,6 +44,7 @@ do {
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9100, logger: Logger(label: "hangar.intake.metrics"))
     configuration.requestMetrics = true
+    configuration.requestTracing = tracing != nil
 } catch {
     exitWithConfigurationError(error, service: "intake")
 }
@@ -60,7 +63,7 @@ let intake = IntakeService(
 let group = ServiceGroup(
     configuration: .init(
         services: servicesWithHealth(
-            [
+            tracingServices(tracing) + [
                 .init(service: connection), .init(service: intakeStore), .init(service: historyStore),
                 .init(service: intake, successTerminationBehavior: .gracefullyShutdownGroup),
             ], metrics: metrics, health: health),

@@ -15,8 +15,10 @@ let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
 let configuration: NotifierConfiguration
 let metrics: MetricsServer?
+let tracing: (any Service)?
 do {
     bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
+    tracing = try bootstrapTracing(environment)
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9103, logger: Logger(label: "hangar.notifier.metrics"))
     amqp = try environment.amqp()
@@ -37,7 +39,7 @@ let health = Health([.broker(connection), .consumers(connection, atLeast: 1), .s
 let group = ServiceGroup(
     configuration: .init(
         services: servicesWithHealth(
-            [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)],
+            tracingServices(tracing) + [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)],
             metrics: metrics, health: health),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))

@@ -11,8 +11,10 @@ let environment = ServiceEnvironment(service: "recorder")
 let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
 let metrics: MetricsServer?
+let tracing: (any Service)?
 do {
     bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
+    tracing = try bootstrapTracing(environment)
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9102, logger: Logger(label: "hangar.recorder.metrics"))
     amqp = try environment.amqp()
@@ -29,7 +31,7 @@ let health = Health([.broker(connection), .consumers(connection, atLeast: 1), .s
 let group = ServiceGroup(
     configuration: .init(
         services: servicesWithHealth(
-            [.init(service: connection), .init(service: store), .init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup)],
+            tracingServices(tracing) + [.init(service: connection), .init(service: store), .init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup)],
             metrics: metrics, health: health),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))

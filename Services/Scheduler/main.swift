@@ -16,8 +16,10 @@ let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
 var configuration = SchedulerConfiguration()
 let metrics: MetricsServer?
+let tracing: (any Service)?
 do {
     bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
+    tracing = try bootstrapTracing(environment)
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9101, logger: Logger(label: "hangar.scheduler.metrics"))
     amqp = try environment.amqp()
@@ -42,7 +44,7 @@ let health = Health([.broker(connection), .consumers(connection, atLeast: 1), .s
 let group = ServiceGroup(
     configuration: .init(
         services: servicesWithHealth(
-            [.init(service: connection), .init(service: store), .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)],
+            tracingServices(tracing) + [.init(service: connection), .init(service: store), .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup)],
             metrics: metrics, health: health),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))

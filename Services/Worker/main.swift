@@ -34,9 +34,11 @@ let liveAfter: Duration
 let heartbeatInterval: Duration?
 let statusInterval: Duration?
 let metrics: MetricsServer?
+let tracing: (any Service)?
 let simulatedServersFile: String?
 do {
     bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
+    tracing = try bootstrapTracing(environment)
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9104, logger: Logger(label: "hangar.worker.metrics"))
     name = environment.string("HANGAR_WORKER_NAME", default: environment.instance)
@@ -85,7 +87,7 @@ let serverRequests = ServerRequestService(connection: connection, providers: pro
 let group = ServiceGroup(
     configuration: .init(
         services: servicesWithHealth(
-            [.init(service: connection), .init(service: worker), .init(service: serverRequests)],  // the connection closes last of these
+            tracingServices(tracing) + [.init(service: connection), .init(service: worker), .init(service: serverRequests)],  // the connection closes last of these
             metrics: metrics, health: Health([.broker(connection), .consumers(connection, atLeast: 2)])),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))

@@ -36,6 +36,8 @@ public struct IntakeConfiguration: Sendable {
     /// Count HTTP requests in swift-metrics (`main` bootstrapped a registry, served on the
     /// metrics port: `/metrics` is not on the API's port, where anyone could read it).
     public var requestMetrics = false
+    /// A span per HTTP request (`main` bootstrapped a tracer: see `bootstrapTracing`).
+    public var requestTracing = false
 
     public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [APIToken]) {
         self.host = host
@@ -113,6 +115,11 @@ public struct IntakeService: Service {
             return .ack
         }
         let router = Router()
+        if configuration.requestTracing {
+            // A span per request: what a request publishes joins its trace. The token a live
+            // stream may carry in its query is never recorded.
+            router.middlewares.add(TracingMiddleware(redactingQueryParameters: ["access_token"]))
+        }
         if configuration.requestMetrics {
             router.middlewares.add(MetricsMiddleware())
         }

@@ -3,6 +3,7 @@ import Foundation
 import HangarContracts
 import HangarMessaging
 import Synchronization
+import Tracing
 
 /// Intake's side of the server request/reply: publishes a ``ServerRequest`` to
 /// `hangar.commands` with `reply_to` = this process's reply queue and waits, up to a time
@@ -33,10 +34,11 @@ final class ServerRequester: Sendable {
         pending.withLock { $0[key] = continuation }
         defer { _ = pending.withLock { $0.removeValue(forKey: key) } }
         let milliseconds = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let message = Message(
+        var message = Message(
             body: Array(try HangarJSON.encoder.encode(request)), contentType: "application/json", correlationId: key,
             type: request.messageType, persistent: false, timestamp: Date(), appId: "hangar-intake", replyTo: replyQueue,
             expiration: String(max(1, milliseconds)))
+        if let context = ServiceContext.current { TraceHeaders.inject(context, into: &message.headers) }
         do {
             try await connection.publish(message, exchange: HangarTopology.commands, routingKey: request.messageType)
         } catch {

@@ -5,6 +5,7 @@ import HangarMessaging
 import HangarProviders
 import Logging
 import ServiceLifecycle
+import Tracing
 
 /// The worker's side of the server request/reply: consumes `server.query` and
 /// `server.action` requests from `hangar.servers`, asks the environment's provider, and
@@ -48,7 +49,12 @@ public struct ServerRequestService: Service {
                 logger.info("hangar.server_request.expired", metadata: ["request.id": "\(request.requestId)"])
                 return .ack
             }
-            let reply = await Self.answer(request, providers: providers, worker: name, timeout: timeout)
+            // In the asker's trace (an HTTP request to intake), when it sent one.
+            let reply = await withSpan(
+                "process \(message.type ?? "server.request")", context: TraceHeaders.extract(message.headers), ofKind: .consumer
+            ) { _ in
+                await Self.answer(request, providers: providers, worker: name, timeout: timeout)
+            }
             logger.info(
                 "hangar.server_request.answered",
                 metadata: [
@@ -93,9 +99,15 @@ public struct ServerRequestService: Service {
         do {
             let servers = try await withDeadline(timeout) {
                 if let action = request.action {
-                    return [try await provider.perform(action, on: request.serverId ?? "", of: request.target)]
+                    return [
+                        try await ProviderSpan.call("perform", provider: request.target.provider) {
+                            try await provider.perform(action, on: request.serverId ?? "", of: request.target)
+                        }
+                    ]
                 }
-                return try await provider.servers(of: request.target)
+                return try await ProviderSpan.call("servers", provider: request.target.provider) {
+                    try await provider.servers(of: request.target)
+                }
             }
             return ServerReply(requestId: request.requestId, servers: servers, worker: worker)
         } catch let error as ProviderUnsupportedError {

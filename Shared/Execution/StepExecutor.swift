@@ -4,6 +4,7 @@ import HangarContracts
 import HangarProviders
 import Logging
 import Synchronization
+import Tracing
 
 /// Runs one `step.execute` command through its provider and reports it as step events:
 /// `step.started` (first run only, `poll` 0), a `step.progress` per detail line, then the
@@ -61,7 +62,30 @@ public struct StepExecutor: Sendable {
     /// Runs `command` and publishes its events. Throws when an event could not be published
     /// (or the task was cancelled mid-step): the step's effect is then unknown to the
     /// others, and the command must be delivered again.
+    ///
+    /// It runs in a span `step <name>` (the deployment, step, attempt, poll and worker as
+    /// attributes, the outcome when known), a child of the current one; its events carry it.
     public func execute(_ command: ExecuteStep) async throws {
+        try await withSpan("step \(command.step.rawValue)") { span in
+            if span.isRecording {
+                span.updateAttributes { attributes in
+                    attributes["hangar.deployment.id"] = command.deploymentId.uuidString.lowercased()
+                    attributes["hangar.step"] = command.step.rawValue
+                    attributes["hangar.step.attempt"] = command.attempt
+                    attributes["hangar.step.poll"] = command.poll
+                    attributes["hangar.worker"] = workerName
+                }
+            }
+            let outcome = try await run(command)
+            if span.isRecording {
+                span.attributes["hangar.step.outcome"] = outcome.metricName
+                if case .failed = outcome { span.setStatus(SpanStatus(code: .error)) }
+            }
+        }
+    }
+
+    @discardableResult
+    private func run(_ command: ExecuteStep) async throws -> StepOutcome {
         var logger = logger
         logger[metadataKey: "deployment.id"] = .string(command.deploymentId.uuidString.lowercased())
         logger[metadataKey: "step.name"] = .string(command.step.rawValue)
@@ -112,7 +136,7 @@ public struct StepExecutor: Sendable {
                 defer { timer.cancelAll() }
                 do {
                     let provider = try providers.provider(named: command.target.provider)
-                    return try await provider.execute(command) { line in
+                    return try await ProviderSpan.execute(provider, command) { line in
                         reporter.emitInBackground(.progress, detail: line)
                     }
                 } catch let error as UnknownProviderError {
@@ -154,6 +178,7 @@ public struct StepExecutor: Sendable {
                 "hangar.step.waiting",
                 metadata: metadata.merging(["step.check_after": "\(HangarJSON.formatDate(due))"]) { $1 })
         }
+        return outcome
     }
 
     static func seconds(_ duration: Duration) -> TimeInterval {

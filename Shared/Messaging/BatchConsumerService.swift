@@ -3,13 +3,15 @@ import Metrics
 import Logging
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Consumes a queue in batches: whatever has arrived (up to `maxBatch`) is handed to the
 /// handler at once, so a store can commit many messages in one transaction; all are acked
 /// after the handler returns. If a batch fails, its messages are retried one by one, so a
 /// poison message is requeued alone, and dead-lettered at the delivery limit (the quorum
 /// queue's, or on a classic queue the one its ``RedeliveryGuard`` counts). Undecodable messages
-/// are dead-lettered with their reason.
+/// are dead-lettered with their reason. Each message has its ``ConsumerSpan`` from the
+/// batch's start to its end, and the handler gets it in the message's `serviceContext`.
 public struct BatchConsumerService: Service {
     public typealias Handler = @Sendable ([IncomingMessage]) async throws -> Void
 
@@ -80,24 +82,34 @@ public struct BatchConsumerService: Service {
             return
         }
         guard !decoded.isEmpty else { return }
-        for message in decoded {
+        var spans: [any Span] = []
+        spans.reserveCapacity(decoded.count)
+        for (index, message) in decoded.enumerated() {
             Counter(label: "hangar_messages_consumed_total", dimensions: [("queue", queue), ("type", message.message.type)]).increment()
+            let span = ConsumerSpan.start(for: message, queue: queue)
+            decoded[index] = message.handled(in: span)
+            spans.append(span)
         }
+        defer { for span in spans { span.end() } }
         do {
             try await handler(decoded)
             for message in decoded { try? await message.delivery.ack() }
         } catch {
             guard decoded.count > 1 else {
+                spans[0].recordError(error)
+                spans[0].setStatus(SpanStatus(code: .error))
                 logger.warning("hangar.message.failed", metadata: ["amqp.message_id": "\(decoded[0].messageId)", "error": "\(error)"])
                 try? await decoded[0].delivery.nack(requeue: true)
                 return
             }
             logger.warning("hangar.batch.failed", metadata: ["hangar.batch_size": "\(decoded.count)", "error": "\(error)"])
-            for message in decoded {
+            for (message, span) in zip(decoded, spans) {
                 do {
                     try await handler([message])
                     try? await message.delivery.ack()
                 } catch {
+                    span.recordError(error)
+                    span.setStatus(SpanStatus(code: .error))
                     logger.warning("hangar.message.failed", metadata: ["amqp.message_id": "\(message.messageId)", "error": "\(error)"])
                     try? await message.delivery.nack(requeue: true)
                 }

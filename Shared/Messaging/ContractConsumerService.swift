@@ -2,10 +2,12 @@ import AMQPClient
 import Metrics
 import Logging
 import ServiceLifecycle
+import Tracing
 
 /// Consumes a role's queue one message at a time (up to `concurrency` at once), decoding
 /// each into a ``HangarMessage``. Undecodable messages are dead-lettered with their reason;
-/// on a classic queue `redeliveries` keeps a poison message from circulating forever.
+/// on a classic queue `redeliveries` keeps a poison message from circulating forever. Each
+/// message is handled inside its ``ConsumerSpan``, the current `ServiceContext`.
 public struct ContractConsumerService: Service {
     public typealias Handler = @Sendable (IncomingMessage) async throws -> DeliveryOutcome
 
@@ -31,7 +33,17 @@ public struct ContractConsumerService: Service {
                 guard try await !redeliveries.screen([incoming], deadLetterer: deadLetterer).isEmpty else { return .settled }
             }
             Counter(label: "hangar_messages_consumed_total", dimensions: [("queue", queue), ("type", incoming.message.type)]).increment()
-            return try await handler(incoming)
+            let span = ConsumerSpan.start(for: incoming, queue: queue)
+            defer { span.end() }
+            do {
+                return try await ServiceContext.$current.withValue(span.context) {
+                    try await handler(incoming.handled(in: span))
+                }
+            } catch {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+                throw error
+            }
         }
     }
 

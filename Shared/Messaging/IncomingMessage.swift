@@ -1,6 +1,7 @@
 import Foundation
 import AMQPClient
 import HangarContracts
+import Tracing
 
 /// A decoded message as a consumer receives it.
 public struct IncomingMessage: Sendable {
@@ -10,6 +11,9 @@ public struct IncomingMessage: Sendable {
     /// The broker delivered it before: the effect may already be done.
     public let redelivered: Bool
     public let delivery: Delivery
+    /// The trace it is handled in: the consumer's span for it (see ``ConsumerSpan``), else
+    /// the trace its headers carried.
+    public internal(set) var serviceContext: ServiceContext
 
     /// Decodes `delivery`, or throws the reason it cannot be decoded.
     public init(_ delivery: Delivery) throws(ContractError) {
@@ -21,6 +25,7 @@ public struct IncomingMessage: Sendable {
         self.messageId = amqp.messageId.isEmpty ? "\(amqp.type ?? "?"):\(delivery.deliveryTag)" : amqp.messageId
         self.redelivered = delivery.redelivered
         self.delivery = delivery
+        self.serviceContext = TraceHeaders.extract(amqp.headers)
     }
 }
 

@@ -2,9 +2,11 @@ import AMQPClient
 import Metrics
 import Foundation
 import HangarContracts
+import Tracing
 
 /// Publishes Hangar's messages with their contract: JSON body, `type`, `message_id`,
-/// `correlation_id` = deployment id, schema version header, persistent, confirmed.
+/// `correlation_id` = deployment id, schema version header, persistent, confirmed, and the
+/// trace it belongs to (``TraceHeaders``).
 public struct MessageBus: Sendable {
     public let connection: AMQPConnection
     /// Written to each message's `app_id`.
@@ -18,11 +20,15 @@ public struct MessageBus: Sendable {
     /// Publishes `message` and returns once the broker confirmed it. A message nobody is
     /// bound to receive is an error (`unroutable`): the topology is not declared.
     /// `body`: the message already encoded with `ContractCodec.encode` (an outbox keeps it),
-    /// so it is not encoded again.
-    public func publish(_ message: HangarMessage, messageId: String = UUID().uuidString.lowercased(), body: [UInt8]? = nil) async throws {
+    /// so it is not encoded again. `traceParent`: the W3C trace parent to send (a stored one,
+    /// for a message published later than the work that made it); `nil`: the current
+    /// `ServiceContext`'s.
+    public func publish(
+        _ message: HangarMessage, messageId: String = UUID().uuidString.lowercased(), body: [UInt8]? = nil, traceParent: String? = nil
+    ) async throws {
         let started = ContinuousClock.now
         try await connection.publish(
-            try Self.amqpMessage(message, messageId: messageId, appId: appId, body: body),
+            try Self.amqpMessage(message, messageId: messageId, appId: appId, body: body, traceParent: traceParent),
             exchange: message.kind == .command ? HangarTopology.commands : HangarTopology.events,
             routingKey: message.type)
         Counter(label: "hangar_messages_published_total", dimensions: [("type", message.type)]).increment()
@@ -30,14 +36,22 @@ public struct MessageBus: Sendable {
     }
 
     /// The AMQP message for `message`.
-    public static func amqpMessage(_ message: HangarMessage, messageId: String, appId: String, body: [UInt8]? = nil) throws -> Message {
-        Message(
+    public static func amqpMessage(
+        _ message: HangarMessage, messageId: String, appId: String, body: [UInt8]? = nil, traceParent: String? = nil
+    ) throws -> Message {
+        var headers: [String: FieldValue] = [ContractCodec.schemaVersionHeader: .int(Int64(ContractCodec.schemaVersion))]
+        if let traceParent {
+            headers[TraceHeaders.traceParent] = .string(traceParent)
+        } else if let context = ServiceContext.current {
+            TraceHeaders.inject(context, into: &headers)
+        }
+        return Message(
             body: try body ?? ContractCodec.encode(message),
             contentType: "application/json",
             messageId: messageId,
             correlationId: message.deploymentId.uuidString.lowercased(),
             type: message.type,
-            headers: [ContractCodec.schemaVersionHeader: .int(Int64(ContractCodec.schemaVersion))],
+            headers: headers,
             persistent: true,
             timestamp: Date(),
             appId: appId)

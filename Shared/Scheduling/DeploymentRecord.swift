@@ -28,6 +28,8 @@ struct DeploymentRecord: Sendable {
     /// were instead of encoding them again.
     var storedOutputs: (value: [String: String], json: String)?
     var storedSteps: (value: [DeploymentStepSummary], json: String?)?
+    /// The trace the deployment's messages join (a W3C `traceparent`); `nil` when tracing was off.
+    var traceParent: String?
 
     init(request: SubmitDeployment, status: DeploymentStatus, sequence: Int64) {
         self.id = request.deploymentId

@@ -44,13 +44,23 @@ final class SchedulerEngine: Sendable {
 
     // MARK: Work
 
-    /// Applies a batch of messages in one transaction; messages seen before are skipped.
+    /// Applies a batch of messages in one transaction; messages seen before are skipped. A
+    /// submission's trace (its consumer span) is kept with the deployment.
     func handle(_ batch: [IncomingMessage]) async throws {
-        try await handle(batch.map { (messageId: $0.messageId, message: $0.message) })
+        try await handle(
+            batch.map { incoming in
+                guard case .submitDeployment = incoming.message else { return (incoming.messageId, incoming.message, nil) }
+                return (incoming.messageId, incoming.message, TraceHeaders.traceParent(of: incoming.serviceContext))
+            })
     }
 
     /// Applies decoded messages with their ids in one transaction.
     func handle(_ batch: [(messageId: String, message: HangarMessage)]) async throws {
+        try await handle(batch.map { (messageId: $0.messageId, message: $0.message, traceParent: nil) })
+    }
+
+    /// Applies decoded messages with their ids and traces in one transaction.
+    func handle(_ batch: [(messageId: String, message: HangarMessage, traceParent: String?)]) async throws {
         try await run { tx in
             let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
             for incoming in batch {
@@ -62,7 +72,7 @@ final class SchedulerEngine: Sendable {
                 guard try await tx.markProcessed(incoming.messageId, fingerprint: incoming.message.fingerprint, logger: self.logger)
                 else { continue }
                 switch incoming.message {
-                case .submitDeployment(let request): try await transitions.submit(request)
+                case .submitDeployment(let request): try await transitions.submit(request, traceParent: incoming.traceParent)
                 case .cancelDeployment(let command): try await transitions.cancel(command)
                 case .stepEvent(let event): try await transitions.stepEvent(event)
                 case .executeStep, .deploymentEvent, .stepHeartbeat: continue  // Not bound to this queue.
@@ -178,14 +188,19 @@ final class SchedulerEngine: Sendable {
         }
         let cutoff = now().addingTimeInterval(-age.seconds).epochMilliseconds
         let rows = try await store.read { db in
-            try await db.raw("SELECT message_id, type, body FROM scheduler_outbox WHERE created_at <= \(bind: cutoff) ORDER BY created_at LIMIT 500").all()
+            try await db.raw("""
+                SELECT message_id, type, body, trace_parent FROM scheduler_outbox WHERE created_at <= \(bind: cutoff) ORDER BY created_at LIMIT 500
+                """).all()
         }
         var messages: [OutboxMessage] = []
         for row in rows {
             let id = try row.decode(column: "message_id", as: String.self)
             let type = try row.decode(column: "type", as: String.self)
             let body = Array(try row.decode(column: "body", as: String.self).utf8)
-            messages.append(OutboxMessage(messageId: id, message: try ContractCodec.decode(type: type, schemaVersion: nil, body: body), body: body))
+            messages.append(
+                OutboxMessage(
+                    messageId: id, message: try ContractCodec.decode(type: type, schemaVersion: nil, body: body), body: body,
+                    traceParent: try row.decode(column: "trace_parent", as: String?.self)))
         }
         if !messages.isEmpty {
             logger.info("scheduler.outbox.relay", metadata: ["hangar.count": "\(messages.count)"])
@@ -279,7 +294,7 @@ final class SchedulerEngine: Sendable {
                 let messageId = outgoing.messageId
                 group.addTask {
                     do {
-                        try await self.bus.publish(outgoing.message, messageId: messageId, body: outgoing.body)
+                        try await self.bus.publish(outgoing.message, messageId: messageId, body: outgoing.body, traceParent: outgoing.traceParent)
                         return messageId
                     } catch {
                         self.logger.warning("scheduler.publish.failed", metadata: ["amqp.message_id": "\(messageId)", "error": "\(error)"])

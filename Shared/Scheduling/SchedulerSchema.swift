@@ -90,5 +90,11 @@ enum SchedulerSchema {
         Migration(id: "scheduler-6-reconnection-index") { db in
             try await db.raw("CREATE INDEX scheduler_deployments_env_mode ON scheduler_deployments (environment_id, mode, created_at)").run()
         },
+        // Each deployment's W3C trace parent (its submission as the scheduler handled it), put on
+        // every message published for it, also when the outbox relays one after a restart.
+        Migration(id: "scheduler-7-trace-parent") { db in
+            try await db.raw("ALTER TABLE scheduler_deployments ADD COLUMN trace_parent TEXT").run()
+            try await db.raw("ALTER TABLE scheduler_outbox ADD COLUMN trace_parent TEXT").run()
+        },
     ]
 }

@@ -9,6 +9,8 @@ struct OutboxMessage: Sendable {
     var messageId: String
     var message: HangarMessage
     var body: [UInt8]
+    /// The deployment's trace (``DeploymentRecord/traceParent``).
+    var traceParent: String? = nil
 }
 
 /// One database transaction of the scheduler: typed reads and writes of its tables, and the
@@ -50,11 +52,11 @@ final class SchedulerTransaction: @unchecked Sendable {
     func insert(_ record: DeploymentRecord) async throws {
         try await db.raw("""
             INSERT INTO scheduler_deployments (id, environment_id, status, request, mode, sequence, outputs, cancel_requested,
-                created_at, scheduled_at, reason, finished_at)
+                created_at, scheduled_at, reason, finished_at, trace_parent)
             VALUES (\(bind: record.id.uuidString), \(bind: record.environmentId.uuidString), \(bind: record.status.rawValue),
                 \(bind: try Self.json(record.request)), \(bind: record.request.mode.rawValue), \(bind: record.sequence), '{}', 0,
                 \(bind: record.request.createdAt.epochMilliseconds), \(bind: record.request.scheduledAt?.epochMilliseconds),
-                \(bind: record.reason), \(bind: record.finishedAt?.epochMilliseconds))
+                \(bind: record.reason), \(bind: record.finishedAt?.epochMilliseconds), \(bind: record.traceParent))
             """).run()
     }
 
@@ -178,15 +180,16 @@ final class SchedulerTransaction: @unchecked Sendable {
     // MARK: Outbox
 
     /// Queues `message` for publishing after commit, under a deterministic id so that a
-    /// republish after a crash is deduplicated downstream.
-    func publish(_ message: HangarMessage, messageId: String) async throws {
+    /// republish after a crash is deduplicated downstream, in the deployment's trace.
+    func publish(_ message: HangarMessage, messageId: String, traceParent: String?) async throws {
         let body = try ContractCodec.encode(message)
         try await db.raw("""
-            INSERT INTO scheduler_outbox (message_id, type, body, created_at)
-            VALUES (\(bind: messageId), \(bind: message.type), \(bind: String(decoding: body, as: UTF8.self)), \(bind: now.epochMilliseconds))
+            INSERT INTO scheduler_outbox (message_id, type, body, created_at, trace_parent)
+            VALUES (\(bind: messageId), \(bind: message.type), \(bind: String(decoding: body, as: UTF8.self)), \(bind: now.epochMilliseconds),
+                \(bind: traceParent))
             ON CONFLICT (message_id) DO NOTHING
             """).run()
-        outbox.append(OutboxMessage(messageId: messageId, message: message, body: body))
+        outbox.append(OutboxMessage(messageId: messageId, message: message, body: body, traceParent: traceParent))
     }
 
     // MARK: Rows
@@ -232,6 +235,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         let steps = try row.decode(column: "steps", as: String?.self)
         if let steps { record.steps = try decodeJSON([DeploymentStepSummary].self, steps) }
         record.storedSteps = (record.steps, steps)
+        record.traceParent = try row.decode(column: "trace_parent", as: String?.self)
         return record
     }
 

@@ -19,10 +19,12 @@ struct Transitions {
 
     // MARK: Commands
 
-    func submit(_ request: SubmitDeployment) async throws {
+    /// - Parameter traceParent: the trace every message about the deployment joins.
+    func submit(_ request: SubmitDeployment, traceParent: String? = nil) async throws {
         try await tx.lockEnvironment(request.environmentId)
         guard try await tx.deployment(request.deploymentId) == nil else { return }
         var record = DeploymentRecord(request: request, status: .queued, sequence: try await tx.nextSequence())
+        record.traceParent = traceParent
 
         if request.mode == .requestReconnection {
             let limit = request.reconnectionMonthlyLimit ?? configuration.defaultReconnectionMonthlyLimit
@@ -244,7 +246,7 @@ struct Transitions {
             version: request.version, step: step, attempt: attempt, dispatchId: dispatchId, target: request.target,
             options: request.options, mode: request.mode, reconnection: request.reconnection, outputs: record.outputs,
             continuation: continuation, poll: poll, cleanup: step == .finalize ? record.pendingEnd.map { $0.reason ?? $0.status.rawValue } : nil)
-        try await tx.publish(.executeStep(command), messageId: "execute-\(dispatchId)")
+        try await tx.publish(.executeStep(command), messageId: "execute-\(dispatchId)", traceParent: record.traceParent)
     }
 
     /// Ends a running deployment early (failed, cancelled): first, when it got far enough to
@@ -263,7 +265,9 @@ struct Transitions {
         record.dispatchId = nil
         try await tx.update(record)
         try await tx.deleteTimers(deployment: record.id)
-        try await tx.publish(record.event(at: clock, reason: reason, failedStep: failedStep), messageId: "deployment-\(record.id)-\(status.rawValue)")
+        try await tx.publish(
+            record.event(at: clock, reason: reason, failedStep: failedStep), messageId: "deployment-\(record.id)-\(status.rawValue)",
+            traceParent: record.traceParent)
         if wasRunning {
             try await tx.lockEnvironment(record.environmentId)
             try await startNext(in: record.environmentId)
@@ -271,7 +275,9 @@ struct Transitions {
     }
 
     private func emit(_ record: DeploymentRecord) async throws {
-        try await tx.publish(record.event(at: clock, reason: record.reason), messageId: "deployment-\(record.id)-\(record.status.rawValue)")
+        try await tx.publish(
+            record.event(at: clock, reason: record.reason), messageId: "deployment-\(record.id)-\(record.status.rawValue)",
+            traceParent: record.traceParent)
     }
 
 }

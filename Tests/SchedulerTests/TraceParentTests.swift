@@ -1,0 +1,46 @@
+import Foundation
+import HangarContracts
+@testable import HangarScheduling
+import HangarStorage
+import SQLKit
+import Testing
+
+/// Each deployment keeps the trace of its submission, and every message the scheduler writes
+/// to its outbox for it carries that trace (a relay after a restart publishes it too).
+@Suite("Scheduler: each deployment's trace parent")
+struct TraceParentTests {
+    @Test("stored with the deployment and on each of its outbox rows; none when the submission had none")
+    func storedAndPublished() async throws {
+        try await SchedulerHarness.with { harness in
+            let traced = UUID()
+            let parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            let request = SubmitDeployment(
+                deploymentId: traced, environmentId: UUID(), environmentName: "web", version: "1.0", owner: "alice",
+                createdAt: harness.clock.now, scheduledAt: nil, options: .init(), mode: .optimized, reconnection: nil,
+                target: ProviderTarget(provider: "simulated"))
+            try await harness.engine.handle([(messageId: "submit-\(traced)", message: .submitDeployment(request), traceParent: parent)])
+            let untraced = try await harness.submit()
+            try await harness.runToSuccess(traced)
+            try await harness.runToSuccess(untraced)
+
+            let rows = try await harness.store.read { db in
+                try await db.raw("SELECT type, body, trace_parent FROM scheduler_outbox").all().map { row in
+                    let type = try row.decode(column: "type", as: String.self)
+                    let body = Array(try row.decode(column: "body", as: String.self).utf8)
+                    let message = try ContractCodec.decode(type: type, schemaVersion: nil, body: body)
+                    return (message.deploymentId, type, try row.decode(column: "trace_parent", as: String?.self))
+                }
+            }
+            let mine = rows.filter { $0.0 == traced }
+            // Queued, running, six step commands, succeeded.
+            #expect(mine.count >= 9 && Set(mine.map(\.1)).isSuperset(of: ["step.execute", "deployment.running", "deployment.succeeded"]))
+            #expect(mine.allSatisfy { $0.2 == parent }, "\(mine.filter { $0.2 != parent }.map(\.1))")
+            #expect(rows.filter { $0.0 == untraced }.allSatisfy { $0.2 == nil })
+            let stored = try await harness.store.read { db in
+                try await db.raw("SELECT trace_parent FROM scheduler_deployments WHERE id = \(bind: traced.uuidString)").first()?
+                    .decode(column: "trace_parent", as: String?.self)
+            }
+            #expect(stored == parent)
+        }
+    }
+}
