@@ -90,7 +90,10 @@ struct RedeliveryGuardTests {
         var iterator = deadConsumer.makeAsyncIterator()
         let dead = try #require(try await iterator.next())
         #expect(dead.message.headers["x-hangar-dead-reason"]?.stringValue?.contains("redelivered 3 times") == true)
-        try await dead.ack()
+        // Whether the ack reaches the broker does not matter here (the virtual host goes next);
+        // on a loaded machine the test's connection may have been re-established meanwhile,
+        // which makes this delivery stale (seen once in a full run).
+        try? await dead.ack()
         await deadConsumer.close()
         await connection.close()
         try await TestBroker.deleteVirtualHost(virtualHost)
