@@ -29,11 +29,49 @@ public final class Health: Sendable {
 
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
 
-    /// The names of what keeps the service from being ready (`draining` while it stops); empty when ready.
+    /// How long a check may take before it counts as failing (a store stuck behind a lock
+    /// must make the service not ready, not hang the probe).
+    public static let checkTimeout: Duration = .seconds(2)
+
+    /// The names of what keeps the service from being ready (`draining` while it stops); empty
+    /// when ready. A check that takes longer than ``checkTimeout`` fails as `<name> (timed out)`.
     public func failing() async -> [String] {
         var failing: [String] = isDraining ? ["draining"] : []
-        for check in checks where !(await check.passes()) { failing.append(check.name) }
+        for check in checks {
+            switch await Self.run(check) {
+            case true?: break
+            case false?: failing.append(check.name)
+            case nil: failing.append("\(check.name) (timed out)")
+            }
+        }
         return failing
+    }
+
+    /// The check's answer, or `nil` when it took longer than ``checkTimeout``. The check runs
+    /// in a task of its own, so that one stuck where cancellation cannot reach (a store's
+    /// thread) does not hold the probe.
+    private static func run(_ check: Check) async -> Bool? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool?, Never>) in
+            let once = Once(continuation)
+            let checking = Task { once.answer(await check.passes()) }
+            Task {
+                try? await Task.sleep(for: checkTimeout)
+                once.answer(nil)
+                checking.cancel()
+            }
+        }
+    }
+
+    /// Resumes a continuation with the first answer only.
+    private final class Once: Sendable {
+        private let continuation: CheckedContinuation<Bool?, Never>
+        private let answered = Atomic<Bool>(false)
+
+        init(_ continuation: CheckedContinuation<Bool?, Never>) { self.continuation = continuation }
+
+        func answer(_ value: Bool?) {
+            if !answered.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(returning: value) }
+        }
     }
 
     /// `GET /health/live` and `GET /health/ready` on `router`: 200 `{"status":"ok"}`; 200

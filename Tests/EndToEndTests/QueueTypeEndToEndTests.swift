@@ -3,6 +3,10 @@ import HangarContracts
 import HangarHarness
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// The queue type as a setting of the broker deployment (`HANGAR_QUEUE_TYPE`): on classic
 /// queues, which have no delivery limit, a poison message still reaches its dead-letter queue;
 /// a broker holding the queues with the other type is refused with a clear error; and
@@ -81,6 +85,10 @@ struct QueueTypeEndToEndTests {
         // The cause is gone (nothing kills the workers any more): the recorder keeps the dead
         // letter, an operator replays it, and the step runs to its end.
         try system.start(.recorder)
+        try await eventually("the recorder ready") {
+            guard let url = system.metricsURL("recorder")?.replacingOccurrences(of: "/metrics", with: "/health/ready") else { return false }
+            return (try? await URLSession.shared.data(from: URL(string: url)!).1 as? HTTPURLResponse)?.statusCode == 200
+        }
         try system.start(.intake)
         try await system.waitUntilReady()
         @Sendable func kept() async throws -> [DeadLetterSummary] {

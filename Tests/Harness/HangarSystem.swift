@@ -116,11 +116,15 @@ public final class HangarSystem: @unchecked Sendable {
 
     public func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
+        var last = "no answer"
         while ContinuousClock.now < deadline {
-            if let (_, status) = try? await request("GET", "/health/ready", token: nil), status == 200 { return }
+            if let (body, status) = try? await request("GET", "/health/ready", token: nil) {
+                if status == 200 { return }
+                last = "\(status) \(String(decoding: body, as: UTF8.self))"
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw E2EFailure("intake not ready after \(timeout); logs: \(logDirectory.path)\n\(logs("intake"))")
+        throw E2EFailure("intake not ready after \(timeout) (last answer: \(last)); logs: \(logDirectory.path)\n\(logs("intake"))")
     }
 
     /// Kills a service with `signal` (SIGKILL: a crash; SIGTERM: a graceful stop) and waits for it to exit.
