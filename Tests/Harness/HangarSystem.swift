@@ -99,6 +99,7 @@ public final class HangarSystem: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
+        ChildProcesses.add(process.processIdentifier)
         processes.withLock { $0[key] = process }
         return key
     }
@@ -132,6 +133,7 @@ public final class HangarSystem: @unchecked Sendable {
         guard let process = processes.withLock({ $0.removeValue(forKey: key) }) else { return }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
+        ChildProcesses.remove(process.processIdentifier)
     }
 
     /// Sends `signal` to a service without waiting for it (SIGSTOP freezes it: its
@@ -183,7 +185,10 @@ public final class HangarSystem: @unchecked Sendable {
             return Array(processes.values)
         }
         for process in all { kill(process.processIdentifier, SIGTERM) }
-        for process in all { process.waitUntilExit() }
+        for process in all {
+            process.waitUntilExit()
+            ChildProcesses.remove(process.processIdentifier)
+        }
         _ = try? await Self.management("DELETE", "/api/vhosts/\(vhost)")
         if Self.environment["HANGAR_TEST_KEEP"] == nil {
             try? FileManager.default.removeItem(at: dataDirectory)
