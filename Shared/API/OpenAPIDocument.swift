@@ -929,7 +929,8 @@ enum OpenAPIDocument {
          "type": "boolean"
         },
         "message": {
-         "type": "string"
+         "type": "string",
+         "minLength": 1
         }
        }
       }
