@@ -159,7 +159,6 @@ let package = Package(
                 "HangarMessaging", "HangarStorage", "HangarContracts",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/History"

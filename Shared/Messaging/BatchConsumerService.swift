@@ -96,8 +96,7 @@ public struct BatchConsumerService: Service {
             for message in decoded { try? await message.delivery.ack() }
         } catch {
             guard decoded.count > 1 else {
-                spans[0].recordError(error)
-                spans[0].setStatus(SpanStatus(code: .error))
+                ConsumerSpan.failed(spans[0], error)
                 logger.warning("hangar.message.failed", metadata: ["amqp.message_id": "\(decoded[0].messageId)", "error": "\(error)"])
                 try? await decoded[0].delivery.nack(requeue: true)
                 return
@@ -108,8 +107,7 @@ public struct BatchConsumerService: Service {
                     try await handler([message])
                     try? await message.delivery.ack()
                 } catch {
-                    span.recordError(error)
-                    span.setStatus(SpanStatus(code: .error))
+                    ConsumerSpan.failed(span, error)
                     logger.warning("hangar.message.failed", metadata: ["amqp.message_id": "\(message.messageId)", "error": "\(error)"])
                     try? await message.delivery.nack(requeue: true)
                 }

@@ -30,6 +30,12 @@ enum ConsumerSpan {
         }
         return span
     }
+
+    /// Marks the span as failed by `error`.
+    static func failed(_ span: any Span, _ error: any Error) {
+        span.recordError(error)
+        span.setStatus(SpanStatus(code: .error))
+    }
 }
 
 extension IncomingMessage {

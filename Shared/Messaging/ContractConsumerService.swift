@@ -40,8 +40,7 @@ public struct ContractConsumerService: Service {
                     try await handler(incoming.handled(in: span))
                 }
             } catch {
-                span.recordError(error)
-                span.setStatus(SpanStatus(code: .error))
+                ConsumerSpan.failed(span, error)
                 throw error
             }
         }

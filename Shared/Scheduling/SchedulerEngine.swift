@@ -26,8 +26,6 @@ final class SchedulerEngine: Sendable {
     /// Outbox rows whose messages the broker confirmed, deleted by the next transaction
     /// (saving a write transaction of their own).
     private let confirmedOutbox = Mutex<[String]>([])
-    /// The environments the queued gauge reported last (to report 0 once they have none).
-    private let queuedEnvironments = Mutex<Set<String>>([])
 
     init(
         store: SQLStore, bus: MessageBus, configuration: SchedulerConfiguration, instance: String, logger: Logger,
@@ -163,7 +161,7 @@ final class SchedulerEngine: Sendable {
         }
         let lag = due.map { now().timeIntervalSince(Date(epochMilliseconds: $0)) } ?? 0
         SchedulerMetrics.gauges(running: running, outbox: outbox, timerLag: lag)
-        queuedEnvironments.withLock { $0 = SchedulerMetrics.queued(queued, previous: $0) }
+        SchedulerMetrics.queued.record(queued)
     }
 
     /// When the next timer is due, if any.

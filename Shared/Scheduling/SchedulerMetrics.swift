@@ -1,5 +1,6 @@
 import Foundation
 import HangarContracts
+import HangarMessaging
 import Metrics
 
 /// What the scheduler counts, from what it committed (a transaction rolled back counts nothing).
@@ -47,13 +48,6 @@ enum SchedulerMetrics {
         Gauge(label: "hangar_timer_lag_seconds").record(max(0, timerLag))
     }
 
-    /// Deployments waiting for their environment's turn, per environment name. An environment
-    /// reported before and absent now is reported as 0 (`previous` is what was reported last).
-    /// Returns the names reported this time.
-    static func queued(_ counts: [String: Int], previous: Set<String>) -> Set<String> {
-        for name in previous.union(counts.keys) {
-            Gauge(label: "hangar_deployments_queued", dimensions: [("environment", name)]).record(counts[name] ?? 0)
-        }
-        return Set(counts.keys)
-    }
+    /// Deployments waiting for their environment's turn, per environment name.
+    static let queued = CountsGauge(label: "hangar_deployments_queued", dimension: "environment")
 }

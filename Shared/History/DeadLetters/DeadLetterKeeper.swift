@@ -3,7 +3,6 @@ import Foundation
 import HangarContracts
 import HangarMessaging
 import Logging
-import Metrics
 import ServiceLifecycle
 
 /// Takes every dead letter from the `<queue>.dead` queues into ``DeadLetterStore`` (acked once
@@ -31,14 +30,9 @@ struct DeadLetterKeeper: Sendable {
             group.addTask {
                 // The gauge of what is kept, every 5 s.
                 await cancelWhenGracefulShutdown {
-                    var reported: Set<String> = []
+                    let gauge = CountsGauge(label: "hangar_dead_letters", dimension: "queue")
                     while !Task.isCancelled {
-                        if let counts = try? await store.counts() {
-                            for queue in reported.union(counts.keys) {
-                                Gauge(label: "hangar_dead_letters", dimensions: [("queue", queue)]).record(counts[queue] ?? 0)
-                            }
-                            reported = Set(counts.keys)
-                        }
+                        if let counts = try? await store.counts() { gauge.record(counts) }
                         try? await Task.sleep(for: .seconds(5))
                     }
                 }
