@@ -33,6 +33,21 @@ final class HelperProcess: @unchecked Sendable {
         }
     }
 
+    /// Starts a server on a free port: `start` gets the port. When the port was taken before
+    /// the server could bind it ("Address already in use", seen in CI), another is tried, up to
+    /// five in all.
+    static func onFreePort(_ start: (Int) async throws -> HelperProcess) async throws -> (port: Int, process: HelperProcess) {
+        for attempt in 1...5 {
+            let port = HangarSystem.freePort()
+            do {
+                return (port, try await start(port))
+            } catch let failure as E2EFailure where attempt < 5 && "\(failure)".contains("Address already in use") {
+                continue
+            }
+        }
+        preconditionFailure("unreachable: the fifth attempt returns or throws")
+    }
+
     func stop() {
         guard process.isRunning else { return }
         process.terminate()

@@ -22,14 +22,14 @@ public final class MotoServer: @unchecked Sendable {
 
     /// Starts it and waits until it answers.
     public init(timeout: Duration = .seconds(120)) async throws {
-        let port = HangarSystem.freePort()
-        self.port = port
-        process = try await HelperProcess(
-            "moto-\(port)", executable: "/bin/bash", arguments: [Self.startScript, "--port", String(port)], timeout: timeout
-        ) {
-            guard let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/moto-api/")!)
-            else { return false }
-            return (response as? HTTPURLResponse)?.statusCode == 200
+        (port, process) = try await HelperProcess.onFreePort { port in
+            try await HelperProcess(
+                "moto-\(port)", executable: "/bin/bash", arguments: [Self.startScript, "--port", String(port)], timeout: timeout
+            ) {
+                guard let (_, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/moto-api/")!)
+                else { return false }
+                return (response as? HTTPURLResponse)?.statusCode == 200
+            }
         }
     }
 
@@ -77,14 +77,14 @@ public final class MotoProxy: @unchecked Sendable {
         upstream: MotoServer, delayMilliseconds: Int = 0, instanceRefresh: Bool = false, refreshChecks: Int = 3,
         timeout: Duration = .seconds(30)
     ) async throws {
-        let port = HangarSystem.freePort()
-        self.port = port
-        let arguments = [
-            HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
-            "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
-        ] + (instanceRefresh ? ["--instance-refresh"] : [])
-        process = try await HelperProcess("moto-proxy-\(port)", executable: "/usr/bin/python3", arguments: arguments, timeout: timeout) {
-            (try? await Self.refreshes(at: "http://127.0.0.1:\(port)")) != nil
+        (port, process) = try await HelperProcess.onFreePort { port in
+            let arguments = [
+                HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
+                "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
+            ] + (instanceRefresh ? ["--instance-refresh"] : [])
+            return try await HelperProcess("moto-proxy-\(port)", executable: "/usr/bin/python3", arguments: arguments, timeout: timeout) {
+                (try? await Self.refreshes(at: "http://127.0.0.1:\(port)")) != nil
+            }
         }
     }
 
