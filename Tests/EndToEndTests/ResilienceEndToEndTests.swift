@@ -16,8 +16,15 @@ struct ResilienceEndToEndTests {
 
         let id = try await system.deploy("crashy")
         let deadline = ContinuousClock.now + .seconds(30)
-        while try await system.deployment(id).steps.first(where: { $0.name == .createImage })?.status != .running {
-            guard ContinuousClock.now < deadline else { throw E2EFailure("create_image never started") }
+        while true {
+            let details = try await system.deployment(id)
+            if details.steps.first(where: { $0.name == .createImage })?.status == .running { break }
+            guard ContinuousClock.now < deadline, !details.status.isTerminal else {
+                let steps = details.steps.map { "\($0.name.rawValue)=\($0.status.rawValue)" }.joined(separator: " ")
+                throw E2EFailure(
+                    "create_image never started: deployment \(details.status.rawValue), steps \(steps)\n"
+                        + "scheduler:\n\(system.logs("scheduler", lines: 15))\nworker-1:\n\(system.logs("worker-1", lines: 15))")
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         system.stop("worker-1", signal: SIGKILL)

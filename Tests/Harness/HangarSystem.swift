@@ -277,18 +277,39 @@ public final class HangarSystem: @unchecked Sendable {
         return status
     }
 
-    /// A TCP port that was free a moment ago.
+    /// A loopback TCP port no other part of this test process has been given, free when checked.
+    ///
+    /// Ports come from 20000–31999, below the kernel's ephemeral range (32768 and up), so a
+    /// client connection cannot take one between this call and the service's bind, and from a
+    /// process-wide counter, so two services of one run never get the same port (asking the
+    /// kernel for port 0 and closing it handed the same port to two services in one CI run).
     public static func freePort() -> Int {
+        while true {
+            let port = nextPort.withLock { next in
+                defer { next = next + 1 >= portRange.upperBound ? portRange.lowerBound : next + 1 }
+                return next
+            }
+            if canListen(on: port) { return port }
+        }
+    }
+
+    private static let portRange = 20000..<32000
+    private static let nextPort = Mutex(Int.random(in: portRange))
+
+    /// Whether a listening socket can be opened on 127.0.0.1:`port` right now (without
+    /// SO_REUSEADDR, so a port with a connection in TIME_WAIT counts as taken).
+    private static func canListen(on port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        address.sin_port = UInt16(port).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return bound == 0 && listen(descriptor, 1) == 0
     }
 }
 
