@@ -1037,6 +1037,33 @@ enum OpenAPIDocument {
      },
      "rebootForImage": {
       "type": "boolean"
+     },
+     "noticePlatform": {
+      "enum": [
+       "linux",
+       "windows"
+      ],
+      "description": "requestReconnection: the instances' platform, which picks the default document and command"
+     },
+     "noticeDocument": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 255,
+      "pattern": "\\S",
+      "description": "the Systems Manager document that delivers a reconnection request (default AWS-RunShellScript, or AWS-RunPowerShellScript on windows)"
+     },
+     "noticeCommand": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 255,
+      "pattern": "\\{text\\}",
+      "description": "the command run on each instance; {text} becomes the request, quoted for the platform's shell (default `wall {text}`, or `msg * {text}` on windows)"
+     },
+     "noticeTimeoutSeconds": {
+      "type": "integer",
+      "minimum": 30,
+      "maximum": 3600,
+      "description": "how long a delivery may take before it counts as failed (default 120)"
      }
     }
    },

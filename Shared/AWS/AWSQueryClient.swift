@@ -2,20 +2,26 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 
-/// An AWS service spoken to through the Query API (form-encoded POST, XML answers).
+/// An AWS service spoken to through the Query API (form-encoded POST, XML answers) or, when it
+/// has a ``jsonTargetPrefix``, the JSON protocol (`X-Amz-Target`, JSON in and out).
 public struct AWSService: Sendable, Hashable {
     /// The signing name and endpoint prefix, e.g. `ec2`.
     public var name: String
     /// The API version sent as `Version`.
     public var version: String
 
-    public init(name: String, version: String) {
+    /// The JSON protocol's target prefix, e.g. `AmazonSSM` (`X-Amz-Target: AmazonSSM.SendCommand`).
+    public var jsonTargetPrefix: String?
+
+    public init(name: String, version: String, jsonTargetPrefix: String? = nil) {
         self.name = name
         self.version = version
+        self.jsonTargetPrefix = jsonTargetPrefix
     }
 
     public static let ec2 = AWSService(name: "ec2", version: "2016-11-15")
     public static let autoScaling = AWSService(name: "autoscaling", version: "2011-01-01")
+    public static let systemsManager = AWSService(name: "ssm", version: "2014-11-06", jsonTargetPrefix: "AmazonSSM")
 }
 
 /// Where and as whom the client talks to AWS.
@@ -75,10 +81,15 @@ public struct AWSQueryClient: Sendable {
     /// Runs `action` with `parameters` (besides `Action` and `Version`), trying retriable
     /// failures again, and answers the root element of the XML answer.
     public func call(_ service: AWSService, _ action: String, _ parameters: [String: String] = [:]) async throws(AWSError) -> AWSXML {
+        try await retrying(action) { () throws(AWSError) in try await callOnce(service, action, parameters) }
+    }
+
+    /// Runs `body`, trying it again after a retriable failure, up to `maxAttempts` in all.
+    func retrying<T>(_ action: String, _ body: () async throws(AWSError) -> T) async throws(AWSError) -> T {
         var attempt = 1
         while true {
             do {
-                return try await callOnce(service, action, parameters)
+                return try await body()
             } catch where error.isRetriable && attempt < configuration.maxAttempts {
                 logger.debug(
                     "aws.retry", metadata: ["aws.action": "\(action)", "aws.attempt": "\(attempt)", "error": "\(error)"])
@@ -89,22 +100,28 @@ public struct AWSQueryClient: Sendable {
     }
 
     private func callOnce(_ service: AWSService, _ action: String, _ parameters: [String: String]) async throws(AWSError) -> AWSXML {
-        let credentials = try configuration.credentials()
-        let url = endpoint(of: service)
-        guard let host = url.host else { throw AWSError(.configuration, message: "the endpoint \(url) has no host", action: action) }
-        let hostHeader = url.port.map { "\(host):\($0)" } ?? host
         var fields = parameters
         fields["Action"] = action
         fields["Version"] = service.version
         let body = fields.sorted { $0.key < $1.key }
             .map { "\(SigV4Signer.percentEncode($0.key))=\(SigV4Signer.percentEncode($0.value))" }
             .joined(separator: "&")
-        let bytes = Array(body.utf8)
+        let (data, status) = try await post(
+            service, action, headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Array(body.utf8))
+        return try Self.interpret(data: data, status: status, action: action)
+    }
+
+    /// Signs and posts `body` to `service`'s endpoint; answers the body and the HTTP status.
+    func post(_ service: AWSService, _ action: String, headers extra: [(String, String)], body bytes: [UInt8])
+        async throws(AWSError) -> (Data, Int)
+    {
+        let credentials = try configuration.credentials()
+        let url = endpoint(of: service)
+        guard let host = url.host else { throw AWSError(.configuration, message: "the endpoint \(url) has no host", action: action) }
+        let hostHeader = url.port.map { "\(host):\($0)" } ?? host
         let signer = SigV4Signer(credentials: credentials, region: configuration.region, service: service.name)
         let headers = signer.sign(
-            .init(
-                method: "POST", host: hostHeader, path: url.path.isEmpty ? "/" : url.path,
-                headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: bytes),
+            .init(method: "POST", host: hostHeader, path: url.path.isEmpty ? "/" : url.path, headers: extra, body: bytes),
             at: Date())
 
         var request = HTTPClientRequest(url: url.absoluteString)
@@ -133,7 +150,7 @@ public struct AWSQueryClient: Sendable {
                 "aws.service": "\(service.name)", "aws.action": "\(action)", "aws.status": "\(status)",
                 "aws.duration": "\(ContinuousClock.now - started)",
             ])
-        return try Self.interpret(data: data, status: status, action: action)
+        return (data, status)
     }
 
     /// Turns an HTTP answer into the XML root, or the ``AWSError`` it reports.

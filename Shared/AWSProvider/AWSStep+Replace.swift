@@ -9,9 +9,12 @@ import HangarProviders
 ///   whether the step succeeds or fails.
 /// - A group pinned to a version number is pointed at the main version (`$Default`/`$Latest`
 ///   follow the new default on their own).
-/// - `requestReconnection`: the users get `reconnection.minutes` before anything is replaced
-///   (the step waits that long, as a continuation). `keepUsersConnected`: each rolling batch is
-///   tagged `hangar:draining` and left `drainSeconds` to drain before it is replaced.
+/// - `requestReconnection`: the request is delivered to the group's instances through Systems
+///   Manager Run Command (see `AWSStep+Notice.swift`), the history lists each instance as
+///   delivered or not, and the users get `reconnection.minutes` from the sending before anything
+///   is replaced (the step waits, as a continuation). `keepUsersConnected`: each rolling batch
+///   is tagged `hangar:draining` and given `drainSeconds` before it is replaced (no load
+///   balancer is involved yet; the history says so).
 /// - Strategy (`replacement`): an Auto Scaling instance refresh (minimum healthy percentage,
 ///   warm-up, skip matching, scale-in protected instances refreshed) or a rolling replacement:
 ///   batches of `desired × (100 − minHealthyPercentage) %` instances (at least one) are
@@ -42,9 +45,15 @@ extension AWSStep {
         let models = Models(templateId: templateId, main: main, backup: backup, imageId: imageId)
         var state = continuation
         if state["phase"] == nil { state = try await begin(models) }
+        if state["phase"]?.stringValue == "notice-sending", let waiting = try await deliverNotice(&state) { return waiting }
         let now = Date().timeIntervalSince1970
         if let until = state["noticeUntil"]?.doubleValue, until > now {
-            return waiting(state, "users were asked to reconnect; replacing starts in \(Int(until - now)) s", after: .seconds(until - now))
+            let delivered = state["noticeDelivered"]?.doubleValue.map { Int($0) } ?? 0
+            let detail =
+                delivered > 0
+                ? "users were asked to reconnect; replacing starts in \(Int(until - now)) s"
+                : "the reconnection request reached no instance; replacing starts in \(Int(until - now)) s"
+            return waiting(state, detail, after: .seconds(until - now))
         }
         state["phase"] = .string("replacing")
         let started = state["startedAt"]?.doubleValue ?? now
@@ -90,8 +99,7 @@ extension AWSStep {
             await progress("pointed instance group \(group.name) at model version \(models.main)")
         }
         if command.mode == .requestReconnection, let minutes = command.reconnection?.minutes, minutes > 0 {
-            state["phase"] = .string("notice")
-            state["noticeUntil"] = .number(Date().timeIntervalSince1970 + Double(minutes * 60))
+            state["phase"] = .string("notice-sending")
         }
         return state
     }
@@ -101,7 +109,8 @@ extension AWSStep {
         case .optimized: return "replacing instances in optimized publish mode"
         case .standard: return "replacing instances in standard publish mode"
         case .keepUsersConnected:
-            return "replacing instances in keep users connected publish mode: each batch drains for \(settings.drainSeconds) s first"
+            return "replacing instances in keep users connected publish mode: each batch is given \(settings.drainSeconds) s "
+                + "before it is replaced (tagged hangar:draining; no load balancer is drained)"
         case .requestReconnection:
             let minutes = command.reconnection?.minutes ?? 0
             let message = command.reconnection.map { " (\"\($0.message)\")" } ?? ""
@@ -225,11 +234,11 @@ extension AWSStep {
                 try await ec2.createTags(next, ["hangar:draining": deploymentId])
                 state["draining"] = .array(next.map(JSONValue.string))
                 state["drainUntil"] = .number(now + Double(settings.drainSeconds))
-                await progress("draining \(next.joined(separator: ", ")) for \(settings.drainSeconds) s before replacing them")
-                return waiting(state, "draining \(next.joined(separator: ", "))", after: .seconds(settings.drainSeconds))
+                await progress("tagged \(next.joined(separator: ", ")) hangar:draining; replacing them in \(settings.drainSeconds) s")
+                return waiting(state, "giving \(next.joined(separator: ", ")) time before replacing them", after: .seconds(settings.drainSeconds))
             }
             if let until = state["drainUntil"]?.doubleValue, now < until {
-                return waiting(state, "draining \(next.joined(separator: ", "))", after: .seconds(until - now))
+                return waiting(state, "giving \(next.joined(separator: ", ")) time before replacing them", after: .seconds(until - now))
             }
         }
         for id in next { try await autoScaling.terminateInstance(id, decrementCapacity: false) }

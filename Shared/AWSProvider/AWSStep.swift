@@ -23,6 +23,7 @@ struct AWSStep {
     let settings: AWSSettings
     let ec2: EC2
     let autoScaling: AutoScaling
+    let systemsManager: SystemsManager
     let progress: @Sendable (String) async -> Void
     let logger: Logger
 

@@ -43,6 +43,30 @@ struct AnswerParsingTests {
         }
     }
 
+    @Test("JSON-protocol answers (Systems Manager): a qualified error type, throttling, an answer that is not JSON")
+    func jsonErrors() throws {
+        struct Answer: Decodable { var CommandId: String }
+        let refused = #"{"__type":"com.amazonaws.ssm#InvalidInstanceId","message":"Instances [[i-1]] not in a valid state"}"#
+        #expect {
+            let _: Answer = try AWSQueryClient.interpretJSON(data: Data(refused.utf8), status: 400, action: "SendCommand")
+        } throws: { error in
+            let error = error as! AWSError
+            return error.code == .service && error.awsCode == "InvalidInstanceId" && error.message.contains("valid state") && !error.isRetriable
+        }
+        let throttled = #"{"__type":"ThrottlingException","Message":"Rate exceeded"}"#
+        #expect {
+            let _: Answer = try AWSQueryClient.interpretJSON(data: Data(throttled.utf8), status: 400, action: "GetCommandInvocation")
+        } throws: { ($0 as! AWSError).isRetriable }
+        #expect {
+            let _: Answer = try AWSQueryClient.interpretJSON(data: Data("<html>busy</html>".utf8), status: 502, action: "ListCommands")
+        } throws: { ($0 as! AWSError).code == .server }
+        #expect {
+            let _: Answer = try AWSQueryClient.interpretJSON(data: Data(#"{"Other":1}"#.utf8), status: 200, action: "SendCommand")
+        } throws: { ($0 as! AWSError).code == .unexpectedResponse }
+        let answer: Answer = try AWSQueryClient.interpretJSON(data: Data(#"{"CommandId":"c-1"}"#.utf8), status: 200, action: "SendCommand")
+        #expect(answer.CommandId == "c-1")
+    }
+
     @Test("XML answers parse into nodes; lists are item or member elements")
     func parsing() throws {
         let xml = """

@@ -3,6 +3,7 @@ import Foundation
 @testable import HangarAWSProvider
 import HangarContracts
 import HangarProviders
+import Synchronization
 import Testing
 
 /// The `aws` provider's steps against a real moto server (deploy/moto/start.sh), one per test.
@@ -182,23 +183,51 @@ struct AWSProviderTests {
         let replaced = try await runner.run(.replaceInstances)
         #expect(replaced.isSuccess, "\(replaced)")
         #expect(replaced.outputs["replacement"] == "rolling", "draining needs the rolling replacement")
-        let drains = runner.allLines.filter { $0.hasPrefix("draining ") && $0.contains("before replacing them") }
+        let drains = runner.allLines.filter { $0.hasPrefix("tagged ") && $0.contains("hangar:draining; replacing them in 1 s") }
         #expect(drains.count == 3, "3 instances at 50 %: batches of 1 → 3 drains (\(drains))")
         #expect(ContinuousClock.now - started >= .seconds(3), "each batch drained for 1 s")
         #expect(try await runner.run(.finalize).isSuccess)
         #expect(try await cloud.ec2.describeInstance(preparation).state == "stopped", "left as it was")
     }
 
-    @Test("request reconnection: users get their minutes before anything is replaced")
+    @Test("request reconnection: the request reaches every instance through Run Command, then users get their minutes")
     func reconnectionNotice() async throws {
         let cloud = try await MotoCloud()
         defer { cloud.moto.stop() }
         let runner = StepRunner(cloud.provider, settings: cloud.settings(), mode: .requestReconnection)
         for step in [StepName.validate, .createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
         var command = runner.command(.replaceInstances)
-        command.reconnection = Reconnection(minutes: 5, message: "Please save your work")
+        command.reconnection = Reconnection(minutes: 5, message: "Please save your work, it's time")
         let before = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!).instances.map(\.id)
-        let outcome = try await cloud.provider.execute(command) { _ in }
+        let reported = Mutex<[String]>([])
+
+        // The first run sends the request and waits for the deliveries.
+        let sending = try await cloud.provider.execute(command) { line in reported.withLock { $0.append(line) } }
+        guard case .inProgress(let sent, _, let sendingDetail) = sending else {
+            Issue.record("expected a wait for the deliveries: \(sending)")
+            return
+        }
+        #expect(sendingDetail?.contains("delivering the reconnection request to 3 instances") == true)
+        let commands = try await cloud.systemsManager.commands(onInstance: before[0])
+        #expect(commands.count == 1)
+        let notice = try #require(commands.first)
+        // moto 5.2.1 adds every instance of the region to a command sent without `Targets`, so
+        // its record can only show that the group's instances are among them; the step's own
+        // lines below show it asked for those three.
+        #expect(Set(before).isSubset(of: notice.instanceIds), "sent to every instance of the group")
+        #expect(notice.documentName == "AWS-RunShellScript")
+        #expect(
+            notice.parameters["commands"] == ["wall 'web: Please save your work, it'\\''s time (this server is being replaced: please reconnect within 5 minutes)'"],
+            "the message and the minutes, quoted for sh: \(notice.parameters)")
+
+        // A run again from the start (its continuation lost) follows that command, sends no second one.
+        _ = try await cloud.provider.execute(command) { _ in }
+        #expect(try await cloud.systemsManager.commands(onInstance: before[0]).count == 1)
+
+        // The next check finds every delivery done: one line per instance, then the users' minutes.
+        command.poll = 1
+        command.continuation = sent
+        let outcome = try await cloud.provider.execute(command) { line in reported.withLock { $0.append(line) } }
         guard case .inProgress(let continuation, let checkAfter, let detail) = outcome else {
             Issue.record("expected a wait: \(outcome)")
             return
@@ -206,6 +235,10 @@ struct AWSProviderTests {
         #expect(checkAfter > .seconds(290) && checkAfter <= .seconds(300))
         #expect(detail?.contains("users were asked to reconnect") == true)
         #expect(continuation.objectValue?["phase"] == "notice")
+        let lines = reported.withLock { $0 }
+        for id in before { #expect(lines.contains("reconnection request delivered to \(id)"), "\(lines)") }
+        #expect(lines.filter { $0.hasPrefix("reconnection request ") }.count == 3, "one line per instance of the group")
+        #expect(lines.contains { $0.hasPrefix("users were asked to reconnect on 3 of 3 instances") })
         let after = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!).instances.map(\.id)
         #expect(after == before, "nothing replaced yet")
     }
@@ -259,5 +292,47 @@ struct AWSSettingsTests {
         #expect(settings.replacement == .auto)
         #expect(settings.minHealthyPercentage == 90)
         #expect(settings.supportServerTag?.key == "role" && settings.supportServerTag?.value == "support")
+    }
+}
+
+@Suite("AWS reconnection request settings")
+struct AWSNoticeSettingsTests {
+    private let base: [String: JSONValue] = [
+        "region": "eu-west-1", "preparationInstanceId": "i-1", "launchTemplateId": "lt-1", "autoScalingGroupName": "g",
+    ]
+
+    @Test("the request is one quoted argument for sh, whatever the message holds")
+    func linuxQuoting() throws {
+        let settings = try AWSSettings(settings: base)
+        #expect(settings.noticeDocument == "AWS-RunShellScript")
+        #expect(settings.noticeCommand(text: "it's $(reboot) `id`\nbye") == #"wall 'it'\''s $(reboot) `id` bye'"#)
+    }
+
+    @Test("windows: PowerShell single quotes, curly ones too; a custom document and command")
+    func windowsQuoting() throws {
+        var settings = base
+        settings["noticePlatform"] = "windows"
+        let windows = try AWSSettings(settings: settings)
+        #expect(windows.noticeDocument == "AWS-RunPowerShellScript")
+        #expect(windows.noticeCommand(text: "don\u{2019}t $env:PATH 'x'") == "msg * 'don''t $env:PATH ''x'''")
+        settings["noticeDocument"] = "Company-Notify"
+        settings["noticeCommand"] = "notify --all {text}"
+        let custom = try AWSSettings(settings: settings)
+        #expect(custom.noticeDocument == "Company-Notify")
+        #expect(custom.noticeCommand(text: "hi") == "notify --all 'hi'")
+    }
+
+    @Test("bad notice settings are named")
+    func badSettings() {
+        var settings = base
+        settings["noticePlatform"] = "beos"
+        settings["noticeCommand"] = "wall hello"
+        settings["noticeTimeoutSeconds"] = 5
+        #expect {
+            try AWSSettings(settings: settings)
+        } throws: { error in
+            let fields = (error as? AWSSettingsError)?.problems.map(\.field) ?? []
+            return fields == ["noticePlatform", "noticeCommand", "noticeTimeoutSeconds"]
+        }
     }
 }

@@ -16,6 +16,7 @@ struct MotoCloud {
     let provider: AWSProvider
     let ec2: EC2
     let autoScaling: AutoScaling
+    let systemsManager: SystemsManager
 
     static let logger = Logger(label: "hangar.test.aws")
 
@@ -34,6 +35,7 @@ struct MotoCloud {
             logger: Self.logger)
         ec2 = EC2(client: client)
         autoScaling = AutoScaling(client: client)
+        systemsManager = SystemsManager(client: client)
     }
 
     /// The environment's target settings, with `extra` added.

@@ -20,14 +20,22 @@ import HangarContracts
 /// | `checkAfterSeconds` | number 0.1…3600 | `15` | how long to wait between checks on the cloud |
 /// | `rebootForImage` | bool | `false` | let `CreateImage` reboot a running preparation server (consistent file systems) |
 /// | `supportServerTag` | string `Key` or `Key=Value` | none | how the environment's support servers are tagged |
+/// | `noticePlatform` | `"linux"`, `"windows"` | `"linux"` | requestReconnection: the instances' platform, which picks the defaults below |
+/// | `noticeDocument` | string | `AWS-RunShellScript` (linux), `AWS-RunPowerShellScript` (windows) | the Systems Manager document that delivers the reconnection request |
+/// | `noticeCommand` | string with `{text}` | `wall {text}` (linux), `msg * {text}` (windows) | the command run on each instance; `{text}` becomes the request, quoted for the platform's shell |
+/// | `noticeTimeoutSeconds` | whole number 30…3600 | `120` | how long a delivery may take before it counts as failed |
 public struct AWSSettings: Sendable, Equatable {
     public enum Replacement: String, Sendable, CaseIterable { case auto, instanceRefresh, rolling }
 
     public static let keys = [
         "region", "preparationInstanceId", "launchTemplateId", "launchTemplateName", "autoScalingGroupName", "keepModelVersions",
         "replacement", "minHealthyPercentage", "warmupSeconds", "skipMatching", "drainSeconds", "replaceTimeoutMinutes",
-        "checkAfterSeconds", "rebootForImage", "supportServerTag",
+        "checkAfterSeconds", "rebootForImage", "supportServerTag", "noticePlatform", "noticeDocument", "noticeCommand",
+        "noticeTimeoutSeconds",
     ]
+
+    /// The instances' platform, for reconnection requests.
+    public enum NoticePlatform: String, Sendable, CaseIterable { case linux, windows }
 
     public var region = ""
     public var preparationInstanceId = ""
@@ -45,6 +53,34 @@ public struct AWSSettings: Sendable, Equatable {
     public var rebootForImage = false
     /// The support servers' tag key and, if given, value.
     public var supportServerTag: (key: String, value: String?)?
+    public var noticePlatform = NoticePlatform.linux
+    /// The document that runs ``noticeCommand``; `nil`: the platform's default.
+    public var noticeDocumentSetting: String?
+    /// The command template, with `{text}`; `nil`: the platform's default.
+    public var noticeCommandSetting: String?
+    public var noticeTimeoutSeconds = 120
+
+    /// The Systems Manager document that delivers a reconnection request.
+    public var noticeDocument: String {
+        noticeDocumentSetting ?? (noticePlatform == .windows ? "AWS-RunPowerShellScript" : "AWS-RunShellScript")
+    }
+
+    /// The command that shows `text` to the users of an instance, `text` quoted for the
+    /// platform's shell (POSIX sh or PowerShell single quotes), its line breaks made spaces.
+    public func noticeCommand(text: String) -> String {
+        let line = text.map { $0.isNewline ? " " : String($0) }.joined()
+        let quoted: String
+        switch noticePlatform {
+        case .linux:
+            quoted = "'" + line.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        case .windows:
+            // PowerShell ends a single-quoted string at any of its single quote characters.
+            let ascii = line.map { "\u{2018}\u{2019}\u{201A}\u{201B}".contains($0) ? "'" : String($0) }.joined()
+            quoted = "'" + ascii.replacingOccurrences(of: "'", with: "''") + "'"
+        }
+        let template = noticeCommandSetting ?? (noticePlatform == .windows ? "msg * {text}" : "wall {text}")
+        return template.replacingOccurrences(of: "{text}", with: quoted)
+    }
 
     public static func == (a: AWSSettings, b: AWSSettings) -> Bool {
         a.region == b.region && a.preparationInstanceId == b.preparationInstanceId && a.launchTemplateId == b.launchTemplateId
@@ -53,7 +89,9 @@ public struct AWSSettings: Sendable, Equatable {
             && a.minHealthyPercentage == b.minHealthyPercentage && a.warmupSeconds == b.warmupSeconds && a.skipMatching == b.skipMatching
             && a.drainSeconds == b.drainSeconds && a.replaceTimeoutMinutes == b.replaceTimeoutMinutes && a.checkAfter == b.checkAfter
             && a.rebootForImage == b.rebootForImage && a.supportServerTag?.key == b.supportServerTag?.key
-            && a.supportServerTag?.value == b.supportServerTag?.value
+            && a.supportServerTag?.value == b.supportServerTag?.value && a.noticePlatform == b.noticePlatform
+            && a.noticeDocumentSetting == b.noticeDocumentSetting && a.noticeCommandSetting == b.noticeCommandSetting
+            && a.noticeTimeoutSeconds == b.noticeTimeoutSeconds
     }
 
     /// Reads and validates `settings`; throws every problem found at once, each naming its field.
@@ -123,6 +161,16 @@ public struct AWSSettings: Sendable, Equatable {
             let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
             supportServerTag = (parts[0], parts.count > 1 ? parts[1] : nil)
         }
+        switch settings["noticePlatform"] {
+        case nil: break
+        case .string(let value)? where NoticePlatform(rawValue: value) != nil: noticePlatform = NoticePlatform(rawValue: value)!
+        default: problem("noticePlatform", "must be one of \(NoticePlatform.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        noticeDocumentSetting = string("noticeDocument", required: false)
+        if let command = string("noticeCommand", required: false) {
+            if command.contains("{text}") { noticeCommandSetting = command } else { problem("noticeCommand", "must contain {text}, where the request goes") }
+        }
+        noticeTimeoutSeconds = whole("noticeTimeoutSeconds", 30...3600) ?? noticeTimeoutSeconds
         if !problems.isEmpty { throw AWSSettingsError(problems: problems) }
     }
 }
