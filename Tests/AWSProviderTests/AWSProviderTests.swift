@@ -2,6 +2,7 @@ import AWSClient
 import Foundation
 @testable import HangarAWSProvider
 import HangarContracts
+import HangarHarness
 import HangarProviders
 import Synchronization
 import Testing
@@ -241,6 +242,38 @@ struct AWSProviderTests {
         #expect(lines.contains { $0.hasPrefix("users were asked to reconnect on 3 of 3 instances") })
         let after = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!).instances.map(\.id)
         #expect(after == before, "nothing replaced yet")
+    }
+
+    @Test("request reconnection: an instance the command could not reach is named, with the reason; the others are told")
+    func reconnectionNotDelivered() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let group = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!).instances.map(\.id)
+        let proxy = try await MotoProxy(upstream: cloud.moto, unreachableInstances: [group[1]])
+        defer { proxy.stop() }
+        let provider = AWSProvider(environment: proxy.environment, logger: MotoCloud.logger)
+        let runner = StepRunner(provider, settings: cloud.settings(), mode: .requestReconnection)
+        for step in [StepName.validate, .createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
+        var command = runner.command(.replaceInstances)
+        command.reconnection = Reconnection(minutes: 1, message: "Please save your work")
+        let reported = Mutex<[String]>([])
+        var outcome = try await provider.execute(command) { line in reported.withLock { $0.append(line) } }
+        while case .inProgress(let continuation, _, let detail) = outcome, detail?.hasPrefix("delivering") == true {
+            command.poll += 1
+            command.continuation = continuation
+            outcome = try await provider.execute(command) { line in reported.withLock { $0.append(line) } }
+        }
+        guard case .inProgress(_, let checkAfter, let detail) = outcome else {
+            Issue.record("expected the users' minute: \(outcome)")
+            return
+        }
+        #expect(checkAfter > .seconds(50) && checkAfter <= .seconds(60))
+        #expect(detail?.contains("users were asked to reconnect") == true)
+        let lines = reported.withLock { $0 }
+        #expect(lines.contains("reconnection request delivered to \(group[0])"))
+        #expect(lines.contains("reconnection request not delivered to \(group[1]): Failed: wall: cannot open terminals"), "\(lines)")
+        #expect(lines.contains("reconnection request delivered to \(group[2])"))
+        #expect(lines.contains { $0.hasPrefix("users were asked to reconnect on 2 of 3 instances") })
     }
 
     @Test("servers: the preparation server and support servers by tag; start, stop, restart")

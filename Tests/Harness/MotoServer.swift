@@ -61,7 +61,8 @@ public final class MotoServer: @unchecked Sendable {
 
 /// `deploy/moto/proxy.py` in front of a ``MotoServer``: delays every call (so that a worker
 /// killed every few seconds dies mid-call), and with `instanceRefresh` answers the Auto
-/// Scaling instance refresh calls moto lacks (their bookkeeping only; see the script).
+/// Scaling instance refresh calls moto lacks (their bookkeeping only; see the script); Run
+/// Command invocations on `unreachableInstances` answer `Failed`.
 public final class MotoProxy: @unchecked Sendable {
     public let port: Int
     private let process: HelperProcess
@@ -75,13 +76,13 @@ public final class MotoProxy: @unchecked Sendable {
 
     public init(
         upstream: MotoServer, delayMilliseconds: Int = 0, instanceRefresh: Bool = false, refreshChecks: Int = 3,
-        timeout: Duration = .seconds(30)
+        unreachableInstances: [String] = [], timeout: Duration = .seconds(30)
     ) async throws {
         (port, process) = try await HelperProcess.onFreePort { port in
             let arguments = [
                 HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
                 "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
-            ] + (instanceRefresh ? ["--instance-refresh"] : [])
+            ] + (instanceRefresh ? ["--instance-refresh"] : []) + unreachableInstances.flatMap { ["--unreachable-instance", $0] }
             return try await HelperProcess("moto-proxy-\(port)", executable: "/usr/bin/python3", arguments: arguments, timeout: timeout) {
                 (try? await Self.refreshes(at: "http://127.0.0.1:\(port)")) != nil
             }

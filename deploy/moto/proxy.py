@@ -2,6 +2,7 @@
 """A test double in front of moto, for the AWS provider's tests (standard library only).
 
     deploy/moto/proxy.py --port P --upstream http://127.0.0.1:M [--delay-ms 150] [--instance-refresh]
+                         [--unreachable-instance i-…]…
 
 - Every request is forwarded to moto after `--delay-ms` milliseconds, so that a worker killed
   every few seconds is killed in the middle of its cloud calls, as it would be against AWS.
@@ -11,6 +12,9 @@
   refused with `InstanceRefreshInProgress`); a refresh is `Pending`, then `InProgress`, then
   `Successful` after `--refresh-checks` describe calls. It keeps the refresh's bookkeeping
   only: it does not replace the group's instances (moto's rolling path does that for real).
+- With `--unreachable-instance ID` (repeatable), Systems Manager's `GetCommandInvocation` for
+  that instance answers `Failed` with a reason on standard error, as AWS does when the command
+  could not run there (moto 5.2.1 answers every invocation `Success`).
 - `GET /hangar-proxy/refreshes` lists the refreshes started, as JSON, for the tests to count.
 
 It runs in the foreground; stop it with SIGTERM.
@@ -90,7 +94,7 @@ def result_xml(action, inner):
             f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></{action}Response>")
 
 
-def make_handler(upstream, delay, refreshes):
+def make_handler(upstream, delay, refreshes, unreachable=()):
     target = urllib.parse.urlsplit(upstream)
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -117,7 +121,22 @@ def make_handler(upstream, delay, refreshes):
             body = self.rfile.read(length) if length else b""
             if refreshes is not None and self.emulate(body):
                 return
+            if unreachable and self.fail_invocation(body):
+                return
             self.forward(body)
+
+        def fail_invocation(self, body):
+            if self.headers.get("X-Amz-Target") != "AmazonSSM.GetCommandInvocation":
+                return False
+            request = json.loads(body or b"{}")
+            if request.get("InstanceId") not in unreachable:
+                return False
+            time.sleep(delay)
+            self.reply(200, json.dumps({
+                "CommandId": request.get("CommandId"), "InstanceId": request["InstanceId"], "Status": "Failed",
+                "StatusDetails": "Failed", "ResponseCode": 1, "StandardOutputContent": "",
+                "StandardErrorContent": "wall: cannot open terminals\n"}), "application/x-amz-json-1.1")
+            return True
 
         def emulate(self, body):
             form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
@@ -184,12 +203,13 @@ def main():
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--instance-refresh", action="store_true")
     parser.add_argument("--refresh-checks", type=int, default=3)
+    parser.add_argument("--unreachable-instance", action="append", default=[])
     args = parser.parse_args()
     # A parent may have blocked or ignored SIGTERM (the mask is inherited): stop on it anyway.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     refreshes = Refreshes(args.refresh_checks) if args.instance_refresh else None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.upstream, args.delay_ms / 1000, refreshes))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.upstream, args.delay_ms / 1000, refreshes, set(args.unreachable_instance)))
     server.daemon_threads = True
     print(f"proxy on 127.0.0.1:{args.port} -> {args.upstream} (delay {args.delay_ms} ms, instance refresh "
           f"{'emulated' if refreshes else 'forwarded'})", flush=True)
