@@ -934,6 +934,18 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "instances": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 100,
+      "description": "the simulated group's size (default 2): who a reconnection request goes to"
+     },
+     "unreachableInstances": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 100,
+      "description": "that many of the group's instances (the last ones; all when it exceeds `instances`) do not receive a reconnection request (default 0)"
      }
     }
    },

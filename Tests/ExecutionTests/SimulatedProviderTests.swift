@@ -83,11 +83,39 @@ struct SimulatedProviderTests {
         #expect(lines.contains("terminating user sessions"))
         #expect(lines.last == "unlocking instances")
 
-        for mode in PublishMode.allCases {
+        for mode in PublishMode.allCases where mode != .requestReconnection {
             let (_, modeLines) = try await run(Fixtures.command(.replaceInstances, mode: mode, outputs: Fixtures.modelOutputs))
             #expect(modeLines.count == 1)
             #expect(modeLines.first?.contains("publish mode") == true)
         }
+    }
+
+    @Test("request reconnection: one line per simulated instance says whether the request reached it; none claims a wait")
+    func reconnectionNotice() async throws {
+        let reconnection = Reconnection(minutes: 5, message: "please save your work")
+        let (_, lines) = try await run(
+            Fixtures.command(
+                .replaceInstances, settings: ["instances": 3, "unreachableInstances": 1], mode: .requestReconnection,
+                reconnection: reconnection, outputs: Fixtures.modelOutputs))
+        #expect(lines.contains("sending the reconnection request to 3 simulated instances"))
+        let delivered = lines.filter { $0.hasPrefix("reconnection request delivered to i-") }
+        let missed = lines.filter { $0.hasPrefix("reconnection request not delivered to i-") && $0.hasSuffix("unreachable") }
+        #expect(delivered.count == 2 && missed.count == 1, "\(lines)")
+        #expect(lines.contains("users were asked to reconnect on 2 of 3 instances (simulated: replacing does not wait for them)"))
+        // The same environment's instances keep their ids from one deployment to the next.
+        let (_, again) = try await run(
+            Fixtures.command(
+                .replaceInstances, settings: ["instances": 3, "unreachableInstances": 1], mode: .requestReconnection,
+                reconnection: reconnection, outputs: Fixtures.modelOutputs))
+        #expect(again.filter { $0.hasPrefix("reconnection request delivered to i-") } == delivered)
+
+        let (_, nobody) = try await run(
+            Fixtures.command(
+                .replaceInstances, settings: ["instances": 2, "unreachableInstances": 5], mode: .requestReconnection,
+                reconnection: reconnection, outputs: Fixtures.modelOutputs))
+        #expect(nobody.contains("the reconnection request reached none of the 2 instances"))
+        #expect(!nobody.contains { $0.contains("asked to reconnect") })
+        #expect(throws: SimulatedSettingsError.self) { try SimulatedSettings(settings: ["instances": 101]) }
     }
 
     @Test("steps that need an earlier step's output fail permanently without it")

@@ -18,7 +18,9 @@ import HangarContracts
 ///   outputs `mainModelVersion` and `backupModelVersion`, derived from the deployment id.
 ///   Needs the `imageId` of `create_image` in `command.outputs` (a permanent failure otherwise).
 /// - `replace_instances`: "locking instances" with `lockInstances`, a line naming the publish
-///   mode, "terminating user sessions" with `terminateSessions`; outputs `instanceRefreshId`.
+///   mode, with `requestReconnection` one line per instance of the group (`instances`) saying
+///   whether the request reached it (`unreachableInstances` do not), "terminating user
+///   sessions" with `terminateSessions`; outputs `instanceRefreshId`.
 ///   Needs `mainModelVersion` in `command.outputs`.
 /// - `finalize` of a deployment ending early (`command.cleanup`): "cleaning up after: …", and
 ///   what it undoes; outputs nothing.
@@ -57,7 +59,7 @@ public struct SimulatedProvider: Provider {
         }
         let step = command.step
         let script: Script
-        switch Self.script(for: command) {
+        switch Self.script(for: command, settings: settings) {
         case .skip(let reason): return .skipped(reason: reason)
         case .fail(let error): return .failed(error: error, transient: false)
         case .run(let value): script = value
@@ -125,7 +127,7 @@ public struct SimulatedProvider: Provider {
         case run(Script)
     }
 
-    static func script(for command: ExecuteStep) -> Plan {
+    static func script(for command: ExecuteStep, settings: SimulatedSettings = SimulatedSettings()) -> Plan {
         let ids = SimulatedIDs(command)
         switch command.step {
         case .validate:
@@ -176,6 +178,7 @@ public struct SimulatedProvider: Provider {
                 finish.append("unlocking instances")
             }
             start.append(modeLine(command))
+            if command.mode == .requestReconnection { start += noticeLines(command, settings: settings) }
             if command.options.terminateSessions { start.append("terminating user sessions") }
             return .run(Script(
                 startLines: start, finishLines: finish,
@@ -212,6 +215,28 @@ public struct SimulatedProvider: Provider {
         }
     }
 
+    /// `requestReconnection`: the request goes to each simulated instance of the group; the last
+    /// `unreachableInstances` do not get it. The simulated provider does not wait the users'
+    /// minutes, and says so.
+    static func noticeLines(_ command: ExecuteStep, settings: SimulatedSettings) -> [String] {
+        let ids = SimulatedIDs(command)
+        let instances = (0..<settings.instances).map(ids.instance)
+        guard !instances.isEmpty else { return ["the simulated instance group has no instance to send the reconnection request to"] }
+        let reached = max(0, instances.count - settings.unreachableInstances)
+        var lines = ["sending the reconnection request to \(instances.count) simulated instances"]
+        for (index, id) in instances.enumerated() {
+            lines.append(
+                index < reached
+                    ? "reconnection request delivered to \(id)"
+                    : "reconnection request not delivered to \(id): the simulated instance is unreachable")
+        }
+        lines.append(
+            reached > 0
+                ? "users were asked to reconnect on \(reached) of \(instances.count) instances (simulated: replacing does not wait for them)"
+                : "the reconnection request reached none of the \(instances.count) instances")
+        return lines
+    }
+
     static func modeLine(_ command: ExecuteStep) -> String {
         switch command.mode {
         case .optimized:
@@ -243,6 +268,8 @@ struct SimulatedIDs {
     var instanceGroup: String { "hangar-" + Self.hex("group:\(environment)", count: 8) }
     var image: String { "ami-" + Self.hex("image:\(deployment)", count: 17) }
     var instanceRefresh: String { "refresh-" + Self.hex("refresh:\(deployment)", count: 12) }
+    /// The group's instance number `index` (stable for the environment).
+    func instance(_ index: Int) -> String { "i-" + Self.hex("instance:\(environment):\(index)", count: 17) }
 
     /// Launch-template-like version numbers: main N, backup N + 1, N from 2 to 9001.
     var modelVersions: (main: String, backup: String) {

@@ -11,6 +11,8 @@ import HangarContracts
 /// | `polls` | object: step name → whole number ≥ 0 | `{}` | the step answers "in progress" that many times (runs with `poll` 0 … N-1) before it completes on the run with `poll` N |
 /// | `pollIntervalMs` | number ≥ 0 | `1000` | the `checkAfter` of an in-progress answer |
 /// | `failures` | array of failure objects | `[]` | make steps fail on given attempts |
+/// | `instances` | whole number 0…100 | `2` | how many instances the simulated group has (who a reconnection request goes to) |
+/// | `unreachableInstances` | whole number 0…100 | `0` | that many of them (the last ones; all when it exceeds `instances`) do not receive a reconnection request |
 ///
 /// A failure object: `{ "step": "create_image", "attempts": [1, 2], "transient": true,
 /// "message": "the image quota is exhausted" }`.
@@ -37,7 +39,7 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// The longest `pollIntervalMs`: one day.
     public static let maximumPollIntervalMs = 86_400_000.0
     /// The keys this provider understands.
-    public static let keys = ["stepDurationMs", "durations", "polls", "pollIntervalMs", "failures"]
+    public static let keys = ["stepDurationMs", "durations", "polls", "pollIntervalMs", "failures", "instances", "unreachableInstances"]
 
     /// How long each run of a step holds the worker, unless `durations` says otherwise.
     public var stepDuration: Duration
@@ -45,6 +47,10 @@ public struct SimulatedSettings: Sendable, Equatable {
     public var polls: [StepName: Int]
     public var pollInterval: Duration
     public var failures: [Failure]
+    /// The simulated group's size.
+    public var instances = 2
+    /// How many of the group's instances (the last ones) a reconnection request does not reach.
+    public var unreachableInstances = 0
 
     /// An injected failure.
     public struct Failure: Sendable, Equatable {
@@ -126,6 +132,16 @@ public struct SimulatedSettings: Sendable, Equatable {
                 problem("failures", "must be an array of objects like {\"step\": \"create_image\", \"attempts\": [1]}")
             }
         }
+        if let value = settings["instances"] {
+            if let count = Self.wholeNumber(value, field: "instances", minimum: 0, problem) {
+                if count <= 100 { instances = count } else { problem("instances", "must be at most 100, got \(count)") }
+            }
+        }
+        if let value = settings["unreachableInstances"] {
+            if let count = Self.wholeNumber(value, field: "unreachableInstances", minimum: 0, problem) {
+                if count <= 100 { unreachableInstances = count } else { problem("unreachableInstances", "must be at most 100, got \(count)") }
+            }
+        }
         if !problems.isEmpty { throw SimulatedSettingsError(problems: problems) }
     }
 
@@ -141,6 +157,8 @@ public struct SimulatedSettings: Sendable, Equatable {
         if !polls.isEmpty {
             result["polls"] = .object(Dictionary(uniqueKeysWithValues: polls.map { ($0.key.rawValue, .number(Double($0.value))) }))
         }
+        if instances != 2 { result["instances"] = .number(Double(instances)) }
+        if unreachableInstances != 0 { result["unreachableInstances"] = .number(Double(unreachableInstances)) }
         if !failures.isEmpty {
             result["failures"] = .array(failures.map { failure in
                 var object: [String: JSONValue] = ["step": .string(failure.step.rawValue), "transient": .bool(failure.transient)]
