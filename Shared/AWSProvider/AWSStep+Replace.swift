@@ -254,6 +254,7 @@ extension AWSStep {
         }
         var outputs = outputs
         outputs["replacement"] = state["strategy"]?.stringValue == "refresh" ? "instanceRefresh" : "rolling"
+        if let delivered = state["noticeDelivered"]?.doubleValue { outputs["reconnectionDelivered"] = String(Int(delivered)) }
         return .succeeded(outputs: outputs, detail: "instances replaced with main model version \(models.main) (image \(models.imageId)) by \(how)")
     }
 

@@ -43,6 +43,22 @@ struct DeploymentRecord: Sendable {
         self.cancelRequested = false
     }
 
+    /// Whether this `requestReconnection` deployment counts against its environment's monthly
+    /// quota: one still to run or running does (it may yet reach users); one that ended counts
+    /// only if its request may have reached someone: not when it was rejected, ended before
+    /// `replace_instances` started, or its provider reported the request delivered to no
+    /// instance (`reconnectionDelivered` 0). One that failed while replacing counts (the
+    /// request may have gone out before the failure).
+    var usesReconnectionQuota: Bool {
+        switch status {
+        case .rejected: return false
+        case .succeeded, .failed, .cancelled:
+            if outputs["reconnectionDelivered"] == "0" { return false }
+            return steps.contains { $0.name == .replaceInstances && ($0.startedAt != nil || $0.status != .pending) }
+        default: return true
+        }
+    }
+
     /// The lifecycle event for the record's current status.
     func event(at: Date, reason: String? = nil, failedStep: StepName? = nil) -> HangarMessage {
         .deploymentEvent(

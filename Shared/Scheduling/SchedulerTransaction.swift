@@ -113,14 +113,15 @@ final class SchedulerTransaction: @unchecked Sendable {
         return try row?.decode(column: "next", as: Int64.self) ?? 1
     }
 
-    /// `requestReconnection` deployments of the environment created since `since` that were not rejected.
+    /// `requestReconnection` deployments of the environment created since `since` that count
+    /// against its quota (``DeploymentRecord/usesReconnectionQuota``).
     func reconnectionsUsed(environment id: UUID, since: Date) async throws -> Int {
-        let row = try await db.raw("""
-            SELECT COUNT(*) AS used FROM scheduler_deployments
+        let rows = try await db.raw("""
+            SELECT * FROM scheduler_deployments
             WHERE environment_id = \(bind: id.uuidString) AND mode = 'requestReconnection' AND status <> 'rejected'
               AND created_at >= \(bind: since.epochMilliseconds)
-            """).first()
-        return Int(try row?.decode(column: "used", as: Int64.self) ?? 0)
+            """).all()
+        return try rows.map(Self.record).filter(\.usesReconnectionQuota).count
     }
 
     /// Running deployments whose dispatch went unanswered since `before`, or that wait on

@@ -178,13 +178,17 @@ public struct SimulatedProvider: Provider {
                 finish.append("unlocking instances")
             }
             start.append(modeLine(command))
-            if command.mode == .requestReconnection { start += noticeLines(command, settings: settings) }
+            var outputs = ["instanceRefreshId": ids.instanceRefresh]
+            if command.mode == .requestReconnection {
+                start += noticeLines(command, settings: settings)
+                outputs["reconnectionDelivered"] = String(max(0, settings.instances - settings.unreachableInstances))
+            }
             if command.options.terminateSessions { start.append("terminating user sessions") }
             return .run(Script(
                 startLines: start, finishLines: finish,
                 waiting: "instance refresh \(ids.instanceRefresh) is replacing instances", resource: ids.instanceRefresh,
                 done: "instances replaced with main model version \(model)",
-                outputs: ["instanceRefreshId": ids.instanceRefresh]))
+                outputs: outputs))
 
         case .finalize:
             if let reason = command.cleanup {  // the deployment is ending early: undo, publish nothing

@@ -1,0 +1,102 @@
+import Foundation
+import HangarContracts
+@testable import HangarScheduling
+import SQLKit
+import Testing
+
+/// The monthly reconnection quota counts requests that may have reached users: not one that
+/// ended before `replace_instances`, nor one its provider delivered to no instance.
+@Suite("Scheduler: the reconnection quota counts requests that reached someone")
+struct ReconnectionQuotaTests {
+    @Test("ended before replace_instances or delivered to nobody: not counted; delivered, failed while replacing, or in flight: counted")
+    func countsDeliveredOnly() async throws {
+        try await SchedulerHarness.with { harness in
+            let environment = UUID()
+            // Failed in validate: the request never went out.
+            let early = try await harness.submitReconnection(environment: environment, limit: 1)
+            try await harness.fail(early)
+            #expect(try await harness.status(early) == "failed")
+
+            // Reached no instance: not counted either.
+            let nobody = try await harness.submitReconnection(environment: environment, limit: 1)
+            try await harness.runToSuccess(nobody, replaceOutputs: ["reconnectionDelivered": "0"])
+
+            // Delivered: counted, so the next one over a limit of 1 is rejected.
+            let delivered = try await harness.submitReconnection(environment: environment, limit: 1)
+            #expect(try await harness.status(delivered) == "running", "the two before did not use the quota")
+            try await harness.runToSuccess(delivered, replaceOutputs: ["reconnectionDelivered": "2"])
+            let refused = try await harness.submitReconnection(environment: environment, limit: 1)
+            #expect(try await harness.status(refused) == "rejected")
+
+            // With a limit of 3: a failure while replacing counts, and so does one in flight.
+            let failedReplacing = try await harness.submitReconnection(environment: environment, limit: 3)
+            for _ in 0..<4 { try await harness.succeedCurrentStep(failedReplacing) }
+            #expect(try await harness.currentStep(failedReplacing) == "replace_instances")
+            try await harness.fail(failedReplacing)
+            let inFlight = try await harness.submitReconnection(environment: environment, limit: 3)
+            #expect(try await harness.status(inFlight) == "running")
+            let third = try await harness.submitReconnection(environment: environment, limit: 3)
+            #expect(try await harness.status(third) == "rejected", "delivered + failed while replacing + in flight = 3")
+        }
+    }
+}
+
+extension SchedulerHarness {
+    func submitReconnection(environment: UUID, limit: Int) async throws -> UUID {
+        let id = UUID()
+        let request = SubmitDeployment(
+            deploymentId: id, environmentId: environment, environmentName: "web", version: "1.0", owner: "alice", createdAt: clock.now,
+            scheduledAt: nil, options: .init(), mode: .requestReconnection, reconnection: Reconnection(minutes: 5, message: "save your work"),
+            target: ProviderTarget(provider: "simulated"), reconnectionMonthlyLimit: limit)
+        try await engine.handle([(messageId: "submit-\(id)", message: .submitDeployment(request))])
+        return id
+    }
+
+    /// Answers the current step with `succeeded` (and `outputs`).
+    func succeedCurrentStep(_ id: UUID, outputs: [String: String]? = nil) async throws {
+        let current = try await state(id)
+        let dispatch = try #require(current.dispatchId)
+        let step = try #require(StepName(rawValue: current.step))
+        for kind in [StepEvent.Kind.started, .succeeded] {
+            let event = StepEvent(
+                kind: kind, deploymentId: id, step: step, attempt: current.attempt, dispatchId: dispatch, at: clock.now,
+                outputs: kind == .succeeded ? outputs : nil, worker: "worker-1")
+            try await engine.handle([(messageId: "\(dispatch).\(kind.rawValue)", message: .stepEvent(event))])
+        }
+    }
+
+    /// Runs every step to success, `replace_instances` answering `replaceOutputs`.
+    func runToSuccess(_ id: UUID, replaceOutputs: [String: String]) async throws {
+        while try await status(id) == "running" {
+            let outputs = try await currentStep(id) == StepName.replaceInstances.rawValue ? replaceOutputs : nil
+            try await succeedCurrentStep(id, outputs: outputs)
+        }
+        #expect(try await status(id) == "succeeded")
+    }
+
+    /// Fails the current step permanently; the deployment's cleanup finalize then succeeds.
+    func fail(_ id: UUID) async throws {
+        let current = try await state(id)
+        let dispatch = try #require(current.dispatchId)
+        let step = try #require(StepName(rawValue: current.step))
+        for kind in [StepEvent.Kind.started, .failed] {
+            let event = StepEvent(
+                kind: kind, deploymentId: id, step: step, attempt: current.attempt, dispatchId: dispatch, at: clock.now,
+                error: kind == .failed ? "refused" : nil, transient: kind == .failed ? false : nil, worker: "worker-1")
+            try await engine.handle([(messageId: "\(dispatch).\(kind.rawValue)", message: .stepEvent(event))])
+        }
+        while try await status(id) == "running" { try await succeedCurrentStep(id) }
+    }
+
+    func status(_ id: UUID) async throws -> String {
+        try await store.read { db in
+            try #require(
+                try await db.raw("SELECT status FROM scheduler_deployments WHERE id = \(bind: id.uuidString)").first()?
+                    .decode(column: "status", as: String.self))
+        }
+    }
+
+    func currentStep(_ id: UUID) async throws -> String? {
+        try await state(id).step
+    }
+}
