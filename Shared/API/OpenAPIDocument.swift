@@ -1050,19 +1050,19 @@ enum OpenAPIDocument {
      "rebootForImage": {
       "type": "boolean"
      },
-     "noticePlatform": {
+     "platform": {
       "enum": [
        "linux",
        "windows"
       ],
-      "description": "requestReconnection: the instances' platform, which picks the default document and command"
+      "description": "the instances' platform, which picks the Run Command defaults"
      },
-     "noticeDocument": {
+     "runCommandDocument": {
       "type": "string",
       "minLength": 1,
       "maxLength": 255,
       "pattern": "\\S",
-      "description": "the Systems Manager document that delivers a reconnection request (default AWS-RunShellScript, or AWS-RunPowerShellScript on windows)"
+      "description": "the Systems Manager document that runs commands on instances (default AWS-RunShellScript, or AWS-RunPowerShellScript on windows)"
      },
      "noticeCommand": {
       "type": "string",
@@ -1071,11 +1071,18 @@ enum OpenAPIDocument {
       "pattern": "\\{text\\}",
       "description": "the command run on each instance; {text} becomes the request, quoted for the platform's shell (default `wall {text}`, or `msg * {text}` on windows)"
      },
-     "noticeTimeoutSeconds": {
+     "sessionsCommand": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 255,
+      "pattern": "\\S",
+      "description": "terminateSessions: the command that ends the users' sessions on an instance (default: every login session)"
+     },
+     "runCommandTimeoutSeconds": {
       "type": "integer",
       "minimum": 30,
       "maximum": 3600,
-      "description": "how long a delivery may take before it counts as failed (default 120)"
+      "description": "how long a command may take on an instance before it counts as failed (default 120)"
      }
     }
    },

@@ -14,7 +14,9 @@ import HangarProviders
 ///   delivered or not, and the users get `reconnection.minutes` from the sending before anything
 ///   is replaced (the step waits, as a continuation). `keepUsersConnected`: each rolling batch
 ///   is tagged `hangar:draining` and given `drainSeconds` before it is replaced (no load
-///   balancer is involved yet; the history says so).
+///   balancer is involved yet; the history says so). `terminateSessions`: the users' sessions
+///   are ended on the group's instances (Run Command, `sessionsCommand`) before the first is
+///   replaced, after the reconnection minutes if any.
 /// - Strategy (`replacement`): an Auto Scaling instance refresh (minimum healthy percentage,
 ///   warm-up, skip matching, scale-in protected instances refreshed) or a rolling replacement:
 ///   batches of `desired × (100 − minHealthyPercentage) %` instances (at least one) are
@@ -55,6 +57,10 @@ extension AWSStep {
                 : "the reconnection request reached no instance; replacing starts in \(Int(until - now)) s"
             return waiting(state, detail, after: .seconds(until - now))
         }
+        if command.options.terminateSessions, state["sessionsEnded"] == nil {
+            let instances = state["initial"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            if let wait = try await endSessions(on: instances, &state) { return wait }
+        }
         state["phase"] = .string("replacing")
         let started = state["startedAt"]?.doubleValue ?? now
         if now - started > Double(settings.replaceTimeoutMinutes * 60) {
@@ -90,9 +96,6 @@ extension AWSStep {
             state["lock"] = lock.json
         }
         await progress(modeLine)
-        if command.options.terminateSessions {
-            await progress("user sessions end when their instances are replaced")
-        }
         if let version = group.launchTemplateVersion, Int(version) != nil, Int(version) != models.main {
             try await autoScaling.setLaunchTemplate(group: group.name, templateId: models.templateId, version: String(models.main))
             state["pinned"] = .bool(true)

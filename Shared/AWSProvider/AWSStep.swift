@@ -9,7 +9,8 @@ import Logging
 ///
 /// - `validate`: the preparation instance, the launch template and the group exist (and the
 ///   group uses that template); outputs `preparationServerId`, `instanceGroup`, `launchTemplateId`.
-/// - `stop_preparation_server`: skipped unless asked; tags the instance with the deployment
+/// - `stop_preparation_server`: skipped unless asked; with `terminateSessions` ends the users'
+///   sessions on it first (see `AWSStep+Notice.swift`); tags the instance with the deployment
 ///   (`hangar:stopped-by`), stops it and waits (continuations) until it is stopped; outputs
 ///   `preparationServerStopped` (`false` when it was already stopped: it is left so).
 /// - `create_image`: an AMI named `hangar-<environment>-<deployment id>`, tagged with the
@@ -96,6 +97,10 @@ struct AWSStep {
         case "stopping" where ours:
             return waiting(["instanceId": .string(id)], "preparation server \(id) is stopping")
         case "running", "pending", "stopping":
+            if command.options.terminateSessions, server.state == "running" {
+                var state = continuation
+                if let wait = try await endSessions(on: [id], &state) { return wait }
+            }
             await progress("stopping the preparation server")
             try await ec2.createTags([id], [AWSTags.stoppedBy: deploymentId])
             try await ec2.stopInstances([id])

@@ -208,7 +208,7 @@ struct AWSProviderTests {
             Issue.record("expected a wait for the deliveries: \(sending)")
             return
         }
-        #expect(sendingDetail?.contains("delivering the reconnection request to 3 instances") == true)
+        #expect(sendingDetail?.contains("sending the reconnection request to 3 instances") == true)
         let commands = try await cloud.systemsManager.commands(onInstance: before[0])
         #expect(commands.count == 1)
         let notice = try #require(commands.first)
@@ -258,7 +258,7 @@ struct AWSProviderTests {
         command.reconnection = Reconnection(minutes: 1, message: "Please save your work")
         let reported = Mutex<[String]>([])
         var outcome = try await provider.execute(command) { line in reported.withLock { $0.append(line) } }
-        while case .inProgress(let continuation, _, let detail) = outcome, detail?.hasPrefix("delivering") == true {
+        while case .inProgress(let continuation, _, let detail) = outcome, detail?.hasPrefix("sending") == true {
             command.poll += 1
             command.continuation = continuation
             outcome = try await provider.execute(command) { line in reported.withLock { $0.append(line) } }
@@ -274,6 +274,35 @@ struct AWSProviderTests {
         #expect(lines.contains("reconnection request not delivered to \(group[1]): Failed: wall: cannot open terminals"), "\(lines)")
         #expect(lines.contains("reconnection request delivered to \(group[2])"))
         #expect(lines.contains { $0.hasPrefix("users were asked to reconnect on 2 of 3 instances") })
+    }
+
+    @Test("terminate sessions: ended through Run Command on the preparation server before it stops and on the group before replacing")
+    func terminateSessions() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let preparation = cloud.seed["preparationInstanceId"]!
+        let group = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!).instances.map(\.id)
+        let runner = StepRunner(
+            cloud.provider, settings: cloud.settings(["replacement": "rolling", "minHealthyPercentage": 50]),
+            options: .init(stopPreparationServer: true, terminateSessions: true))
+        #expect(try await runner.run(.validate).isSuccess)
+        #expect(try await runner.run(.stopPreparationServer).outputs["preparationServerStopped"] == "true")
+        let onServer = try await cloud.systemsManager.commands(onInstance: preparation).filter { $0.comment?.contains("end sessions") == true }
+        #expect(onServer.count == 1)
+        #expect(onServer.first?.parameters["commands"]?.first?.contains("loginctl terminate-session") == true)
+        for step in [StepName.createImage, .createModels, .replaceInstances] { #expect(try await runner.run(step).isSuccess) }
+
+        let lines = runner.allLines
+        let ended = try #require(lines.firstIndex(of: "user sessions ended on \(preparation)"))
+        let stopping = try #require(lines.firstIndex(of: "stopping the preparation server"))
+        #expect(ended < stopping, "sessions ended before the server stops")
+        let groupCommands = try await cloud.systemsManager.commands(onInstance: group[0])
+            .filter { $0.comment == "hangar end sessions replace_instances \(runner.deploymentId.uuidString.lowercased())" }
+        #expect(groupCommands.count == 1, "one command for the group, however many checks the step took")
+        let lastEnded = try #require(group.compactMap { lines.lastIndex(of: "user sessions ended on \($0)") }.max())
+        #expect(group.allSatisfy { lines.contains("user sessions ended on \($0)") }, "\(lines)")
+        let firstReplacing = try #require(lines.firstIndex { $0.hasPrefix("replacing i-") })
+        #expect(lastEnded < firstReplacing, "every session ended before the first instance is replaced")
     }
 
     @Test("servers: the preparation server and support servers by tag; start, stop, restart")
@@ -337,35 +366,35 @@ struct AWSNoticeSettingsTests {
     @Test("the request is one quoted argument for sh, whatever the message holds")
     func linuxQuoting() throws {
         let settings = try AWSSettings(settings: base)
-        #expect(settings.noticeDocument == "AWS-RunShellScript")
+        #expect(settings.runCommandDocument == "AWS-RunShellScript")
         #expect(settings.noticeCommand(text: "it's $(reboot) `id`\nbye") == #"wall 'it'\''s $(reboot) `id` bye'"#)
     }
 
     @Test("windows: PowerShell single quotes, curly ones too; a custom document and command")
     func windowsQuoting() throws {
         var settings = base
-        settings["noticePlatform"] = "windows"
+        settings["platform"] = "windows"
         let windows = try AWSSettings(settings: settings)
-        #expect(windows.noticeDocument == "AWS-RunPowerShellScript")
+        #expect(windows.runCommandDocument == "AWS-RunPowerShellScript")
         #expect(windows.noticeCommand(text: "don\u{2019}t $env:PATH 'x'") == "msg * 'don''t $env:PATH ''x'''")
-        settings["noticeDocument"] = "Company-Notify"
+        settings["runCommandDocument"] = "Company-Notify"
         settings["noticeCommand"] = "notify --all {text}"
         let custom = try AWSSettings(settings: settings)
-        #expect(custom.noticeDocument == "Company-Notify")
+        #expect(custom.runCommandDocument == "Company-Notify")
         #expect(custom.noticeCommand(text: "hi") == "notify --all 'hi'")
     }
 
     @Test("bad notice settings are named")
     func badSettings() {
         var settings = base
-        settings["noticePlatform"] = "beos"
+        settings["platform"] = "beos"
         settings["noticeCommand"] = "wall hello"
-        settings["noticeTimeoutSeconds"] = 5
+        settings["runCommandTimeoutSeconds"] = 5
         #expect {
             try AWSSettings(settings: settings)
         } throws: { error in
             let fields = (error as? AWSSettingsError)?.problems.map(\.field) ?? []
-            return fields == ["noticePlatform", "noticeCommand", "noticeTimeoutSeconds"]
+            return fields == ["platform", "noticeCommand", "runCommandTimeoutSeconds"]
         }
     }
 }

@@ -80,7 +80,7 @@ struct SimulatedProviderTests {
                 reconnection: .init(minutes: 10, message: "please save your work"), outputs: Fixtures.modelOutputs))
         #expect(lines.first == "locking instances")
         #expect(lines.contains { $0.contains("request reconnection") && $0.contains("10 minutes") && $0.contains("please save your work") })
-        #expect(lines.contains("terminating user sessions"))
+        #expect(lines.filter { $0.hasPrefix("user sessions ended on i-") }.count == 2, "each instance of the default group of 2")
         #expect(lines.last == "unlocking instances")
 
         for mode in PublishMode.allCases where mode != .requestReconnection {

@@ -20,22 +20,23 @@ import HangarContracts
 /// | `checkAfterSeconds` | number 0.1…3600 | `15` | how long to wait between checks on the cloud |
 /// | `rebootForImage` | bool | `false` | let `CreateImage` reboot a running preparation server (consistent file systems) |
 /// | `supportServerTag` | string `Key` or `Key=Value` | none | how the environment's support servers are tagged |
-/// | `noticePlatform` | `"linux"`, `"windows"` | `"linux"` | requestReconnection: the instances' platform, which picks the defaults below |
-/// | `noticeDocument` | string | `AWS-RunShellScript` (linux), `AWS-RunPowerShellScript` (windows) | the Systems Manager document that delivers the reconnection request |
-/// | `noticeCommand` | string with `{text}` | `wall {text}` (linux), `msg * {text}` (windows) | the command run on each instance; `{text}` becomes the request, quoted for the platform's shell |
-/// | `noticeTimeoutSeconds` | whole number 30…3600 | `120` | how long a delivery may take before it counts as failed |
+/// | `platform` | `"linux"`, `"windows"` | `"linux"` | the instances' platform, which picks the Run Command defaults below |
+/// | `runCommandDocument` | string | `AWS-RunShellScript` (linux), `AWS-RunPowerShellScript` (windows) | the Systems Manager document that runs the commands below on instances |
+/// | `noticeCommand` | string with `{text}` | `wall {text}` (linux), `msg * {text}` (windows) | requestReconnection: shows the request to the users of an instance; `{text}` becomes the request, quoted for the platform's shell |
+/// | `sessionsCommand` | string | ends every login session (`loginctl terminate-session` on linux, `logoff` on windows) | terminateSessions: ends the users' sessions on an instance |
+/// | `runCommandTimeoutSeconds` | whole number 30…3600 | `120` | how long a command may take on an instance before it counts as failed |
 public struct AWSSettings: Sendable, Equatable {
     public enum Replacement: String, Sendable, CaseIterable { case auto, instanceRefresh, rolling }
 
     public static let keys = [
         "region", "preparationInstanceId", "launchTemplateId", "launchTemplateName", "autoScalingGroupName", "keepModelVersions",
         "replacement", "minHealthyPercentage", "warmupSeconds", "skipMatching", "drainSeconds", "replaceTimeoutMinutes",
-        "checkAfterSeconds", "rebootForImage", "supportServerTag", "noticePlatform", "noticeDocument", "noticeCommand",
-        "noticeTimeoutSeconds",
+        "checkAfterSeconds", "rebootForImage", "supportServerTag", "platform", "runCommandDocument", "noticeCommand",
+        "sessionsCommand", "runCommandTimeoutSeconds",
     ]
 
-    /// The instances' platform, for reconnection requests.
-    public enum NoticePlatform: String, Sendable, CaseIterable { case linux, windows }
+    /// The instances' platform, for the commands run on them.
+    public enum Platform: String, Sendable, CaseIterable { case linux, windows }
 
     public var region = ""
     public var preparationInstanceId = ""
@@ -53,16 +54,18 @@ public struct AWSSettings: Sendable, Equatable {
     public var rebootForImage = false
     /// The support servers' tag key and, if given, value.
     public var supportServerTag: (key: String, value: String?)?
-    public var noticePlatform = NoticePlatform.linux
-    /// The document that runs ``noticeCommand``; `nil`: the platform's default.
-    public var noticeDocumentSetting: String?
-    /// The command template, with `{text}`; `nil`: the platform's default.
+    public var platform = Platform.linux
+    /// The document that runs commands on instances; `nil`: the platform's default.
+    public var runCommandDocumentSetting: String?
+    /// The reconnection request's command template, with `{text}`; `nil`: the platform's default.
     public var noticeCommandSetting: String?
-    public var noticeTimeoutSeconds = 120
+    /// The command that ends the users' sessions; `nil`: the platform's default.
+    public var sessionsCommandSetting: String?
+    public var runCommandTimeoutSeconds = 120
 
-    /// The Systems Manager document that delivers a reconnection request.
-    public var noticeDocument: String {
-        noticeDocumentSetting ?? (noticePlatform == .windows ? "AWS-RunPowerShellScript" : "AWS-RunShellScript")
+    /// The Systems Manager document that runs commands on instances.
+    public var runCommandDocument: String {
+        runCommandDocumentSetting ?? (platform == .windows ? "AWS-RunPowerShellScript" : "AWS-RunShellScript")
     }
 
     /// The command that shows `text` to the users of an instance, `text` quoted for the
@@ -70,7 +73,7 @@ public struct AWSSettings: Sendable, Equatable {
     public func noticeCommand(text: String) -> String {
         let line = text.map { $0.isNewline ? " " : String($0) }.joined()
         let quoted: String
-        switch noticePlatform {
+        switch platform {
         case .linux:
             quoted = "'" + line.replacingOccurrences(of: "'", with: "'\\''") + "'"
         case .windows:
@@ -78,8 +81,20 @@ public struct AWSSettings: Sendable, Equatable {
             let ascii = line.map { "\u{2018}\u{2019}\u{201A}\u{201B}".contains($0) ? "'" : String($0) }.joined()
             quoted = "'" + ascii.replacingOccurrences(of: "'", with: "''") + "'"
         }
-        let template = noticeCommandSetting ?? (noticePlatform == .windows ? "msg * {text}" : "wall {text}")
+        let template = noticeCommandSetting ?? (platform == .windows ? "msg * {text}" : "wall {text}")
         return template.replacingOccurrences(of: "{text}", with: quoted)
+    }
+
+    /// The command that ends every user session on an instance.
+    public var sessionsCommand: String {
+        if let sessionsCommandSetting { return sessionsCommandSetting }
+        switch platform {
+        case .linux:
+            return "loginctl list-sessions --no-legend | awk '{print $1}' | xargs -r -n1 loginctl terminate-session"
+        case .windows:
+            return "quser 2>$null | Select-Object -Skip 1 | ForEach-Object { $id = ($_.Trim() -split '\\s+' | Where-Object { $_ -match '^\\d+$' } | "
+                + "Select-Object -First 1); if ($id) { logoff $id } }"
+        }
     }
 
     public static func == (a: AWSSettings, b: AWSSettings) -> Bool {
@@ -89,9 +104,9 @@ public struct AWSSettings: Sendable, Equatable {
             && a.minHealthyPercentage == b.minHealthyPercentage && a.warmupSeconds == b.warmupSeconds && a.skipMatching == b.skipMatching
             && a.drainSeconds == b.drainSeconds && a.replaceTimeoutMinutes == b.replaceTimeoutMinutes && a.checkAfter == b.checkAfter
             && a.rebootForImage == b.rebootForImage && a.supportServerTag?.key == b.supportServerTag?.key
-            && a.supportServerTag?.value == b.supportServerTag?.value && a.noticePlatform == b.noticePlatform
-            && a.noticeDocumentSetting == b.noticeDocumentSetting && a.noticeCommandSetting == b.noticeCommandSetting
-            && a.noticeTimeoutSeconds == b.noticeTimeoutSeconds
+            && a.supportServerTag?.value == b.supportServerTag?.value && a.platform == b.platform
+            && a.runCommandDocumentSetting == b.runCommandDocumentSetting && a.noticeCommandSetting == b.noticeCommandSetting
+            && a.sessionsCommandSetting == b.sessionsCommandSetting && a.runCommandTimeoutSeconds == b.runCommandTimeoutSeconds
     }
 
     /// Reads and validates `settings`; throws every problem found at once, each naming its field.
@@ -161,16 +176,17 @@ public struct AWSSettings: Sendable, Equatable {
             let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
             supportServerTag = (parts[0], parts.count > 1 ? parts[1] : nil)
         }
-        switch settings["noticePlatform"] {
+        switch settings["platform"] {
         case nil: break
-        case .string(let value)? where NoticePlatform(rawValue: value) != nil: noticePlatform = NoticePlatform(rawValue: value)!
-        default: problem("noticePlatform", "must be one of \(NoticePlatform.allCases.map(\.rawValue).joined(separator: ", "))")
+        case .string(let value)? where Platform(rawValue: value) != nil: platform = Platform(rawValue: value)!
+        default: problem("platform", "must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        noticeDocumentSetting = string("noticeDocument", required: false)
+        runCommandDocumentSetting = string("runCommandDocument", required: false)
         if let command = string("noticeCommand", required: false) {
             if command.contains("{text}") { noticeCommandSetting = command } else { problem("noticeCommand", "must contain {text}, where the request goes") }
         }
-        noticeTimeoutSeconds = whole("noticeTimeoutSeconds", 30...3600) ?? noticeTimeoutSeconds
+        sessionsCommandSetting = string("sessionsCommand", required: false)
+        runCommandTimeoutSeconds = whole("runCommandTimeoutSeconds", 30...3600) ?? runCommandTimeoutSeconds
         if !problems.isEmpty { throw AWSSettingsError(problems: problems) }
     }
 }

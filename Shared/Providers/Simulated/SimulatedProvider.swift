@@ -12,15 +12,16 @@ import HangarContracts
 /// - `validate`: "retrieving server information", "checking the instance group"; outputs the
 ///   `preparationServerId` and `instanceGroup` (derived from the environment).
 /// - `stop_preparation_server`: skipped unless `options.stopPreparationServer`; otherwise
-///   "stopping the preparation server".
+///   "stopping the preparation server" (after "user sessions ended on …" with `terminateSessions`).
 /// - `create_image`: outputs `imageId`, "ami-" and 17 hex digits derived from the deployment id.
 /// - `create_models`: "creating main model", "creating backup model", "removing old models";
 ///   outputs `mainModelVersion` and `backupModelVersion`, derived from the deployment id.
 ///   Needs the `imageId` of `create_image` in `command.outputs` (a permanent failure otherwise).
 /// - `replace_instances`: "locking instances" with `lockInstances`, a line naming the publish
 ///   mode, with `requestReconnection` one line per instance of the group (`instances`) saying
-///   whether the request reached it (`unreachableInstances` do not), "terminating user
-///   sessions" with `terminateSessions`; outputs `instanceRefreshId`.
+///   whether the request reached it (`unreachableInstances` do not), and with
+///   `terminateSessions` one line per instance saying its users' sessions ended (or not);
+///   outputs `instanceRefreshId`.
 ///   Needs `mainModelVersion` in `command.outputs`.
 /// - `finalize` of a deployment ending early (`command.cleanup`): "cleaning up after: …", and
 ///   what it undoes; outputs nothing.
@@ -141,8 +142,9 @@ public struct SimulatedProvider: Provider {
             guard command.options.stopPreparationServer else {
                 return .skip("the preparation server was not asked to stop")
             }
+            let sessions = command.options.terminateSessions ? ["user sessions ended on \(ids.preparationServer)"] : []
             return .run(Script(
-                startLines: ["stopping the preparation server"],
+                startLines: sessions + ["stopping the preparation server"],
                 waiting: "preparation server \(ids.preparationServer) is stopping", resource: ids.preparationServer,
                 done: "preparation server \(ids.preparationServer) is stopped",
                 outputs: ["preparationServerStopped": "true"]))
@@ -183,7 +185,7 @@ public struct SimulatedProvider: Provider {
                 start += noticeLines(command, settings: settings)
                 outputs["reconnectionDelivered"] = String(max(0, settings.instances - settings.unreachableInstances))
             }
-            if command.options.terminateSessions { start.append("terminating user sessions") }
+            if command.options.terminateSessions { start += sessionLines(command, settings: settings) }
             return .run(Script(
                 startLines: start, finishLines: finish,
                 waiting: "instance refresh \(ids.instanceRefresh) is replacing instances", resource: ids.instanceRefresh,
@@ -239,6 +241,17 @@ public struct SimulatedProvider: Provider {
                 ? "users were asked to reconnect on \(reached) of \(instances.count) instances (simulated: replacing does not wait for them)"
                 : "the reconnection request reached none of the \(instances.count) instances")
         return lines
+    }
+
+    /// `terminateSessions`: the users' sessions end on each reachable simulated instance.
+    static func sessionLines(_ command: ExecuteStep, settings: SimulatedSettings) -> [String] {
+        let ids = SimulatedIDs(command)
+        let reached = max(0, settings.instances - settings.unreachableInstances)
+        return (0..<settings.instances).map { index in
+            index < reached
+                ? "user sessions ended on \(ids.instance(index))"
+                : "user sessions not ended on \(ids.instance(index)): the simulated instance is unreachable"
+        }
     }
 
     static func modeLine(_ command: ExecuteStep) -> String {
