@@ -21,6 +21,7 @@ public struct AWSService: Sendable, Hashable {
 
     public static let ec2 = AWSService(name: "ec2", version: "2016-11-15")
     public static let autoScaling = AWSService(name: "autoscaling", version: "2011-01-01")
+    public static let loadBalancing = AWSService(name: "elasticloadbalancing", version: "2015-12-01")
     public static let systemsManager = AWSService(name: "ssm", version: "2014-11-06", jsonTargetPrefix: "AmazonSSM")
 }
 

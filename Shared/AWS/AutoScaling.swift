@@ -26,6 +26,8 @@ public struct AutoScalingGroup: Sendable, Equatable {
     public var instances: [Instance]
     public var suspendedProcesses: [String]
     public var tags: [String: String]
+    /// The Elastic Load Balancing target groups the group registers its instances with.
+    public var targetGroupARNs: [String]
 
     init(_ node: AWSXML) {
         name = node.string("AutoScalingGroupName") ?? ""
@@ -43,6 +45,7 @@ public struct AutoScalingGroup: Sendable, Equatable {
                 launchTemplateVersion: $0.string("LaunchTemplate", "Version"))
         }
         suspendedProcesses = node.items("SuspendedProcesses").compactMap { $0.string("ProcessName") }
+        targetGroupARNs = node.items("TargetGroupARNs").map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         var tags: [String: String] = [:]
         for item in node.items("Tags") { if let key = item.string("Key") { tags[key] = item.string("Value") ?? "" } }
         self.tags = tags

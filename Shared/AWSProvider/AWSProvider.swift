@@ -36,13 +36,13 @@ public struct AWSProvider: Provider {
     }
 
     /// The clients for `settings.region`.
-    func clients(_ settings: AWSSettings) -> (ec2: EC2, autoScaling: AutoScaling, systemsManager: SystemsManager) {
+    func clients(_ settings: AWSSettings) -> (ec2: EC2, autoScaling: AutoScaling, systemsManager: SystemsManager, loadBalancing: LoadBalancing) {
         let environment = self.environment
         let configuration = AWSClientConfiguration(
             region: settings.region, endpointOverride: AWSClientConfiguration.endpointOverride(environment: environment),
             credentials: { () throws(AWSError) in try AWSCredentials.resolve(environment: environment) })
         let client = AWSQueryClient(configuration: configuration, httpClient: httpClient, logger: logger)
-        return (EC2(client: client), AutoScaling(client: client), SystemsManager(client: client))
+        return (EC2(client: client), AutoScaling(client: client), SystemsManager(client: client), LoadBalancing(client: client))
     }
 
     public func execute(_ command: ExecuteStep, progress: @escaping @Sendable (String) async -> Void) async throws -> StepOutcome {
@@ -55,10 +55,10 @@ public struct AWSProvider: Provider {
         var logger = self.logger
         logger[metadataKey: "deployment.id"] = "\(command.deploymentId)"
         logger[metadataKey: "step.name"] = "\(command.step.rawValue)"
-        let (ec2, autoScaling, systemsManager) = clients(settings)
+        let (ec2, autoScaling, systemsManager, loadBalancing) = clients(settings)
         let step = AWSStep(
-            command: command, settings: settings, ec2: ec2, autoScaling: autoScaling, systemsManager: systemsManager, progress: progress,
-            logger: logger)
+            command: command, settings: settings, ec2: ec2, autoScaling: autoScaling, systemsManager: systemsManager,
+            loadBalancing: loadBalancing, progress: progress, logger: logger)
         do {
             return try await step.run()
         } catch let error as AWSError {

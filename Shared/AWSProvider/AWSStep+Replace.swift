@@ -13,8 +13,8 @@ import HangarProviders
 ///   Manager Run Command (see `AWSStep+Notice.swift`), the history lists each instance as
 ///   delivered or not, and the users get `reconnection.minutes` from the sending before anything
 ///   is replaced (the step waits, as a continuation). `keepUsersConnected`: each rolling batch
-///   is tagged `hangar:draining` and given `drainSeconds` before it is replaced (no load
-///   balancer is involved yet; the history says so). `terminateSessions`: the users' sessions
+///   is drained before it is replaced: taken out of the group's load balancer target groups
+///   until its connections are gone or `drainSeconds` passed (see `AWSStep+Drain.swift`). `terminateSessions`: the users' sessions
 ///   are ended on the group's instances (Run Command, `sessionsCommand`) before the first is
 ///   replaced, after the reconnection minutes if any.
 /// - Strategy (`replacement`): an Auto Scaling instance refresh (minimum healthy percentage,
@@ -112,8 +112,8 @@ extension AWSStep {
         case .optimized: return "replacing instances in optimized publish mode"
         case .standard: return "replacing instances in standard publish mode"
         case .keepUsersConnected:
-            return "replacing instances in keep users connected publish mode: each batch is given \(settings.drainSeconds) s "
-                + "before it is replaced (tagged hangar:draining; no load balancer is drained)"
+            return "replacing instances in keep users connected publish mode: each batch gets up to \(settings.drainSeconds) s "
+                + "for its users to leave before it is replaced"
         case .requestReconnection:
             let minutes = command.reconnection?.minutes ?? 0
             let message = command.reconnection.map { " (\"\($0.message)\")" } ?? ""
@@ -231,18 +231,8 @@ extension AWSStep {
         }
         let size = max(1, desired - Int((Double(desired) * Double(settings.minHealthyPercentage) / 100).rounded(.up)))
         let next = Array(old.prefix(size))
-        if command.mode == .keepUsersConnected, settings.drainSeconds > 0 {
-            let draining = state["draining"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            if draining != next {
-                try await ec2.createTags(next, ["hangar:draining": deploymentId])
-                state["draining"] = .array(next.map(JSONValue.string))
-                state["drainUntil"] = .number(now + Double(settings.drainSeconds))
-                await progress("tagged \(next.joined(separator: ", ")) hangar:draining; replacing them in \(settings.drainSeconds) s")
-                return waiting(state, "giving \(next.joined(separator: ", ")) time before replacing them", after: .seconds(settings.drainSeconds))
-            }
-            if let until = state["drainUntil"]?.doubleValue, now < until {
-                return waiting(state, "giving \(next.joined(separator: ", ")) time before replacing them", after: .seconds(until - now))
-            }
+        if command.mode == .keepUsersConnected, settings.drainSeconds > 0, let wait = try await drain(next, of: group, &state, now: now) {
+            return wait
         }
         for id in next { try await autoScaling.terminateInstance(id, decrementCapacity: false) }
         await progress("replacing \(next.joined(separator: ", ")) (\(old.count) of \(live.count) instances still on an older image)")

@@ -25,6 +25,7 @@ struct AWSStep {
     let ec2: EC2
     let autoScaling: AutoScaling
     let systemsManager: SystemsManager
+    let loadBalancing: LoadBalancing
     let progress: @Sendable (String) async -> Void
     let logger: Logger
 

@@ -184,11 +184,73 @@ struct AWSProviderTests {
         let replaced = try await runner.run(.replaceInstances)
         #expect(replaced.isSuccess, "\(replaced)")
         #expect(replaced.outputs["replacement"] == "rolling", "draining needs the rolling replacement")
-        let drains = runner.allLines.filter { $0.hasPrefix("tagged ") && $0.contains("hangar:draining; replacing them in 1 s") }
+        let drains = runner.allLines.filter {
+            $0.hasPrefix("the instance group has no load balancer target group: tagged ") && $0.contains("hangar:draining; replacing them in 1 s")
+        }
         #expect(drains.count == 3, "3 instances at 50 %: batches of 1 → 3 drains (\(drains))")
         #expect(ContinuousClock.now - started >= .seconds(3), "each batch drained for 1 s")
         #expect(try await runner.run(.finalize).isSuccess)
         #expect(try await cloud.ec2.describeInstance(preparation).state == "stopped", "left as it was")
+    }
+
+    @Test("keep users connected behind a load balancer: each batch leaves the target group before it is replaced")
+    func drainFromTargetGroup() async throws {
+        let cloud = try await MotoCloud(targetGroup: true)
+        defer { cloud.moto.stop() }
+        let targetGroup = try #require(cloud.seed["targetGroupArn"])
+        let group = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!)
+        #expect(group.targetGroupARNs == [targetGroup])
+        let before = group.instances.map(\.id)
+        #expect(try await cloud.loadBalancing.targetStates(targetGroup, instanceIds: before).values.allSatisfy { $0 != "unused" })
+        let runner = StepRunner(
+            cloud.provider, settings: cloud.settings(["drainSeconds": 30, "minHealthyPercentage": 50]), mode: .keepUsersConnected)
+        for step in [StepName.validate, .createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
+        let started = ContinuousClock.now
+        let replaced = try await runner.run(.replaceInstances)
+        #expect(replaced.isSuccess, "\(replaced)")
+        #expect(ContinuousClock.now - started < .seconds(30), "drained as soon as the targets were no longer draining, not after drainSeconds")
+
+        let lines = runner.allLines
+        for id in before {
+            let left = try #require(lines.firstIndex { $0.hasPrefix("deregistered \(id) from target group test-tg") }, "\(lines)")
+            let drained = try #require(lines.firstIndex(of: "\(id) drained: no connection left through the load balancer"))
+            let replacing = try #require(lines.firstIndex { $0.hasPrefix("replacing \(id) ") })
+            #expect(left < drained && drained < replacing, "out of the target group, drained, then replaced")
+        }
+        #expect(!lines.contains { $0.contains("no load balancer") })
+        // The new instances are in the target group (moto registers a group's instances as they launch).
+        let now = try await cloud.autoScaling.describeGroup(cloud.seed["autoScalingGroupName"]!).instances.map(\.id)
+        #expect(Set(now).isDisjoint(with: before))
+        #expect(try await cloud.loadBalancing.targetStates(targetGroup, instanceIds: now).values.allSatisfy { $0 != "unused" })
+    }
+
+    @Test("keep users connected: a batch still draining is waited for, and replaced when drainSeconds run out, saying so")
+    func drainWaitsThenGivesUp() async throws {
+        let cloud = try await MotoCloud(instances: 2, targetGroup: true)
+        defer { cloud.moto.stop() }
+        // The first batch drains for 2 health checks; the second never finishes within 1 s.
+        let proxy = try await MotoProxy(upstream: cloud.moto, drainingChecks: 2)
+        defer { proxy.stop() }
+        let provider = AWSProvider(environment: proxy.environment, logger: MotoCloud.logger)
+        let runner = StepRunner(
+            provider, settings: cloud.settings(["drainSeconds": 20, "minHealthyPercentage": 50]), mode: .keepUsersConnected)
+        for step in [StepName.validate, .createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
+        #expect(try await runner.run(.replaceInstances).isSuccess)
+        let lines = runner.allLines
+        let waits = lines.filter { $0.hasPrefix("draining ") && $0.hasSuffix("still has connections") }
+        #expect(waits.count >= 2, "the step waited while the targets were draining: \(lines)")
+        #expect(lines.filter { $0.hasSuffix("drained: no connection left through the load balancer") }.count == 2, "\(lines)")
+
+        let slow = try await MotoCloud(instances: 1, targetGroup: true)
+        defer { slow.moto.stop() }
+        let stuck = try await MotoProxy(upstream: slow.moto, drainingChecks: 1000)
+        defer { stuck.stop() }
+        let slowRunner = StepRunner(
+            AWSProvider(environment: stuck.environment, logger: MotoCloud.logger),
+            settings: slow.settings(["drainSeconds": 1, "minHealthyPercentage": 0]), mode: .keepUsersConnected)
+        for step in [StepName.validate, .createImage, .createModels] { #expect(try await slowRunner.run(step).isSuccess) }
+        #expect(try await slowRunner.run(.replaceInstances).isSuccess)
+        #expect(slowRunner.allLines.contains { $0.hasPrefix("1 s passed: replacing i-") && $0.hasSuffix("still has connections") }, "\(slowRunner.allLines)")
     }
 
     @Test("request reconnection: the request reaches every instance through Run Command, then users get their minutes")

@@ -17,15 +17,18 @@ struct MotoCloud {
     let ec2: EC2
     let autoScaling: AutoScaling
     let systemsManager: SystemsManager
+    let loadBalancing: LoadBalancing
 
     static let logger = Logger(label: "hangar.test.aws")
 
     /// - Parameter emulateInstanceRefresh: the provider talks to moto through `deploy/moto/proxy.py`,
     ///   which answers the instance refresh calls moto lacks.
-    init(name: String = "test", instances: Int = 3, versions: Int = 3, emulateInstanceRefresh: Bool = false) async throws {
+    init(
+        name: String = "test", instances: Int = 3, versions: Int = 3, emulateInstanceRefresh: Bool = false, targetGroup: Bool = false
+    ) async throws {
         moto = try await MotoServer()
         proxy = emulateInstanceRefresh ? try await MotoProxy(upstream: moto, instanceRefresh: true) : nil
-        seed = try moto.seed(name: name, instances: instances, versions: versions)
+        seed = try moto.seed(name: name, instances: instances, versions: versions, targetGroup: targetGroup)
         provider = AWSProvider(environment: proxy?.environment ?? moto.environment, logger: Self.logger)
         let environment = moto.environment
         let client = AWSQueryClient(
@@ -36,6 +39,7 @@ struct MotoCloud {
         ec2 = EC2(client: client)
         autoScaling = AutoScaling(client: client)
         systemsManager = SystemsManager(client: client)
+        loadBalancing = LoadBalancing(client: client)
     }
 
     /// The environment's target settings, with `extra` added.

@@ -34,7 +34,9 @@ public final class MotoServer: @unchecked Sendable {
     }
 
     /// The ids `deploy/moto/seed.py` made, as an environment's target settings (plus facts).
-    public func seed(name: String = "test", instances: Int = 3, versions: Int = 3) throws -> [String: String] {
+    /// Seeds the environment's resources (`deploy/moto/seed.py`); `targetGroup`: the group
+    /// registers its instances with a load balancer target group (`targetGroupArn`).
+    public func seed(name: String = "test", instances: Int = 3, versions: Int = 3, targetGroup: Bool = false) throws -> [String: String] {
         let python = HangarSystem.repositoryRoot.appendingPathComponent(".hangar/moto-venv/bin/python").path
         let venvPython = ProcessInfo.processInfo.environment["HANGAR_MOTO_VENV"].map { "\($0)/bin/python" } ?? python
         let seed = Process()
@@ -42,7 +44,7 @@ public final class MotoServer: @unchecked Sendable {
         seed.arguments = [
             HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/seed.py").path, "--endpoint", endpoint, "--name", name,
             "--instances", String(instances), "--versions", String(versions),
-        ]
+        ] + (targetGroup ? ["--target-group"] : [])
         let output = Pipe()
         seed.standardOutput = output
         try seed.run()
@@ -62,7 +64,8 @@ public final class MotoServer: @unchecked Sendable {
 /// `deploy/moto/proxy.py` in front of a ``MotoServer``: delays every call (so that a worker
 /// killed every few seconds dies mid-call), and with `instanceRefresh` answers the Auto
 /// Scaling instance refresh calls moto lacks (their bookkeeping only; see the script); Run
-/// Command invocations on `unreachableInstances` answer `Failed`.
+/// Command invocations on `unreachableInstances` answer `Failed`; a target deregistered from a
+/// load balancer target group is `draining` for its first `drainingChecks` health checks.
 public final class MotoProxy: @unchecked Sendable {
     public let port: Int
     private let process: HelperProcess
@@ -76,13 +79,14 @@ public final class MotoProxy: @unchecked Sendable {
 
     public init(
         upstream: MotoServer, delayMilliseconds: Int = 0, instanceRefresh: Bool = false, refreshChecks: Int = 3,
-        unreachableInstances: [String] = [], timeout: Duration = .seconds(30)
+        unreachableInstances: [String] = [], drainingChecks: Int = 0, timeout: Duration = .seconds(30)
     ) async throws {
         (port, process) = try await HelperProcess.onFreePort { port in
             let arguments = [
                 HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
                 "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
             ] + (instanceRefresh ? ["--instance-refresh"] : []) + unreachableInstances.flatMap { ["--unreachable-instance", $0] }
+                + ["--draining-checks", String(drainingChecks)]
             return try await HelperProcess("moto-proxy-\(port)", executable: "/usr/bin/python3", arguments: arguments, timeout: timeout) {
                 (try? await Self.refreshes(at: "http://127.0.0.1:\(port)")) != nil
             }

@@ -2,7 +2,7 @@
 """A test double in front of moto, for the AWS provider's tests (standard library only).
 
     deploy/moto/proxy.py --port P --upstream http://127.0.0.1:M [--delay-ms 150] [--instance-refresh]
-                         [--unreachable-instance i-…]…
+                         [--unreachable-instance i-…]… [--draining-checks N]
 
 - Every request is forwarded to moto after `--delay-ms` milliseconds, so that a worker killed
   every few seconds is killed in the middle of its cloud calls, as it would be against AWS.
@@ -15,6 +15,10 @@
 - With `--unreachable-instance ID` (repeatable), Systems Manager's `GetCommandInvocation` for
   that instance answers `Failed` with a reason on standard error, as AWS does when the command
   could not run there (moto 5.2.1 answers every invocation `Success`).
+- With `--draining-checks N`, Elastic Load Balancing's `DescribeTargetHealth` reports a target
+  deregistered from its target group as `draining` (users still connected) for the first N
+  times it is asked about it, as AWS does during the deregistration delay (moto reports it
+  `unused` at once).
 - `GET /hangar-proxy/refreshes` lists the refreshes started, as JSON, for the tests to count.
 
 It runs in the foreground; stop it with SIGTERM.
@@ -24,6 +28,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -94,7 +99,10 @@ def result_xml(action, inner):
             f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></{action}Response>")
 
 
-def make_handler(upstream, delay, refreshes, unreachable=()):
+def make_handler(upstream, delay, refreshes, unreachable=(), draining_checks=0):
+    draining_seen = {}  # target id -> times reported draining
+    draining_lock = threading.Lock()
+
     target = urllib.parse.urlsplit(upstream)
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -123,7 +131,28 @@ def make_handler(upstream, delay, refreshes, unreachable=()):
                 return
             if unreachable and self.fail_invocation(body):
                 return
+            if draining_checks and b"Action=DescribeTargetHealth" in body:
+                return self.forward(body, rewrite=self.report_draining)
             self.forward(body)
+
+        def report_draining(self, data):
+            """`unused` (deregistered) targets are `draining` for their first checks."""
+            text = data.decode("utf-8", "replace")
+
+            def member(match):
+                block = match.group(0)
+                target = re.search(r"<Id>([^<]+)</Id>", block)
+                if not target or "<State>unused</State>" not in block:
+                    return block
+                with draining_lock:
+                    seen = draining_seen.get(target.group(1), 0)
+                    if seen >= draining_checks:
+                        return block
+                    draining_seen[target.group(1)] = seen + 1
+                return block.replace("<State>unused</State>", "<State>draining</State>").replace(
+                    "Target.NotRegistered", "Target.DeregistrationInProgress")
+
+            return re.sub(r"<member>.*?</member>", member, text, flags=re.S).encode()
 
         def fail_invocation(self, body):
             if self.headers.get("X-Amz-Target") != "AmazonSSM.GetCommandInvocation":
@@ -173,7 +202,7 @@ def make_handler(upstream, delay, refreshes, unreachable=()):
                 return True
             return False
 
-        def forward(self, body):
+        def forward(self, body, rewrite=None):
             time.sleep(delay)
             connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
             try:
@@ -185,6 +214,8 @@ def make_handler(upstream, delay, refreshes, unreachable=()):
                 return self.reply(502, error_xml("ProxyError", f"moto did not answer: {error}"))
             finally:
                 connection.close()
+            if rewrite is not None and answer.status == 200:
+                data = rewrite(data)
             self.send_response(answer.status)
             for key, value in answer.getheaders():
                 if key.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"):
@@ -204,12 +235,14 @@ def main():
     parser.add_argument("--instance-refresh", action="store_true")
     parser.add_argument("--refresh-checks", type=int, default=3)
     parser.add_argument("--unreachable-instance", action="append", default=[])
+    parser.add_argument("--draining-checks", type=int, default=0)
     args = parser.parse_args()
     # A parent may have blocked or ignored SIGTERM (the mask is inherited): stop on it anyway.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     refreshes = Refreshes(args.refresh_checks) if args.instance_refresh else None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.upstream, args.delay_ms / 1000, refreshes, set(args.unreachable_instance)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.upstream, args.delay_ms / 1000, refreshes, set(args.unreachable_instance),
+                                                                          args.draining_checks))
     server.daemon_threads = True
     print(f"proxy on 127.0.0.1:{args.port} -> {args.upstream} (delay {args.delay_ms} ms, instance refresh "
           f"{'emulated' if refreshes else 'forwarded'})", flush=True)

@@ -2,7 +2,10 @@
 a support server, a launch template with a few versions, and an Auto Scaling group using it.
 
     .hangar/moto-venv/bin/python deploy/moto/seed.py --endpoint http://127.0.0.1:5000 \
-        [--region us-east-1] [--name demo] [--instances 3] [--versions 3]
+        [--region us-east-1] [--name demo] [--instances 3] [--versions 3] [--target-group]
+
+With --target-group, the group registers its instances with an Elastic Load Balancing target
+group (in the default VPC), as a group behind a load balancer does.
 
 Prints the ids as one JSON object (the target settings of the environment plus a few facts).
 Uses boto3, which comes with moto[server]; any credentials do for moto.
@@ -19,6 +22,7 @@ parser.add_argument("--region", default="us-east-1")
 parser.add_argument("--name", default="demo")
 parser.add_argument("--instances", type=int, default=3)
 parser.add_argument("--versions", type=int, default=3)
+parser.add_argument("--target-group", action="store_true")
 args = parser.parse_args()
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -52,12 +56,19 @@ for version in range(2, args.versions + 1):
         LaunchTemplateData={"ImageId": base_image, "InstanceType": "t3.micro"})
 ec2.modify_launch_template(LaunchTemplateId=template_id, DefaultVersion=str(args.versions))
 
+target_groups = []
+if args.target_group:
+    elbv2 = session.client("elbv2", endpoint_url=args.endpoint)
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    target_groups.append(elbv2.create_target_group(
+        Name=f"{args.name}-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance")["TargetGroups"][0]["TargetGroupArn"])
+
 group_name = f"{args.name}-group"
 autoscaling.create_auto_scaling_group(
     AutoScalingGroupName=group_name,
     LaunchTemplate={"LaunchTemplateId": template_id, "Version": "$Default"},
     MinSize=0, MaxSize=args.instances * 2, DesiredCapacity=args.instances,
-    AvailabilityZones=[f"{args.region}a"])
+    AvailabilityZones=[f"{args.region}a"], TargetGroupARNs=target_groups)
 
 print(json.dumps({
     "region": args.region,
@@ -67,4 +78,5 @@ print(json.dumps({
     "supportServerTag": "hangar:role=support",
     "supportInstanceId": support,
     "baseImageId": base_image,
+    **({"targetGroupArn": target_groups[0]} if target_groups else {}),
 }))
