@@ -11,7 +11,7 @@ enum EnvironmentRequest {
     ]
     static let providers: Set<String> = ["simulated", "aws"]
 
-    /// Applies `body` to `environment`. With `creating`, `name` is required.
+    /// Applies `body` to `environment`. With `creating`, `name` and `provider` are required.
     static func apply(_ body: [String: JSONValue], to environment: inout EnvironmentResource, creating: Bool) -> [Problem.FieldError] {
         var errors: [Problem.FieldError] = []
         func fail(_ field: String, _ message: String) { errors.append(.init(field: field, message: message)) }
@@ -51,7 +51,9 @@ enum EnvironmentRequest {
         }
         text("description", max: 500) { environment.description = $0 ?? "" }
         switch body["provider"] {
-        case nil: break
+        case nil:
+            // No silent fallback to the simulator: a new environment names where it deploys.
+            if creating { fail("provider", "is required: one of \(providers.sorted().joined(separator: ", ")) (simulated deploys nothing to a cloud)") }
         case .string(let provider)? where providers.contains(provider): environment.provider = provider
         default: fail("provider", "must be one of \(providers.sorted().joined(separator: ", "))")
         }

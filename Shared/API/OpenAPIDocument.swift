@@ -794,7 +794,7 @@ enum OpenAPIDocument {
     }
    },
    "EnvironmentCreate": {
-    "description": "The body of POST /v1/environments: an EnvironmentInput with its name, whose target suits its provider (simulated when none is named).",
+    "description": "The body of POST /v1/environments: an EnvironmentInput with its name and provider (no default: `simulated` deploys nothing to a cloud), whose target suits its provider.",
     "allOf": [
      {
       "$ref": "#/components/schemas/EnvironmentInput"
@@ -802,7 +802,8 @@ enum OpenAPIDocument {
      {
       "type": "object",
       "required": [
-       "name"
+       "name",
+       "provider"
       ]
      },
      {

@@ -162,12 +162,15 @@ class ConsoleTests(unittest.TestCase):
         # The simulated environment has a preparation and a support server, both running.
         self.wait.until(lambda _: card.find_element(By.CSS_SELECTOR, ".instances").text == "2 running")
         self.assertIn("activated", card.text)
+        # A simulated environment says so where its name is shown.
+        self.assertEqual(card.find_element(By.CSS_SELECTOR, "h2 .badge.simulated").text, "simulated")
         self.assertEqual(d.find_element(By.ID, "who-role").text, "admin")
         self.shot("02-environments")
 
     def test_2_publish_and_watch_live(self):
         d = self.driver
         self.go("#/environments/web", (By.ID, "deploy-publish"))
+        self.assertEqual(d.find_element(By.CSS_SELECTOR, "h1 .badge.simulated").text, "simulated")
         before = set(r.get_attribute("data-id") for r in d.find_elements(By.CSS_SELECTOR, "#history-rows tr"))
         self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "live")
         d.execute_script("window.__noReload = 'still here';")

@@ -154,6 +154,15 @@ struct APIEndToEndTests {
         let fields = Set((problem?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
         #expect(fields == ["scheduledAt", "mode", "options.rebootEverything", "notify.emails[0]", "colour"])
 
+        // No silent fallback to the simulator: an environment names its provider.
+        let (noProvider, noProviderStatus) = try await system.request("POST", "/v1/environments", body: #"{"name":"where-to"}"#)
+        #expect(noProviderStatus == 422)
+        let noProviderProblem = try JSONSerialization.jsonObject(with: noProvider) as? [String: Any]
+        let providerError = (noProviderProblem?["errors"] as? [[String: Any]])?.first { $0["field"] as? String == "provider" }
+        #expect((providerError?["message"] as? String)?.contains("aws, simulated") == true, "\(String(decoding: noProvider, as: UTF8.self))")
+        let (_, notCreated) = try await system.request("GET", "/v1/environments/where-to")
+        #expect(notCreated == 404)
+
         let farFuture = HangarJSON.formatDate(Date().addingTimeInterval(400 * 24 * 3600))
         let (_, tooFar) = try await system.request(
             "POST", "/v1/environments/api-env/deployments", token: HangarSystem.deployerToken, body: #"{"scheduledAt":"\#(farFuture)"}"#)

@@ -60,7 +60,7 @@ struct Environments: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an environment (admin).")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "A unique name: lowercase letters, digits and dashes.") var name: String
-        @Option(help: "simulated or aws.") var provider = "simulated"
+        @Option(help: "aws, or simulated (deploys nothing to a cloud).") var provider: String
         @Option(help: "The provider's target settings, as a JSON object.") var target = "{}"
         @Option(help: "What it is.") var description: String?
 

@@ -1,7 +1,7 @@
 // The Deployments page of an environment (deploy form, history with live updates) and a
 // deployment's details.
 import { get, post, stream, can } from "./api.js";
-import { el, toast, confirmDialog, statusBadge, formatDate, formatTime, formatDuration, stepLabels, problemText, announce } from "./ui.js";
+import { el, toast, confirmDialog, statusBadge, simulatedBadge, formatDate, formatTime, formatDuration, stepLabels, problemText, announce } from "./ui.js";
 
 const modes = [
   ["optimized", "Optimized (default)"],
@@ -71,7 +71,7 @@ export async function deploymentsPage(name) {
 
   const nodes = [
     el("div", { class: "crumbs" }, el("a", { href: "#/environments" }, "Environments"), " / ", name),
-    el("h1", {}, name, " ", statusBadge(environment.lifecycle)),
+    el("h1", {}, name, " ", statusBadge(environment.lifecycle), " ", simulatedBadge(environment)),
     el("p", { class: "sub" }, environment.description || `Provider ${environment.provider}`),
     tabs(name, "deployments"),
   ];

@@ -1,6 +1,6 @@
 // The environment list: lifecycle, cost so far, and the actions a role may take.
 import { get, post, api, can } from "./api.js";
-import { el, toast, confirmDialog, statusBadge, formatDate, problemText, announce } from "./ui.js";
+import { el, toast, confirmDialog, statusBadge, simulatedBadge, formatDate, problemText, announce } from "./ui.js";
 import { money } from "./ui.js";
 
 export async function environmentsPage() {
@@ -26,7 +26,7 @@ export async function environmentsPage() {
       actions.append(el("button", { type: "button", class: "danger", onclick: () => remove(env) }, "Delete"));
     }
     return el("section", { class: "panel card", "aria-labelledby": `env-${env.id}`, "data-environment": env.name },
-      el("h2", { id: `env-${env.id}` }, env.name, statusBadge(env.lifecycle)),
+      el("h2", { id: `env-${env.id}` }, env.name, statusBadge(env.lifecycle), simulatedBadge(env)),
       env.description ? el("p", { class: "muted" }, env.description) : null,
       el("dl", { class: "facts" },
         el("dt", {}, "Provider"), el("dd", {}, env.provider),

@@ -89,6 +89,13 @@ export const stepLabels = {
   finalize: "Finalize",
 };
 
+/** Marks an environment on the simulated provider: nothing it deploys reaches a cloud. */
+export function simulatedBadge(environment) {
+  return environment.provider === "simulated"
+    ? el("span", { class: "badge simulated", title: "Simulated provider: deploys nothing to a cloud" }, "simulated")
+    : null;
+}
+
 export function problemText(error) {
   const problem = error.problem || {};
   const fields = (problem.errors || []).map((e) => `${e.field}: ${e.message}`).join("; ");
