@@ -34,6 +34,7 @@ extension IntakeAPI {
         v1.get("environments/:env/servers") { request, context in try await servers(request, context) }
         v1.get("environments/:env/cost") { request, context in try await cost(request, context) }
         v1.post("environments/:env/servers/:server/actions/:action") { request, context in try await serverAction(request, context) }
+        v1.get("environments/:env/servers/:server/connection") { request, context in try await connection(request, context) }
         addShutdownRoutes(to: v1)
 
         let console = live.console
@@ -279,6 +280,22 @@ extension IntakeAPI {
         let environment = try await environment(context)
         let reply = try await ask(serverRequest(environment, caller: caller))
         return try json(CostReport(environment: environment, servers: reply.servers, rates: live.rates, now: Date()))
+    }
+
+    /// `GET /v1/environments/{env}/servers/{server}/connection` (viewer): how to connect to one of
+    /// the servers a worker's provider reports (``ServerConnections``).
+    private func connection(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try auth.authenticate(request, requiring: .viewer)
+        let environment = try await environment(context)
+        guard environment.lifecycle != .released else {
+            throw Problem(.conflict, title: "Environment released", detail: "'\(environment.name)' was released; its servers are not managed any more")
+        }
+        let serverId = context.parameters.get("server") ?? ""
+        let reply = try await ask(serverRequest(environment, caller: caller))
+        guard let server = reply.servers.first(where: { $0.id == serverId }) else {
+            throw Problem(.notFound, title: "No such server", detail: "'\(environment.name)' has no server '\(serverId)' (see its servers)")
+        }
+        return try json(ServerConnections.connection(environment: environment, server: server))
     }
 
     /// `POST /v1/environments/{env}/servers/{server}/actions/{start,stop,restart}` (deployer).

@@ -1218,6 +1218,67 @@ enum OpenAPIDocument {
       "description": "a worker silent for long (more than a few status intervals) was stopped without a word"
      }
     }
+   },
+   "ServerConnection": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+     "environment",
+     "serverId",
+     "serverName",
+     "provider",
+     "simulated",
+     "commands",
+     "note"
+    ],
+    "properties": {
+     "environment": {
+      "type": "string"
+     },
+     "serverId": {
+      "type": "string"
+     },
+     "serverName": {
+      "type": "string"
+     },
+     "provider": {
+      "type": "string"
+     },
+     "simulated": {
+      "type": "boolean",
+      "description": "true on the simulated provider: there is nothing to connect to, and commands is empty"
+     },
+     "commands": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "additionalProperties": false,
+       "required": [
+        "purpose",
+        "command"
+       ],
+       "properties": {
+        "purpose": {
+         "enum": [
+          "shell",
+          "rdp"
+         ]
+        },
+        "command": {
+         "type": "string",
+         "description": "to run on your own machine"
+        },
+        "then": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "note": {
+      "type": "string",
+      "description": "what the commands need, or why there are none"
+     }
+    }
    }
   },
   "parameters": {
@@ -2761,6 +2822,123 @@ enum OpenAPIDocument {
        "application/json": {
         "schema": {
          "$ref": "#/components/schemas/Server"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "501": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "502": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "504": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/environments/{env}/servers/{server}/connection": {
+   "parameters": [
+    {
+     "name": "env",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     },
+     "description": "id or unique name"
+    },
+    {
+     "name": "server",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     },
+     "description": "the server's id, as the servers listing reports it"
+    }
+   ],
+   "get": {
+    "summary": "How to connect to one of the environment's servers (viewer): Session Manager commands on aws, none on simulated",
+    "responses": {
+     "200": {
+      "description": "the commands to run on your own machine",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ServerConnection"
         }
        }
       }

@@ -278,6 +278,13 @@ class ConsoleTests(unittest.TestCase):
         self.assertIn("running", preparation.find_element(By.CSS_SELECTOR, ".server-status").text)
         self.assertIn("$", d.find_element(By.ID, "cost-total").text)
         self.shot("10-servers")
+        # Connect: a simulated server has nothing to connect to, and the dialog says so.
+        preparation.find_element(By.CSS_SELECTOR, 'button[data-action="connect"]').click()
+        note = self.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#confirm .connect-note")))
+        self.assertIn("simulated server: there is nothing to connect to", note.text)
+        self.assertEqual(d.find_elements(By.CSS_SELECTOR, "#confirm .connect-command"), [])
+        self.shot("10b-server-connect")
+        self.confirm()
         preparation.find_element(By.CSS_SELECTOR, 'button[data-action="stop"]').click()
         self.confirm()
         WebDriverWait(d, 15, ignored_exceptions=(StaleElementReferenceException,)).until(

@@ -69,6 +69,14 @@ struct AWSEndToEndTests {
         let preparationId = seed["preparationInstanceId"]!
         #expect(servers.first { $0["role"] as? String == "preparation" }?["id"] as? String == preparationId, "\(servers)")
         #expect(servers.contains { $0["role"] as? String == "support" }, "the support server found by its tag")
+        let (connectionData, connectionStatus) = try await system.request(
+            "GET", "/v1/environments/cloud/servers/\(preparationId)/connection", token: HangarSystem.viewerToken)
+        #expect(connectionStatus == 200)
+        let connection = try JSONDecoder().decode(ServerConnection.self, from: connectionData)
+        #expect(connection.commands.first?.command == "aws ssm start-session --target \(preparationId) --region us-east-1", "\(connection)")
+        let (_, unknownServer) = try await system.request(
+            "GET", "/v1/environments/cloud/servers/i-0123456789abcdef0/connection", token: HangarSystem.viewerToken)
+        #expect(unknownServer == 404)
         let (_, stopStatus) = try await system.request(
             "POST", "/v1/environments/cloud/servers/\(preparationId)/actions/stop", token: HangarSystem.deployerToken)
         #expect(stopStatus == 202)

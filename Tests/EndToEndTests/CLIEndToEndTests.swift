@@ -105,6 +105,10 @@ struct CLIEndToEndTests {
         let serversJSON = try await Self.hangar(["servers", "web", "--json"], system: system)
         let serverItems = (try JSONSerialization.jsonObject(with: Data(serversJSON.stdout.utf8)) as? [String: Any])?["items"] as? [[String: Any]]
         let preparationId = try #require(serverItems?.first { $0["role"] as? String == "preparation" }?["id"] as? String)
+        let connect = try await Self.hangar(["servers", "connect", "web", preparationId], system: system)
+        #expect(connect.status == 0 && connect.stdout.contains("a simulated server: there is nothing to connect to"), "\(connect)")
+        let connectExec = try await Self.hangar(["servers", "connect", "web", preparationId, "--exec"], system: system)
+        #expect(connectExec.status == 64 && connectExec.stderr.contains("nothing to run"), "\(connectExec)")
         let restart = try await Self.hangar(["servers", "restart", "web", preparationId], system: system)
         #expect(restart.status == 0 && restart.stdout.contains("rebooting"), "\(restart)")
         let shutdown = try await Self.hangar(["servers", "shutdown", "web", preparationId, "--at", "+2h"], system: system)

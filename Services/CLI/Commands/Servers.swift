@@ -3,12 +3,12 @@ import Foundation
 import HangarContracts
 
 /// `hangar servers ENV`, `hangar servers start|stop|restart ENV SERVER` and
-/// `hangar servers shutdown ENV SERVER --at TIME | --cancel`.
+/// `hangar servers shutdown ENV SERVER --at TIME | --cancel`, `hangar servers connect ENV SERVER`.
 struct Servers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "servers",
-        abstract: "List an environment's servers; start, stop or restart one; schedule, move or cancel its shutdown.",
-        subcommands: [List.self, Start.self, Stop.self, Restart.self, Shutdown.self], defaultSubcommand: List.self)
+        abstract: "List an environment's servers; start, stop or restart one; schedule, move or cancel its shutdown; connect to one.",
+        subcommands: [List.self, Start.self, Stop.self, Restart.self, Shutdown.self, Connect.self], defaultSubcommand: List.self)
 
     struct Listing: Decodable {
         var environment: String

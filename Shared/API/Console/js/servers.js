@@ -1,5 +1,5 @@
 // An environment's servers (preparation and support) with start, stop and restart, and the
-// preparation server's scheduled shutdown (schedule, extend, cancel).
+// preparation server's scheduled shutdown (schedule, extend, cancel), and how to connect to each.
 import { get, post, put, del, can } from "./api.js";
 import { el, toast, confirmDialog, statusBadge, formatDate, problemText, announce } from "./ui.js";
 import { money } from "./ui.js";
@@ -58,6 +58,7 @@ export async function serversPage(name) {
         el("dt", {}, "Launched"), el("dd", {}, formatDate(s.launchedAt)),
         s.role === "preparation" ? [el("dt", {}, "Scheduled shutdown"), el("dd", { class: "shutdown" }, shutdownText(s.scheduledShutdown))] : null),
       actions(s),
+      connectButton(s),
       s.role === "preparation" ? shutdownActions(s) : null,
       s.role === "preparation" ? preparationActions() : null);
   }
@@ -142,7 +143,35 @@ export async function serversPage(name) {
       el("tbody", {}, list.map((s) => el("tr", { "data-server": s.id },
         el("td", {}, s.name, el("div", { class: "hint mono" }, s.id)), el("td", { class: "mono" }, s.privateIP || "—"),
         el("td", {}, s.platform || "—"), el("td", {}, s.instanceType || "—"), el("td", { class: "server-status" }, statusBadge(s.status, "server")),
-        el("td", {}, actions(s))))));
+        el("td", {}, actions(s), connectButton(s))))));
+  }
+
+  // How to connect: the commands to run on one's own machine, each with a copy button.
+  function connectButton(s) {
+    if (environment.lifecycle === "released") return null;
+    return el("button", {
+      type: "button", class: "small", "data-action": "connect",
+      onclick: async () => {
+        try {
+          const answer = await get(`/v1/environments/${encodeURIComponent(name)}/servers/${encodeURIComponent(s.id)}/connection`);
+          const commands = answer.commands.map((c) => el("div", { class: "connect-command", "data-purpose": c.purpose },
+            el("p", {}, c.purpose === "rdp" ? "Remote desktop" : "Shell"),
+            el("pre", { class: "mono" }, c.command),
+            el("button", {
+              type: "button", class: "small", "data-action": "copy",
+              onclick: async () => {
+                try { await navigator.clipboard.writeText(c.command); toast("Copied"); } catch { toast("Copy it by hand: the browser refused", true); }
+              },
+            }, "Copy"),
+            c.then ? el("p", { class: "hint" }, `Then ${c.then}.`) : null));
+          await confirmDialog({
+            title: `Connect to ${s.name}`,
+            body: [el("p", { class: answer.simulated ? "connect-note simulated" : "connect-note" }, answer.note), ...commands],
+            confirm: "Done",
+          });
+        } catch (error) { toast(problemText(error), true); }
+      },
+    }, "Connect");
   }
 
   function actions(s) {
