@@ -41,4 +41,6 @@ public struct EnvironmentResource: Codable, Sendable, Equatable {
     public var lifecycleChangedBy: String?
     /// When it last stopped running (was suspended or released); while activated it runs now.
     public var lastRunningAt: Date?
+    /// What the provider did at the last release, or resume of a release, one line each.
+    public var lifecycleReport: [String]?
 }

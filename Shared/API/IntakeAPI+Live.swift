@@ -193,11 +193,14 @@ extension IntakeAPI {
 
     /// `POST /v1/environments/{env}/actions/{suspend,resume,release}` (admin).
     ///
-    /// suspend: activated → suspended; resume: suspended → activated; release: activated or
-    /// suspended → released, for good. A suspended or released environment refuses new
+    /// suspend: activated → suspended; resume: suspended or released → activated; release:
+    /// activated or suspended → released. A suspended or released environment refuses new
     /// deployments (409). Repeating the action an environment is already in answers 200.
-    /// What releasing does to the cloud (terminating the preparation server and the instance
-    /// group) is the provider's part and is not done yet: intake records the state.
+    /// Release and the resume of a release act on the cloud through a worker's provider first
+    /// (instance group to zero and servers stopped, then all of it back; see
+    /// ``EnvironmentCloudAction``); what it did is kept as `lifecycleReport`, and when it fails
+    /// (no worker, the provider refused) the lifecycle does not change. Suspend and the resume
+    /// of a suspension change the catalog only.
     private func lifecycle(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let caller = try auth.authenticate(request, requiring: .admin)
         var environment = try await environment(context)
@@ -212,13 +215,23 @@ extension IntakeAPI {
                 .notFound, title: "Unknown action", detail: "environments take the actions suspend, resume and release, not '\(action)'")
         }
         if environment.lifecycle == target { return try json(environment) }
-        if environment.lifecycle == .released {
-            throw Problem(
-                .conflict, title: "Environment released",
-                detail: "'\(environment.name)' was released; it cannot be \(target == .activated ? "resumed" : "suspended"). Create a new environment.")
+        if environment.lifecycle == .released && target == .suspended {
+            throw Problem(.conflict, title: "Environment released", detail: "'\(environment.name)' was released; resume it first")
         }
-        if target == .activated && environment.lifecycle != .suspended {
-            throw Problem(.conflict, title: "Not suspended", detail: "only a suspended environment can be resumed")
+        if target == .activated && environment.lifecycle == .activated {
+            throw Problem(.conflict, title: "Not suspended", detail: "only a suspended or released environment can be resumed")
+        }
+        // Releasing frees what the environment runs in the cloud, and resuming a released one
+        // brings it back, through a worker's provider; the catalog changes only once it did.
+        let cloudAction: EnvironmentCloudAction? =
+            target == .released ? .release : (environment.lifecycle == .released ? .resume : nil)
+        if let cloudAction {
+            let reply = try await ask(
+                ServerRequest(environment, environmentAction: cloudAction, requestedBy: caller.name, expiresIn: 30))
+            environment.lifecycleReport = reply.lines ?? []
+            logger.info(
+                "intake.environment.cloud",
+                metadata: ["environment": "\(environment.name)", "action": "\(cloudAction.rawValue)", "lines": "\(reply.lines ?? [])"])
         }
         let now = Date()
         if environment.lifecycle == .activated { environment.lastRunningAt = now }

@@ -261,6 +261,13 @@ enum OpenAPIDocument {
      "updatedAt": {
       "type": "string",
       "format": "date-time"
+     },
+     "lifecycleReport": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "description": "what the provider did at the last release, or resume of a release, one line each"
      }
     }
    },
@@ -2328,7 +2335,7 @@ enum OpenAPIDocument {
     }
    ],
    "post": {
-    "summary": "Lifecycle (admin): suspend (activated → suspended), resume (suspended → activated), release (→ released, irreversible). Suspended and released environments refuse deployments with 409",
+    "summary": "Lifecycle (admin): suspend (activated → suspended, catalog only), resume (suspended or released → activated), release (→ released). Release scales the instance group to 0 and stops the preparation and support servers through a worker's provider, remembering what ran; resuming a released environment brings that back. What the provider did is in lifecycleReport; when it fails (501, 502, 503, 504) the lifecycle does not change. Suspended and released environments refuse deployments with 409",
     "responses": {
      "200": {
       "description": "the environment",
@@ -2371,6 +2378,46 @@ enum OpenAPIDocument {
       }
      },
      "409": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "501": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "502": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "504": {
       "description": "Problem details",
       "content": {
        "application/problem+json": {

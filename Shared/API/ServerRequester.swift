@@ -75,10 +75,14 @@ final class ServerRequester: Sendable {
 extension ServerRequest {
     /// A request about `environment`'s servers, with its provider target, that workers drop
     /// after `expiresIn` seconds.
-    init(_ environment: EnvironmentResource, action: ServerAction? = nil, serverId: String? = nil, requestedBy: String, expiresIn: TimeInterval) {
+    init(
+        _ environment: EnvironmentResource, action: ServerAction? = nil, serverId: String? = nil, environmentAction: EnvironmentCloudAction? = nil,
+        requestedBy: String, expiresIn: TimeInterval
+    ) {
         self.init(
             environmentId: environment.id, environmentName: environment.name,
             target: ProviderTarget(provider: environment.provider, settings: environment.target, environmentId: environment.id),
-            action: action, serverId: serverId, requestedBy: requestedBy, expiresAt: Date().addingTimeInterval(expiresIn))
+            action: action, serverId: serverId, environmentAction: environmentAction, requestedBy: requestedBy,
+            expiresAt: Date().addingTimeInterval(expiresIn))
     }
 }

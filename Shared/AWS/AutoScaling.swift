@@ -173,6 +173,13 @@ public struct AutoScaling: Sendable {
             ])
     }
 
+    /// Sets the group's minimum size and desired capacity (its maximum stays).
+    public func setCapacity(group: String, minSize: Int, desired: Int) async throws(AWSError) {
+        _ = try await client.call(
+            .autoScaling, "UpdateAutoScalingGroup",
+            ["AutoScalingGroupName": group, "MinSize": String(minSize), "DesiredCapacity": String(desired)])
+    }
+
     public func deleteTag(group: String, key: String) async throws(AWSError) {
         _ = try await client.call(
             .autoScaling, "DeleteTags",

@@ -72,6 +72,16 @@ public struct AWSProvider: Provider {
         return try await AWSServers(settings: settings, ec2: clients(settings).ec2).list()
     }
 
+    public func perform(_ action: EnvironmentCloudAction, of target: ProviderTarget) async throws -> [String] {
+        let settings = try AWSSettings(settings: target.settings)
+        let (ec2, autoScaling, _, _) = clients(settings)
+        let release = AWSRelease(settings: settings, ec2: ec2, autoScaling: autoScaling)
+        switch action {
+        case .release: return try await release.release()
+        case .resume: return try await release.resume()
+        }
+    }
+
     public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
         let settings = try AWSSettings(settings: target.settings)
         return try await AWSServers(settings: settings, ec2: clients(settings).ec2).perform(action, on: serverId)

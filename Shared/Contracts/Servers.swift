@@ -15,6 +15,15 @@ public enum ServerAction: String, Codable, Sendable, CaseIterable {
     case restart
 }
 
+/// What releasing an environment, or resuming a released one, asks of its provider.
+public enum EnvironmentCloudAction: String, Codable, Sendable, CaseIterable {
+    /// Free what the environment runs: its instance group scaled to zero, its preparation and
+    /// support servers stopped, and what they were remembered.
+    case release
+    /// Bring back what a release freed: the group's capacity, the servers that were running.
+    case resume
+}
+
 /// A server as the environment's provider reports it.
 public struct ServerInfo: Codable, Sendable, Equatable {
     /// The provider's id for it (an EC2 instance id for `aws`).
@@ -93,13 +102,15 @@ public struct ServerRequest: Codable, Sendable, Equatable {
     public var action: ServerAction?
     /// The server acted on (with ``action``).
     public var serverId: String?
+    /// Release or resume the whole environment (instead of ``action`` on one server).
+    public var environmentAction: EnvironmentCloudAction?
     /// Who asked (a token's name), for the logs.
     public var requestedBy: String
     public var expiresAt: Date
 
     public init(
         requestId: UUID = UUID(), environmentId: UUID, environmentName: String, target: ProviderTarget, action: ServerAction? = nil,
-        serverId: String? = nil, requestedBy: String, expiresAt: Date
+        serverId: String? = nil, environmentAction: EnvironmentCloudAction? = nil, requestedBy: String, expiresAt: Date
     ) {
         self.requestId = requestId
         self.environmentId = environmentId
@@ -107,11 +118,12 @@ public struct ServerRequest: Codable, Sendable, Equatable {
         self.target = target
         self.action = action
         self.serverId = serverId
+        self.environmentAction = environmentAction
         self.requestedBy = requestedBy
         self.expiresAt = expiresAt
     }
 
-    public var messageType: String { action == nil ? Self.queryType : Self.actionType }
+    public var messageType: String { action == nil && environmentAction == nil ? Self.queryType : Self.actionType }
 }
 
 /// A worker's answer to a ``ServerRequest`` (`server.reply`, to the request's `reply_to`).
@@ -135,10 +147,15 @@ public struct ServerReply: Codable, Sendable, Equatable {
     public var error: String?
     /// The worker that answered.
     public var worker: String
+    /// For a release or resume: what the provider did, one line each.
+    public var lines: [String]?
 
-    public init(requestId: UUID, servers: [ServerInfo] = [], failure: Failure? = nil, error: String? = nil, worker: String) {
+    public init(
+        requestId: UUID, servers: [ServerInfo] = [], failure: Failure? = nil, error: String? = nil, worker: String, lines: [String]? = nil
+    ) {
         self.requestId = requestId
         self.servers = servers
+        self.lines = lines
         self.failure = failure
         self.error = error
         self.worker = worker

@@ -59,7 +59,7 @@ public struct ServerRequestService: Service {
                 "hangar.server_request.answered",
                 metadata: [
                     "request.id": "\(request.requestId)", "environment": "\(request.environmentName)",
-                    "server.action": "\(request.action?.rawValue ?? "query")", "failure": "\(reply.failure?.rawValue ?? "-")",
+                    "server.action": "\(request.action?.rawValue ?? request.environmentAction?.rawValue ?? "query")", "failure": "\(reply.failure?.rawValue ?? "-")",
                 ])
             let answer = Message(
                 body: Array(try HangarJSON.encoder.encode(reply)), contentType: "application/json",
@@ -97,6 +97,14 @@ public struct ServerRequestService: Service {
             return ServerReply(requestId: request.requestId, failure: .unsupported, error: error.description, worker: worker)
         }
         do {
+            if let environmentAction = request.environmentAction {
+                let lines = try await withDeadline(timeout) {
+                    try await ProviderSpan.call(environmentAction.rawValue, provider: request.target.provider) {
+                        try await provider.perform(environmentAction, of: request.target)
+                    }
+                }
+                return ServerReply(requestId: request.requestId, worker: worker, lines: lines)
+            }
             let servers = try await withDeadline(timeout) {
                 if let action = request.action {
                     return [

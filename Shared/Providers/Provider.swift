@@ -40,6 +40,12 @@ public protocol Provider: Sendable {
     /// stands afterwards (it may still be `pending` or `stopping`: this does not wait).
     /// The default throws ``ProviderUnsupportedError``.
     func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo
+
+    /// Releases (frees what the environment runs: the instance group to zero, the preparation
+    /// and support servers stopped, remembering what they were) or resumes a released
+    /// environment (brings that back). Idempotent: releasing twice frees once. Answers what it
+    /// did, one line each. The default throws ``ProviderUnsupportedError``.
+    func perform(_ action: EnvironmentCloudAction, of target: ProviderTarget) async throws -> [String]
 }
 
 extension Provider {
@@ -51,6 +57,10 @@ extension Provider {
 
     public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
         throw ProviderUnsupportedError(provider: target.provider, operation: "\(action.rawValue) a server")
+    }
+
+    public func perform(_ action: EnvironmentCloudAction, of target: ProviderTarget) async throws -> [String] {
+        throw ProviderUnsupportedError(provider: target.provider, operation: "\(action.rawValue) an environment")
     }
 }
 

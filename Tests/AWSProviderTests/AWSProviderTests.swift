@@ -367,6 +367,42 @@ struct AWSProviderTests {
         #expect(lastEnded < firstReplacing, "every session ended before the first instance is replaced")
     }
 
+    @Test("release frees the group and the servers, remembering them; run again it finishes what is left; resume brings it all back")
+    func releaseAndResume() async throws {
+        let cloud = try await MotoCloud()
+        defer { cloud.moto.stop() }
+        let name = cloud.seed["autoScalingGroupName"]!
+        let preparation = cloud.seed["preparationInstanceId"]!
+        let support = cloud.seed["supportInstanceId"]!
+        try await cloud.ec2.stopInstances([support])  // stopped before: stays stopped after resume
+        let before = try await cloud.autoScaling.describeGroup(name)
+        #expect(before.desiredCapacity == 3)
+
+        let released = try await cloud.provider.perform(.release, of: cloud.target)
+        #expect(released.first == "scaled instance group \(name) from 3 to 0 instances (minimum 0 to 0)", "\(released)")
+        #expect(released.contains { $0.hasPrefix("stopped preparation server") && $0.contains(preparation) })
+        #expect(released.contains { $0.contains(support) && $0.hasSuffix("was stopped already; it stays so") })
+        var group = try await cloud.autoScaling.describeGroup(name)
+        #expect(group.desiredCapacity == 0 && group.minSize == 0)
+        #expect(group.tags["hangar:released"] == "min=0;desired=3;servers=\(preparation)")
+        #expect(try await cloud.ec2.describeInstance(preparation).state == "stopped")
+
+        // Run again (its answer lost): what it remembered stays the first run's, nothing is done twice.
+        let again = try await cloud.provider.perform(.release, of: cloud.target)
+        #expect(again.first == "instance group \(name) is at 0 instances", "\(again)")
+        #expect(!again.contains { $0.hasPrefix("stopped ") })
+        #expect(try await cloud.autoScaling.describeGroup(name).tags["hangar:released"] == "min=0;desired=3;servers=\(preparation)")
+
+        let resumed = try await cloud.provider.perform(.resume, of: cloud.target)
+        #expect(resumed.first == "scaled instance group \(name) back to 3 instances (minimum 0)", "\(resumed)")
+        #expect(resumed.contains { $0.hasPrefix("started preparation server") && $0.contains(preparation) })
+        group = try await cloud.autoScaling.describeGroup(name)
+        #expect(group.desiredCapacity == 3 && group.tags["hangar:released"] == nil)
+        #expect(try await cloud.ec2.describeInstance(preparation).state == "running")
+        #expect(try await cloud.ec2.describeInstance(support).state == "stopped", "a server stopped before the release stays stopped")
+        #expect(try await cloud.provider.perform(.resume, of: cloud.target).first?.contains("nothing to restore") == true)
+    }
+
     @Test("servers: the preparation server and support servers by tag; start, stop, restart")
     func servers() async throws {
         let cloud = try await MotoCloud()

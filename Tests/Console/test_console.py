@@ -469,6 +469,35 @@ class ConsoleTests(unittest.TestCase):
         self.confirm()
         self.wait.until(lambda _: "activated" in d.find_element(By.CSS_SELECTOR, '[data-environment="web"]').text)
 
+    def test_9_release_and_resume(self):
+        d = self.driver
+        self.sign_in(ADMIN)
+        status, _ = self.api("POST", "/v1/environments", {"name": "spare", "description": "released and resumed (simulated)",
+                                                          "provider": "simulated", "target": {}})
+        self.assertIn(status, (201, 409), "cannot create the spare environment")
+        self.go("#/environments", (By.CSS_SELECTOR, '[data-environment="spare"]'))
+        card = (By.CSS_SELECTOR, '[data-environment="spare"]')
+        d.find_element(*card).find_element(By.XPATH, ".//button[normalize-space()='Release']").click()
+        self.assertIn("scaled to zero", d.find_element(By.ID, "confirm-body").text)
+        self.confirm()
+        long_wait = WebDriverWait(d, 40, ignored_exceptions=(StaleElementReferenceException,))
+        long_wait.until(lambda _: "released" in d.find_element(*card).text)
+        report = d.find_element(*card).find_element(By.CSS_SELECTOR, ".lifecycle-report")
+        report.find_element(By.TAG_NAME, "summary").click()
+        self.assertIn("scaled the simulated instance group from 2 to 0 instances", report.text)
+        self.assertIn("stopped preparation server", report.text)
+        self.shot("15-released-environment")
+        # Its servers are stopped: the servers page shows them so.
+        self.go("#/environments/spare/servers", (By.CSS_SELECTOR, "#servers [data-server]"))
+        long_wait.until(lambda _: "stopped" in d.find_element(By.CSS_SELECTOR, "#servers [data-server] .server-status").text)
+        self.go("#/environments", card)
+        d.find_element(*card).find_element(By.XPATH, ".//button[normalize-space()='Resume']").click()
+        self.confirm()
+        long_wait.until(lambda _: "activated" in d.find_element(*card).text)
+        report = d.find_element(*card).find_element(By.CSS_SELECTOR, ".lifecycle-report")
+        report.find_element(By.TAG_NAME, "summary").click()
+        self.assertIn("which the release had stopped", report.text)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -260,7 +260,7 @@ struct ConsoleAPIEndToEndTests {
         #expect(!String(decoding: problem, as: UTF8.self).contains("guest:guest"))
     }
 
-    @Test("suspend, resume and release: suspended and released environments refuse deployments with 409")
+    @Test("suspend, resume and release: suspended and released environments refuse deployments with 409; release stops the servers, resume starts them")
     func lifecycle() async throws {
         let system = try await HangarSystem("lifecycle")
         defer { Task { await system.shutdown() } }
@@ -283,13 +283,31 @@ struct ConsoleAPIEndToEndTests {
         let id = try await system.deploy("life-env")
         _ = try await system.wait(for: id, status: .succeeded)
 
-        let (_, releaseStatus) = try await system.request("POST", "/v1/environments/life-env/actions/release")
+        // Release frees the cloud through a worker's provider, and says what it did.
+        let (released, releaseStatus) = try await system.request("POST", "/v1/environments/life-env/actions/release")
         #expect(releaseStatus == 200)
+        let releasedEnvironment = try JSONSerialization.jsonObject(with: released) as? [String: Any]
+        let releaseReport = releasedEnvironment?["lifecycleReport"] as? [String] ?? []
+        #expect(releaseReport.first == "scaled the simulated instance group from 2 to 0 instances", "\(releaseReport)")
+        #expect(releaseReport.contains { $0.hasPrefix("stopped preparation server") } && releaseReport.contains { $0.hasPrefix("stopped support server") })
+        let (serversData, _) = try await system.request("GET", "/v1/environments/life-env/servers", token: HangarSystem.viewerToken)
+        let afterRelease = (try JSONSerialization.jsonObject(with: serversData) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        #expect(afterRelease.count == 2 && afterRelease.allSatisfy { ["stopping", "stopped"].contains($0["status"] as? String) }, "\(afterRelease)")
         let (_, releasedDeploy) = try await system.request(
             "POST", "/v1/environments/life-env/deployments", token: HangarSystem.deployerToken, body: "{}")
         #expect(releasedDeploy == 409)
-        let (_, resumeReleased) = try await system.request("POST", "/v1/environments/life-env/actions/resume")
-        #expect(resumeReleased == 409)
+        let (_, suspendReleased) = try await system.request("POST", "/v1/environments/life-env/actions/suspend")
+        #expect(suspendReleased == 409)
+
+        // Resume brings back what the release stopped.
+        let (resumed, resumeReleased) = try await system.request("POST", "/v1/environments/life-env/actions/resume")
+        #expect(resumeReleased == 200)
+        let resumedEnvironment = try JSONSerialization.jsonObject(with: resumed) as? [String: Any]
+        #expect(resumedEnvironment?["lifecycle"] as? String == "activated")
+        let resumeReport = resumedEnvironment?["lifecycleReport"] as? [String] ?? []
+        #expect(resumeReport.filter { $0.hasPrefix("started ") && $0.hasSuffix("which the release had stopped") }.count == 2, "\(resumeReport)")
+        let again = try await system.deploy("life-env")
+        _ = try await system.wait(for: again, status: .succeeded)
         let (_, unknownAction) = try await system.request("POST", "/v1/environments/life-env/actions/explode")
         #expect(unknownAction == 404)
     }

@@ -36,6 +36,21 @@ extension SimulatedProvider {
         return serverState.perform(action, on: server, now: now)
     }
 
+    /// Release: the simulated group goes to zero and the running servers stop; resume: the
+    /// group comes back to `instances` and the servers the release stopped start again.
+    public func perform(_ action: EnvironmentCloudAction, of target: ProviderTarget) async throws -> [String] {
+        let settings = try SimulatedSettings(settings: target.settings)
+        let acted = serverState.perform(action, on: Self.baseServers(of: target), now: Date())
+        switch action {
+        case .release:
+            return ["scaled the simulated instance group from \(settings.instances) to 0 instances"]
+                + acted.map { "stopped \($0.role.rawValue) server \($0.name) (\($0.id), simulated)" }
+        case .resume:
+            return ["scaled the simulated instance group back to \(settings.instances) instances"]
+                + acted.map { "started \($0.role.rawValue) server \($0.name) (\($0.id), simulated), which the release had stopped" }
+        }
+    }
+
     /// The servers as launched, all running.
     static func baseServers(of target: ProviderTarget) -> [ServerInfo] {
         let seed: String
@@ -93,6 +108,8 @@ final class SimulatedServerState: Sendable {
         var transition: String?
         var settlesAt: Date
         var launchedAt: Date?
+        /// Stopped by a release of its environment (and so started again by a resume).
+        var stoppedByRelease: Bool?
     }
 
     private let file: String?
@@ -126,6 +143,28 @@ final class SimulatedServerState: Sendable {
             }
             entries[server.id] = entry
             return Self.view(server, entry, now: now)
+        }
+    }
+
+    /// Release: stops each of `servers` that runs, marking it as stopped by the release.
+    /// Resume: starts those a release stopped. Answers the servers it acted on.
+    func perform(_ action: EnvironmentCloudAction, on servers: [ServerInfo], now: Date) -> [ServerInfo] {
+        withEntries { entries in
+            let settle = now.addingTimeInterval(Double(SimulatedProvider.transitionDuration.components.seconds))
+            var acted: [ServerInfo] = []
+            for server in servers {
+                let current = Self.view(server, entries[server.id], now: now)
+                switch action {
+                case .release:
+                    guard current.status == "running" || current.status == "pending" || current.status == "rebooting" else { continue }
+                    entries[server.id] = Entry(settled: "stopped", transition: "stopping", settlesAt: settle, launchedAt: nil, stoppedByRelease: true)
+                case .resume:
+                    guard entries[server.id]?.stoppedByRelease == true else { continue }
+                    entries[server.id] = Entry(settled: "running", transition: "pending", settlesAt: settle, launchedAt: now)
+                }
+                acted.append(current)
+            }
+            return acted
         }
     }
 

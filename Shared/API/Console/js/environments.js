@@ -21,7 +21,7 @@ export async function environmentsPage() {
     if (can("admin")) {
       actions.append(el("button", { type: "button", onclick: () => edit(env) }, "Edit"));
       if (env.lifecycle === "activated") actions.append(lifecycleButton(env, "suspend", "Suspend"));
-      if (env.lifecycle === "suspended") actions.append(lifecycleButton(env, "resume", "Resume"));
+      if (env.lifecycle !== "activated") actions.append(lifecycleButton(env, "resume", "Resume"));
       if (env.lifecycle !== "released") actions.append(lifecycleButton(env, "release", "Release", true));
       actions.append(el("button", { type: "button", class: "danger", onclick: () => remove(env) }, "Delete"));
     }
@@ -35,6 +35,11 @@ export async function environmentsPage() {
         el("dt", {}, "Instance status"), instances,
         el("dt", {}, "Last running"), el("dd", {}, env.lifecycle === "activated" ? "running now" : formatDate(env.lastRunningAt)),
         el("dt", {}, "Cost so far"), cost),
+      env.lifecycleReport?.length
+        ? el("details", { class: "lifecycle-report" },
+          el("summary", {}, env.lifecycle === "released" ? "What the release did" : "What the last resume did"),
+          el("ul", {}, env.lifecycleReport.map((line) => el("li", {}, line))))
+        : null,
       actions);
   }
 
@@ -60,13 +65,15 @@ export async function environmentsPage() {
       onclick: async () => {
         const text = {
           suspend: `Suspend ${env.name}? It will refuse new deployments until resumed.`,
-          resume: `Resume ${env.name}? It will accept deployments again.`,
-          release: `Release ${env.name}? This is irreversible: it will never accept deployments again.`,
+          resume: env.lifecycle === "released"
+            ? `Resume ${env.name}? Its instance group gets its capacity back and the servers the release stopped start again; it accepts deployments again.`
+            : `Resume ${env.name}? It will accept deployments again.`,
+          release: `Release ${env.name}? Its instance group is scaled to zero and its servers are stopped (cost stops); it refuses deployments until resumed.`,
         }[action];
         if (!(await confirmDialog({ title: `${label} environment`, body: text, confirm: label, danger }))) return;
         try {
-          await post(`/v1/environments/${encodeURIComponent(env.name)}/actions/${action}`);
-          toast(`${env.name}: ${action} done`);
+          const changed = await post(`/v1/environments/${encodeURIComponent(env.name)}/actions/${action}`);
+          toast(`${env.name}: ${action} done${changed.lifecycleReport?.length ? ` (${changed.lifecycleReport.length} changes in the cloud)` : ""}`);
           announce(`${env.name} ${action} done`);
           await refresh();
         } catch (error) { toast(problemText(error), true); }
