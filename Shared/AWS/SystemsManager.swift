@@ -67,10 +67,11 @@ public struct SystemsManager: Sendable {
         return output.Command.commandId
     }
 
-    /// The commands sent to `instanceId` (the most recent ones Systems Manager keeps).
-    public func commands(onInstance instanceId: String) async throws(AWSError) -> [SSMCommand] {
+    /// The commands sent to `instanceId`, or to any instance when `nil` (the most recent ones
+    /// Systems Manager keeps).
+    public func commands(onInstance instanceId: String?) async throws(AWSError) -> [SSMCommand] {
         struct Input: Encodable, Sendable {
-            var InstanceId: String
+            var InstanceId: String?
             var NextToken: String?
         }
         struct Output: Decodable {

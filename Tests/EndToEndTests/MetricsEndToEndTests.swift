@@ -30,7 +30,8 @@ struct MetricsEndToEndTests {
         #expect(worker.contains("hangar_step_duration_seconds_bucket"))
         #expect(worker.contains(#"hangar_messages_published_total{type="step.succeeded"}"#))
         // Two more on an environment with slow steps: the second waits for the first.
-        try await system.createEnvironment("slow", target: #"{"stepDurationMs": 400}"#)
+        // 1 s steps: the second waits 6 s, several of the gauge's 1 s samples even on a busy machine.
+        try await system.createEnvironment("slow", target: #"{"stepDurationMs": 1000}"#)
         let first = try await system.deploy("slow")
         let second = try await system.deploy("slow")
         // Sampled every second: one deployment of "slow" waits for the other.
