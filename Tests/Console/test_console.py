@@ -471,12 +471,12 @@ class ConsoleTests(unittest.TestCase):
 
     def test_9_release_and_resume(self):
         d = self.driver
-        self.sign_in(ADMIN)
         status, _ = self.api("POST", "/v1/environments", {"name": "spare", "description": "released and resumed (simulated)",
                                                           "provider": "simulated", "target": {}})
         self.assertIn(status, (201, 409), "cannot create the spare environment")
-        self.go("#/environments", (By.CSS_SELECTOR, '[data-environment="spare"]'))
+        self.sign_in(ADMIN)  # lands on the environments, the new one among them
         card = (By.CSS_SELECTOR, '[data-environment="spare"]')
+        self.wait.until(EC.presence_of_element_located(card))
         d.find_element(*card).find_element(By.XPATH, ".//button[normalize-space()='Release']").click()
         self.assertIn("scaled to zero", d.find_element(By.ID, "confirm-body").text)
         self.confirm()
