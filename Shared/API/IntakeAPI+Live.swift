@@ -300,15 +300,21 @@ extension IntakeAPI {
     private func connection(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let caller = try auth.authenticate(request, requiring: .viewer)
         let environment = try await environment(context)
+        let server = try await managedServer(environment, caller: caller, serverId: context.parameters.get("server") ?? "")
+        return try json(ServerConnections.connection(environment: environment, server: server))
+    }
+
+    /// The server `serverId` of an environment that is not released, as a worker's provider
+    /// lists it now: 409 when released, 404 when the provider lists no such server.
+    func managedServer(_ environment: EnvironmentResource, caller: Caller, serverId: String) async throws -> ServerInfo {
         guard environment.lifecycle != .released else {
             throw Problem(.conflict, title: "Environment released", detail: "'\(environment.name)' was released; its servers are not managed any more")
         }
-        let serverId = context.parameters.get("server") ?? ""
         let reply = try await ask(serverRequest(environment, caller: caller))
         guard let server = reply.servers.first(where: { $0.id == serverId }) else {
-            throw Problem(.notFound, title: "No such server", detail: "'\(environment.name)' has no server '\(serverId)' (see its servers)")
+            throw Problem(.notFound, title: "Unknown server", detail: "'\(environment.name)' has no server '\(serverId)'")
         }
-        return try json(ServerConnections.connection(environment: environment, server: server))
+        return server
     }
 
     /// `POST /v1/environments/{env}/servers/{server}/actions/{start,stop,restart}` (deployer).

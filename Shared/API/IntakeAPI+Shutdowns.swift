@@ -39,15 +39,9 @@ extension IntakeAPI {
         guard at.timeIntervalSince(now) <= Self.shutdownHorizon else {
             throw Problem.invalid([.init(field: "at", message: "must be within 90 days")])
         }
-        guard environment.lifecycle != .released else {
-            throw Problem(.conflict, title: "Environment released", detail: "'\(environment.name)' was released; its servers are not managed any more")
-        }
         // The server must exist: ask a worker, as the listing does.
         let serverId = context.parameters.get("server") ?? ""
-        let reply = try await ask(serverRequest(environment, caller: caller))
-        guard var server = reply.servers.first(where: { $0.id == serverId }) else {
-            throw Problem(.notFound, title: "Unknown server", detail: "'\(environment.name)' has no server '\(serverId)'")
-        }
+        var server = try await managedServer(environment, caller: caller, serverId: serverId)
         server.scheduledShutdown = try await intake.scheduleShutdown(environment: environment.id, server: serverId, at: at, by: caller.name, now: now)
         logger.info(
             "intake.server.shutdown.scheduled",

@@ -52,15 +52,22 @@ extension SchedulerHarness {
         return id
     }
 
-    /// Answers the current step with `succeeded` (and `outputs`).
+    /// Answers the current step with `started`, then `succeeded` (and `outputs`).
     func succeedCurrentStep(_ id: UUID, outputs: [String: String]? = nil) async throws {
+        try await answerCurrentStep(id, with: .succeeded, outputs: outputs)
+    }
+
+    /// Answers the current step with `started`, then `end` (a permanent failure for `failed`).
+    private func answerCurrentStep(_ id: UUID, with end: StepEvent.Kind, outputs: [String: String]? = nil) async throws {
         let current = try await state(id)
         let dispatch = try #require(current.dispatchId)
         let step = try #require(StepName(rawValue: current.step))
-        for kind in [StepEvent.Kind.started, .succeeded] {
+        for kind in [StepEvent.Kind.started, end] {
+            let failing = kind == .failed
             let event = StepEvent(
                 kind: kind, deploymentId: id, step: step, attempt: current.attempt, dispatchId: dispatch, at: clock.now,
-                outputs: kind == .succeeded ? outputs : nil, worker: "worker-1")
+                outputs: kind == .succeeded ? outputs : nil, error: failing ? "refused" : nil, transient: failing ? false : nil,
+                worker: "worker-1")
             try await engine.handle([(messageId: "\(dispatch).\(kind.rawValue)", message: .stepEvent(event))])
         }
     }
@@ -76,15 +83,7 @@ extension SchedulerHarness {
 
     /// Fails the current step permanently; the deployment's cleanup finalize then succeeds.
     func fail(_ id: UUID) async throws {
-        let current = try await state(id)
-        let dispatch = try #require(current.dispatchId)
-        let step = try #require(StepName(rawValue: current.step))
-        for kind in [StepEvent.Kind.started, .failed] {
-            let event = StepEvent(
-                kind: kind, deploymentId: id, step: step, attempt: current.attempt, dispatchId: dispatch, at: clock.now,
-                error: kind == .failed ? "refused" : nil, transient: kind == .failed ? false : nil, worker: "worker-1")
-            try await engine.handle([(messageId: "\(dispatch).\(kind.rawValue)", message: .stepEvent(event))])
-        }
+        try await answerCurrentStep(id, with: .failed)
         while try await status(id) == "running" { try await succeedCurrentStep(id) }
     }
 
