@@ -131,9 +131,17 @@ struct SimulatedProviderTests {
 
     @Test("finalize outputs the version label, or v and a short id, and restarts a stopped server")
     func finalize() async throws {
+        var stopped = Fixtures.modelOutputs
+        stopped["preparationServerStopped"] = "true"
         let (labelled, lines) = try await run(
-            Fixtures.command(.finalize, options: .init(stopPreparationServer: true), outputs: Fixtures.modelOutputs, version: "2.4.0"))
+            Fixtures.command(.finalize, options: .init(stopPreparationServer: true), outputs: stopped, version: "2.4.0"))
         #expect(lines == ["starting the preparation server again", "publishing version 2.4.0"])
+        // Asked to stop it, but it was stopped already (the step said it stays so): not started.
+        var leftStopped = Fixtures.modelOutputs
+        leftStopped["preparationServerStopped"] = "false"
+        let (_, leftLines) = try await run(
+            Fixtures.command(.finalize, options: .init(stopPreparationServer: true), outputs: leftStopped, version: "2.4.1"))
+        #expect(leftLines == ["publishing version 2.4.1"])
         guard case .succeeded(let outputs, _) = labelled else { throw TestFailure("\(labelled)") }
         #expect(outputs == ["generatedVersion": "2.4.0", "imageId": "ami-0123456789abcdef0", "mainModelVersion": "12", "backupModelVersion": "13"])
 
@@ -141,6 +149,41 @@ struct SimulatedProviderTests {
         let (unlabelled, quietLines) = try await run(Fixtures.command(.finalize, deployment: deployment))
         #expect(quietLines == ["publishing version v0badc0de"])
         #expect(unlabelled == .succeeded(outputs: ["generatedVersion": "v0badc0de"], detail: "version v0badc0de is published"))
+    }
+
+    @Test("stop_preparation_server and finalize act on the simulated servers' state; one stopped already stays stopped")
+    func preparationServerState() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-simulated-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let provider = SimulatedProvider(serverStateFile: file)
+        let environment = UUID()
+        let options = DeploymentOptions(stopPreparationServer: true)
+        func command(_ step: StepName, outputs: [String: String] = [:]) -> ExecuteStep {
+            var command = Fixtures.command(step, options: options, outputs: outputs)
+            command.environmentId = environment
+            return command
+        }
+        let target = ProviderTarget(provider: SimulatedProvider.name, environmentId: environment)
+        func preparationStatus() async throws -> String? { try await provider.servers(of: target).first { $0.role == .preparation }?.status }
+        func stoppedOutput(_ outcome: StepOutcome) -> String? {
+            if case .succeeded(let outputs, _) = outcome { outputs["preparationServerStopped"] } else { nil }
+        }
+        #expect(try await preparationStatus() == "running")
+
+        #expect(stoppedOutput(try await provider.execute(command(.stopPreparationServer)) { _ in }) == "true")
+        #expect(["stopping", "stopped"].contains(try await preparationStatus()), "the listing shows what the history says")
+        _ = try await provider.execute(command(.finalize, outputs: ["preparationServerStopped": "true"])) { _ in }
+        #expect(["pending", "running"].contains(try await preparationStatus()))
+
+        // Stopped by someone else before the deployment: left so, and not started at the end.
+        let server = try #require(try await provider.servers(of: target).first { $0.role == .preparation })
+        _ = try await provider.perform(.stop, on: server.id, of: target)
+        try await Task.sleep(for: SimulatedProvider.transitionDuration + .milliseconds(100))
+        let again = try await provider.execute(command(.stopPreparationServer)) { _ in }
+        #expect(stoppedOutput(again) == "false")
+        guard case .succeeded(_, let detail) = again else { throw TestFailure("\(again)") }
+        #expect(detail?.contains("was already stopped; it stays stopped") == true)
+        #expect(try await preparationStatus() == "stopped")
     }
 
     @Test("a step with polls answers in progress that many times, then completes")

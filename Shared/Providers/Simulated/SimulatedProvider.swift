@@ -12,7 +12,9 @@ import HangarContracts
 /// - `validate`: "retrieving server information", "checking the instance group"; outputs the
 ///   `preparationServerId` and `instanceGroup` (derived from the environment).
 /// - `stop_preparation_server`: skipped unless `options.stopPreparationServer`; otherwise
-///   "stopping the preparation server" (after "user sessions ended on …" with `terminateSessions`).
+///   "stopping the preparation server" (after "user sessions ended on …" with `terminateSessions`),
+///   and it stops in the simulated servers' state; one stopped already stays so
+///   (`preparationServerStopped` false). `finalize` starts it again in that state too.
 /// - `create_image`: outputs `imageId`, "ami-" and 17 hex digits derived from the deployment id.
 /// - `create_models`: "creating main model", "creating backup model", "removing old models";
 ///   outputs `mainModelVersion` and `backupModelVersion`, derived from the deployment id.
@@ -25,7 +27,7 @@ import HangarContracts
 ///   Needs `mainModelVersion` in `command.outputs`.
 /// - `finalize` of a deployment ending early (`command.cleanup`): "cleaning up after: …", and
 ///   what it undoes; outputs nothing.
-/// - `finalize`: "starting the preparation server again" when it was stopped; outputs
+/// - `finalize`: "starting the preparation server again" when this deployment stopped it; outputs
 ///   `generatedVersion` (the deployment's version label, or "v" and the last 8 hex digits of
 ///   its id) and passes `imageId`, `mainModelVersion` and `backupModelVersion` through.
 ///
@@ -59,8 +61,15 @@ public struct SimulatedProvider: Provider {
             return .failed(error: error.description, transient: false)
         }
         let step = command.step
+        if step == .stopPreparationServer, command.options.stopPreparationServer, command.poll == 0,
+            let server = preparationServer(of: command), server.status == "stopped"
+        {
+            return .succeeded(
+                outputs: ["preparationServerStopped": "false"], detail: "preparation server \(server.id) was already stopped; it stays stopped")
+        }
         let script: Script
-        switch Self.script(for: command, settings: settings) {
+        let preparation = step == .finalize ? preparationServer(of: command) : nil
+        switch Self.script(for: command, settings: settings, preparationStatus: preparation?.status) {
         case .skip(let reason): return .skipped(reason: reason)
         case .fail(let error): return .failed(error: error, transient: false)
         case .run(let value): script = value
@@ -70,6 +79,11 @@ public struct SimulatedProvider: Provider {
         let completes = command.poll >= polls
         var lines: [String] = []
         if command.poll == 0 { lines += script.startLines }
+        // What the lines say happens to the preparation server happens in the simulated servers'
+        // state, so the servers listing shows it.
+        if command.poll == 0, let action = script.preparationServer, let server = preparationServer(of: command) {
+            _ = serverState.perform(action, on: server, now: Date())
+        }
         if completes { lines += script.finishLines }
         try await Self.hold(settings.duration(of: step), reporting: lines, progress)
 
@@ -120,6 +134,15 @@ public struct SimulatedProvider: Provider {
         /// The success detail.
         var done: String
         var outputs: [String: String]
+        /// What the step does to the preparation server (stop it, start it again), if anything.
+        var preparationServer: ServerAction? = nil
+    }
+
+    /// The environment's simulated preparation server as it stands now.
+    func preparationServer(of command: ExecuteStep) -> ServerInfo? {
+        let target = ProviderTarget(provider: Self.name, settings: command.target.settings, environmentId: command.environmentId)
+        let base = Self.baseServers(of: target).filter { $0.role == .preparation }
+        return serverState.apply(to: base, now: Date()).first
     }
 
     enum Plan {
@@ -128,7 +151,8 @@ public struct SimulatedProvider: Provider {
         case run(Script)
     }
 
-    static func script(for command: ExecuteStep, settings: SimulatedSettings = SimulatedSettings()) -> Plan {
+    /// - Parameter preparationStatus: the preparation server's status now, when known.
+    static func script(for command: ExecuteStep, settings: SimulatedSettings = SimulatedSettings(), preparationStatus: String? = nil) -> Plan {
         let ids = SimulatedIDs(command)
         switch command.step {
         case .validate:
@@ -147,7 +171,7 @@ public struct SimulatedProvider: Provider {
                 startLines: sessions + ["stopping the preparation server"],
                 waiting: "preparation server \(ids.preparationServer) is stopping", resource: ids.preparationServer,
                 done: "preparation server \(ids.preparationServer) is stopped",
-                outputs: ["preparationServerStopped": "true"]))
+                outputs: ["preparationServerStopped": "true"], preparationServer: .stop))
 
         case .createImage:
             let imageId = ids.image
@@ -195,20 +219,25 @@ public struct SimulatedProvider: Provider {
         case .finalize:
             if let reason = command.cleanup {  // the deployment is ending early: undo, publish nothing
                 var start = ["cleaning up after: \(reason)"]
-                if command.outputs["preparationServerStopped"] == "true" || command.outputs["imageId"] == nil && command.options.stopPreparationServer {
-                    start.append("starting the preparation server again")
-                }
+                // Stopped by this deployment: its output says so, or (the stop's answer lost) the
+                // server is not running now.
+                let stopped =
+                    command.outputs["preparationServerStopped"] == "true"
+                    || command.outputs["preparationServerStopped"] == nil && command.outputs["imageId"] == nil
+                        && command.options.stopPreparationServer && preparationStatus.map { $0 != "running" } ?? true
+                if stopped { start.append("starting the preparation server again") }
                 if command.options.lockInstances && command.outputs["mainModelVersion"] != nil { start.append("unlocking instances") }
                 if let backup = command.outputs["backupModelVersion"], command.outputs["instanceRefreshId"] == nil {
                     start.append("returning the default model to the backup model, version \(backup)")
                 }
                 return .run(Script(
                     startLines: start, waiting: "preparation server \(ids.preparationServer) is starting", resource: ids.preparationServer,
-                    done: "cleaned up; nothing was published", outputs: [:]))
+                    done: "cleaned up; nothing was published", outputs: [:], preparationServer: stopped ? .start : nil))
             }
             let version = ids.generatedVersion
             var start: [String] = []
-            if command.options.stopPreparationServer { start.append("starting the preparation server again") }
+            let restart = command.outputs["preparationServerStopped"] == "true"
+            if restart { start.append("starting the preparation server again") }
             start.append("publishing version \(version)")
             var outputs = ["generatedVersion": version]
             for key in ["imageId", "mainModelVersion", "backupModelVersion"] {
@@ -217,7 +246,7 @@ public struct SimulatedProvider: Provider {
             return .run(Script(
                 startLines: start,
                 waiting: "preparation server \(ids.preparationServer) is starting", resource: ids.preparationServer,
-                done: "version \(version) is published", outputs: outputs))
+                done: "version \(version) is published", outputs: outputs, preparationServer: restart ? .start : nil))
         }
     }
 
@@ -261,7 +290,7 @@ public struct SimulatedProvider: Provider {
         case .standard:
             return "replacing instances in standard publish mode"
         case .keepUsersConnected:
-            return "replacing instances in keep users connected publish mode: instances are drained of their users first"
+            return "replacing instances in keep users connected publish mode (simulated: there are no users to drain)"
         case .requestReconnection:
             guard let reconnection = command.reconnection else {
                 return "replacing instances in request reconnection publish mode"
