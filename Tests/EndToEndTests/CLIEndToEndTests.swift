@@ -135,5 +135,23 @@ struct CLIEndToEndTests {
         #expect(badTime.status == 64 && badTime.stderr.contains("--at"), "\(badTime)")
         let down = try await Self.hangar(["environments"], system: nil)
         #expect(down.status == 4 && down.stderr.contains("cannot reach"), "\(down)")
+
+        // The lifecycle (admin): release asks for --yes, says what the provider did; resume brings it back.
+        let admin = HangarSystem.adminToken
+        let created = try await Self.hangar(["environments", "create", "spare", "--provider", "simulated"], system: system, token: admin)
+        #expect(created.status == 0, "\(created)")
+        let unconfirmed = try await Self.hangar(["environments", "release", "spare"], system: system, token: admin)
+        #expect(unconfirmed.status == 64 && unconfirmed.stderr.contains("--yes"), "\(unconfirmed)")
+        let byDeployer = try await Self.hangar(["environments", "release", "spare", "--yes"], system: system)
+        #expect(byDeployer.status == 3 && byDeployer.stderr.contains("403"), "\(byDeployer)")
+        let released = try await Self.hangar(["environments", "release", "spare", "--yes"], system: system, token: admin)
+        #expect(released.status == 0 && released.stdout.contains("spare is released"), "\(released)")
+        #expect(released.stdout.contains("scaled the simulated instance group from 2 to 0 instances"), "\(released)")
+        let refused = try await Self.hangar(["deploy", "spare"], system: system)
+        #expect(refused.status == 3 && refused.stderr.contains("409"), "\(refused)")
+        let resumed = try await Self.hangar(["environments", "resume", "spare"], system: system, token: admin)
+        #expect(resumed.status == 0 && resumed.stdout.contains("spare is activated") && resumed.stdout.contains("which the release had stopped"), "\(resumed)")
+        let suspended = try await Self.hangar(["environments", "suspend", "spare"], system: system, token: admin)
+        #expect(suspended.status == 0 && suspended.stdout.contains("spare is suspended"), "\(suspended)")
     }
 }

@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import HangarContracts
 
-/// `hangar environments [list|show|create|delete]`.
+/// `hangar environments [list|show|create|delete|suspend|resume|release]`.
 struct Environments: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "environments", abstract: "List, show, create and delete environments.",
-        subcommands: [List.self, ShowOne.self, Create.self, Delete.self], defaultSubcommand: List.self, aliases: ["env", "envs"])
+        commandName: "environments", abstract: "List, show, create and delete environments; suspend, resume and release them.",
+        subcommands: [List.self, ShowOne.self, Create.self, Delete.self, Suspend.self, Resume.self, Release.self], defaultSubcommand: List.self,
+        aliases: ["env", "envs"])
 
     /// The fields of an environment the CLI shows.
     struct Environment: Decodable {
