@@ -68,8 +68,7 @@ public struct SimulatedProvider: Provider {
                 outputs: ["preparationServerStopped": "false"], detail: "preparation server \(server.id) was already stopped; it stays stopped")
         }
         let script: Script
-        let preparation = step == .finalize ? preparationServer(of: command) : nil
-        switch Self.script(for: command, settings: settings, preparationStatus: preparation?.status) {
+        switch Self.script(for: command, settings: settings, preparationStatus: { preparationServer(of: command)?.status }) {
         case .skip(let reason): return .skipped(reason: reason)
         case .fail(let error): return .failed(error: error, transient: false)
         case .run(let value): script = value
@@ -151,8 +150,12 @@ public struct SimulatedProvider: Provider {
         case run(Script)
     }
 
-    /// - Parameter preparationStatus: the preparation server's status now, when known.
-    static func script(for command: ExecuteStep, settings: SimulatedSettings = SimulatedSettings(), preparationStatus: String? = nil) -> Plan {
+    /// - Parameter preparationStatus: the preparation server's status now, when known; asked
+    ///   only by a cleanup that cannot tell from the outputs whether the server was stopped
+    ///   (it reads the simulated servers' state, a file shared by the workers).
+    static func script(
+        for command: ExecuteStep, settings: SimulatedSettings = SimulatedSettings(), preparationStatus: () -> String? = { nil }
+    ) -> Plan {
         let ids = SimulatedIDs(command)
         switch command.step {
         case .validate:
@@ -224,7 +227,7 @@ public struct SimulatedProvider: Provider {
                 let stopped =
                     command.outputs["preparationServerStopped"] == "true"
                     || command.outputs["preparationServerStopped"] == nil && command.outputs["imageId"] == nil
-                        && command.options.stopPreparationServer && preparationStatus.map { $0 != "running" } ?? true
+                        && command.options.stopPreparationServer && preparationStatus().map { $0 != "running" } ?? true
                 if stopped { start.append("starting the preparation server again") }
                 if command.options.lockInstances && command.outputs["mainModelVersion"] != nil { start.append("unlocking instances") }
                 if let backup = command.outputs["backupModelVersion"], command.outputs["instanceRefreshId"] == nil {
