@@ -7,9 +7,11 @@ extension Environments {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The environment's name or id.") var environment: String
 
-        /// Posts the action and prints the lifecycle it left, with what the provider did.
-        func perform(_ action: String) async throws {
+        /// Posts the action and prints the lifecycle it left, with what the provider did;
+        /// `unconfirmed`: refuse with that usage error instead.
+        func perform(_ action: String, unconfirmed: String? = nil) async throws {
             try await reportingErrors {
+                if let unconfirmed { throw CLIError.usage(unconfirmed) }
                 let client = try connection.client()
                 let answer = try await client.send(.POST, "/v1/environments/\(APIClient.segment(environment))/actions/\(action)")
                 if connection.json { return printJSON(answer.body) }
@@ -47,11 +49,7 @@ extension Environments {
         @OptionGroup var target: Lifecycle
         @Flag(help: "Confirm: releasing stops what the environment runs.") var yes = false
         func run() async throws {
-            guard yes else {
-                FileHandle.standardError.write(Data("hangar: releasing \(target.environment) stops what it runs: add --yes to confirm\n".utf8))
-                throw ExitStatus.usage
-            }
-            try await target.perform("release")
+            try await target.perform("release", unconfirmed: yes ? nil : "releasing \(target.environment) stops what it runs: add --yes to confirm")
         }
     }
 }
