@@ -224,9 +224,10 @@ private final class Reporter: Sendable {
     let publish: StepExecutor.Publish
     let background: AsyncStream<(StepEvent, String)>.Continuation
     private let run: String
-    /// Detail lines numbered so far, and the events held until the run goes live (`nil`
-    /// once live), under one lock so that lines are numbered in the order they happened.
-    private let state: Mutex<(lines: Int, held: [(StepEvent, String)]?)>
+    /// Detail lines numbered so far, the events held until the run goes live (`nil` once
+    /// live), and the last time stamped, under one lock so that lines are numbered in the
+    /// order they happened.
+    private let state: Mutex<(lines: Int, held: [(StepEvent, String)]?, lastAt: Date?)>
 
     init(
         command: ExecuteStep, workerName: String, now: @escaping @Sendable () -> Date, publish: @escaping StepExecutor.Publish,
@@ -238,16 +239,16 @@ private final class Reporter: Sendable {
         self.publish = publish
         self.background = background
         self.run = StepEventID.run(dispatchId: command.dispatchId, attempt: command.attempt, poll: command.poll)
-        self.state = Mutex((0, live ? nil : []))
+        self.state = Mutex((0, live ? nil : [], nil))
     }
 
     /// Queues `started` or a detail line for the background publisher, or holds it while the
     /// run is not live yet.
     func emitInBackground(_ kind: StepEvent.Kind, detail: String? = nil) {
-        let event = StepEvent(
-            kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
-            dispatchId: command.dispatchId, at: now(), detail: detail, worker: workerName)
         let live = state.withLock { state -> (StepEvent, String)? in
+            let event = StepEvent(
+                kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
+                dispatchId: command.dispatchId, at: Self.stamp(now(), after: &state.lastAt), detail: detail, worker: workerName)
             let id: String
             if kind == .started {
                 id = StepEventID.started(run: run)
@@ -260,6 +261,16 @@ private final class Reporter: Sendable {
             return nil
         }
         if let live { background.yield(live) }
+    }
+
+    /// `time`, or 1 ms after the run's previous event when that is later: the history orders
+    /// a step's lines by time (in milliseconds), so lines reported in the same millisecond
+    /// (and the outcome after them) must not tie.
+    private static func stamp(_ time: Date, after last: inout Date?) -> Date {
+        var time = time
+        if let previous = last?.epochMilliseconds, time.epochMilliseconds <= previous { time = Date(epochMilliseconds: previous + 1) }
+        last = time
+        return time
     }
 
     /// The run has lasted long enough to report live: publish what was held, in order.
@@ -280,9 +291,10 @@ private final class Reporter: Sendable {
         _ kind: StepEvent.Kind, detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil,
         transient: Bool? = nil, continuation: JSONValue? = nil, checkAfter: Date? = nil
     ) async throws {
+        let at = state.withLock { state in Self.stamp(now(), after: &state.lastAt) }
         var event = StepEvent(
             kind: kind, deploymentId: command.deploymentId, step: command.step, attempt: command.attempt,
-            dispatchId: command.dispatchId, at: now(), detail: detail, outputs: outputs, error: error,
+            dispatchId: command.dispatchId, at: at, detail: detail, outputs: outputs, error: error,
             transient: transient, continuation: continuation, checkAfter: checkAfter, worker: workerName)
         let held = takeHeld().map(\.0)
         if !held.isEmpty {
