@@ -32,10 +32,10 @@ enum EnvironmentRequest {
             case nil: return
             case .null?: apply(nil)
             case .number(let value)?:
-                if value.rounded() != value || !range.contains(Int(value)) {
-                    fail(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+                if let whole = Int(exactly: value), range.contains(whole) {
+                    apply(whole)
                 } else {
-                    apply(Int(value))
+                    fail(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
                 }
             default: fail(key, "must be a number")
             }

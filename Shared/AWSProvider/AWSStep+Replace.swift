@@ -50,7 +50,7 @@ extension AWSStep {
         if state["phase"]?.stringValue == "notice-sending", let waiting = try await deliverNotice(&state) { return waiting }
         let now = Date().timeIntervalSince1970
         if let until = state["noticeUntil"]?.doubleValue, until > now {
-            let delivered = state["noticeDelivered"]?.doubleValue.map { Int($0) } ?? 0
+            let delivered = state["noticeDelivered"]?.intValue ?? 0
             let detail =
                 delivered > 0
                 ? "users were asked to reconnect; replacing starts in \(Int(until - now)) s"

@@ -38,7 +38,7 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
 
     public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
     public var doubleValue: Double? { if case .number(let value) = self { value } else { nil } }
-    public var intValue: Int? { doubleValue.map { Int($0) } }
+    public var intValue: Int? { doubleValue.flatMap { Int(exactly: $0.rounded(.towardZero)) } }
     public var boolValue: Bool? { if case .bool(let value) = self { value } else { nil } }
     public var objectValue: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }
     public var arrayValue: [JSONValue]? { if case .array(let value) = self { value } else { nil } }

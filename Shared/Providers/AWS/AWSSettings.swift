@@ -123,7 +123,7 @@ public struct AWSSettings: Sendable, Equatable {
         }
         func whole(_ key: String, _ range: ClosedRange<Int>) -> Int? {
             guard let value = settings[key] else { return nil }
-            if let number = value.doubleValue, number.rounded() == number, range.contains(Int(number)) { return Int(number) }
+            if let number = value.doubleValue, let whole = Int(exactly: number), range.contains(whole) { return whole }
             problem(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
