@@ -16,6 +16,11 @@ struct HonestHistoryEndToEndTests {
         #"^locking instances$"#, #"^unlocking instances$"#,
         #"^replacing instances in (optimized|standard) publish mode$"#,
         #"^replacing instances in keep users connected publish mode \(simulated: there are no users to drain\)$"#,
+        #"^replacing instances in keep users connected publish mode$"#,
+        #"^draining \d+ simulated instances: \d+ user sessions open, ending over [0-9.]+ s \(simulated\)$"#,
+        #"^\d+ of \d+ user sessions still open on the draining instances \(simulated\)$"#,
+        #"^all \d+ user sessions on the drained instances ended; replacing them \(simulated\)$"#,
+        #"^instance refresh refresh-[0-9a-f]+ is replacing instances \(check \d+ of \d+\)$"#,
         #"^replacing instances in request reconnection publish mode: users have \d+ minutes to reconnect \(".*"\)$"#,
         #"^sending the reconnection request to \d+ simulated instances$"#,
         #"^reconnection request delivered to i-[0-9a-f]+$"#,
@@ -90,6 +95,27 @@ struct HonestHistoryEndToEndTests {
             #expect(Self.ids(in: otherLines, after: "user sessions ended on ") == delivered, "\(mode): \(otherLines)")
             #expect(!otherLines.contains { $0.contains("reconnect") }, "\(mode) sends no reconnection request")
         }
+    }
+
+    @Test("keep users connected with sessions: they drain over the drain time, fewer at each check, before the instances are replaced")
+    func drain() async throws {
+        let system = try await HangarSystem("honest-drain")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment(
+            "drain", target: #"{"instances":2,"sessionsPerInstance":4,"drainMs":1000,"pollIntervalMs":250}"#)
+        let id = try await system.deploy("drain", body: #"{"version":"d-1","mode":"keepUsersConnected"}"#)
+        let done = try await system.wait(for: id, status: .succeeded)
+        let replace = try #require(done.steps.first { $0.name == .replaceInstances })
+        let lines = replace.detail.map(\.message)
+        Self.expectKnown(lines)
+        #expect(lines.first == "replacing instances in keep users connected publish mode", "\(lines)")
+        #expect(lines.contains("draining 2 simulated instances: 8 user sessions open, ending over 1 s (simulated)"), "\(lines)")
+        let open = lines.compactMap { line in line.firstMatch(of: /^(\d+) of 8 user sessions still open/).map { Int($0.1)! } }
+        #expect(open == [6, 4, 2], "a quarter of the sessions end at each of the drain's checks: \(lines)")
+        let ended = try #require(lines.firstIndex(of: "all 8 user sessions on the drained instances ended; replacing them (simulated)"))
+        let replaced = try #require(lines.firstIndex(of: "instances replaced with main model version \(done.outputs["mainModelVersion"] ?? "?")"))
+        #expect(ended < replaced, "replaced only once drained")
     }
 
     static func expectKnown(_ lines: [String]) {

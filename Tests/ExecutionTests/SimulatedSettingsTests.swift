@@ -58,7 +58,7 @@ struct SimulatedSettingsTests {
         (["failures": [["step": "validate", "transient": "yes"]]], "failures[0].transient", "must be true or false"),
         (["failures": [["step": "validate", "message": ""]]], "failures[0].message", "must be a non-empty string"),
         (["failures": [["step": "validate", "retries": 2]]], "failures[0].retries", "unknown key; a failure has step, attempts, transient and message"),
-        (["stepDurationMS": 5], "stepDurationMS", "unknown setting; the simulated provider understands stepDurationMs, durations, polls, pollIntervalMs, failures, instances, unreachableInstances"),
+        (["stepDurationMS": 5], "stepDurationMS", "unknown setting; the simulated provider understands stepDurationMs, durations, polls, pollIntervalMs, failures, instances, unreachableInstances, sessionsPerInstance, drainMs"),
     ] as [([String: JSONValue], String, String)])
     func problems(settings: [String: JSONValue], field: String, message: String) {
         #expect(throws: SimulatedSettingsError(problems: [.init(field: field, message: message)])) {

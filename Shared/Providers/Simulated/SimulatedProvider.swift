@@ -23,7 +23,9 @@ import HangarContracts
 ///   mode, with `requestReconnection` one line per instance of the group (`instances`) saying
 ///   whether the request reached it (`unreachableInstances` do not), and with
 ///   `terminateSessions` one line per instance saying its users' sessions ended (or not);
-///   outputs `instanceRefreshId`.
+///   with `keepUsersConnected` and `sessionsPerInstance`, the instances' sessions drain over
+///   `drainMs` (a check every `pollIntervalMs`, each saying how many are still open) before
+///   they are replaced; outputs `instanceRefreshId`.
 ///   Needs `mainModelVersion` in `command.outputs`.
 /// - `finalize` of a deployment ending early (`command.cleanup`): "cleaning up after: …", and
 ///   what it undoes; outputs nothing.
@@ -74,10 +76,11 @@ public struct SimulatedProvider: Provider {
         case .run(let value): script = value
         }
 
-        let polls = settings.pollCount(of: step)
+        let polls = settings.pollCount(of: step) + script.extraChecks
         let completes = command.poll >= polls
         var lines: [String] = []
         if command.poll == 0 { lines += script.startLines }
+        lines += script.checkLines[command.poll] ?? []
         // What the lines say happens to the preparation server happens in the simulated servers'
         // state, so the servers listing shows it.
         if command.poll == 0, let action = script.preparationServer, let server = preparationServer(of: command) {
@@ -135,6 +138,10 @@ public struct SimulatedProvider: Provider {
         var outputs: [String: String]
         /// What the step does to the preparation server (stop it, start it again), if anything.
         var preparationServer: ServerAction? = nil
+        /// Checks the step waits for beyond its `polls` setting (a drain), and the lines
+        /// reported on given checks (`poll` numbers).
+        var extraChecks = 0
+        var checkLines: [Int: [String]] = [:]
     }
 
     /// The environment's simulated preparation server as it stands now.
@@ -213,11 +220,17 @@ public struct SimulatedProvider: Provider {
                 outputs["reconnectionDelivered"] = String(max(0, settings.instances - settings.unreachableInstances))
             }
             if command.options.terminateSessions { start += sessionLines(command, settings: settings) }
-            return .run(Script(
+            var script = Script(
                 startLines: start, finishLines: finish,
                 waiting: "instance refresh \(ids.instanceRefresh) is replacing instances", resource: ids.instanceRefresh,
                 done: "instances replaced with main model version \(model)",
-                outputs: outputs))
+                outputs: outputs)
+            if command.mode == .keepUsersConnected, !command.options.terminateSessions, let drain = drainPlan(settings: settings) {
+                script.startLines += drain.lines[0] ?? []
+                script.checkLines = drain.lines.filter { $0.key > 0 }
+                script.extraChecks = drain.checks
+            }
+            return .run(script)
 
         case .finalize:
             if let reason = command.cleanup {  // the deployment is ending early: undo, publish nothing
@@ -286,6 +299,41 @@ public struct SimulatedProvider: Provider {
         }
     }
 
+    /// `keepUsersConnected` with `sessionsPerInstance`: the group's instances are taken out of
+    /// service and their sessions end evenly over `drainMs`, looked at every `pollIntervalMs`
+    /// (one check more per interval the drain lasts); the instances are replaced once none is
+    /// left. `nil` when there are no sessions. Lines by check number (0: the first run).
+    static func drainPlan(settings: SimulatedSettings) -> (checks: Int, lines: [Int: [String]])? {
+        let total = settings.instances * settings.sessionsPerInstance
+        guard total > 0 else { return nil }
+        let seconds = Double(settings.drain.components.seconds) + Double(settings.drain.components.attoseconds) / 1e18
+        let checks: Int
+        if settings.drain == .zero {
+            checks = 0
+        } else if settings.pollInterval == .zero {
+            checks = 1
+        } else {
+            checks = Int((settings.drain / settings.pollInterval).rounded(.up))
+        }
+        var lines: [Int: [String]] = [
+            0: [
+                "draining \(settings.instances) simulated instances: \(total) user sessions open, ending over \(Self.seconds(seconds)) (simulated)"
+            ]
+        ]
+        for check in 1..<max(checks, 1) {
+            let share = min(1, Double(check) / (settings.drain / max(settings.pollInterval, .nanoseconds(1))))
+            let open = total - Int((Double(total) * share).rounded(.down))
+            lines[check, default: []].append("\(open) of \(total) user sessions still open on the draining instances (simulated)")
+        }
+        lines[checks, default: []].append("all \(total) user sessions on the drained instances ended; replacing them (simulated)")
+        return (checks, lines)
+    }
+
+    /// "90 s", "1.5 s".
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(((value * 10).rounded() / 10)) s"
+    }
+
     static func modeLine(_ command: ExecuteStep) -> String {
         switch command.mode {
         case .optimized:
@@ -293,7 +341,10 @@ public struct SimulatedProvider: Provider {
         case .standard:
             return "replacing instances in standard publish mode"
         case .keepUsersConnected:
-            return "replacing instances in keep users connected publish mode (simulated: there are no users to drain)"
+            guard (try? SimulatedSettings(settings: command.target.settings))?.sessionsPerInstance ?? 0 > 0 else {
+                return "replacing instances in keep users connected publish mode (simulated: there are no users to drain)"
+            }
+            return "replacing instances in keep users connected publish mode"
         case .requestReconnection:
             guard let reconnection = command.reconnection else {
                 return "replacing instances in request reconnection publish mode"

@@ -13,6 +13,8 @@ import HangarContracts
 /// | `failures` | array of failure objects | `[]` | make steps fail on given attempts |
 /// | `instances` | whole number 0…100 | `2` | how many instances the simulated group has (who a reconnection request goes to) |
 /// | `unreachableInstances` | whole number 0…100 | `0` | that many of them (the last ones; all when it exceeds `instances`) do not receive a reconnection request |
+/// | `sessionsPerInstance` | whole number 0…1000 | `0` | user sessions open on each instance: with `keepUsersConnected`, `replace_instances` drains them before replacing |
+/// | `drainMs` | number ≥ 0 | `0` | how long those sessions take to end: evenly over this time, checked every `pollIntervalMs` |
 ///
 /// A failure object: `{ "step": "create_image", "attempts": [1, 2], "transient": true,
 /// "message": "the image quota is exhausted" }`.
@@ -39,7 +41,9 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// The longest `pollIntervalMs`: one day.
     public static let maximumPollIntervalMs = 86_400_000.0
     /// The keys this provider understands.
-    public static let keys = ["stepDurationMs", "durations", "polls", "pollIntervalMs", "failures", "instances", "unreachableInstances"]
+    public static let keys = [
+        "stepDurationMs", "durations", "polls", "pollIntervalMs", "failures", "instances", "unreachableInstances", "sessionsPerInstance", "drainMs",
+    ]
 
     /// How long each run of a step holds the worker, unless `durations` says otherwise.
     public var stepDuration: Duration
@@ -51,6 +55,10 @@ public struct SimulatedSettings: Sendable, Equatable {
     public var instances = 2
     /// How many of the group's instances (the last ones) a reconnection request does not reach.
     public var unreachableInstances = 0
+    /// User sessions open on each instance of the group (drained with `keepUsersConnected`).
+    public var sessionsPerInstance = 0
+    /// How long the sessions take to end when an instance is drained.
+    public var drain: Duration = .zero
 
     /// An injected failure.
     public struct Failure: Sendable, Equatable {
@@ -142,6 +150,14 @@ public struct SimulatedSettings: Sendable, Equatable {
                 if count <= 100 { unreachableInstances = count } else { problem("unreachableInstances", "must be at most 100, got \(count)") }
             }
         }
+        if let value = settings["sessionsPerInstance"] {
+            if let count = Self.wholeNumber(value, field: "sessionsPerInstance", minimum: 0, problem) {
+                if count <= 1000 { sessionsPerInstance = count } else { problem("sessionsPerInstance", "must be at most 1000, got \(count)") }
+            }
+        }
+        if let value = settings["drainMs"] {
+            if let ms = Self.milliseconds(value, field: "drainMs", maximum: Self.maximumPollIntervalMs, problem) { drain = .milliseconds(ms) }
+        }
         if !problems.isEmpty { throw SimulatedSettingsError(problems: problems) }
     }
 
@@ -159,6 +175,8 @@ public struct SimulatedSettings: Sendable, Equatable {
         }
         if instances != 2 { result["instances"] = .number(Double(instances)) }
         if unreachableInstances != 0 { result["unreachableInstances"] = .number(Double(unreachableInstances)) }
+        if sessionsPerInstance != 0 { result["sessionsPerInstance"] = .number(Double(sessionsPerInstance)) }
+        if drain != .zero { result["drainMs"] = .number(Self.ms(drain)) }
         if !failures.isEmpty {
             result["failures"] = .array(failures.map { failure in
                 var object: [String: JSONValue] = ["step": .string(failure.step.rawValue), "transient": .bool(failure.transient)]
