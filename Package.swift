@@ -184,8 +184,9 @@ let package = Package(
             path: "Shared/Notification"
         ),
         // The HTTP API v1 and console served by intake. The console's files (HTML, CSS, ES
-        // modules) are resources: SwiftPM copies them next to the executables as
-        // Hangar_HangarAPI.resources/Console. libcurl reads RabbitMQ's management API.
+        // modules) and the instance price table are resources: SwiftPM copies them next to the
+        // executables as Hangar_HangarAPI.resources/{Console,Prices}. libcurl reads RabbitMQ's
+        // management API.
         .target(
             name: "HangarAPI",
             dependencies: [
@@ -197,7 +198,7 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             path: "Shared/API",
-            resources: [.copy("Console")]
+            resources: [.copy("Console"), .copy("Prices")]
         ),
 
         // MARK: Services (one small executable each)

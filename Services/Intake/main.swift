@@ -10,7 +10,8 @@ import ServiceLifecycle
 // Settings: HANGAR_AMQP_URL, HANGAR_HTTP_HOST (127.0.0.1), HANGAR_HTTP_PORT (8080),
 // HANGAR_TOKENS (name:role:secret,…), HANGAR_DATABASE_URL / HANGAR_INTAKE_DATABASE_URL /
 // HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL, HANGAR_RABBITMQ_MANAGEMENT_URL
-// (http://guest:guest@127.0.0.1:15672), HANGAR_INSTANCE_RATES (type=hourly price,…),
+// (http://guest:guest@127.0.0.1:15672), HANGAR_INSTANCE_PRICES (a price table file laid over
+// the built-in one),
 // HANGAR_CONSOLE_DIR (the console's files), HANGAR_SERVER_REQUEST_TIMEOUT_MS (10000),
 // HANGAR_EVENTS_HEARTBEAT_MS (15000), HANGAR_EVENTS_LINGER_MS (30000: how long intake stays
 // bound to the events after the last live stream closed).
@@ -35,7 +36,7 @@ do {
         port: try environment.int("HANGAR_HTTP_PORT", default: 8080, range: 1...65535),
         tokens: try APIToken.parse(tokens))
     if let url = environment.string("HANGAR_RABBITMQ_MANAGEMENT_URL") { configuration.managementURL = url }
-    if let rates = environment.string("HANGAR_INSTANCE_RATES") { configuration.instanceRates = try IntakeConfiguration.parseRates(rates) }
+    configuration.instancePrices = try PriceTable.load(overrides: environment.string("HANGAR_INSTANCE_PRICES"))
     configuration.consoleDirectory = environment.string("HANGAR_CONSOLE_DIR")
     configuration.serverRequestTimeout = try environment.milliseconds("HANGAR_SERVER_REQUEST_TIMEOUT_MS", default: .seconds(10))
     configuration.eventStreamHeartbeat = try environment.milliseconds("HANGAR_EVENTS_HEARTBEAT_MS", default: .seconds(15))

@@ -5,12 +5,8 @@ import Hummingbird
 /// The web console's static files (HTML, CSS, ES modules: no build step), read into memory
 /// once at start and served under `/console/`.
 ///
-/// Where they are looked for, first match wins:
-/// 1. `HANGAR_CONSOLE_DIR`;
-/// 2. `Hangar_HangarAPI.resources/Console` next to the executable: SwiftPM copies the
-///    target's resources there (`swift build`, and the container image copies that folder
-///    along with the binaries);
-/// 3. `Shared/API/Console` of the source tree this was built from (development).
+/// Where they are looked for: ``BundledResources`` (`HANGAR_CONSOLE_DIR`, then the
+/// `Console` resources next to the executable, then the source tree).
 struct ConsoleFiles: Sendable {
     struct File: Sendable {
         var contentType: String
@@ -21,15 +17,7 @@ struct ConsoleFiles: Sendable {
     private let files: [String: File]
 
     init(directory explicit: String?) {
-        // Bundle.main.executableURL is /proc/self/exe's target on Linux: right even when the
-        // executable was found through PATH.
-        let executable = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments.first ?? ""))
-            .resolvingSymlinksInPath().deletingLastPathComponent()
-        let bundled: String = executable.appendingPathComponent("Hangar_HangarAPI.resources/Console").path(percentEncoded: false)
-        let source: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Console")
-            .path(percentEncoded: false)
-        let candidates: [String] = [explicit, bundled, source].compactMap { $0 }
-        let found = candidates.first { FileManager.default.fileExists(atPath: "\($0)/index.html") }
+        let found = BundledResources.directory(named: "Console", containing: "index.html", explicit: explicit)
         directory = found
         var files: [String: File] = [:]
         if let found, let enumerator = FileManager.default.enumerator(atPath: found) {

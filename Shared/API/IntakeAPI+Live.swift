@@ -6,15 +6,15 @@ import Hummingbird
 import Logging
 
 /// What the routes beyond the catalog and deployments need: the live event hub, the server
-/// request/reply, the broker's management API, instance rates and the console's files.
+/// request/reply, the broker's management API, instance prices and the console's files.
 struct LiveServices: Sendable {
     let hub: EventHub
     /// Binds the event feed while streams are open.
     let feed: LiveFeedBinding
     let servers: ServerRequester
     let management: ManagementClient
-    /// Hourly price per instance type (`HANGAR_INSTANCE_RATES`).
-    let rates: [String: Double]
+    /// Hourly instance prices (``PriceTable``).
+    let prices: PriceTable
     let console: ConsoleFiles
     /// How often an open stream writes a comment when nothing else was sent.
     var heartbeat: Duration = .seconds(15)
@@ -284,15 +284,15 @@ extension IntakeAPI {
         return try json(
             ServersResponse(
                 environment: environment.name, items: servers, worker: reply.worker,
-                cost: CostReport(environment: environment, servers: reply.servers, rates: live.rates, now: Date())))
+                cost: CostReport(environment: environment, servers: reply.servers, prices: live.prices, now: Date())))
     }
 
-    /// `GET /v1/environments/{env}/cost`: the cost so far of the environment's running servers.
+    /// `GET /v1/environments/{env}/cost`: the cost so far of what the environment runs now.
     private func cost(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let caller = try auth.authenticate(request, requiring: .viewer)
         let environment = try await environment(context)
         let reply = try await ask(serverRequest(environment, caller: caller))
-        return try json(CostReport(environment: environment, servers: reply.servers, rates: live.rates, now: Date()))
+        return try json(CostReport(environment: environment, servers: reply.servers, prices: live.prices, now: Date()))
     }
 
     /// `GET /v1/environments/{env}/servers/{server}/connection` (viewer): how to connect to one of
@@ -345,71 +345,6 @@ struct ServersResponse: Codable, Sendable {
     /// The worker that answered.
     var worker: String
     var cost: CostReport
-}
-
-/// What an environment's servers cost so far: for each server that is running (or starting),
-/// the hours since it was launched times the hourly rate of its instance type
-/// (`HANGAR_INSTANCE_RATES`). Stopped servers add nothing; hours before a stop are not
-/// known to the providers' listings, so this is the cost of the current run of each server.
-struct CostReport: Codable, Sendable, Equatable {
-    struct Line: Codable, Sendable, Equatable {
-        var serverId: String
-        var name: String
-        var instanceType: String?
-        var status: String
-        var launchedAt: Date?
-        var hours: Double
-        var hourlyRate: Double?
-        var cost: Double?
-    }
-
-    var currency = "USD"
-    var asOf: Date
-    var total: Double
-    var lines: [Line]
-    /// Instance types with no configured rate (their lines have no cost).
-    var unpricedInstanceTypes: [String]
-    var lifecycle: String
-    var lastRunningAt: Date?
-
-    init(environment: EnvironmentResource, servers: [ServerInfo], rates: [String: Double], now: Date) {
-        asOf = now
-        lifecycle = environment.lifecycle.rawValue
-        lastRunningAt = environment.lifecycle == .activated ? now : environment.lastRunningAt
-        var unpriced: Set<String> = []
-        lines = servers.map { server in
-            let type = server.instanceType ?? environment.instanceType
-            let running = ["running", "pending", "rebooting"].contains(server.status)
-            let hours = running ? max(0, now.timeIntervalSince(server.launchedAt ?? now)) / 3600 : 0
-            let rate = type.flatMap { rates[$0] }
-            if rate == nil, let type { unpriced.insert(type) }
-            return Line(
-                serverId: server.id, name: server.name, instanceType: type, status: server.status, launchedAt: server.launchedAt,
-                hours: (hours * 1000).rounded() / 1000, hourlyRate: rate, cost: rate.map { ($0 * hours * 10000).rounded() / 10000 })
-        }
-        total = (lines.compactMap(\.cost).reduce(0, +) * 10000).rounded() / 10000
-        unpricedInstanceTypes = unpriced.sorted()
-    }
-
-    /// Parses `t3.micro=0.0104,t3.large=0.0832`.
-    static func parseRates(_ text: String) throws -> [String: Double] {
-        var rates: [String: Double] = [:]
-        for entry in text.split(separator: ",") {
-            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, !parts[0].isEmpty, let rate = Double(parts[1]), rate >= 0, rate.isFinite else {
-                throw APIConfigurationError("HANGAR_INSTANCE_RATES entries are type=hourly-price, for example t3.micro=0.0104 (got '\(entry)')")
-            }
-            rates[parts[0]] = rate
-        }
-        return rates
-    }
-
-    /// On-demand Linux prices in us-east-1 (USD per hour) for common types, used when
-    /// `HANGAR_INSTANCE_RATES` is not set.
-    static let defaultRates: [String: Double] = [
-        "t3.micro": 0.0104, "t3.small": 0.0208, "t3.medium": 0.0416, "t3.large": 0.0832, "t3.xlarge": 0.1664,
-        "m5.large": 0.096, "m5.xlarge": 0.192, "c5.large": 0.085,
-    ]
 }
 
 /// How long a stream waits before re-reading the history after an event: 5 ms, doubling up

@@ -42,6 +42,11 @@ extension IntakeAPI {
         // The server must exist: ask a worker, as the listing does.
         let serverId = context.parameters.get("server") ?? ""
         var server = try await managedServer(environment, caller: caller, serverId: serverId)
+        guard server.role != .instance else {
+            throw Problem(
+                .conflict, title: "An instance of the group",
+                detail: "'\(serverId)' is an instance of the environment's group, which starts and stops it; only its servers can be scheduled to stop")
+        }
         server.scheduledShutdown = try await intake.scheduleShutdown(environment: environment.id, server: serverId, at: at, by: caller.name, now: now)
         logger.info(
             "intake.server.shutdown.scheduled",

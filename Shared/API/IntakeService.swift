@@ -18,9 +18,9 @@ public struct IntakeConfiguration: Sendable {
     /// RabbitMQ's management API, for `GET /v1/queues`
     /// (`HANGAR_RABBITMQ_MANAGEMENT_URL`, default `http://guest:guest@127.0.0.1:15672`).
     public var managementURL: String = "http://guest:guest@127.0.0.1:15672"
-    /// Hourly price per instance type for the cost of an environment (`HANGAR_INSTANCE_RATES`,
-    /// `t3.micro=0.0104,…`); default: a few us-east-1 on-demand Linux prices.
-    public var instanceRates: [String: Double] = CostReport.defaultRates
+    /// Hourly instance prices for the cost of an environment: the built-in table, with
+    /// `HANGAR_INSTANCE_PRICES` laid over it (``PriceTable/load(overrides:)``).
+    public var instancePrices = (try? PriceTable.load(overrides: nil)) ?? PriceTable(currency: "USD", defaultRegion: "us-east-1", prices: [:], sources: [])
     /// Where the console's files are (`HANGAR_CONSOLE_DIR`); default: see ``ConsoleFiles``.
     public var consoleDirectory: String?
     /// How long intake waits for a worker to answer a server request (`HANGAR_SERVER_REQUEST_TIMEOUT_MS`, 10 s).
@@ -43,11 +43,6 @@ public struct IntakeConfiguration: Sendable {
         self.host = host
         self.port = port
         self.tokens = tokens
-    }
-
-    /// Parses `HANGAR_INSTANCE_RATES`.
-    public static func parseRates(_ text: String) throws -> [String: Double] {
-        try CostReport.parseRates(text)
     }
 }
 
@@ -100,7 +95,7 @@ public struct IntakeService: Service {
         let amqpVhost = connection.configuration.virtualHost
         let live = LiveServices(
             hub: hub, feed: feed, servers: requester, management: ManagementClient(baseURL: configuration.managementURL, vhost: amqpVhost),
-            rates: configuration.instanceRates, console: console, heartbeat: configuration.eventStreamHeartbeat)
+            prices: configuration.instancePrices, console: console, heartbeat: configuration.eventStreamHeartbeat)
         let api = IntakeAPI(
             intake: intake, history: HistoryQueries(store: historyStore),
             bus: MessageBus(connection: connection, appId: "hangar-intake"),

@@ -70,8 +70,12 @@ enum OpenAPIDocument {
       "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"
      },
      "description": {
-      "type": "string",
-      "maxLength": 500
+      "type": [
+       "string",
+       "null"
+      ],
+      "maxLength": 500,
+      "description": "null clears it (the same as leaving it out when creating)"
      },
      "provider": {
       "type": "string",
@@ -85,23 +89,43 @@ enum OpenAPIDocument {
       "description": "Provider settings. simulated: stepDurationMs, durations {step: ms}, polls {step: n}, pollIntervalMs, failures [{step, attempts: [n]|\"all\", transient, message}]"
      },
      "instanceType": {
-      "type": "string"
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "null clears it (the same as leaving it out when creating)"
      },
      "region": {
-      "type": "string"
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "null clears it (the same as leaving it out when creating)"
      },
      "port": {
-      "type": "integer",
+      "type": [
+       "integer",
+       "null"
+      ],
       "minimum": 1,
-      "maximum": 65535
+      "maximum": 65535,
+      "description": "null clears it (the same as leaving it out when creating)"
      },
      "startCommand": {
-      "type": "string"
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "null clears it (the same as leaving it out when creating)"
      },
      "maxInstances": {
-      "type": "integer",
+      "type": [
+       "integer",
+       "null"
+      ],
       "minimum": 1,
-      "maximum": 10000
+      "maximum": 10000,
+      "description": "null clears it (the same as leaving it out when creating)"
      },
      "limits": {
       "type": "object",
@@ -677,8 +701,10 @@ enum OpenAPIDocument {
       "type": "string",
       "enum": [
        "preparation",
-       "support"
-      ]
+       "support",
+       "instance"
+      ],
+      "description": "instance: an instance of the environment's group, listed for its state, cost and connection; the group starts and stops it (server actions and scheduled shutdowns are refused)"
      },
      "status": {
       "type": "string",
@@ -740,7 +766,7 @@ enum OpenAPIDocument {
    },
    "Cost": {
     "type": "object",
-    "description": "running servers' hours since launch times the configured hourly rate of their instance type (HANGAR_INSTANCE_RATES)",
+    "description": "What runs now costs so far: each running server and instance of the group, hours since its launch × the hourly price of its instance type for the region and platform, from the price table (built in: Shared/API/Prices/instance-prices.json; HANGAR_INSTANCE_PRICES lays a file over it). Stopped servers and a released environment's absent instances add nothing; a suspended environment's running servers do. See docs/costs.md.",
     "properties": {
      "currency": {
       "type": "string"
@@ -763,7 +789,8 @@ enum OpenAPIDocument {
       "type": "array",
       "items": {
        "type": "string"
-      }
+      },
+      "description": "instance types the table has no price for in that region and platform (their lines have no cost)"
      },
      "lines": {
       "type": "array",
@@ -794,11 +821,56 @@ enum OpenAPIDocument {
         },
         "cost": {
          "type": "number"
+        },
+        "role": {
+         "type": "string",
+         "enum": [
+          "preparation",
+          "support",
+          "instance"
+         ]
+        },
+        "platform": {
+         "type": "string",
+         "enum": [
+          "linux",
+          "windows"
+         ],
+         "description": "which price applies"
         }
-       }
+       },
+       "required": [
+        "serverId",
+        "name",
+        "role",
+        "platform",
+        "status",
+        "hours"
+       ]
       }
+     },
+     "region": {
+      "type": "string",
+      "description": "the region whose prices apply: the environment's, else its target's, else the table's default"
+     },
+     "priceSources": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "description": "the price table files read, built-in first"
      }
-    }
+    },
+    "required": [
+     "currency",
+     "region",
+     "asOf",
+     "total",
+     "lines",
+     "unpricedInstanceTypes",
+     "priceSources",
+     "lifecycle"
+    ]
    },
    "EnvironmentCreate": {
     "description": "The body of POST /v1/environments: an EnvironmentInput with its name and provider (no default: `simulated` deploys nothing to a cloud), whose target suits its provider.",
@@ -954,6 +1026,18 @@ enum OpenAPIDocument {
       "minimum": 0,
       "maximum": 100,
       "description": "that many of the group's instances (the last ones; all when it exceeds `instances`) do not receive a reconnection request (default 0)"
+     },
+     "sessionsPerInstance": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 1000,
+      "description": "user sessions open on each instance (default 0); with keepUsersConnected, replace_instances drains them over drainMs before replacing"
+     },
+     "drainMs": {
+      "type": "number",
+      "minimum": 0,
+      "maximum": 86400000,
+      "description": "how long the sessions take to end when drained: evenly, checked every pollIntervalMs (default 0)"
      }
     }
    },
@@ -2443,7 +2527,7 @@ enum OpenAPIDocument {
     }
    ],
    "get": {
-    "summary": "The preparation and support servers as the provider reports them, asked of a worker over the broker (viewer), with the cost so far",
+    "summary": "The preparation and support servers, then the instances of the group, as the provider reports them, asked of a worker over the broker (viewer), with the cost so far",
     "responses": {
      "200": {
       "description": "the servers",
@@ -2558,7 +2642,7 @@ enum OpenAPIDocument {
     }
    ],
    "get": {
-    "summary": "The cost so far of the environment's running servers (viewer)",
+    "summary": "The cost so far of what the environment runs now: its servers and the instances of its group (viewer)",
     "responses": {
      "200": {
       "description": "the cost",

@@ -69,7 +69,9 @@ public struct AWSProvider: Provider {
 
     public func servers(of target: ProviderTarget) async throws -> [ServerInfo] {
         let settings = try AWSSettings(settings: target.settings)
-        return try await AWSServers(settings: settings, ec2: clients(settings).ec2).list()
+        let (ec2, autoScaling, _, _) = clients(settings)
+        let servers = AWSServers(settings: settings, ec2: ec2, autoScaling: autoScaling)
+        return try await servers.list() + servers.groupInstances()
     }
 
     public func perform(_ action: EnvironmentCloudAction, of target: ProviderTarget) async throws -> [String] {
@@ -84,6 +86,7 @@ public struct AWSProvider: Provider {
 
     public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
         let settings = try AWSSettings(settings: target.settings)
-        return try await AWSServers(settings: settings, ec2: clients(settings).ec2).perform(action, on: serverId)
+        let (ec2, autoScaling, _, _) = clients(settings)
+        return try await AWSServers(settings: settings, ec2: ec2, autoScaling: autoScaling).perform(action, on: serverId)
     }
 }

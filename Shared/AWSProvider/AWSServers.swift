@@ -2,13 +2,25 @@ import AWSClient
 import HangarContracts
 import HangarProviders
 
-/// The environment's preparation server and its support servers (found by tag), and what an
-/// operator can do with them.
+/// The environment's preparation server and its support servers (found by tag), the instances
+/// of its Auto Scaling group, and what an operator can do with the servers.
 struct AWSServers {
     let settings: AWSSettings
     let ec2: EC2
+    /// Needed to list the group's instances, and to tell one apart from an unknown server.
+    var autoScaling: AutoScaling? = nil
 
     static let liveStates = ["pending", "running", "stopping", "stopped"]
+
+    /// The instances the environment's Auto Scaling group holds now (role `instance`), as EC2
+    /// describes them: their type and launch time price them.
+    func groupInstances() async throws(AWSError) -> [ServerInfo] {
+        guard let autoScaling else { return [] }
+        let group = try await autoScaling.describeGroup(settings.autoScalingGroupName)
+        let ids = group.instances.map(\.id)
+        guard !ids.isEmpty else { return [] }
+        return try await ec2.describeInstances(ids: ids).sorted { $0.id < $1.id }.map { Self.info($0, role: .instance) }
+    }
 
     func list() async throws(AWSError) -> [ServerInfo] {
         let preparation = try await ec2.describeInstance(settings.preparationInstanceId)
@@ -25,6 +37,13 @@ struct AWSServers {
 
     func perform(_ action: ServerAction, on serverId: String) async throws -> ServerInfo {
         guard let server = try await list().first(where: { $0.id == serverId }) else {
+            if let autoScaling, let group = try? await autoScaling.describeGroup(settings.autoScalingGroupName),
+                group.instances.contains(where: { $0.id == serverId })
+            {
+                throw ProviderUnsupportedError(
+                    provider: AWSProvider.name,
+                    operation: "\(action.rawValue) \(serverId): it is an instance of group \(settings.autoScalingGroupName), which starts and stops it")
+            }
             throw AWSError(.service, awsCode: "NotFound", message: "\(serverId) is not a server of this environment")
         }
         switch action {

@@ -6,6 +6,9 @@ public enum ServerRole: String, Codable, Sendable, CaseIterable {
     case preparation
     /// A server the environment needs beside its instance group (license, file, database…).
     case support
+    /// An instance of the environment's instance group: listed (for its state, its cost and to
+    /// connect to it) but started, stopped and replaced by the group, never by a server action.
+    case instance
 }
 
 /// What an operator can ask of a server.

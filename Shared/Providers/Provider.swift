@@ -32,7 +32,8 @@ public protocol Provider: Sendable {
     /// The default accepts anything.
     func validate(settings: [String: JSONValue]) throws
 
-    /// The environment's preparation server and support servers, as the cloud sees them now.
+    /// The environment's preparation server and support servers, then the instances of its
+    /// instance group (role ``ServerRole/instance``), as the cloud sees them now.
     /// The default throws ``ProviderUnsupportedError``.
     func servers(of target: ProviderTarget) async throws -> [ServerInfo]
 

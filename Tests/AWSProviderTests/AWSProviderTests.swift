@@ -386,6 +386,8 @@ struct AWSProviderTests {
         #expect(group.desiredCapacity == 0 && group.minSize == 0)
         #expect(group.tags["hangar:released"] == "min=0;desired=3;servers=\(preparation)")
         #expect(try await cloud.ec2.describeInstance(preparation).state == "stopped")
+        let listedReleased = try await cloud.provider.servers(of: cloud.target)
+        #expect(!listedReleased.contains { $0.role == .instance && $0.status == "running" }, "nothing of the group runs: \(listedReleased)")
 
         // Run again (its answer lost): what it remembered stays the first run's, nothing is done twice.
         let again = try await cloud.provider.perform(.release, of: cloud.target)
@@ -393,6 +395,7 @@ struct AWSProviderTests {
         #expect(!again.contains { $0.hasPrefix("stopped ") })
         #expect(try await cloud.autoScaling.describeGroup(name).tags["hangar:released"] == "min=0;desired=3;servers=\(preparation)")
 
+        let resumeAsked = Date()
         let resumed = try await cloud.provider.perform(.resume, of: cloud.target)
         #expect(resumed.first == "scaled instance group \(name) back to 3 instances (minimum 0)", "\(resumed)")
         #expect(resumed.contains { $0.hasPrefix("started preparation server") && $0.contains(preparation) })
@@ -400,6 +403,10 @@ struct AWSProviderTests {
         #expect(group.desiredCapacity == 3 && group.tags["hangar:released"] == nil)
         #expect(try await cloud.ec2.describeInstance(preparation).state == "running")
         #expect(try await cloud.ec2.describeInstance(support).state == "stopped", "a server stopped before the release stays stopped")
+        // The group's instances are new ones, launched by the resume: their cost counts from it.
+        let relaunched = try await cloud.provider.servers(of: cloud.target).filter { $0.role == .instance }
+        #expect(relaunched.count == 3)
+        #expect(relaunched.allSatisfy { ($0.launchedAt ?? .distantPast) >= resumeAsked.addingTimeInterval(-1) }, "\(relaunched)")
         #expect(try await cloud.provider.perform(.resume, of: cloud.target).first?.contains("nothing to restore") == true)
     }
 
@@ -407,8 +414,17 @@ struct AWSProviderTests {
     func servers() async throws {
         let cloud = try await MotoCloud()
         defer { cloud.moto.stop() }
-        let servers = try await cloud.provider.servers(of: cloud.target)
+        let listed = try await cloud.provider.servers(of: cloud.target)
+        let servers = listed.filter { $0.role != .instance }
         #expect(servers.map(\.role) == [.preparation, .support])
+        // The group's instances follow, as EC2 describes them (type and launch time price them).
+        let group = try await cloud.autoScaling.describeGroup(cloud.target.settings["autoScalingGroupName"]?.stringValue ?? "")
+        let instances = listed.filter { $0.role == .instance }
+        #expect(instances.map(\.id) == group.instances.map(\.id).sorted() && !instances.isEmpty, "\(listed)")
+        #expect(instances.allSatisfy { $0.instanceType != nil && $0.launchedAt != nil && $0.status == "running" }, "\(instances)")
+        await #expect(throws: ProviderUnsupportedError.self, "the group starts and stops its instances") {
+            try await cloud.provider.perform(.stop, on: instances[0].id, of: cloud.target)
+        }
         #expect(servers[0].id == cloud.seed["preparationInstanceId"])
         #expect(servers[0].name == "test-preparation")
         #expect(servers[0].status == "running")
@@ -439,6 +455,15 @@ struct AWSSettingsTests {
         } throws: { error in
             let fields = Set((error as! AWSSettingsError).problems.map(\.field))
             return fields == ["region", "preparationInstanceId", "launchTemplateId", "autoScalingGroupName", "minHealthyPercentage", "replacement", "colour"]
+        }
+        // A number far beyond Int's range is a bad field, not a crash (the API fuzzer found it).
+        #expect {
+            try AWSSettings(settings: [
+                "region": "us-east-1", "preparationInstanceId": "i-0abc", "launchTemplateId": "lt-1", "autoScalingGroupName": "g",
+                "warmupSeconds": .number(3.1e21), "drainSeconds": .number(-.infinity),
+            ])
+        } throws: { error in
+            Set((error as! AWSSettingsError).problems.map(\.field)) == ["warmupSeconds", "drainSeconds"]
         }
     }
 

@@ -159,7 +159,7 @@ class ConsoleTests(unittest.TestCase):
         self.sign_in(ADMIN)
         card = self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-environment="web"]')))
         self.wait.until(lambda _: "$" in card.find_element(By.CSS_SELECTOR, ".cost").text)
-        # The simulated environment has a preparation and a support server, both running.
+        # The simulated environment's group has its 2 instances running.
         self.wait.until(lambda _: card.find_element(By.CSS_SELECTOR, ".instances").text == "2 running")
         self.assertIn("activated", card.text)
         # A simulated environment says so where its name is shown.
@@ -277,6 +277,15 @@ class ConsoleTests(unittest.TestCase):
         self.assertIn("Public IP", preparation.text)
         self.assertIn("running", preparation.find_element(By.CSS_SELECTOR, ".server-status").text)
         self.assertIn("$", d.find_element(By.ID, "cost-total").text)
+        # The group's instances: listed with Connect, never with start or stop; each priced.
+        instances = d.find_elements(By.CSS_SELECTOR, "#instances tbody tr[data-server]")
+        self.assertEqual(len(instances), 2)
+        for row in instances:
+            self.assertFalse(row.find_elements(By.CSS_SELECTOR, 'button[data-action="stop"], button[data-action="start"]'))
+            self.assertTrue(row.find_elements(By.CSS_SELECTOR, 'button[data-action="connect"]'))
+        cost_lines = d.find_elements(By.CSS_SELECTOR, "#cost-lines tbody tr")
+        self.assertEqual(len(cost_lines), 4, "both servers and both instances are priced")
+        self.assertTrue(all("$" in row.text for row in cost_lines), [row.text for row in cost_lines])
         self.shot("10-servers")
         # Connect: a simulated server has nothing to connect to, and the dialog says so.
         preparation.find_element(By.CSS_SELECTOR, 'button[data-action="connect"]').click()
@@ -490,6 +499,8 @@ class ConsoleTests(unittest.TestCase):
         # Its servers are stopped: the servers page shows them so.
         self.go("#/environments/spare/servers", (By.CSS_SELECTOR, "#servers [data-server]"))
         long_wait.until(lambda _: "stopped" in d.find_element(By.CSS_SELECTOR, "#servers [data-server] .server-status").text)
+        self.assertFalse(d.find_elements(By.CSS_SELECTOR, "#instances tbody tr"), "the group is at 0 instances")
+        self.assertIn("No instances.", d.find_element(By.ID, "servers").text)
         self.go("#/environments", card)
         d.find_element(*card).find_element(By.XPATH, ".//button[normalize-space()='Resume']").click()
         self.confirm()

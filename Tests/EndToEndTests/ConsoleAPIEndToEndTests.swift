@@ -293,19 +293,36 @@ struct ConsoleAPIEndToEndTests {
         let (serversData, _) = try await system.request("GET", "/v1/environments/life-env/servers", token: HangarSystem.viewerToken)
         let afterRelease = (try JSONSerialization.jsonObject(with: serversData) as? [String: Any])?["items"] as? [[String: Any]] ?? []
         #expect(afterRelease.count == 2 && afterRelease.allSatisfy { ["stopping", "stopped"].contains($0["status"] as? String) }, "\(afterRelease)")
+        #expect(!afterRelease.contains { $0["role"] as? String == "instance" }, "the group is at 0 instances")
+        let releasedCost = (try JSONSerialization.jsonObject(with: serversData) as? [String: Any])?["cost"] as? [String: Any]
+        #expect(releasedCost?["total"] as? Double == 0, "nothing runs, nothing costs: \(releasedCost ?? [:])")
         let (_, releasedDeploy) = try await system.request(
             "POST", "/v1/environments/life-env/deployments", token: HangarSystem.deployerToken, body: "{}")
         #expect(releasedDeploy == 409)
         let (_, suspendReleased) = try await system.request("POST", "/v1/environments/life-env/actions/suspend")
         #expect(suspendReleased == 409)
 
-        // Resume brings back what the release stopped.
+        // Resume brings back what the release stopped; the group's instances are launched again, so
+        // the cost counts from the resume.
+        let resumeAsked = Date()
         let (resumed, resumeReleased) = try await system.request("POST", "/v1/environments/life-env/actions/resume")
         #expect(resumeReleased == 200)
         let resumedEnvironment = try JSONSerialization.jsonObject(with: resumed) as? [String: Any]
         #expect(resumedEnvironment?["lifecycle"] as? String == "activated")
         let resumeReport = resumedEnvironment?["lifecycleReport"] as? [String] ?? []
         #expect(resumeReport.filter { $0.hasPrefix("started ") && $0.hasSuffix("which the release had stopped") }.count == 2, "\(resumeReport)")
+        #expect(resumeReport.first == "scaled the simulated instance group back to 2 instances", "\(resumeReport)")
+        let (resumedServers, _) = try await system.request("GET", "/v1/environments/life-env/servers", token: HangarSystem.viewerToken)
+        let resumedListing = try JSONSerialization.jsonObject(with: resumedServers) as? [String: Any]
+        let instances = (resumedListing?["items"] as? [[String: Any]] ?? []).filter { $0["role"] as? String == "instance" }
+        #expect(instances.count == 2)
+        for instance in instances {
+            let launched = (instance["launchedAt"] as? String).flatMap(HangarJSON.parseDate)
+            #expect(launched.map { $0 >= resumeAsked.addingTimeInterval(-1) } == true, "launched at the resume: \(instance)")
+        }
+        let costLines = ((resumedListing?["cost"] as? [String: Any])?["lines"] as? [[String: Any]]) ?? []
+        #expect(costLines.filter { $0["role"] as? String == "instance" }.count == 2, "the group's instances are priced: \(costLines)")
+        #expect(costLines.allSatisfy { ($0["hours"] as? Double ?? 99) < 0.1 }, "hours since the resume, not since the creation")
         let again = try await system.deploy("life-env")
         _ = try await system.wait(for: again, status: .succeeded)
         let (_, unknownAction) = try await system.request("POST", "/v1/environments/life-env/actions/explode")
@@ -322,8 +339,11 @@ struct ConsoleAPIEndToEndTests {
         let (data, status) = try await system.request("GET", "/v1/environments/srv-env/servers", token: HangarSystem.viewerToken)
         #expect(status == 200, "\(String(decoding: data, as: UTF8.self))")
         let listing = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        let servers = listing?["items"] as? [[String: Any]] ?? []
+        let items = listing?["items"] as? [[String: Any]] ?? []
+        let servers = items.filter { $0["role"] as? String != "instance" }
         #expect(servers.count == 2)
+        let instances = items.filter { $0["role"] as? String == "instance" }
+        #expect(instances.count == 2, "the simulated group's 2 instances are listed: \(items)")
         let preparation = try #require(servers.first { $0["role"] as? String == "preparation" })
         let serverId = try #require(preparation["id"] as? String)
         #expect(preparation["status"] as? String == "running")
@@ -331,6 +351,13 @@ struct ConsoleAPIEndToEndTests {
         #expect(listing?["worker"] as? String == "worker-1")
         let cost = listing?["cost"] as? [String: Any]
         #expect(cost?["total"] != nil)
+        let lines = cost?["lines"] as? [[String: Any]] ?? []
+        #expect(lines.count == 4 && cost?["region"] as? String == "us-east-1", "every server and instance, default region: \(cost ?? [:])")
+        #expect(lines.allSatisfy { $0["hourlyRate"] is Double }, "the simulated types are in the built-in price table: \(lines)")
+        let instanceId = try #require(instances.first?["id"] as? String)
+        let (refused, refusedStatus) = try await system.request(
+            "POST", "/v1/environments/srv-env/servers/\(instanceId)/actions/stop", token: HangarSystem.deployerToken)
+        #expect(refusedStatus == 501, "the group starts and stops its instances: \(String(decoding: refused, as: UTF8.self))")
 
         // The preparation server is the one the deployments' validate step names.
         let deployed = try await system.wait(for: try await system.deploy("srv-env"), status: .succeeded)

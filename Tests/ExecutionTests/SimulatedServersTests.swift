@@ -15,7 +15,7 @@ struct SimulatedServersTests {
         let environment = UUID.v7(at: created)
         let target = ProviderTarget(provider: "simulated", environmentId: environment)
         let servers = try await provider.servers(of: target)
-        #expect(servers.map(\.role) == [.preparation, .support])
+        #expect(servers.map(\.role) == [.preparation, .support, .instance, .instance], "the group's 2 instances (the default) follow the servers")
         #expect(try await provider.servers(of: target).map(\.id) == servers.map(\.id))
         let other = try await provider.servers(of: ProviderTarget(provider: "simulated", environmentId: UUID.v7()))
         #expect(Set(other.map(\.id)).isDisjoint(with: servers.map(\.id)))
@@ -79,11 +79,75 @@ struct SimulatedServersTests {
         }
         let registry = ProviderRegistry()
         let listing = await ServerRequestService.answer(request("simulated"), providers: registry, worker: "w", timeout: .seconds(5))
-        #expect(listing.failure == nil && listing.servers.count == 2 && listing.worker == "w")
+        #expect(listing.failure == nil && listing.servers.count == 4 && listing.worker == "w")
         let unknown = await ServerRequestService.answer(request("gcp"), providers: registry, worker: "w", timeout: .seconds(5))
         #expect(unknown.failure == .unsupported)
         let missing = await ServerRequestService.answer(
             request("simulated", action: .stop, server: "i-nope"), providers: registry, worker: "w", timeout: .seconds(5))
         #expect(missing.failure == .notFound)
+    }
+
+    @Test("the group's instances: the ids the steps name; a release takes them away, a resume launches them again; actions on them are refused")
+    func groupInstances() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("group-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let provider = SimulatedProvider(serverStateFile: file)
+        let environment = UUID.v7(at: Date(timeIntervalSince1970: 1_790_000_000))
+        let target = ProviderTarget(provider: "simulated", settings: ["instances": 3], environmentId: environment)
+        let instances = try await provider.servers(of: target).filter { $0.role == .instance }
+        var command = Fixtures.command(
+            .replaceInstances, settings: ["instances": 3], options: .init(terminateSessions: true), outputs: Fixtures.modelOutputs)
+        command.environmentId = environment
+        let (_, lines) = try await run(command)
+        let named = lines.filter { $0.hasPrefix("user sessions ended on ") }.map { String($0.dropFirst("user sessions ended on ".count)) }
+        #expect(instances.map(\.id) == named, "the ids the steps' session lines name")
+        #expect(instances.allSatisfy { $0.status == "running" && $0.launchedAt == Date(timeIntervalSince1970: 1_790_000_000) })
+
+        await #expect(throws: ProviderUnsupportedError.self) { try await provider.perform(.stop, on: instances[0].id, of: target) }
+
+        let released = try await provider.perform(EnvironmentCloudAction.release, of: target)
+        #expect(released.first == "scaled the simulated instance group from 3 to 0 instances")
+        #expect(try await provider.servers(of: target).filter { $0.role == .instance }.isEmpty)
+        #expect(try await provider.perform(EnvironmentCloudAction.release, of: target).first == "the simulated instance group is at 0 instances")
+
+        let resumedAt = Date()
+        let resumed = try await provider.perform(EnvironmentCloudAction.resume, of: target)
+        #expect(resumed.first == "scaled the simulated instance group back to 3 instances")
+        let back = try await provider.servers(of: target).filter { $0.role == .instance }
+        #expect(back.map(\.id) == instances.map(\.id))
+        #expect(back.allSatisfy { ($0.launchedAt ?? .distantPast) >= resumedAt.addingTimeInterval(-0.01) }, "launched again at the resume")
+        #expect(try await provider.perform(EnvironmentCloudAction.resume, of: target).first?.contains("no record of a release") == true)
+    }
+
+    @Test("keep users connected: the sessions drain over drainMs, one check per poll interval, before the instances are replaced")
+    func drain() async throws {
+        let settings: [String: JSONValue] = ["instances": 2, "sessionsPerInstance": 3, "drainMs": 3000, "pollIntervalMs": 1000]
+        var lines: [String] = []
+        var poll = 0
+        while true {
+            let command = Fixtures.command(
+                .replaceInstances, settings: settings, poll: poll, mode: .keepUsersConnected, outputs: Fixtures.modelOutputs)
+            let (outcome, said) = try await run(command)
+            lines += said
+            if case .inProgress = outcome {
+                poll += 1
+                continue
+            }
+            guard case .succeeded = outcome else { throw TestFailure("replace_instances ended \(outcome)") }
+            break
+        }
+        #expect(poll == 3, "three checks of one second for a three-second drain")
+        #expect(lines == [
+            "replacing instances in keep users connected publish mode",
+            "draining 2 simulated instances: 6 user sessions open, ending over 3 s (simulated)",
+            "4 of 6 user sessions still open on the draining instances (simulated)",
+            "2 of 6 user sessions still open on the draining instances (simulated)",
+            "all 6 user sessions on the drained instances ended; replacing them (simulated)",
+        ])
+
+        // No sessions: nothing to drain, and the history says so.
+        let (_, plain) = try await run(
+            Fixtures.command(.replaceInstances, mode: .keepUsersConnected, outputs: Fixtures.modelOutputs))
+        #expect(plain == ["replacing instances in keep users connected publish mode (simulated: there are no users to drain)"])
     }
 }

@@ -6,7 +6,7 @@ import HangarContracts
 import Synchronization
 
 /// The simulated provider's servers: a preparation server and one support server per
-/// environment.
+/// environment, and the instances of its simulated group (`instances` of them).
 ///
 /// **Which** servers an environment has derives from the target alone (its `environmentId`,
 /// else its settings), so every worker lists the same ids, names and addresses: the
@@ -23,14 +23,22 @@ extension SimulatedProvider {
     /// How long a simulated server stays `stopping`, `pending` or `rebooting`.
     public static let transitionDuration: Duration = .seconds(2)
 
+    /// The servers, then the instances of the simulated group (none while it is released).
     public func servers(of target: ProviderTarget) async throws -> [ServerInfo] {
         let now = Date()
+        let settings = (try? SimulatedSettings(settings: target.settings)) ?? SimulatedSettings()
         return serverState.apply(to: Self.baseServers(of: target), now: now)
+            + serverState.groupInstances(Self.baseInstances(of: target, count: settings.instances), group: Self.groupKey(of: target), now: now)
     }
 
     public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
         let now = Date()
         guard let server = Self.baseServers(of: target).first(where: { $0.id == serverId }) else {
+            let settings = (try? SimulatedSettings(settings: target.settings)) ?? SimulatedSettings()
+            if Self.baseInstances(of: target, count: settings.instances).contains(where: { $0.id == serverId }) {
+                throw ProviderUnsupportedError(
+                    provider: Self.name, operation: "\(action.rawValue) \(serverId): it is an instance of the simulated group, which starts and stops it")
+            }
             throw SimulatedServerNotFound(serverId: serverId)
         }
         return serverState.perform(action, on: server, now: now)
@@ -40,28 +48,50 @@ extension SimulatedProvider {
     /// group comes back to `instances` and the servers the release stopped start again.
     public func perform(_ action: EnvironmentCloudAction, of target: ProviderTarget) async throws -> [String] {
         let settings = try SimulatedSettings(settings: target.settings)
-        let acted = serverState.perform(action, on: Self.baseServers(of: target), now: Date())
+        let now = Date()
+        let scaled = serverState.scaleGroup(Self.groupKey(of: target), releasing: action == .release, now: now)
+        let acted = serverState.perform(action, on: Self.baseServers(of: target), now: now)
         switch action {
         case .release:
-            return ["scaled the simulated instance group from \(settings.instances) to 0 instances"]
+            return [scaled ? "scaled the simulated instance group from \(settings.instances) to 0 instances" : "the simulated instance group is at 0 instances"]
                 + acted.map { "stopped \($0.role.rawValue) server \($0.name) (\($0.id), simulated)" }
         case .resume:
-            return ["scaled the simulated instance group back to \(settings.instances) instances"]
-                + acted.map { "started \($0.role.rawValue) server \($0.name) (\($0.id), simulated), which the release had stopped" }
+            return [
+                scaled
+                    ? "scaled the simulated instance group back to \(settings.instances) instances"
+                    : "the simulated instance group holds no record of a release: nothing to restore"
+            ] + acted.map { "started \($0.role.rawValue) server \($0.name) (\($0.id), simulated), which the release had stopped" }
         }
+    }
+
+    /// The simulated group's instances as launched, all running: ids as the steps name them
+    /// (``SimulatedIDs/instance(_:)``), launched with the servers. A simulated replacement keeps
+    /// their ids and launch times; a release and resume relaunches them.
+    static func baseInstances(of target: ProviderTarget, count: Int) -> [ServerInfo] {
+        let launched = baseServers(of: target).first?.launchedAt
+        let seed = seed(of: target)
+        return (0..<count).map { index in
+            ServerInfo(
+                id: "i-" + SimulatedIDs.hex("instance:\(seed):\(index)", count: 17), name: "instance-\(index + 1)", role: .instance,
+                status: "running", privateIP: "10.1.\(index / 250).\(index % 250 + 2)", platform: "Windows Server 2022 (simulated)",
+                instanceType: "t3.medium", launchedAt: launched)
+        }
+    }
+
+    /// The key the simulated group's state is kept under.
+    static func groupKey(of target: ProviderTarget) -> String { "group:" + seed(of: target) }
+
+    /// What the simulated ids of an environment derive from: its id, else its settings.
+    static func seed(of target: ProviderTarget) -> String {
+        if let environment = target.environmentId { return environment.uuidString.lowercased() }
+        return (try? HangarJSON.encoder.encode(target.settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     /// The servers as launched, all running.
     static func baseServers(of target: ProviderTarget) -> [ServerInfo] {
-        let seed: String
-        var launched = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01, when no id says otherwise
-        if let environment = target.environmentId {
-            seed = environment.uuidString.lowercased()
-            launched = Self.timestamp(ofV7: environment) ?? launched
-        } else {
-            let encoder = HangarJSON.encoder
-            seed = (try? encoder.encode(target.settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        }
+        let seed = seed(of: target)
+        // 2026-01-01, when no id says otherwise
+        let launched = target.environmentId.flatMap(Self.timestamp(ofV7:)) ?? Date(timeIntervalSince1970: 1_767_225_600)
         let preparationId = "i-" + SimulatedIDs.hex("server:\(seed)", count: 17)
         let supportId = "i-" + SimulatedIDs.hex("support:\(seed)", count: 17)
         func address(_ salt: String, prefix: String) -> String {
@@ -165,6 +195,36 @@ final class SimulatedServerState: Sendable {
                 acted.append(current)
             }
             return acted
+        }
+    }
+
+    /// The group's instances as they stand: none while a release holds the group at zero;
+    /// after a resume, launched then (`pending` for the transition, then `running`).
+    func groupInstances(_ instances: [ServerInfo], group: String, now: Date) -> [ServerInfo] {
+        guard let entry = withEntries({ $0[group] }) else { return instances }
+        if entry.settled == "stopped" { return [] }
+        return instances.map { instance in
+            var instance = instance
+            instance.status = now < entry.settlesAt ? (entry.transition ?? entry.settled) : entry.settled
+            instance.launchedAt = entry.launchedAt ?? instance.launchedAt
+            return instance
+        }
+    }
+
+    /// Release (`releasing`): the group goes to zero instances; resume: a released group
+    /// comes back, its instances launched `now`. Answers whether it changed anything.
+    func scaleGroup(_ group: String, releasing: Bool, now: Date) -> Bool {
+        withEntries { entries in
+            let released = entries[group]?.settled == "stopped"
+            if releasing {
+                guard !released else { return false }
+                entries[group] = Entry(settled: "stopped", transition: nil, settlesAt: now, launchedAt: nil, stoppedByRelease: true)
+            } else {
+                guard released else { return false }
+                let settle = now.addingTimeInterval(Double(SimulatedProvider.transitionDuration.components.seconds))
+                entries[group] = Entry(settled: "running", transition: "pending", settlesAt: settle, launchedAt: now)
+            }
+            return true
         }
     }
 

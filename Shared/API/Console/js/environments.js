@@ -43,16 +43,17 @@ export async function environmentsPage() {
       actions);
   }
 
-  // The cost report lists each server with its status: the card shows both.
+  // The cost report lists each server and instance of the group with its status: the card
+  // shows the cost and how the group's instances stand.
   async function loadCost(env, target, instances) {
     try {
       const report = await get(`/v1/environments/${encodeURIComponent(env.name)}/cost`);
       const hours = report.lines.reduce((sum, line) => sum + line.hours, 0);
       target.replaceChildren(money(report.total), el("span", { class: "hint" }, ` · ${hours.toFixed(1)} instance-hours`));
       const counts = {};
-      for (const line of report.lines) counts[line.status] = (counts[line.status] || 0) + 1;
+      for (const line of report.lines.filter((l) => l.role === "instance")) counts[line.status] = (counts[line.status] || 0) + 1;
       const parts = Object.entries(counts).sort().map(([status, count]) => `${count} ${status}`);
-      instances.replaceChildren(parts.length ? parts.join(", ") : "none reported");
+      instances.replaceChildren(parts.length ? parts.join(", ") : "none");
     } catch (error) {
       target.replaceChildren(el("span", { class: "muted", title: error.message }, "unavailable"));
       instances.replaceChildren(el("span", { class: "muted", title: error.message }, "unavailable"));

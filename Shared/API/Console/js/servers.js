@@ -31,16 +31,21 @@ export async function serversPage(name) {
   function render(answer) {
     const preparation = answer.items.filter((s) => s.role === "preparation");
     const support = answer.items.filter((s) => s.role === "support");
+    const instances = answer.items.filter((s) => s.role === "instance");
     const cost = answer.cost;
     body.replaceChildren(
       el("section", { class: "panel", "aria-labelledby": "prep-title" }, el("h2", { id: "prep-title" }, "Preparation server"),
         preparation.length ? preparation.map(serverFacts) : el("p", { class: "empty" }, "None reported.")),
       el("section", { class: "panel", "aria-labelledby": "support-title" }, el("h2", { id: "support-title" }, "Support servers"),
         support.length ? serverTable(support) : el("p", { class: "empty" }, "None.")),
+      el("section", { class: "panel", "aria-labelledby": "instances-title" }, el("h2", { id: "instances-title" }, "Instance group"),
+        el("p", { class: "hint" }, "Started, stopped and replaced by the group; deployments replace them."),
+        instances.length ? instanceTable(instances) : el("p", { class: "empty" }, "No instances.")),
       el("section", { class: "panel", "aria-labelledby": "cost-title" }, el("h2", { id: "cost-title" }, "Cost so far"),
         el("p", {}, el("strong", { id: "cost-total" }, money(cost.total)), el("span", { class: "muted" },
-          ` for running servers since their launch, at configured hourly rates · as of ${formatDate(cost.asOf)}`)),
-        cost.unpricedInstanceTypes.length ? el("p", { class: "hint" }, `No rate configured for ${cost.unpricedInstanceTypes.join(", ")} (HANGAR_INSTANCE_RATES).`) : null,
+          ` for what runs now since its launch, at ${cost.region} prices · as of ${formatDate(cost.asOf)}`)),
+        costTable(cost.lines),
+        cost.unpricedInstanceTypes.length ? el("p", { class: "hint" }, `No price for ${cost.unpricedInstanceTypes.join(", ")} in ${cost.region} (HANGAR_INSTANCE_PRICES adds prices).`) : null,
         el("p", { class: "hint" }, `Answered by worker ${answer.worker}.`)));
   }
 
@@ -144,6 +149,26 @@ export async function serversPage(name) {
         el("td", {}, s.name, el("div", { class: "hint mono" }, s.id)), el("td", { class: "mono" }, s.privateIP || "—"),
         el("td", {}, s.platform || "—"), el("td", {}, s.instanceType || "—"), el("td", { class: "server-status" }, statusBadge(s.status, "server")),
         el("td", {}, actions(s), connectButton(s))))));
+  }
+
+  function instanceTable(list) {
+    return el("table", { id: "instances" },
+      el("thead", {}, el("tr", {}, ["Name", "Private IP", "Type", "Status", "Launched", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, list.map((s) => el("tr", { "data-server": s.id },
+        el("td", {}, s.name, el("div", { class: "hint mono" }, s.id)), el("td", { class: "mono" }, s.privateIP || "—"),
+        el("td", {}, s.instanceType || "—"), el("td", { class: "server-status" }, statusBadge(s.status, "server")),
+        el("td", {}, formatDate(s.launchedAt)), el("td", {}, connectButton(s))))));
+  }
+
+  // Each priced line: hours since launch × the hourly price.
+  function costTable(lines) {
+    if (!lines.length) return null;
+    return el("table", { id: "cost-lines" },
+      el("thead", {}, el("tr", {}, ["Name", "Role", "Type", "Hours", "Per hour", "Cost"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, lines.map((l) => el("tr", { "data-server": l.serverId },
+        el("td", {}, l.name), el("td", {}, l.role), el("td", {}, `${l.instanceType || "—"} (${l.platform})`),
+        el("td", {}, l.hours.toFixed(2)), el("td", {}, l.hourlyRate === undefined ? "no price" : money(l.hourlyRate)),
+        el("td", {}, l.cost === undefined ? "—" : money(l.cost))))));
   }
 
   // How to connect: the commands to run on one's own machine, each with a copy button.
