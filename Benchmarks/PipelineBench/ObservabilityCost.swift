@@ -7,23 +7,24 @@ import FoundationNetworking
 
 /// What observability costs: the same burst (1 worker, zero-time steps) with logs at warning
 /// (the other benchmarks' setting), with traces exported over OTLP/HTTP to a real receiver on
-/// loopback (deploy/otlp/receiver.py, counting what it decodes), every deployment or 10 % of
-/// them sampled, at info as text and at info as JSON lines, then at warning and with traces
+/// loopback (deploy/otlp/receiver.py, counting what it decodes), every deployment or the
+/// default 10 % of them sampled, at info as text and at info as JSON lines, then at warning and with traces
 /// again (the spread between equal runs is the noise); then the size of each service's `/metrics` answer after that burst.
 enum ObservabilityCost {
     static func run(quick: Bool) async throws {
         let deployments = quick ? 200 : 1000
-        // The root (intake's HTTP span) decides, every other service follows its parent.
-        let sampled = ["OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"]
+        // The default samples 1 deployment in 10 (the root, intake's HTTP span, decides; every
+        // other service follows its parent); `every` traces them all.
+        let every = ["OTEL_TRACES_SAMPLER": "parentbased_always_on"]
         let settings: [(label: String, environment: [String: String], traced: Bool)] = [
             ("logs at warning", [:], false),
-            ("traces on (OTLP/HTTP to a receiver), logs at warning", [:], true),
-            ("traces on, 10 % of deployments sampled", sampled, true),
+            ("traces on (OTLP/HTTP to a receiver), every deployment, logs at warning", every, true),
+            ("traces on, the default: 10 % of deployments sampled", [:], true),
             ("logs at info, text", ["HANGAR_LOG_LEVEL": "info", "HANGAR_LOG_FORMAT": "text"], false),
             ("logs at info, JSON", ["HANGAR_LOG_LEVEL": "info", "HANGAR_LOG_FORMAT": "json"], false),
             ("logs at warning, again", [:], false),
-            ("traces on, again", [:], true),
-            ("traces on, 10 % sampled, again", sampled, true),
+            ("traces on, every deployment, again", every, true),
+            ("traces on, the default (10 %), again", [:], true),
         ]
         var baseline: Double?
         var sizes: [(String, Int, Int)] = []

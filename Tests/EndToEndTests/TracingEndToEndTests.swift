@@ -15,7 +15,11 @@ struct TracingEndToEndTests {
         try await receiver.start()
         defer { receiver.stop() }
         let system = try await HangarSystem(
-            "tracing", extraEnvironment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"])
+            "tracing", extraEnvironment: [
+                "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200",
+                // Every deployment, not the default 1 in 10.
+                "OTEL_TRACES_SAMPLER": "parentbased_always_on",
+            ])
         defer { Task { await system.shutdown() } }
         for service: HangarSystem.Service in [.scheduler, .recorder, .notifier, .worker, .intake] {
             try system.start(service, environment: ["OTEL_SERVICE_NAME": "hangar-\(service.rawValue)"])
