@@ -73,6 +73,13 @@ struct Authenticator: Sendable {
         return try authenticate(request, requiring: role)
     }
 
+    /// Who sent the request, when its `Authorization` header names a valid token (for the
+    /// audit log: no role is required, nothing is thrown).
+    func identify(_ request: Request) -> Caller? {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
+        return tokens[String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)].map { Caller(name: $0.name, role: $0.role) }
+    }
+
     private func check(_ secret: String, requiring role: Role) throws -> Caller {
         guard let token = tokens[secret] else {
             throw Problem(.unauthorized, title: "Invalid token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])

@@ -45,6 +45,7 @@ extension IntakeAPI {
             throw Problem(.serviceUnavailable, title: "Cannot \(action.rawValue) now", detail: "the message broker did not take the command; try again")
         }
         logger.notice("intake.dead_letter.\(action.rawValue)_requested", metadata: ["dead_letter.id": "\(id)", "requested_by": "\(caller.name)"])
+        AuditNotes.note("\(action.rawValue) of dead letter \(id) asked of the recorder")
         return try json(["id": id, "action": action.rawValue, "status": "accepted"], status: .accepted)
     }
 }

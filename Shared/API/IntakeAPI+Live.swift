@@ -235,6 +235,8 @@ extension IntakeAPI {
         }
         let now = Date()
         if environment.lifecycle == .activated { environment.lastRunningAt = now }
+        AuditNotes.note("lifecycle \(environment.lifecycle.rawValue) → \(target.rawValue)")
+        for line in environment.lifecycleReport ?? [] where cloudAction != nil { AuditNotes.note(line) }
         environment.lifecycle = target
         environment.lifecycleChangedAt = now
         environment.lifecycleChangedBy = caller.name
@@ -334,6 +336,7 @@ extension IntakeAPI {
             "intake.server.action",
             metadata: ["environment": "\(environment.name)", "server": "\(serverId)", "server.action": "\(action.rawValue)", "by": "\(caller.name)"])
         guard let server = reply.servers.first else { throw Problem(.badGateway, title: "The provider answered nothing") }
+        AuditNotes.note("\(action.rawValue) \(server.role.rawValue) server \(server.name) (\(server.id)): now \(server.status)")
         return try json(server, status: .accepted)
     }
 }

@@ -48,6 +48,7 @@ extension IntakeAPI {
                 detail: "'\(serverId)' is an instance of the environment's group, which starts and stops it; only its servers can be scheduled to stop")
         }
         server.scheduledShutdown = try await intake.scheduleShutdown(environment: environment.id, server: serverId, at: at, by: caller.name, now: now)
+        AuditNotes.note("\(server.name) (\(serverId)) to stop at \(HangarJSON.formatDate(at))")
         logger.info(
             "intake.server.shutdown.scheduled",
             metadata: ["environment": "\(environment.name)", "server": "\(serverId)", "at": "\(HangarJSON.formatDate(at))", "by": "\(caller.name)"])
@@ -62,6 +63,7 @@ extension IntakeAPI {
         guard try await intake.cancelShutdown(environment: environment.id, server: serverId) else {
             throw Problem(.notFound, title: "No shutdown scheduled", detail: "no shutdown of '\(serverId)' is scheduled in '\(environment.name)'")
         }
+        AuditNotes.note("the scheduled shutdown of \(serverId) cancelled")
         logger.info(
             "intake.server.shutdown.cancelled", metadata: ["environment": "\(environment.name)", "server": "\(serverId)", "by": "\(caller.name)"])
         return Response(status: .noContent)

@@ -46,7 +46,9 @@ struct IntakeAPI: Sendable {
         v1.patch("environments/:env") { request, context in try await updateEnvironment(request, context) }
         v1.delete("environments/:env") { request, context in
             _ = try auth.authenticate(request, requiring: .admin)
-            try await intake.delete(try await environment(context).id)
+            let environment = try await environment(context)
+            try await intake.delete(environment.id)
+            AuditNotes.note("deleted environment \(environment.name) (\(environment.id.uuidString.lowercased()))")
             return Response(status: .noContent)
         }
         v1.post("environments/:env/deployments") { request, context in try await submit(request, context) }
@@ -54,6 +56,7 @@ struct IntakeAPI: Sendable {
         v1.get("deployments/:id") { request, context in try await show(request, context) }
         v1.post("deployments/:id/cancel") { request, context in try await cancel(request, context) }
         addDeadLetterRoutes(to: v1)
+        addAuditRoutes(to: v1)
         addWorkerRoutes(to: v1)
         addLiveRoutes(to: router)
     }
@@ -82,19 +85,23 @@ struct IntakeAPI: Sendable {
             throw Problem(.conflict, title: "Name taken", detail: "an environment named '\(environment.name)' exists",
                 errors: [.init(field: "name", message: "is already used")])
         }
+        AuditNotes.note("created environment \(environment.name) (\(environment.id.uuidString.lowercased())) on \(environment.provider)")
         return try json(environment, status: .created, headers: [.location: "/v1/environments/\(environment.id.uuidString.lowercased())"])
     }
 
     private func updateEnvironment(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         _ = try auth.authenticate(request, requiring: .admin)
         var environment = try await environment(context)
-        let errors = EnvironmentRequest.apply(try await jsonObject(request), to: &environment, creating: false)
+        let body = try await jsonObject(request)
+        let errors = EnvironmentRequest.apply(body, to: &environment, creating: false)
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         if let other = try await intake.environment(environment.name), other.id != environment.id {
             throw Problem(.conflict, title: "Name taken", errors: [.init(field: "name", message: "is already used")])
         }
         environment.updatedAt = Date()
         try await intake.update(environment)
+        // Which fields, never their values: a target or a webhook may hold what only admins see.
+        AuditNotes.note("changed \(body.keys.sorted().joined(separator: ", ")) of \(environment.name)")
         return try json(environment)
     }
 
@@ -137,6 +144,10 @@ struct IntakeAPI: Sendable {
             await publish(stored.request)
         }
         let summary = Self.accepted(stored.request)
+        AuditNotes.note(
+            "\(isNew ? "submitted" : "the same Idempotency-Key again: answered with") deployment \(summary.id.uuidString.lowercased())"
+                + " (\(stored.request.mode.rawValue)\(stored.request.version.map { ", version \($0)" } ?? "")"
+                + "\(stored.request.scheduledAt.map { ", scheduled at \(HangarJSON.formatDate($0))" } ?? ""))")
         return try json(summary, status: .accepted, headers: [.location: "/v1/deployments/\(summary.id.uuidString.lowercased())"])
     }
 
@@ -215,6 +226,7 @@ struct IntakeAPI: Sendable {
         } catch {
             throw Problem(.serviceUnavailable, title: "Cannot cancel now", detail: "the message broker is unreachable; try again")
         }
+        AuditNotes.note("asked to cancel deployment \(id.uuidString.lowercased()), \(current.status.rawValue)")
         return try json(current, status: .accepted)
     }
 

@@ -2,7 +2,7 @@ import HangarStorage
 import SQLKit
 
 /// Intake's own tables: the environment catalog, accepted submissions (its outbox and
-/// idempotency keys) and scheduled server shutdowns. Times are milliseconds since 1970.
+/// idempotency keys), scheduled server shutdowns and the audit log. Times are milliseconds since 1970.
 enum IntakeSchema {
     static let migrations: [Migration] = [
         Migration(id: "intake-1-initial") { db in
@@ -47,6 +47,29 @@ enum IntakeSchema {
                 )
                 """).run()
             try await db.raw("CREATE INDEX intake_server_shutdowns_due ON intake_server_shutdowns (due_at)").run()
+        },
+        Migration(id: "intake-3-audit") { db in
+            // Append-only: one row per write request (``AuditEntry``); `id` is a UUIDv7, so
+            // its order is the order of time.
+            try await db.raw("""
+                CREATE TABLE intake_audit (
+                    id TEXT PRIMARY KEY,
+                    at BIGINT NOT NULL,
+                    actor TEXT NOT NULL,
+                    role TEXT,
+                    action TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    environment TEXT,
+                    target TEXT,
+                    request_id TEXT NOT NULL,
+                    status BIGINT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    summary TEXT NOT NULL
+                )
+                """).run()
+            try await db.raw("CREATE INDEX intake_audit_environment ON intake_audit (environment, id)").run()
+            try await db.raw("CREATE INDEX intake_audit_actor ON intake_audit (actor, id)").run()
         },
     ]
 }

@@ -119,6 +119,7 @@ public struct IntakeService: Service {
             router.middlewares.add(MetricsMiddleware())
         }
         router.middlewares.add(MethodNotAllowedMiddleware())
+        router.middlewares.add(AuditMiddleware(intake: intake, auth: Authenticator(tokens: configuration.tokens), logger: logger))
         api.addRoutes(to: router)
         let application = Application(
             router: router,

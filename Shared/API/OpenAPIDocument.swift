@@ -6,7 +6,7 @@ enum OpenAPIDocument {
  "info": {
   "title": "Hangar API",
   "version": "1.0.0",
-  "description": "Publish new versions of scaling environments: deployments now or scheduled, their history and each step's timing. Errors are RFC 9457 problem details; every route but health and this document needs `Authorization: Bearer <token>` (roles viewer < deployer < admin)."
+  "description": "Publish new versions of scaling environments: deployments now or scheduled, their history and each step's timing. Errors are RFC 9457 problem details; every route but health and this document needs `Authorization: Bearer <token>` (roles viewer < deployer < admin). Every write request may send X-Request-Id (printable, at most 128 characters); the answer carries it back (or one intake made), and the audit log records it."
  },
  "servers": [
   {
@@ -1368,6 +1368,86 @@ enum OpenAPIDocument {
      "note": {
       "type": "string",
       "description": "what the commands need, or why there are none"
+     }
+    }
+   },
+   "AuditEntry": {
+    "type": "object",
+    "description": "One write request through the API (POST, PUT, PATCH, DELETE on a route), recorded once after it was answered, whatever its outcome. Never a token, a password or a request body: summary holds what the handler noted (changed field names, a lifecycle's before → after, a deployment's id).",
+    "required": [
+     "id",
+     "at",
+     "actor",
+     "action",
+     "method",
+     "path",
+     "requestId",
+     "status",
+     "outcome",
+     "summary"
+    ],
+    "properties": {
+     "id": {
+      "type": "string",
+      "format": "uuid",
+      "description": "a UUIDv7: the order of the log"
+     },
+     "at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "actor": {
+      "type": "string",
+      "description": "the token's name, or unauthenticated"
+     },
+     "role": {
+      "type": "string",
+      "enum": [
+       "viewer",
+       "deployer",
+       "admin"
+      ]
+     },
+     "action": {
+      "type": "string",
+      "description": "environment.create|update|delete|suspend|resume|release, deployment.submit|cancel, server.start|stop|restart, shutdown.schedule|cancel, deadLetter.replay|delete"
+     },
+     "method": {
+      "type": "string"
+     },
+     "path": {
+      "type": "string",
+      "description": "as requested, without its query"
+     },
+     "environment": {
+      "type": "string",
+      "description": "as named in the path (name or id)"
+     },
+     "target": {
+      "type": "string",
+      "description": "the server, deployment or dead letter the path names"
+     },
+     "requestId": {
+      "type": "string",
+      "description": "the client's X-Request-Id, else one intake made"
+     },
+     "status": {
+      "type": "integer"
+     },
+     "outcome": {
+      "type": "string",
+      "enum": [
+       "succeeded",
+       "refused",
+       "failed"
+      ],
+      "description": "2xx, 4xx, 5xx"
+     },
+     "summary": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
      }
     }
    }
@@ -3407,6 +3487,138 @@ enum OpenAPIDocument {
       }
      },
      "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/audit": {
+   "get": {
+    "summary": "The audit log, newest first (admin): every write request through the API, its actor, action, target, request id and outcome",
+    "parameters": [
+     {
+      "name": "actor",
+      "in": "query",
+      "required": false,
+      "description": "the token name (unauthenticated for none)",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "environment",
+      "in": "query",
+      "required": false,
+      "description": "as named in the paths",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "action",
+      "in": "query",
+      "required": false,
+      "description": "e.g. deployment.submit",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "since",
+      "in": "query",
+      "required": false,
+      "description": "RFC 3339",
+      "schema": {
+       "type": "string",
+       "format": "date-time"
+      }
+     },
+     {
+      "name": "until",
+      "in": "query",
+      "required": false,
+      "description": "RFC 3339, exclusive",
+      "schema": {
+       "type": "string",
+       "format": "date-time"
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "description": "entries a page (50)",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      }
+     },
+     {
+      "name": "cursor",
+      "in": "query",
+      "required": false,
+      "description": "the nextCursor of the page before",
+      "schema": {
+       "type": "string",
+       "format": "uuid"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "a page of entries",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "items"
+         ],
+         "properties": {
+          "items": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/AuditEntry"
+           }
+          },
+          "nextCursor": {
+           "type": "string",
+           "description": "present when a full page was answered: pass it as cursor for older entries"
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
       "description": "Problem details",
       "content": {
        "application/problem+json": {

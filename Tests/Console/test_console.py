@@ -463,6 +463,24 @@ class ConsoleTests(unittest.TestCase):
         self.shot("13b-viewer-dead-letters-forbidden")
         self.go("#/workers", (By.CSS_SELECTOR, f'#worker-rows tr[data-worker="{WORKER}"]'))
 
+    def test_7c_audit_log(self):
+        d = self.driver
+        self.sign_in(VIEWER)
+        self.assertFalse(d.find_element(By.CSS_SELECTOR, '#nav a[data-nav="audit"]').is_displayed(), "a viewer is not offered Audit")
+        self.sign_in(ADMIN)
+        d.find_element(By.CSS_SELECTOR, '#nav a[data-nav="audit"]').click()
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#audit-rows tr[data-audit]")))
+        actions = {row.get_attribute("data-action") for row in d.find_elements(By.CSS_SELECTOR, "#audit-rows tr[data-audit]")}
+        self.assertIn("deployment.submit", actions, "the earlier tests' publishes are in the log")
+        self.shot("13c-audit-log")
+        # Filtered to the cancellations: only those, each with what it asked.
+        d.find_element(By.ID, "audit-action").send_keys("deployment.cancel")
+        d.find_element(By.CSS_SELECTOR, '#audit-filter button[type="submit"]').click()
+        self.wait.until(lambda _: {r.get_attribute("data-action") for r in d.find_elements(By.CSS_SELECTOR, "#audit-rows tr[data-audit]")} == {"deployment.cancel"})
+        row = d.find_element(By.CSS_SELECTOR, "#audit-rows tr[data-audit]")
+        self.assertIn("asked to cancel deployment", row.text)
+        self.assertIn("admin", row.text, "the console signed in as admin cancelled it")
+
     def test_8_suspend_and_resume(self):
         d = self.driver
         self.sign_in(ADMIN)

@@ -7,6 +7,7 @@ import { serversPage } from "./servers.js";
 import { queuesPage } from "./queues.js";
 import { workersPage } from "./workers.js";
 import { deadLettersPage } from "./deadletters.js";
+import { auditPage } from "./audit.js";
 
 let cleanup = null;
 let generation = 0;
@@ -20,6 +21,7 @@ const routes = [
   [/^#\/queues$/, () => queuesPage()],
   [/^#\/workers$/, () => workersPage()],
   [/^#\/dead-letters(?:\?(.*))?$/, (query) => deadLettersPage(query || "")],
+  [/^#\/audit$/, () => auditPage()],
 ];
 
 async function render() {
