@@ -9,9 +9,20 @@ public enum TraceHeaders {
     /// The header a stored trace parent is written to.
     public static let traceParent = "traceparent"
 
-    /// Writes `context`'s trace into `headers`.
+    /// Writes `context`'s trace into `headers` when its span was sampled. An unsampled one
+    /// is not passed on: the services after intake start no trace of their own by default
+    /// (see `defaultTraceSampling`), so nothing downstream records, stores or carries it.
     public static func inject(_ context: ServiceContext, into headers: inout [String: FieldValue]) {
-        InstrumentationSystem.instrument.inject(context, into: &headers, using: AMQPHeadersInjector())
+        var written: [String: FieldValue] = [:]
+        InstrumentationSystem.instrument.inject(context, into: &written, using: AMQPHeadersInjector())
+        guard let parent = written[traceParent]?.stringValue, isSampled(parent) else { return }
+        headers.merge(written) { $1 }
+    }
+
+    /// Whether a W3C `traceparent` (`00-<trace id>-<span id>-<flags>`) has the sampled flag.
+    public static func isSampled(_ traceParent: String) -> Bool {
+        guard let flags = traceParent.split(separator: "-").last, flags.count == 2, let value = UInt8(flags, radix: 16) else { return false }
+        return value & 0x01 == 1
     }
 
     /// The trace a message's headers carry, on top of `base`.

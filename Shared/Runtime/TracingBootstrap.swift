@@ -22,7 +22,7 @@ extension ServiceEnvironment {
 /// (`OTEL_BSP_*`, `OTEL_TRACES_SAMPLER`, `OTEL_RESOURCE_ATTRIBUTES`…). Tracing only: logs and
 /// metrics stay with swift-log and swift-prometheus. Call once, from a service's `main`.
 ///
-/// Sampling: see ``defaultTraceSampleRatio(_:)``.
+/// Sampling: see ``defaultTraceSampling(_:)``.
 ///
 /// - Returns: the exporter's service, to run in the service group (placed so that it stops
 ///   after the services that make spans: its shutdown flushes them); `nil` when tracing is off.
@@ -40,25 +40,39 @@ public func bootstrapTracing(_ environment: ServiceEnvironment) throws -> (any S
     configuration.traces.batchSpanProcessor.scheduleDelay = .seconds(1)
     configuration.traces.batchSpanProcessor.maxExportBatchSize = 4096
     configuration.traces.batchSpanProcessor.maxQueueSize = 16384
-    if let ratio = defaultTraceSampleRatio(environment) {
-        configuration.traces.sampler = .parentBasedTraceIDRatio(ratio: ratio) ?? .parentBasedAlwaysOn
+    switch defaultTraceSampling(environment) {
+    case .rootRatio(let ratio)?: configuration.traces.sampler = .parentBasedTraceIDRatio(ratio: ratio) ?? .parentBasedAlwaysOn
+    case .followSampledParents?: configuration.traces.sampler = .parentBasedAlwaysOff
+    case nil: break
     }
     let backend = try OTel.makeTracingBackend(configuration: configuration)
     InstrumentationSystem.bootstrap(backend.factory)
     return backend.service
 }
 
-/// The share of deployments traced when `OTEL_TRACES_SAMPLER` is not set: 1 in 10, or
-/// `OTEL_TRACES_SAMPLER_ARG` (0…1). Parent-based, so the root (intake's HTTP request) decides
-/// and every other service follows the `traceparent` it receives: a deployment is traced
-/// whole or not at all. Tracing every deployment costs about 11 % of a burst's throughput
-/// (`pipeline-bench --only-observability`), 1 in 10 is within the noise; set
-/// `OTEL_TRACES_SAMPLER=parentbased_always_on` to trace them all. `nil` when
-/// `OTEL_TRACES_SAMPLER` is set: swift-otel reads it.
-public func defaultTraceSampleRatio(_ environment: ServiceEnvironment) -> Double? {
+/// How a service samples when `OTEL_TRACES_SAMPLER` is not set: intake, where a deployment's
+/// trace begins (its HTTP request), traces 1 deployment in 10 (or `OTEL_TRACES_SAMPLER_ARG`,
+/// 0…1); every other service traces only what arrives with a sampled `traceparent` and starts
+/// no trace of its own. So a deployment is traced whole or not at all, and one not sampled
+/// costs next to nothing past intake: ``TraceHeaders`` does not pass an unsampled context on.
+/// Tracing every deployment costs about 12 % of a burst's throughput
+/// (`pipeline-bench --only-observability`); set `OTEL_TRACES_SAMPLER=parentbased_always_on`
+/// on every service for that. `nil` when `OTEL_TRACES_SAMPLER` is set: swift-otel reads it.
+public func defaultTraceSampling(_ environment: ServiceEnvironment) -> DefaultTraceSampling? {
     guard environment.string("OTEL_TRACES_SAMPLER") == nil else { return nil }
-    guard let text = environment.string("OTEL_TRACES_SAMPLER_ARG"), let ratio = Double(text), (0...1).contains(ratio) else { return 0.1 }
-    return ratio
+    guard environment.service == "intake" else { return .followSampledParents }
+    guard let text = environment.string("OTEL_TRACES_SAMPLER_ARG"), let ratio = Double(text), (0...1).contains(ratio) else {
+        return .rootRatio(0.1)
+    }
+    return .rootRatio(ratio)
+}
+
+/// See ``defaultTraceSampling(_:)``.
+public enum DefaultTraceSampling: Sendable, Equatable {
+    /// Start a trace for this share of the requests without a sampled parent.
+    case rootRatio(Double)
+    /// Only continue traces whose parent was sampled.
+    case followSampledParents
 }
 
 /// The tracing service's place in a service group (put it before the services that make

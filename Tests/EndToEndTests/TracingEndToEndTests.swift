@@ -9,17 +9,18 @@ import Testing
 /// and the notifier.
 @Suite("Tracing end to end", .serialized, .timeLimit(.minutes(4)))
 struct TracingEndToEndTests {
-    @Test("one trace per deployment: the HTTP request, all six steps, at least three services, consistent parents")
-    func oneTracePerDeployment() async throws {
+    /// Every deployment traced: every service told to, or the default samplers with intake
+    /// deciding for all of them (`OTEL_TRACES_SAMPLER_ARG` 1, the others following its
+    /// `traceparent`).
+    static let samplings: [[String: String]] = [["OTEL_TRACES_SAMPLER": "parentbased_always_on"], ["OTEL_TRACES_SAMPLER_ARG": "1"]]
+
+    @Test("one trace per deployment: the HTTP request, all six steps, at least three services, consistent parents", arguments: samplings)
+    func oneTracePerDeployment(sampling: [String: String]) async throws {
         let receiver = OTLPReceiver()
         try await receiver.start()
         defer { receiver.stop() }
         let system = try await HangarSystem(
-            "tracing", extraEnvironment: [
-                "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200",
-                // Every deployment, not the default 1 in 10.
-                "OTEL_TRACES_SAMPLER": "parentbased_always_on",
-            ])
+            "tracing", extraEnvironment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"].merging(sampling) { $1 })
         defer { Task { await system.shutdown() } }
         for service: HangarSystem.Service in [.scheduler, .recorder, .notifier, .worker, .intake] {
             try system.start(service, environment: ["OTEL_SERVICE_NAME": "hangar-\(service.rawValue)"])
@@ -111,5 +112,38 @@ struct TracingEndToEndTests {
                 }
             }
         }
+    }
+
+    @Test("a deployment intake does not sample leaves no span anywhere; one sent with a sampled traceparent is traced whole")
+    func unsampledLeavesNothing() async throws {
+        let receiver = OTLPReceiver()
+        try await receiver.start()
+        defer { receiver.stop() }
+        // The default samplers, intake sampling none of its own.
+        let system = try await HangarSystem(
+            "tracing-unsampled",
+            extraEnvironment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200", "OTEL_TRACES_SAMPLER_ARG": "0"])
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(notifier: true)
+        try await system.createEnvironment("quiet")
+        let body = #"{"notify":{"emails":["ops@example.com"]}}"#
+        for _ in 0..<2 { _ = try await system.wait(for: try await system.deploy("quiet", body: body), status: .succeeded) }
+
+        // A caller's sampled trace: intake follows it, and so does every service after it.
+        let traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let (data, status) = try await system.request(
+            "POST", "/v1/environments/quiet/deployments", token: HangarSystem.deployerToken, body: body,
+            headers: ["traceparent": "00-\(traceId)-00f067aa0ba902b7-01"])
+        #expect(status == 202)
+        let traced = try HangarJSON.decoder.decode(DeploymentDetails.self, from: data).id
+        _ = try await system.wait(for: traced, status: .succeeded)
+        try await eventually("the traced deployment's last spans", timeout: .seconds(30), every: .milliseconds(200)) {
+            let done = receiver.spans().filter { $0.name == "process deployment.succeeded" && $0.trace_id == traceId }
+            return Set(done.map(\.service)).isSuperset(of: ["hangar-recorder", "hangar-notifier"])
+        }
+        try await Task.sleep(for: .seconds(1))  // whatever was still in a batch
+        let spans = receiver.spans()
+        #expect(spans.allSatisfy { $0.trace_id == traceId }, "spans outside the sampled trace: \(Set(spans.filter { $0.trace_id != traceId }.map { "\($0.service) \($0.name)" }))")
+        #expect(Set(spans.map(\.service)) == ["hangar-intake", "hangar-scheduler", "hangar-worker", "hangar-recorder", "hangar-notifier"])
     }
 }
