@@ -47,7 +47,7 @@ struct ServerShutdownEndToEndTests {
 
     @Test("a scheduled shutdown stops the server when due; extend and cancel; bad input; a worker down at the time")
     func scheduledShutdown() async throws {
-        let system = try await HangarSystem("shutdown", extraEnvironment: ["HANGAR_SERVER_REQUEST_TIMEOUT_MS": "1500"])
+        let system = try await HangarSystem("shutdown", extraEnvironment: ["HANGAR_SERVER_REQUEST_TIMEOUT_MS": "5000"])
         defer { Task { await system.shutdown() } }
         try await system.startAll()
         try await system.createEnvironment("off-env")
@@ -100,7 +100,7 @@ struct ServerShutdownEndToEndTests {
 
         // Due in 3 s: the server stops, and the schedule is gone.
         #expect(try await schedule(system, id, in: 3).1 == 200)
-        let stopped = try await until(system, id, timeout: .seconds(20)) { $0.status == "stopped" && $0.shutdown == nil }
+        let stopped = try await until(system, id, timeout: .seconds(40)) { $0.status == "stopped" && $0.shutdown == nil }
         #expect(stopped.status == "stopped", "intake: \(system.logs("intake", lines: 20))")
         #expect(stopped.shutdown == nil)
         #expect(system.logs("intake", lines: 200).contains("intake.server.shutdown.done"))
@@ -116,7 +116,7 @@ struct ServerShutdownEndToEndTests {
         system.stop("worker-1", signal: SIGTERM)
         try await Task.sleep(until: dueTime + .seconds(6))
         try system.start(.worker, name: "worker-2")
-        let failed = try await until(system, id, timeout: .seconds(10)) { ($0.shutdown?["failedAttempts"] as? Int ?? 0) > 0 }
+        let failed = try await until(system, id, timeout: .seconds(20)) { ($0.shutdown?["failedAttempts"] as? Int ?? 0) > 0 }
         #expect((failed.shutdown?["failedAttempts"] as? Int ?? 0) >= 1, "the failed attempt is shown")
         #expect((failed.shutdown?["lastError"] as? String)?.isEmpty == false)
         // The retry comes 15 s after the failure (30 s more if the new worker was not ready yet).
