@@ -41,13 +41,16 @@ enum RFC3339 {
         }
     }
 
-    /// Milliseconds since 1970 of `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS.mmmZ`; nil for
-    /// anything else, including impossible dates and times.
+    /// Milliseconds since 1970 of `YYYY-MM-DDTHH:MM:SS`, with any fraction of a second (kept to
+    /// the millisecond, truncated) and `Z` or an offset `±HH:MM` (hours 00-23, as RFC 3339 has
+    /// them; Foundation's parser refuses offsets beyond ±18 h); nil for anything else, including
+    /// impossible dates and times.
     static func parse(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { bytes -> Int64? in
-            guard bytes.count == 20 || bytes.count == 24, bytes[bytes.count - 1] == UInt8(ascii: "Z") else { return nil }
+            guard bytes.count >= 20 else { return nil }
             func number(_ offset: Int, _ digits: Int) -> Int? {
+                guard offset + digits <= bytes.count else { return nil }
                 var value = 0
                 for index in offset..<(offset + digits) {
                     let digit = Int(bytes[index]) - 48
@@ -56,19 +59,39 @@ enum RFC3339 {
                 }
                 return value
             }
-            func separator(_ offset: Int, _ character: Unicode.Scalar) -> Bool { bytes[offset] == UInt8(ascii: character) }
-            guard separator(4, "-"), separator(7, "-"), separator(10, "T"), separator(13, ":"), separator(16, ":"),
+            func separator(_ offset: Int, _ character: Unicode.Scalar) -> Bool { offset < bytes.count && bytes[offset] == UInt8(ascii: character) }
+            guard separator(4, "-"), separator(7, "-"), separator(10, "T") || separator(10, "t"), separator(13, ":"), separator(16, ":"),
                 let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
                 let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
                 (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24, minute < 60, second < 60
             else { return nil }
+            // Fractional seconds: any number of digits, milliseconds kept (truncated).
+            var index = 19
             var millisecond = 0
-            if bytes.count == 24 {
-                guard separator(19, "."), let value = number(20, 3) else { return nil }
-                millisecond = value
+            if separator(index, ".") {
+                index += 1
+                var digits = 0
+                while index < bytes.count, (48...57).contains(bytes[index]) {
+                    if digits < 3 { millisecond = millisecond * 10 + Int(bytes[index]) - 48 }
+                    digits += 1
+                    index += 1
+                }
+                guard digits > 0 else { return nil }
+                if digits < 3 { for _ in digits..<3 { millisecond *= 10 } }
+            }
+            // The zone: Z, or an offset ±HH:MM (hours 00-23).
+            var offsetSeconds = 0
+            if index == bytes.count - 1, separator(index, "Z") || separator(index, "z") {
+                offsetSeconds = 0
+            } else if index == bytes.count - 6, separator(index, "+") || separator(index, "-"), separator(index + 3, ":"),
+                let hours = number(index + 1, 2), let minutes = number(index + 4, 2), hours < 24, minutes < 60
+            {
+                offsetSeconds = (hours * 3600 + minutes * 60) * (separator(index, "-") ? -1 : 1)
+            } else {
+                return nil
             }
             let days = Self.days(fromCivil: Int64(year), month, day)
-            let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+            let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
             return seconds * 1000 + Int64(millisecond)
         }
     }
