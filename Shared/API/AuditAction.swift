@@ -20,6 +20,9 @@ enum AuditAction {
         "DELETE v1/environments/{env}/servers/{server}/shutdown": "shutdown.cancel",
         "POST v1/dead-letters/{id}/replay": "deadLetter.replay",
         "DELETE v1/dead-letters/{id}": "deadLetter.delete",
+        "POST v1/freezes": "freeze.create",
+        "POST v1/environments/{env}/freezes": "freeze.create",
+        "DELETE v1/freezes/{id}": "freeze.delete",
     ]
 
     /// The `{action}` words the routes take; any other is recorded as `unknown`.

@@ -11,8 +11,10 @@ struct DeploymentRequest: Sendable {
     var emails: [String]
     /// The deployment's own choice of notifying events; `nil`: the environment's.
     var events: [String]?
+    /// Why an admin starts it inside a freeze window (`overrideFreeze.reason`).
+    var overrideFreeze: String?
 
-    static let fields: Set<String> = ["version", "scheduledAt", "options", "mode", "reconnection", "notify"]
+    static let fields: Set<String> = ["version", "scheduledAt", "options", "mode", "reconnection", "notify", "overrideFreeze"]
     static let optionFields: Set<String> = ["lockInstances", "stopPreparationServer", "terminateSessions"]
 
     /// Validates `body` (a JSON object) at time `now`.
@@ -136,11 +138,24 @@ struct DeploymentRequest: Sendable {
         default: fail("notify", "must be an object")
         }
 
+        var overrideFreeze: String?
+        switch body["overrideFreeze"] {
+        case nil, .null?: break
+        case .object(let object)?:
+            for key in object.keys.sorted() where key != "reason" { fail("overrideFreeze.\(key)", "unknown field; expected reason") }
+            if let reason = object["reason"]?.stringValue, !reason.trimmingCharacters(in: .whitespaces).isEmpty, reason.count <= 500 {
+                overrideFreeze = reason
+            } else {
+                fail("overrideFreeze.reason", "is required: why the deployment goes ahead inside a freeze (1 to 500 characters)")
+            }
+        default: fail("overrideFreeze", "must be an object {\"reason\": \"…\"}")
+        }
+
         guard errors.isEmpty else { return .failure(.invalid(errors)) }
         return .success(
             DeploymentRequest(
                 version: version, scheduledAt: scheduledAt, options: options, mode: mode, reconnection: reconnection, emails: emails,
-                events: events))
+                events: events, overrideFreeze: overrideFreeze))
     }
 
     /// A practical check: one `@`, a dotted domain, no spaces, control characters or angle brackets.

@@ -57,6 +57,7 @@ struct IntakeAPI: Sendable {
         v1.post("deployments/:id/cancel") { request, context in try await cancel(request, context) }
         addDeadLetterRoutes(to: v1)
         addAuditRoutes(to: v1)
+        addFreezeRoutes(to: v1)
         addWorkerRoutes(to: v1)
         addLiveRoutes(to: router)
     }
@@ -120,6 +121,7 @@ struct IntakeAPI: Sendable {
         guard environment.lifecycle == .activated else {
             throw Problem(.conflict, title: "Environment not active", detail: "the environment is \(environment.lifecycle.rawValue)")
         }
+        let scheduledAt = try await freezeCheck(accepted, environment: environment, caller: caller, now: now)
         let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         if accepted.mode == .requestReconnection {
             let used = try await intake.reconnectionsRequested(environment: environment.id, since: now.startOfMonthUTC)
@@ -133,7 +135,7 @@ struct IntakeAPI: Sendable {
         }
         let submission = SubmitDeployment(
             deploymentId: UUID.v7(at: now), environmentId: environment.id, environmentName: environment.name, version: accepted.version,
-            owner: caller.name, createdAt: now, scheduledAt: accepted.scheduledAt, options: accepted.options, mode: accepted.mode,
+            owner: caller.name, createdAt: now, scheduledAt: scheduledAt, options: accepted.options, mode: accepted.mode,
             reconnection: accepted.reconnection, notify: accepted.emails,
             target: ProviderTarget(provider: environment.provider, settings: environment.target),
             reconnectionMonthlyLimit: environment.limits.reconnectionsPerMonth,

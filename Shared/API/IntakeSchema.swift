@@ -2,7 +2,7 @@ import HangarStorage
 import SQLKit
 
 /// Intake's own tables: the environment catalog, accepted submissions (its outbox and
-/// idempotency keys), scheduled server shutdowns and the audit log. Times are milliseconds since 1970.
+/// idempotency keys), scheduled server shutdowns, freeze windows and the audit log. Times are milliseconds since 1970.
 enum IntakeSchema {
     static let migrations: [Migration] = [
         Migration(id: "intake-1-initial") { db in
@@ -70,6 +70,18 @@ enum IntakeSchema {
                 """).run()
             try await db.raw("CREATE INDEX intake_audit_environment ON intake_audit (environment, id)").run()
             try await db.raw("CREATE INDEX intake_audit_actor ON intake_audit (actor, id)").run()
+        },
+        Migration(id: "intake-4-freezes") { db in
+            // Freeze windows (``FreezeWindow``): an environment's, or every one's (NULL).
+            try await db.raw("""
+                CREATE TABLE intake_freezes (
+                    id TEXT PRIMARY KEY,
+                    environment_id TEXT,
+                    created_at BIGINT NOT NULL,
+                    body TEXT NOT NULL
+                )
+                """).run()
+            try await db.raw("CREATE INDEX intake_freezes_environment ON intake_freezes (environment_id)").run()
         },
     ]
 }

@@ -58,6 +58,31 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "freeze": {
+      "type": "object",
+      "description": "the freeze window that refused a deployment",
+      "properties": {
+       "id": {
+        "type": "string",
+        "format": "uuid"
+       },
+       "reason": {
+        "type": "string"
+       },
+       "environmentId": {
+        "type": "string",
+        "format": "uuid"
+       },
+       "from": {
+        "type": "string",
+        "format": "date-time"
+       },
+       "until": {
+        "type": "string",
+        "format": "date-time"
+       }
+      }
      }
     }
    },
@@ -373,6 +398,21 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "overrideFreeze": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+       "reason"
+      ],
+      "properties": {
+       "reason": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 500
+       }
+      },
+      "description": "admin only: start it inside a freeze window anyway, saying why (recorded in the audit log)"
      }
     }
    },
@@ -1410,7 +1450,7 @@ enum OpenAPIDocument {
      },
      "action": {
       "type": "string",
-      "description": "environment.create|update|delete|suspend|resume|release, deployment.submit|cancel, server.start|stop|restart, shutdown.schedule|cancel, deadLetter.replay|delete"
+      "description": "environment.create|update|delete|suspend|resume|release, deployment.submit|cancel, server.start|stop|restart, shutdown.schedule|cancel, deadLetter.replay|delete, freeze.create|delete"
      },
      "method": {
       "type": "string"
@@ -1448,6 +1488,198 @@ enum OpenAPIDocument {
       "items": {
        "type": "string"
       }
+     }
+    }
+   },
+   "FreezeInput": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+     "reason"
+    ],
+    "description": "A freeze window: start and end (a one-off), or weekly (every week on days, from … to local times in timeZone; a window whose to is not after from runs past midnight and belongs to the day it begins). Deployments asked for inside it are refused (409 with the window) unless an admin adds overrideFreeze; one scheduled inside it is moved to the first moment after it (scheduled: defer) or refused (skip). Checked when the deployment is submitted.",
+    "properties": {
+     "reason": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 500
+     },
+     "start": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "end": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "weekly": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+       "days",
+       "from",
+       "to"
+      ],
+      "properties": {
+       "days": {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+         "type": "string",
+         "enum": [
+          "SUN",
+          "MON",
+          "TUE",
+          "WED",
+          "THU",
+          "FRI",
+          "SAT"
+         ]
+        }
+       },
+       "from": {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+       },
+       "to": {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+       }
+      }
+     },
+     "timeZone": {
+      "type": "string",
+      "description": "IANA name, default UTC"
+     },
+     "scheduled": {
+      "type": "string",
+      "enum": [
+       "defer",
+       "skip"
+      ],
+      "description": "default defer"
+     }
+    },
+    "oneOf": [
+     {
+      "required": [
+       "start",
+       "end"
+      ],
+      "not": {
+       "required": [
+        "weekly"
+       ]
+      }
+     },
+     {
+      "required": [
+       "weekly"
+      ],
+      "not": {
+       "anyOf": [
+        {
+         "required": [
+          "start"
+         ]
+        },
+        {
+         "required": [
+          "end"
+         ]
+        }
+       ]
+      }
+     }
+    ]
+   },
+   "FreezeWindow": {
+    "type": "object",
+    "required": [
+     "id",
+     "reason",
+     "timeZone",
+     "scheduled",
+     "createdBy",
+     "createdAt"
+    ],
+    "properties": {
+     "id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "environmentId": {
+      "type": "string",
+      "format": "uuid",
+      "description": "absent: every environment"
+     },
+     "reason": {
+      "type": "string"
+     },
+     "start": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "end": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "weekly": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+       "days",
+       "from",
+       "to"
+      ],
+      "properties": {
+       "days": {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+         "type": "string",
+         "enum": [
+          "SUN",
+          "MON",
+          "TUE",
+          "WED",
+          "THU",
+          "FRI",
+          "SAT"
+         ]
+        }
+       },
+       "from": {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+       },
+       "to": {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+       }
+      }
+     },
+     "timeZone": {
+      "type": "string"
+     },
+     "scheduled": {
+      "type": "string",
+      "enum": [
+       "defer",
+       "skip"
+      ]
+     },
+     "createdBy": {
+      "type": "string"
+     },
+     "createdAt": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "activeUntil": {
+      "type": "string",
+      "format": "date-time",
+      "description": "present while the window holds: the end of this occurrence"
      }
     }
    }
@@ -3619,6 +3851,327 @@ enum OpenAPIDocument {
       }
      },
      "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/freezes": {
+   "get": {
+    "summary": "Every freeze window, of every environment and of each (viewer)",
+    "responses": {
+     "200": {
+      "description": "the windows",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "items"
+         ],
+         "properties": {
+          "items": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/FreezeWindow"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Freeze every environment (admin)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/FreezeInput"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "the window",
+      "headers": {
+       "Location": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/FreezeWindow"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/freezes/{id}": {
+   "parameters": [
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "delete": {
+    "summary": "Delete a freeze window (admin)",
+    "responses": {
+     "204": {
+      "description": "deleted"
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/environments/{env}/freezes": {
+   "parameters": [
+    {
+     "name": "env",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     },
+     "description": "id or unique name"
+    }
+   ],
+   "get": {
+    "summary": "The freeze windows that apply to the environment: its own and every environment's (viewer)",
+    "responses": {
+     "200": {
+      "description": "the windows",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "items"
+         ],
+         "properties": {
+          "items": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/FreezeWindow"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Freeze the environment (admin)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/FreezeInput"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "the window",
+      "headers": {
+       "Location": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/FreezeWindow"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem details",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "400": {
       "description": "Problem details",
       "content": {
        "application/problem+json": {

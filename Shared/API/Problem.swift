@@ -20,6 +20,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var detail: String?
     public var errors: [FieldError]
     public var headers: HTTPFields
+    /// The freeze window that refused a deployment (an extension member `freeze`).
+    var freeze: FrozenBy?
 
     public init(_ status: HTTPResponse.Status, title: String, detail: String? = nil, errors: [FieldError] = [], headers: HTTPFields = [:]) {
         self.status = status
@@ -43,12 +45,13 @@ public struct Problem: HTTPResponseError, Sendable {
         var status: Int
         var detail: String?
         var errors: [FieldError]?
+        var freeze: FrozenBy?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(
             type: "https://hangar.dev/problems/\(status.code)", title: title, status: status.code, detail: detail,
-            errors: errors.isEmpty ? nil : errors)
+            errors: errors.isEmpty ? nil : errors, freeze: freeze)
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try HangarJSON.encoder.encode(body))))
@@ -60,4 +63,13 @@ func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: H
     var headers = headers
     headers[.contentType] = "application/json"
     return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try HangarJSON.encoder.encode(value))))
+}
+
+/// The freeze window a deployment ran into: which, why, and until when.
+struct FrozenBy: Encodable, Sendable {
+    var id: UUID
+    var reason: String
+    var environmentId: UUID?
+    var from: Date
+    var until: Date
 }

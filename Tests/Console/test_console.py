@@ -230,6 +230,33 @@ class ConsoleTests(unittest.TestCase):
         self.assertIn("launch template quota exceeded", d.find_element(By.ID, "deployment-details").text)
         self.shot("09b-failed-deployment-details")
 
+    def test_2d_frozen_deploy_form(self):
+        d = self.driver
+        now = datetime.now(timezone.utc)
+        status, freeze = self.api("POST", "/v1/environments/web/freezes", {
+            "reason": "quarter close", "start": (now - timedelta(minutes=1)).isoformat(),
+            "end": (now + timedelta(hours=1)).isoformat()})
+        self.assertEqual(status, 201, freeze)
+        try:
+            self.go("#/environments/web", (By.ID, "deploy-publish"))
+            note = self.wait.until(EC.visibility_of_element_located((By.ID, "deploy-frozen")))
+            self.assertIn("Frozen until", note.text)
+            self.assertIn("quarter close", note.text)
+            self.shot("05b-frozen-deploy-form")
+            before = set(r.get_attribute("data-id") for r in d.find_elements(By.CSS_SELECTOR, "#history-rows tr"))
+            # Refused without a reason, with the window named.
+            d.find_element(By.ID, "deploy-publish").click()
+            self.confirm()
+            toast = self.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#toasts .toast.bad")))
+            self.assertIn("quarter close", toast.text)
+            # An admin overrides it, saying why.
+            d.find_element(By.ID, "deploy-override-reason").send_keys("security fix")
+            d.find_element(By.ID, "deploy-publish").click()
+            self.confirm()
+            WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: self.newest_row(before))
+        finally:
+            self.api("DELETE", f"/v1/freezes/{freeze['id']}")
+
     def test_3_schedule_and_cancel(self):
         d = self.driver
         self.go("#/environments/web", (By.ID, "deploy-publish"))

@@ -24,6 +24,7 @@ struct Deploy: AsyncParsableCommand {
     @Option(help: "An address to email about the deployment (repeatable).") var notify: [String] = []
     @Option(help: "The events that notify (repeatable): started, succeeded, failed, cancelled, scheduled.") var notifyEvent: [String] = []
     @Option(help: "Makes retries of the same request create one deployment.") var idempotencyKey: String?
+    @Option(help: "Admin: deploy inside a freeze window anyway, saying why (recorded in the audit log).") var overrideFreeze: String?
     @Flag(help: "Follow the deployment until it ends; the exit code tells how it ended.") var wait = false
 
     func run() async throws {
@@ -69,6 +70,7 @@ struct Deploy: AsyncParsableCommand {
         if !notify.isEmpty { notification["emails"] = notify }
         if !notifyEvent.isEmpty { notification["events"] = notifyEvent }
         if !notification.isEmpty { body["notify"] = notification }
+        if let overrideFreeze { body["overrideFreeze"] = ["reason": overrideFreeze] }
         return body
     }
 

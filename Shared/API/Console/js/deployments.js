@@ -115,6 +115,17 @@ function deployForm(environment, upsert) {
   mode.addEventListener("change", () => { reconnection.hidden = mode.value !== "requestReconnection"; });
   const emails = el("input", { type: "text", id: id("emails"), placeholder: "ops@example.com, lead@example.com", autocomplete: "off" });
   const publish = el("button", { type: "submit", class: "primary", id: id("publish") }, "Publish");
+  // A freeze window holding now: said above the form; an admin may override it, saying why.
+  const overrideReason = el("input", { type: "text", id: id("override-reason"), maxlength: "500", placeholder: "why it cannot wait" });
+  const frozen = el("div", { id: id("frozen"), hidden: true });
+  get(`/v1/environments/${encodeURIComponent(environment.name)}/freezes`).then((answer) => {
+    const active = answer.items.filter((f) => f.activeUntil).sort((a, b) => Date.parse(b.activeUntil) - Date.parse(a.activeUntil));
+    if (!active.length) return;
+    frozen.hidden = false;
+    frozen.replaceChildren(
+      el("p", { class: "error", role: "note" }, `Frozen until ${formatDate(active[0].activeUntil)}: ${active[0].reason}. Deployments are refused${can("admin") ? " unless you override the freeze" : ""}.`),
+      can("admin") ? el("div", { class: "row" }, el("div", { class: "grow" }, el("label", { for: id("override-reason") }, "Override the freeze because"), overrideReason)) : null);
+  }).catch(() => { /* the form still works; the API refuses with the window if frozen */ });
   const disabled = environment.lifecycle !== "activated";
   if (disabled) publish.disabled = true;
 
@@ -134,6 +145,7 @@ function deployForm(environment, upsert) {
       if (mode.value === "requestReconnection") body.reconnection = { minutes: Number(minutes.value), message: message.value };
       const list = emails.value.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
       if (list.length) body.notify = { emails: list };
+      if (!frozen.hidden && overrideReason.value.trim()) body.overrideFreeze = { reason: overrideReason.value.trim() };
       let summary = "now";
       if (when.value === "schedule") {
         const at = new Date(`${date.value}T${time.value}`);
@@ -168,6 +180,7 @@ function deployForm(environment, upsert) {
   },
   el("h2", { id: id("title") }, "Deploy new version"),
   disabled ? el("p", { class: "error", role: "note" }, `This environment is ${environment.lifecycle}: it does not accept deployments.`) : null,
+  frozen,
   el("div", { class: "row" },
     el("div", {}, el("label", { for: id("version") }, "Version label"), version),
     el("div", {}, el("label", { for: id("when") }, "When"), when),

@@ -1,0 +1,116 @@
+import Foundation
+
+/// A period in which deployments must not start: a one-off (`start` … `end`) or a weekly
+/// window (`weekly`: days, from, to, in `timeZone`). An environment's, or every
+/// environment's (`environmentId` nil).
+public struct FreezeWindow: Codable, Sendable, Equatable {
+    public enum Weekday: String, Codable, Sendable, CaseIterable {
+        case SUN, MON, TUE, WED, THU, FRI, SAT
+
+        /// Calendar's weekday number: Sunday 1 … Saturday 7.
+        var number: Int { Self.allCases.firstIndex(of: self)! + 1 }
+    }
+
+    /// Every week on `days`, from `from` to `to` (local `HH:MM` in the window's time zone).
+    /// When `to` is not after `from` the window runs past midnight into the next day; a day
+    /// listed is the day a window begins.
+    public struct Weekly: Codable, Sendable, Equatable {
+        public var days: [Weekday]
+        public var from: String
+        public var to: String
+
+        public init(days: [Weekday], from: String, to: String) {
+            self.days = days
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// What happens to a deployment scheduled to start inside the window.
+    public enum ScheduledPolicy: String, Codable, Sendable, CaseIterable {
+        /// It is moved to the first moment after the window (and any window adjoining it).
+        case `defer`
+        /// It is refused.
+        case skip
+    }
+
+    public var id: UUID
+    public var environmentId: UUID?
+    public var reason: String
+    public var start: Date?
+    public var end: Date?
+    public var weekly: Weekly?
+    /// An IANA time zone name for a weekly window (`Europe/Paris`); `UTC` by default.
+    public var timeZone: String
+    public var scheduled: ScheduledPolicy
+    public var createdBy: String
+    public var createdAt: Date
+
+    public init(
+        id: UUID, environmentId: UUID?, reason: String, start: Date? = nil, end: Date? = nil, weekly: Weekly? = nil, timeZone: String = "UTC",
+        scheduled: ScheduledPolicy = .defer, createdBy: String, createdAt: Date
+    ) {
+        self.id = id
+        self.environmentId = environmentId
+        self.reason = reason
+        self.start = start
+        self.end = end
+        self.weekly = weekly
+        self.timeZone = timeZone
+        self.scheduled = scheduled
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+    }
+
+    /// The occurrence of this window that `date` falls in (its start inclusive, its end
+    /// exclusive), or `nil`.
+    public func occurrence(containing date: Date) -> (start: Date, end: Date)? {
+        if let start, let end {
+            return start <= date && date < end ? (start, end) : nil
+        }
+        guard let weekly, let zone = TimeZone(identifier: timeZone), let from = Self.minutes(weekly.from), let to = Self.minutes(weekly.to) else {
+            return nil
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let today = calendar.startOfDay(for: date)
+        // The window may have begun today or, running past midnight, yesterday.
+        for offset in [0, -1] {
+            guard let day = calendar.date(byAdding: .day, value: offset, to: today),
+                weekly.days.contains(where: { $0.number == calendar.component(.weekday, from: day) }),
+                let begins = calendar.date(bySettingHour: from / 60, minute: from % 60, second: 0, of: day),
+                let endDay = to > from ? day : calendar.date(byAdding: .day, value: 1, to: day),
+                let ends = calendar.date(bySettingHour: to / 60, minute: to % 60, second: 0, of: endDay)
+            else { continue }
+            if begins <= date && date < ends { return (begins, ends) }
+        }
+        return nil
+    }
+
+    /// `HH:MM` (00:00 … 23:59) as minutes of the day.
+    public static func minutes(_ text: String) -> Int? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2, let hours = Int(parts[0]), let minutes = Int(parts[1]),
+            (0...23).contains(hours), (0...59).contains(minutes)
+        else { return nil }
+        return hours * 60 + minutes
+    }
+}
+
+extension Array where Element == FreezeWindow {
+    /// The window `date` falls in (the one ending last when several do), with that occurrence.
+    public func freeze(at date: Date) -> (window: FreezeWindow, start: Date, end: Date)? {
+        compactMap { window in window.occurrence(containing: date).map { (window, $0.start, $0.end) } }.max { $0.end < $1.end }
+    }
+
+    /// The first moment at or after `date` in none of the windows (windows that adjoin or
+    /// overlap are passed one after another); `nil` when that takes more than 1,000 steps.
+    public func firstFreeMoment(from date: Date) -> Date? {
+        var moment = date
+        for _ in 0..<1000 {
+            guard let frozen = freeze(at: moment) else { return moment }
+            moment = frozen.end
+        }
+        return nil
+    }
+}
