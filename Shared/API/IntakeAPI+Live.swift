@@ -221,6 +221,17 @@ extension IntakeAPI {
         if target == .activated && environment.lifecycle == .activated {
             throw Problem(.conflict, title: "Not suspended", detail: "only a suspended or released environment can be resumed")
         }
+        // Releasing under a running deployment would scale its group to zero mid-replacement.
+        if target == .released {
+            for status in [DeploymentStatus.running, .queued] {
+                if let busy = try await history.list(environment: environment.id, status: status, limit: 1).items.first {
+                    throw Problem(
+                        .conflict, title: "A deployment is \(status.rawValue)",
+                        detail: "'\(environment.name)' has deployment \(busy.id.uuidString.lowercased()) \(status.rawValue); "
+                            + "cancel it or let it end before releasing the environment")
+                }
+            }
+        }
         // Releasing frees what the environment runs in the cloud, and resuming a released one
         // brings it back, through a worker's provider; the catalog changes only once it did.
         let cloudAction: EnvironmentCloudAction? =

@@ -283,6 +283,16 @@ struct ConsoleAPIEndToEndTests {
         let id = try await system.deploy("life-env")
         _ = try await system.wait(for: id, status: .succeeded)
 
+        // Not while a deployment runs: its group would go to zero mid-replacement.
+        try await system.createEnvironment("busy-env", target: #"{"stepDurationMs": 4000}"#)
+        let running = try await system.deploy("busy-env")
+        try await eventually("the deployment runs") { try await system.deployment(running).status == .running }
+        let (busyAnswer, busyRelease) = try await system.request("POST", "/v1/environments/busy-env/actions/release")
+        #expect(busyRelease == 409, "\(String(decoding: busyAnswer, as: UTF8.self))")
+        #expect(String(decoding: busyAnswer, as: UTF8.self).contains(running.uuidString.lowercased()))
+        let (_, cancelBusy) = try await system.request("POST", "/v1/deployments/\(running.uuidString.lowercased())/cancel", token: HangarSystem.deployerToken)
+        #expect(cancelBusy == 202)
+
         // Release frees the cloud through a worker's provider, and says what it did.
         let (released, releaseStatus) = try await system.request("POST", "/v1/environments/life-env/actions/release")
         #expect(releaseStatus == 200)
