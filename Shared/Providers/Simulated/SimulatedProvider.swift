@@ -213,7 +213,7 @@ public struct SimulatedProvider: Provider {
                 start.append("locking instances")
                 finish.append("unlocking instances")
             }
-            start.append(modeLine(command))
+            start.append(modeLine(command, settings: settings))
             var outputs = ["instanceRefreshId": ids.instanceRefresh]
             if command.mode == .requestReconnection {
                 start += noticeLines(command, settings: settings)
@@ -306,7 +306,6 @@ public struct SimulatedProvider: Provider {
     static func drainPlan(settings: SimulatedSettings) -> (checks: Int, lines: [Int: [String]])? {
         let total = settings.instances * settings.sessionsPerInstance
         guard total > 0 else { return nil }
-        let seconds = Double(settings.drain.components.seconds) + Double(settings.drain.components.attoseconds) / 1e18
         let checks: Int
         if settings.drain == .zero {
             checks = 0
@@ -317,7 +316,7 @@ public struct SimulatedProvider: Provider {
         }
         var lines: [Int: [String]] = [
             0: [
-                "draining \(settings.instances) simulated instances: \(total) user sessions open, ending over \(Self.seconds(seconds)) (simulated)"
+                "draining \(settings.instances) simulated instances: \(total) user sessions open, ending over \(Self.seconds(settings.drain / .seconds(1))) (simulated)"
             ]
         ]
         for check in 1..<max(checks, 1) {
@@ -334,14 +333,14 @@ public struct SimulatedProvider: Provider {
         value == value.rounded() ? "\(Int(value)) s" : "\(((value * 10).rounded() / 10)) s"
     }
 
-    static func modeLine(_ command: ExecuteStep) -> String {
+    static func modeLine(_ command: ExecuteStep, settings: SimulatedSettings) -> String {
         switch command.mode {
         case .optimized:
             return "replacing instances in optimized publish mode"
         case .standard:
             return "replacing instances in standard publish mode"
         case .keepUsersConnected:
-            guard (try? SimulatedSettings(settings: command.target.settings))?.sessionsPerInstance ?? 0 > 0 else {
+            guard settings.sessionsPerInstance > 0 else {
                 return "replacing instances in keep users connected publish mode (simulated: there are no users to drain)"
             }
             return "replacing instances in keep users connected publish mode"

@@ -27,8 +27,9 @@ extension SimulatedProvider {
     public func servers(of target: ProviderTarget) async throws -> [ServerInfo] {
         let now = Date()
         let settings = (try? SimulatedSettings(settings: target.settings)) ?? SimulatedSettings()
-        return serverState.apply(to: Self.baseServers(of: target), now: now)
-            + serverState.groupInstances(Self.baseInstances(of: target, count: settings.instances), group: Self.groupKey(of: target), now: now)
+        return serverState.listing(
+            servers: Self.baseServers(of: target), instances: Self.baseInstances(of: target, count: settings.instances),
+            group: Self.groupKey(of: target), now: now)
     }
 
     public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
@@ -68,7 +69,7 @@ extension SimulatedProvider {
     /// (``SimulatedIDs/instance(_:)``), launched with the servers. A simulated replacement keeps
     /// their ids and launch times; a release and resume relaunches them.
     static func baseInstances(of target: ProviderTarget, count: Int) -> [ServerInfo] {
-        let launched = baseServers(of: target).first?.launchedAt
+        let launched = launched(of: target)
         let seed = seed(of: target)
         return (0..<count).map { index in
             ServerInfo(
@@ -76,6 +77,12 @@ extension SimulatedProvider {
                 status: "running", privateIP: "10.1.\(index / 250).\(index % 250 + 2)", platform: "Windows Server 2022 (simulated)",
                 instanceType: "t3.medium", launchedAt: launched)
         }
+    }
+
+    /// When the environment's servers and instances were first launched: when it was created
+    /// (the time inside its UUIDv7 id), else 2026-01-01.
+    static func launched(of target: ProviderTarget) -> Date {
+        target.environmentId.flatMap(Self.timestamp(ofV7:)) ?? Date(timeIntervalSince1970: 1_767_225_600)
     }
 
     /// The key the simulated group's state is kept under.
@@ -90,8 +97,7 @@ extension SimulatedProvider {
     /// The servers as launched, all running.
     static func baseServers(of target: ProviderTarget) -> [ServerInfo] {
         let seed = seed(of: target)
-        // 2026-01-01, when no id says otherwise
-        let launched = target.environmentId.flatMap(Self.timestamp(ofV7:)) ?? Date(timeIntervalSince1970: 1_767_225_600)
+        let launched = launched(of: target)
         let preparationId = "i-" + SimulatedIDs.hex("server:\(seed)", count: 17)
         let supportId = "i-" + SimulatedIDs.hex("support:\(seed)", count: 17)
         func address(_ salt: String, prefix: String) -> String {
@@ -198,10 +204,17 @@ final class SimulatedServerState: Sendable {
         }
     }
 
-    /// The group's instances as they stand: none while a release holds the group at zero;
-    /// after a resume, launched then (`pending` for the transition, then `running`).
-    func groupInstances(_ instances: [ServerInfo], group: String, now: Date) -> [ServerInfo] {
-        guard let entry = withEntries({ $0[group] }) else { return instances }
+    /// The servers as they stand, then the group's instances: none while a release holds the
+    /// group at zero; after a resume, launched then (`pending` for the transition, then
+    /// `running`). One read of the entries.
+    func listing(servers: [ServerInfo], instances: [ServerInfo], group: String, now: Date) -> [ServerInfo] {
+        withEntries { entries in
+            servers.map { Self.view($0, entries[$0.id], now: now) } + Self.groupView(instances, entries[group], now: now)
+        }
+    }
+
+    private static func groupView(_ instances: [ServerInfo], _ entry: Entry?, now: Date) -> [ServerInfo] {
+        guard let entry else { return instances }
         if entry.settled == "stopped" { return [] }
         return instances.map { instance in
             var instance = instance
