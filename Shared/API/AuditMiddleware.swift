@@ -54,7 +54,7 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func requestId(_ given: String?) -> String {
-        if let given, !given.isEmpty, given.count <= 128, given.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0.asciiValue! >= 0x21 && $0.asciiValue! < 0x7F }) {
+        if let given, !given.isEmpty, given.count <= 128, given.unicodeScalars.allSatisfy({ (0x21..<0x7F).contains($0.value) }) {
             return given
         }
         return UUID.v7().uuidString.lowercased()

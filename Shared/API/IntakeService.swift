@@ -20,7 +20,7 @@ public struct IntakeConfiguration: Sendable {
     public var managementURL: String = "http://guest:guest@127.0.0.1:15672"
     /// Hourly instance prices for the cost of an environment: the built-in table, with
     /// `HANGAR_INSTANCE_PRICES` laid over it (``PriceTable/load(overrides:)``).
-    public var instancePrices = (try? PriceTable.load(overrides: nil)) ?? PriceTable(currency: "USD", defaultRegion: "us-east-1", prices: [:], sources: [])
+    public var instancePrices = (try? PriceTable.builtIn.get()) ?? PriceTable(currency: "USD", defaultRegion: "us-east-1", prices: [:], sources: [])
     /// Where the console's files are (`HANGAR_CONSOLE_DIR`); default: see ``ConsoleFiles``.
     public var consoleDirectory: String?
     /// How long intake waits for a worker to answer a server request (`HANGAR_SERVER_REQUEST_TIMEOUT_MS`, 10 s).
@@ -119,7 +119,7 @@ public struct IntakeService: Service {
             router.middlewares.add(MetricsMiddleware())
         }
         router.middlewares.add(MethodNotAllowedMiddleware())
-        router.middlewares.add(AuditMiddleware(intake: intake, auth: Authenticator(tokens: configuration.tokens), logger: logger))
+        router.middlewares.add(AuditMiddleware(intake: intake, auth: api.auth, logger: logger))
         api.addRoutes(to: router)
         let application = Application(
             router: router,

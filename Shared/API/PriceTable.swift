@@ -76,16 +76,21 @@ public struct PriceTable: Sendable, Equatable {
         return PriceTable(currency: currency, defaultRegion: defaultRegion, prices: prices, sources: [source])
     }
 
+    /// The built-in table, read once: none when the file is not found.
+    static let builtIn: Result<PriceTable, APIConfigurationError> = {
+        guard let folder = BundledResources.directory(named: "Prices", containing: "instance-prices.json") else {
+            return .success(PriceTable(currency: "USD", defaultRegion: "us-east-1", prices: [:], sources: []))
+        }
+        let path = "\(folder)/instance-prices.json"
+        guard let data = FileManager.default.contents(atPath: path) else { return .failure(APIConfigurationError("cannot read the price table \(path)")) }
+        return Result { () throws(APIConfigurationError) in try decode(data, source: path) }
+    }()
+
     /// The built-in table, with the file `overrides` (`HANGAR_INSTANCE_PRICES`) laid over it.
     /// Without a built-in file (a binary moved without its resources), only the override's
     /// prices, or none.
     public static func load(overrides: String?) throws(APIConfigurationError) -> PriceTable {
-        var table = PriceTable(currency: "USD", defaultRegion: "us-east-1", prices: [:], sources: [])
-        if let folder = BundledResources.directory(named: "Prices", containing: "instance-prices.json") {
-            let path = "\(folder)/instance-prices.json"
-            guard let data = FileManager.default.contents(atPath: path) else { throw APIConfigurationError("cannot read the price table \(path)") }
-            table = try decode(data, source: path)
-        }
+        var table = try builtIn.get()
         if let overrides {
             guard let data = FileManager.default.contents(atPath: overrides) else {
                 throw APIConfigurationError("HANGAR_INSTANCE_PRICES: cannot read the file \(overrides)")
