@@ -41,9 +41,10 @@ struct HonestHistoryEndToEndTests {
         let system = try await HangarSystem("honest-history")
         defer { Task { await system.shutdown() } }
         try await system.startAll()
-        // create_image waits a while: time to see the preparation server stopped mid-deployment.
+        // create_image waits 6 s: time to see the preparation server stopped mid-deployment, even
+        // on a machine busy with the other suites.
         try await system.createEnvironment(
-            "honest", target: #"{"instances":3,"unreachableInstances":1,"polls":{"create_image":8},"pollIntervalMs":250}"#)
+            "honest", target: #"{"instances":3,"unreachableInstances":1,"polls":{"create_image":24},"pollIntervalMs":250}"#)
         let preparation = try await Self.preparationServer(system)
 
         let body = #"""
