@@ -20,7 +20,9 @@ import SQLKit
 ///   9. with `--spread N S` only: N deployments due at instants spread over S seconds, how late they start (`ScheduledSpread`);
 ///  10. with `--only-observability` only: what logging and tracing cost a burst, and the size of each service's scrape (`ObservabilityCost`).
 ///
-///     pipeline-bench [--quick] [--only-waiting] [--only-reads] [--only-memory] [--only-observability] [--history N] [--scheduled N] [--spread N S]
+/// `--only-bursts`: rows 1 and 2 only.
+///
+///     pipeline-bench [--quick] [--only-bursts] [--only-waiting] [--only-reads] [--only-memory] [--only-observability] [--history N] [--scheduled N] [--spread N S]
 ///
 /// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
 /// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
@@ -74,6 +76,7 @@ enum PipelineBench {
                         result.count, workers, result.throughput, result.p50, result.p99))
                     print("| CPU per deployment in that burst | \(result.cpu.summary(per: result.count)) |")
                 }
+                if CommandLine.arguments.contains("--only-bursts") { return }
                 var oneWorker: Double = 0
                 for workers in [1, 2, 4] {
                     let result = try await run(
