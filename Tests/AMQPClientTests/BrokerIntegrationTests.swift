@@ -59,6 +59,31 @@ struct BrokerIntegrationTests {
         await connection.close()
     }
 
+    @Test("a cluster's addresses: a node that does not answer is passed over at once, and a lost connection goes on to the next node")
+    func clusterAddresses() async throws {
+        let name = TestBroker.unique("cluster")
+        var configuration = try TestBroker.configuration(name: name)
+        // Nothing listens on port 1: the first node is down.
+        configuration.alternates = [.init(host: configuration.host, port: configuration.port)]
+        configuration.host = "127.0.0.1"
+        configuration.port = 1
+        configuration.reconnect = .init(initial: .seconds(5), maximum: .seconds(5))  // a round's back-off would show
+        let started = ContinuousClock.now
+        let connection = AMQPConnection(configuration: configuration, logger: TestBroker.logger)
+        try await connection.waitUntilConnected(timeout: .seconds(4))
+        #expect(ContinuousClock.now - started < .seconds(4), "the second node was tried without backing off")
+        let queue = TestBroker.unique("cluster")
+        try await connection.declare(Topology(queues: [.init(name: queue)]))
+
+        // Lost: the next node is the dead one, then the live one again, still without a back-off.
+        try await TestBroker.forceClose(connectionNamed: name)
+        try await Task.sleep(for: .milliseconds(200))
+        try await connection.waitUntilConnected(timeout: .seconds(4))
+        try await connection.publish(Message(body: Array("after".utf8)), exchange: "", routingKey: queue)
+        #expect(try await connection.queueStatus(queue).messages == 1)
+        await connection.close()
+    }
+
     @Test("a nack with requeue redelivers the message")
     func nackRequeueRedelivers() async throws {
         let connection = try await TestBroker.connect("nack")

@@ -112,4 +112,25 @@ struct ConfigurationTests {
             try AMQPConfiguration.fromEnvironment(["HANGAR_QUEUE_TYPE": "stream"], connectionName: "t")
         } throws: { ($0 as? AMQPError)?.code == .invalidConfiguration && "\($0)".contains("classic or quorum") }
     }
+
+    @Test("a cluster: a comma-separated list of URLs gives the first node's settings and the others' addresses, tried in that order")
+    func clusterList() throws {
+        let configuration = try AMQPConfiguration(
+            url: "amqp://hangar:secret@10.0.0.1:5672/prod?heartbeat=20, amqp://hangar:secret@10.0.0.2:5673/prod,amqp://hangar:secret@node-3/prod")
+        #expect(configuration.host == "10.0.0.1" && configuration.port == 5672 && configuration.user == "hangar")
+        #expect(configuration.virtualHost == "prod" && configuration.heartbeat == .seconds(20))
+        #expect(configuration.endpoints.map(\.description) == ["10.0.0.1:5672", "10.0.0.2:5673", "node-3:5672"])
+        #expect(configuration.redactedURL(of: configuration.endpoints[1]) == "amqp://hangar@10.0.0.2:5673/prod")
+        #expect(!configuration.redactedURL(of: configuration.endpoints[2]).contains("secret"))
+        #expect(try AMQPConfiguration(url: "amqp://127.0.0.1/").alternates.isEmpty)
+    }
+
+    @Test("a cluster's addresses must share scheme, user and virtual host; the error names the address without its password", arguments: [
+        "amqp://a:pw@h1/v,amqp://b:pw@h2/v", "amqp://a:pw@h1/v,amqp://a:pw@h2/w", "amqp://a:pw@h1/v,amqps://a:pw@h2/v", "amqp://a:pw@h1/v,http://h2",
+    ])
+    func clusterMismatch(_ url: String) {
+        #expect {
+            try AMQPConfiguration(url: url)
+        } throws: { ($0 as? AMQPError)?.code == .invalidConfiguration && !"\($0)".contains("pw@") }
+    }
 }

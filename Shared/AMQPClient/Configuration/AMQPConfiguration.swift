@@ -10,6 +10,25 @@ public struct AMQPConfiguration: Sendable, Equatable {
     public var host: String
     /// Broker port. Default: 5672, or 5671 with TLS.
     public var port: Int
+    /// The other nodes of a cluster, tried in turn after ``host``:``port`` when it cannot be
+    /// reached or the connection to it is lost (same credentials, virtual host and TLS).
+    public var alternates: [Endpoint] = []
+
+    /// A node's address.
+    public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// ``host``:``port`` first, then the ``alternates``.
+    public var endpoints: [Endpoint] { [Endpoint(host: host, port: port)] + alternates }
     /// Virtual host. Default: `/`.
     public var virtualHost: String
     /// User name for SASL PLAIN. Default: `guest`.
@@ -125,7 +144,27 @@ public struct AMQPConfiguration: Sendable, Equatable {
 
     /// Parses `amqp://user:password@host:port/vhost?heartbeat=10&connection_name=x`
     /// (or `amqps://…`). The vhost is percent-decoded: `%2F` is `/`; an empty path is `/`.
-    public init(url string: String, connectionName: String = "hangar") throws {
+    ///
+    /// A cluster's nodes are a comma-separated list of such URLs: the first gives every
+    /// setting, the others their host and port (``alternates``), and each must name the same
+    /// scheme, user and virtual host.
+    public init(url list: String, connectionName: String = "hangar") throws {
+        let urls = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let first = urls.first else { throw AMQPError(.invalidConfiguration, "no amqp:// URL given") }
+        try self.init(single: first, connectionName: connectionName)
+        for url in urls.dropFirst() {
+            let other = try AMQPConfiguration(single: url, connectionName: connectionName)
+            guard other.tls == nil && tls == nil || other.tls != nil && tls != nil, other.user == user, other.virtualHost == virtualHost
+            else {
+                throw AMQPError(
+                    .invalidConfiguration,
+                    "every address of a cluster must use the same scheme, user and virtual host as the first: \(Self.redacted(url))")
+            }
+            alternates.append(Endpoint(host: other.host, port: other.port))
+        }
+    }
+
+    private init(single string: String, connectionName: String) throws {
         guard let components = URLComponents(string: string),
             let scheme = components.scheme?.lowercased(),
             scheme == "amqp" || scheme == "amqps"
@@ -203,11 +242,14 @@ public struct AMQPConfiguration: Sendable, Equatable {
         return configuration
     }
 
-    /// The URL without its password, for logs.
-    public var redactedURL: String {
+    /// The URL without its password, for logs (the first node's; see ``redactedURL(of:)``).
+    public var redactedURL: String { redactedURL(of: Endpoint(host: host, port: port)) }
+
+    /// The URL of one node without its password.
+    public func redactedURL(of endpoint: Endpoint) -> String {
         let scheme = tls == nil ? "amqp" : "amqps"
         let vhost = virtualHost == "/" ? "" : (virtualHost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? virtualHost)
-        return "\(scheme)://\(user)@\(host):\(port)/\(vhost)"
+        return "\(scheme)://\(user)@\(endpoint)/\(vhost)"
     }
 
     static func redacted(_ url: String) -> String {

@@ -49,6 +49,10 @@ final class ConnectionDriver: @unchecked Sendable {
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
     private var lastReceive = ContinuousClock.now
     private var reconnectAttempt = 0
+    /// The node this connection uses or tries next (an index into the configuration's
+    /// endpoints), and how many were tried in a row without success.
+    private var endpointIndex = 0
+    private var failedInARow = 0
     private var lastConnectError: AMQPError?
 
     init(configuration: AMQPConfiguration, logger: Logger) {
@@ -177,6 +181,7 @@ final class ConnectionDriver: @unchecked Sendable {
         do {
             try connect()
             reconnectAttempt = 0
+            failedInARow = 0
         } catch let error as AMQPError {
             fallBackAfterConnectFailure(error)
         } catch let fault as ConnectionFault {
@@ -193,6 +198,15 @@ final class ConnectionDriver: @unchecked Sendable {
             requeueUnconfirmed()
         }
         lastConnectError = error
+        // The next node at once while a round of the cluster's nodes is not over; after a
+        // round, back off (jittered) before the next.
+        let endpoints = configuration.endpoints
+        endpointIndex = (endpointIndex + 1) % endpoints.count
+        failedInARow += 1
+        if failedInARow % endpoints.count != 0 {
+            logger.warning("amqp.connect.failed", metadata: ["error": "\(error)", "amqp.next_node": "\(endpoints[endpointIndex])"])
+            return
+        }
         let delay = configuration.reconnect.delay(attempt: reconnectAttempt)
         reconnectAttempt += 1
         logger.warning(
@@ -208,7 +222,8 @@ final class ConnectionDriver: @unchecked Sendable {
     }
 
     private func connect() throws {
-        let session = try Session.open(configuration)
+        let endpoint = configuration.endpoints[endpointIndex]
+        let session = try Session.open(configuration, at: endpoint)
         self.session = session
         lastReceive = .now
         generation += 1
@@ -242,13 +257,15 @@ final class ConnectionDriver: @unchecked Sendable {
         logger.info(
             "amqp.connected",
             metadata: [
-                "amqp.url": "\(configuration.redactedURL)", "amqp.heartbeat_s": "\(session.heartbeatSeconds)",
+                "amqp.url": "\(configuration.redactedURL(of: endpoint))", "amqp.heartbeat_s": "\(session.heartbeatSeconds)",
                 "amqp.republished": "\(resend.count)", "amqp.consumers": "\(consumers.count)",
             ])
     }
 
     private func connectionLost(_ error: AMQPError) {
         logger.warning("amqp.connection.lost", metadata: ["error": "\(error)"])
+        // The node may be going down: a cluster's next node first.
+        endpointIndex = (endpointIndex + 1) % configuration.endpoints.count
         connectedFlag.store(false, ordering: .releasing)
         session?.destroy()
         session = nil

@@ -29,7 +29,7 @@ final class Session {
 
     /// Opens the socket and logs in. Throws ``AMQPError`` with `connectionFailed` or
     /// `authenticationFailed`.
-    static func open(_ configuration: AMQPConfiguration) throws -> Session {
+    static func open(_ configuration: AMQPConfiguration, at endpoint: AMQPConfiguration.Endpoint) throws -> Session {
         guard let state = amqp_new_connection() else {
             throw AMQPError(.connectionFailed, "rabbitmq-c could not allocate a connection")
         }
@@ -57,13 +57,12 @@ final class Session {
             amqp_destroy_connection(state)
             throw AMQPError(.connectionFailed, "rabbitmq-c could not create a socket")
         }
-        let opened = hangar_socket_open(
-            socket, configuration.host, Int32(configuration.port), configuration.connectTimeout.milliseconds)
+        let opened = hangar_socket_open(socket, endpoint.host, Int32(endpoint.port), configuration.connectTimeout.milliseconds)
         guard opened == AMQP_STATUS_OK.rawValue else {
             amqp_destroy_connection(state)
             throw AMQPError(
                 .connectionFailed,
-                "cannot connect to \(configuration.host):\(configuration.port): \(Self.describe(opened))",
+                "cannot connect to \(endpoint): \(Self.describe(opened))",
                 libraryStatus: opened)
         }
         _ = hangar_set_handshake_timeout(state, configuration.connectTimeout.milliseconds)
