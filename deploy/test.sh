@@ -73,6 +73,9 @@ else
   # The alerting rules (promtool unit tests) and the Grafana dashboard, then both against a real
   # Prometheus scraping a Hangar of its own and the broker.
   deploy/prometheus/test.sh
+  # A three-node broker cluster with every service replicated behind HAProxy, a node and one of
+  # each service SIGKILLed mid-run (60 deployments; `deploy/cluster/test.sh` alone runs 300).
+  deploy/cluster/test.sh --quick
 fi
 
 # The console's browser tests (headless chromium through Selenium) against a Hangar of their own;

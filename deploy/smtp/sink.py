@@ -107,6 +107,7 @@ def main():
     parser.add_argument("--starttls", action="store_true")
     parser.add_argument("--auth", help="user:password")
     parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--detached", action="store_true", help="keep running when the parent ends (a long-running recipe)")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     ready = os.path.join(args.dir, ".ready")
@@ -136,7 +137,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     parent = os.getppid()
-    while not stop.is_set() and os.getppid() == parent:  # also ends when its parent (a test run) dies
+    while not stop.is_set() and (args.detached or os.getppid() == parent):  # also ends when its parent (a test run) dies
         stop.wait(1)
     controller.stop()
 

@@ -1,0 +1,267 @@
+"""The cluster test (deploy/cluster/test.sh runs it on a cluster that deploy/cluster/up.sh started).
+
+Submits DEPLOYMENTS deployments over ENVIRONMENTS environments through the load balancer, each
+notifying one address, and while they run SIGKILLs, one after the other: a broker node, the
+active scheduler, an intake, a recorder, a notifier and a worker, restarting each a few seconds
+later (deploy/cluster/up.sh starts what is not running; node.sh starts the node). Then checks:
+
+  * every deployment succeeded, with the history a single node gives a zero-time simulated
+    deployment: the six steps in order (stop_preparation_server skipped), its version;
+  * each email went out exactly once (the SMTP sink's files, by deployment and event);
+  * the longest stall in progress (steps finished, read from the recorder's tables) after each
+    kill, printed with the figures.
+
+Exits 1 when a check fails. Standard library only (psql for the progress reads).
+"""
+
+import argparse
+import collections
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+STEPS = ["validate", "stop_preparation_server", "create_image", "create_models", "replace_instances", "finalize"]
+EXPECTED = {"stop_preparation_server": "skipped"}
+
+
+def request(url, method="GET", token="dev-viewer-token", body=None, attempts=20, key=""):
+    data = json.dumps(body).encode() if body is not None else None
+    for attempt in range(attempts):
+        try:
+            req = urllib.request.Request(url, data=data, method=method, headers={
+                "Authorization": "Bearer " + token, "Content-Type": "application/json", "Idempotency-Key": key})
+            with urllib.request.urlopen(req, timeout=10) as answer:
+                return answer.status, json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                return error.code, json.loads(error.read() or b"null")
+        except Exception:
+            pass
+        time.sleep(0.25 * (attempt + 1))  # an intake killed mid-request: the load balancer retries elsewhere
+    raise RuntimeError("%s %s: no answer" % (method, url))
+
+
+def psql(args, sql):
+    out = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", str(args.pg_port), "-U", "hangar", "-d", "hangar", "-Atc", sql],
+        env=dict(os.environ, PGPASSWORD="hangar"), capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def progress(args):
+    text = psql(args, "SELECT count(*) FROM \"cluster%d_recorder\".history_steps WHERE status IN ('succeeded','skipped')" % args.base)
+    return int(text) if text.isdigit() else None
+
+
+def pid_of_port(port):
+    out = subprocess.run(["ss", "-Htnp", "sport = :%d" % port], capture_output=True, text=True).stdout
+    for part in out.split("pid=")[1:]:
+        return int(part.split(",")[0])
+    return None
+
+
+def active_scheduler(args, run):
+    _, queue = 0, None
+    req = urllib.request.Request("http://127.0.0.1:%d/api/queues/%%2F/hangar.scheduler" % (args.base + 11))
+    req.add_header("Authorization", "Basic Z3Vlc3Q6Z3Vlc3Q=")
+    with urllib.request.urlopen(req, timeout=10) as answer:
+        queue = json.loads(answer.read())
+    for consumer in queue.get("consumer_details", []):
+        if consumer.get("active"):
+            pid = pid_of_port(consumer["channel_details"]["peer_port"])
+            for name in ("scheduler-1", "scheduler-2"):
+                if pid is not None and open(os.path.join(run, name + ".pid")).read().strip() == str(pid):
+                    return name
+    return "scheduler-1"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--base", type=int, required=True)
+    parser.add_argument("--state", required=True)
+    parser.add_argument("--pg-port", type=int, default=5432)
+    parser.add_argument("--deployments", type=int, default=300)
+    parser.add_argument("--environments", type=int, default=30)
+    parser.add_argument("--restart-after", type=float, default=3)
+    parser.add_argument("--throughput", action="store_true",
+                        help="no kills and zero-time steps: how many deployments per second the cluster finishes")
+    args = parser.parse_args()
+    if args.throughput:
+        return throughput(args)
+    here = os.path.dirname(os.path.abspath(__file__))
+    run = os.path.join(args.state, "run")
+    mail = os.path.join(args.state, "mail")
+    tag = "%x" % int(time.time())
+
+    envs = ["ct-%s-%d" % (tag, i) for i in range(args.environments)]
+    for name in envs:
+        status, _ = request(args.url + "/v1/environments", "POST", "dev-admin-token",
+                            {"name": name, "provider": "simulated", "target": {"stepDurationMs": 50}})
+        assert status == 201, status
+
+    submitted = {}
+    lock = threading.Lock()
+
+    def submit(index):
+        env = envs[index % len(envs)]
+        body = {"version": "v%d" % index, "notify": {"emails": ["d%d-%s@example.com" % (index, tag)]}}
+        # The same Idempotency-Key on a retry: a request whose intake died after accepting it
+        # is answered with the same deployment, not submitted twice.
+        status, answer = request(args.url + "/v1/environments/%s/deployments" % env, "POST", "dev-deployer-token",
+                                 body, key="%s-%d" % (tag, index))
+        assert status == 202, (status, answer)
+        with lock:
+            submitted[answer["id"]] = (index, env, body["version"])
+
+    samples = []  # (time, steps finished)
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            value = progress(args)
+            if value is not None:
+                samples.append((time.time(), value))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.time()
+    # Eight clients at once, each taking the next index.
+    indexes = iter(range(args.deployments))
+    index_lock = threading.Lock()
+
+    def client():
+        while True:
+            with index_lock:
+                index = next(indexes, None)
+            if index is None:
+                return
+            submit(index)
+
+    submitters = [threading.Thread(target=client, daemon=True) for _ in range(8)]
+    for thread in submitters:
+        thread.start()
+
+    kills = []
+    time.sleep(2)
+    for what in ["broker node 2", "active scheduler", "intake-1", "recorder-1", "notifier-1", "worker-1"]:
+        at = time.time()
+        if what == "broker node 2":
+            subprocess.run([os.path.join(here, "node.sh"), "kill", "2"], check=True)
+        else:
+            name = active_scheduler(args, run) if what == "active scheduler" else what
+            pid = int(open(os.path.join(run, name + ".pid")).read())
+            os.kill(pid, 9)
+            what = "%s (%s)" % (what, name) if what == "active scheduler" else what
+        print("killed %s at +%.1f s" % (what, at - started), flush=True)
+        kills.append((what, at))
+        time.sleep(args.restart_after)
+        if what == "broker node 2":
+            subprocess.run([os.path.join(here, "node.sh"), "start", "2"], check=True, capture_output=True)
+        else:
+            subprocess.run([os.path.join(here, "up.sh"), "--services"], check=True, capture_output=True,
+                           env=dict(os.environ, HANGAR_CLUSTER_PORT_BASE=str(args.base), HANGAR_STATE_DIR=args.state))
+        time.sleep(1)
+    for thread in submitters:
+        thread.join()
+
+    deadline = time.time() + 300
+    finished = {}
+    while time.time() < deadline and len(finished) < len(submitted):
+        for ident in list(submitted):
+            if ident in finished:
+                continue
+            status, details = request(args.url + "/v1/deployments/" + ident)
+            if status == 200 and details["status"] in ("succeeded", "failed", "cancelled", "rejected"):
+                finished[ident] = details
+        time.sleep(0.5)
+    elapsed = time.time() - started
+    stop.set()
+
+    failures = []
+    for ident, (index, env, version) in submitted.items():
+        details = finished.get(ident)
+        if details is None:
+            failures.append("%s (%s #%d) did not finish" % (ident, env, index))
+            continue
+        steps = [(s["name"], s["status"]) for s in details["steps"]]
+        expected = [(name, EXPECTED.get(name, "succeeded")) for name in STEPS]
+        if details["status"] != "succeeded" or steps != expected or details.get("version") != version:
+            failures.append("%s: %s %s version %s" % (ident, details["status"], steps, details.get("version")))
+
+    # Emails: one file per message, its JSON names the recipients and the subject.
+    sent = collections.Counter()
+    for name in os.listdir(mail):
+        if name.endswith(".json"):
+            message = json.load(open(os.path.join(mail, name)))
+            for to in message.get("to", message.get("rcpt_tos", [])):
+                if tag in to:
+                    sent[(to, message.get("subject", ""))] += 1
+    doubled = [key for key, count in sent.items() if count > 1]
+    recipients = {to for to, _ in sent}
+    missing = [i for i in range(args.deployments) if "d%d-%s@example.com" % (i, tag) not in recipients]
+
+    print("deployments: %d submitted, %d succeeded in %.1f s (%.1f /s)" % (
+        len(submitted), sum(1 for d in finished.values() if d["status"] == "succeeded"), elapsed, len(submitted) / elapsed))
+    print("emails: %d sent, %d sent more than once, %d deployments without one" % (sum(sent.values()), len(doubled), len(missing)))
+    for what, at in kills:
+        window = [(t, v) for t, v in samples if at <= t <= at + 20]
+        longest, last_t, last_v = 0.0, at, None
+        for t, v in window:
+            if last_v is None or v > last_v:
+                longest = max(longest, t - last_t)
+                last_t, last_v = t, v
+        print("longest stall after killing %s: %.1f s" % (what, longest))
+    for failure in failures[:10]:
+        print("FAILED: " + failure)
+    if doubled:
+        print("FAILED: emails sent twice: %s" % doubled[:5])
+    if missing:
+        print("FAILED: no email for deployments %s" % missing[:10])
+    sys.exit(1 if failures or doubled or missing else 0)
+
+
+def throughput(args):
+    """Zero-time deployments submitted by 16 clients at once, nothing killed: the time from the
+    first submit until the recorder has them all succeeded."""
+    tag = "%x" % int(time.time())
+    envs = ["tp-%s-%d" % (tag, i) for i in range(args.environments)]
+    for name in envs:
+        status, _ = request(args.url + "/v1/environments", "POST", "dev-admin-token", {"name": name, "provider": "simulated", "target": {}})
+        assert status == 201, status
+    count = lambda: int(psql(args, "SELECT count(*) FROM \"cluster%d_recorder\".history_deployments d WHERE d.status = 'succeeded' "
+                                    "AND d.environment_name LIKE 'tp-%s-%%'" % (args.base, tag)) or 0)
+    indexes = iter(range(args.deployments))
+    index_lock = threading.Lock()
+
+    def client():
+        while True:
+            with index_lock:
+                index = next(indexes, None)
+            if index is None:
+                return
+            status, _ = request(args.url + "/v1/environments/%s/deployments" % envs[index % len(envs)], "POST", "dev-deployer-token", {"version": "v%d" % index})
+            assert status == 202, status
+
+    started = time.time()
+    clients = [threading.Thread(target=client, daemon=True) for _ in range(16)]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join()
+    submitted = time.time() - started
+    while count() < args.deployments and time.time() - started < 600:
+        time.sleep(0.2)
+    elapsed = time.time() - started
+    print("throughput: %d zero-time deployments over %d environments, submitted in %.1f s, all succeeded %.1f s after the first: %.0f /s"
+          % (args.deployments, len(envs), submitted, elapsed, args.deployments / elapsed))
+    return 0
+
+
+if __name__ == "__main__":
+    main()
