@@ -19,7 +19,7 @@ done
 for pidfile in "$cluster_run"/*.pid; do
   pid="$(cat "$pidfile")"
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null && log "killed $(basename "$pidfile" .pid)" || true
+  if kill -KILL "$pid" 2>/dev/null; then log "killed $(basename "$pidfile" .pid)"; fi
   rm -f "$pidfile"
 done
 for n in $(seq 1 "$cluster_nodes"); do

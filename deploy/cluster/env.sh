@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034  # the variables are for the scripts that source this file
 # Settings of the local cluster recipe (deploy/cluster), sourced by its scripts. Everything
 # listens on loopback, on ports from HANGAR_CLUSTER_PORT_BASE (default 26000), so that a
 # cluster runs beside another Hangar on the same machine:

@@ -26,6 +26,6 @@ case "$action" in
     log "node $n stopped" ;;
   kill)
     pid="$(cat "$node_dir/rabbit.pid" 2>/dev/null || true)"
-    [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null && log "node $n killed (pid $pid)" || log "node $n was not running" ;;
+    if [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null; then log "node $n killed (pid $pid)"; else log "node $n was not running"; fi ;;
   *) die "usage: $0 stop|kill|start N" ;;
 esac
