@@ -131,9 +131,11 @@ def main():
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started = time.time()
-    # Eight clients at once, each taking the next index.
+    # Eight clients at once, each taking the next index; deployment i goes out no earlier than
+    # i/N of the way through the kills, so that work is in flight at every kill.
     indexes = iter(range(args.deployments))
     index_lock = threading.Lock()
+    span = 6 * (args.restart_after + 2) + 2
 
     def client():
         while True:
@@ -141,6 +143,9 @@ def main():
                 index = next(indexes, None)
             if index is None:
                 return
+            delay = started + index * span / args.deployments - time.time()
+            if delay > 0:
+                time.sleep(delay)
             submit(index)
 
     submitters = [threading.Thread(target=client, daemon=True) for _ in range(8)]
@@ -149,6 +154,7 @@ def main():
 
     kills = []
     time.sleep(2)
+    pause = 2  # between a restart and the next kill
     for what in ["broker node 2", "active scheduler", "intake-1", "recorder-1", "notifier-1", "worker-1"]:
         at = time.time()
         if what == "broker node 2":
@@ -166,7 +172,7 @@ def main():
         else:
             subprocess.run([os.path.join(here, "up.sh"), "--services"], check=True, capture_output=True,
                            env=dict(os.environ, HANGAR_CLUSTER_PORT_BASE=str(args.base), HANGAR_STATE_DIR=args.state))
-        time.sleep(1)
+        time.sleep(pause)
     for thread in submitters:
         thread.join()
 
@@ -206,17 +212,18 @@ def main():
     recipients = {to for to, _ in sent}
     missing = [i for i in range(args.deployments) if "d%d-%s@example.com" % (i, tag) not in recipients]
 
-    print("deployments: %d submitted, %d succeeded in %.1f s (%.1f /s)" % (
-        len(submitted), sum(1 for d in finished.values() if d["status"] == "succeeded"), elapsed, len(submitted) / elapsed))
+    print("deployments: %d submitted over the %.0f s of the kills, %d succeeded, the last %.1f s after the first submit" % (
+        len(submitted), span, sum(1 for d in finished.values() if d["status"] == "succeeded"), elapsed))
     print("emails: %d sent, %d sent more than once, %d deployments without one" % (sum(sent.values()), len(doubled), len(missing)))
-    for what, at in kills:
-        window = [(t, v) for t, v in samples if at <= t <= at + 20]
+    for number, (what, at) in enumerate(kills):
+        until = kills[number + 1][1] if number + 1 < len(kills) else at + 20
+        window = [(t, v) for t, v in samples if at <= t <= until]
         longest, last_t, last_v = 0.0, at, None
         for t, v in window:
             if last_v is None or v > last_v:
                 longest = max(longest, t - last_t)
                 last_t, last_v = t, v
-        print("longest stall after killing %s: %.1f s" % (what, longest))
+        print("longest stall after killing %s (until the next kill): %.1f s" % (what, longest))
     for failure in failures[:10]:
         print("FAILED: " + failure)
     if doubled:
