@@ -65,13 +65,14 @@ struct WorkerKillEndToEndTests {
         system.stop("worker-1", signal: SIGKILL)
     }
 
-    /// A system with a 2 s lease and 300 ms heartbeats, and one worker whose broker connection
+    /// A system with a 4 s lease and 300 ms heartbeats (13 heartbeats a lease: a machine busy with
+    /// the other suites once delayed a live worker's for 2 s), and one worker whose broker connection
     /// stays up when it is frozen (long AMQP heartbeat), so the broker never hands its delivery
     /// to anyone else: only the lease can notice. It takes one delivery at a time, so a step
     /// dispatched again goes to the next worker.
     private static func leaseSystem(_ name: String) async throws -> HangarSystem {
         let system = try await HangarSystem(
-            name, extraEnvironment: ["HANGAR_SCHEDULER_LEASE_TIMEOUT_MS": "2000", "HANGAR_WORKER_HEARTBEAT_MS": "300"])
+            name, extraEnvironment: ["HANGAR_SCHEDULER_LEASE_TIMEOUT_MS": "4000", "HANGAR_WORKER_HEARTBEAT_MS": "300"])
         try await system.startAll(
             workers: 1,
             workerEnvironment: ["HANGAR_AMQP_HEARTBEAT": "120", "HANGAR_WORKER_CONCURRENCY": "1", "HANGAR_WORKER_PREFETCH": "1"])

@@ -57,6 +57,29 @@ def progress(args):
     return int(text) if text.isdigit() else None
 
 
+def start_clients(count, total, work, not_before=lambda index: None):
+    """Starts `count` threads that together call work(index) once for each index below `total`,
+    each taking the next one, index i not before not_before(i) (a time, or None); returns them."""
+    indexes = iter(range(total))
+    lock = threading.Lock()
+
+    def client():
+        while True:
+            with lock:
+                index = next(indexes, None)
+            if index is None:
+                return
+            at = not_before(index)
+            if at is not None and at > time.time():
+                time.sleep(at - time.time())
+            work(index)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
 def pid_of_port(port):
     out = subprocess.run(["ss", "-Htnp", "sport = :%d" % port], capture_output=True, text=True).stdout
     for part in out.split("pid=")[1:]:
@@ -131,26 +154,10 @@ def main():
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started = time.time()
-    # Eight clients at once, each taking the next index; deployment i goes out no earlier than
-    # i/N of the way through the kills, so that work is in flight at every kill.
-    indexes = iter(range(args.deployments))
-    index_lock = threading.Lock()
+    # Eight clients at once; deployment i goes out no earlier than i/N of the way through the
+    # kills, so that work is in flight at every kill.
     span = 6 * (args.restart_after + 2) + 2
-
-    def client():
-        while True:
-            with index_lock:
-                index = next(indexes, None)
-            if index is None:
-                return
-            delay = started + index * span / args.deployments - time.time()
-            if delay > 0:
-                time.sleep(delay)
-            submit(index)
-
-    submitters = [threading.Thread(target=client, daemon=True) for _ in range(8)]
-    for thread in submitters:
-        thread.start()
+    submitters = start_clients(8, args.deployments, submit, lambda index: started + index * span / args.deployments)
 
     kills = []
     time.sleep(2)
@@ -243,22 +250,13 @@ def throughput(args):
         assert status == 201, status
     count = lambda: int(psql(args, "SELECT count(*) FROM \"cluster%d_recorder\".history_deployments d WHERE d.status = 'succeeded' "
                                     "AND d.environment_name LIKE 'tp-%s-%%'" % (args.base, tag)) or 0)
-    indexes = iter(range(args.deployments))
-    index_lock = threading.Lock()
-
-    def client():
-        while True:
-            with index_lock:
-                index = next(indexes, None)
-            if index is None:
-                return
-            status, _ = request(args.url + "/v1/environments/%s/deployments" % envs[index % len(envs)], "POST", "dev-deployer-token", {"version": "v%d" % index})
-            assert status == 202, status
+    def submit(index):
+        status, _ = request(args.url + "/v1/environments/%s/deployments" % envs[index % len(envs)], "POST", "dev-deployer-token",
+                            {"version": "v%d" % index})
+        assert status == 202, status
 
     started = time.time()
-    clients = [threading.Thread(target=client, daemon=True) for _ in range(16)]
-    for thread in clients:
-        thread.start()
+    clients = start_clients(16, args.deployments, submit)
     for thread in clients:
         thread.join()
     submitted = time.time() - started
