@@ -9,7 +9,8 @@ import ServiceLifecycle
 // Settings: HANGAR_METRICS_PORT (/metrics and /health/live, /health/ready, default 9101; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_SCHEDULER_DATABASE_URL, HANGAR_DATA_DIR,
 // HANGAR_LOG_LEVEL, HANGAR_SCHEDULER_MAX_ATTEMPTS, HANGAR_SCHEDULER_RETRY_BASE_MS,
 // HANGAR_SCHEDULER_STEP_TIMEOUT_MS, HANGAR_SCHEDULER_LEASE_TIMEOUT_MS, HANGAR_SCHEDULER_KEEP_FINISHED_MS,
-// HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS,
+// HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS, HANGAR_SCHEDULER_TIMER_LEASE_MS (2000: a standby takes
+// the timers over within this and a quarter of it after the holder died),
 // HANGAR_INSTANCE.
 let environment = ServiceEnvironment(service: "scheduler")
 let amqp: AMQPConfiguration
@@ -31,6 +32,8 @@ do {
     configuration.keepFinished = try environment.milliseconds("HANGAR_SCHEDULER_KEEP_FINISHED_MS", default: configuration.keepFinished)
     configuration.reconcileInterval = try environment.milliseconds(
         "HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS", default: configuration.reconcileInterval)
+    configuration.timerLease = try environment.milliseconds("HANGAR_SCHEDULER_TIMER_LEASE_MS", default: configuration.timerLease)
+    guard configuration.timerLease >= .milliseconds(100) else { throw ConfigurationError("HANGAR_SCHEDULER_TIMER_LEASE_MS must be at least 100") }
 } catch {
     exitWithConfigurationError(error, service: "scheduler")
 }

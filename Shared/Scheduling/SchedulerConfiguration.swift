@@ -28,13 +28,20 @@ public struct SchedulerConfiguration: Sendable {
     public var defaultReconnectionMonthlyLimit: Int
     /// Messages handled per transaction at most. Default: 128.
     public var maxBatch: Int
+    /// How long the timer lease (timers and reconciliation run on one replica) lasts without
+    /// being renewed; the holder renews it, and a standby tries to take it, every quarter of
+    /// this. A standby takes the timers over at most this plus a quarter after the holder
+    /// died. Default: 2 s.
+    public var timerLease: Duration
 
     public init(
         maxAttempts: Int = 4, retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(60),
         stepTimeout: Duration = .seconds(300), leaseTimeout: Duration = .seconds(15),
         keepFinished: Duration = .seconds(24 * 3600), reconcileInterval: Duration = .seconds(10),
-        timerPollInterval: Duration = .seconds(1), defaultReconnectionMonthlyLimit: Int = 4, maxBatch: Int = 128
+        timerPollInterval: Duration = .seconds(1), defaultReconnectionMonthlyLimit: Int = 4, maxBatch: Int = 128,
+        timerLease: Duration = .seconds(2)
     ) {
+        self.timerLease = timerLease
         self.maxAttempts = maxAttempts
         self.retryBase = retryBase
         self.retryCap = retryCap

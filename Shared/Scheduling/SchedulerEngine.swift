@@ -26,6 +26,8 @@ final class SchedulerEngine: Sendable {
     /// Outbox rows whose messages the broker confirmed, deleted by the next transaction
     /// (saving a write transaction of their own).
     private let confirmedOutbox = Mutex<[String]>([])
+    /// The epoch of the timer lease this replica holds; 0 when it holds none.
+    private let leaseEpoch = Mutex<Int64>(0)
 
     init(
         store: SQLStore, bus: MessageBus, configuration: SchedulerConfiguration, instance: String, logger: Logger,
@@ -82,7 +84,7 @@ final class SchedulerEngine: Sendable {
     /// Fires the timers that are due; returns how many.
     @discardableResult
     func fireDueTimers(limit: Int = 256) async throws -> Int {
-        try await run { tx in
+        try await run(fenced: true) { tx in
             let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
             let timers = try await tx.claimDueTimers(limit: limit)
             for timer in timers { try await transitions.fire(timer) }
@@ -94,7 +96,7 @@ final class SchedulerEngine: Sendable {
     /// deployments whose environment is free.
     func reconcile() async throws {
         let cutoff = now().addingTimeInterval(-configuration.stepTimeout.seconds)
-        try await run { tx in
+        try await run(fenced: true) { tx in
             let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
             for record in try await tx.stuckDeployments(unansweredSince: cutoff, limit: 100) {
                 self.logger.warning(
@@ -206,22 +208,36 @@ final class SchedulerEngine: Sendable {
         }
     }
 
-    /// Takes or renews the lease that lets one replica run timers and reconciliation.
-    func holdsLease(ttl: Duration = .seconds(10)) async throws -> Bool {
+    /// Takes or renews the lease that lets one replica run timers and reconciliation (for
+    /// ``SchedulerConfiguration/timerLease``). Taking it over from another replica counts its
+    /// epoch up: the fencing token every timer and reconcile transaction checks.
+    func holdsLease() async throws -> Bool {
         let now = now().epochMilliseconds
-        let expires = now + Int64(ttl.seconds * 1000)
-        return try await store.transaction { db in
+        let expires = now + Int64(configuration.timerLease.seconds * 1000)
+        let epoch = try await store.transaction { db -> Int64? in
             try await db.raw("""
-                INSERT INTO scheduler_leases (name, holder, expires_at) VALUES ('timers', \(bind: self.instance), \(bind: expires))
+                INSERT INTO scheduler_leases (name, holder, expires_at, epoch) VALUES ('timers', \(bind: self.instance), \(bind: expires), 1)
                 ON CONFLICT (name) DO NOTHING
                 """).run()
             try await db.raw("""
-                UPDATE scheduler_leases SET holder = \(bind: self.instance), expires_at = \(bind: expires)
+                UPDATE scheduler_leases SET epoch = CASE WHEN holder = \(bind: self.instance) THEN epoch ELSE epoch + 1 END,
+                    holder = \(bind: self.instance), expires_at = \(bind: expires)
                 WHERE name = 'timers' AND (holder = \(bind: self.instance) OR expires_at < \(bind: now))
                 """).run()
-            let row = try await db.raw("SELECT holder FROM scheduler_leases WHERE name = 'timers'").first()
-            return try row?.decode(column: "holder", as: String.self) == self.instance
+            let row = try await db.raw("SELECT holder, epoch FROM scheduler_leases WHERE name = 'timers'").first()
+            guard let row, try row.decode(column: "holder", as: String.self) == self.instance else { return nil }
+            return try row.decode(column: "epoch", as: Int64.self)
         }
+        let previous = leaseEpoch.withLock { held in
+            defer { held = epoch ?? 0 }
+            return held
+        }
+        if let epoch, epoch != previous {
+            logger.info("scheduler.lease.taken", metadata: ["scheduler.instance": "\(instance)", "scheduler.lease_epoch": "\(epoch)"])
+        } else if epoch == nil, previous != 0 {
+            logger.warning("scheduler.lease.lost", metadata: ["scheduler.instance": "\(instance)"])
+        }
+        return epoch != nil
     }
 
     /// Gives the lease up (on graceful shutdown) so another replica takes over at once.
@@ -233,15 +249,29 @@ final class SchedulerEngine: Sendable {
 
     // MARK: Transactions and the outbox
 
+    /// - Parameter fenced: the transaction runs only while this replica holds the timer lease
+    ///   at the epoch it took it with; otherwise it throws ``SchedulerDeposed`` and commits nothing.
     @discardableResult
-    private func run<T: Sendable>(_ body: @escaping @Sendable (SchedulerTransaction) async throws -> T) async throws -> T {
+    private func run<T: Sendable>(fenced: Bool = false, _ body: @escaping @Sendable (SchedulerTransaction) async throws -> T) async throws -> T {
         try await lock.withLock {
             let dialect = store.dialect
+            let epoch = fenced ? leaseEpoch.withLock { $0 } : 0
+            if fenced && epoch == 0 { throw SchedulerDeposed(instance: instance) }
             let confirmed = confirmedOutbox.withLock { ids in
                 defer { ids.removeAll() }
                 return ids
             }
             let (result, outbox, earliestTimer) = try await store.transaction { db in
+                if fenced {
+                    // The lease row first (locked on PostgreSQL): a replica taking the lease over
+                    // waits for this transaction, or this one sees the new epoch and gives up.
+                    let row = try await db.raw("""
+                        SELECT holder, epoch FROM scheduler_leases WHERE name = 'timers'\(unsafeRaw: dialect == .postgres ? " FOR UPDATE" : "")
+                        """).first()
+                    guard let row, try row.decode(column: "holder", as: String.self) == self.instance,
+                        try row.decode(column: "epoch", as: Int64.self) == epoch
+                    else { throw SchedulerDeposed(instance: self.instance) }
+                }
                 if !confirmed.isEmpty {
                     try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: confirmed))").run()
                 }
@@ -306,4 +336,11 @@ final class SchedulerEngine: Sendable {
         }
         confirmedOutbox.withLock { $0.append(contentsOf: published) }
     }
+}
+
+/// A timer or reconcile transaction of a replica that no longer holds the timer lease (another
+/// took it over): nothing was committed.
+struct SchedulerDeposed: Error, CustomStringConvertible {
+    var instance: String
+    var description: String { "\(instance) no longer holds the timer lease" }
 }

@@ -96,5 +96,10 @@ enum SchedulerSchema {
             try await db.raw("ALTER TABLE scheduler_deployments ADD COLUMN trace_parent TEXT").run()
             try await db.raw("ALTER TABLE scheduler_outbox ADD COLUMN trace_parent TEXT").run()
         },
+        // The timer lease's fencing token: counted up by each replica that takes the lease over,
+        // checked by every timer and reconcile transaction, so a deposed holder commits nothing.
+        Migration(id: "scheduler-8-lease-epoch") { db in
+            try await db.raw("ALTER TABLE scheduler_leases ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0").run()
+        },
     ]
 }

@@ -57,24 +57,30 @@ public struct SchedulerService: Service {
     /// earlier one), while this replica holds the lease.
     private func timerLoop() async {
         let poll = engine.configuration.timerPollInterval
+        // Renewed (or tried for) four times a lease: a standby takes over at most a lease and a
+        // quarter after the holder died.
+        let leaseCheck = engine.configuration.timerLease / 4
         var leaseCheckedAt = ContinuousClock.now - .seconds(60)
         var holdsLease = false
         while !Task.isCancelled {
             do {
-                if ContinuousClock.now - leaseCheckedAt > (holdsLease ? .seconds(3) : .seconds(1)) {
+                if ContinuousClock.now - leaseCheckedAt >= leaseCheck {
                     holdsLease = try await engine.holdsLease()
                     leaseCheckedAt = .now
                 }
                 guard holdsLease else {
-                    await engine.timerSignal.wait(timeout: .seconds(1))
+                    await engine.timerSignal.wait(timeout: leaseCheck)
                     continue
                 }
                 while try await engine.fireDueTimers() > 0, !Task.isCancelled {}
-                var wait = poll
+                var wait = min(poll, leaseCheck)
                 if let next = try await engine.nextTimerDue() {
                     wait = min(poll, .milliseconds(max(0, Int(next.timeIntervalSinceNow * 1000) + 1)))
                 }
                 if wait > .zero { await engine.timerSignal.wait(timeout: wait) }
+            } catch let deposed as SchedulerDeposed {
+                logger.warning("scheduler.timers.deposed", metadata: ["error": "\(deposed)"])
+                holdsLease = false
             } catch {
                 logger.error("scheduler.timers.failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))

@@ -114,6 +114,7 @@ struct SchedulerHarness {
         let engine = SchedulerEngine(
             store: store, bus: MessageBus(connection: connection, appId: "test"), configuration: SchedulerConfiguration(),
             instance: "test", logger: logger, now: { clock.now })
+        #expect(try await engine.holdsLease(), "the only replica takes the timer lease")
         try await body(SchedulerHarness(engine: engine, store: store, clock: clock))
     }
 
