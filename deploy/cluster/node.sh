@@ -22,7 +22,7 @@ case "$action" in
     log "node $n started" ;;
   stop)
     # shellcheck disable=SC2046
-    env $(cluster_node_env "$n") bash -c 'source "$0/../rabbitmq/env.sh"; hangar_rabbitmq_export_env; "$HANGAR_RABBITMQ_SBIN/rabbitmqctl" -n "$HANGAR_RABBITMQ_NODENAME" stop "$HANGAR_RABBITMQ_PID_FILE"' "$here"
+    env $(cluster_node_env "$n") "$here/../rabbitmq/ctl.sh" stop "$node_dir/rabbit.pid"
     log "node $n stopped" ;;
   kill)
     pid="$(cat "$node_dir/rabbit.pid" 2>/dev/null || true)"

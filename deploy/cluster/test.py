@@ -88,7 +88,6 @@ def pid_of_port(port):
 
 
 def active_scheduler(args, run):
-    _, queue = 0, None
     req = urllib.request.Request("http://127.0.0.1:%d/api/queues/%%2F/hangar.scheduler" % (args.base + 11))
     req.add_header("Authorization", "Basic Z3Vlc3Q6Z3Vlc3Q=")
     with urllib.request.urlopen(req, timeout=10) as answer:

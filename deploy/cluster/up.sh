@@ -51,13 +51,27 @@ for n in $(seq 1 "$cluster_nodes"); do
   if ! cmp -s "$cookie" "$dir/.erlang.cookie" 2>/dev/null; then
     rm -f "$dir/.erlang.cookie" && cp "$cookie" "$dir/.erlang.cookie" && chmod 400 "$dir/.erlang.cookie"
   fi
-  "$here/node.sh" start "$n"
 done
+# All three at once: a node of a cluster that was stopped waits at boot for the others (the
+# last one stopped has the newest state), so one started alone would never finish booting.
+# Node 1 first, until the cluster's epmd listens, so that the others do not race to start one.
+node_pids=()
+for n in $(seq 1 "$cluster_nodes"); do
+  "$here/node.sh" start "$n" &
+  node_pids+=($!)
+  if [[ $n -eq 1 ]]; then
+    for _ in $(seq 1 50); do
+      [[ -n "$(ss -Hltn "sport = :$((cluster_base + 40))" 2>/dev/null)" ]] && break
+      sleep 0.2
+    done
+  fi
+done
+for pid in "${node_pids[@]}"; do wait "$pid" || die "a broker node did not start: see $HANGAR_STATE_DIR/rabbit-*/log"; done
 first="hangar-$cluster_base-1@localhost"
-ctl() {  # ctl N ARGS…: rabbitmqctl against node N, with that node's environment
+ctl() {  # ctl N ARGS…: rabbitmqctl against node N (deploy/rabbitmq/ctl.sh with that node's environment)
   local n="$1"; shift
   # shellcheck disable=SC2046
-  env $(cluster_node_env "$n") bash -c 'source "$0/../rabbitmq/env.sh"; hangar_rabbitmq_export_env; "$HANGAR_RABBITMQ_SBIN/rabbitmqctl" -n "$HANGAR_RABBITMQ_NODENAME" "${@}"' "$here" "$@"
+  env $(cluster_node_env "$n") "$root/deploy/rabbitmq/ctl.sh" "$@"
 }
 for n in $(seq 2 "$cluster_nodes"); do
   if ctl "$n" cluster_status --formatter json 2>/dev/null | grep -q "\"$first\""; then continue; fi
