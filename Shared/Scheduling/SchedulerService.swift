@@ -75,7 +75,7 @@ public struct SchedulerService: Service {
                 while try await engine.fireDueTimers() > 0, !Task.isCancelled {}
                 var wait = min(poll, leaseCheck)
                 if let next = try await engine.nextTimerDue() {
-                    wait = min(poll, .milliseconds(max(0, Int(next.timeIntervalSinceNow * 1000) + 1)))
+                    wait = min(wait, .milliseconds(max(0, Int(next.timeIntervalSinceNow * 1000) + 1)))
                 }
                 if wait > .zero { await engine.timerSignal.wait(timeout: wait) }
             } catch let deposed as SchedulerDeposed {

@@ -154,7 +154,7 @@ public struct AMQPConfiguration: Sendable, Equatable {
         try self.init(single: first, connectionName: connectionName)
         for url in urls.dropFirst() {
             let other = try AMQPConfiguration(single: url, connectionName: connectionName)
-            guard other.tls == nil && tls == nil || other.tls != nil && tls != nil, other.user == user, other.virtualHost == virtualHost
+            guard (other.tls == nil) == (tls == nil), other.user == user, other.virtualHost == virtualHost
             else {
                 throw AMQPError(
                     .invalidConfiguration,
