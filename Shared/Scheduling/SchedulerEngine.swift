@@ -240,10 +240,13 @@ final class SchedulerEngine: Sendable {
         return epoch != nil
     }
 
-    /// Gives the lease up (on graceful shutdown) so another replica takes over at once.
+    /// Gives the lease up (on graceful shutdown) so another replica takes over at once. The row
+    /// stays, expired, so the next holder's epoch is higher than this one's: a deleted row
+    /// would start the fencing epochs over at 1.
     func releaseLease() async {
+        leaseEpoch.withLock { $0 = 0 }
         _ = try? await store.transaction { db in
-            try await db.raw("DELETE FROM scheduler_leases WHERE name = 'timers' AND holder = \(bind: self.instance)").run()
+            try await db.raw("UPDATE scheduler_leases SET expires_at = 0 WHERE name = 'timers' AND holder = \(bind: self.instance)").run()
         }
     }
 

@@ -39,15 +39,20 @@ public struct SchedulerService: Service {
             try await engine.handle(batch)
         }
         logger.info("scheduler.running", metadata: ["scheduler.instance": "\(engine.instance)"])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await engine.publishCommitted() }
-            group.addTask {
-                defer { engine.stopPublishing() }
-                try await consumer.run()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await engine.publishCommitted() }
+                group.addTask {
+                    defer { engine.stopPublishing() }
+                    try await consumer.run()
+                }
+                group.addTask { await cancelWhenGracefulShutdown { await timerLoop() } }
+                group.addTask { await cancelWhenGracefulShutdown { await maintenanceLoop() } }
+                try await group.waitForAll()
             }
-            group.addTask { await cancelWhenGracefulShutdown { await timerLoop() } }
-            group.addTask { await cancelWhenGracefulShutdown { await maintenanceLoop() } }
-            try await group.waitForAll()
+        } catch {
+            await engine.releaseLease()
+            throw error
         }
         await engine.releaseLease()
         logger.info("scheduler.stopped")

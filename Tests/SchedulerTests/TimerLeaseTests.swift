@@ -51,6 +51,29 @@ struct TimerLeaseTests {
             #expect(try await !harness.engine.holdsLease(), "the standby holds it now")
         }
     }
+
+    @Test("a lease given up on shutdown is taken at once by the standby, under a higher epoch than any before it")
+    func releaseHandsOver() async throws {
+        try await SchedulerHarness.with { harness in
+            var logger = Logger(label: "hangar.scheduler.tests")
+            logger.logLevel = .critical
+            let connection = AMQPConnection(configuration: try AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:1/"), logger: logger)
+            let standby = SchedulerEngine(
+                store: harness.store, bus: MessageBus(connection: connection, appId: "test"), configuration: SchedulerConfiguration(),
+                instance: "standby", logger: logger, now: { harness.clock.now })
+            #expect(try await harness.lease() == "test@1")
+            #expect(try await !standby.holdsLease())
+
+            await harness.engine.releaseLease()
+            #expect(try await standby.holdsLease(), "taken without waiting for the lease to lapse")
+            #expect(try await harness.lease() == "standby@2", "the epoch goes on from the released one")
+            await #expect(throws: SchedulerDeposed.self) { try await harness.engine.fireDueTimers() }
+
+            await standby.releaseLease()
+            #expect(try await harness.engine.holdsLease())
+            #expect(try await harness.lease() == "test@3")
+        }
+    }
 }
 
 extension SchedulerHarness {
