@@ -298,7 +298,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HistoryTests",
-            dependencies: ["HangarHistory", "HangarMessaging", "HangarContracts", "AMQPClient"],
+            dependencies: [
+                "HangarHistory", "HangarMessaging", "HangarContracts", "HangarStorage", "AMQPClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/HistoryTests"
         ),
         .testTarget(

@@ -22,10 +22,30 @@ public struct HistoryProjector: Sendable {
     }
 
     /// Applies a batch of events in one transaction.
+    ///
+    /// Recorders may run as several replicas taking batches off one queue, so two batches can
+    /// touch the same deployments at once. On PostgreSQL each batch first locks the rows of
+    /// its deployments, one at a time in id order: a batch waits for another instead of the
+    /// two deadlocking (which PostgreSQL breaks only after a second, by failing one).
     public func apply(_ batch: [IncomingMessage]) async throws {
         let logger = logger
+        let lockRows = store.dialect == .postgres
+        // Each deployment's row starts with the status of its first event here (a step event
+        // says it runs); the events then move it only forward.
+        var firstStatus: [UUID: DeploymentStatus] = [:]
+        for incoming in batch {
+            switch incoming.message {
+            case .deploymentEvent(let event): if firstStatus[event.deploymentId] == nil { firstStatus[event.deploymentId] = event.status }
+            case .stepEvent(let event): if firstStatus[event.deploymentId] == nil { firstStatus[event.deploymentId] = .running }
+            default: continue
+            }
+        }
+        let deployments = firstStatus.sorted { $0.key.uuidString < $1.key.uuidString }
         try await store.transaction { db in
             let now = Date().epochMilliseconds
+            for (id, status) in deployments {
+                try await Self.ensureDeployment(id, status: status, lock: lockRows, db: db)
+            }
             var changed: [UUID] = []
             for incoming in batch {
                 guard
@@ -79,7 +99,6 @@ public struct HistoryProjector: Sendable {
 
     static func apply(_ event: DeploymentEvent, db: any SQLDatabase) async throws {
         let id = event.deploymentId.uuidString
-        try await ensureDeployment(event.deploymentId, status: event.status, db: db)
         let encoder = HangarJSON.encoder
         // Summary fields: every lifecycle event carries them in full.
         try await db.raw("""
@@ -99,7 +118,7 @@ public struct HistoryProjector: Sendable {
         let at = event.at.epochMilliseconds
         switch event.status {
         case .running:
-            try await db.raw("UPDATE history_deployments SET started_at = COALESCE(started_at, \(bind: at)) WHERE id = \(bind: id)").run()
+            try await db.raw("UPDATE history_deployments SET started_at = \(unsafeRaw: earliest("started_at", at)) WHERE id = \(bind: id)").run()
         case .succeeded, .failed, .cancelled, .rejected:
             let outputs = try event.outputs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
             try await db.raw("""
@@ -107,18 +126,42 @@ public struct HistoryProjector: Sendable {
                     failed_step = \(bind: event.failedStep?.rawValue), outputs = COALESCE(\(bind: outputs), outputs)
                 WHERE id = \(bind: id)
                 """).run()
-            try await settleSteps(of: event, db: db)
+            try await closeSteps(of: event, db: db)
         case .scheduled, .queued:
             break
         }
     }
 
+    /// The steps of a deployment that ended. Its last event carries them as the scheduler
+    /// saw them, from the events of each step's current dispatch in queue order: they are
+    /// the final word, whatever order this recorder (or another replica) applied the step
+    /// events in. A step the scheduler never heard of, or an event from before the steps were
+    /// carried, is settled from the deployment's outcome.
+    private static func closeSteps(of event: DeploymentEvent, db: any SQLDatabase) async throws {
+        let id = event.deploymentId.uuidString
+        for step in event.steps ?? [] {
+            let started = step.startedAt?.epochMilliseconds
+            // A step that never started keeps no end time, as when settled below.
+            let finished = started == nil ? nil : step.finishedAt?.epochMilliseconds
+            try await db.raw("""
+                UPDATE history_steps SET status = \(bind: step.status.rawValue),
+                    started_at = \(unsafeRaw: started.map { earliest("started_at", $0) } ?? "started_at"),
+                    finished_at = COALESCE(\(bind: finished), finished_at),
+                    attempts = CASE WHEN attempts < \(bind: Int64(step.attempts)) THEN \(bind: Int64(step.attempts)) ELSE attempts END,
+                    error = \(bind: step.error)
+                WHERE deployment_id = \(bind: id) AND name = \(bind: step.name.rawValue)
+                """).run()
+        }
+        try await settleSteps(of: event, except: Set((event.steps ?? []).map(\.name.rawValue)), db: db)
+    }
+
     /// Steps left open when a deployment ends: the failed one fails, the rest of a
     /// cancelled one are cancelled.
-    private static func settleSteps(of event: DeploymentEvent, db: any SQLDatabase) async throws {
+    private static func settleSteps(of event: DeploymentEvent, except closed: Set<String>, db: any SQLDatabase) async throws {
         let id = event.deploymentId.uuidString
         let at = event.at.epochMilliseconds
-        if event.status == .failed, let step = event.failedStep {
+        let others = closed.isEmpty ? "" : " AND name NOT IN (\(closed.sorted().map { "'\($0)'" }.joined(separator: ", ")))"
+        if event.status == .failed, let step = event.failedStep, !closed.contains(step.rawValue) {
             try await db.raw("""
                 UPDATE history_steps SET status = 'failed', finished_at = COALESCE(finished_at, \(bind: at)),
                     error = COALESCE(error, \(bind: event.reason))
@@ -129,32 +172,41 @@ public struct HistoryProjector: Sendable {
             try await db.raw("""
                 UPDATE history_steps SET status = 'cancelled',
                     finished_at = CASE WHEN status = 'running' THEN \(bind: at) ELSE finished_at END
-                WHERE deployment_id = \(bind: id) AND status IN ('pending', 'running')
+                WHERE deployment_id = \(bind: id) AND status IN ('pending', 'running')\(unsafeRaw: others)
                 """).run()
         }
+    }
+
+    /// SQL for `column` moved back to `value` if that is earlier (or it is unset): the same
+    /// whichever order the times arrive in.
+    static func earliest(_ column: String, _ value: Int64) -> String {
+        "CASE WHEN \(column) IS NULL OR \(column) > \(value) THEN \(value) ELSE \(column) END"
     }
 
     // MARK: Step events
 
     static func apply(_ event: StepEvent, messageId: String, db: any SQLDatabase) async throws {
         let id = event.deploymentId.uuidString
-        try await ensureDeployment(event.deploymentId, status: .running, db: db)
         let at = event.at.epochMilliseconds
         let step = event.step.rawValue
         // Only the latest attempt moves a step: a late answer of an attempt the scheduler has
         // already replaced (its lease lapsed, or it timed out) changes no status, error or worker.
-        // Its detail lines stay: they happened.
+        // Its detail lines stay: they happened (the history says at reading that it was replaced).
+        // Events of one step may be applied in any order (two recorders take batches off one
+        // queue): the start is the earliest seen, and the deployment's last event settles the status.
         let open = "status IN ('pending', 'running') AND attempts = \(Int64(event.attempt))"
-        // The latest attempt seen of this step, this event's included.
-        let latestAttempt = try await db.raw("""
+        try await db.raw("""
             UPDATE history_steps SET attempts = CASE WHEN attempts < \(bind: Int64(event.attempt)) THEN \(bind: Int64(event.attempt)) ELSE attempts END
             WHERE deployment_id = \(bind: id) AND name = \(bind: step)
-            RETURNING attempts
-            """).first()?.decode(column: "attempts", as: Int64.self) ?? Int64(event.attempt)
+            """).run()
         switch event.kind {
         case .started, .progress:
             try await db.raw("""
-                UPDATE history_steps SET status = 'running', started_at = COALESCE(started_at, \(bind: at))
+                UPDATE history_steps SET started_at = \(unsafeRaw: earliest("started_at", at))
+                WHERE deployment_id = \(bind: id) AND name = \(bind: step)
+                """).run()
+            try await db.raw("""
+                UPDATE history_steps SET status = 'running'
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
                 """).run()
         case .succeeded, .skipped:
@@ -181,15 +233,16 @@ public struct HistoryProjector: Sendable {
         }
         if let startedAt = event.startedAt {
             try await db.raw("""
-                UPDATE history_steps SET started_at = CASE WHEN started_at IS NULL OR started_at > \(bind: startedAt.epochMilliseconds)
-                    THEN \(bind: startedAt.epochMilliseconds) ELSE started_at END
+                UPDATE history_steps SET started_at = \(unsafeRaw: earliest("started_at", startedAt.epochMilliseconds))
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step)
                 """).run()
         }
+        let attempt = Int64(event.attempt)
         for (index, line) in (event.earlierDetails ?? []).enumerated() {
             try await db.raw("""
-                INSERT INTO history_details (message_id, deployment_id, step, at, message)
-                VALUES (\(bind: "\(messageId)#\(index)"), \(bind: id), \(bind: step), \(bind: line.at.epochMilliseconds), \(bind: line.message))
+                INSERT INTO history_details (message_id, deployment_id, step, at, message, attempt, answer)
+                VALUES (\(bind: "\(messageId)#\(index)"), \(bind: id), \(bind: step), \(bind: line.at.epochMilliseconds), \(bind: line.message),
+                    \(bind: attempt), 0)
                 ON CONFLICT (message_id) DO NOTHING
                 """).run()
         }
@@ -199,18 +252,26 @@ public struct HistoryProjector: Sendable {
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND attempts = \(bind: Int64(event.attempt))
                 """).run()
         }
-        if var line = detailLine(event) {
-            if event.kind == .failed || event.kind == .succeeded || event.kind == .skipped || event.checkAfter != nil {
-                // An outcome of an attempt already replaced says so, since it moved nothing.
-                if latestAttempt > Int64(event.attempt) {
-                    line = "attempt \(event.attempt), already replaced by attempt \(latestAttempt): \(line)"
-                }
-            }
+        if let line = detailLine(event) {
             try await db.raw("""
-                INSERT INTO history_details (message_id, deployment_id, step, at, message)
-                VALUES (\(bind: messageId), \(bind: id), \(bind: step), \(bind: at), \(bind: line))
+                INSERT INTO history_details (message_id, deployment_id, step, at, message, attempt, answer)
+                VALUES (\(bind: messageId), \(bind: id), \(bind: step), \(bind: at), \(bind: line), \(bind: attempt),
+                    \(bind: Int64(isAnswer(event) ? 1 : 0)))
                 ON CONFLICT (message_id) DO NOTHING
                 """).run()
+        }
+    }
+
+    /// An answer that ends an attempt: it succeeded, was skipped or failed for good. When a
+    /// later attempt of its step exists, the attempt had been replaced and its answer moved
+    /// nothing (``HistoryQueries`` says so on reading). A transient failure or a "check
+    /// again later" is not one: the next attempt or check follows from it.
+    static func isAnswer(_ event: StepEvent) -> Bool {
+        guard event.checkAfter == nil else { return false }
+        switch event.kind {
+        case .succeeded, .skipped: return true
+        case .failed: return event.transient != true
+        case .started, .progress: return false
         }
     }
 
@@ -227,14 +288,18 @@ public struct HistoryProjector: Sendable {
     }
 
     /// Makes sure the deployment and its six steps have rows (an event may arrive before
-    /// the one that describes the deployment).
-    private static func ensureDeployment(_ deploymentId: UUID, status: DeploymentStatus, db: any SQLDatabase) async throws {
+    /// the one that describes the deployment), and with `lock` holds its row until the
+    /// transaction ends.
+    private static func ensureDeployment(_ deploymentId: UUID, status: DeploymentStatus, lock: Bool, db: any SQLDatabase) async throws {
         let id = deploymentId.uuidString
         let inserted = try await db.raw("""
             INSERT INTO history_deployments (id, status, status_rank, updated_at)
             VALUES (\(bind: id), \(bind: status.rawValue), \(bind: status.rank), \(bind: Date().epochMilliseconds))
             ON CONFLICT (id) DO NOTHING RETURNING id
             """).all()
+        if lock && inserted.isEmpty {
+            try await db.raw("SELECT id FROM history_deployments WHERE id = \(bind: id) FOR UPDATE").run()
+        }
         guard !inserted.isEmpty else { return }
         for step in StepName.allCases {
             try await db.raw("""

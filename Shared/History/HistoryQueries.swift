@@ -73,20 +73,22 @@ public struct HistoryQueries: Sendable {
         let key = id.uuidString
         let (row, lines) = try await store.read { db in
             let row = try await db.raw("SELECT * FROM history_deployments WHERE id = \(bind: key)").first()
-            let lines = try await db.raw("SELECT step, at, message FROM history_details WHERE deployment_id = \(bind: key) ORDER BY at, message_id").all()
+            let lines = try await db.raw("""
+                SELECT step, at, message, attempt, answer FROM history_details WHERE deployment_id = \(bind: key) ORDER BY at, message_id
+                """).all()
             return (row, lines)
         }
         guard let row else { return nil }
-        var detailByStep: [String: [StepDetailLine]] = [:]
-        for line in lines {
-            detailByStep[try line.decode(column: "step", as: String.self), default: []].append(
-                StepDetailLine(
-                    at: Date(epochMilliseconds: try line.decode(column: "at", as: Int64.self)),
-                    message: try line.decode(column: "message", as: String.self)))
-        }
-        let steps = (try await self.steps(of: [key])[key] ?? []).map { step in
+        let steps = try (try await self.steps(of: [key])[key] ?? []).map { step in
             var step = step
-            step.detail = detailByStep[step.name.rawValue] ?? []
+            step.detail = try lines.filter { try $0.decode(column: "step", as: String.self) == step.name.rawValue }.map { line in
+                var message = try line.decode(column: "message", as: String.self)
+                // The answer of an attempt a later one replaced moved nothing: it says so.
+                if let attempt = try line.integer("attempt"), try line.integer("answer") == 1, attempt < Int64(step.attempts) {
+                    message = "attempt \(attempt), already replaced by attempt \(attempt + 1): \(message)"
+                }
+                return StepDetailLine(at: Date(epochMilliseconds: try line.decode(column: "at", as: Int64.self)), message: message)
+            }
             return step
         }
         let summary = try Self.summary(row, steps: [])

@@ -82,5 +82,13 @@ enum HistorySchema {
         DeadLetterStore.migration,
         // The latest status of each worker (WorkerDirectory).
         WorkerDirectory.migration,
+        // A line's attempt, and whether it is the answer that ends it: the history says at
+        // reading that the answer of an attempt since replaced moved nothing, so it reads the
+        // same whichever order the events were applied in. Older lines have neither (their
+        // text says it already).
+        Migration(id: "history-5-detail-attempts") { db in
+            try await db.raw("ALTER TABLE history_details ADD COLUMN attempt BIGINT").run()
+            try await db.raw("ALTER TABLE history_details ADD COLUMN answer BIGINT").run()
+        },
     ]
 }
