@@ -128,7 +128,11 @@ struct SMTPIntegrationTests {
             #expect(before.count == 6 && before.allSatisfy { $0.state == "pending" && $0.attempts >= 1 }, "\(before)")
             try await sink.start()
             _ = try await sink.waitForMessages(6)
-            try await Task.sleep(for: .seconds(1))
+            // Each is recorded as sent once the server accepted it (polled: a busy machine is slow).
+            let recorded = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < recorded, try await !notifier.notifier.log().allSatisfy({ $0.state == "sent" }) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             return (sink.messages(), try await notifier.notifier.log())
         }
         #expect(received.count == 6)
