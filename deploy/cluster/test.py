@@ -5,13 +5,22 @@ notifying one address, and while they run SIGKILLs, one after the other: a broke
 active scheduler, an intake, a recorder, a notifier and a worker, restarting each a few seconds
 later (deploy/cluster/up.sh starts what is not running; node.sh starts the node). Then checks:
 
-  * every deployment succeeded, with the history a single node gives a zero-time simulated
-    deployment: the six steps in order (stop_preparation_server skipped), its version;
+  * every deployment succeeded: the six steps in order (stop_preparation_server skipped), its
+    version;
   * each email went out exactly once (the SMTP sink's files, by deployment and event);
+  * with --aws-environments N, the first N environments are on the aws provider against a moto
+    server (seeded with deploy/moto/seed.py): each of their deployments made exactly one image
+    and one launch template version, killed workers or not (deploy/cluster/effects.py);
   * the longest stall in progress (steps finished, read from the recorder's tables) after each
     kill, printed with the figures.
 
-Exits 1 when a check fails. Standard library only (psql for the progress reads).
+It keeps the environments and submissions in <state>/submissions.json. Run again with
+--compare-on URL (a Hangar on a single node), it makes the same environments there, submits the
+same deployments, and checks that each one's history (status, version, steps in order with
+their status) is the same as on the cluster.
+
+Exits 1 when a check fails. Standard library only (psql for the progress reads; moto's venv
+for seeding and counting cloud effects).
 """
 
 import argparse
@@ -112,19 +121,37 @@ def main():
     parser.add_argument("--restart-after", type=float, default=3)
     parser.add_argument("--throughput", action="store_true",
                         help="no kills and zero-time steps: how many deployments per second the cluster finishes")
+    parser.add_argument("--aws-environments", type=int, default=0)
+    parser.add_argument("--moto", help="the moto server the workers use (with --aws-environments)")
+    parser.add_argument("--moto-python", help="moto's venv's python (boto3)")
+    parser.add_argument("--compare-on", metavar="URL", help="replay the submissions on this single-node Hangar and compare")
     args = parser.parse_args()
     if args.throughput:
         return throughput(args)
+    if args.compare_on:
+        return compare(args)
     here = os.path.dirname(os.path.abspath(__file__))
     run = os.path.join(args.state, "run")
     mail = os.path.join(args.state, "mail")
     tag = "%x" % int(time.time())
 
     envs = ["ct-%s-%d" % (tag, i) for i in range(args.environments)]
-    for name in envs:
-        status, _ = request(args.url + "/v1/environments", "POST", "dev-admin-token",
-                            {"name": name, "provider": "simulated", "target": {"stepDurationMs": 50}})
-        assert status == 201, status
+    specs = {}
+    templates = {}
+    for number, name in enumerate(envs):
+        spec = {"name": name, "provider": "simulated", "target": {"stepDurationMs": 50}}
+        if number < args.aws_environments:
+            seed = json.loads(subprocess.run(
+                [args.moto_python, os.path.join(here, "..", "moto", "seed.py"), "--endpoint", args.moto, "--name", name,
+                 "--instances", "2", "--versions", "2"], check=True, capture_output=True, text=True).stdout)
+            spec = {"name": name, "provider": "aws", "target": {
+                "region": seed["region"], "preparationInstanceId": seed["preparationInstanceId"],
+                "launchTemplateId": seed["launchTemplateId"], "autoScalingGroupName": seed["autoScalingGroupName"],
+                "keepModelVersions": 3, "checkAfterSeconds": 0.2, "warmupSeconds": 0}}
+            templates[name] = seed["launchTemplateId"]
+        specs[name] = spec
+        status, answer = request(args.url + "/v1/environments", "POST", "dev-admin-token", spec)
+        assert status == 201, (status, answer)
 
     submitted = {}
     lock = threading.Lock()
@@ -218,9 +245,28 @@ def main():
     recipients = {to for to, _ in sent}
     missing = [i for i in range(args.deployments) if "d%d-%s@example.com" % (i, tag) not in recipients]
 
+    # Cloud effects of the deployments on the aws provider: one image and one model each.
+    on_aws = {ident.lower(): templates[env] for ident, (_, env, _) in submitted.items() if env in templates}
+    effects_failed = []
+    if on_aws:
+        counts = json.loads(subprocess.run(
+            [args.moto_python, os.path.join(here, "effects.py"), "--endpoint", args.moto], input=json.dumps(on_aws),
+            check=True, capture_output=True, text=True).stdout)
+        effects_failed = ["%s made %d images and %d launch template versions" % (ident, c["images"], c["models"])
+                          for ident, c in sorted(counts.items()) if c["images"] != 1 or c["models"] != 1]
+
+    with open(os.path.join(args.state, "submissions.json"), "w") as file:
+        json.dump({"environments": [specs[name] for name in envs],
+                   "submissions": [{"index": index, "environment": env, "version": version, "id": ident}
+                                   for ident, (index, env, version) in sorted(submitted.items(), key=lambda item: item[1][0])]},
+                  file, indent=1)
+
     print("deployments: %d submitted over the %.0f s of the kills, %d succeeded, the last %.1f s after the first submit" % (
         len(submitted), span, sum(1 for d in finished.values() if d["status"] == "succeeded"), elapsed))
     print("emails: %d sent, %d sent more than once, %d deployments without one" % (sum(sent.values()), len(doubled), len(missing)))
+    if on_aws:
+        print("cloud effects: %d deployments on the aws provider (moto), %d with other than one image and one launch "
+              "template version" % (len(on_aws), len(effects_failed)))
     for number, (what, at) in enumerate(kills):
         until = kills[number + 1][1] if number + 1 < len(kills) else at + 20
         window = [(t, v) for t, v in samples if at <= t <= until]
@@ -236,7 +282,62 @@ def main():
         print("FAILED: emails sent twice: %s" % doubled[:5])
     if missing:
         print("FAILED: no email for deployments %s" % missing[:10])
-    sys.exit(1 if failures or doubled or missing else 0)
+    for failure in effects_failed[:10]:
+        print("FAILED: cloud effects: " + failure)
+    sys.exit(1 if failures or doubled or missing or effects_failed else 0)
+
+
+def history(details):
+    """What must be the same wherever a deployment ran: its status, version and its steps in
+    order with their status."""
+    return {"status": details["status"], "version": details.get("version"),
+            "steps": [(step["name"], step["status"]) for step in details["steps"]]}
+
+
+def compare(args):
+    """The cluster's submissions again on a single node: the same history for each."""
+    with open(os.path.join(args.state, "submissions.json")) as file:
+        recorded = json.load(file)
+    for spec in recorded["environments"]:
+        status, answer = request(args.compare_on + "/v1/environments", "POST", "dev-admin-token", spec)
+        assert status == 201, (status, answer)
+    submissions = recorded["submissions"]
+    single = {}
+    lock = threading.Lock()
+
+    def submit(number):
+        entry = submissions[number]
+        status, answer = request(args.compare_on + "/v1/environments/%s/deployments" % entry["environment"], "POST",
+                                 "dev-deployer-token", {"version": entry["version"]})
+        assert status == 202, (status, answer)
+        with lock:
+            single[entry["id"]] = answer["id"]
+
+    started = time.time()
+    for thread in start_clients(8, len(submissions), submit):
+        thread.join()
+    finished = {}
+    while time.time() - started < 300 and len(finished) < len(single):
+        for cluster_id, single_id in single.items():
+            if cluster_id not in finished:
+                status, details = request(args.compare_on + "/v1/deployments/" + single_id)
+                if status == 200 and details["status"] in ("succeeded", "failed", "cancelled", "rejected"):
+                    finished[cluster_id] = details
+        time.sleep(0.5)
+    different = []
+    for entry in submissions:
+        status, on_cluster = request(args.url + "/v1/deployments/" + entry["id"])
+        on_single = finished.get(entry["id"])
+        if on_single is None:
+            different.append("#%d did not finish on the single node" % entry["index"])
+        elif status != 200 or history(on_cluster) != history(on_single):
+            different.append("#%d: cluster %s, single node %s" % (entry["index"], history(on_cluster) if status == 200 else status,
+                                                                   history(on_single)))
+    print("histories: %d deployments run again on a single node in %.1f s, %d the same as on the cluster (status, "
+          "version, steps in order with their status)" % (len(submissions), time.time() - started, len(submissions) - len(different)))
+    for difference in different[:10]:
+        print("FAILED: " + difference)
+    return 1 if different else 0
 
 
 def throughput(args):
@@ -268,4 +369,4 @@ def throughput(args):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
