@@ -96,20 +96,26 @@ final class PostgresBackend: StoreBackend {
         }
     }
 
-    /// Once per store: checks that the server answers (a clear error now beats a pool that retries for a
-    /// minute) and creates the schema if missing.
-    private func prepare() async throws {
+    /// A connection of its own, outside the pool, with the store's settings and `parameters`
+    /// added to its startup parameters (the caller closes it). Failures become
+    /// ``StorageError/cannotConnect(endpoint:database:username:reason:)``.
+    func dedicatedConnection(parameters: [(String, String)] = []) async throws -> PostgresConnection {
         var configuration = PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
             database: settings.database, tls: try Self.connectionTLS(settings.tls))
         configuration.options.connectTimeout = .milliseconds(milliseconds(settings.connectTimeout))
-        configuration.options.additionalStartupParameters = Self.startupParameters(settings, readOnly: readOnly)
-        let connection: PostgresConnection
+        configuration.options.additionalStartupParameters = Self.startupParameters(settings, readOnly: readOnly) + parameters
         do {
-            connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         } catch {
             throw cannotConnect(error)
         }
+    }
+
+    /// Once per store: checks that the server answers (a clear error now beats a pool that retries for a
+    /// minute) and creates the schema if missing.
+    private func prepare() async throws {
+        let connection = try await dedicatedConnection()
         do {
             if let schema = settings.schema, !readOnly {
                 try await createSchemaIfMissing(schema, on: connection.sql(queryLogLevel: .trace))
