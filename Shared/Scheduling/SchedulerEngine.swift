@@ -28,6 +28,8 @@ final class SchedulerEngine: Sendable {
     private let confirmedOutbox = Mutex<[String]>([])
     /// The epoch of the timer lease this replica holds; 0 when it holds none.
     private let leaseEpoch = Mutex<Int64>(0)
+    /// On PostgreSQL, the advisory lock that decides who holds the lease (nil on SQLite).
+    private let sessionLock: SessionLock?
 
     init(
         store: SQLStore, bus: MessageBus, configuration: SchedulerConfiguration, instance: String, logger: Logger,
@@ -39,6 +41,7 @@ final class SchedulerEngine: Sendable {
         self.configuration = configuration
         self.instance = instance
         self.logger = logger
+        self.sessionLock = store.sessionLock(named: "scheduler-timers", idleTimeout: configuration.timerLease)
         (committed, committedInput) = AsyncStream.makeStream()
     }
 
@@ -208,10 +211,24 @@ final class SchedulerEngine: Sendable {
         }
     }
 
+    /// Whether this replica held the timer lease when it last looked (``holdsLease()``).
+    var leaseHeld: Bool { leaseEpoch.withLock { $0 != 0 } }
+
     /// Takes or renews the lease that lets one replica run timers and reconciliation (for
     /// ``SchedulerConfiguration/timerLease``). Taking it over from another replica counts its
     /// epoch up: the fencing token every timer and reconcile transaction checks.
+    ///
+    /// On PostgreSQL a session advisory lock decides who holds it: the server frees the lock
+    /// the moment its holder's connection ends (a crash) or after a lease of silence (a freeze),
+    /// and the replica holding the lock takes the lease row whether or not it has expired. When
+    /// the lock cannot be asked about, the row's expiry decides, as on SQLite.
     func holdsLease() async throws -> Bool {
+        let lockState = await sessionLock?.hold()
+        if lockState == .heldElsewhere {
+            record(leaseEpoch: nil)
+            return false
+        }
+        let holdsLock = lockState == .held
         let now = now().epochMilliseconds
         let expires = now + Int64(configuration.timerLease.seconds * 1000)
         let epoch = try await store.transaction { db -> Int64? in
@@ -222,12 +239,18 @@ final class SchedulerEngine: Sendable {
             try await db.raw("""
                 UPDATE scheduler_leases SET epoch = CASE WHEN holder = \(bind: self.instance) THEN epoch ELSE epoch + 1 END,
                     holder = \(bind: self.instance), expires_at = \(bind: expires)
-                WHERE name = 'timers' AND (holder = \(bind: self.instance) OR expires_at < \(bind: now))
+                WHERE name = 'timers' AND (holder = \(bind: self.instance) OR expires_at < \(bind: now)\(unsafeRaw: holdsLock ? " OR TRUE" : ""))
                 """).run()
             let row = try await db.raw("SELECT holder, epoch FROM scheduler_leases WHERE name = 'timers'").first()
             guard let row, try row.decode(column: "holder", as: String.self) == self.instance else { return nil }
             return try row.decode(column: "epoch", as: Int64.self)
         }
+        record(leaseEpoch: epoch)
+        return epoch != nil
+    }
+
+    /// Keeps the epoch this replica now holds the lease at (nil: it holds none), saying when that changed.
+    private func record(leaseEpoch epoch: Int64?) {
         let previous = leaseEpoch.withLock { held in
             defer { held = epoch ?? 0 }
             return held
@@ -237,7 +260,6 @@ final class SchedulerEngine: Sendable {
         } else if epoch == nil, previous != 0 {
             logger.warning("scheduler.lease.lost", metadata: ["scheduler.instance": "\(instance)"])
         }
-        return epoch != nil
     }
 
     /// Gives the lease up (on graceful shutdown) so another replica takes over at once. The row
@@ -248,6 +270,7 @@ final class SchedulerEngine: Sendable {
         _ = try? await store.transaction { db in
             try await db.raw("UPDATE scheduler_leases SET expires_at = 0 WHERE name = 'timers' AND holder = \(bind: self.instance)").run()
         }
+        await sessionLock?.release()
     }
 
     // MARK: Transactions and the outbox
@@ -273,7 +296,11 @@ final class SchedulerEngine: Sendable {
                         """).first()
                     guard let row, try row.decode(column: "holder", as: String.self) == self.instance,
                         try row.decode(column: "epoch", as: Int64.self) == epoch
-                    else { throw SchedulerDeposed(instance: self.instance) }
+                    else {
+                        // Another replica took the lease over: this one holds nothing until it takes it again.
+                        self.leaseEpoch.withLock { if $0 == epoch { $0 = 0 } }
+                        throw SchedulerDeposed(instance: self.instance)
+                    }
                 }
                 if !confirmed.isEmpty {
                     try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: confirmed))").run()

@@ -46,6 +46,7 @@ public struct SchedulerService: Service {
                     defer { engine.stopPublishing() }
                     try await consumer.run()
                 }
+                group.addTask { await cancelWhenGracefulShutdown { await leaseLoop() } }
                 group.addTask { await cancelWhenGracefulShutdown { await timerLoop() } }
                 group.addTask { await cancelWhenGracefulShutdown { await maintenanceLoop() } }
                 try await group.waitForAll()
@@ -58,34 +59,40 @@ public struct SchedulerService: Service {
         logger.info("scheduler.stopped")
     }
 
-    /// Fires timers when due (sleeping until the next one, or until a transaction sets an
-    /// earlier one), while this replica holds the lease.
-    private func timerLoop() async {
-        let poll = engine.configuration.timerPollInterval
-        // Renewed (or tried for) four times a lease: a standby takes over at most a lease and a
-        // quarter after the holder died.
-        let leaseCheck = engine.configuration.timerLease / 4
-        var leaseCheckedAt = ContinuousClock.now - .seconds(60)
-        var holdsLease = false
+    /// Takes or renews the timer lease four times a lease, whatever the timers are doing: a
+    /// standby takes over at most a lease and a quarter after the holder died (on PostgreSQL,
+    /// a quarter of a lease after a crash: the advisory lock is freed with the connection).
+    private func leaseLoop() async {
+        let check = engine.configuration.timerLease / 4
         while !Task.isCancelled {
             do {
-                if ContinuousClock.now - leaseCheckedAt >= leaseCheck {
-                    holdsLease = try await engine.holdsLease()
-                    leaseCheckedAt = .now
-                }
-                guard holdsLease else {
-                    await engine.timerSignal.wait(timeout: leaseCheck)
+                let held = engine.leaseHeld
+                if try await engine.holdsLease(), !held { engine.timerSignal.signal() }
+            } catch {
+                logger.error("scheduler.lease.failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: check)
+        }
+    }
+
+    /// Fires timers when due (sleeping until the next one, or until a transaction sets an
+    /// earlier one, or this replica takes the lease), while this replica holds the lease.
+    private func timerLoop() async {
+        let poll = engine.configuration.timerPollInterval
+        while !Task.isCancelled {
+            do {
+                guard engine.leaseHeld else {
+                    await engine.timerSignal.wait(timeout: poll)
                     continue
                 }
                 while try await engine.fireDueTimers() > 0, !Task.isCancelled {}
-                var wait = min(poll, leaseCheck)
+                var wait = poll
                 if let next = try await engine.nextTimerDue() {
                     wait = min(wait, .milliseconds(max(0, Int(next.timeIntervalSinceNow * 1000) + 1)))
                 }
                 if wait > .zero { await engine.timerSignal.wait(timeout: wait) }
             } catch let deposed as SchedulerDeposed {
                 logger.warning("scheduler.timers.deposed", metadata: ["error": "\(deposed)"])
-                holdsLease = false
             } catch {
                 logger.error("scheduler.timers.failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
@@ -104,7 +111,7 @@ public struct SchedulerService: Service {
                 try await engine.sampleGauges()
                 if ContinuousClock.now - reconciledAt >= engine.configuration.reconcileInterval {
                     reconciledAt = .now
-                    if try await engine.holdsLease() { try await engine.reconcile() }
+                    if engine.leaseHeld { try await engine.reconcile() }
                 }
                 if ContinuousClock.now - prunedAt >= .seconds(3600) {
                     prunedAt = .now
