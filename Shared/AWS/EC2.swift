@@ -204,6 +204,9 @@ public struct EC2: Sendable {
     public func describeLaunchTemplateVersions(templateId: String, versions: [Int] = []) async throws(AWSError) -> [EC2LaunchTemplateVersion] {
         var parameters = ["LaunchTemplateId": templateId]
         parameters.merge(QueryParameters.list("LaunchTemplateVersion", versions.map(String.init))) { _, new in new }
+        // Pages as large as EC2 allows: fewer calls, and moto (which answers 15 by default and
+        // no NextToken) lists them all too.
+        if versions.isEmpty { parameters["MaxResults"] = "200" }
         var result: [EC2LaunchTemplateVersion] = []
         var token: String?
         repeat {

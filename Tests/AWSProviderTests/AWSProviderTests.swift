@@ -55,6 +55,20 @@ struct AWSProviderTests {
         #expect(try await cloud.ec2.describeInstance(preparation).state == "running", "the preparation server is running again")
     }
 
+    @Test("a launch template with more versions than moto answers by default (15): all are listed, and create_models finds the default")
+    func manyModelVersions() async throws {
+        let cloud = try await MotoCloud(versions: 20)
+        defer { cloud.moto.stop() }
+        let templateId = cloud.seed["launchTemplateId"]!
+        #expect(try await cloud.ec2.describeLaunchTemplateVersions(templateId: templateId).map(\.number) == Array(1...20))
+        let runner = StepRunner(cloud.provider, settings: cloud.settings(), version: "1.0")
+        #expect(try await runner.run(.validate).isSuccess)
+        #expect(try await runner.run(.createImage).isSuccess)
+        let models = try await runner.run(.createModels)
+        #expect(models.outputs["mainModelVersion"] == "21", "\(models)")
+        #expect(models.outputs["backupModelVersion"] == "20")
+    }
+
     @Test("steps run again find what they made")
     func idempotent() async throws {
         let cloud = try await MotoCloud()
