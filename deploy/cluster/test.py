@@ -331,8 +331,9 @@ def compare(args):
         if on_single is None:
             different.append("#%d did not finish on the single node" % entry["index"])
         elif status != 200 or history(on_cluster) != history(on_single):
-            different.append("#%d: cluster %s, single node %s" % (entry["index"], history(on_cluster) if status == 200 else status,
-                                                                   history(on_single)))
+            different.append("#%d: cluster %s (%s), single node %s (%s)" % (
+                entry["index"], history(on_cluster) if status == 200 else status, on_cluster.get("reason") if status == 200 else "",
+                history(on_single), on_single.get("reason")))
     print("histories: %d deployments run again on a single node in %.1f s, %d the same as on the cluster (status, "
           "version, steps in order with their status)" % (len(submissions), time.time() - started, len(submissions) - len(different)))
     for difference in different[:10]:
