@@ -245,21 +245,23 @@ def main():
     recipients = {to for to, _ in sent}
     missing = [i for i in range(args.deployments) if "d%d-%s@example.com" % (i, tag) not in recipients]
 
-    # Cloud effects of the deployments on the aws provider: one image and one model each.
-    on_aws = {ident.lower(): templates[env] for ident, (_, env, _) in submitted.items() if env in templates}
-    effects_failed = []
-    if on_aws:
-        counts = json.loads(subprocess.run(
-            [args.moto_python, os.path.join(here, "effects.py"), "--endpoint", args.moto], input=json.dumps(on_aws),
-            check=True, capture_output=True, text=True).stdout)
-        effects_failed = ["%s made %d images and %d launch template versions" % (ident, c["images"], c["models"])
-                          for ident, c in sorted(counts.items()) if c["images"] != 1 or c["models"] != 1]
-
     with open(os.path.join(args.state, "submissions.json"), "w") as file:
         json.dump({"environments": [specs[name] for name in envs],
                    "submissions": [{"index": index, "environment": env, "version": version, "id": ident}
                                    for ident, (index, env, version) in sorted(submitted.items(), key=lambda item: item[1][0])]},
                   file, indent=1)
+
+    # Cloud effects of the deployments on the aws provider: one image and one model each.
+    on_aws = {ident.lower(): templates[env] for ident, (_, env, _) in submitted.items() if env in templates}
+    effects_failed = []
+    if on_aws:
+        counted = subprocess.run([args.moto_python, os.path.join(here, "effects.py"), "--endpoint", args.moto],
+                                 input=json.dumps(on_aws), capture_output=True, text=True)
+        if counted.returncode != 0:
+            effects_failed = ["could not count them: " + counted.stderr.strip()[-500:]]
+        else:
+            effects_failed = ["%s made %d images and %d launch template versions" % (ident, c["images"], c["models"])
+                              for ident, c in sorted(json.loads(counted.stdout).items()) if c["images"] != 1 or c["models"] != 1]
 
     print("deployments: %d submitted over the %.0f s of the kills, %d succeeded, the last %.1f s after the first submit" % (
         len(submitted), span, sum(1 for d in finished.values() if d["status"] == "succeeded"), elapsed))

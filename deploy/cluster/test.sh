@@ -26,8 +26,15 @@ case "${1:-}" in
 esac
 export HANGAR_CLUSTER_PORT_BASE="${HANGAR_CLUSTER_PORT_BASE:-27000}"
 export HANGAR_STATE_DIR="${HANGAR_CLUSTER_TEST_DIR:-$(mktemp -d /tmp/hangar-cluster-test.XXXXXX)}"
+status=1  # until the test says otherwise
 cleanup() {
-  HANGAR_CLUSTER_PURGE=1 "$here/down.sh" >/dev/null 2>&1 || true
+  # A failed run keeps its state (logs, emails, submissions) for a look.
+  if [[ $status -eq 0 ]]; then
+    HANGAR_CLUSTER_PURGE=1 "$here/down.sh" >/dev/null 2>&1 || true
+  else
+    "$here/down.sh" >/dev/null 2>&1 || true
+    log "kept the state of this run in $HANGAR_STATE_DIR (logs in run/)"
+  fi
 }
 trap cleanup EXIT
 
