@@ -180,15 +180,7 @@ final class SchedulerEngine: Sendable {
     /// Publishes outbox rows left behind (a crash or a broker outage after a commit).
     func relayOutbox(olderThan age: Duration) async throws {
         // First forget what was confirmed since the last transaction, so it is not sent again.
-        let confirmed = confirmedOutbox.withLock { ids in
-            defer { ids.removeAll() }
-            return ids
-        }
-        if !confirmed.isEmpty {
-            try await store.transaction { db in
-                try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: confirmed))").run()
-            }
-        }
+        try await forgetConfirmed()
         let cutoff = now().addingTimeInterval(-age.seconds).epochMilliseconds
         let rows = try await store.read { db in
             try await db.raw("""
@@ -205,10 +197,57 @@ final class SchedulerEngine: Sendable {
                     messageId: id, message: try ContractCodec.decode(type: type, schemaVersion: nil, body: body), body: body,
                     traceParent: try row.decode(column: "trace_parent", as: String?.self)))
         }
+        messages = try await withoutDeliveredSteps(messages)
         if !messages.isEmpty {
             logger.info("scheduler.outbox.relay", metadata: ["hangar.count": "\(messages.count)"])
             await publish(messages)
         }
+    }
+
+    /// Deletes the outbox rows of the messages the broker confirmed since the last
+    /// transaction (on a graceful stop too: left behind, they would be sent again).
+    func forgetConfirmed() async throws {
+        let confirmed = confirmedOutbox.withLock { ids in
+            defer { ids.removeAll() }
+            return ids
+        }
+        guard !confirmed.isEmpty else { return }
+        try await store.transaction { db in
+            try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: confirmed))").run()
+        }
+    }
+
+    /// `messages` without the step commands that evidently reached a worker, whose rows are
+    /// deleted instead: the deployment has moved past that dispatch, or a worker has been heard
+    /// from on it. Sent again, such a command would run its step on a second worker while the
+    /// first still runs it (a stopped or killed scheduler leaves the rows of messages the broker
+    /// confirmed but it had not yet deleted). A command that reached a worker which then dies is
+    /// dispatched again when the step's lease lapses.
+    func withoutDeliveredSteps(_ messages: [OutboxMessage]) async throws -> [OutboxMessage] {
+        guard messages.contains(where: { if case .executeStep = $0.message { true } else { false } }) else { return messages }
+        let (kept, delivered) = try await store.transaction { db -> ([OutboxMessage], [String]) in
+            let tx = SchedulerTransaction(db: db, dialect: self.store.dialect, now: self.now())
+            var kept: [OutboxMessage] = []
+            var delivered: [String] = []
+            for message in messages {
+                if case .executeStep(let command) = message.message {
+                    let record = try await tx.deployment(command.deploymentId)
+                    if record?.dispatchId != command.dispatchId || record?.lastHeardAt != nil {
+                        delivered.append(message.messageId)
+                        continue
+                    }
+                }
+                kept.append(message)
+            }
+            if !delivered.isEmpty {
+                try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: delivered))").run()
+            }
+            return (kept, delivered)
+        }
+        if !delivered.isEmpty {
+            logger.info("scheduler.outbox.delivered_steps_dropped", metadata: ["hangar.count": "\(delivered.count)"])
+        }
+        return kept
     }
 
     /// Whether this replica held the timer lease when it last looked (``holdsLease()``).

@@ -55,6 +55,7 @@ public struct SchedulerService: Service {
             await engine.releaseLease()
             throw error
         }
+        try? await engine.forgetConfirmed()
         await engine.releaseLease()
         logger.info("scheduler.stopped")
     }

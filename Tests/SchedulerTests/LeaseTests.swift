@@ -45,6 +45,29 @@ struct LeaseTests {
         }
     }
 
+    @Test("the outbox relay does not send again a step command that reached a worker (heard from, or moved past): it deletes it")
+    func relayKeepsDeliveredStepsBack() async throws {
+        try await SchedulerHarness.with { harness in
+            let id = try await harness.submit()
+            let first = try #require(try await harness.state(id).dispatchId)
+            #expect(try await harness.relayed(id).map(\.dispatchId) == [first], "not heard from yet: it may have been lost, so it goes again")
+            #expect(try await harness.executeCommands(id).count == 1)
+
+            try await harness.deliver(.started, deployment: id, dispatch: first)
+            #expect(try await harness.relayed(id).isEmpty, "a worker has it: sent again, a second worker would run it at once")
+            #expect(try await harness.executeCommands(id).isEmpty, "its row is gone")
+
+            // The next step's command, not heard from, goes again; once the deployment has
+            // moved past it, it does not.
+            try await harness.deliver(.succeeded, deployment: id, dispatch: first)
+            let second = try #require(try await harness.state(id).dispatchId)
+            #expect(second != first)
+            #expect(try await harness.relayed(id).map(\.dispatchId) == [second])
+            try await harness.deliver(.succeeded, deployment: id, dispatch: second)
+            #expect(try await !harness.relayed(id).contains { $0.dispatchId == second })
+        }
+    }
+
     @Test("heartbeats renew the lease; a heartbeat of an older dispatch does not")
     func heartbeats() async throws {
         try await SchedulerHarness.with { harness in
@@ -160,6 +183,23 @@ struct SchedulerHarness {
                 step: try row.decode(column: "current_step", as: String?.self) ?? "",
                 attempt: Int(try row.decode(column: "attempt", as: Int64.self)),
                 dispatchId: try row.decode(column: "dispatch_id", as: String?.self).flatMap(UUID.init(uuidString:)))
+        }
+    }
+
+    /// The deployment's `step.execute` commands the outbox relay would send again now.
+    func relayed(_ id: UUID) async throws -> [ExecuteStep] {
+        let rows = try await store.read { db in
+            try await db.raw("SELECT message_id, type, body FROM scheduler_outbox ORDER BY created_at, message_id").all()
+        }
+        let messages = try rows.map { row in
+            let body = Array(try row.decode(column: "body", as: String.self).utf8)
+            return OutboxMessage(
+                messageId: try row.decode(column: "message_id", as: String.self),
+                message: try ContractCodec.decode(type: try row.decode(column: "type", as: String.self), schemaVersion: nil, body: body), body: body)
+        }
+        return try await engine.withoutDeliveredSteps(messages).compactMap { message in
+            guard case .executeStep(let command) = message.message, command.deploymentId == id else { return nil }
+            return command
         }
     }
 
