@@ -18,12 +18,7 @@ struct TimerLeaseTests {
     func takeoverAndFencing() async throws {
         try await SchedulerHarness.with { harness in
             // The harness's engine ("test") holds the lease; a second replica on the same store.
-            var logger = Logger(label: "hangar.scheduler.tests")
-            logger.logLevel = .critical
-            let connection = AMQPConnection(configuration: try AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:1/"), logger: logger)
-            let standby = SchedulerEngine(
-                store: harness.store, bus: MessageBus(connection: connection, appId: "test"), configuration: SchedulerConfiguration(),
-                instance: "standby", logger: logger, now: { harness.clock.now })
+            let standby = try harness.replica("standby")
             #expect(try await harness.lease() == "test@1")
             #expect(try await !standby.holdsLease(), "held and not lapsed")
             await #expect(throws: SchedulerDeposed.self) { try await standby.fireDueTimers() }
@@ -55,12 +50,7 @@ struct TimerLeaseTests {
     @Test("a lease given up on shutdown is taken at once by the standby, under a higher epoch than any before it")
     func releaseHandsOver() async throws {
         try await SchedulerHarness.with { harness in
-            var logger = Logger(label: "hangar.scheduler.tests")
-            logger.logLevel = .critical
-            let connection = AMQPConnection(configuration: try AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:1/"), logger: logger)
-            let standby = SchedulerEngine(
-                store: harness.store, bus: MessageBus(connection: connection, appId: "test"), configuration: SchedulerConfiguration(),
-                instance: "standby", logger: logger, now: { harness.clock.now })
+            let standby = try harness.replica("standby")
             #expect(try await harness.lease() == "test@1")
             #expect(try await !standby.holdsLease())
 
@@ -77,6 +67,17 @@ struct TimerLeaseTests {
 }
 
 extension SchedulerHarness {
+    /// Another scheduler replica named `instance` on the harness's store and clock (its broker
+    /// does not answer: what it would publish stays in the outbox).
+    func replica(_ instance: String) throws -> SchedulerEngine {
+        var logger = Logger(label: "hangar.scheduler.tests")
+        logger.logLevel = .critical
+        let connection = AMQPConnection(configuration: try AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:1/"), logger: logger)
+        return SchedulerEngine(
+            store: store, bus: MessageBus(connection: connection, appId: "test"), configuration: SchedulerConfiguration(),
+            instance: instance, logger: logger, now: { [clock] in clock.now })
+    }
+
     /// `holder@epoch` of the timer lease.
     func lease() async throws -> String {
         try await store.read { db in
