@@ -12,7 +12,9 @@ struct ResilienceEndToEndTests {
         let system = try await HangarSystem("worker-crash")
         defer { Task { await system.shutdown() } }
         try await system.startAll(workers: 1)
-        try await system.createEnvironment("crashy", target: #"{"durations":{"create_image":3000}}"#)
+        // Long enough that the step is seen running even when a loaded machine delays the history
+        // by seconds (3 s was missed once in CI: the deployment had finished before it showed).
+        try await system.createEnvironment("crashy", target: #"{"durations":{"create_image":8000}}"#)
 
         let id = try await system.deploy("crashy")
         let deadline = ContinuousClock.now + .seconds(30)
