@@ -102,7 +102,8 @@ enum AMQPBench {
                     print(
                         "swift latency queue=\(quorum ? "quorum" : "classic") hops=\(hops) size=\(options.size)"
                             + " confirm_ms_p50=\(HopLatency.percentile(figures.confirm, 0.5)) confirm_ms_p99=\(HopLatency.percentile(figures.confirm, 0.99))"
-                            + " delivery_ms_p50=\(HopLatency.percentile(figures.delivery, 0.5)) delivery_ms_p99=\(HopLatency.percentile(figures.delivery, 0.99))")
+                            + " delivery_ms_p50=\(HopLatency.percentile(figures.delivery, 0.5)) delivery_ms_p99=\(HopLatency.percentile(figures.delivery, 0.99))"
+                    )
                 }
                 await connection.close()
                 return

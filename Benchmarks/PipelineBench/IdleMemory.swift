@@ -27,8 +27,10 @@ enum IdleMemory {
             let rollup = (try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)) ?? ""
             let pssLine = rollup.split(separator: "\n").first { $0.hasPrefix("Pss:") } ?? ""
             let pss = (Double(pssLine.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
-            rows.append(String(format: "%@ %.1f MB (anon %.1f, files %.1f; PSS %.1f)",
-                key, field("VmRSS"), field("RssAnon"), field("RssFile"), pss))
+            rows.append(
+                String(
+                    format: "%@ %.1f MB (anon %.1f, files %.1f; PSS %.1f)",
+                    key, field("VmRSS"), field("RssAnon"), field("RssFile"), pss))
         }
         await system.shutdown()
         print("| idle resident memory per service | \(rows.joined(separator: "; ")) |")

@@ -55,15 +55,19 @@ enum ObservabilityCost {
                 }
             }
             baseline = baseline ?? result.throughput
-            print(String(format: "| a burst of %d, 1 worker, %@ | %.0f deployments/s (%+.1f %%), p50 latency %.0f ms |", result.count, label,
-                result.throughput, (result.throughput / baseline! - 1) * 100, result.p50))
+            print(
+                String(
+                    format: "| a burst of %d, 1 worker, %@ | %.0f deployments/s (%+.1f %%), p50 latency %.0f ms |", result.count, label,
+                    result.throughput, (result.throughput / baseline! - 1) * 100, result.p50))
             print("| CPU per deployment in that burst | \(result.cpu.summary(per: result.count)) |")
             if let receiver {
                 // The services flushed what they held when they stopped.
                 let (spans, exports) = receiver.counts()
                 let cpu = (receiver.processIdentifier.flatMap(CPUTimes.cpuSeconds(pid:)) ?? 0) - receiverCPU
-                print(String(format: "| spans received | %.1f per deployment (%d in %d exports); the receiver's CPU %.2f ms per deployment |",
-                    Double(spans) / Double(result.count), spans, exports, cpu * 1000 / Double(result.count)))
+                print(
+                    String(
+                        format: "| spans received | %.1f per deployment (%d in %d exports); the receiver's CPU %.2f ms per deployment |",
+                        Double(spans) / Double(result.count), spans, exports, cpu * 1000 / Double(result.count)))
             }
         }
         for (key, bytes, series) in sizes {

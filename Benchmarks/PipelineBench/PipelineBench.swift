@@ -64,16 +64,22 @@ enum PipelineBench {
                 return
             }
             if !onlyWaiting {
-                print("pipeline-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, binaries in \(HangarSystem.binDirectory), broker \(HangarSystem.amqpURL.replacingOccurrences(of: #"//[^@]*@"#, with: "//", options: .regularExpression))")
+                print(
+                    "pipeline-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, binaries in \(HangarSystem.binDirectory), broker \(HangarSystem.amqpURL.replacingOccurrences(of: #"//[^@]*@"#, with: "//", options: .regularExpression))"
+                )
                 let single = try await sequentialLatency(count: quick ? 20 : 100)
-                print(String(format: "| one deployment at a time, zero-time steps | p50 %.1f ms, p99 %.1f ms (%d deployments) |",
-                    single.p50, single.p99, single.count))
+                print(
+                    String(
+                        format: "| one deployment at a time, zero-time steps | p50 %.1f ms, p99 %.1f ms (%d deployments) |",
+                        single.p50, single.p99, single.count))
                 for workers in [1, 2] {
                     let result = try await run(
                         "burst-\(workers)", deployments: quick ? 200 : 1000, environments: 100, workers: workers, concurrency: 8,
                         target: "{}")
-                    print(String(format: "| a burst of %d, zero-time steps, %d worker(s) | %.0f deployments/s, latency p50 %.0f ms, p99 %.0f ms |",
-                        result.count, workers, result.throughput, result.p50, result.p99))
+                    print(
+                        String(
+                            format: "| a burst of %d, zero-time steps, %d worker(s) | %.0f deployments/s, latency p50 %.0f ms, p99 %.0f ms |",
+                            result.count, workers, result.throughput, result.p50, result.p99))
                     print("| CPU per deployment in that burst | \(result.cpu.summary(per: result.count)) |")
                 }
                 if CommandLine.arguments.contains("--only-bursts") { return }
@@ -83,16 +89,20 @@ enum PipelineBench {
                         "hold-\(workers)", deployments: quick ? 12 : 40, environments: 40, workers: workers, concurrency: 1,
                         target: #"{"stepDurationMs":50}"#)
                     if workers == 1 { oneWorker = result.throughput }
-                    print(String(format: "| 50 ms steps, %d single-slot worker(s) | %.2f deployments/s (%.2fx one worker) |",
-                        workers, result.throughput, result.throughput / oneWorker))
+                    print(
+                        String(
+                            format: "| 50 ms steps, %d single-slot worker(s) | %.2f deployments/s (%.2fx one worker) |",
+                            workers, result.throughput, result.throughput / oneWorker))
                 }
             }
             let waiting = quick ? 100 : 500
             let result = try await run(
                 "wait-10s", deployments: waiting, environments: waiting, workers: 1, concurrency: 8,
                 target: #"{"polls":{"create_image":1},"pollIntervalMs":10000}"#)
-            print(String(format: "| %d deployments each waiting 10 s on an image, 1 worker | all done %.1f s after the first submit |",
-                result.count, result.elapsed))
+            print(
+                String(
+                    format: "| %d deployments each waiting 10 s on an image, 1 worker | all done %.1f s after the first submit |",
+                    result.count, result.elapsed))
             if !onlyWaiting {
                 try await ReadLoad.run(quick: quick)
                 try await IdleMemory.run()

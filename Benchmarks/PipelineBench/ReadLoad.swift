@@ -19,7 +19,8 @@ enum ReadLoad {
         var bytes: Int
 
         var row: String {
-            String(format: "%.0f requests/s, p50 %.1f ms, p99 %.1f ms, intake CPU %.2f ms per request, %d bytes each",
+            String(
+                format: "%.0f requests/s, p50 %.1f ms, p99 %.1f ms, intake CPU %.2f ms per request, %d bytes each",
                 Double(requests) / seconds, p50, p99, intakeCPU, bytes)
         }
     }

@@ -23,8 +23,12 @@ enum ScheduledDrain {
             }
             try await group.waitForAll()
         }
-        FileHandle.standardError.write(Data(String(format: "scheduled: %d submitted in %.1f s\n",
-            count, PipelineBench.milliseconds(ContinuousClock.now - submitting) / 1000).utf8))
+        FileHandle.standardError.write(
+            Data(
+                String(
+                    format: "scheduled: %d submitted in %.1f s\n",
+                    count, PipelineBench.milliseconds(ContinuousClock.now - submitting) / 1000
+                ).utf8))
 
         let scheduler = SQLStore(
             configuration: .sqlite(path: system.dataDirectory.appendingPathComponent("scheduler.sqlite").path, readOnly: true))
@@ -47,14 +51,20 @@ enum ScheduledDrain {
         var last = count
         while drained == nil {
             last = try await waiting()
-            if last == 0 { drained = -due.timeIntervalSinceNow }
-            else if -due.timeIntervalSinceNow > 300 { break }
-            else { try await Task.sleep(for: .milliseconds(20)) }
+            if last == 0 {
+                drained = -due.timeIntervalSinceNow
+            } else if -due.timeIntervalSinceNow > 300 {
+                break
+            } else {
+                try await Task.sleep(for: .milliseconds(20))
+            }
         }
         await system.shutdown()
         guard let drained else { throw E2EFailure("scheduled: \(last) of \(count) still scheduled 300 s after they were due") }
-        print(String(format: "| %d deployments due at the same instant | all started %.2f s after (%.0f /s); scheduler RSS %.0f MB while holding them |",
-            count, drained, Double(count) / drained, resident))
+        print(
+            String(
+                format: "| %d deployments due at the same instant | all started %.2f s after (%.0f /s); scheduler RSS %.0f MB while holding them |",
+                count, drained, Double(count) / drained, resident))
     }
 
     static func residentMegabytes(_ pid: Int32?) -> Double {

@@ -26,8 +26,12 @@ enum ScheduledSpread {
             }
             try await group.waitForAll()
         }
-        FileHandle.standardError.write(Data(String(format: "spread: %d submitted in %.1f s, %.1f s before the first is due\n",
-            count, PipelineBench.milliseconds(ContinuousClock.now - submitting) / 1000, first.timeIntervalSinceNow).utf8))
+        FileHandle.standardError.write(
+            Data(
+                String(
+                    format: "spread: %d submitted in %.1f s, %.1f s before the first is due\n",
+                    count, PipelineBench.milliseconds(ContinuousClock.now - submitting) / 1000, first.timeIntervalSinceNow
+                ).utf8))
         guard first.timeIntervalSinceNow > 0 else { throw E2EFailure("spread: submitting took past the first due time") }
         let resident = ScheduledDrain.residentMegabytes(system.processID("scheduler"))
 
@@ -42,10 +46,12 @@ enum ScheduledSpread {
         while lateness.count < count, Date() < deadline {
             try await Task.sleep(for: .seconds(1))
             lateness = try await history.read { db in
-                try await db.raw("""
+                try await db.raw(
+                    """
                     SELECT started_at - scheduled_at AS late FROM history_deployments
                     WHERE started_at IS NOT NULL AND scheduled_at IS NOT NULL
-                    """).all().map { Double(try $0.decode(column: "late", as: Int64.self)) }
+                    """
+                ).all().map { Double(try $0.decode(column: "late", as: Int64.self)) }
             }
         }
         storeTask.cancel()
@@ -55,7 +61,10 @@ enum ScheduledSpread {
         let started = lateness.count
         lateness += Array(repeating: 300_000 + seconds * 1000, count: count - started)
         lateness.sort()
-        print(String(format: "| %d deployments spread over %.0f s | %d started; start late p50 %.0f ms, p99 %.0f ms, max %.0f ms; scheduler RSS %.0f MB while holding them |",
-            count, seconds, started, lateness[count / 2], lateness[min(count - 1, count * 99 / 100)], lateness[count - 1], resident))
+        print(
+            String(
+                format:
+                    "| %d deployments spread over %.0f s | %d started; start late p50 %.0f ms, p99 %.0f ms, max %.0f ms; scheduler RSS %.0f MB while holding them |",
+                count, seconds, started, lateness[count / 2], lateness[min(count - 1, count * 99 / 100)], lateness[count - 1], resident))
     }
 }

@@ -20,6 +20,7 @@ struct Hangar: AsyncParsableCommand {
             """,
         version: "0.6.0",
         subcommands: [
-            Environments.self, Deploy.self, Watch.self, History.self, Show.self, Cancel.self, Queues.self, Servers.self, DeadLetters.self, Workers.self, Audit.self, Freezes.self,
+            Environments.self, Deploy.self, Watch.self, History.self, Show.self, Cancel.self, Queues.self, Servers.self, DeadLetters.self,
+            Workers.self, Audit.self, Freezes.self,
         ])
 }

@@ -45,7 +45,9 @@ struct MigrateQueues: AsyncParsableCommand {
             for step in steps {
                 print("\(step.queue): now \(target.rawValue), \(step.messages) message(s) kept")
             }
-            print("\(steps.count) queue(s) changed to \(target.rawValue) in vhost \(amqp.virtualHost); start Hangar with HANGAR_QUEUE_TYPE=\(target.rawValue)")
+            print(
+                "\(steps.count) queue(s) changed to \(target.rawValue) in vhost \(amqp.virtualHost); start Hangar with HANGAR_QUEUE_TYPE=\(target.rawValue)"
+            )
             await connection.close()
         } catch {
             await connection.close()

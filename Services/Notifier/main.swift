@@ -39,7 +39,9 @@ let health = Health([.broker(connection), .consumers(connection, atLeast: 1), .s
 let group = ServiceGroup(
     configuration: .init(
         services: servicesWithHealth(
-            tracingServices(tracing) + [.init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup)],
+            tracingServices(tracing) + [
+                .init(service: connection), .init(service: store), .init(service: notifier, successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
             metrics: metrics, health: health),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))

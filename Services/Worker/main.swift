@@ -87,7 +87,8 @@ let serverRequests = ServerRequestService(connection: connection, providers: pro
 let group = ServiceGroup(
     configuration: .init(
         services: servicesWithHealth(
-            tracingServices(tracing) + [.init(service: connection), .init(service: worker), .init(service: serverRequests)],  // the connection closes last of these
+            // The connection closes last of these.
+            tracingServices(tracing) + [.init(service: connection), .init(service: worker), .init(service: serverRequests)],
             metrics: metrics, health: Health([.broker(connection), .consumers(connection, atLeast: 2)])),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))

@@ -17,6 +17,9 @@ import Synchronization
 public final class AMQPConnection: Service, Sendable {
     private let driver: ConnectionDriver
     private let nextConsumerID = Atomic<Int>(1)
+    /// The logger given to ``init(configuration:logger:)``. The connection's I/O thread logs with a copy
+    /// that adds `amqp.connection` (the connection name); code built on the connection, such as
+    /// dead-lettering, logs with this one.
     public let logger: Logger
 
     /// Creates the connection and starts connecting in the background.

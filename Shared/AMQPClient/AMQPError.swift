@@ -53,6 +53,7 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         /// Unexpected data from the broker or the library.
         public static let protocolError = Code(.protocolError)
 
+        /// The code's name, for example `connectionLost`.
         public var description: String { backing.rawValue }
     }
 
@@ -64,9 +65,13 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
     public var replyCode: UInt16?
     /// The rabbitmq-c status (`amqp_status_enum`), when a library call failed.
     public var libraryStatus: Int32?
+    /// The file (`#fileID`) where the error was created, for debugging; not part of ``description``.
     public var file: String
+    /// The line in ``file`` where the error was created.
     public var line: UInt
 
+    /// An error with `code` and `message`, and the broker's reply code or rabbitmq-c's status when known.
+    /// `file` and `line` default to the caller's location.
     public init(
         _ code: Code,
         _ message: String,
@@ -97,6 +102,7 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// `AMQPError.<code>: <message>`, followed by the reply code when there is one.
     public var description: String {
         var text = "AMQPError.\(code): \(message)"
         if let replyCode { text += " (reply code \(replyCode))" }

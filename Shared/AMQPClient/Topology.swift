@@ -1,10 +1,14 @@
 /// Exchanges, queues and bindings that a service needs. Declared idempotently at every
 /// (re)connect by ``AMQPConnection/declare(_:)``.
 public struct Topology: Sendable, Equatable {
+    /// Exchanges to declare; they are declared first.
     public var exchanges: [Exchange]
+    /// Queues to declare, after the exchanges.
     public var queues: [Queue]
+    /// Bindings to declare last, once their exchanges and queues exist.
     public var bindings: [Binding]
 
+    /// A topology of these exchanges, queues and bindings; any of them may be empty.
     public init(exchanges: [Exchange] = [], queues: [Queue] = [], bindings: [Binding] = []) {
         self.exchanges = exchanges
         self.queues = queues
@@ -13,14 +17,22 @@ public struct Topology: Sendable, Equatable {
 
     /// An exchange.
     public struct Exchange: Sendable, Equatable {
+        /// The exchange type: how it matches a message's routing key against its bindings. `topic` matches
+        /// patterns (`*` is one word, `#` zero or more words), `direct` the exact key; `fanout` ignores the key
+        /// and `headers` matches message headers instead.
         public enum Kind: String, Sendable {
             case direct, topic, fanout, headers
         }
 
+        /// The exchange's name, for example `hangar.commands`.
         public var name: String
+        /// The exchange type sent with `exchange.declare`. Default: `topic`.
         public var kind: Kind
+        /// Whether the exchange survives a broker restart. Default: `true`.
         public var durable: Bool
 
+        /// An exchange to declare: by default a durable topic exchange. It is declared without arguments,
+        /// not auto-deleted and not internal.
         public init(name: String, kind: Kind = .topic, durable: Bool = true) {
             self.name = name
             self.kind = kind
@@ -30,7 +42,10 @@ public struct Topology: Sendable, Equatable {
 
     /// A queue. By default a durable quorum queue.
     public struct Queue: Sendable, Equatable {
+        /// The queue's name. The default exchange routes a message to the queue whose name is its routing key.
         public var name: String
+        /// Whether the queue survives a broker restart. Default: `true`. Its messages survive only if they
+        /// were published persistent as well.
         public var durable: Bool
         /// Classic or quorum (`x-queue-type`).
         public var type: QueueType
@@ -46,6 +61,8 @@ public struct Topology: Sendable, Equatable {
         /// Further `x-` arguments.
         public var arguments: [String: FieldValue]
 
+        /// A queue to declare: by default a durable quorum queue with no delivery limit and no dead-lettering.
+        /// It is declared neither exclusive nor auto-deleted; ``declareArguments`` turns the settings into `x-` arguments.
         public init(
             name: String,
             durable: Bool = true,
@@ -82,10 +99,15 @@ public struct Topology: Sendable, Equatable {
 
     /// Routes messages from an exchange to a queue.
     public struct Binding: Sendable, Equatable {
+        /// The queue that receives the matching messages.
         public var queue: String
+        /// The exchange the messages are published to.
         public var exchange: String
+        /// The binding key: a pattern such as `step.*` or `#` on a topic exchange, the exact routing key on a
+        /// direct exchange.
         public var routingKey: String
 
+        /// A binding of `queue` to `exchange` with the binding key `routingKey`.
         public init(queue: String, exchange: String, routingKey: String) {
             self.queue = queue
             self.exchange = exchange

@@ -9,6 +9,7 @@ import Synchronization
 /// ``summary`` holds only what the handler chose to say (changed field names, a lifecycle's
 /// before → after, a deployment's id).
 public struct AuditEntry: Codable, Sendable, Equatable {
+    /// How the request ended, from the answer's status code.
     public enum Outcome: String, Codable, Sendable {
         /// Answered 2xx: the change was made (or found already made).
         case succeeded
@@ -18,13 +19,17 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         case failed
     }
 
+    /// The entry's id, a UUID v7 of the time it was made: the log lists entries by id, newest first, and pages by it.
     public var id: UUID
+    /// When the request was answered and the entry made.
     public var at: Date
     /// The token's name, or `unauthenticated` when none valid was sent.
     public var actor: String
+    /// The token's role (`viewer`, `deployer` or `admin`); nil when no valid token was sent.
     public var role: String?
     /// `environment.create`, `deployment.submit`, `server.stop`… (``AuditAction``).
     public var action: String
+    /// The HTTP method: `POST`, `PUT`, `PATCH` or `DELETE` (reads are not audited).
     public var method: String
     /// The path as requested, without its query.
     public var path: String
@@ -34,8 +39,11 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var target: String?
     /// The client's `X-Request-Id`, else one intake made (sent back in the answer).
     public var requestId: String
+    /// The HTTP status code of the answer.
     public var status: Int
+    /// What the status code means: succeeded, refused or failed.
     public var outcome: Outcome
+    /// The lines the handler noted (``AuditNotes``), in order; empty when it noted nothing.
     public var summary: [String]
 }
 
@@ -57,12 +65,14 @@ public final class AuditNotes: Sendable {
 extension IntakeStore {
     func appendAudit(_ entry: AuditEntry) async throws {
         try await store.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO intake_audit (id, at, actor, role, action, method, path, environment, target, request_id, status, outcome, summary)
                 VALUES (\(bind: entry.id.uuidString.lowercased()), \(bind: entry.at.epochMilliseconds), \(bind: entry.actor), \(bind: entry.role),
                     \(bind: entry.action), \(bind: entry.method), \(bind: entry.path), \(bind: entry.environment), \(bind: entry.target),
                     \(bind: entry.requestId), \(bind: Int64(entry.status)), \(bind: entry.outcome.rawValue), \(bind: try Self.encode(entry.summary)))
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -82,14 +92,26 @@ extension IntakeStore {
     func audit(_ filter: AuditFilter) async throws -> [AuditEntry] {
         let rows = try await store.read { db in
             var query = SQLQueryString("SELECT * FROM intake_audit WHERE 1 = 1")
-            if let actor = filter.actor { query.appendInterpolation(unsafeRaw: " AND actor = "); query.appendInterpolation(bind: actor) }
+            if let actor = filter.actor {
+                query.appendInterpolation(unsafeRaw: " AND actor = ")
+                query.appendInterpolation(bind: actor)
+            }
             if let environment = filter.environment {
                 query.appendInterpolation(unsafeRaw: " AND environment = ")
                 query.appendInterpolation(bind: environment)
             }
-            if let action = filter.action { query.appendInterpolation(unsafeRaw: " AND action = "); query.appendInterpolation(bind: action) }
-            if let since = filter.since { query.appendInterpolation(unsafeRaw: " AND at >= "); query.appendInterpolation(bind: since.epochMilliseconds) }
-            if let until = filter.until { query.appendInterpolation(unsafeRaw: " AND at < "); query.appendInterpolation(bind: until.epochMilliseconds) }
+            if let action = filter.action {
+                query.appendInterpolation(unsafeRaw: " AND action = ")
+                query.appendInterpolation(bind: action)
+            }
+            if let since = filter.since {
+                query.appendInterpolation(unsafeRaw: " AND at >= ")
+                query.appendInterpolation(bind: since.epochMilliseconds)
+            }
+            if let until = filter.until {
+                query.appendInterpolation(unsafeRaw: " AND at < ")
+                query.appendInterpolation(bind: until.epochMilliseconds)
+            }
             if let before = filter.before {
                 query.appendInterpolation(unsafeRaw: " AND id < ")
                 query.appendInterpolation(bind: before.uuidString.lowercased())

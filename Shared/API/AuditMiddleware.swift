@@ -1,6 +1,6 @@
 import Foundation
-import HangarContracts
 import HTTPTypes
+import HangarContracts
 import Hummingbird
 import Logging
 

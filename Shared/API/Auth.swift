@@ -5,6 +5,7 @@ import Hummingbird
 public enum Role: String, Codable, Sendable, Comparable, CaseIterable {
     case viewer, deployer, admin
 
+    /// Orders roles by what they allow: a role includes every role before it.
     public static func < (lhs: Role, rhs: Role) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
@@ -13,10 +14,14 @@ public enum Role: String, Codable, Sendable, Comparable, CaseIterable {
 /// A bearer token from configuration: its secret, its role and the name that becomes the
 /// owner of what it submits.
 public struct APIToken: Sendable, Equatable {
+    /// The token's name: the caller's name in the audit log and the owner of the deployments it submits.
     public var name: String
+    /// What the token may do.
     public var role: Role
+    /// The bearer value clients send in `Authorization: Bearer`; at least 8 characters. Never printed (see ``description``).
     public var secret: String
 
+    /// Creates a token; ``parse(_:)`` reads them from `HANGAR_TOKENS`.
     public init(name: String, role: Role, secret: String) {
         self.name = name
         self.role = role
@@ -35,7 +40,9 @@ public struct APIToken: Sendable, Equatable {
     }
 }
 
+/// A setting of the API service that cannot be used: a malformed `HANGAR_TOKENS` entry or a bad price table.
 public struct APIConfigurationError: Error, CustomStringConvertible {
+    /// What is wrong, for the operator.
     public var description: String
     init(_ description: String) { self.description = description }
 }
@@ -85,7 +92,8 @@ struct Authenticator: Sendable {
             throw Problem(.unauthorized, title: "Invalid token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
         guard token.role >= role else {
-            throw Problem(.forbidden, title: "Not allowed", detail: "this needs the \(role.rawValue) role; the token '\(token.name)' is \(token.role.rawValue)")
+            throw Problem(
+                .forbidden, title: "Not allowed", detail: "this needs the \(role.rawValue) role; the token '\(token.name)' is \(token.role.rawValue)")
         }
         return Caller(name: token.name, role: token.role)
     }
@@ -94,5 +102,6 @@ struct Authenticator: Sendable {
 extension APIToken: CustomStringConvertible, CustomDebugStringConvertible {
     /// `deployer (deployer)`: the name and role, never the secret (logs print values).
     public var description: String { "\(name) (\(role.rawValue))" }
+    /// The same as ``description``: the name and role, never the secret.
     public var debugDescription: String { description }
 }

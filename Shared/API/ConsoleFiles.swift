@@ -39,7 +39,8 @@ struct ConsoleFiles: Sendable {
         guard let file = files[path] else {
             throw Problem(
                 .notFound, title: "Not found",
-                detail: files.isEmpty ? "the console's files were not found; set HANGAR_CONSOLE_DIR to the Console folder" : "no console file '\(path)'")
+                detail: files.isEmpty
+                    ? "the console's files were not found; set HANGAR_CONSOLE_DIR to the Console folder" : "no console file '\(path)'")
         }
         return Response(
             status: .ok,

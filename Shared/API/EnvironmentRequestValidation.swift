@@ -44,7 +44,9 @@ enum EnvironmentRequest {
         switch body["name"] {
         case nil: if creating { fail("name", "is required") }
         case .string(let name)?:
-            if isName(name) { environment.name = name } else {
+            if isName(name) {
+                environment.name = name
+            } else {
                 fail("name", "must be 1 to 63 lowercase letters, digits and dashes, starting with a letter or digit")
             }
         default: fail("name", "must be a string")
@@ -53,7 +55,9 @@ enum EnvironmentRequest {
         switch body["provider"] {
         case nil:
             // No silent fallback to the simulator: a new environment names where it deploys.
-            if creating { fail("provider", "is required: one of \(providers.sorted().joined(separator: ", ")) (simulated deploys nothing to a cloud)") }
+            if creating {
+                fail("provider", "is required: one of \(providers.sorted().joined(separator: ", ")) (simulated deploys nothing to a cloud)")
+            }
         case .string(let provider)? where providers.contains(provider): environment.provider = provider
         default: fail("provider", "must be one of \(providers.sorted().joined(separator: ", "))")
         }

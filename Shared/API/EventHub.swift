@@ -90,7 +90,8 @@ final class EventHub: Sendable {
         guard let incoming = try? IncomingMessage(delivery) else { return nil }
         switch incoming.message {
         case .stepEvent(let event):
-            return EventNotice(kind: "step", type: event.messageType, deploymentId: event.deploymentId, environmentId: nil, body: delivery.message.body)
+            return EventNotice(
+                kind: "step", type: event.messageType, deploymentId: event.deploymentId, environmentId: nil, body: delivery.message.body)
         case .deploymentEvent(let event):
             return EventNotice(
                 kind: "status", type: event.messageType, deploymentId: event.deploymentId, environmentId: event.environmentId,

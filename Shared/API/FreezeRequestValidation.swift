@@ -36,7 +36,9 @@ enum FreezeRequest {
         switch body["weekly"] {
         case nil, .null?: break
         case .object(let object)?:
-            for key in object.keys.sorted() where !["days", "from", "to"].contains(key) { fail("weekly.\(key)", "unknown field; expected days, from, to") }
+            for key in object.keys.sorted() where !["days", "from", "to"].contains(key) {
+                fail("weekly.\(key)", "unknown field; expected days, from, to")
+            }
             var days: [FreezeWindow.Weekday] = []
             if case .array(let list)? = object["days"], !list.isEmpty {
                 for item in list {
@@ -50,7 +52,8 @@ enum FreezeRequest {
             } else {
                 fail("weekly.days", "must be a non-empty array such as [\"MON\", \"TUE\"]")
             }
-            let from = object["from"]?.stringValue, to = object["to"]?.stringValue
+            let from = object["from"]?.stringValue
+            let to = object["to"]?.stringValue
             if from.flatMap(FreezeWindow.minutes) == nil { fail("weekly.from", "must be a time of day HH:MM, such as 09:00") }
             if to.flatMap(FreezeWindow.minutes) == nil { fail("weekly.to", "must be a time of day HH:MM, such as 18:00") }
             if let from, let to, from == to { fail("weekly.to", "must differ from weekly.from") }

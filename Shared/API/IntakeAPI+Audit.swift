@@ -26,12 +26,16 @@ extension IntakeAPI {
             filter.since = date("since")
             filter.until = date("until")
             if let text = query.get("limit") {
-                if let limit = Int(text), (1...500).contains(limit) { filter.limit = limit } else {
+                if let limit = Int(text), (1...500).contains(limit) {
+                    filter.limit = limit
+                } else {
                     problems.append(.init(field: "limit", message: "must be a whole number from 1 to 500"))
                 }
             }
             if let text = query.get("cursor") {
-                if let cursor = UUID(uuidString: text) { filter.before = cursor } else {
+                if let cursor = UUID(uuidString: text) {
+                    filter.before = cursor
+                } else {
                     problems.append(.init(field: "cursor", message: "must be the nextCursor of an earlier page"))
                 }
             }

@@ -42,7 +42,8 @@ extension IntakeAPI {
         do {
             try await bus.connection.publish(message, exchange: HangarTopology.commands, routingKey: command.messageType)
         } catch {
-            throw Problem(.serviceUnavailable, title: "Cannot \(action.rawValue) now", detail: "the message broker did not take the command; try again")
+            throw Problem(
+                .serviceUnavailable, title: "Cannot \(action.rawValue) now", detail: "the message broker did not take the command; try again")
         }
         logger.notice("intake.dead_letter.\(action.rawValue)_requested", metadata: ["dead_letter.id": "\(id)", "requested_by": "\(caller.name)"])
         AuditNotes.note("\(action.rawValue) of dead letter \(id) asked of the recorder")

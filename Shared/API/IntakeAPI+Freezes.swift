@@ -38,8 +38,10 @@ extension IntakeAPI {
         case .failure(let problem): throw problem
         }
         try await intake.insertFreeze(window)
-        AuditNotes.note("froze \(environment.map { "environment \($0.name)" } ?? "every environment"): '\(window.reason)' (\(window.id.uuidString.lowercased()))")
-        return try json(FreezeView(window: window, now: Date()), status: .created, headers: [.location: "/v1/freezes/\(window.id.uuidString.lowercased())"])
+        AuditNotes.note(
+            "froze \(environment.map { "environment \($0.name)" } ?? "every environment"): '\(window.reason)' (\(window.id.uuidString.lowercased()))")
+        return try json(
+            FreezeView(window: window, now: Date()), status: .created, headers: [.location: "/v1/freezes/\(window.id.uuidString.lowercased())"])
     }
 
     /// Whether a deployment may start when it asks to (now, or its `scheduledAt`): inside a
@@ -48,7 +50,9 @@ extension IntakeAPI {
     /// `defer`. Answers the time to schedule it at (`nil`: now).
     func freezeCheck(_ accepted: DeploymentRequest, environment: EnvironmentResource, caller: Caller, now: Date) async throws -> Date? {
         if accepted.overrideFreeze != nil && caller.role < .admin {
-            throw Problem(.forbidden, title: "Not allowed", detail: "overriding a freeze needs the admin role; the token '\(caller.name)' is \(caller.role.rawValue)")
+            throw Problem(
+                .forbidden, title: "Not allowed",
+                detail: "overriding a freeze needs the admin role; the token '\(caller.name)' is \(caller.role.rawValue)")
         }
         let windows = try await intake.freezes(environment: environment.id)
         let at = accepted.scheduledAt ?? now
@@ -61,14 +65,17 @@ extension IntakeAPI {
         let refusal = Problem(
             .conflict, title: "Frozen",
             detail: "'\(environment.name)' is frozen from \(HangarJSON.formatDate(frozen.start)) until \(HangarJSON.formatDate(frozen.end)): "
-                + "\(frozen.window.reason)\(accepted.scheduledAt == nil ? "" : " (the window refuses deployments scheduled inside it)"); an admin may override it with a reason")
+                + "\(frozen.window.reason)\(accepted.scheduledAt == nil ? "" : " (the window refuses deployments scheduled inside it)"); an admin may override it with a reason"
+        )
         if accepted.scheduledAt == nil || frozen.window.scheduled == .skip {
             var problem = refusal
-            problem.freeze = FrozenBy(id: frozen.window.id, reason: frozen.window.reason, environmentId: frozen.window.environmentId, from: frozen.start, until: frozen.end)
+            problem.freeze = FrozenBy(
+                id: frozen.window.id, reason: frozen.window.reason, environmentId: frozen.window.environmentId, from: frozen.start, until: frozen.end)
             throw problem
         }
         guard let free = windows.firstFreeMoment(from: at) else { throw refusal }
-        AuditNotes.note("scheduled time \(HangarJSON.formatDate(at)) moved to \(HangarJSON.formatDate(free)), after freeze '\(frozen.window.reason)' (\(id))")
+        AuditNotes.note(
+            "scheduled time \(HangarJSON.formatDate(at)) moved to \(HangarJSON.formatDate(free)), after freeze '\(frozen.window.reason)' (\(id))")
         return free
     }
 }

@@ -45,7 +45,8 @@ extension IntakeAPI {
         guard server.role != .instance else {
             throw Problem(
                 .conflict, title: "An instance of the group",
-                detail: "'\(serverId)' is an instance of the environment's group, which starts and stops it; only its servers can be scheduled to stop")
+                detail:
+                    "'\(serverId)' is an instance of the environment's group, which starts and stops it; only its servers can be scheduled to stop")
         }
         server.scheduledShutdown = try await intake.scheduleShutdown(environment: environment.id, server: serverId, at: at, by: caller.name, now: now)
         AuditNotes.note("\(server.name) (\(serverId)) to stop at \(HangarJSON.formatDate(at))")

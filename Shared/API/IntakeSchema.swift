@@ -6,15 +6,18 @@ import SQLKit
 enum IntakeSchema {
     static let migrations: [Migration] = [
         Migration(id: "intake-1-initial") { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE intake_environments (
                     id TEXT PRIMARY KEY,
                     name TEXT NOT NULL UNIQUE,
                     body TEXT NOT NULL,
                     deleted BIGINT NOT NULL DEFAULT 0
                 )
-                """).run()
-            try await db.raw("""
+                """
+            ).run()
+            try await db.raw(
+                """
                 CREATE TABLE intake_submissions (
                     id TEXT PRIMARY KEY,
                     environment_id TEXT NOT NULL,
@@ -26,14 +29,16 @@ enum IntakeSchema {
                     published BIGINT NOT NULL DEFAULT 0,
                     UNIQUE (owner, idempotency_key)
                 )
-                """).run()
+                """
+            ).run()
             try await db.raw("CREATE INDEX intake_submissions_unpublished ON intake_submissions (published, created_at)").run()
             try await db.raw("CREATE INDEX intake_submissions_env_mode ON intake_submissions (environment_id, mode, created_at)").run()
         },
         Migration(id: "intake-2-server-shutdowns") { db in
             // A server's scheduled stop; `retry_at` holds a claimed or failed one back (a lease
             // for the intake replica firing it, or the backoff after a failure).
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE intake_server_shutdowns (
                     environment_id TEXT NOT NULL,
                     server_id TEXT NOT NULL,
@@ -45,13 +50,15 @@ enum IntakeSchema {
                     retry_at BIGINT NOT NULL DEFAULT 0,
                     PRIMARY KEY (environment_id, server_id)
                 )
-                """).run()
+                """
+            ).run()
             try await db.raw("CREATE INDEX intake_server_shutdowns_due ON intake_server_shutdowns (due_at)").run()
         },
         Migration(id: "intake-3-audit") { db in
             // Append-only: one row per write request (``AuditEntry``); `id` is a UUIDv7, so
             // its order is the order of time.
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE intake_audit (
                     id TEXT PRIMARY KEY,
                     at BIGINT NOT NULL,
@@ -67,20 +74,23 @@ enum IntakeSchema {
                     outcome TEXT NOT NULL,
                     summary TEXT NOT NULL
                 )
-                """).run()
+                """
+            ).run()
             try await db.raw("CREATE INDEX intake_audit_environment ON intake_audit (environment, id)").run()
             try await db.raw("CREATE INDEX intake_audit_actor ON intake_audit (actor, id)").run()
         },
         Migration(id: "intake-4-freezes") { db in
             // Freeze windows (``FreezeWindow``): an environment's, or every one's (NULL).
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE intake_freezes (
                     id TEXT PRIMARY KEY,
                     environment_id TEXT,
                     created_at BIGINT NOT NULL,
                     body TEXT NOT NULL
                 )
-                """).run()
+                """
+            ).run()
             try await db.raw("CREATE INDEX intake_freezes_environment ON intake_freezes (environment_id)").run()
         },
     ]

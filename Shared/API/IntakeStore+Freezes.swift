@@ -6,11 +6,13 @@ import SQLKit
 extension IntakeStore {
     func insertFreeze(_ window: FreezeWindow) async throws {
         try await store.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO intake_freezes (id, environment_id, created_at, body)
                 VALUES (\(bind: window.id.uuidString.lowercased()), \(bind: window.environmentId?.uuidString.lowercased()),
                     \(bind: window.createdAt.epochMilliseconds), \(bind: try Self.encode(window)))
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -19,10 +21,12 @@ extension IntakeStore {
     func freezes(environment: UUID?, all: Bool = false) async throws -> [FreezeWindow] {
         let rows = try await store.read { db in
             if all { return try await db.raw("SELECT body FROM intake_freezes ORDER BY id").all() }
-            return try await db.raw("""
+            return try await db.raw(
+                """
                 SELECT body FROM intake_freezes WHERE environment_id IS NULL OR environment_id = \(bind: environment?.uuidString.lowercased() ?? "")
                 ORDER BY id
-                """).all()
+                """
+            ).all()
         }
         return try rows.map { try Self.decode(FreezeWindow.self, try $0.decode(column: "body", as: String.self)) }
     }

@@ -23,9 +23,11 @@ struct IntakeStore: Sendable {
     /// Finds an environment by id or unique name.
     func environment(_ key: String) async throws -> EnvironmentResource? {
         let row = try await store.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT body FROM intake_environments WHERE deleted = 0 AND (id = \(bind: UUID(uuidString: key)?.uuidString ?? "") OR name = \(bind: key))
-                """).first()
+                """
+            ).first()
         }
         return try row.map { try Self.decode(EnvironmentResource.self, try $0.decode(column: "body", as: String.self)) }
     }
@@ -33,30 +35,36 @@ struct IntakeStore: Sendable {
     /// Inserts; returns `false` if the name is taken.
     func insert(_ environment: EnvironmentResource) async throws -> Bool {
         try await store.transaction { db in
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 INSERT INTO intake_environments (id, name, body) VALUES (\(bind: environment.id.uuidString), \(bind: environment.name),
                     \(bind: try Self.encode(environment)))
                 ON CONFLICT (name) DO NOTHING RETURNING id
-                """).all()
+                """
+            ).all()
             return !rows.isEmpty
         }
     }
 
     func update(_ environment: EnvironmentResource) async throws {
         try await store.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE intake_environments SET name = \(bind: environment.name), body = \(bind: try Self.encode(environment))
                 WHERE id = \(bind: environment.id.uuidString)
-                """).run()
+                """
+            ).run()
         }
     }
 
     func delete(_ id: UUID) async throws {
         try await store.transaction { db in
             // The name is freed; the row stays for history's sake under a tombstone name.
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE intake_environments SET deleted = 1, name = \(bind: "deleted:\(id.uuidString)") WHERE id = \(bind: id.uuidString)
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -72,18 +80,22 @@ struct IntakeStore: Sendable {
     func accept(_ request: SubmitDeployment, idempotencyKey: String?) async throws -> (submission: Submission, isNew: Bool) {
         try await store.transaction { db in
             if let idempotencyKey,
-                let row = try await db.raw("""
+                let row = try await db.raw(
+                    """
                     SELECT request, published FROM intake_submissions WHERE owner = \(bind: request.owner) AND idempotency_key = \(bind: idempotencyKey)
-                    """).first()
+                    """
+                ).first()
             {
                 return (try Self.submission(row), false)
             }
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO intake_submissions (id, environment_id, owner, idempotency_key, mode, request, created_at)
                 VALUES (\(bind: request.deploymentId.uuidString), \(bind: request.environmentId.uuidString), \(bind: request.owner),
                     \(bind: idempotencyKey), \(bind: request.mode.rawValue), \(bind: try Self.encode(request)),
                     \(bind: request.createdAt.epochMilliseconds))
-                """).run()
+                """
+            ).run()
             return (Submission(request: request, published: false), true)
         }
     }
@@ -105,10 +117,12 @@ struct IntakeStore: Sendable {
     func unpublished(olderThan age: TimeInterval) async throws -> [SubmitDeployment] {
         let cutoff = Date().addingTimeInterval(-age).epochMilliseconds
         let rows = try await store.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT request, published FROM intake_submissions WHERE published = 0 AND created_at <= \(bind: cutoff)
                 ORDER BY created_at LIMIT 500
-                """).all()
+                """
+            ).all()
         }
         return try rows.map { try Self.submission($0).request }
     }
@@ -116,10 +130,12 @@ struct IntakeStore: Sendable {
     /// `requestReconnection` submissions for the environment since `since`.
     func reconnectionsRequested(environment: UUID, since: Date) async throws -> Int {
         let row = try await store.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT COUNT(*) AS used FROM intake_submissions WHERE environment_id = \(bind: environment.uuidString)
                     AND mode = 'requestReconnection' AND created_at >= \(bind: since.epochMilliseconds)
-                """).first()
+                """
+            ).first()
         }
         return Int(try row?.decode(column: "used", as: Int64.self) ?? 0)
     }

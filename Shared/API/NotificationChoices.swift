@@ -10,6 +10,7 @@ public struct EnvironmentNotifications: Codable, Sendable, Equatable {
     /// `http` or `https` URLs that receive each notifying event as a signed JSON POST.
     public var webhooks: [String]
 
+    /// Creates choices; by default the notifier's default events and no webhooks.
     public init(events: [String]? = nil, webhooks: [String] = []) {
         self.events = events
         self.webhooks = webhooks

@@ -18,6 +18,7 @@ public struct PriceTable: Sendable, Equatable {
         }
     }
 
+    /// The currency of every price, such as `USD`; an override file must use the same one.
     public var currency: String
     /// The region of an environment that names none (simulated ones, usually).
     public var defaultRegion: String
@@ -82,7 +83,9 @@ public struct PriceTable: Sendable, Equatable {
             return .success(PriceTable(currency: "USD", defaultRegion: "us-east-1", prices: [:], sources: []))
         }
         let path = "\(folder)/instance-prices.json"
-        guard let data = FileManager.default.contents(atPath: path) else { return .failure(APIConfigurationError("cannot read the price table \(path)")) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(APIConfigurationError("cannot read the price table \(path)"))
+        }
         return Result { () throws(APIConfigurationError) in try decode(data, source: path) }
     }()
 

@@ -6,23 +6,32 @@ import Hummingbird
 public struct Problem: HTTPResponseError, Sendable {
     /// One bad input field.
     public struct FieldError: Codable, Sendable, Equatable {
+        /// The request field at fault, as a path such as `name` or `notifications.webhooks[0]`.
         public var field: String
+        /// What is wrong with the field, such as `is required`.
         public var message: String
 
+        /// Creates a field error.
         public init(field: String, message: String) {
             self.field = field
             self.message = message
         }
     }
 
+    /// The HTTP status of the answer; also the body's `status` and the end of its `type` URL.
     public var status: HTTPResponse.Status
+    /// A short summary of the kind of problem, the body's `title`.
     public var title: String
+    /// What went wrong this time, for people: the body's `detail`, left out when nil.
     public var detail: String?
+    /// The bad input fields: the body's `errors`, left out when empty.
     public var errors: [FieldError]
+    /// Headers to add to the answer, such as `WWW-Authenticate`; `Content-Type` is always `application/problem+json`.
     public var headers: HTTPFields
     /// The freeze window that refused a deployment (an extension member `freeze`).
     var freeze: FrozenBy?
 
+    /// Creates a problem to throw from a handler; Hummingbird answers it with ``response(from:context:)``.
     public init(_ status: HTTPResponse.Status, title: String, detail: String? = nil, errors: [FieldError] = [], headers: HTTPFields = [:]) {
         self.status = status
         self.title = title
@@ -48,6 +57,8 @@ public struct Problem: HTTPResponseError, Sendable {
         var freeze: FrozenBy?
     }
 
+    /// The answer: `application/problem+json` with `type`, `title`, `status`, `detail`, `errors` and `freeze` (the last
+    /// three when set), and ``headers``.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(
             type: "https://hangar.dev/problems/\(status.code)", title: title, status: status.code, detail: detail,

@@ -53,7 +53,8 @@ struct ShutdownScheduler: Sendable {
                     "intake.server.shutdown.done", metadata: metadata.merging(["server.status": "\(reply.servers.first?.status ?? "-")"]) { $1 })
                 try await intake.finishShutdown(due)
             case .notFound?, .unsupported?:
-                logger.warning("intake.server.shutdown.dropped", metadata: metadata.merging(["reason": "\(reply.error ?? "\(reply.failure!)")"]) { $1 })
+                logger.warning(
+                    "intake.server.shutdown.dropped", metadata: metadata.merging(["reason": "\(reply.error ?? "\(reply.failure!)")"]) { $1 })
                 try await intake.finishShutdown(due)
             case .failed?:
                 try await retry(due, error: reply.error ?? "the provider failed", metadata: metadata)
@@ -69,7 +70,9 @@ struct ShutdownScheduler: Sendable {
         let delay = min(15 * pow(2, Double(min(due.shutdown.failedAttempts, 10))), 300)
         logger.warning(
             "intake.server.shutdown.failed",
-            metadata: metadata.merging(["error": "\(error)", "retry.after_s": "\(Int(delay))", "attempt": "\(due.shutdown.failedAttempts + 1)"]) { $1 })
+            metadata: metadata.merging(["error": "\(error)", "retry.after_s": "\(Int(delay))", "attempt": "\(due.shutdown.failedAttempts + 1)"]) {
+                $1
+            })
         try await intake.shutdownFailed(due, error: error, after: delay)
     }
 }

@@ -2,17 +2,21 @@ import Foundation
 
 /// An access key to sign requests with. Its `description` never shows the secret.
 public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
+    /// The access key id (`AKIA…`, or `ASIA…` for temporary credentials); it appears in the `Authorization` header.
     public var accessKeyId: String
+    /// The secret access key. It only derives the signing key: it is never sent, logged or shown.
     public var secretAccessKey: String
     /// For temporary credentials (STS): sent as `X-Amz-Security-Token`.
     public var sessionToken: String?
 
+    /// Creates credentials from an access key id, its secret and, for temporary credentials, a session token.
     public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil) {
         self.accessKeyId = accessKeyId
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
     }
 
+    /// Names the access key id only; the secret shows as `<redacted>` and the session token not at all.
     public var description: String { "AWSCredentials(accessKeyId: \(accessKeyId), secret: <redacted>)" }
 
     /// Credentials the way the AWS tools find them: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`

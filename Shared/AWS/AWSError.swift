@@ -22,18 +22,24 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The endpoint does not implement the operation (some emulators).
         public static let unsupported = Code(.unsupported)
 
+        /// The kind's name, e.g. `throttling`.
         public var description: String { kind.rawValue }
     }
 
+    /// What kind of failure it is; it decides ``isRetriable``.
     public var code: Code
     /// The AWS error code (`InvalidInstanceID.NotFound`…), when the service gave one.
     public var awsCode: String?
+    /// What went wrong: the service's message, or one written here when AWS gave none (no answer, bad configuration…).
     public var message: String
+    /// The HTTP status of the answer; `nil` when no answer came (transport and configuration errors).
     public var httpStatus: Int?
+    /// The request id of an XML error answer (`RequestID` or `RequestId`), to quote to AWS support; `nil` when none was given.
     public var requestId: String?
     /// The API action that failed, e.g. `CreateImage`.
     public var action: String?
 
+    /// Creates an error of kind `code`; the other fields hold what is known about the failure.
     public init(
         _ code: Code, awsCode: String? = nil, message: String, httpStatus: Int? = nil, requestId: String? = nil, action: String? = nil
     ) {
@@ -64,6 +70,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         return .service
     }
 
+    /// `<action>: <awsCode>: <message> (HTTP <status>, request <id>)`, leaving out the parts that are unknown.
     public var description: String {
         var text = action.map { "\($0): " } ?? ""
         if let awsCode { text += "\(awsCode): " }

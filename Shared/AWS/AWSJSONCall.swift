@@ -4,7 +4,9 @@ extension AWSQueryClient {
     /// Runs `action` of a JSON-protocol `service` (one with a ``AWSService/jsonTargetPrefix``):
     /// `input` encoded as the request's JSON body, the answer decoded as `Output`; retriable
     /// failures are tried again. Error answers (`{"__type": …, "message": …}`) become ``AWSError``s.
-    public func callJSON<Output: Decodable>(_ service: AWSService, _ action: String, _ input: some Encodable & Sendable)
+    public func callJSON<Output: Decodable>(
+        _ service: AWSService, _ action: String, _ input: some Encodable & Sendable
+    )
         async throws(AWSError) -> Output
     {
         guard let prefix = service.jsonTargetPrefix else {

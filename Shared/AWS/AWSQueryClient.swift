@@ -13,15 +13,20 @@ public struct AWSService: Sendable, Hashable {
     /// The JSON protocol's target prefix, e.g. `AmazonSSM` (`X-Amz-Target: AmazonSSM.SendCommand`).
     public var jsonTargetPrefix: String?
 
+    /// Creates a service description; ``ec2``, ``autoScaling``, ``loadBalancing`` and ``systemsManager`` are the ones Hangar uses.
     public init(name: String, version: String, jsonTargetPrefix: String? = nil) {
         self.name = name
         self.version = version
         self.jsonTargetPrefix = jsonTargetPrefix
     }
 
+    /// EC2 (instances, AMIs, launch templates): Query API, version 2016-11-15.
     public static let ec2 = AWSService(name: "ec2", version: "2016-11-15")
+    /// EC2 Auto Scaling (groups, instance refreshes): Query API, version 2011-01-01.
     public static let autoScaling = AWSService(name: "autoscaling", version: "2011-01-01")
+    /// Elastic Load Balancing v2 (target groups): Query API, version 2015-12-01.
     public static let loadBalancing = AWSService(name: "elasticloadbalancing", version: "2015-12-01")
+    /// Systems Manager (Run Command): JSON protocol, target prefix `AmazonSSM`.
     public static let systemsManager = AWSService(name: "ssm", version: "2014-11-06", jsonTargetPrefix: "AmazonSSM")
 }
 
@@ -40,6 +45,8 @@ public struct AWSClientConfiguration: Sendable {
     /// How long one request may take. Default 30 s.
     public var timeout: Duration = .seconds(30)
 
+    /// Creates a configuration for `region`. The credentials default to ``AWSCredentials/resolve(environment:)`` on this
+    /// process's environment; `maxAttempts`, `retryBackoff` and `timeout` start at their defaults.
     public init(
         region: String, endpointOverride: URL? = nil,
         credentials: @escaping @Sendable () throws(AWSError) -> AWSCredentials = { () throws(AWSError) in try AWSCredentials.resolve() }
@@ -64,10 +71,13 @@ public struct AWSClientConfiguration: Sendable {
 /// page, for example) is an error too, never parsed as a result. Credentials, signatures and
 /// request bodies are never logged.
 public struct AWSQueryClient: Sendable {
+    /// Where and as whom this client talks to AWS, and how it retries and times out.
     public let configuration: AWSClientConfiguration
     private let http: HTTPClient
     private let logger: Logger
 
+    /// Creates a client that sends its requests through `httpClient` and logs each call (service, action, status,
+    /// duration) and each retry at debug level to `logger`.
     public init(configuration: AWSClientConfiguration, httpClient: HTTPClient = .shared, logger: Logger) {
         self.configuration = configuration
         self.http = httpClient
@@ -91,7 +101,7 @@ public struct AWSQueryClient: Sendable {
         while true {
             do {
                 return try await body()
-            } catch where error.isRetriable && attempt < configuration.maxAttempts {
+            } catch  where error.isRetriable && attempt < configuration.maxAttempts {
                 logger.debug(
                     "aws.retry", metadata: ["aws.action": "\(action)", "aws.attempt": "\(attempt)", "error": "\(error)"])
                 try? await Task.sleep(for: configuration.retryBackoff * (1 << (attempt - 1)))
@@ -113,7 +123,9 @@ public struct AWSQueryClient: Sendable {
     }
 
     /// Signs and posts `body` to `service`'s endpoint; answers the body and the HTTP status.
-    func post(_ service: AWSService, _ action: String, headers extra: [(String, String)], body bytes: [UInt8])
+    func post(
+        _ service: AWSService, _ action: String, headers extra: [(String, String)], body bytes: [UInt8]
+    )
         async throws(AWSError) -> (Data, Int)
     {
         let credentials = try configuration.credentials()
@@ -160,7 +172,8 @@ public struct AWSQueryClient: Sendable {
             let snippet = String(decoding: data.prefix(120), as: UTF8.self)
                 .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
             throw AWSError(
-                status == 501 ? .unsupported : .unexpectedResponse, message: "the answer is not an AWS XML document (\(data.count) bytes: \(snippet))", httpStatus: status,
+                status == 501 ? .unsupported : .unexpectedResponse,
+                message: "the answer is not an AWS XML document (\(data.count) bytes: \(snippet))", httpStatus: status,
                 action: action)
         }
         // EC2: <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>

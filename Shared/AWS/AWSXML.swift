@@ -7,10 +7,14 @@ import FoundationXML
 /// An element of an XML answer: its name (without namespace prefix), its text and its children.
 /// Small on purpose: the Query APIs answer small documents of elements and text.
 public struct AWSXML: Sendable, Equatable {
+    /// The element's name without its namespace prefix, e.g. `instanceId`.
     public var name: String
+    /// The text directly inside the element, not trimmed; the children's text is not included.
     public var text: String
+    /// The child elements, in document order.
     public var children: [AWSXML]
 
+    /// Creates an element; the parser builds them, and tests build answers with it.
     public init(name: String, text: String = "", children: [AWSXML] = []) {
         self.name = name
         self.text = text
@@ -26,6 +30,7 @@ public struct AWSXML: Sendable, Equatable {
     /// The node at a path of child names, e.g. `["launchTemplate", "defaultVersionNumber"]`.
     public func node(_ path: String...) -> AWSXML? { node(path) }
 
+    /// The node at a path of child names given as an array; `self` for an empty path.
     public func node(_ path: [String]) -> AWSXML? {
         var current = self
         for name in path {

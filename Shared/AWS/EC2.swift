@@ -3,16 +3,23 @@ import Logging
 
 /// An EC2 instance as `DescribeInstances` reports it.
 public struct EC2Instance: Sendable, Equatable {
+    /// The instance id (`instanceId`, `i-…`).
     public var id: String
     /// `pending`, `running`, `stopping`, `stopped`, `shutting-down`, `terminated`.
     public var state: String
+    /// The AMI the instance was launched from (`imageId`); a rolling replacement uses it to tell old instances from new.
     public var imageId: String?
+    /// The instance type (`instanceType`), e.g. `t3.micro`.
     public var instanceType: String?
+    /// The private IPv4 address (`privateIpAddress`), if it has one.
     public var privateIP: String?
+    /// The public IPv4 address (`ipAddress`); `nil` when it has none, e.g. while stopped.
     public var publicIP: String?
     /// `platformDetails` (e.g. "Linux/UNIX"), or `platform` ("windows").
     public var platform: String?
+    /// When the instance was last launched or started (`launchTime`).
     public var launchTime: Date?
+    /// The instance's tags (`tagSet`), key to value.
     public var tags: [String: String]
 
     /// The `Name` tag, or the id.
@@ -33,12 +40,17 @@ public struct EC2Instance: Sendable, Equatable {
 
 /// An AMI as `DescribeImages` reports it.
 public struct EC2Image: Sendable, Equatable {
+    /// The AMI id (`imageId`, `ami-…`).
     public var id: String
+    /// The AMI's name (`name`); Hangar names its images `hangar-<environment>-<deployment id>`.
     public var name: String?
     /// `pending`, `available`, `failed`…
     public var state: String
+    /// When the AMI was created (`creationDate`).
     public var creationDate: Date?
+    /// Why the AMI is in its state (`stateReason.message`), e.g. why it failed; `nil` when EC2 gives no reason.
     public var stateReason: String?
+    /// The AMI's tags (`tagSet`), key to value; Hangar tags its images with `hangar:deployment` and `hangar:preparation-server`.
     public var tags: [String: String]
 
     init(_ node: AWSXML) {
@@ -53,18 +65,27 @@ public struct EC2Image: Sendable, Equatable {
 
 /// A launch template (a "model" family).
 public struct EC2LaunchTemplate: Sendable, Equatable {
+    /// The template id (`launchTemplateId`, `lt-…`).
     public var id: String
+    /// The template name (`launchTemplateName`).
     public var name: String
+    /// The number of the default version (`defaultVersionNumber`): after `create_models`, the main model.
     public var defaultVersion: Int
+    /// The number of the newest version (`latestVersionNumber`).
     public var latestVersion: Int
 }
 
 /// One version of a launch template: what the instances launched from it get.
 public struct EC2LaunchTemplateVersion: Sendable, Equatable {
+    /// The id of the launch template the version belongs to (`launchTemplateId`).
     public var templateId: String
+    /// The version number (`versionNumber`).
     public var number: Int
+    /// The version's description (`versionDescription`); Hangar writes `hangar:<deployment id>` and `backup=<n>` in it.
     public var description: String?
+    /// Whether it is the template's default version (`defaultVersion`).
     public var isDefault: Bool
+    /// The AMI that instances launched from this version get (`launchTemplateData.imageId`).
     public var imageId: String?
     /// The version's data as `CreateLaunchTemplateVersion` parameters (`LaunchTemplateData.*`),
     /// for the fields this client knows how to copy.
@@ -92,8 +113,11 @@ public struct EC2LaunchTemplateVersion: Sendable, Equatable {
             ("kernelId", "KernelId"), ("ramDiskId", "RamDiskId"),
         ]
         for (xml, query) in scalars { if let value = data.string(xml) { result[p + query] = value } }
-        if let arn = data.string("iamInstanceProfile", "arn") { result[p + "IamInstanceProfile.Arn"] = arn }
-        else if let name = data.string("iamInstanceProfile", "name") { result[p + "IamInstanceProfile.Name"] = name }
+        if let arn = data.string("iamInstanceProfile", "arn") {
+            result[p + "IamInstanceProfile.Arn"] = arn
+        } else if let name = data.string("iamInstanceProfile", "name") {
+            result[p + "IamInstanceProfile.Name"] = name
+        }
         if let enabled = data.string("monitoring", "enabled") { result[p + "Monitoring.Enabled"] = enabled }
         let groupIds = data.items("securityGroupIdSet").compactMap { $0.text.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty }
         result.merge(QueryParameters.list(p + "SecurityGroupId", groupIds)) { _, new in new }
@@ -110,6 +134,7 @@ public struct EC2LaunchTemplateVersion: Sendable, Equatable {
 
 /// The result of deleting launch template versions.
 public struct EC2DeletedVersions: Sendable, Equatable {
+    /// The version numbers that were deleted, ascending.
     public var deleted: [Int]
     /// Version → the reason it was not deleted.
     public var failed: [Int: String]
@@ -117,18 +142,23 @@ public struct EC2DeletedVersions: Sendable, Equatable {
 
 /// The EC2 calls Hangar needs, over the Query API (`Version=2016-11-15`).
 public struct EC2: Sendable {
+    /// The client the calls go through.
     public let client: AWSQueryClient
 
+    /// Creates the EC2 calls over `client`.
     public init(client: AWSQueryClient) { self.client = client }
 
     // MARK: Instances
 
+    /// The instances with `ids` that match every filter of `filters` (`DescribeInstances`), e.g.
+    /// `("instance-state-name", ["running"])`; empty `ids` or `filters` do not restrict.
     public func describeInstances(ids: [String] = [], filters: [(name: String, values: [String])] = []) async throws(AWSError) -> [EC2Instance] {
         let root = try await client.call(
             .ec2, "DescribeInstances", QueryParameters.list("InstanceId", ids).adding(QueryParameters.filters(filters)))
         return root.items("reservationSet").flatMap { $0.items("instancesSet") }.map(EC2Instance.init)
     }
 
+    /// The instance `id`; throws an `InvalidInstanceID.NotFound` service error when EC2 does not list it.
     public func describeInstance(_ id: String) async throws(AWSError) -> EC2Instance {
         guard let instance = try await describeInstances(ids: [id]).first else {
             throw AWSError(.service, awsCode: "InvalidInstanceID.NotFound", message: "instance \(id) does not exist", action: "DescribeInstances")
@@ -136,22 +166,28 @@ public struct EC2: Sendable {
         return instance
     }
 
+    /// Starts the instances `ids` (`StartInstances`); does not wait for them to run.
     public func startInstances(_ ids: [String]) async throws(AWSError) {
         _ = try await client.call(.ec2, "StartInstances", QueryParameters.list("InstanceId", ids))
     }
 
+    /// Stops the instances `ids` (`StopInstances`); does not wait for them to stop.
     public func stopInstances(_ ids: [String]) async throws(AWSError) {
         _ = try await client.call(.ec2, "StopInstances", QueryParameters.list("InstanceId", ids))
     }
 
+    /// Reboots the running instances `ids` (`RebootInstances`).
     public func rebootInstances(_ ids: [String]) async throws(AWSError) {
         _ = try await client.call(.ec2, "RebootInstances", QueryParameters.list("InstanceId", ids))
     }
 
+    /// Adds `tags` to the EC2 resources `resources` (instances, AMIs…), replacing the values of keys they already have
+    /// (`CreateTags`).
     public func createTags(_ resources: [String], _ tags: [String: String]) async throws(AWSError) {
         _ = try await client.call(.ec2, "CreateTags", QueryParameters.list("ResourceId", resources).adding(QueryParameters.tags("Tag", tags)))
     }
 
+    /// Removes the tags with `keys`, whatever their values, from the EC2 resources `resources` (`DeleteTags`).
     public func deleteTags(_ resources: [String], keys: [String]) async throws(AWSError) {
         var parameters = QueryParameters.list("ResourceId", resources)
         for (index, key) in keys.enumerated() { parameters["Tag.\(index + 1).Key"] = key }
@@ -161,7 +197,9 @@ public struct EC2: Sendable {
     // MARK: Images
 
     /// Creates an AMI of `instanceId`; `noReboot` leaves a running instance running.
-    public func createImage(instanceId: String, name: String, description: String, noReboot: Bool, tags: [String: String]) async throws(AWSError) -> String {
+    public func createImage(
+        instanceId: String, name: String, description: String, noReboot: Bool, tags: [String: String]
+    ) async throws(AWSError) -> String {
         var parameters = [
             "InstanceId": instanceId, "Name": name, "Description": description, "NoReboot": noReboot ? "true" : "false",
         ]
@@ -229,15 +267,19 @@ public struct EC2: Sendable {
         if let sourceVersion { parameters["SourceVersion"] = String(sourceVersion) }
         let root = try await client.call(.ec2, "CreateLaunchTemplateVersion", parameters)
         guard let number = root.string("launchTemplateVersion", "versionNumber").flatMap(Int.init) else {
-            throw AWSError(.unexpectedResponse, message: "CreateLaunchTemplateVersion answered no version number", action: "CreateLaunchTemplateVersion")
+            throw AWSError(
+                .unexpectedResponse, message: "CreateLaunchTemplateVersion answered no version number", action: "CreateLaunchTemplateVersion")
         }
         return number
     }
 
+    /// Makes `version` the template's default version (`ModifyLaunchTemplate` with `SetDefaultVersion`).
     public func setDefaultLaunchTemplateVersion(templateId: String, version: Int) async throws(AWSError) {
         _ = try await client.call(.ec2, "ModifyLaunchTemplate", ["LaunchTemplateId": templateId, "SetDefaultVersion": String(version)])
     }
 
+    /// Deletes `versions` of the template (`DeleteLaunchTemplateVersions`); answers which were deleted and why the
+    /// others were not.
     public func deleteLaunchTemplateVersions(templateId: String, versions: [Int]) async throws(AWSError) -> EC2DeletedVersions {
         let root = try await client.call(
             .ec2, "DeleteLaunchTemplateVersions",

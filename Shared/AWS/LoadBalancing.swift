@@ -3,8 +3,10 @@ import Foundation
 /// The Elastic Load Balancing (v2) calls Hangar makes: take instances out of a target group
 /// and follow their deregistration (connection draining).
 public struct LoadBalancing: Sendable {
+    /// The client the calls go through.
     public let client: AWSQueryClient
 
+    /// Creates the Elastic Load Balancing calls over `client`.
     public init(client: AWSQueryClient) { self.client = client }
 
     /// Deregisters `instanceIds` from the target group: the load balancer sends them no new

@@ -6,10 +6,14 @@ import Foundation
 /// It signs the headers it is given plus `host` and `x-amz-date` (and `x-amz-security-token`
 /// for temporary credentials) and adds `Authorization`. Nothing here logs.
 public struct SigV4Signer: Sendable {
+    /// The key the requests are signed with.
     public var credentials: AWSCredentials
+    /// The region of the credential scope, e.g. `eu-west-1`.
     public var region: String
+    /// The service's signing name in the credential scope, e.g. `ec2`.
     public var service: String
 
+    /// Creates a signer for `service` in `region` with `credentials`.
     public init(credentials: AWSCredentials, region: String, service: String) {
         self.credentials = credentials
         self.region = region
@@ -18,13 +22,20 @@ public struct SigV4Signer: Sendable {
 
     /// A request to sign: the query is given as decoded name/value pairs.
     public struct Request: Sendable {
+        /// The HTTP method, e.g. `POST`.
         public var method: String
+        /// The `Host` header's value: the endpoint's host, with `:port` when the endpoint has one.
         public var host: String
+        /// The URL path before percent-encoding; `/` by default.
         public var path: String
+        /// The query parameters as decoded name/value pairs.
         public var query: [(String, String)]
+        /// The headers to sign and send besides `Host`, `X-Amz-Date` and the session token.
         public var headers: [(String, String)]
+        /// The request body; its SHA-256 hash goes into the canonical request.
         public var body: [UInt8]
 
+        /// Creates a request to sign; by default for the path `/`, with no query, headers or body.
         public init(
             method: String, host: String, path: String = "/", query: [(String, String)] = [],
             headers: [(String, String)] = [], body: [UInt8] = []
@@ -51,10 +62,11 @@ public struct SigV4Signer: Sendable {
         let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Self.hex(SHA256.hash(data: Array(parts.request.utf8)))]
             .joined(separator: "\n")
         let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(day: String(amzDate.prefix(8)))))
-        headers.append((
-            "Authorization",
-            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(parts.signedHeaders), Signature=\(signature)"
-        ))
+        headers.append(
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(parts.signedHeaders), Signature=\(signature)"
+            ))
         return headers
     }
 
@@ -96,7 +108,10 @@ public struct SigV4Signer: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        func two(_ value: Int?) -> String {
+            let v = value ?? 0
+            return v < 10 ? "0\(v)" : "\(v)"
+        }
         return "\(c.year ?? 1970)\(two(c.month))\(two(c.day))T\(two(c.hour))\(two(c.minute))\(two(c.second))Z"
     }
 

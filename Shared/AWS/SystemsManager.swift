@@ -2,18 +2,26 @@ import Foundation
 
 /// A Run Command command as Systems Manager reports it.
 public struct SSMCommand: Sendable, Equatable, Decodable {
+    /// The command's id (`CommandId`), used to ask how it went on each instance.
     public var commandId: String
+    /// The comment it was sent with (`Comment`); Hangar puts its purpose and the deployment id there, to find the command again.
     public var comment: String?
+    /// The Systems Manager document it runs (`DocumentName`), e.g. `AWS-RunShellScript`.
     public var documentName: String?
+    /// The instances it was sent to (`InstanceIds`); empty when the answer lists none.
     public var instanceIds: [String]
     /// The document's parameters, e.g. `["commands": ["wall 'Please save your work'"]]`.
     public var parameters: [String: [String]]
 
     enum CodingKeys: String, CodingKey {
-        case commandId = "CommandId", comment = "Comment", documentName = "DocumentName", instanceIds = "InstanceIds"
+        case commandId = "CommandId"
+        case comment = "Comment"
+        case documentName = "DocumentName"
+        case instanceIds = "InstanceIds"
         case parameters = "Parameters"
     }
 
+    /// Decodes a `Command` object of a `SendCommand` or `ListCommands` answer; missing lists and parameters become empty.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         commandId = try container.decode(String.self, forKey: .commandId)
@@ -29,6 +37,7 @@ public struct SSMInvocation: Sendable, Equatable {
     /// `Pending`, `InProgress`, `Delayed`, `Success`, `Cancelled`, `TimedOut`, `Failed`, `Cancelling`;
     /// `Pending` too while Systems Manager does not list the invocation yet.
     public var status: String
+    /// A finer status (`StatusDetails`), e.g. `DeliveryTimedOut`; `not listed yet` while the invocation is not listed.
     public var statusDetails: String?
     /// The first line of the command's standard error, if any.
     public var error: String?
@@ -36,13 +45,16 @@ public struct SSMInvocation: Sendable, Equatable {
     /// Statuses after which the invocation changes no more.
     public static let finalStatuses: Set<String> = ["Success", "Cancelled", "TimedOut", "Failed"]
 
+    /// Whether ``status`` is one of ``finalStatuses``: the invocation will change no more.
     public var isFinal: Bool { Self.finalStatuses.contains(status) }
 }
 
 /// The Systems Manager calls Hangar makes: Run Command on instances, and how each went.
 public struct SystemsManager: Sendable {
+    /// The client the calls go through (JSON protocol).
     public let client: AWSQueryClient
 
+    /// Creates the Systems Manager calls over `client`.
     public init(client: AWSQueryClient) { self.client = client }
 
     /// Runs `commands` with `document` (e.g. `AWS-RunShellScript`) on `instanceIds`; answers
@@ -104,7 +116,7 @@ public struct SystemsManager: Sendable {
                 .systemsManager, "GetCommandInvocation", Input(CommandId: commandId, InstanceId: instanceId))
             let error = output.StandardErrorContent?.split(separator: "\n").first.map(String.init)
             return SSMInvocation(status: output.Status ?? "Pending", statusDetails: output.StatusDetails, error: error)
-        } catch where error.awsCode == "InvocationDoesNotExist" {
+        } catch  where error.awsCode == "InvocationDoesNotExist" {
             // Right after SendCommand the invocation may not be listed yet.
             return SSMInvocation(status: "Pending", statusDetails: "not listed yet", error: nil)
         }

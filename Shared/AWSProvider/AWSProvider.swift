@@ -31,6 +31,7 @@ public struct AWSProvider: Provider {
         self.logger = logger
     }
 
+    /// Checks that `settings` are valid `aws` settings without calling AWS; throws ``AWSSettingsError`` with every problem.
     public func validate(settings: [String: JSONValue]) throws {
         _ = try AWSSettings(settings: settings)
     }
@@ -45,6 +46,8 @@ public struct AWSProvider: Provider {
         return (EC2(client: client), AutoScaling(client: client), SystemsManager(client: client), LoadBalancing(client: client))
     }
 
+    /// Runs the command's step against AWS with clients for the settings' region (see ``AWSStep``). Invalid settings fail
+    /// the step permanently; an ``AWSError`` fails it, transiently when it is retriable; other errors are thrown.
     public func execute(_ command: ExecuteStep, progress: @escaping @Sendable (String) async -> Void) async throws -> StepOutcome {
         let settings: AWSSettings
         do {
@@ -67,6 +70,8 @@ public struct AWSProvider: Provider {
         }
     }
 
+    /// The preparation server (with the state of the newest image made from it); when `supportServerTag` is set, the
+    /// support servers with that tag that are pending, running, stopping or stopped; then the Auto Scaling group's instances.
     public func servers(of target: ProviderTarget) async throws -> [ServerInfo] {
         let settings = try AWSSettings(settings: target.settings)
         let (ec2, autoScaling, _, _) = clients(settings)
@@ -74,6 +79,9 @@ public struct AWSProvider: Provider {
         return try await servers.list() + servers.groupInstances()
     }
 
+    /// Release: records the group's minimum size, desired capacity and running servers in its `hangar:released` tag, scales
+    /// the group to 0 and stops those servers. Resume: restores the group's size, starts the servers the release stopped and
+    /// removes the tag. Answers one line per group or server.
     public func perform(_ action: EnvironmentCloudAction, of target: ProviderTarget) async throws -> [String] {
         let settings = try AWSSettings(settings: target.settings)
         let (ec2, autoScaling, _, _) = clients(settings)
@@ -84,6 +92,10 @@ public struct AWSProvider: Provider {
         }
     }
 
+    /// Starts, stops or restarts the preparation server or a support server through EC2 (restart reboots a running server and
+    /// starts any other) and answers how it stands right after. An instance of the Auto Scaling group is refused with
+    /// ``ProviderUnsupportedError``: the group starts and stops its instances. Any other unknown id throws a `NotFound`
+    /// ``AWSError``.
     public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
         let settings = try AWSSettings(settings: target.settings)
         let (ec2, autoScaling, _, _) = clients(settings)

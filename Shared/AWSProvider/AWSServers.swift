@@ -42,7 +42,8 @@ struct AWSServers {
             {
                 throw ProviderUnsupportedError(
                     provider: AWSProvider.name,
-                    operation: "\(action.rawValue) \(serverId): it is an instance of group \(settings.autoScalingGroupName), which starts and stops it")
+                    operation:
+                        "\(action.rawValue) \(serverId): it is an instance of group \(settings.autoScalingGroupName), which starts and stops it")
             }
             throw AWSError(.service, awsCode: "NotFound", message: "\(serverId) is not a server of this environment")
         }

@@ -24,7 +24,8 @@ extension AWSStep {
             state["drainUntil"] = .number(now + Double(settings.drainSeconds))
             if targetGroups.isEmpty {
                 await progress(
-                    "the instance group has no load balancer target group: tagged \(list) hangar:draining; replacing them in \(settings.drainSeconds) s")
+                    "the instance group has no load balancer target group: tagged \(list) hangar:draining; replacing them in \(settings.drainSeconds) s"
+                )
                 return waiting(state, "giving \(list) time before replacing them", after: .seconds(settings.drainSeconds))
             }
             for arn in targetGroups { try await deregister(batch, from: arn) }

@@ -53,7 +53,8 @@ extension AWSStep {
         await progress(
             delivered > 0
                 ? "users were asked to reconnect on \(delivered) of \(instances.count) instances; replacing starts \(Int(minutes)) minutes after the request was sent"
-                : "the reconnection request reached none of the \(instances.count) instances; replacing starts \(Int(minutes)) minutes after it was sent")
+                : "the reconnection request reached none of the \(instances.count) instances; replacing starts \(Int(minutes)) minutes after it was sent"
+        )
         state["phase"] = .string("notice")
         state["noticeDelivered"] = .number(Double(delivered))
         state["noticeUntil"] = .number(sentAt + minutes * 60)

@@ -178,7 +178,8 @@ extension AWSStep {
         case "Successful":
             return try await finish(state, models, how: "instance refresh \(id)", outputs: ["instanceRefreshId": id])
         case "Failed", "Cancelled", "Cancelling", "RollbackInProgress", "RollbackFailed", "RollbackSuccessful":
-            return try await rollback(state, models, reason: "instance refresh \(id) is \(refresh.status)" + (refresh.statusReason.map { ": \($0)" } ?? ""))
+            return try await rollback(
+                state, models, reason: "instance refresh \(id) is \(refresh.status)" + (refresh.statusReason.map { ": \($0)" } ?? ""))
         default:
             let percent = refresh.percentageComplete.map { ", \($0)% done" } ?? ""
             return waiting(state, "instance refresh \(id) is \(refresh.status)\(percent)")
@@ -225,7 +226,8 @@ extension AWSStep {
         if old.isEmpty {
             if healthy >= desired {
                 let count = Int(state["replaced"]?.doubleValue ?? 0)
-                return try await finish(state, models, how: "rolling replacement of \(count) instances", outputs: ["replacedInstances": String(count)])
+                return try await finish(
+                    state, models, how: "rolling replacement of \(count) instances", outputs: ["replacedInstances": String(count)])
             }
             return waiting(state, "waiting for the new instances to be healthy: \(healthy) of \(desired) in service")
         }

@@ -44,11 +44,13 @@ extension AWSStep {
                 id = try await systemsManager.sendCommand(
                     instanceIds: instances, document: settings.runCommandDocument, commands: [round.command], comment: round.comment,
                     timeoutSeconds: settings.runCommandTimeoutSeconds)
-                await progress("sending \(round.what) to \(instances.count) \(instances.count == 1 ? "instance" : "instances") (Systems Manager command \(id))")
+                await progress(
+                    "sending \(round.what) to \(instances.count) \(instances.count == 1 ? "instance" : "instances") (Systems Manager command \(id))")
             }
             state["\(round.key)CommandId"] = .string(id)
             state["\(round.key)SentAt"] = .number(now)
-            return .waiting(waiting(state, "sending \(round.what) to \(instances.count) \(instances.count == 1 ? "instance" : "instances")", after: check))
+            return .waiting(
+                waiting(state, "sending \(round.what) to \(instances.count) \(instances.count == 1 ? "instance" : "instances")", after: check))
         }
         var results = state["\(round.key)Results"]?.objectValue ?? [:]
         for id in instances where results[id] == nil {
@@ -65,8 +67,9 @@ extension AWSStep {
         let pending = instances.filter { results[$0] == nil }
         if !pending.isEmpty, now - sentAt < Double(settings.runCommandTimeoutSeconds) {
             state["\(round.key)Results"] = .object(results)
-            return .waiting(waiting(
-                state, "sending \(round.what): \(instances.count - pending.count) of \(instances.count) instances answered", after: check))
+            return .waiting(
+                waiting(
+                    state, "sending \(round.what): \(instances.count - pending.count) of \(instances.count) instances answered", after: check))
         }
         state["\(round.key)Results"] = nil
         return .done(

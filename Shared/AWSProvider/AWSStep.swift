@@ -193,4 +193,3 @@ struct AWSStep {
         return "v" + deploymentId.suffix(8)
     }
 }
-

@@ -2,18 +2,26 @@ import Foundation
 
 /// `deployment.submit` (intake → scheduler): a deployment accepted by the API.
 public struct SubmitDeployment: Codable, Sendable, Equatable {
+    /// The new deployment's id: a UUIDv7 that intake mints on submission, so ids sort by creation time.
     public var deploymentId: UUID
+    /// The environment to deploy to. The scheduler runs one deployment of an environment at a time.
     public var environmentId: UUID
+    /// The environment's name at submission time, carried for logs, history and notifications.
     public var environmentName: String
     /// The version label the user gave, if any.
     public var version: String?
     /// The name of the token that submitted it.
     public var owner: String
+    /// When intake accepted the submission.
     public var createdAt: Date
     /// When to start; `nil` means now.
     public var scheduledAt: Date?
+    /// The publish options chosen for this deployment.
     public var options: DeploymentOptions
+    /// How the deployment replaces the instances.
     public var mode: PublishMode
+    /// The notice sent to users before their instance is replaced. Intake requires it with mode `requestReconnection`
+    /// and refuses it with any other mode.
     public var reconnection: Reconnection?
     /// Who gets notification emails.
     public var notify: [String]
@@ -27,6 +35,7 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
     /// The environment's webhook URLs at submission time (signed JSON POSTs).
     public var webhooks: [String]?
 
+    /// Creates a submission. Intake builds one for each deployment it accepts.
     public init(
         deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?, owner: String,
         createdAt: Date, scheduledAt: Date?, options: DeploymentOptions, mode: PublishMode,
@@ -53,10 +62,14 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
 
 /// `deployment.cancel` (intake → scheduler).
 public struct CancelDeployment: Codable, Sendable, Equatable {
+    /// The deployment to cancel.
     public var deploymentId: UUID
+    /// The name of the token that asked to cancel. The deployment's reason then reads "cancelled by" this name.
     public var requestedBy: String
+    /// When intake received the cancel request. The scheduler does not use it.
     public var requestedAt: Date
 
+    /// Creates a cancel command.
     public init(deploymentId: UUID, requestedBy: String, requestedAt: Date) {
         self.deploymentId = deploymentId
         self.requestedBy = requestedBy
@@ -66,18 +79,28 @@ public struct CancelDeployment: Codable, Sendable, Equatable {
 
 /// `step.execute` (scheduler → workers): run one step, or check on it again.
 public struct ExecuteStep: Codable, Sendable, Equatable {
+    /// The deployment the step belongs to.
     public var deploymentId: UUID
+    /// The environment the deployment belongs to.
     public var environmentId: UUID
+    /// The environment's name, for logs, history lines and names made in the cloud (the image name on `aws`).
     public var environmentName: String
+    /// The version label the user gave, if any. On `aws` the image is tagged with it and `finalize` publishes it
+    /// (or a generated label when there is none).
     public var version: String?
+    /// The step to run.
     public var step: StepName
     /// 1 for the first try; retries count up.
     public var attempt: Int
     /// Unique per dispatch: events answer it, and the scheduler ignores answers to old ones.
     public var dispatchId: UUID
+    /// The provider and its settings, as the deployment was submitted.
     public var target: ProviderTarget
+    /// The publish options the deployment was submitted with.
     public var options: DeploymentOptions
+    /// How the deployment replaces the instances (read by `replace_instances`).
     public var mode: PublishMode
+    /// The notice for users with mode `requestReconnection`; `nil` with any other mode.
     public var reconnection: Reconnection?
     /// What earlier steps produced (image id, model versions…).
     public var outputs: [String: String]
@@ -91,6 +114,7 @@ public struct ExecuteStep: Codable, Sendable, Equatable {
     /// nothing.
     public var cleanup: String?
 
+    /// Creates a step command. The scheduler builds one for each dispatch.
     public init(
         deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?, step: StepName,
         attempt: Int, dispatchId: UUID, target: ProviderTarget, options: DeploymentOptions, mode: PublishMode,

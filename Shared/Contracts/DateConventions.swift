@@ -4,6 +4,7 @@ extension Date {
     /// Milliseconds since 1970: how stores keep times.
     public var epochMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 
+    /// Creates the date `epochMilliseconds` milliseconds after 1970-01-01 00:00 UTC (the form stores keep times in).
     public init(epochMilliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(epochMilliseconds) / 1000)
     }

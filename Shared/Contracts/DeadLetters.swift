@@ -3,6 +3,7 @@ import Foundation
 /// An operator's decision about a kept dead letter, sent by intake to the recorder (which keeps
 /// them) as the command `dead-letter.replay` or `dead-letter.purge` on `hangar.commands`.
 public struct DeadLetterCommand: Codable, Sendable, Equatable {
+    /// What the operator wants done with the dead letter.
     public enum Action: String, Codable, Sendable {
         /// Publish the original message to its queue again, then forget it.
         case replay
@@ -10,13 +11,16 @@ public struct DeadLetterCommand: Codable, Sendable, Equatable {
         case purge
     }
 
+    /// What to do with the dead letter: replay it or purge it.
     public var action: Action
     /// The dead letter's id (``DeadLetterSummary/id``).
     public var id: String
     /// The token name of the operator who asked.
     public var requestedBy: String
+    /// When intake sent the command (now by default). The recorder does not use it.
     public var requestedAt: Date
 
+    /// Creates a command about the dead letter `id`.
     public init(action: Action, id: String, requestedBy: String, requestedAt: Date = Date()) {
         self.action = action
         self.id = id
@@ -49,6 +53,7 @@ public struct DeadLetterSummary: Codable, Sendable, Equatable {
     /// The start of its body, with the values of secret-looking JSON keys hidden.
     public var preview: String
 
+    /// Creates a listing entry for one kept dead letter.
     public init(
         id: String, queue: String, reason: String, firstSeenAt: Date, messageType: String?, messageId: String?, deploymentId: String?,
         replays: Int, preview: String
@@ -67,6 +72,8 @@ public struct DeadLetterSummary: Codable, Sendable, Equatable {
 
 /// A page of ``DeadLetterSummary``, newest first.
 public struct DeadLetterList: Codable, Sendable, Equatable {
+    /// The dead letters on this page, newest first: at most the request's `limit`, optionally from one queue only.
     public var items: [DeadLetterSummary]
+    /// Creates a page of dead letters.
     public init(items: [DeadLetterSummary]) { self.items = items }
 }

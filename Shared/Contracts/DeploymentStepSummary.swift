@@ -4,13 +4,21 @@ import Foundation
 /// The scheduler keeps one per step from the step events it applies and sends them in a
 /// finished deployment's event; the notifier's summary emails show them.
 public struct DeploymentStepSummary: Codable, Sendable, Equatable {
+    /// Which step of the pipeline this is.
     public var name: StepName
+    /// Where the step stands, as its events (and the deployment's end) moved it.
     public var status: StepStatus
+    /// When the step started: the earliest time its events tell of; `nil` if it never started.
     public var startedAt: Date?
+    /// When the step ended; `nil` while it is open.
     public var finishedAt: Date?
+    /// The highest attempt number its events named; 0 before any event.
     public var attempts: Int
+    /// The last failure's message, transient failures included. When the deployment failed on this step without an
+    /// error from it, the deployment's reason.
     public var error: String?
 
+    /// Creates a step summary. A step no event has touched yet is `pending`, with no times and 0 attempts.
     public init(name: StepName, status: StepStatus, startedAt: Date? = nil, finishedAt: Date? = nil, attempts: Int = 0, error: String? = nil) {
         self.name = name
         self.status = status

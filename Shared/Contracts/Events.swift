@@ -3,16 +3,24 @@ import Foundation
 /// What a worker reports about a step (`step.started`, `step.progress`, `step.succeeded`,
 /// `step.skipped`, `step.failed`).
 public struct StepEvent: Codable, Sendable, Equatable {
+    /// What a step event reports. The message type is `step.` followed by the raw value.
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case started, progress, succeeded, skipped, failed
     }
 
+    /// What happened: the run began (`started`), a detail line or a wait for the cloud (`progress`), or an outcome
+    /// (`succeeded`, `skipped`, `failed`).
     public var kind: Kind
+    /// The deployment the step belongs to.
     public var deploymentId: UUID
+    /// The step it reports on.
     public var step: StepName
+    /// The attempt it answers (``ExecuteStep/attempt``): 1 for the first try.
     public var attempt: Int
     /// The dispatch this answers.
     public var dispatchId: UUID
+    /// When it happened, by the worker's clock. The events of one run are at least 1 ms apart, so the history can
+    /// order them by time.
     public var at: Date
     /// A line for the step's details ("retrieving server information").
     public var detail: String?
@@ -24,6 +32,8 @@ public struct StepEvent: Codable, Sendable, Equatable {
     public var transient: Bool?
     /// Progress: the provider's state to resume from, and when to check again.
     public var continuation: JSONValue?
+    /// Progress, when the step waits for the cloud: when the scheduler should dispatch it again. `nil` on a plain
+    /// detail line, which the scheduler only takes as a sign of life.
     public var checkAfter: Date?
     /// Which worker sent it.
     public var worker: String?
@@ -35,15 +45,19 @@ public struct StepEvent: Codable, Sendable, Equatable {
 
     /// A detail line with its time.
     public struct DetailLine: Codable, Sendable, Equatable {
+        /// When the worker reported the line.
         public var at: Date
+        /// The line's text, as the provider reported it.
         public var message: String
 
+        /// Creates a detail line.
         public init(at: Date, message: String) {
             self.at = at
             self.message = message
         }
     }
 
+    /// Creates a step event. The worker builds these while it runs a dispatched step.
     public init(
         kind: Kind, deploymentId: UUID, step: StepName, attempt: Int, dispatchId: UUID, at: Date,
         detail: String? = nil, outputs: [String: String]? = nil, error: String? = nil, transient: Bool? = nil,
@@ -67,24 +81,38 @@ public struct StepEvent: Codable, Sendable, Equatable {
         self.earlierDetails = earlierDetails
     }
 
+    /// The AMQP `type` and routing key: `step.` and the kind, for example `step.succeeded`.
     public var messageType: String { "step.\(kind.rawValue)" }
 }
 
 /// A change of a deployment's status, published by the scheduler
-/// (`deployment.scheduled`, `deployment.queued`, `deployment.started`, …).
+/// (`deployment.scheduled`, `deployment.queued`, `deployment.running`, …).
 /// Carries the deployment's summary so that the recorder and the notifier need nothing else.
 public struct DeploymentEvent: Codable, Sendable, Equatable {
+    /// The status the deployment has now. It gives the message type `deployment.<status>`.
     public var status: DeploymentStatus
+    /// The deployment that changed.
     public var deploymentId: UUID
+    /// The environment it belongs to.
     public var environmentId: UUID
+    /// The environment's name at submission time.
     public var environmentName: String
+    /// The version label the user gave, if any.
     public var version: String?
+    /// The name of the token that submitted it.
     public var owner: String
+    /// When the scheduler made the change. The recorder takes it as the start time (`running`) or the end time
+    /// (succeeded, failed, cancelled, rejected).
     public var at: Date
+    /// When intake accepted the deployment.
     public var createdAt: Date
+    /// When it is to start, as intake accepted it (intake may have moved it past a freeze window); `nil` means now.
     public var scheduledAt: Date?
+    /// How it replaces the instances.
     public var mode: PublishMode
+    /// The publish options it was submitted with.
     public var options: DeploymentOptions
+    /// The email addresses that get notification emails, as submitted.
     public var notify: [String]
     /// Failed, rejected or cancelled: why.
     public var reason: String?
@@ -100,6 +128,7 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
     /// them, in pipeline order (steps that never ran are absent), for the notifier's summary.
     public var steps: [DeploymentStepSummary]?
 
+    /// Creates a status event. The scheduler builds one each time a deployment's status changes.
     public init(
         status: DeploymentStatus, deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?,
         owner: String, at: Date, createdAt: Date, scheduledAt: Date?, mode: PublishMode, options: DeploymentOptions,
@@ -126,6 +155,7 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
         self.steps = steps
     }
 
+    /// The AMQP `type` and routing key: `deployment.` and the status, for example `deployment.running`.
     public var messageType: String { "deployment.\(status.rawValue)" }
 }
 
@@ -135,14 +165,20 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
 /// that went missing stalls a deployment for seconds, not for the whole step timeout.
 /// Heartbeats are idempotent (each only moves the lease forward) and are not deduplicated.
 public struct StepHeartbeat: Codable, Sendable, Equatable {
+    /// The deployment whose step is running.
     public var deploymentId: UUID
+    /// The step being run.
     public var step: StepName
+    /// The attempt being run. The scheduler only logs it; the dispatch id decides.
     public var attempt: Int
     /// The dispatch being run: a heartbeat of an older dispatch renews nothing.
     public var dispatchId: UUID
+    /// When the worker sent it. The scheduler renews the lease from its own clock, not from this time.
     public var at: Date
+    /// The name of the worker that sent it.
     public var worker: String?
 
+    /// Creates a heartbeat. A worker sends one at each heartbeat interval while it runs a step.
     public init(deploymentId: UUID, step: StepName, attempt: Int, dispatchId: UUID, at: Date, worker: String? = nil) {
         self.deploymentId = deploymentId
         self.step = step

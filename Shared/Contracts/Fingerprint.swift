@@ -2,6 +2,7 @@
 /// and build (unlike `Hasher`, which is seeded per process), so it can go into message ids
 /// and be compared across services and restarts. Not for security.
 public enum Fingerprint {
+    /// The FNV-1a hash of `text`'s UTF-8 bytes, as 16 lowercase hex digits (leading zeros kept).
     public static func hex(of text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {

@@ -4,6 +4,7 @@ import Foundation
 /// window (`weekly`: days, from, to, in `timeZone`). An environment's, or every
 /// environment's (`environmentId` nil).
 public struct FreezeWindow: Codable, Sendable, Equatable {
+    /// A day of the week, spelled as the API takes it: `SUN` … `SAT`.
     public enum Weekday: String, Codable, Sendable, CaseIterable {
         case SUN, MON, TUE, WED, THU, FRI, SAT
 
@@ -15,10 +16,14 @@ public struct FreezeWindow: Codable, Sendable, Equatable {
     /// When `to` is not after `from` the window runs past midnight into the next day; a day
     /// listed is the day a window begins.
     public struct Weekly: Codable, Sendable, Equatable {
+        /// The days on which the window begins.
         public var days: [Weekday]
+        /// When the window begins each of those days: local `HH:MM`.
         public var from: String
+        /// When the window ends: local `HH:MM`, on the next day when it is not after `from`.
         public var to: String
 
+        /// Creates a weekly schedule. `from` and `to` are `HH:MM`; a window whose times do not parse never applies.
         public init(days: [Weekday], from: String, to: String) {
             self.days = days
             self.from = from
@@ -34,18 +39,29 @@ public struct FreezeWindow: Codable, Sendable, Equatable {
         case skip
     }
 
+    /// The window's id: a UUIDv7 that intake mints when the window is created.
     public var id: UUID
+    /// The environment it freezes; `nil` freezes every environment.
     public var environmentId: UUID?
+    /// What the freeze is for (1 to 500 characters). A refused deployment is told it.
     public var reason: String
+    /// A one-off window: its first instant (inclusive). `nil` for a weekly window.
     public var start: Date?
+    /// A one-off window: its end (exclusive). `nil` for a weekly window.
     public var end: Date?
+    /// A weekly window: its days and hours. `nil` for a one-off window.
     public var weekly: Weekly?
     /// An IANA time zone name for a weekly window (`Europe/Paris`); `UTC` by default.
     public var timeZone: String
+    /// What happens to a deployment scheduled to start inside the window. A deployment asked to start now is refused
+    /// in any case, unless an admin overrides the freeze.
     public var scheduled: ScheduledPolicy
+    /// The name of the token that created the window.
     public var createdBy: String
+    /// When the window was created.
     public var createdAt: Date
 
+    /// Creates a freeze window: give `start` and `end`, or `weekly`.
     public init(
         id: UUID, environmentId: UUID?, reason: String, start: Date? = nil, end: Date? = nil, weekly: Weekly? = nil, timeZone: String = "UTC",
         scheduled: ScheduledPolicy = .defer, createdBy: String, createdAt: Date

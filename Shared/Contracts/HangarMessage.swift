@@ -2,11 +2,17 @@ import Foundation
 
 /// Every message Hangar's services exchange, as one type to switch over.
 public enum HangarMessage: Sendable, Equatable {
+    /// `deployment.submit`: intake asks the scheduler to run a new deployment.
     case submitDeployment(SubmitDeployment)
+    /// `deployment.cancel`: intake asks the scheduler to cancel a deployment.
     case cancelDeployment(CancelDeployment)
+    /// `step.execute`: the scheduler asks a worker to run a step, or to check on it again.
     case executeStep(ExecuteStep)
+    /// `step.heartbeat`: a worker tells the scheduler that it is still running a step.
     case stepHeartbeat(StepHeartbeat)
+    /// `step.started`, `step.progress`, `step.succeeded`, `step.skipped` or `step.failed`: a worker reports on a step.
     case stepEvent(StepEvent)
+    /// `deployment.<status>`: the scheduler reports that a deployment's status changed.
     case deploymentEvent(DeploymentEvent)
 
     /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
@@ -25,6 +31,7 @@ public enum HangarMessage: Sendable, Equatable {
         }
     }
 
+    /// Whether the message is a command or an event. This picks the exchange it is published to.
     public var kind: Kind {
         switch self {
         case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat: return .command
@@ -48,11 +55,16 @@ public enum HangarMessage: Sendable, Equatable {
 /// Why a message could not be turned into a ``HangarMessage``. Such a message is
 /// dead-lettered with this reason, never retried.
 public enum ContractError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The AMQP `type` property is missing or empty.
     case missingType
+    /// The `type` names no message this build knows.
     case unknownType(String)
+    /// The `x-schema-version` header is newer than the version this build reads (a newer build sent it).
     case newerSchema(type: String, version: Int, supported: Int)
+    /// The body does not decode as the payload of its type, or its `kind` or `status` contradicts the type.
     case malformed(type: String, reason: String)
 
+    /// One sentence for logs and for the dead letter's reason.
     public var description: String {
         switch self {
         case .missingType: return "the message has no type"
@@ -71,6 +83,8 @@ public enum ContractCodec {
     /// The header carrying the schema version.
     public static let schemaVersionHeader = "x-schema-version"
 
+    /// The message's body: its payload alone, as JSON from ``HangarJSON/encoder``. The type and the schema version
+    /// travel in AMQP properties and headers, not in the body.
     public static func encode(_ message: HangarMessage) throws -> [UInt8] {
         let encoder = HangarJSON.encoder
         switch message {
@@ -83,6 +97,8 @@ public enum ContractCodec {
         }
     }
 
+    /// Decodes the message of AMQP type `type` from `body`. `schemaVersion` is the `x-schema-version` header
+    /// (`nil` counts as 1). Throws a ``ContractError`` saying why when it cannot.
     public static func decode(type: String?, schemaVersion: Int?, body: [UInt8]) throws(ContractError) -> HangarMessage {
         guard let type, !type.isEmpty else { throw .missingType }
         let version = schemaVersion ?? 1
@@ -100,12 +116,16 @@ public enum ContractCodec {
             default:
                 if type.hasPrefix("step."), let kind = StepEvent.Kind(rawValue: String(type.dropFirst(5))) {
                     let event = try decoder.decode(StepEvent.self, from: data)
-                    guard event.kind == kind else { throw ContractError.malformed(type: type, reason: "kind '\(event.kind.rawValue)' contradicts the type") }
+                    guard event.kind == kind else {
+                        throw ContractError.malformed(type: type, reason: "kind '\(event.kind.rawValue)' contradicts the type")
+                    }
                     return .stepEvent(event)
                 }
                 if type.hasPrefix("deployment."), let status = DeploymentStatus(rawValue: String(type.dropFirst(11))) {
                     let event = try decoder.decode(DeploymentEvent.self, from: data)
-                    guard event.status == status else { throw ContractError.malformed(type: type, reason: "status '\(event.status.rawValue)' contradicts the type") }
+                    guard event.status == status else {
+                        throw ContractError.malformed(type: type, reason: "status '\(event.status.rawValue)' contradicts the type")
+                    }
                     return .deploymentEvent(event)
                 }
                 throw ContractError.unknownType(type)
@@ -134,6 +154,7 @@ public enum ContractCodec {
 
 /// Hangar's JSON conventions, shared by messages, storage and the HTTP API.
 public enum HangarJSON {
+    /// A new encoder: keys sorted, `/` not escaped, dates written by ``formatDate(_:)``.
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -144,6 +165,7 @@ public enum HangarJSON {
         return encoder
     }
 
+    /// A new decoder: dates read by ``parseDate(_:)``. A date string it cannot parse fails the decoding.
     public static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in

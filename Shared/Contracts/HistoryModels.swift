@@ -2,12 +2,18 @@ import Foundation
 
 /// A step as the history shows it.
 public struct StepSummary: Codable, Sendable, Equatable {
+    /// Which step of the pipeline this is.
     public var name: StepName
+    /// Where the step stands: `pending` until one of its events (or the deployment's end) moves it.
     public var status: StepStatus
+    /// When the step started (the earliest time its events tell of); `nil` if it never started.
     public var startedAt: Date?
+    /// When the step ended; `nil` while it is open, and for a step cancelled before it started.
     public var finishedAt: Date?
+    /// Milliseconds from `startedAt` to `finishedAt`; `nil` unless both are known.
     public var durationMs: Int64?
 
+    /// Creates a step row of the history.
     public init(name: StepName, status: StepStatus, startedAt: Date?, finishedAt: Date?, durationMs: Int64?) {
         self.name = name
         self.status = status
@@ -19,9 +25,12 @@ public struct StepSummary: Codable, Sendable, Equatable {
 
 /// A detail line of a step ("retrieving server information").
 public struct StepDetailLine: Codable, Sendable, Equatable {
+    /// When the worker reported the line.
     public var at: Date
+    /// The line's text: as the worker reported it, or as the recorder words an outcome (`failed: …`, `skipped: …`).
     public var message: String
 
+    /// Creates a detail line.
     public init(at: Date, message: String) {
         self.at = at
         self.message = message
@@ -30,18 +39,31 @@ public struct StepDetailLine: Codable, Sendable, Equatable {
 
 /// A step with everything recorded about it.
 public struct StepDetails: Codable, Sendable, Equatable {
+    /// Which step of the pipeline this is.
     public var name: StepName
+    /// Where the step stands: `pending` until one of its events (or the deployment's end) moves it.
     public var status: StepStatus
+    /// When the step started (the earliest time its events tell of); `nil` if it never started.
     public var startedAt: Date?
+    /// When the step ended; `nil` while it is open, and for a step cancelled before it started.
     public var finishedAt: Date?
+    /// Milliseconds from `startedAt` to `finishedAt`; `nil` unless both are known.
     public var durationMs: Int64?
+    /// The highest attempt number its events named; 0 if it never ran.
     public var attempts: Int
+    /// Its detail lines, oldest first, of every attempt.
     public var detail: [StepDetailLine]
+    /// The last failure's message, transient ones included (it stays while the step is retried). When the deployment
+    /// failed on this step without one, the deployment's reason.
     public var error: String?
     /// The worker that last ran it.
     public var worker: String?
 
-    public init(name: StepName, status: StepStatus, startedAt: Date?, finishedAt: Date?, durationMs: Int64?, attempts: Int, detail: [StepDetailLine], error: String?, worker: String? = nil) {
+    /// Creates a step with its details.
+    public init(
+        name: StepName, status: StepStatus, startedAt: Date?, finishedAt: Date?, durationMs: Int64?, attempts: Int, detail: [StepDetailLine],
+        error: String?, worker: String? = nil
+    ) {
         self.name = name
         self.status = status
         self.startedAt = startedAt
@@ -56,21 +78,39 @@ public struct StepDetails: Codable, Sendable, Equatable {
 
 /// A row of the history table (`GET /v1/environments/{env}/deployments`).
 public struct DeploymentSummary: Codable, Sendable, Equatable {
+    /// The deployment's id (a UUIDv7: ids sort by creation time).
     public var id: UUID
+    /// The environment it belongs to. `nil` until the recorder has one of the deployment's own events. A step event may
+    /// arrive first.
     public var environmentId: UUID?
+    /// The environment's name at submission time. `nil` until the recorder has one of the deployment's own events.
     public var environmentName: String?
+    /// The version label the user gave; `nil` when none was given (or it is not known yet).
     public var version: String?
+    /// The name of the token that submitted it. `nil` until the recorder has one of the deployment's own events.
     public var owner: String?
+    /// Where the deployment stands. A late event never moves it back.
     public var status: DeploymentStatus
+    /// How it replaces the instances. `nil` until the recorder has one of the deployment's own events.
     public var mode: PublishMode?
+    /// When intake accepted it. `nil` until the recorder has one of the deployment's own events.
     public var createdAt: Date?
+    /// When it was to start; `nil` when it was to start at once (or it is not known yet).
     public var scheduledAt: Date?
+    /// When it began running; `nil` before that.
     public var startedAt: Date?
+    /// When it ended; `nil` while it has not.
     public var finishedAt: Date?
+    /// Milliseconds from `startedAt` to `finishedAt`; `nil` unless both are known.
     public var durationMs: Int64?
+    /// Its six steps, in pipeline order.
     public var steps: [StepSummary]
 
-    public init(id: UUID, environmentId: UUID?, environmentName: String?, version: String?, owner: String?, status: DeploymentStatus, mode: PublishMode?, createdAt: Date?, scheduledAt: Date?, startedAt: Date?, finishedAt: Date?, durationMs: Int64?, steps: [StepSummary]) {
+    /// Creates a history row.
+    public init(
+        id: UUID, environmentId: UUID?, environmentName: String?, version: String?, owner: String?, status: DeploymentStatus, mode: PublishMode?,
+        createdAt: Date?, scheduledAt: Date?, startedAt: Date?, finishedAt: Date?, durationMs: Int64?, steps: [StepSummary]
+    ) {
         self.id = id
         self.environmentId = environmentId
         self.environmentName = environmentName
@@ -89,28 +129,50 @@ public struct DeploymentSummary: Codable, Sendable, Equatable {
 
 /// One deployment in full (`GET /v1/deployments/{id}`).
 public struct DeploymentDetails: Codable, Sendable, Equatable {
+    /// The deployment's id (a UUIDv7: ids sort by creation time).
     public var id: UUID
+    /// The environment it belongs to. `nil` until the recorder has one of the deployment's own events. A step event may
+    /// arrive first.
     public var environmentId: UUID?
+    /// The environment's name at submission time. `nil` until the recorder has one of the deployment's own events.
     public var environmentName: String?
+    /// The version label the user gave; `nil` when none was given (or it is not known yet).
     public var version: String?
+    /// The name of the token that submitted it. `nil` until the recorder has one of the deployment's own events.
     public var owner: String?
+    /// Where the deployment stands. A late event never moves it back.
     public var status: DeploymentStatus
+    /// How it replaces the instances. `nil` until the recorder has one of the deployment's own events.
     public var mode: PublishMode?
+    /// The publish options it was submitted with. `nil` until the recorder has one of the deployment's own events.
     public var options: DeploymentOptions?
+    /// The email addresses that get notification emails; empty when there are none (or they are not known yet).
     public var notify: [String]
+    /// When intake accepted it. `nil` until the recorder has one of the deployment's own events.
     public var createdAt: Date?
+    /// When it was to start; `nil` when it was to start at once (or it is not known yet).
     public var scheduledAt: Date?
+    /// When it began running; `nil` before that.
     public var startedAt: Date?
+    /// When it ended; `nil` while it has not.
     public var finishedAt: Date?
+    /// Milliseconds from `startedAt` to `finishedAt`; `nil` unless both are known.
     public var durationMs: Int64?
     /// Why it failed, was cancelled or rejected.
     public var reason: String?
+    /// The step that failed, when the deployment failed.
     public var failedStep: StepName?
     /// What it produced (the generated version, the image id…).
     public var outputs: [String: String]
+    /// Its six steps, in pipeline order, with their detail lines.
     public var steps: [StepDetails]
 
-    public init(id: UUID, environmentId: UUID?, environmentName: String?, version: String?, owner: String?, status: DeploymentStatus, mode: PublishMode?, options: DeploymentOptions?, notify: [String], createdAt: Date?, scheduledAt: Date?, startedAt: Date?, finishedAt: Date?, durationMs: Int64?, reason: String?, failedStep: StepName?, outputs: [String: String], steps: [StepDetails]) {
+    /// Creates the full view of one deployment.
+    public init(
+        id: UUID, environmentId: UUID?, environmentName: String?, version: String?, owner: String?, status: DeploymentStatus, mode: PublishMode?,
+        options: DeploymentOptions?, notify: [String], createdAt: Date?, scheduledAt: Date?, startedAt: Date?, finishedAt: Date?, durationMs: Int64?,
+        reason: String?, failedStep: StepName?, outputs: [String: String], steps: [StepDetails]
+    ) {
         self.id = id
         self.environmentId = environmentId
         self.environmentName = environmentName
@@ -134,10 +196,12 @@ public struct DeploymentDetails: Codable, Sendable, Equatable {
 
 /// A page of history, newest first.
 public struct HistoryPage: Codable, Sendable, Equatable {
+    /// The deployments on this page, newest first.
     public var items: [DeploymentSummary]
     /// Pass as `cursor` for the next page; `nil` on the last page.
     public var nextCursor: String?
 
+    /// Creates a page of history.
     public init(items: [DeploymentSummary], nextCursor: String?) {
         self.items = items
         self.nextCursor = nextCursor

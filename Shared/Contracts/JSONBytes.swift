@@ -10,9 +10,11 @@ public struct JSONBytes: Sendable {
     public struct Fields: Sendable {
         var written = false
 
+        /// Starts an object that has no members yet.
         public init() {}
     }
 
+    /// Creates an empty writer with room reserved for `capacity` bytes.
     public init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }

@@ -1,12 +1,19 @@
 /// Any JSON value: provider settings and step continuations are open-ended.
 public enum JSONValue: Codable, Sendable, Equatable, Hashable {
+    /// A JSON string.
     case string(String)
+    /// A JSON number, kept as a `Double`.
     case number(Double)
+    /// `true` or `false`.
     case bool(Bool)
+    /// A JSON object, by member name.
     case object([String: JSONValue])
+    /// A JSON array.
     case array([JSONValue])
+    /// JSON `null`.
     case null
 
+    /// Decodes any JSON value, trying null, then bool, number, string, array and last object.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -24,6 +31,7 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
         }
     }
 
+    /// Encodes the value as plain JSON, without any wrapper that names the case.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -36,19 +44,30 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
         }
     }
 
+    /// The text of a `.string`; `nil` for any other value.
     public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
+    /// The number of a `.number`; `nil` for any other value.
     public var doubleValue: Double? { if case .number(let value) = self { value } else { nil } }
+    /// The number of a `.number` with any fraction dropped (2.9 gives 2); `nil` for other values and numbers
+    /// outside `Int`'s range.
     public var intValue: Int? { doubleValue.flatMap { Int(exactly: $0.rounded(.towardZero)) } }
+    /// The value of a `.bool`; `nil` for any other value.
     public var boolValue: Bool? { if case .bool(let value) = self { value } else { nil } }
+    /// The members of an `.object`; `nil` for any other value.
     public var objectValue: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }
+    /// The elements of an `.array`; `nil` for any other value.
     public var arrayValue: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral
 {
+    /// Creates a `.string` from a string literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// Creates a `.number` from an integer literal.
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// Creates a `.number` from a floating-point literal.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// Creates a `.bool` from a Boolean literal.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }

@@ -5,10 +5,12 @@ public struct ServerConnection: Codable, Sendable, Equatable {
     public struct Command: Codable, Sendable, Equatable {
         /// `shell` (a terminal on the server) or `rdp` (a local port forwarded to its remote desktop).
         public var purpose: String
+        /// The command line to paste into a terminal.
         public var command: String
         /// What to do once it runs, if anything (e.g. where to point the RDP client).
         public var then: String?
 
+        /// Creates a command.
         public init(purpose: String, command: String, then: String? = nil) {
             self.purpose = purpose
             self.command = command
@@ -16,16 +18,23 @@ public struct ServerConnection: Codable, Sendable, Equatable {
         }
     }
 
+    /// The environment's name.
     public var environment: String
+    /// The provider's id of the server (an EC2 instance id on `aws`).
     public var serverId: String
+    /// The server's name, as the provider lists it.
     public var serverName: String
+    /// The environment's provider (`aws`, `simulated`), which decides how to connect.
     public var provider: String
     /// `true` on the simulated provider: there is nothing to connect to, and ``commands`` is empty.
     public var simulated: Bool
+    /// The ways to connect, one per purpose: on `aws` a `shell`, plus `rdp` for a Windows server. Empty when the
+    /// provider offers none.
     public var commands: [Command]
     /// What the commands need, or why there are none.
     public var note: String
 
+    /// Creates the answer for one server.
     public init(
         environment: String, serverId: String, serverName: String, provider: String, simulated: Bool, commands: [Command], note: String
     ) {

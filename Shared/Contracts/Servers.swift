@@ -13,8 +13,11 @@ public enum ServerRole: String, Codable, Sendable, CaseIterable {
 
 /// What an operator can ask of a server.
 public enum ServerAction: String, Codable, Sendable, CaseIterable {
+    /// Starts a stopped server.
     case start
+    /// Stops a running server.
     case stop
+    /// Reboots a running server, or starts one that is not running.
     case restart
 }
 
@@ -31,22 +34,29 @@ public enum EnvironmentCloudAction: String, Codable, Sendable, CaseIterable {
 public struct ServerInfo: Codable, Sendable, Equatable {
     /// The provider's id for it (an EC2 instance id for `aws`).
     public var id: String
+    /// The server's name for people: on `aws` its `Name` tag, or its id when it has none.
     public var name: String
+    /// What the server is for in the environment.
     public var role: ServerRole
     /// The provider's state word: `pending`, `running`, `stopping`, `stopped`…
     public var status: String
+    /// Its public IP address, if it has one.
     public var publicIP: String?
+    /// Its private IP address, if known.
     public var privateIP: String?
     /// Platform or image description (for example "Linux/UNIX", "Windows").
     public var platform: String?
+    /// Its machine size, for example the EC2 instance type `t3.large`.
     public var instanceType: String?
     /// For the preparation server: the state of the newest image made from it, if any.
     public var imageStatus: String?
+    /// When it was last launched or started, as the provider reports it.
     public var launchedAt: Date?
     /// A stop planned for later (the preparation server's scheduled shutdown). Intake adds it
     /// from its schedule when it lists servers; providers never set it.
     public var scheduledShutdown: ScheduledShutdown?
 
+    /// Creates a server as a provider reports it. ``scheduledShutdown`` starts `nil`; intake sets it.
     public init(
         id: String, name: String, role: ServerRole, status: String, publicIP: String? = nil, privateIP: String? = nil,
         platform: String? = nil, instanceType: String? = nil, imageStatus: String? = nil, launchedAt: Date? = nil
@@ -71,12 +81,15 @@ public struct ScheduledShutdown: Codable, Sendable, Equatable {
     public var at: Date
     /// Who scheduled it (a token's name).
     public var requestedBy: String
+    /// When it was scheduled.
     public var requestedAt: Date
     /// Attempts to stop it that failed (no worker answered, the provider failed) and the last
     /// one's error; the schedule stays until a worker has stopped the server.
     public var failedAttempts: Int
+    /// The error of the last failed attempt; `nil` until one fails.
     public var lastError: String?
 
+    /// Creates a planned stop; by default no attempt has failed yet.
     public init(at: Date, requestedBy: String, requestedAt: Date, failedAttempts: Int = 0, lastError: String? = nil) {
         self.at = at
         self.requestedBy = requestedBy
@@ -97,9 +110,13 @@ public struct ServerRequest: Codable, Sendable, Equatable {
     /// The AMQP `type` (and routing key) of an action.
     public static let actionType = "server.action"
 
+    /// Names the request. It is sent as the AMQP `correlation_id`, and the reply carries it back.
     public var requestId: UUID
+    /// The environment whose servers are asked about.
     public var environmentId: UUID
+    /// The environment's name, for the worker's logs.
     public var environmentName: String
+    /// The environment's provider and settings (with its id), which the worker hands to that provider.
     public var target: ProviderTarget
     /// `nil`: list the servers.
     public var action: ServerAction?
@@ -109,8 +126,10 @@ public struct ServerRequest: Codable, Sendable, Equatable {
     public var environmentAction: EnvironmentCloudAction?
     /// Who asked (a token's name), for the logs.
     public var requestedBy: String
+    /// When the asker gives up waiting. A worker drops a request that reaches it after this time.
     public var expiresAt: Date
 
+    /// Creates a request. With neither `action` nor `environmentAction` it asks for the list of servers.
     public init(
         requestId: UUID = UUID(), environmentId: UUID, environmentName: String, target: ProviderTarget, action: ServerAction? = nil,
         serverId: String? = nil, environmentAction: EnvironmentCloudAction? = nil, requestedBy: String, expiresAt: Date
@@ -126,11 +145,13 @@ public struct ServerRequest: Codable, Sendable, Equatable {
         self.expiresAt = expiresAt
     }
 
+    /// ``queryType`` for a listing (neither ``action`` nor ``environmentAction`` set), else ``actionType``.
     public var messageType: String { action == nil && environmentAction == nil ? Self.queryType : Self.actionType }
 }
 
 /// A worker's answer to a ``ServerRequest`` (`server.reply`, to the request's `reply_to`).
 public struct ServerReply: Codable, Sendable, Equatable {
+    /// The AMQP `type` of a reply.
     public static let type = "server.reply"
 
     /// Why a request could not be answered with servers.
@@ -143,16 +164,20 @@ public struct ServerReply: Codable, Sendable, Equatable {
         case failed
     }
 
+    /// The ``ServerRequest/requestId`` it answers.
     public var requestId: UUID
     /// The servers (for an action: the one acted on, as it stands afterwards).
     public var servers: [ServerInfo]
+    /// Why the request could not be answered; `nil` when it was.
     public var failure: Failure?
+    /// The error message that goes with ``failure``.
     public var error: String?
     /// The worker that answered.
     public var worker: String
     /// For a release or resume: what the provider did, one line each.
     public var lines: [String]?
 
+    /// Creates a reply: servers (or lines) when the provider answered, a failure and its error when not.
     public init(
         requestId: UUID, servers: [ServerInfo] = [], failure: Failure? = nil, error: String? = nil, worker: String, lines: [String]? = nil
     ) {

@@ -2,11 +2,20 @@ import Foundation
 
 /// The steps of a deployment, in the order they run.
 public enum StepName: String, Codable, Sendable, CaseIterable, Hashable {
+    /// Checks that the target is ready (on `aws`: the preparation server, the launch template and the instance group).
     case validate
+    /// Stops the preparation server before it is imaged. Skipped unless ``DeploymentOptions/stopPreparationServer``
+    /// is set.
     case stopPreparationServer = "stop_preparation_server"
+    /// Creates an image of the preparation server (an AMI on `aws`).
     case createImage = "create_image"
+    /// Makes a new default launch model from the image and keeps the previous one as backup (launch template
+    /// versions on `aws`).
     case createModels = "create_models"
+    /// Replaces the instance group's instances with ones of the new model, as the ``PublishMode`` says.
     case replaceInstances = "replace_instances"
+    /// Ends the deployment (on `aws`: starts the preparation server again if the deployment stopped it, and
+    /// publishes the version). When the deployment ends early it runs instead as a cleanup (``ExecuteStep/cleanup``).
     case finalize
 
     /// The step after this one, or `nil` after `finalize`.
@@ -24,6 +33,7 @@ public enum StepName: String, Codable, Sendable, CaseIterable, Hashable {
 public enum StepStatus: String, Codable, Sendable, CaseIterable {
     case pending, running, succeeded, failed, skipped, cancelled
 
+    /// Whether the step has ended: succeeded, failed, skipped or cancelled.
     public var isTerminal: Bool { self == .succeeded || self == .failed || self == .skipped || self == .cancelled }
 }
 
@@ -33,21 +43,33 @@ public enum DeploymentStatus: String, Codable, Sendable, CaseIterable {
     case scheduled
     /// Due, waiting for its environment to be free.
     case queued
+    /// Its steps are being run. An environment runs one deployment at a time.
     case running
+    /// Every step succeeded or was skipped.
     case succeeded
+    /// A step failed for good (a permanent error, or no attempts left); `failedStep` and `reason` say which and why.
     case failed
+    /// A user cancelled it (``CancelDeployment``) before it ended.
     case cancelled
     /// Refused by the scheduler (for example over the reconnection quota).
     case rejected
 
+    /// Whether the deployment has ended: succeeded, failed, cancelled or rejected. Its status then changes no more.
     public var isTerminal: Bool { [.succeeded, .failed, .cancelled, .rejected].contains(self) }
 }
 
 /// How instances are replaced.
 public enum PublishMode: String, Codable, Sendable, CaseIterable {
+    /// The default when a deployment names no mode. The current providers replace instances as for `standard`;
+    /// only the history line differs.
     case optimized
+    /// Replaces the instances without waiting for their users.
     case standard
+    /// Gives each batch of instances time for its users to leave before it is replaced (on `aws`: rolling batches,
+    /// each drained for up to the target's `drainSeconds`).
     case keepUsersConnected
+    /// Sends users a notice (``Reconnection``) first, then replaces the instances (on `aws`, once the notice's
+    /// minutes have passed). Counted against the environment's monthly quota of reconnection requests.
     case requestReconnection
 }
 
@@ -60,6 +82,7 @@ public struct DeploymentOptions: Codable, Sendable, Equatable {
     /// End the users' sessions on replaced instances.
     public var terminateSessions: Bool
 
+    /// Creates options; each one is off unless set.
     public init(lockInstances: Bool = false, stopPreparationServer: Bool = false, terminateSessions: Bool = false) {
         self.lockInstances = lockInstances
         self.stopPreparationServer = stopPreparationServer
@@ -69,9 +92,13 @@ public struct DeploymentOptions: Codable, Sendable, Equatable {
 
 /// The notice users get before a `requestReconnection` publish replaces their instance.
 public struct Reconnection: Codable, Sendable, Equatable {
+    /// How many minutes users have to reconnect before their instance is replaced (1 to 1440). The `aws` provider
+    /// waits that long after sending the notice.
     public var minutes: Int
+    /// The text the users are shown (1 to 500 characters).
     public var message: String
 
+    /// Creates a notice.
     public init(minutes: Int, message: String) {
         self.minutes = minutes
         self.message = message
@@ -81,12 +108,15 @@ public struct Reconnection: Codable, Sendable, Equatable {
 /// A snapshot of what a deployment acts on: the provider and its target settings
 /// (for `simulated`: step durations and failures; for `aws`: instance, template, group).
 public struct ProviderTarget: Codable, Sendable, Equatable {
+    /// The provider's name (`simulated`, `aws`). Workers pick the provider by it.
     public var provider: String
+    /// The environment's `target` settings, which the provider reads.
     public var settings: [String: JSONValue]
     /// The environment the target belongs to, when the sender knows it (server requests
     /// carry it, so a provider can tell environments with equal settings apart).
     public var environmentId: UUID?
 
+    /// Creates a target.
     public init(provider: String, settings: [String: JSONValue] = [:], environmentId: UUID? = nil) {
         self.provider = provider
         self.settings = settings

@@ -59,7 +59,8 @@ public struct ServerRequestService: Service {
                 "hangar.server_request.answered",
                 metadata: [
                     "request.id": "\(request.requestId)", "environment": "\(request.environmentName)",
-                    "server.action": "\(request.action?.rawValue ?? request.environmentAction?.rawValue ?? "query")", "failure": "\(reply.failure?.rawValue ?? "-")",
+                    "server.action": "\(request.action?.rawValue ?? request.environmentAction?.rawValue ?? "query")",
+                    "failure": "\(reply.failure?.rawValue ?? "-")",
                 ])
             let answer = Message(
                 body: Array(try HangarJSON.encoder.encode(reply)), contentType: "application/json",

@@ -1,8 +1,8 @@
 import Foundation
-import Metrics
 import HangarContracts
 import HangarProviders
 import Logging
+import Metrics
 import Synchronization
 import Tracing
 
@@ -25,9 +25,12 @@ public struct StepExecutor: Sendable {
     /// so quick steps send none). A heartbeat that cannot be sent is logged and skipped: the
     /// step goes on, and its outcome is what counts.
     public struct Heartbeat: Sendable {
+        /// Time between heartbeats while a step runs (the worker's `heartbeatInterval`, `HANGAR_WORKER_HEARTBEAT_MS` in production).
         public var interval: Duration
+        /// Publishes one `step.heartbeat` to the scheduler; an error is logged and the step goes on.
         public var send: @Sendable (StepHeartbeat) async throws -> Void
 
+        /// Creates a heartbeat that calls `send` every `interval`.
         public init(interval: Duration, send: @escaping @Sendable (StepHeartbeat) async throws -> Void) {
             self.interval = interval
             self.send = send

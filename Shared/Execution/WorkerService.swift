@@ -91,6 +91,8 @@ public struct WorkerService: Service, CustomStringConvertible {
         }
     }
 
+    /// Declares the topology when given (waiting for the broker), then runs steps from the queue until graceful shutdown.
+    /// Once its last step is done it publishes a final `worker.status` (when status reports are on) so that it leaves the list.
     public func run() async throws {
         if let topology {
             let (connection, logger) = (connection, logger)

@@ -8,9 +8,11 @@ import SQLKit
 /// Turns events into the deployment history. Idempotent: each message id is applied once,
 /// and out-of-order events never move a deployment or a step backwards.
 public struct HistoryProjector: Sendable {
+    /// The history database the events are written to.
     public let store: SQLStore
     private let logger: Logger
 
+    /// Creates a projector writing to the history database in `store`.
     public init(store: SQLStore, logger: Logger = Logger(label: "hangar.recorder")) {
         self.store = store
         self.logger = logger
@@ -73,16 +75,20 @@ public struct HistoryProjector: Sendable {
         var seen = Set<UUID>()
         var environments = Set<String>()
         for id in deployments where seen.insert(id).inserted {
-            let row = try await db.raw("""
+            let row = try await db.raw(
+                """
                 UPDATE history_deployments SET revision = revision + 1 WHERE id = \(bind: id.uuidString) RETURNING environment_id
-                """).first()
+                """
+            ).first()
             if let environment = try row?.decode(column: "environment_id", as: String?.self) { environments.insert(environment) }
         }
         for environment in environments.sorted() {
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO history_environment_revisions (environment_id, revision) VALUES (\(bind: environment), 1)
                 ON CONFLICT (environment_id) DO UPDATE SET revision = history_environment_revisions.revision + 1
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -101,7 +107,8 @@ public struct HistoryProjector: Sendable {
         let id = event.deploymentId.uuidString
         let encoder = HangarJSON.encoder
         // Summary fields: every lifecycle event carries them in full.
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE history_deployments SET environment_id = \(bind: event.environmentId.uuidString),
                 environment_name = \(bind: event.environmentName), version = \(bind: event.version), owner = \(bind: event.owner),
                 mode = \(bind: event.mode.rawValue), options = \(bind: String(decoding: try encoder.encode(event.options), as: UTF8.self)),
@@ -109,23 +116,28 @@ public struct HistoryProjector: Sendable {
                 created_at = \(bind: event.createdAt.epochMilliseconds), scheduled_at = \(bind: event.scheduledAt?.epochMilliseconds),
                 updated_at = \(bind: Date().epochMilliseconds)
             WHERE id = \(bind: id)
-            """).run()
+            """
+        ).run()
         // Status only moves forward.
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE history_deployments SET status = \(bind: event.status.rawValue), status_rank = \(bind: event.status.rank)
             WHERE id = \(bind: id) AND status_rank < \(bind: event.status.rank)
-            """).run()
+            """
+        ).run()
         let at = event.at.epochMilliseconds
         switch event.status {
         case .running:
             try await db.raw("UPDATE history_deployments SET started_at = \(unsafeRaw: earliest("started_at", at)) WHERE id = \(bind: id)").run()
         case .succeeded, .failed, .cancelled, .rejected:
             let outputs = try event.outputs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE history_deployments SET finished_at = COALESCE(finished_at, \(bind: at)), reason = \(bind: event.reason),
                     failed_step = \(bind: event.failedStep?.rawValue), outputs = COALESCE(\(bind: outputs), outputs)
                 WHERE id = \(bind: id)
-                """).run()
+                """
+            ).run()
             try await closeSteps(of: event, db: db)
         case .scheduled, .queued:
             break
@@ -143,14 +155,16 @@ public struct HistoryProjector: Sendable {
             let started = step.startedAt?.epochMilliseconds
             // A step that never started keeps no end time, as when settled below.
             let finished = started == nil ? nil : step.finishedAt?.epochMilliseconds
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE history_steps SET status = \(bind: step.status.rawValue),
                     started_at = \(unsafeRaw: started.map { earliest("started_at", $0) } ?? "started_at"),
                     finished_at = COALESCE(\(bind: finished), finished_at),
                     attempts = CASE WHEN attempts < \(bind: Int64(step.attempts)) THEN \(bind: Int64(step.attempts)) ELSE attempts END,
                     error = \(bind: step.error)
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step.name.rawValue)
-                """).run()
+                """
+            ).run()
         }
         try await settleSteps(of: event, except: Set((event.steps ?? []).map(\.name.rawValue)), db: db)
     }
@@ -162,18 +176,22 @@ public struct HistoryProjector: Sendable {
         let at = event.at.epochMilliseconds
         let others = closed.isEmpty ? "" : " AND name NOT IN (\(closed.sorted().map { "'\($0)'" }.joined(separator: ", ")))"
         if event.status == .failed, let step = event.failedStep, !closed.contains(step.rawValue) {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE history_steps SET status = 'failed', finished_at = COALESCE(finished_at, \(bind: at)),
                     error = COALESCE(error, \(bind: event.reason))
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step.rawValue) AND status IN ('pending', 'running')
-                """).run()
+                """
+            ).run()
         }
         if event.status == .cancelled {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE history_steps SET status = 'cancelled',
                     finished_at = CASE WHEN status = 'running' THEN \(bind: at) ELSE finished_at END
                 WHERE deployment_id = \(bind: id) AND status IN ('pending', 'running')\(unsafeRaw: others)
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -195,70 +213,90 @@ public struct HistoryProjector: Sendable {
         // Events of one step may be applied in any order (two recorders take batches off one
         // queue): the start is the earliest seen, and the deployment's last event settles the status.
         let open = "status IN ('pending', 'running') AND attempts = \(Int64(event.attempt))"
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE history_steps SET attempts = CASE WHEN attempts < \(bind: Int64(event.attempt)) THEN \(bind: Int64(event.attempt)) ELSE attempts END
             WHERE deployment_id = \(bind: id) AND name = \(bind: step)
-            """).run()
+            """
+        ).run()
         switch event.kind {
         case .started, .progress:
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE history_steps SET started_at = \(unsafeRaw: earliest("started_at", at))
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step)
-                """).run()
-            try await db.raw("""
+                """
+            ).run()
+            try await db.raw(
+                """
                 UPDATE history_steps SET status = 'running'
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
-                """).run()
+                """
+            ).run()
         case .succeeded, .skipped:
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE history_steps SET status = \(bind: event.kind == .succeeded ? "succeeded" : "skipped"),
                     started_at = COALESCE(started_at, \(bind: at)), finished_at = \(bind: at)
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
-                """).run()
+                """
+            ).run()
         case .failed:
             let error = event.error ?? "failed"
             if event.transient == true {
                 // The scheduler may retry: the step stays open with its last error.
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE history_steps SET status = 'running', started_at = COALESCE(started_at, \(bind: at)), error = \(bind: error)
                     WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
-                    """).run()
+                    """
+                ).run()
             } else {
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE history_steps SET status = 'failed', started_at = COALESCE(started_at, \(bind: at)),
                         finished_at = \(bind: at), error = \(bind: error)
                     WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
-                    """).run()
+                    """
+                ).run()
             }
         }
         if let startedAt = event.startedAt {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE history_steps SET started_at = \(unsafeRaw: earliest("started_at", startedAt.epochMilliseconds))
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step)
-                """).run()
+                """
+            ).run()
         }
         let attempt = Int64(event.attempt)
         for (index, line) in (event.earlierDetails ?? []).enumerated() {
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO history_details (message_id, deployment_id, step, at, message, attempt, answer)
                 VALUES (\(bind: "\(messageId)#\(index)"), \(bind: id), \(bind: step), \(bind: line.at.epochMilliseconds), \(bind: line.message),
                     \(bind: attempt), 0)
                 ON CONFLICT (message_id) DO NOTHING
-                """).run()
+                """
+            ).run()
         }
         if let worker = event.worker, event.kind != .failed {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE history_steps SET worker = \(bind: worker)
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND attempts = \(bind: Int64(event.attempt))
-                """).run()
+                """
+            ).run()
         }
         if let line = detailLine(event) {
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO history_details (message_id, deployment_id, step, at, message, attempt, answer)
                 VALUES (\(bind: messageId), \(bind: id), \(bind: step), \(bind: at), \(bind: line), \(bind: attempt),
                     \(bind: Int64(isAnswer(event) ? 1 : 0)))
                 ON CONFLICT (message_id) DO NOTHING
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -292,21 +330,25 @@ public struct HistoryProjector: Sendable {
     /// transaction ends.
     private static func ensureDeployment(_ deploymentId: UUID, status: DeploymentStatus, lock: Bool, db: any SQLDatabase) async throws {
         let id = deploymentId.uuidString
-        let inserted = try await db.raw("""
+        let inserted = try await db.raw(
+            """
             INSERT INTO history_deployments (id, status, status_rank, updated_at)
             VALUES (\(bind: id), \(bind: status.rawValue), \(bind: status.rank), \(bind: Date().epochMilliseconds))
             ON CONFLICT (id) DO NOTHING RETURNING id
-            """).all()
+            """
+        ).all()
         if lock && inserted.isEmpty {
             try await db.raw("SELECT id FROM history_deployments WHERE id = \(bind: id) FOR UPDATE").run()
         }
         guard !inserted.isEmpty else { return }
         for step in StepName.allCases {
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO history_steps (deployment_id, name, position, status) VALUES (\(bind: id), \(bind: step.rawValue),
                     \(bind: Int64(step.position)), 'pending')
                 ON CONFLICT (deployment_id, name) DO NOTHING
-                """).run()
+                """
+            ).run()
         }
     }
 }

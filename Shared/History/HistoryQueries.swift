@@ -5,21 +5,27 @@ import SQLKit
 
 /// Reads the deployment history (the recorder's store; intake opens it read-only).
 public struct HistoryQueries: Sendable {
+    /// The recorder's history database; intake opens it read-only.
     public let store: SQLStore
 
+    /// Creates queries over the history database in `store`.
     public init(store: SQLStore) {
         self.store = store
     }
 
-    /// Deployments of an environment, newest first.
     /// Whether `text` is a cursor this API handed out (a `nextCursor`).
     public static func isValidCursor(_ text: String) -> Bool { Cursor(encoded: text) != nil }
 
+    /// Deployments of an environment, newest first, with their steps: `limit` at a time, only those with `status` when given.
+    /// `cursor` is the previous page's `nextCursor`; a page's own `nextCursor` is nil when it is the last.
     public func list(environment: UUID, status: DeploymentStatus? = nil, limit: Int = 50, cursor: String? = nil) async throws -> HistoryPage {
         let after = cursor.flatMap(Cursor.init(encoded:))
         let rows = try await store.read { db in
             var query: SQLQueryString = "SELECT * FROM history_deployments WHERE environment_id = \(bind: environment.uuidString)"
-            if let status { query.appendInterpolation(unsafeRaw: " AND status = "); query.appendInterpolation(bind: status.rawValue) }
+            if let status {
+                query.appendInterpolation(unsafeRaw: " AND status = ")
+                query.appendInterpolation(bind: status.rawValue)
+            }
             if let after {
                 query.appendInterpolation(unsafeRaw: " AND (created_at < ")
                 query.appendInterpolation(bind: after.createdAt)
@@ -41,10 +47,11 @@ public struct HistoryQueries: Sendable {
         }
         var next: String?
         if rows.count > limit, let last = page.last {
-            next = Cursor(
-                createdAt: try last.integer("created_at") ?? 0,
-                id: try last.decode(column: "id", as: String.self)
-            ).encoded
+            next =
+                Cursor(
+                    createdAt: try last.integer("created_at") ?? 0,
+                    id: try last.decode(column: "id", as: String.self)
+                ).encoded
         }
         return HistoryPage(items: items, nextCursor: next)
     }
@@ -73,9 +80,11 @@ public struct HistoryQueries: Sendable {
         let key = id.uuidString
         let (row, lines) = try await store.read { db in
             let row = try await db.raw("SELECT * FROM history_deployments WHERE id = \(bind: key)").first()
-            let lines = try await db.raw("""
+            let lines = try await db.raw(
+                """
                 SELECT step, at, message, attempt, answer FROM history_details WHERE deployment_id = \(bind: key) ORDER BY at, message_id
-                """).all()
+                """
+            ).all()
             return (row, lines)
         }
         guard let row else { return nil }

@@ -10,7 +10,8 @@ enum HistorySchema {
 
     static let migrations: [Migration] = [
         Migration(id: "history-1-initial") { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE history_deployments (
                     id TEXT PRIMARY KEY,
                     environment_id TEXT,
@@ -31,9 +32,11 @@ enum HistorySchema {
                     outputs TEXT,
                     updated_at BIGINT NOT NULL
                 )
-                """).run()
+                """
+            ).run()
             try await db.raw("CREATE INDEX history_deployments_env ON history_deployments (environment_id, created_at, id)").run()
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE history_steps (
                     deployment_id TEXT NOT NULL,
                     name TEXT NOT NULL,
@@ -46,8 +49,10 @@ enum HistorySchema {
                     worker TEXT,
                     PRIMARY KEY (deployment_id, name)
                 )
-                """).run()
-            try await db.raw("""
+                """
+            ).run()
+            try await db.raw(
+                """
                 CREATE TABLE history_details (
                     message_id TEXT PRIMARY KEY,
                     deployment_id TEXT NOT NULL,
@@ -55,14 +60,17 @@ enum HistorySchema {
                     at BIGINT NOT NULL,
                     message TEXT NOT NULL
                 )
-                """).run()
+                """
+            ).run()
             try await db.raw("CREATE INDEX history_details_deployment ON history_details (deployment_id, at)").run()
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE history_processed (
                     message_id TEXT PRIMARY KEY,
                     processed_at BIGINT NOT NULL
                 )
-                """).run()
+                """
+            ).run()
         },
         processed.fingerprintMigration(id: "history-2-processed-fingerprint"),
         redeliveries.migration(id: "history-3-redeliveries"),
@@ -71,12 +79,14 @@ enum HistorySchema {
         // reading the rest (`ETag`, `If-None-Match`).
         Migration(id: "history-4-revisions") { db in
             try await db.raw("ALTER TABLE history_deployments ADD COLUMN revision BIGINT NOT NULL DEFAULT 0").run()
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE history_environment_revisions (
                     environment_id TEXT PRIMARY KEY,
                     revision BIGINT NOT NULL
                 )
-                """).run()
+                """
+            ).run()
         },
         // Dead letters, kept until an operator replays or purges them (DeadLetterKeeper).
         DeadLetterStore.migration,

@@ -11,19 +11,24 @@ public struct RecorderService: Service {
     private let projector: HistoryProjector
     private let logger: Logger
 
+    /// Creates the recorder, writing to the history database in `store`.
     public init(connection: AMQPConnection, store: SQLStore, logger: Logger) {
         self.connection = connection
         self.projector = HistoryProjector(store: store, logger: logger)
         self.logger = logger
     }
 
+    /// Migrates the history tables and declares the topology, then until shutdown records the `hangar.recorder` queue's events,
+    /// keeps every queue's dead letters and the workers' statuses, and every hour forgets processed message ids older than
+    /// a week and workers silent for a day.
     public func run() async throws {
         try await projector.migrate()
         try await connection.declareHangarTopology()
         let projector = self.projector
         let consumer = BatchConsumerService(
             connection: connection, queue: HangarTopology.recorder.queue, prefetch: 512, maxBatch: 256,
-            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.recorder.deliveryLimit) { [store = projector.store] ids in
+            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.recorder.deliveryLimit) {
+                [store = projector.store] ids in
                 try await HistorySchema.redeliveries.recordRedeliveries(of: ids, in: store)
             },
             logger: logger

@@ -1,6 +1,6 @@
 import AMQPClient
-import Metrics
 import Logging
+import Metrics
 import ServiceLifecycle
 import Tracing
 
@@ -9,10 +9,15 @@ import Tracing
 /// on a classic queue `redeliveries` keeps a poison message from circulating forever. Each
 /// message is handled inside its ``ConsumerSpan``, the current `ServiceContext`.
 public struct ContractConsumerService: Service {
+    /// Handles one decoded message inside its span; the `DeliveryOutcome` it returns settles the
+    /// delivery, and a thrown error requeues it.
     public typealias Handler = @Sendable (IncomingMessage) async throws -> DeliveryOutcome
 
     private let inner: ConsumerService
 
+    /// Builds the service on a `ConsumerService`: `prefetch` caps the unacknowledged deliveries,
+    /// `concurrency` is how many messages are handled at once, and `redeliveries` says who counts
+    /// redeliveries (`.broker` for a quorum queue).
     public init(
         connection: AMQPConnection, queue: String, prefetch: UInt16 = 32, concurrency: Int = 1,
         redeliveries: RedeliveryGuard = .broker, logger: Logger, handler: @escaping Handler
@@ -46,6 +51,7 @@ public struct ContractConsumerService: Service {
         }
     }
 
+    /// Runs the underlying `ConsumerService` until graceful shutdown, then closes the consumer's channel.
     public func run() async throws {
         try await inner.run()
     }

@@ -9,11 +9,14 @@ public final class CountsGauge: Sendable {
     private let dimension: String
     private let reported = Mutex<Set<String>>([])
 
+    /// A gauge named `label` (for example `hangar_dead_letters`) with one dimension named `dimension`
+    /// (for example `queue`).
     public init(label: String, dimension: String) {
         self.label = label
         self.dimension = dimension
     }
 
+    /// Records each label value's count, and 0 for each value recorded last time that `counts` no longer has.
     public func record(_ counts: [String: Int]) {
         reported.withLock { reported in
             for value in reported.union(counts.keys) {

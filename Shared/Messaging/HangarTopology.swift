@@ -11,13 +11,23 @@ public enum HangarTopology {
 
     /// A consumer role: its queue and what it is bound to.
     public struct Role: Sendable {
+        /// The role's durable work queue, for example `hangar.scheduler`; its dead letters rest in `<queue>.dead`.
         public var queue: String
+        /// Routing-key patterns the queue is bound with on ``HangarTopology/commands``.
         public var commandKeys: [String]
+        /// Routing-key patterns the queue is bound with on ``HangarTopology/events``.
         public var eventKeys: [String]
+        /// Declare the queue with `x-single-active-consumer`: of several replicas consuming it, only one at a
+        /// time receives messages.
         public var singleActiveConsumer: Bool
+        /// Deliveries after which a poison message is dead-lettered: the quorum queue's `x-delivery-limit`, or
+        /// on a classic queue the limit the service gives its ``RedeliveryGuard``. Default: 10.
         public var deliveryLimit: Int
 
-        public init(queue: String, commandKeys: [String] = [], eventKeys: [String] = [], singleActiveConsumer: Bool = false, deliveryLimit: Int = 10) {
+        /// A role whose queue is bound to ``HangarTopology/commands`` with `commandKeys` and to
+        /// ``HangarTopology/events`` with `eventKeys`.
+        public init(queue: String, commandKeys: [String] = [], eventKeys: [String] = [], singleActiveConsumer: Bool = false, deliveryLimit: Int = 10)
+        {
             self.queue = queue
             self.commandKeys = commandKeys
             self.eventKeys = eventKeys
@@ -28,7 +38,8 @@ public enum HangarTopology {
         /// The queue (of `type`, with its delivery limit and dead letters) with its bindings
         /// and the exchanges.
         public func topology(_ type: QueueType) -> Topology {
-            var topology = HangarTopology.exchanges
+            var topology =
+                HangarTopology.exchanges
                 + .workQueue(
                     queue, type: type, deliveryLimit: deliveryLimit, deadLetterExchange: HangarTopology.dead,
                     singleActiveConsumer: singleActiveConsumer)
@@ -42,6 +53,7 @@ public enum HangarTopology {
         }
     }
 
+    /// The three durable topic exchanges: ``commands``, ``events`` and ``dead``.
     public static let exchanges = Topology(exchanges: [
         .init(name: commands, kind: .topic), .init(name: events, kind: .topic), .init(name: dead, kind: .topic),
     ])
@@ -77,6 +89,7 @@ public enum HangarTopology {
     /// in time expires (per-message TTL, and at most a minute) instead of piling up, since its
     /// asker has stopped waiting.
     public static let serverRequestsQueue = "hangar.servers"
+    /// The ``serverRequestsQueue`` queue (classic, `x-message-ttl` 60 s, no dead-lettering), bound to ``commands`` with `server.*`.
     public static let serverRequests = Topology(
         queues: [.init(name: serverRequestsQueue, type: .classic, arguments: ["x-message-ttl": .int(60_000)])],
         bindings: [.init(queue: serverRequestsQueue, exchange: commands, routingKey: "server.*")])
@@ -84,6 +97,7 @@ public enum HangarTopology {
     /// Workers' `worker.status` for the recorder: a classic queue, messages kept a minute at
     /// most (a status is stale after that), no dead-lettering.
     public static let workerStatusQueue = "hangar.workers"
+    /// The ``workerStatusQueue`` queue (classic, `x-message-ttl` 60 s, no dead-lettering), bound to ``commands`` with `worker.status`.
     public static let workerStatus = Topology(
         queues: [.init(name: workerStatusQueue, type: .classic, arguments: ["x-message-ttl": .int(60_000)])],
         bindings: [.init(queue: workerStatusQueue, exchange: commands, routingKey: "worker.status")])
@@ -118,7 +132,8 @@ extension AMQPConnection {
                 .declarationFailed,
                 "the broker holds Hangar's queues with another type than HANGAR_QUEUE_TYPE=\(type.rawValue) "
                     + "(a queue's type cannot change in place): stop Hangar's services and change them with "
-                    + "hangar-migrate-queues \(type.rawValue) (deploy/rabbitmq/migrate-queues.sh), or set HANGAR_QUEUE_TYPE to their type. Broker: \(error.message)", replyCode: error.replyCode)
+                    + "hangar-migrate-queues \(type.rawValue) (deploy/rabbitmq/migrate-queues.sh), or set HANGAR_QUEUE_TYPE to their type. Broker: \(error.message)",
+                replyCode: error.replyCode)
         }
     }
 }

@@ -1,15 +1,19 @@
-import Foundation
 import AMQPClient
+import Foundation
 import HangarContracts
 import Tracing
 
 /// A decoded message as a consumer receives it.
 public struct IncomingMessage: Sendable {
+    /// The contract message, decoded from the body by `ContractCodec` using the AMQP `type` and the schema
+    /// version header.
     public let message: HangarMessage
     /// The AMQP `message_id`: the key for deduplication.
     public let messageId: String
     /// The broker delivered it before: the effect may already be done.
     public let redelivered: Bool
+    /// The AMQP delivery it came from: its properties and headers, and the handle a handler that returns
+    /// `.settled` settles it with.
     public let delivery: Delivery
     /// The trace it is handled in: the consumer's span for it (see ``ConsumerSpan``), else
     /// the trace its headers carried.

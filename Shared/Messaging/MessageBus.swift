@@ -1,17 +1,19 @@
 import AMQPClient
-import Metrics
 import Foundation
 import HangarContracts
+import Metrics
 import Tracing
 
 /// Publishes Hangar's messages with their contract: JSON body, `type`, `message_id`,
 /// `correlation_id` = deployment id, schema version header, persistent, confirmed, and the
 /// trace it belongs to (``TraceHeaders``).
 public struct MessageBus: Sendable {
+    /// The connection it publishes on. A caller may publish other AMQP messages on it too (intake's dead-letter commands).
     public let connection: AMQPConnection
     /// Written to each message's `app_id`.
     public let appId: String
 
+    /// A bus that publishes on `connection` and stamps `appId`, for example `hangar-worker`.
     public init(connection: AMQPConnection, appId: String) {
         self.connection = connection
         self.appId = appId

@@ -16,29 +16,38 @@ import Logging
 public struct QueueMigration: Sendable {
     /// What happened to one queue.
     public struct Step: Sendable, Equatable {
+        /// The queue's name, for example `hangar.steps` or `hangar.steps.dead`.
         public var queue: String
         /// Messages moved out and back in (0 when the queue was empty).
         public var messages: Int
     }
 
+    /// Why a migration stopped: a queue or holding queue still has consumers (`inUse`), or a queue received
+    /// messages while it was being changed, so the delete took them (`refilled`).
     public enum Failure: Error, CustomStringConvertible {
         case inUse(queue: String, consumers: UInt32)
         case refilled(queue: String, messages: UInt32)
 
+        /// What went wrong and what the operator should do.
         public var description: String {
             switch self {
             case .inUse(let queue, let consumers):
                 return "\(queue) has \(consumers) consumer(s): stop Hangar's services before changing the queue type"
             case .refilled(let queue, let messages):
-                return "\(queue) received \(messages) message(s) while it was being changed, and they went with it: something still publishes; stop Hangar's services"
+                return
+                    "\(queue) received \(messages) message(s) while it was being changed, and they went with it: something still publishes; stop Hangar's services"
             }
         }
     }
 
+    /// The connection to the virtual host whose queues are changed.
     public let connection: AMQPConnection
+    /// The queue type to change the queues to.
     public let target: QueueType
+    /// Logs each queue deleted and changed, and messages lost to a refill.
     public let logger: Logger
 
+    /// A migration of Hangar's queues to `target`; nothing happens until ``run()``.
     public init(connection: AMQPConnection, target: QueueType, logger: Logger) {
         self.connection = connection
         self.target = target
@@ -85,7 +94,8 @@ public struct QueueMigration: Sendable {
             try await connection.declare(Topology(queues: [queue], bindings: bindings))
             let back = try await move(from: holding(name), to: name)
             try await connection.deleteQueue(holding(name), ifEmpty: true)
-            logger.info("hangar.queues.changed", metadata: ["amqp.queue": "\(name)", "amqp.queue_type": "\(target.rawValue)", "hangar.messages": "\(back)"])
+            logger.info(
+                "hangar.queues.changed", metadata: ["amqp.queue": "\(name)", "amqp.queue_type": "\(target.rawValue)", "hangar.messages": "\(back)"])
             steps.append(Step(queue: name, messages: max(moved, back)))
         }
         return steps

@@ -23,6 +23,7 @@ public final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
+    /// A signal with no wake-up pending and nobody waiting.
     public init() {}
 
     /// Wakes the waiter, or the next wait if none is waiting.

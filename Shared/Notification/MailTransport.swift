@@ -11,6 +11,7 @@ public struct OutgoingEmail: Sendable, Equatable {
     /// For logs.
     public var subject: String
 
+    /// Creates an email ready to send.
     public init(envelopeFrom: String, recipient: String, data: [UInt8], key: String, subject: String) {
         self.envelopeFrom = envelopeFrom
         self.recipient = recipient

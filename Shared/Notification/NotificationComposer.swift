@@ -6,6 +6,7 @@ import HangarContracts
 public typealias NotifiedStep = DeploymentStepSummary
 
 extension DeploymentStepSummary {
+    /// How long the step took in milliseconds, from its start to its end; nil unless both are known.
     public var durationMs: Int64? {
         guard let startedAt, let finishedAt else { return nil }
         return max(0, finishedAt.epochMilliseconds - startedAt.epochMilliseconds)
@@ -14,9 +15,12 @@ extension DeploymentStepSummary {
 
 /// Writes the email for a deployment event: subject, text and HTML.
 public struct NotificationComposer: Sendable {
+    /// The display name in the `From` header of the emails it writes; nil for the bare address.
     public var fromName: String?
+    /// The address in the `From` header of the emails it writes.
     public var fromAddress: String
 
+    /// Creates a composer whose emails come from this sender.
     public init(fromName: String?, fromAddress: String) {
         self.fromName = fromName
         self.fromAddress = fromAddress

@@ -24,6 +24,8 @@ public final class NotificationSender: Service, Sendable {
     private let wake = WakeSignal()
     private let stopping = Mutex(false)
 
+    /// Creates a sender. `fromAddress` is the envelope sender of every email; `concurrency` (at least 1) bounds sends in flight;
+    /// `pollInterval` is the longest wait between looks at the store; `lease` is how long a claim lasts before it is renewed.
     public init(
         store: NotifierStore, transport: any MailTransport, webhooks: (any WebhookTransport)? = nil, fromAddress: String,
         retry: RetryPolicy, concurrency: Int = 4, pollInterval: Duration = .seconds(5), lease: Duration = .seconds(30), logger: Logger
@@ -42,6 +44,8 @@ public final class NotificationSender: Service, Sendable {
     /// Emails were queued: look now rather than at the next poll.
     public func wakeUp() { wake.signal() }
 
+    /// Sends due notifications in rounds until graceful shutdown. Between rounds it waits until the next one falls due,
+    /// ``wakeUp()`` is called, or `pollInterval` passes, whichever comes first.
     public func run() async throws {
         logger.info("notifier.sender.running", metadata: ["transport": "\(transport.description)"])
         await withGracefulShutdownHandler {

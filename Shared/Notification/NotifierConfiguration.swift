@@ -18,11 +18,18 @@ import HangarContracts
 /// - `HANGAR_NOTIFIER_LEASE_MS` (30000): how long a sender holds the notifications it claimed;
 ///   renewed while they are being sent, so a sender that dies lets them fall due this soon.
 public struct NotifierConfiguration: Sendable {
+    /// The SMTP server emails go through, from `HANGAR_SMTP_URL`; nil when unset, and emails are then written to `outboxDirectory`.
     public var smtp: SMTPSettings?
+    /// The folder emails are written to when no SMTP server is set (`HANGAR_NOTIFIER_OUTBOX`, `<data dir>/outbox` by default).
     public var outboxDirectory: String
+    /// The display name in the emails' `From` header, from `HANGAR_SMTP_FROM`; nil for a bare address.
     public var fromName: String?
+    /// The sender address, from `HANGAR_SMTP_FROM`: the `From` header and the SMTP envelope sender.
     public var fromAddress: String
+    /// The deployment statuses that notify when neither the deployment nor its environment chose (`HANGAR_NOTIFY_EVENTS`).
     public var events: Set<DeploymentStatus>
+    /// The backoff after transient send failures and the attempt limit (`HANGAR_NOTIFIER_RETRY_BASE_MS`,
+    /// `HANGAR_NOTIFIER_RETRY_MAX_MS`, `HANGAR_NOTIFIER_MAX_ATTEMPTS`).
     public var retry: RetryPolicy
     /// Emails and webhooks in flight at once.
     public var concurrency: Int
@@ -30,10 +37,14 @@ public struct NotifierConfiguration: Sendable {
     public var lease: Duration = .seconds(30)
     /// The key webhooks are signed with.
     public var webhookSecret: [UInt8]
+    /// How long one webhook call may take, in seconds (`HANGAR_WEBHOOK_TIMEOUT_S`, 30 by default).
     public var webhookTimeoutSeconds: Int
 
+    /// The value of `HANGAR_NOTIFY_EVENTS` when it is unset.
     public static let defaultEvents = "started,succeeded,failed,cancelled,scheduled"
 
+    /// Creates a configuration from explicit values, for tests. The lease stays 30 seconds and the default webhook key is a fixed
+    /// test key: the service reads its settings with ``init(environment:dataDirectory:)``.
     public init(
         smtp: SMTPSettings?, outboxDirectory: String, fromName: String? = "Hangar", fromAddress: String = "hangar@localhost",
         events: Set<DeploymentStatus> = [.running, .succeeded, .failed, .cancelled, .scheduled], retry: RetryPolicy = RetryPolicy(),
@@ -50,10 +61,14 @@ public struct NotifierConfiguration: Sendable {
         self.webhookTimeoutSeconds = webhookTimeoutSeconds
     }
 
+    /// A setting that could not be used: a malformed value, a number out of range, or a webhook secret that could not be loaded.
     public struct Invalid: Error, CustomStringConvertible {
+        /// What is wrong, for the operator; names the environment variable where there is one.
         public var description: String
     }
 
+    /// Reads the settings from environment variables (see the type's list). `dataDirectory` holds the default outbox and
+    /// the generated webhook key. Throws ``Invalid`` for a value that cannot be used.
     public init(environment variables: [String: String], dataDirectory: String) throws {
         func value(_ name: String) -> String? { variables[name].flatMap { $0.isEmpty ? nil : $0 } }
         func number(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
@@ -90,10 +105,14 @@ public struct NotifierConfiguration: Sendable {
             let address = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
             var name = String(text[..<open]).trimmingSpaces()
             if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
-            guard let valid = HeaderSafety.address(address) else { throw Invalid(description: "HANGAR_SMTP_FROM has an invalid address '\(address)'") }
+            guard let valid = HeaderSafety.address(address) else {
+                throw Invalid(description: "HANGAR_SMTP_FROM has an invalid address '\(address)'")
+            }
             return (name.isEmpty ? nil : name, valid)
         }
-        guard let valid = HeaderSafety.address(text) else { throw Invalid(description: "HANGAR_SMTP_FROM must be 'Name <address>' or an address, got '\(text)'") }
+        guard let valid = HeaderSafety.address(text) else {
+            throw Invalid(description: "HANGAR_SMTP_FROM must be 'Name <address>' or an address, got '\(text)'")
+        }
         return (nil, valid)
     }
 
@@ -106,7 +125,8 @@ public struct NotifierConfiguration: Sendable {
             } else if let status = DeploymentStatus(rawValue: name) {
                 events.insert(status)
             } else {
-                throw Invalid(description: "HANGAR_NOTIFY_EVENTS: unknown event '\(name)' (started, succeeded, failed, cancelled, scheduled, queued, rejected)")
+                throw Invalid(
+                    description: "HANGAR_NOTIFY_EVENTS: unknown event '\(name)' (started, succeeded, failed, cancelled, scheduled, queued, rejected)")
             }
         }
         return events
@@ -115,11 +135,14 @@ public struct NotifierConfiguration: Sendable {
 
 /// Capped exponential backoff with jitter for transient send failures.
 public struct RetryPolicy: Sendable, Equatable {
+    /// The wait after the first failure, doubled after each further one (`HANGAR_NOTIFIER_RETRY_BASE_MS`; 1 second by default).
     public var base: Duration
+    /// The cap on the wait, before the ±20 % jitter (`HANGAR_NOTIFIER_RETRY_MAX_MS`; 5 minutes by default).
     public var max: Duration
     /// Transient failures after which an email is given up (recorded as failed).
     public var maxAttempts: Int
 
+    /// Creates a policy; the defaults are the notifier's defaults.
     public init(base: Duration = .seconds(1), max: Duration = .seconds(300), maxAttempts: Int = 200) {
         self.base = base
         self.max = max

@@ -17,10 +17,13 @@ enum NotifierSchema {
     static let migrations: [Migration] = [
         Migration(id: "notifier-1-initial") { db in
             try await db.raw("CREATE TABLE notifier_processed (message_id TEXT PRIMARY KEY, processed_at BIGINT NOT NULL)").run()
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE notifier_deployments (id TEXT PRIMARY KEY, started_at BIGINT, updated_at BIGINT NOT NULL)
-                """).run()
-            try await db.raw("""
+                """
+            ).run()
+            try await db.raw(
+                """
                 CREATE TABLE notifier_steps (
                     deployment_id TEXT NOT NULL,
                     name TEXT NOT NULL,
@@ -31,8 +34,10 @@ enum NotifierSchema {
                     error TEXT,
                     PRIMARY KEY (deployment_id, name)
                 )
-                """).run()
-            try await db.raw("""
+                """
+            ).run()
+            try await db.raw(
+                """
                 CREATE TABLE notifier_emails (
                     event_key TEXT NOT NULL,
                     recipient TEXT NOT NULL,
@@ -48,13 +53,15 @@ enum NotifierSchema {
                     finished_at BIGINT,
                     PRIMARY KEY (event_key, recipient)
                 )
-                """).run()
+                """
+            ).run()
             try await db.raw("CREATE INDEX notifier_emails_due ON notifier_emails (state, next_attempt_at)").run()
             try await db.raw("CREATE INDEX notifier_emails_deployment ON notifier_emails (deployment_id)").run()
         },
         // `notifier_webhooks`: the same for webhooks, one row per event and URL.
         Migration(id: "notifier-2-webhooks") { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE notifier_webhooks (
                     event_key TEXT NOT NULL,
                     url TEXT NOT NULL,
@@ -69,7 +76,8 @@ enum NotifierSchema {
                     finished_at BIGINT,
                     PRIMARY KEY (event_key, url)
                 )
-                """).run()
+                """
+            ).run()
             try await db.raw("CREATE INDEX notifier_webhooks_due ON notifier_webhooks (state, next_attempt_at)").run()
             try await db.raw("CREATE INDEX notifier_webhooks_deployment ON notifier_webhooks (deployment_id)").run()
         },

@@ -7,11 +7,15 @@ import SQLKit
 /// The notifier's state: applies events (its step table, and the emails they call for, in
 /// the same transaction as the message's deduplication) and hands due emails to the sender.
 public struct NotifierStore: Sendable {
+    /// The notifier's database: its step table, outboxes, sent logs and processed message ids.
     public let store: SQLStore
+    /// Writes the emails the events call for.
     public let composer: NotificationComposer
+    /// The statuses that notify when neither the deployment nor its environment chose (`HANGAR_NOTIFY_EVENTS`).
     public let events: Set<DeploymentStatus>
     private let logger: Logger
 
+    /// Creates the notifier's store over `store`; ``migrate()`` creates its tables.
     public init(store: SQLStore, composer: NotificationComposer, events: Set<DeploymentStatus>, logger: Logger) {
         self.store = store
         self.composer = composer
@@ -19,6 +23,7 @@ public struct NotifierStore: Sendable {
         self.logger = logger
     }
 
+    /// Creates or updates the notifier's tables (``NotifierSchema/migrations``).
     public func migrate() async throws {
         try await store.migrate(NotifierSchema.migrations)
     }
@@ -70,10 +75,12 @@ public struct NotifierStore: Sendable {
     static func apply(_ event: DeploymentEvent, db: any SQLDatabase) async throws {
         let id = event.deploymentId.uuidString.lowercased()
         let at = event.at.epochMilliseconds
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO notifier_deployments (id, started_at, updated_at) VALUES (\(bind: id), \(bind: event.status == .running ? at : nil), \(bind: at))
             ON CONFLICT (id) DO UPDATE SET started_at = COALESCE(notifier_deployments.started_at, excluded.started_at), updated_at = excluded.updated_at
-            """).run()
+            """
+        ).run()
         // Steps left open when a deployment ends: the failed one fails, the rest are cancelled.
         guard event.status.isTerminal else { return }
         for step in try await loadSteps(id, db: db) {
@@ -83,9 +90,11 @@ public struct NotifierStore: Sendable {
     }
 
     static func loadSteps(_ deploymentId: String, db: any SQLDatabase) async throws -> [NotifiedStep] {
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             SELECT name, status, started_at, finished_at, attempts, error FROM notifier_steps WHERE deployment_id = \(bind: deploymentId)
-            """).all()
+            """
+        ).all()
         return try rows.compactMap { row in
             guard let name = StepName(rawValue: try row.decode(column: "name", as: String.self)),
                 let status = StepStatus(rawValue: try row.decode(column: "status", as: String.self))
@@ -98,13 +107,15 @@ public struct NotifierStore: Sendable {
     }
 
     static func save(_ step: NotifiedStep, deploymentId: String, db: any SQLDatabase) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO notifier_steps (deployment_id, name, status, started_at, finished_at, attempts, error)
             VALUES (\(bind: deploymentId), \(bind: step.name.rawValue), \(bind: step.status.rawValue), \(bind: step.startedAt?.epochMilliseconds),
                 \(bind: step.finishedAt?.epochMilliseconds), \(bind: Int64(step.attempts)), \(bind: step.error))
             ON CONFLICT (deployment_id, name) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, attempts = excluded.attempts, error = excluded.error
-            """).run()
+            """
+        ).run()
     }
 
     /// What the notifier saw of a deployment: its steps and when it started.
@@ -140,7 +151,8 @@ public struct NotifierStore: Sendable {
             let email = composer.compose(
                 event, steps: deployment.steps, startedAt: deployment.startedAt, recipient: address ?? recipient, now: now)
             let state = address == nil ? "failed" : "pending"
-            let inserted = try await db.raw("""
+            let inserted = try await db.raw(
+                """
                 INSERT INTO notifier_emails (event_key, recipient, deployment_id, event_type, subject, message, state, attempts,
                     next_attempt_at, last_error, created_at, finished_at)
                 VALUES (\(bind: key), \(bind: recipient), \(bind: id), \(bind: event.messageType), \(bind: email.subject),
@@ -148,7 +160,8 @@ public struct NotifierStore: Sendable {
                     \(bind: address == nil ? "not a valid email address" : nil), \(bind: now.epochMilliseconds),
                     \(bind: address == nil ? now.epochMilliseconds : nil))
                 ON CONFLICT (event_key, recipient) DO NOTHING RETURNING event_key
-                """).all()
+                """
+            ).all()
             guard !inserted.isEmpty else { continue }
             if address == nil {
                 logger.warning("notifier.email.invalid_recipient", metadata: ["hangar.deployment_id": "\(id)", "recipient": "\(recipient)"])
@@ -167,12 +180,14 @@ public struct NotifierStore: Sendable {
         let body = String(decoding: try payload.encoded(), as: UTF8.self)
         var queued = 0
         for url in Set(urls).sorted() {
-            let inserted = try await db.raw("""
+            let inserted = try await db.raw(
+                """
                 INSERT INTO notifier_webhooks (event_key, url, deployment_id, event_type, body, state, attempts, next_attempt_at, created_at)
                 VALUES (\(bind: payload.id), \(bind: url), \(bind: id), \(bind: payload.type), \(bind: body), 'pending', 0,
                     \(bind: now.epochMilliseconds), \(bind: now.epochMilliseconds))
                 ON CONFLICT (event_key, url) DO NOTHING RETURNING event_key
-                """).all()
+                """
+            ).all()
             queued += inserted.count
         }
         return queued
@@ -180,16 +195,21 @@ public struct NotifierStore: Sendable {
 
     /// A notification claimed for sending: an email to one recipient or a webhook to one URL.
     public struct DueDelivery: Sendable {
+        /// What to send: the rendered email or the webhook call.
         public enum Payload: Sendable {
             case email(OutgoingEmail)
             case webhook(OutgoingWebhook)
         }
 
+        /// Whether this is an email or a webhook call; also picks the table its outcome is recorded in.
         public var channel: NotificationChannel
+        /// The event the notification is for, `<deployment id>.<status>`; with `target` it identifies the row.
         public var eventKey: String
         /// The recipient's address or the webhook's URL.
         public var target: String
+        /// How many sends were tried before this one.
         public var attempts: Int
+        /// The email or webhook to send.
         public var payload: Payload
 
         /// For logs: what it is about.
@@ -210,35 +230,43 @@ public struct NotifierStore: Sendable {
             var claimed: [DueDelivery] = []
             for channel in NotificationChannel.allCases {
                 let (table, target) = (channel.table, channel.targetColumn)
-                let rows = try await db.raw("""
+                let rows = try await db.raw(
+                    """
                     SELECT * FROM \(unsafeRaw: table)
                     WHERE state = 'pending' AND next_attempt_at <= \(bind: nowMs) ORDER BY next_attempt_at LIMIT \(bind: Int64(limit))
-                    """).all()
+                    """
+                ).all()
                 for row in rows {
                     let key = try row.decode(column: "event_key", as: String.self)
                     let destination = try row.decode(column: target, as: String.self)
                     let due = try row.decode(column: "next_attempt_at", as: Int64.self)
-                    let updated = try await db.raw("""
+                    let updated = try await db.raw(
+                        """
                         UPDATE \(unsafeRaw: table) SET next_attempt_at = \(bind: leaseEnd)
                         WHERE event_key = \(bind: key) AND \(unsafeRaw: target) = \(bind: destination) AND state = 'pending'
                             AND next_attempt_at = \(bind: due)
                         RETURNING event_key
-                        """).all()
+                        """
+                    ).all()
                     guard !updated.isEmpty else { continue }
                     let payload: DueDelivery.Payload
                     switch channel {
                     case .email:
-                        payload = .email(OutgoingEmail(
-                            envelopeFrom: fromAddress, recipient: destination, data: Array(try row.decode(column: "message", as: String.self).utf8),
-                            key: "\(key).\(destination)", subject: try row.decode(column: "subject", as: String.self)))
+                        payload = .email(
+                            OutgoingEmail(
+                                envelopeFrom: fromAddress, recipient: destination,
+                                data: Array(try row.decode(column: "message", as: String.self).utf8),
+                                key: "\(key).\(destination)", subject: try row.decode(column: "subject", as: String.self)))
                     case .webhook:
-                        payload = .webhook(OutgoingWebhook(
-                            url: destination, body: Array(try row.decode(column: "body", as: String.self).utf8), deliveryId: key,
-                            eventType: try row.decode(column: "event_type", as: String.self)))
+                        payload = .webhook(
+                            OutgoingWebhook(
+                                url: destination, body: Array(try row.decode(column: "body", as: String.self).utf8), deliveryId: key,
+                                eventType: try row.decode(column: "event_type", as: String.self)))
                     }
-                    claimed.append(DueDelivery(
-                        channel: channel, eventKey: key, target: destination,
-                        attempts: Int(try row.decode(column: "attempts", as: Int64.self)), payload: payload))
+                    claimed.append(
+                        DueDelivery(
+                            channel: channel, eventKey: key, target: destination,
+                            attempts: Int(try row.decode(column: "attempts", as: Int64.self)), payload: payload))
                 }
             }
             return claimed
@@ -252,10 +280,12 @@ public struct NotifierStore: Sendable {
         try await store.transaction { db in
             for delivery in deliveries {
                 let (table, target) = (delivery.channel.table, delivery.channel.targetColumn)
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE \(unsafeRaw: table) SET next_attempt_at = \(bind: until.epochMilliseconds)
                     WHERE event_key = \(bind: delivery.eventKey) AND \(unsafeRaw: target) = \(bind: delivery.target) AND state = 'pending'
-                    """).run()
+                    """
+                ).run()
             }
         }
     }
@@ -268,23 +298,29 @@ public struct NotifierStore: Sendable {
         try await store.transaction { db in
             switch result {
             case .delivered:
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE \(unsafeRaw: table) SET state = 'sent', attempts = \(bind: attempts), finished_at = \(bind: nowMs), last_error = NULL
                     WHERE event_key = \(bind: delivery.eventKey) AND \(unsafeRaw: target) = \(bind: delivery.target)
-                    """).run()
+                    """
+                ).run()
             case .permanent(let error), .transient(let error):
                 if let retryAt {
-                    try await db.raw("""
+                    try await db.raw(
+                        """
                         UPDATE \(unsafeRaw: table) SET attempts = \(bind: attempts), next_attempt_at = \(bind: retryAt.epochMilliseconds),
                             last_error = \(bind: error)
                         WHERE event_key = \(bind: delivery.eventKey) AND \(unsafeRaw: target) = \(bind: delivery.target) AND state = 'pending'
-                        """).run()
+                        """
+                    ).run()
                 } else {
-                    try await db.raw("""
+                    try await db.raw(
+                        """
                         UPDATE \(unsafeRaw: table) SET state = 'failed', attempts = \(bind: attempts), finished_at = \(bind: nowMs),
                             last_error = \(bind: error)
                         WHERE event_key = \(bind: delivery.eventKey) AND \(unsafeRaw: target) = \(bind: delivery.target)
-                        """).run()
+                        """
+                    ).run()
                 }
             }
         }
@@ -326,20 +362,26 @@ public struct NotifierStore: Sendable {
             for channel in NotificationChannel.allCases {
                 try await db.raw("DELETE FROM \(unsafeRaw: channel.table) WHERE state <> 'pending' AND finished_at < \(bind: historyCutoff)").run()
             }
-            try await db.raw("""
+            try await db.raw(
+                """
                 DELETE FROM notifier_steps WHERE deployment_id IN (SELECT id FROM notifier_deployments WHERE updated_at < \(bind: historyCutoff))
-                """).run()
+                """
+            ).run()
             try await db.raw("DELETE FROM notifier_deployments WHERE updated_at < \(bind: historyCutoff)").run()
         }
     }
 
     /// One row of the sent log.
     public struct LogEntry: Sendable, Equatable {
+        /// The event the notification is for, `<deployment id>.<status>`.
         public var eventKey: String
         /// The recipient's address, or the webhook's URL.
         public var recipient: String
+        /// Where it stands: `pending`, `sent` or `failed`.
         public var state: String
+        /// How many sends were tried.
         public var attempts: Int
+        /// Why the last try failed; nil before any failure and once sent.
         public var lastError: String?
     }
 
@@ -349,15 +391,19 @@ public struct NotifierStore: Sendable {
         return try await store.read { db in
             let rows: [any SQLRow]
             if let deploymentId {
-                rows = try await db.raw("""
+                rows = try await db.raw(
+                    """
                     SELECT event_key, \(unsafeRaw: target) AS target, state, attempts, last_error FROM \(unsafeRaw: table)
                     WHERE deployment_id = \(bind: deploymentId.uuidString.lowercased()) ORDER BY created_at, event_key, \(unsafeRaw: target)
-                    """).all()
+                    """
+                ).all()
             } else {
-                rows = try await db.raw("""
+                rows = try await db.raw(
+                    """
                     SELECT event_key, \(unsafeRaw: target) AS target, state, attempts, last_error FROM \(unsafeRaw: table)
                     ORDER BY created_at, event_key, \(unsafeRaw: target)
-                    """).all()
+                    """
+                ).all()
             }
             return try rows.map { row in
                 LogEntry(

@@ -4,6 +4,7 @@ import Foundation
 /// `smtp://user:password@host:port?starttls=required|optional|off&ca=/path.pem&insecure=1&connect_timeout=10&timeout=60`
 /// or `smtps://…` (implicit TLS, port 465 by default). User and password are percent-decoded.
 public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
+    /// How the connection is secured: the URL's `starttls` parameter for `smtp://`, or TLS throughout for `smtps://`.
     public enum Security: String, Sendable, Equatable {
         /// Plain SMTP; STARTTLS must succeed or nothing is sent.
         case starttlsRequired = "required"
@@ -15,18 +16,26 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
         case implicitTLS = "smtps"
     }
 
+    /// The server's host name or IP address.
     public var host: String
+    /// The server's TCP port; when the URL names none, 587 for `smtp://` and 465 for `smtps://`.
     public var port: Int
+    /// How the connection is secured; `starttlsRequired` by default for `smtp://`.
     public var security: Security
+    /// The login name for SMTP AUTH, from the URL and percent-decoded; nil when the URL has none.
     public var username: String?
+    /// The login password from the URL, percent-decoded; ``description`` leaves it out, so logs do not show it.
     public var password: String?
     /// A PEM file of CAs to trust instead of the system's (for a self-signed server).
     public var caFile: String?
     /// Skips certificate and host name verification (tests only).
     public var insecure: Bool
+    /// How long connecting may take, in seconds (the URL's `connect_timeout`, 10 by default).
     public var connectTimeoutSeconds: Int
+    /// How long one whole transfer may take, in seconds (the URL's `timeout`, 60 by default).
     public var timeoutSeconds: Int
 
+    /// Creates settings from explicit values; ``init(url:)`` reads them from `HANGAR_SMTP_URL`.
     public init(
         host: String, port: Int, security: Security, username: String? = nil, password: String? = nil, caFile: String? = nil,
         insecure: Bool = false, connectTimeoutSeconds: Int = 10, timeoutSeconds: Int = 60
@@ -42,7 +51,9 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
         self.timeoutSeconds = timeoutSeconds
     }
 
+    /// A `HANGAR_SMTP_URL` that cannot be used: wrong scheme, no host, or a bad or unknown parameter.
     public struct Invalid: Error, CustomStringConvertible {
+        /// What is wrong with the URL, for the operator.
         public var description: String
     }
 

@@ -50,16 +50,20 @@ public protocol Provider: Sendable {
 }
 
 extension Provider {
+    /// Accepts any settings: the default for providers with none to check.
     public func validate(settings: [String: JSONValue]) throws {}
 
+    /// Throws ``ProviderUnsupportedError``: the default for providers that cannot list servers.
     public func servers(of target: ProviderTarget) async throws -> [ServerInfo] {
         throw ProviderUnsupportedError(provider: target.provider, operation: "listing servers")
     }
 
+    /// Throws ``ProviderUnsupportedError``: the default for providers that cannot start, stop or restart servers.
     public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
         throw ProviderUnsupportedError(provider: target.provider, operation: "\(action.rawValue) a server")
     }
 
+    /// Throws ``ProviderUnsupportedError``: the default for providers that cannot release or resume an environment.
     public func perform(_ action: EnvironmentCloudAction, of target: ProviderTarget) async throws -> [String] {
         throw ProviderUnsupportedError(provider: target.provider, operation: "\(action.rawValue) an environment")
     }
@@ -67,14 +71,18 @@ extension Provider {
 
 /// A provider cannot do what was asked.
 public struct ProviderUnsupportedError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The name of the provider that was asked, e.g. `aws`.
     public var provider: String
+    /// What it was asked to do, as a phrase for ``description``, e.g. `listing servers`.
     public var operation: String
 
+    /// Creates the error for `provider` and `operation`.
     public init(provider: String, operation: String) {
         self.provider = provider
         self.operation = operation
     }
 
+    /// `provider '<name>' does not support <operation>`; the worker sends it back as an `unsupported` server reply.
     public var description: String { "provider '\(provider)' does not support \(operation)" }
 }
 

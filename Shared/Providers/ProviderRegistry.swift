@@ -33,14 +33,18 @@ public struct ProviderRegistry: Sendable {
 
 /// An environment names a provider that this build does not have.
 public struct UnknownProviderError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The provider name the environment's target gives.
     public var name: String
+    /// The provider names this worker knows, sorted.
     public var known: [String]
 
+    /// Creates the error for the unknown `name`, listing the `known` names.
     public init(name: String, known: [String]) {
         self.name = name
         self.known = known
     }
 
+    /// Names the unknown provider and lists the known ones; a step for it fails permanently with this text.
     public var description: String {
         "unknown provider '\(name)'; this worker knows: \(known.joined(separator: ", "))"
     }

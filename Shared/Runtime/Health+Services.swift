@@ -1,7 +1,7 @@
 import AMQPClient
 import HangarStorage
-import ServiceLifecycle
 import SQLKit
+import ServiceLifecycle
 
 extension Health.Check {
     /// Connected to the broker (`broker`).

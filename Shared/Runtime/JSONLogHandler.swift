@@ -14,23 +14,32 @@ public enum LogFormat: String, Sendable {
 
 /// A swift-log handler writing one JSON object per line to standard error.
 public struct JSONLogHandler: LogHandler {
+    /// The lowest level written; swift-log drops lower ones before they reach ``log(event:)``.
     public var logLevel: Logger.Level
+    /// The logger's own metadata, written under `metadata`. The provider's values and the call's own
+    /// override it on the same key.
     public var metadata: Logger.Metadata = [:]
+    /// swift-log's metadata provider, asked at every line; its values override ``metadata``.
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let write: @Sendable (String) -> Void
 
+    /// A handler for the logger `label` (written as `service`), writing lines at `level` and above with
+    /// `write` (standard error by default).
     public init(label: String, level: Logger.Level, write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
         self.label = label
         self.logLevel = level
         self.write = write
     }
 
+    /// One value of ``metadata``, as `Logger[metadataKey:]` reads and sets it.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes `event` as one JSON line: `time`, `level`, `service`, `message`, `source`, `error` when there
+    /// is one, and the merged metadata with sorted keys.
     public func log(event: LogEvent) {
         var merged = self.metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }

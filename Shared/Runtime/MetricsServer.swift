@@ -23,6 +23,8 @@ public struct MetricsServer: Service {
     /// Set by the service's `main` before the group runs (the checks need its connection and store).
     public var health: Health?
 
+    /// A server for `registry` on `host`:`port` (loopback by default; port 0 picks a free one), also serving `health`'s routes
+    /// when given. Nothing listens until ``run()``.
     public init(registry: PrometheusCollectorRegistry, host: String = "127.0.0.1", port: Int, logger: Logger, health: Health? = nil) {
         self.registry = registry
         self.host = host
@@ -31,6 +33,8 @@ public struct MetricsServer: Service {
         self.health = health
     }
 
+    /// Serves until graceful shutdown. If the server fails (for example the port is taken), it logs
+    /// `hangar.metrics.unavailable` and waits for shutdown instead of ending the service group.
     public func run() async throws {
         let router = Router()
         router.get("/metrics") { [registry] _, _ in Self.response(registry) }

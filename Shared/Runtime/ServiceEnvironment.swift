@@ -11,23 +11,29 @@ import ServiceLifecycle
 /// `HANGAR_DATA_DIR` (default `./.hangar/data`), `HANGAR_DATABASE_URL` or
 /// `HANGAR_<SERVICE>_DATABASE_URL` (a `postgres://` URL; default: SQLite in the data folder).
 public struct ServiceEnvironment: Sendable {
+    /// The environment variables read: the process's by default, or a dictionary a test gives.
     public let variables: [String: String]
     /// The service's short name: `scheduler`, `recorder`, `intake`, `worker`.
     public let service: String
 
+    /// Reads `variables` (the process environment by default) for the service named `service`.
     public init(service: String, variables: [String: String] = ProcessInfo.processInfo.environment) {
         self.service = service
         self.variables = variables
     }
 
+    /// The variable's value; `nil` when it is unset or empty.
     public func string(_ name: String) -> String? {
         variables[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The variable's value, or `value` when it is unset or empty.
     public func string(_ name: String, default value: String) -> String {
         string(name) ?? value
     }
 
+    /// The variable as a whole number, or `value` when it is unset or empty. Throws ``ConfigurationError``
+    /// when it is not a number or lies outside `range`.
     public func int(_ name: String, default value: Int, range: ClosedRange<Int> = 0...Int.max) throws -> Int {
         guard let text = string(name) else { return value }
         guard let number = Int(text), range.contains(number) else {
@@ -42,6 +48,8 @@ public struct ServiceEnvironment: Sendable {
         return .milliseconds(try int(name, default: 0, range: 0...Int(Int32.max)))
     }
 
+    /// `HANGAR_LOG_LEVEL`: trace, debug, info, notice, warning, error or critical, in any case; `info` when
+    /// unset. Throws ``ConfigurationError`` for another value.
     public var logLevel: Logger.Level {
         get throws {
             let text = string("HANGAR_LOG_LEVEL", default: "info")
@@ -52,6 +60,8 @@ public struct ServiceEnvironment: Sendable {
         }
     }
 
+    /// `HANGAR_DATA_DIR`: where SQLite databases (`<dir>/<service>.sqlite`) and other local files go.
+    /// Default: `.hangar/data` in the current directory.
     public var dataDirectory: String {
         string("HANGAR_DATA_DIR", default: FileManager.default.currentDirectoryPath + "/.hangar/data")
     }
@@ -68,10 +78,12 @@ public struct ServiceEnvironment: Sendable {
     public func database(owner: String? = nil, readOnly: Bool = false) throws -> DatabaseConfiguration {
         let owner = owner ?? service
         let prefix = string("HANGAR_DATABASE_SCHEMA_PREFIX", default: "")
-        let url = string("HANGAR_\(owner.uppercased())_DATABASE_URL") ?? string("HANGAR_DATABASE_URL").map { url in
-            guard url.hasPrefix("postgres"), !url.contains("schema=") else { return url }
-            return url + (url.contains("?") ? "&" : "?") + "schema=\(prefix)\(owner)"
-        }
+        let url =
+            string("HANGAR_\(owner.uppercased())_DATABASE_URL")
+            ?? string("HANGAR_DATABASE_URL").map { url in
+                guard url.hasPrefix("postgres"), !url.contains("schema=") else { return url }
+                return url + (url.contains("?") ? "&" : "?") + "schema=\(prefix)\(owner)"
+            }
         var configuration = try DatabaseConfiguration.from(url: url, defaultSQLitePath: "\(dataDirectory)/\(owner).sqlite")
         configuration.readOnly = readOnly
         // SQLite's durability on a power loss (docs/durability.md); a URL's `?synchronous=` wins.
@@ -95,7 +107,9 @@ public struct ServiceEnvironment: Sendable {
 
 /// A setting is missing or invalid.
 public struct ConfigurationError: Error, CustomStringConvertible {
+    /// What is wrong, naming the variable and the value found.
     public var description: String
+    /// An error that says `description`.
     public init(_ description: String) { self.description = description }
 }
 

@@ -94,7 +94,6 @@ struct TimerRecord: Sendable {
     var dispatch: Dispatch?
 }
 
-
 /// How a deployment that is ending early will end, kept while its cleanup `finalize` runs.
 /// It lives in the record's outputs (under `hangar.end.*`), which are stored with the record.
 struct PendingEnd: Sendable, Equatable {
@@ -112,7 +111,8 @@ extension DeploymentRecord {
     var pendingEnd: PendingEnd? {
         get {
             guard let status = outputs[Self.statusKey].flatMap(DeploymentStatus.init(rawValue:)) else { return nil }
-            return PendingEnd(status: status, reason: outputs[Self.reasonKey], failedStep: outputs[Self.failedStepKey].flatMap(StepName.init(rawValue:)))
+            return PendingEnd(
+                status: status, reason: outputs[Self.reasonKey], failedStep: outputs[Self.failedStepKey].flatMap(StepName.init(rawValue:)))
         }
         set {
             outputs[Self.statusKey] = newValue?.status.rawValue

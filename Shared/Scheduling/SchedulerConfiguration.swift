@@ -6,6 +6,7 @@ public struct SchedulerConfiguration: Sendable {
     public var maxAttempts: Int
     /// Delay before retry `n` is `retryBase * 2^(n-1)`, capped at `retryCap`. Default: 1 s, 60 s.
     public var retryBase: Duration
+    /// The longest delay before a retry, however many attempts came before. Not read from the environment. Default: 60 s.
     public var retryCap: Duration
     /// A dispatched step that no worker answered for this long is dispatched again
     /// (a new attempt), or fails the deployment after `maxAttempts`. Default: 5 min.
@@ -34,6 +35,7 @@ public struct SchedulerConfiguration: Sendable {
     /// died. Default: 2 s.
     public var timerLease: Duration
 
+    /// Creates a configuration; every default is the production value listed on its property.
     public init(
         maxAttempts: Int = 4, retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(60),
         stepTimeout: Duration = .seconds(300), leaseTimeout: Duration = .seconds(15),

@@ -134,12 +134,14 @@ final class SchedulerEngine: Sendable {
         let cutoff = now.addingTimeInterval(-configuration.keepFinished.seconds).epochMilliseconds
         let monthStart = now.startOfMonthUTC.epochMilliseconds
         return try await store.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 DELETE FROM scheduler_deployments
                 WHERE status IN ('succeeded', 'failed', 'cancelled', 'rejected') AND finished_at < \(bind: cutoff)
                   AND (mode <> 'requestReconnection' OR created_at < \(bind: monthStart))
                 RETURNING id
-                """).all().count
+                """
+            ).all().count
         }
     }
 
@@ -149,20 +151,25 @@ final class SchedulerEngine: Sendable {
         // The environment's name is in the stored request (the scheduler keeps no other copy).
         let name = store.dialect == .postgres ? "CAST(request AS jsonb) ->> 'environmentName'" : "request ->> '$.environmentName'"
         let (running, outbox, due, queued) = try await store.read { db in
-            let row = try await db.raw("""
+            let row = try await db.raw(
+                """
                 SELECT (SELECT COUNT(*) FROM scheduler_deployments WHERE status = 'running') AS running,
                     (SELECT COUNT(*) FROM scheduler_outbox) AS outbox, (SELECT MIN(due_at) FROM scheduler_timers) AS due
-                """).first()
+                """
+            ).first()
             var queued: [String: Int] = [:]
-            for row in try await db.raw("""
+            for row in try await db.raw(
+                """
                 SELECT \(unsafeRaw: name) AS environment, COUNT(*) AS count FROM scheduler_deployments
                 WHERE status = 'queued' GROUP BY \(unsafeRaw: name)
-                """).all() {
+                """
+            ).all() {
                 queued[try row.decode(column: "environment", as: String?.self) ?? "?"] = Int(try row.decode(column: "count", as: Int64.self))
             }
             return (
                 Int(try row?.decode(column: "running", as: Int64.self) ?? 0), Int(try row?.decode(column: "outbox", as: Int64.self) ?? 0),
-                try row?.decode(column: "due", as: Int64?.self), queued)
+                try row?.decode(column: "due", as: Int64?.self), queued
+            )
         }
         let lag = due.map { now().timeIntervalSince(Date(epochMilliseconds: $0)) } ?? 0
         SchedulerMetrics.gauges(running: running, outbox: outbox, timerLag: lag)
@@ -183,9 +190,11 @@ final class SchedulerEngine: Sendable {
         try await forgetConfirmed()
         let cutoff = now().addingTimeInterval(-age.seconds).epochMilliseconds
         let rows = try await store.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT message_id, type, body, trace_parent FROM scheduler_outbox WHERE created_at <= \(bind: cutoff) ORDER BY created_at LIMIT 500
-                """).all()
+                """
+            ).all()
         }
         var messages: [OutboxMessage] = []
         for row in rows {
@@ -271,15 +280,19 @@ final class SchedulerEngine: Sendable {
         let now = now().epochMilliseconds
         let expires = now + Int64(configuration.timerLease.seconds * 1000)
         let epoch = try await store.transaction { db -> Int64? in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO scheduler_leases (name, holder, expires_at, epoch) VALUES ('timers', \(bind: self.instance), \(bind: expires), 1)
                 ON CONFLICT (name) DO NOTHING
-                """).run()
-            try await db.raw("""
+                """
+            ).run()
+            try await db.raw(
+                """
                 UPDATE scheduler_leases SET epoch = CASE WHEN holder = \(bind: self.instance) THEN epoch ELSE epoch + 1 END,
                     holder = \(bind: self.instance), expires_at = \(bind: expires)
                 WHERE name = 'timers' AND (holder = \(bind: self.instance) OR expires_at < \(bind: now)\(unsafeRaw: holdsLock ? " OR TRUE" : ""))
-                """).run()
+                """
+            ).run()
             let row = try await db.raw("SELECT holder, epoch FROM scheduler_leases WHERE name = 'timers'").first()
             guard let row, try row.decode(column: "holder", as: String.self) == self.instance else { return nil }
             return try row.decode(column: "epoch", as: Int64.self)
@@ -330,9 +343,11 @@ final class SchedulerEngine: Sendable {
                 if fenced {
                     // The lease row first (locked on PostgreSQL): a replica taking the lease over
                     // waits for this transaction, or this one sees the new epoch and gives up.
-                    let row = try await db.raw("""
+                    let row = try await db.raw(
+                        """
                         SELECT holder, epoch FROM scheduler_leases WHERE name = 'timers'\(unsafeRaw: dialect == .postgres ? " FOR UPDATE" : "")
-                        """).first()
+                        """
+                    ).first()
                     guard let row, try row.decode(column: "holder", as: String.self) == self.instance,
                         try row.decode(column: "epoch", as: Int64.self) == epoch
                     else {

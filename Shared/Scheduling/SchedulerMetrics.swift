@@ -16,7 +16,8 @@ enum SchedulerMetrics {
                     // The final statuses' series exist (at 0) from an environment's first start, so
                     // that rate() and increase() see its first failure too.
                     for final in [DeploymentStatus.succeeded, .failed, .cancelled] {
-                        _ = Counter(label: "hangar_deployments_total", dimensions: [("status", final.rawValue), ("environment", event.environmentName)])
+                        _ = Counter(
+                            label: "hangar_deployments_total", dimensions: [("status", final.rawValue), ("environment", event.environmentName)])
                     }
                 }
                 if [.succeeded, .failed, .cancelled].contains(event.status) {

@@ -9,7 +9,8 @@ enum SchedulerSchema {
 
     static let migrations: [Migration] = [
         Migration(id: "scheduler-1-initial") { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE scheduler_deployments (
                     id TEXT PRIMARY KEY,
                     environment_id TEXT NOT NULL,
@@ -32,10 +33,12 @@ enum SchedulerSchema {
                     finished_at BIGINT,
                     reason TEXT
                 )
-                """).run()
+                """
+            ).run()
             try await db.raw("CREATE INDEX scheduler_deployments_env ON scheduler_deployments (environment_id, status, sequence)").run()
             try await db.raw("CREATE INDEX scheduler_deployments_status ON scheduler_deployments (status)").run()
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE scheduler_timers (
                     id TEXT PRIMARY KEY,
                     deployment_id TEXT NOT NULL,
@@ -43,35 +46,44 @@ enum SchedulerSchema {
                     due_at BIGINT NOT NULL,
                     payload TEXT NOT NULL DEFAULT '{}'
                 )
-                """).run()
+                """
+            ).run()
             try await db.raw("CREATE INDEX scheduler_timers_due ON scheduler_timers (due_at)").run()
             try await db.raw("CREATE INDEX scheduler_timers_deployment ON scheduler_timers (deployment_id)").run()
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE scheduler_processed (
                     message_id TEXT PRIMARY KEY,
                     processed_at BIGINT NOT NULL
                 )
-                """).run()
-            try await db.raw("""
+                """
+            ).run()
+            try await db.raw(
+                """
                 CREATE TABLE scheduler_outbox (
                     message_id TEXT PRIMARY KEY,
                     type TEXT NOT NULL,
                     body TEXT NOT NULL,
                     created_at BIGINT NOT NULL
                 )
-                """).run()
-            try await db.raw("""
+                """
+            ).run()
+            try await db.raw(
+                """
                 CREATE TABLE scheduler_environments (
                     id TEXT PRIMARY KEY
                 )
-                """).run()
-            try await db.raw("""
+                """
+            ).run()
+            try await db.raw(
+                """
                 CREATE TABLE scheduler_leases (
                     name TEXT PRIMARY KEY,
                     holder TEXT NOT NULL,
                     expires_at BIGINT NOT NULL
                 )
-                """).run()
+                """
+            ).run()
         },
         processed.fingerprintMigration(id: "scheduler-2-processed-fingerprint"),
         // The next sequence number is MAX(sequence): an index keeps that a lookup instead of

@@ -14,6 +14,8 @@ public struct SchedulerService: Service {
     private let engine: SchedulerEngine
     private let logger: Logger
 
+    /// Creates the scheduler over its database in `store`. `instance` names this replica (`HANGAR_INSTANCE`): it is the holder
+    /// recorded in the timer lease.
     public init(
         connection: AMQPConnection, store: SQLStore, configuration: SchedulerConfiguration = .init(),
         instance: String, logger: Logger
@@ -25,13 +27,17 @@ public struct SchedulerService: Service {
             configuration: configuration, instance: instance, logger: logger)
     }
 
+    /// Migrates the scheduler's tables and declares the topology, then until graceful shutdown consumes `hangar.scheduler`,
+    /// publishes committed outbox messages, and keeps the timer lease, the timers and the maintenance loop going.
+    /// On the way out it releases the timer lease, so a standby need not wait for it to expire.
     public func run() async throws {
         try await engine.store.migrate(SchedulerSchema.migrations)
         try await connection.declareHangarTopology()
         let consumer = BatchConsumerService(
             connection: connection, queue: HangarTopology.scheduler.queue, prefetch: 512,
             maxBatch: engine.configuration.maxBatch,
-            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.scheduler.deliveryLimit) { [store = engine.store] ids in
+            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.scheduler.deliveryLimit) {
+                [store = engine.store] ids in
                 try await SchedulerSchema.redeliveries.recordRedeliveries(of: ids, in: store)
             },
             logger: logger

@@ -50,18 +50,21 @@ final class SchedulerTransaction: @unchecked Sendable {
     }
 
     func insert(_ record: DeploymentRecord) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO scheduler_deployments (id, environment_id, status, request, mode, sequence, outputs, cancel_requested,
                 created_at, scheduled_at, reason, finished_at, trace_parent)
             VALUES (\(bind: record.id.uuidString), \(bind: record.environmentId.uuidString), \(bind: record.status.rawValue),
                 \(bind: try Self.json(record.request)), \(bind: record.request.mode.rawValue), \(bind: record.sequence), '{}', 0,
                 \(bind: record.request.createdAt.epochMilliseconds), \(bind: record.request.scheduledAt?.epochMilliseconds),
                 \(bind: record.reason), \(bind: record.finishedAt?.epochMilliseconds), \(bind: record.traceParent))
-            """).run()
+            """
+        ).run()
     }
 
     func update(_ record: DeploymentRecord) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE scheduler_deployments SET status = \(bind: record.status.rawValue),
                 current_step = \(bind: record.currentStep?.rawValue), attempt = \(bind: Int64(record.attempt)),
                 poll = \(bind: Int64(record.poll)), dispatch_id = \(bind: record.dispatchId?.uuidString),
@@ -72,7 +75,8 @@ final class SchedulerTransaction: @unchecked Sendable {
                 finished_at = \(bind: record.finishedAt?.epochMilliseconds), reason = \(bind: record.reason),
                 steps = \(bind: try stepsJSON(record))
             WHERE id = \(bind: record.id.uuidString)
-            """).run()
+            """
+        ).run()
     }
 
     private func outputsJSON(_ record: DeploymentRecord) throws -> String {
@@ -95,16 +99,20 @@ final class SchedulerTransaction: @unchecked Sendable {
     }
 
     func hasRunning(environment id: UUID) async throws -> Bool {
-        try await db.raw("""
+        try await db.raw(
+            """
             SELECT id FROM scheduler_deployments WHERE environment_id = \(bind: id.uuidString) AND status = 'running' LIMIT 1
-            """).first() != nil
+            """
+        ).first() != nil
     }
 
     func nextQueued(environment id: UUID) async throws -> DeploymentRecord? {
-        let row = try await db.raw("""
+        let row = try await db.raw(
+            """
             SELECT * FROM scheduler_deployments WHERE environment_id = \(bind: id.uuidString) AND status = 'queued'
             ORDER BY sequence LIMIT 1\(unsafeRaw: forUpdate)
-            """).first()
+            """
+        ).first()
         return try row.map(Self.record)
     }
 
@@ -116,11 +124,13 @@ final class SchedulerTransaction: @unchecked Sendable {
     /// `requestReconnection` deployments of the environment created since `since` that count
     /// against its quota (``DeploymentRecord/usesReconnectionQuota``).
     func reconnectionsUsed(environment id: UUID, since: Date) async throws -> Int {
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             SELECT * FROM scheduler_deployments
             WHERE environment_id = \(bind: id.uuidString) AND mode = 'requestReconnection' AND status <> 'rejected'
               AND created_at >= \(bind: since.epochMilliseconds)
-            """).all()
+            """
+        ).all()
         return try rows.map(Self.record).filter(\.usesReconnectionQuota).count
     }
 
@@ -128,24 +138,28 @@ final class SchedulerTransaction: @unchecked Sendable {
     /// nothing at all (no dispatch in flight and no timer).
     func stuckDeployments(unansweredSince before: Date, limit: Int) async throws -> [DeploymentRecord] {
         let cutoff = before.epochMilliseconds
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             SELECT d.* FROM scheduler_deployments d
             WHERE d.status = 'running' AND (
                 (d.dispatch_id IS NOT NULL AND COALESCE(d.last_heard_at, d.dispatched_at) < \(bind: cutoff))
                 OR (d.dispatch_id IS NULL AND NOT EXISTS (SELECT 1 FROM scheduler_timers t WHERE t.deployment_id = d.id)))
             LIMIT \(literal: limit)
-            """).all()
+            """
+        ).all()
         return try rows.map(Self.record)
     }
 
     /// Environments with queued deployments and none running.
     func idleEnvironmentsWithQueue(limit: Int) async throws -> [UUID] {
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             SELECT DISTINCT q.environment_id FROM scheduler_deployments q
             WHERE q.status = 'queued' AND NOT EXISTS (
                 SELECT 1 FROM scheduler_deployments r WHERE r.environment_id = q.environment_id AND r.status = 'running')
             LIMIT \(literal: limit)
-            """).all()
+            """
+        ).all()
         return try rows.compactMap { UUID(uuidString: try $0.decode(column: "environment_id", as: String.self)) }
     }
 
@@ -153,12 +167,14 @@ final class SchedulerTransaction: @unchecked Sendable {
 
     func addTimer(_ timer: TimerRecord) async throws {
         let payload = try timer.dispatch.map(Self.json) ?? "{}"
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO scheduler_timers (id, deployment_id, kind, due_at, payload)
             VALUES (\(bind: timer.id), \(bind: timer.deploymentId.uuidString), \(bind: timer.kind.rawValue),
                 \(bind: timer.dueAt.epochMilliseconds), \(bind: payload))
             ON CONFLICT (id) DO NOTHING
-            """).run()
+            """
+        ).run()
         earliestTimer = min(earliestTimer ?? timer.dueAt, timer.dueAt)
     }
 
@@ -168,9 +184,11 @@ final class SchedulerTransaction: @unchecked Sendable {
 
     /// Claims (deletes and returns) up to `limit` timers due by `now`.
     func claimDueTimers(limit: Int) async throws -> [TimerRecord] {
-        let rows = try await db.raw("""
+        let rows = try await db.raw(
+            """
             SELECT * FROM scheduler_timers WHERE due_at <= \(bind: now.epochMilliseconds) ORDER BY due_at LIMIT \(literal: limit)
-            """).all()
+            """
+        ).all()
         let timers = try rows.map(Self.timer)
         if !timers.isEmpty {
             try await db.raw("DELETE FROM scheduler_timers WHERE id IN (\(binds: timers.map(\.id)))").run()
@@ -184,12 +202,14 @@ final class SchedulerTransaction: @unchecked Sendable {
     /// republish after a crash is deduplicated downstream, in the deployment's trace.
     func publish(_ message: HangarMessage, messageId: String, traceParent: String?) async throws {
         let body = try ContractCodec.encode(message)
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO scheduler_outbox (message_id, type, body, created_at, trace_parent)
             VALUES (\(bind: messageId), \(bind: message.type), \(bind: String(decoding: body, as: UTF8.self)), \(bind: now.epochMilliseconds),
                 \(bind: traceParent))
             ON CONFLICT (message_id) DO NOTHING
-            """).run()
+            """
+        ).run()
         outbox.append(OutboxMessage(messageId: messageId, message: message, body: body, traceParent: traceParent))
     }
 

@@ -136,7 +136,8 @@ struct Transitions {
             record.dispatchId == heartbeat.dispatchId
         else {
             // An older dispatch, or the deployment moved on.
-            logger.debug("scheduler.heartbeat.stale", metadata: ["deployment.id": "\(heartbeat.deploymentId)", "step.attempt": "\(heartbeat.attempt)"])
+            logger.debug(
+                "scheduler.heartbeat.stale", metadata: ["deployment.id": "\(heartbeat.deploymentId)", "step.attempt": "\(heartbeat.attempt)"])
             return
         }
         try await heard(&record)

@@ -22,6 +22,7 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
         /// How many connections serve ``SQLStore/read(_:)`` concurrently (writers always share one). Default 2.
         public var readerCount: Int
 
+        /// An SQLite file at `path`; a `readerCount` below 1 counts as 1.
         public init(
             path: String,
             synchronous: SQLiteSynchronous = .normal,
@@ -37,21 +38,27 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
 
     /// A PostgreSQL database, optionally one schema in it.
     public struct Postgres: Sendable, Hashable {
+        /// Server host name or address; `127.0.0.1` when a URL names none.
         public var host: String
+        /// Server port. Default 5432.
         public var port: Int
+        /// The role to log in as; a URL must name one.
         public var username: String
         /// Never printed by ``DatabaseConfiguration/description``.
         public var password: String?
+        /// The database name; a URL without one uses the user name, like libpq.
         public var database: String
         /// The schema this service owns: created if missing and set as `search_path` on every connection.
         /// `nil` uses the server's default search path (normally `public`).
         public var schema: String?
+        /// Whether and how to use TLS (a URL's `sslmode`). Default `.prefer`.
         public var tls: PostgresTLSMode
         /// Upper bound of the connection pool. Default 10.
         public var maximumConnections: Int
         /// How long to wait for the TCP connection and authentication. Default 10 s.
         public var connectTimeout: Duration
 
+        /// A PostgreSQL database; a `maximumConnections` below 1 counts as 1.
         public init(
             host: String,
             port: Int = 5432,
@@ -75,6 +82,7 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
         }
     }
 
+    /// SQLite or PostgreSQL, with its settings.
     public var backend: Backend
 
     /// Open the database for reading only. SQLite: the file is opened with `mode=ro` and `PRAGMA query_only`
@@ -82,6 +90,7 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
     /// read-only (`default_transaction_read_only`). Writes then fail, and ``SQLStore/migrate(_:)`` refuses to run.
     public var readOnly: Bool
 
+    /// A configuration for `backend`, read-write unless `readOnly`.
     public init(backend: Backend, readOnly: Bool = false) {
         self.backend = backend
         self.readOnly = readOnly

@@ -25,6 +25,8 @@ public enum DatabaseErrorKind: Sendable, Hashable {
     /// Anything else (syntax errors, connection failures, ...).
     case other
 
+    /// Classifies `error`: SQLite errors by result code, PostgreSQL errors by SQLSTATE, a failed migration
+    /// by its underlying error. Anything else, including a PostgreSQL error without SQLSTATE, is ``other``.
     public init(_ error: any Error) {
         if let error = error as? SQLiteError {
             self = Self.classify(sqlite: error.reason)

@@ -9,6 +9,7 @@ public struct DeliveryCounts: Sendable {
     /// The table: `message_id TEXT PRIMARY KEY, redeliveries INTEGER, first_at BIGINT`.
     public let table: String
 
+    /// Uses `table`, which ``migration(id:)`` creates.
     public init(table: String) {
         self.table = table
     }
@@ -17,13 +18,15 @@ public struct DeliveryCounts: Sendable {
     public func migration(id: String) -> Migration {
         let table = table
         return Migration(id: id) { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE \(unsafeRaw: table) (
                     message_id TEXT PRIMARY KEY,
                     redeliveries INTEGER NOT NULL,
                     first_at BIGINT NOT NULL
                 )
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -38,11 +41,13 @@ public struct DeliveryCounts: Sendable {
             try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE first_at < \(bind: now - 7 * 24 * 3_600_000)").run()
             var counts: [String: Int] = [:]
             for id in messageIds {
-                let row = try await db.raw("""
+                let row = try await db.raw(
+                    """
                     INSERT INTO \(unsafeRaw: table) (message_id, redeliveries, first_at) VALUES (\(bind: id), 1, \(bind: now))
                     ON CONFLICT (message_id) DO UPDATE SET redeliveries = \(unsafeRaw: table).redeliveries + 1
                     RETURNING redeliveries
-                    """).first()
+                    """
+                ).first()
                 counts[id] = try row?.decode(column: "redeliveries", as: Int.self) ?? 1
             }
             return counts

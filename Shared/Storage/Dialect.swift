@@ -7,5 +7,6 @@ public enum Dialect: String, Sendable, Hashable, CustomStringConvertible {
     /// PostgreSQL.
     case postgres
 
+    /// The raw value: `sqlite` or `postgres`.
     public var description: String { rawValue }
 }

@@ -11,6 +11,8 @@ public struct Migration: Sendable {
     /// `db.dialect`) for the rare dialect-specific DDL.
     public let apply: @Sendable (any SQLDatabase) async throws -> Void
 
+    /// A migration called `id`; ``SQLStore/migrate(_:)`` runs `apply` in its own transaction the first
+    /// time it sees `id` in a database.
     public init(id: String, apply: @escaping @Sendable (any SQLDatabase) async throws -> Void) {
         self.id = id
         self.apply = apply

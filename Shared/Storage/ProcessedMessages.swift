@@ -14,6 +14,8 @@ public struct ProcessedMessages: Sendable {
     /// The table: `message_id TEXT PRIMARY KEY, processed_at BIGINT, fingerprint TEXT`.
     public let table: String
 
+    /// Uses `table`, which the service's own migration creates; ``fingerprintMigration(id:)`` adds the
+    /// `fingerprint` column to an older one.
     public init(table: String) {
         self.table = table
     }
@@ -31,11 +33,13 @@ public struct ProcessedMessages: Sendable {
     public func markProcessed(
         _ messageId: String, fingerprint: String, at milliseconds: Int64, db: any SQLDatabase, logger: Logger
     ) async throws -> Bool {
-        let inserted = try await db.raw("""
+        let inserted = try await db.raw(
+            """
             INSERT INTO \(unsafeRaw: table) (message_id, processed_at, fingerprint)
             VALUES (\(bind: messageId), \(bind: milliseconds), \(bind: fingerprint))
             ON CONFLICT (message_id) DO NOTHING RETURNING message_id
-            """).all()
+            """
+        ).all()
         if !inserted.isEmpty { return true }
         let row = try await db.raw("SELECT fingerprint FROM \(unsafeRaw: table) WHERE message_id = \(bind: messageId)").first()
         let stored = try row?.decode(column: "fingerprint", as: String?.self)

@@ -93,7 +93,7 @@ public final class SQLStore: Service, Sendable {
             try checkOpen()
             do {
                 return try await backend.transaction(isolation: isolation, body)
-            } catch where DatabaseErrorKind(error) == .transientConflict && attempt < backend.maxTransactionAttempts {
+            } catch  where DatabaseErrorKind(error) == .transientConflict && attempt < backend.maxTransactionAttempts {
                 let delay = backoff(attempt: attempt)
                 logger.debug(
                     "transient conflict, retrying the transaction",

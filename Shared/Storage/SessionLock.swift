@@ -58,9 +58,11 @@ public actor SessionLock {
                 return .held
             }
             held = try await within(deadline) {
-                let row = try await connection.sql().raw("""
+                let row = try await connection.sql().raw(
+                    """
                     SELECT pg_try_advisory_lock(72638, hashtext(coalesce(current_schema(), '') || '/' || \(bind: name))) AS taken
-                    """).first()
+                    """
+                ).first()
                 return try row?.decode(column: "taken", as: Bool.self) ?? false
             }
             return held ? .held : .heldElsewhere

@@ -23,6 +23,7 @@ public enum StorageError: Error, Sendable, CustomStringConvertible, LocalizedErr
     /// Two migrations share one id.
     case duplicateMigration(id: String)
 
+    /// A one-line explanation for logs and operators; it never contains a password.
     public var description: String {
         switch self {
         case .invalidURL(let message):
@@ -44,6 +45,7 @@ public enum StorageError: Error, Sendable, CustomStringConvertible, LocalizedErr
         }
     }
 
+    /// The same text as ``description``, for `LocalizedError` (and so for ``describeDatabaseError(_:)``).
     public var errorDescription: String? { description }
 }
 

@@ -37,9 +37,11 @@ struct ConfigurationTests {
         #expect(configuration.tls?.verifyPeer == true)
     }
 
-    @Test("bad URLs and values are rejected with invalidConfiguration", arguments: [
-        "http://broker/", "not a url", "amqp://broker/?heartbeat=soon",
-    ])
+    @Test(
+        "bad URLs and values are rejected with invalidConfiguration",
+        arguments: [
+            "http://broker/", "not a url", "amqp://broker/?heartbeat=soon",
+        ])
     func rejectsBadURL(_ url: String) {
         #expect {
             try AMQPConfiguration(url: url, connectionName: "x")
@@ -125,9 +127,12 @@ struct ConfigurationTests {
         #expect(try AMQPConfiguration(url: "amqp://127.0.0.1/").alternates.isEmpty)
     }
 
-    @Test("a cluster's addresses must share scheme, user and virtual host; the error names the address without its password", arguments: [
-        "amqp://a:pw@h1/v,amqp://b:pw@h2/v", "amqp://a:pw@h1/v,amqp://a:pw@h2/w", "amqp://a:pw@h1/v,amqps://a:pw@h2/v", "amqp://a:pw@h1/v,http://h2",
-    ])
+    @Test(
+        "a cluster's addresses must share scheme, user and virtual host; the error names the address without its password",
+        arguments: [
+            "amqp://a:pw@h1/v,amqp://b:pw@h2/v", "amqp://a:pw@h1/v,amqp://a:pw@h2/w", "amqp://a:pw@h1/v,amqps://a:pw@h2/v",
+            "amqp://a:pw@h1/v,http://h2",
+        ])
     func clusterMismatch(_ url: String) {
         #expect {
             try AMQPConfiguration(url: url)

@@ -14,7 +14,9 @@ struct CostReportTests {
         ],
         sources: ["test"])
 
-    private func environment(region: String? = nil, target: [String: JSONValue] = [:], lifecycle: EnvironmentResource.Lifecycle = .activated)
+    private func environment(
+        region: String? = nil, target: [String: JSONValue] = [:], lifecycle: EnvironmentResource.Lifecycle = .activated
+    )
         -> EnvironmentResource
     {
         EnvironmentResource(
@@ -27,11 +29,17 @@ struct CostReportTests {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let hours = { (count: Double) in now.addingTimeInterval(-count * 3600) }
         let servers = [
-            ServerInfo(id: "i-prep", name: "prep", role: .preparation, status: "running", platform: "Windows", instanceType: "t3.large", launchedAt: hours(10)),
-            ServerInfo(id: "i-lic", name: "license", role: .support, status: "stopped", platform: "Linux/UNIX", instanceType: "t3.micro", launchedAt: nil),
-            ServerInfo(id: "i-1", name: "a", role: .instance, status: "running", platform: "Windows", instanceType: "t3.medium", launchedAt: hours(2.5)),
-            ServerInfo(id: "i-2", name: "b", role: .instance, status: "pending", platform: "Linux/UNIX", instanceType: "t3.medium", launchedAt: hours(0.5)),
-            ServerInfo(id: "i-3", name: "c", role: .instance, status: "running", platform: "Linux/UNIX", instanceType: "m9.huge", launchedAt: hours(1)),
+            ServerInfo(
+                id: "i-prep", name: "prep", role: .preparation, status: "running", platform: "Windows", instanceType: "t3.large",
+                launchedAt: hours(10)),
+            ServerInfo(
+                id: "i-lic", name: "license", role: .support, status: "stopped", platform: "Linux/UNIX", instanceType: "t3.micro", launchedAt: nil),
+            ServerInfo(
+                id: "i-1", name: "a", role: .instance, status: "running", platform: "Windows", instanceType: "t3.medium", launchedAt: hours(2.5)),
+            ServerInfo(
+                id: "i-2", name: "b", role: .instance, status: "pending", platform: "Linux/UNIX", instanceType: "t3.medium", launchedAt: hours(0.5)),
+            ServerInfo(
+                id: "i-3", name: "c", role: .instance, status: "running", platform: "Linux/UNIX", instanceType: "m9.huge", launchedAt: hours(1)),
         ]
         let report = CostReport(environment: environment(), servers: servers, prices: Self.table, now: now)
         #expect(report.region == "us-east-1", "no region named: the table's default")
@@ -60,13 +68,19 @@ struct CostReportTests {
         let resumed = released.addingTimeInterval(48 * 3600)
         let now = resumed.addingTimeInterval(3 * 3600)
         // While released: the group at 0 and the server stopped.
-        let whileReleased = [ServerInfo(id: "i-prep", name: "prep", role: .preparation, status: "stopped", platform: "Linux/UNIX", instanceType: "t3.micro")]
+        let whileReleased = [
+            ServerInfo(id: "i-prep", name: "prep", role: .preparation, status: "stopped", platform: "Linux/UNIX", instanceType: "t3.micro")
+        ]
         #expect(CostReport(environment: environment(lifecycle: .released), servers: whileReleased, prices: Self.table, now: resumed).total == 0)
         // Resumed: everything launched at the resume, so three hours each, not 51.
         let afterResume = [
-            ServerInfo(id: "i-prep", name: "prep", role: .preparation, status: "running", platform: "Linux/UNIX", instanceType: "t3.micro", launchedAt: resumed),
-            ServerInfo(id: "i-1", name: "a", role: .instance, status: "running", platform: "Linux/UNIX", instanceType: "t3.medium", launchedAt: resumed),
-            ServerInfo(id: "i-2", name: "b", role: .instance, status: "running", platform: "Linux/UNIX", instanceType: "t3.medium", launchedAt: resumed),
+            ServerInfo(
+                id: "i-prep", name: "prep", role: .preparation, status: "running", platform: "Linux/UNIX", instanceType: "t3.micro",
+                launchedAt: resumed),
+            ServerInfo(
+                id: "i-1", name: "a", role: .instance, status: "running", platform: "Linux/UNIX", instanceType: "t3.medium", launchedAt: resumed),
+            ServerInfo(
+                id: "i-2", name: "b", role: .instance, status: "running", platform: "Linux/UNIX", instanceType: "t3.medium", launchedAt: resumed),
         ]
         let report = CostReport(environment: environment(), servers: afterResume, prices: Self.table, now: now)
         #expect(report.lines.map(\.hours) == [3, 3, 3])

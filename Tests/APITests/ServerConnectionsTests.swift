@@ -17,7 +17,8 @@ struct ServerConnectionsTests {
     @Test("aws: a Session Manager shell; a Windows server also its remote desktop through a forwarded port")
     func aws() {
         let linux = ServerConnections.connection(
-            environment: environment("aws"), server: ServerInfo(id: "i-0abc", name: "prep", role: .preparation, status: "running", platform: "Linux/UNIX"))
+            environment: environment("aws"),
+            server: ServerInfo(id: "i-0abc", name: "prep", role: .preparation, status: "running", platform: "Linux/UNIX"))
         #expect(!linux.simulated)
         #expect(linux.commands == [.init(purpose: "shell", command: "aws ssm start-session --target i-0abc --region eu-west-1")])
         #expect(linux.note.contains("Session Manager plugin"))
@@ -27,7 +28,8 @@ struct ServerConnectionsTests {
         #expect(windows.commands.map(\.purpose) == ["shell", "rdp"])
         #expect(
             windows.commands[1].command
-                == "aws ssm start-session --target i-0def --region eu-west-1 --document-name AWS-StartPortForwardingSession --parameters portNumber=3389,localPortNumber=13389")
+                == "aws ssm start-session --target i-0def --region eu-west-1 --document-name AWS-StartPortForwardingSession --parameters portNumber=3389,localPortNumber=13389"
+        )
         #expect(windows.commands[1].then == "point your remote desktop client at localhost:13389")
     }
 

@@ -81,7 +81,9 @@ struct AnswerParsingTests {
 
     @Test("credentials from the environment and from a profile")
     func credentials() throws {
-        let fromEnvironment = try AWSCredentials.resolve(environment: ["AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK", "AWS_SESSION_TOKEN": "T"])
+        let fromEnvironment = try AWSCredentials.resolve(environment: [
+            "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK", "AWS_SESSION_TOKEN": "T",
+        ])
         #expect(fromEnvironment == AWSCredentials(accessKeyId: "AK", secretAccessKey: "SK", sessionToken: "T"))
         #expect(throws: AWSError.self) { try AWSCredentials.resolve(environment: ["AWS_ACCESS_KEY_ID": "AK"]) }
 
@@ -95,7 +97,8 @@ struct AnswerParsingTests {
             aws_secret_access_key=DEPSECRET
             aws_session_token = TOK
             """
-        #expect(AWSCredentials.fromProfile("deploy", in: file) == AWSCredentials(accessKeyId: "DEP", secretAccessKey: "DEPSECRET", sessionToken: "TOK"))
+        #expect(
+            AWSCredentials.fromProfile("deploy", in: file) == AWSCredentials(accessKeyId: "DEP", secretAccessKey: "DEPSECRET", sessionToken: "TOK"))
         #expect(AWSCredentials.fromProfile("default", in: file)?.accessKeyId == "DEF")
         #expect(AWSCredentials.fromProfile("missing", in: file) == nil)
 

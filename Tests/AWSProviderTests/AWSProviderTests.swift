@@ -1,11 +1,12 @@
 import AWSClient
 import Foundation
-@testable import HangarAWSProvider
 import HangarContracts
 import HangarHarness
 import HangarProviders
 import Synchronization
 import Testing
+
+@testable import HangarAWSProvider
 
 /// The `aws` provider's steps against a real moto server (deploy/moto/start.sh), one per test.
 @Suite("AWS provider against moto", .serialized, .timeLimit(.minutes(5)))
@@ -119,7 +120,8 @@ struct AWSProviderTests {
         var group = try await cloud.autoScaling.describeGroup(name)
         try await cloud.autoScaling.suspendProcesses(group: name, InstanceLock.processes)
         try await cloud.autoScaling.setInstanceProtection(group: name, instances: group.instances.map(\.id), protected: true)
-        try await cloud.autoScaling.setTag(group: name, key: "hangar:lock", value: "0190a000-0000-7000-8000-000000000000 \(InstanceLock.processes.joined(separator: ","))")
+        try await cloud.autoScaling.setTag(
+            group: name, key: "hangar:lock", value: "0190a000-0000-7000-8000-000000000000 \(InstanceLock.processes.joined(separator: ","))")
 
         let runner = StepRunner(cloud.provider, settings: cloud.settings(), options: .init(lockInstances: true))
         for step in [StepName.validate, .createImage, .createModels, .replaceInstances] {
@@ -144,7 +146,10 @@ struct AWSProviderTests {
             #expect(try await runner.run(step).isSuccess, "\(step)")
         }
         let partial = try await runner.run(.replaceInstances, maxPolls: 1)
-        guard case .inProgress = partial else { Issue.record("expected the replacement to be under way: \(partial)"); return }
+        guard case .inProgress = partial else {
+            Issue.record("expected the replacement to be under way: \(partial)")
+            return
+        }
         #expect(try await cloud.ec2.describeInstance(preparation).state == "stopped")
         #expect(try await cloud.ec2.describeLaunchTemplate(id: templateId, name: nil).defaultVersion == 4)
 
@@ -168,7 +173,10 @@ struct AWSProviderTests {
         for step in [StepName.validate, .createImage, .createModels] { #expect(try await runner.run(step).isSuccess) }
         // Two checks, then the worker "crashes": the lock is on, one batch replaced.
         let partial = try await runner.run(.replaceInstances, maxPolls: 1)
-        guard case .inProgress = partial else { Issue.record("expected the replacement to be under way: \(partial)"); return }
+        guard case .inProgress = partial else {
+            Issue.record("expected the replacement to be under way: \(partial)")
+            return
+        }
         var group = try await cloud.autoScaling.describeGroup(name)
         #expect(group.tags["hangar:lock"]?.hasPrefix(runner.deploymentId.uuidString.lowercased()) == true)
         #expect(!group.suspendedProcesses.isEmpty)
@@ -264,7 +272,9 @@ struct AWSProviderTests {
             settings: slow.settings(["drainSeconds": 1, "minHealthyPercentage": 0]), mode: .keepUsersConnected)
         for step in [StepName.validate, .createImage, .createModels] { #expect(try await slowRunner.run(step).isSuccess) }
         #expect(try await slowRunner.run(.replaceInstances).isSuccess)
-        #expect(slowRunner.allLines.contains { $0.hasPrefix("1 s passed: replacing i-") && $0.hasSuffix("still has connections") }, "\(slowRunner.allLines)")
+        #expect(
+            slowRunner.allLines.contains { $0.hasPrefix("1 s passed: replacing i-") && $0.hasSuffix("still has connections") },
+            "\(slowRunner.allLines)")
     }
 
     @Test("request reconnection: the request reaches every instance through Run Command, then users get their minutes")
@@ -294,7 +304,9 @@ struct AWSProviderTests {
         #expect(Set(before).isSubset(of: notice.instanceIds), "sent to every instance of the group")
         #expect(notice.documentName == "AWS-RunShellScript")
         #expect(
-            notice.parameters["commands"] == ["wall 'web: Please save your work, it'\\''s time (this server is being replaced: please reconnect within 5 minutes)'"],
+            notice.parameters["commands"] == [
+                "wall 'web: Please save your work, it'\\''s time (this server is being replaced: please reconnect within 5 minutes)'"
+            ],
             "the message and the minutes, quoted for sh: \(notice.parameters)")
 
         // A run again from the start (its continuation lost) follows that command, sends no second one.
@@ -468,7 +480,9 @@ struct AWSSettingsTests {
             try AWSSettings(settings: ["preparationInstanceId": "web-1", "minHealthyPercentage": 150, "replacement": "fast", "colour": "red"])
         } throws: { error in
             let fields = Set((error as! AWSSettingsError).problems.map(\.field))
-            return fields == ["region", "preparationInstanceId", "launchTemplateId", "autoScalingGroupName", "minHealthyPercentage", "replacement", "colour"]
+            return fields == [
+                "region", "preparationInstanceId", "launchTemplateId", "autoScalingGroupName", "minHealthyPercentage", "replacement", "colour",
+            ]
         }
         // A number far beyond Int's range is a bad field, not a crash (the API fuzzer found it).
         #expect {

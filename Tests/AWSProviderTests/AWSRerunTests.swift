@@ -54,11 +54,12 @@ struct AWSRerunTests {
         let runner = StepRunner(cloud.provider, settings: cloud.settings(["replacement": "instanceRefresh"]))
         try await prepare(runner)
         // Someone else's refresh, being cancelled (through the proxy: moto has none).
-        let other = AutoScaling(client: AWSQueryClient(
-            configuration: AWSClientConfiguration(
-                region: "us-east-1", endpointOverride: URL(string: proxy.endpoint),
-                credentials: { AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing") }),
-            logger: MotoCloud.logger))
+        let other = AutoScaling(
+            client: AWSQueryClient(
+                configuration: AWSClientConfiguration(
+                    region: "us-east-1", endpointOverride: URL(string: proxy.endpoint),
+                    credentials: { AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing") }),
+                logger: MotoCloud.logger))
         _ = try await other.startInstanceRefresh(
             group: group, templateId: cloud.seed["launchTemplateId"]!, version: "1",
             preferences: InstanceRefreshPreferences(minHealthyPercentage: 90, instanceWarmupSeconds: 0, skipMatching: true))

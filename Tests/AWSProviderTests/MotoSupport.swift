@@ -2,8 +2,8 @@ import AWSClient
 import Foundation
 import HangarAWSProvider
 import HangarContracts
-import HangarProviders
 import HangarHarness
+import HangarProviders
 import Logging
 import Synchronization
 

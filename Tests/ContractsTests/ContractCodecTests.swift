@@ -88,9 +88,10 @@ struct ContractCodecTests {
 
     @Test("steps run in the documented order")
     func stepOrder() {
-        #expect(StepName.allCases.map(\.rawValue) == [
-            "validate", "stop_preparation_server", "create_image", "create_models", "replace_instances", "finalize",
-        ])
+        #expect(
+            StepName.allCases.map(\.rawValue) == [
+                "validate", "stop_preparation_server", "create_image", "create_models", "replace_instances", "finalize",
+            ])
         #expect(StepName.validate.next == .stopPreparationServer)
         #expect(StepName.finalize.next == nil)
     }

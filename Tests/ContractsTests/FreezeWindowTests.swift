@@ -67,8 +67,10 @@ struct FreezeWindowTests {
         func oneOff(_ from: String, _ to: String) -> FreezeWindow {
             FreezeWindow(id: UUID(), environmentId: nil, reason: "r", start: Self.at(from), end: Self.at(to), createdBy: "t", createdAt: Date())
         }
-        let windows = [oneOff("2026-12-07T10:00:00Z", "2026-12-07T12:00:00Z"), oneOff("2026-12-07T12:00:00Z", "2026-12-07T13:00:00Z"),
-            Self.weekly([.MON], "13:30", "14:00", zone: "UTC")]
+        let windows = [
+            oneOff("2026-12-07T10:00:00Z", "2026-12-07T12:00:00Z"), oneOff("2026-12-07T12:00:00Z", "2026-12-07T13:00:00Z"),
+            Self.weekly([.MON], "13:30", "14:00", zone: "UTC"),
+        ]
         #expect(windows.firstFreeMoment(from: Self.at("2026-12-07T11:00:00Z")) == Self.at("2026-12-07T13:00:00Z"))
         #expect(windows.firstFreeMoment(from: Self.at("2026-12-07T13:45:00Z")) == Self.at("2026-12-07T14:00:00Z"))
         #expect(windows.firstFreeMoment(from: Self.at("2026-12-07T09:00:00Z")) == Self.at("2026-12-07T09:00:00Z"))

@@ -51,7 +51,11 @@ struct AuditEndToEndTests {
         for (path, operations) in paths {
             for method in operations.keys where ["post", "put", "patch", "delete"].contains(method) { writes.append((method.uppercased(), path)) }
         }
-        writes.sort { ($0.method == "DELETE" && $0.path == "/v1/environments/{env}" ? 1 : 0, $0.path, $0.method) < ($1.method == "DELETE" && $1.path == "/v1/environments/{env}" ? 1 : 0, $1.path, $1.method) }
+        writes.sort {
+            ($0.method == "DELETE" && $0.path == "/v1/environments/{env}" ? 1 : 0, $0.path, $0.method) < (
+                $1.method == "DELETE" && $1.path == "/v1/environments/{env}" ? 1 : 0, $1.path, $1.method
+            )
+        }
         #expect(writes.count >= 11, "\(writes)")
 
         var answered: [String: Int] = [:]
@@ -81,7 +85,9 @@ struct AuditEndToEndTests {
         }
         // What each did, as the handlers noted it.
         let byAction = Dictionary(grouping: all, by: \.action)
-        #expect(byAction["environment.create"]?.contains { $0.outcome == "succeeded" && $0.summary.first?.hasPrefix("created environment aud") == true } == true)
+        #expect(
+            byAction["environment.create"]?.contains { $0.outcome == "succeeded" && $0.summary.first?.hasPrefix("created environment aud") == true }
+                == true)
         #expect(byAction["environment.suspend"]?.first?.summary == ["lifecycle activated → suspended"], "\(byAction["environment.suspend"] ?? [])")
         #expect(byAction["deployment.submit"]?.first?.outcome != nil)
         #expect(byAction["server.stop"]?.first?.target == "i-nothere")

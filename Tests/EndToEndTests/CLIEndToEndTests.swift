@@ -25,7 +25,8 @@ struct CLIEndToEndTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-cli-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let out = folder.appendingPathComponent("out"), err = folder.appendingPathComponent("err")
+        let out = folder.appendingPathComponent("out")
+        let err = folder.appendingPathComponent("err")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
@@ -44,7 +45,8 @@ struct CLIEndToEndTests {
         try await system.startAll()
         try await system.createEnvironment("web", target: #"{"stepDurationMs": 10}"#)
         try await system.createEnvironment(
-            "broken", target: #"{"stepDurationMs": 5, "failures":[{"step":"create_models","attempts":"all","transient":false,"message":"quota exceeded"}]}"#)
+            "broken",
+            target: #"{"stepDurationMs": 5, "failures":[{"step":"create_models","attempts":"all","transient":false,"message":"quota exceeded"}]}"#)
 
         let list = try await Self.hangar(["environments"], system: system)
         #expect(list.status == 0 && list.stdout.contains("web") && list.stdout.contains("broken") && list.stdout.contains("simulated"), "\(list)")
@@ -150,7 +152,9 @@ struct CLIEndToEndTests {
         let refused = try await Self.hangar(["deploy", "spare"], system: system)
         #expect(refused.status == 3 && refused.stderr.contains("409"), "\(refused)")
         let resumed = try await Self.hangar(["environments", "resume", "spare"], system: system, token: admin)
-        #expect(resumed.status == 0 && resumed.stdout.contains("spare is activated") && resumed.stdout.contains("which the release had stopped"), "\(resumed)")
+        #expect(
+            resumed.status == 0 && resumed.stdout.contains("spare is activated") && resumed.stdout.contains("which the release had stopped"),
+            "\(resumed)")
         let suspended = try await Self.hangar(["environments", "suspend", "spare"], system: system, token: admin)
         #expect(suspended.status == 0 && suspended.stdout.contains("spare is suspended"), "\(suspended)")
     }

@@ -23,7 +23,9 @@ struct FreezeEndToEndTests {
         // The environment frozen for the next hour.
         let (created, createdStatus) = try await system.request(
             "POST", "/v1/environments/frozen/freezes",
-            body: #"{"reason":"quarter close","start":"\#(HangarJSON.formatDate(now.addingTimeInterval(-60)))","end":"\#(HangarJSON.formatDate(end))"}"#)
+            body:
+                #"{"reason":"quarter close","start":"\#(HangarJSON.formatDate(now.addingTimeInterval(-60)))","end":"\#(HangarJSON.formatDate(end))"}"#
+        )
         #expect(createdStatus == 201, "\(String(decoding: created, as: UTF8.self))")
         let freezeId = try #require(Self.object(created)["id"] as? String)
         #expect((Self.object(created)["activeUntil"] as? String).flatMap(HangarJSON.parseDate) != nil, "it holds now")
@@ -49,14 +51,17 @@ struct FreezeEndToEndTests {
             "POST", "/v1/environments/frozen/deployments", token: HangarSystem.adminToken, body: #"{"overrideFreeze":{}}"#)
         #expect(noReason == 422)
         let (overridden, overrideStatus) = try await system.request(
-            "POST", "/v1/environments/frozen/deployments", token: HangarSystem.adminToken, body: overrideBody, headers: ["X-Request-Id": "override-1"])
+            "POST", "/v1/environments/frozen/deployments", token: HangarSystem.adminToken, body: overrideBody, headers: ["X-Request-Id": "override-1"]
+        )
         #expect(overrideStatus == 202)
         let hotfix = try HangarJSON.decoder.decode(DeploymentDetails.self, from: overridden).id
         _ = try await system.wait(for: hotfix, status: .succeeded)
         let (auditData, _) = try await system.request("GET", "/v1/audit?action=deployment.submit")
         let entries = Self.object(auditData)["items"] as? [[String: Any]] ?? []
         let entry = try #require(entries.first { $0["requestId"] as? String == "override-1" })
-        #expect((entry["summary"] as? [String] ?? []).contains { $0.contains("freeze 'quarter close'") && $0.contains("overridden: security fix") }, "\(entry)")
+        #expect(
+            (entry["summary"] as? [String] ?? []).contains { $0.contains("freeze 'quarter close'") && $0.contains("overridden: security fix") },
+            "\(entry)")
 
         // Scheduled inside the window: moved to its end.
         let wanted = now.addingTimeInterval(600)
@@ -65,14 +70,19 @@ struct FreezeEndToEndTests {
             body: #"{"scheduledAt":"\#(HangarJSON.formatDate(wanted))"}"#)
         #expect(deferredStatus == 202)
         let moved = try HangarJSON.decoder.decode(DeploymentDetails.self, from: deferred)
-        #expect(moved.scheduledAt.map { abs($0.timeIntervalSince(end)) < 0.002 } == true, "deferred to the window's end: \(String(describing: moved.scheduledAt))")
-        let (_, cancelled) = try await system.request("POST", "/v1/deployments/\(moved.id.uuidString.lowercased())/cancel", token: HangarSystem.deployerToken)
+        #expect(
+            moved.scheduledAt.map { abs($0.timeIntervalSince(end)) < 0.002 } == true,
+            "deferred to the window's end: \(String(describing: moved.scheduledAt))")
+        let (_, cancelled) = try await system.request(
+            "POST", "/v1/deployments/\(moved.id.uuidString.lowercased())/cancel", token: HangarSystem.deployerToken)
         #expect(cancelled == 202)
 
         // A window that skips: the scheduled one is refused.
         let (skipping, skipStatus) = try await system.request(
             "POST", "/v1/freezes",
-            body: #"{"reason":"maintenance","weekly":{"days":["MON","TUE","WED","THU","FRI","SAT","SUN"],"from":"00:00","to":"23:59"},"scheduled":"skip"}"#)
+            body:
+                #"{"reason":"maintenance","weekly":{"days":["MON","TUE","WED","THU","FRI","SAT","SUN"],"from":"00:00","to":"23:59"},"scheduled":"skip"}"#
+        )
         #expect(skipStatus == 201, "\(String(decoding: skipping, as: UTF8.self))")
         let skipId = try #require(Self.object(skipping)["id"] as? String)
         let (_, skippedOther) = try await system.request(
@@ -98,7 +108,8 @@ struct FreezeEndToEndTests {
         #expect(badStatus == 422)
         let fields = Set(((Self.object(bad)["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String })
         #expect(fields == ["reason", "weekly.days", "weekly.from", "timeZone"], "\(fields)")
-        let (openEnded, openEndedStatus) = try await system.request("POST", "/v1/freezes", body: #"{"reason":"r","start":"2030-01-01T00:00:00Z","end":null}"#)
+        let (openEnded, openEndedStatus) = try await system.request(
+            "POST", "/v1/freezes", body: #"{"reason":"r","start":"2030-01-01T00:00:00Z","end":null}"#)
         #expect(openEndedStatus == 422, "a window needs its end: \(String(decoding: openEnded, as: UTF8.self))")
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HangarContracts
 import HangarHarness
 import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// `/health/live` and `/health/ready` on every service's metrics port (and intake's API port).
 @Suite("Health end to end", .serialized, .timeLimit(.minutes(5)))

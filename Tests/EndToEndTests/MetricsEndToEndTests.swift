@@ -60,7 +60,8 @@ struct MetricsEndToEndTests {
         #expect(recorder.contains(#"hangar_messages_consumed_total{queue="hangar.recorder""#), "\(recorder)")
         try await eventually("the notifier's backlog gauge") {
             let text = try await scrape("notifier")
-            return text.contains(#"hangar_notifications_pending{channel="email"} 0"#) && text.contains(#"hangar_notifications_pending{channel="webhook"} 0"#)
+            return text.contains(#"hangar_notifications_pending{channel="email"} 0"#)
+                && text.contains(#"hangar_notifications_pending{channel="webhook"} 0"#)
         }
 
         // Every metric of every service says what it is.

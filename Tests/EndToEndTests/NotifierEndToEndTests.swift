@@ -33,7 +33,8 @@ struct NotifierEndToEndTests {
         }
         #expect(Set(recipients) == ["To: <ops@example.com>", "To: <dev@example.com>"])
         #expect(messages.filter { $0.contains("Subject: [Hangar] Deployment of 2.4.0 to web started\r\n") }.count == 2)
-        #expect(messages.allSatisfy { $0.contains("Content-Type: multipart/alternative") && $0.contains("Message-ID: <\(id.uuidString.lowercased()).") })
+        #expect(
+            messages.allSatisfy { $0.contains("Content-Type: multipart/alternative") && $0.contains("Message-ID: <\(id.uuidString.lowercased()).") })
         // The step table comes inside the finished deployment's event: every step with its status.
         let summary = try #require(succeeded.first.flatMap(Self.plainText))
         for step in StepName.allCases { #expect(summary.contains(step.rawValue), "\(step.rawValue) in the table") }
@@ -111,7 +112,8 @@ struct NotifierEndToEndTests {
         let received = receiver.requests()
         #expect(received.count == 2, "\(system.logs("notifier"))")
         #expect(hooks.allSatisfy { $0.signatureValid })
-        let events = Set(received.map { "\(($0.json["deployment"] as? [String: Any])?["version"] as? String ?? "?") \($0.header("X-Hangar-Event") ?? "?")" })
+        let events = Set(
+            received.map { "\(($0.json["deployment"] as? [String: Any])?["version"] as? String ?? "?") \($0.header("X-Hangar-Event") ?? "?")" })
         #expect(events == ["1.0 deployment.succeeded", "2.0 deployment.started"])
     }
 }

@@ -43,7 +43,9 @@ struct NotifierKillEndToEndTests {
         }
         while Set(sink.messages().compactMap { $0.headers["Message-ID"] }).count < expected {
             guard ContinuousClock.now < deadline else {
-                throw E2EFailure("only \(Set(sink.messages().compactMap { $0.headers["Message-ID"] }).count) of \(expected) emails arrived; notifier:\n\(system.logs("notifier"))")
+                throw E2EFailure(
+                    "only \(Set(sink.messages().compactMap { $0.headers["Message-ID"] }).count) of \(expected) emails arrived; notifier:\n\(system.logs("notifier"))"
+                )
             }
             try killIfDue()
             try await Task.sleep(for: .milliseconds(100))
@@ -57,8 +59,10 @@ struct NotifierKillEndToEndTests {
         #expect(Set(messageIds).count == expected, "every email arrived, and resends kept their Message-ID")
         let duplicates = received.count - Set(messageIds).count
         let perThousand = Double(duplicates) * 1000 / Double(expected)
-        print(String(format: "notifier kill test: %d emails expected, %d received (%d duplicates, %.1f per 1,000), %d notifier kills, %.1f s",
-            expected, received.count, duplicates, perThousand, kills, Double((ContinuousClock.now - started).components.seconds)))
+        print(
+            String(
+                format: "notifier kill test: %d emails expected, %d received (%d duplicates, %.1f per 1,000), %d notifier kills, %.1f s",
+                expected, received.count, duplicates, perThousand, kills, Double((ContinuousClock.now - started).components.seconds)))
         #expect(kills >= 5, "the test killed the notifier mid-run")
     }
 }

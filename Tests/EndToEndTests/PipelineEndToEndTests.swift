@@ -14,7 +14,9 @@ struct PipelineEndToEndTests {
         try await system.startAll()
         try await system.createEnvironment("web", target: #"{"stepDurationMs": 30}"#)
 
-        let id = try await system.deploy("web", body: #"{"version":"2.4.0","options":{"stopPreparationServer":true,"lockInstances":true},"notify":{"emails":["ops@example.com"]}}"#)
+        let id = try await system.deploy(
+            "web", body: #"{"version":"2.4.0","options":{"stopPreparationServer":true,"lockInstances":true},"notify":{"emails":["ops@example.com"]}}"#
+        )
         let done = try await system.wait(for: id, status: .succeeded)
 
         #expect(done.steps.map(\.name) == StepName.allCases)
@@ -68,7 +70,8 @@ struct PipelineEndToEndTests {
         // Ending early, it ran finalize as a cleanup (locks, the preparation server, the default model).
         let cleanup = try #require(failed.steps.first { $0.name == .finalize })
         #expect(cleanup.status == .succeeded)
-        #expect(cleanup.detail.contains { $0.message == "cleaning up after: create_models failed: launch template quota exceeded" }, "\(cleanup.detail)")
+        #expect(
+            cleanup.detail.contains { $0.message == "cleaning up after: create_models failed: launch template quota exceeded" }, "\(cleanup.detail)")
         #expect(failed.outputs["generatedVersion"] == nil, "nothing was published")
 
         let recovered = try await system.wait(for: flaky, status: .succeeded)
@@ -90,7 +93,9 @@ struct PipelineEndToEndTests {
         for id in ids { runs.append(try await system.wait(for: id, status: .succeeded)) }
 
         for (earlier, later) in zip(runs, runs.dropFirst()) {
-            #expect(try #require(earlier.finishedAt) <= (try #require(later.startedAt)), "\(later.version ?? "") started after \(earlier.version ?? "") ended")
+            #expect(
+                try #require(earlier.finishedAt) <= (try #require(later.startedAt)),
+                "\(later.version ?? "") started after \(earlier.version ?? "") ended")
         }
     }
 
@@ -150,7 +155,9 @@ struct PipelineEndToEndTests {
         var takenOver = Date()
         let deadline = ContinuousClock.now + .seconds(30)
         while !system.logs("scheduler", lines: 10_000).contains("scheduler.lease.taken") {
-            guard ContinuousClock.now < deadline else { throw E2EFailure("the restarted scheduler never took the lease:\n\(system.logs("scheduler"))") }
+            guard ContinuousClock.now < deadline else {
+                throw E2EFailure("the restarted scheduler never took the lease:\n\(system.logs("scheduler"))")
+            }
             try await Task.sleep(for: .milliseconds(20))
             takenOver = Date()
         }
@@ -161,7 +168,8 @@ struct PipelineEndToEndTests {
         let onTime = max(due, takenOver)
         #expect(
             started.timeIntervalSince(onTime) < 1.0,
-            "within a second of its time (\(started.timeIntervalSince(due)) s after it; the lease taken \(takenOver.timeIntervalSince(due)) s after it)")
+            "within a second of its time (\(started.timeIntervalSince(due)) s after it; the lease taken \(takenOver.timeIntervalSince(due)) s after it)"
+        )
     }
 }
 

@@ -13,7 +13,9 @@ import FoundationNetworking
 /// `hangar-migrate-queues` changes the type keeping every message.
 @Suite("Queue types", .serialized, .timeLimit(.minutes(10)))
 struct QueueTypeEndToEndTests {
-    @Test("classic queues: a step command that crashes its worker every time is dead-lettered after 10 deliveries; the workers carry on; once the cause is gone, replayed through the API, it runs to its end")
+    @Test(
+        "classic queues: a step command that crashes its worker every time is dead-lettered after 10 deliveries; the workers carry on; once the cause is gone, replayed through the API, it runs to its end"
+    )
     func poisonStepOnClassicQueues() async throws {
         let workerEnvironment = ["HANGAR_WORKER_LIVE_AFTER_MS": "0", "HANGAR_WORKER_HEARTBEAT_MS": "0", "HANGAR_WORKER_CONCURRENCY": "1"]
         let system = try await HangarSystem("poison-step", extraEnvironment: ["HANGAR_QUEUE_TYPE": "classic"])
@@ -178,7 +180,8 @@ struct QueueTypeEndToEndTests {
         try await system.startAll()
         for id in later {
             let details = try await system.wait(for: id, status: .succeeded)
-            #expect(details.steps.count == 6 && details.steps.allSatisfy { [.succeeded, .skipped].contains($0.status) }, "\(details.steps.map(\.status))")
+            #expect(
+                details.steps.count == 6 && details.steps.allSatisfy { [.succeeded, .skipped].contains($0.status) }, "\(details.steps.map(\.status))")
         }
         let next = try await system.deploy("web")
         _ = try await system.wait(for: next, status: .succeeded)

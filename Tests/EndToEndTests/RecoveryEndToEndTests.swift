@@ -7,21 +7,26 @@ import Testing
 /// What the services do with bad input and with work that went missing.
 @Suite("Dead letters and reconciliation end to end", .serialized, .timeLimit(.minutes(3)))
 struct RecoveryEndToEndTests {
-    @Test("malformed, unknown and newer-schema messages are dead-lettered with their reason and kept; listed, replayed and purged through the API and the CLI (admin only); the services carry on")
+    @Test(
+        "malformed, unknown and newer-schema messages are dead-lettered with their reason and kept; listed, replayed and purged through the API and the CLI (admin only); the services carry on"
+    )
     func deadLetters() async throws {
         let system = try await HangarSystem("dead-letters")
         defer { Task { await system.shutdown() } }
         try await system.startAll()
         try await system.createEnvironment("steady")
 
-        #expect(try await system.publishRaw(
-            exchange: "hangar.commands", routingKey: "deployment.submit", type: "deployment.submit", body: "{not json",
-            headers: ["x-schema-version": 1]))
-        #expect(try await system.publishRaw(
-            exchange: "hangar.commands", routingKey: "deployment.submit", type: "deployment.submit", body: "{}",
-            headers: ["x-schema-version": 2]))
-        #expect(try await system.publishRaw(
-            exchange: "hangar.events", routingKey: "step.exploded", type: "step.exploded", body: "{}"))
+        #expect(
+            try await system.publishRaw(
+                exchange: "hangar.commands", routingKey: "deployment.submit", type: "deployment.submit", body: "{not json",
+                headers: ["x-schema-version": 1]))
+        #expect(
+            try await system.publishRaw(
+                exchange: "hangar.commands", routingKey: "deployment.submit", type: "deployment.submit", body: "{}",
+                headers: ["x-schema-version": 2]))
+        #expect(
+            try await system.publishRaw(
+                exchange: "hangar.events", routingKey: "step.exploded", type: "step.exploded", body: "{}"))
 
         // The scheduler is not stuck: a real deployment still runs.
         let id = try await system.deploy("steady")
@@ -38,8 +43,12 @@ struct RecoveryEndToEndTests {
         let kept = try await deadLetters()
         let malformed = try #require(kept.first { $0.reason.contains("malformed 'deployment.submit'") }, "\(kept)")
         let newer = try #require(kept.first { $0.reason.contains("schema version 2") }, "\(kept)")
-        let unknown = try #require(kept.first { $0.reason.contains("unknown message type 'step.exploded'") && $0.queue == "hangar.recorder" }, "\(kept)")
-        #expect(kept.filter { $0.reason.contains("unknown message type 'step.exploded'") }.map(\.queue).sorted() == ["hangar.recorder", "hangar.scheduler"])
+        let unknown = try #require(
+            kept.first { $0.reason.contains("unknown message type 'step.exploded'") && $0.queue == "hangar.recorder" }, "\(kept)")
+        #expect(
+            kept.filter { $0.reason.contains("unknown message type 'step.exploded'") }.map(\.queue).sorted() == [
+                "hangar.recorder", "hangar.scheduler",
+            ])
         #expect(malformed.queue == "hangar.scheduler" && newer.queue == "hangar.scheduler" && unknown.queue == "hangar.recorder")
         #expect(malformed.messageType == "deployment.submit" && malformed.preview == "{not json" && malformed.replays == 0)
         // Nothing is left in the broker's dead-letter queues: the recorder took them.

@@ -26,7 +26,12 @@ struct SecretsEndToEndTests {
         defer { receiver.remove() }
 
         let system = try await HangarSystem("secrets")
-        defer { Task { await system.shutdown(); await system.deleteBrokerUser(brokerUser) } }
+        defer {
+            Task {
+                await system.shutdown()
+                await system.deleteBrokerUser(brokerUser)
+            }
+        }
         try await system.createBrokerUser(brokerUser, password: brokerPassword)
         let managementPort = URL(string: HangarSystem.managementURL)?.port ?? 15672
         system.extraEnvironment = [

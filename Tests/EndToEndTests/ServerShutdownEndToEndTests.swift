@@ -20,7 +20,9 @@ struct ServerShutdownEndToEndTests {
         return Server(status: item["status"] as? String ?? "", shutdown: item["scheduledShutdown"] as? [String: Any])
     }
 
-    private func schedule(_ system: HangarSystem, _ id: String, in seconds: TimeInterval, token: String = HangarSystem.deployerToken)
+    private func schedule(
+        _ system: HangarSystem, _ id: String, in seconds: TimeInterval, token: String = HangarSystem.deployerToken
+    )
         async throws -> (Data, Int)
     {
         let at = HangarJSON.formatDate(Date().addingTimeInterval(seconds))

@@ -20,7 +20,8 @@ struct TracingEndToEndTests {
         try await receiver.start()
         defer { receiver.stop() }
         let system = try await HangarSystem(
-            "tracing", extraEnvironment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"].merging(sampling) { $1 })
+            "tracing",
+            extraEnvironment: ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"].merging(sampling) { $1 })
         defer { Task { await system.shutdown() } }
         for service: HangarSystem.Service in [.scheduler, .recorder, .notifier, .worker, .intake] {
             try system.start(service, environment: ["OTEL_SERVICE_NAME": "hangar-\(service.rawValue)"])
@@ -89,13 +90,19 @@ struct TracingEndToEndTests {
                 #expect(step.service == "hangar-worker")
                 let command = byId[step.parent_span_id]
                 #expect(command?.name == "process step.execute" && command?.kind == 5, "\(step.name)'s parent: \(command?.name ?? "-")")
-                #expect(command.map { byId[$0.parent_span_id]?.name } == "process deployment.submit", "a step command is not in the deployment's stored trace")
+                #expect(
+                    command.map { byId[$0.parent_span_id]?.name } == "process deployment.submit",
+                    "a step command is not in the deployment's stored trace")
                 let calls = trace.filter { $0.name == "provider execute" && $0.parent_span_id == step.span_id }
-                #expect(calls.count == 1 && calls.first?.kind == 3 && calls.first?.string("hangar.provider") == "simulated", "\(step.name): provider calls \(calls.count)")
+                #expect(
+                    calls.count == 1 && calls.first?.kind == 3 && calls.first?.string("hangar.provider") == "simulated",
+                    "\(step.name): provider calls \(calls.count)")
             }
 
             // The scheduler handled each step's outcome in the worker's trace.
-            let outcomes = trace.filter { $0.service == "hangar-scheduler" && ($0.name == "process step.succeeded" || $0.name == "process step.skipped") }
+            let outcomes = trace.filter {
+                $0.service == "hangar-scheduler" && ($0.name == "process step.succeeded" || $0.name == "process step.skipped")
+            }
             #expect(outcomes.count >= 6 && outcomes.allSatisfy { byId[$0.parent_span_id]?.name.hasPrefix("step ") == true })
 
             let services = Set(trace.map(\.service))
@@ -143,7 +150,9 @@ struct TracingEndToEndTests {
         }
         try await Task.sleep(for: .seconds(1))  // whatever was still in a batch
         let spans = receiver.spans()
-        #expect(spans.allSatisfy { $0.trace_id == traceId }, "spans outside the sampled trace: \(Set(spans.filter { $0.trace_id != traceId }.map { "\($0.service) \($0.name)" }))")
+        #expect(
+            spans.allSatisfy { $0.trace_id == traceId },
+            "spans outside the sampled trace: \(Set(spans.filter { $0.trace_id != traceId }.map { "\($0.service) \($0.name)" }))")
         #expect(Set(spans.map(\.service)) == ["hangar-intake", "hangar-scheduler", "hangar-worker", "hangar-recorder", "hangar-notifier"])
     }
 }

@@ -37,7 +37,8 @@ struct WorkerKillEndToEndTests {
         #expect(image.attempts == 2, "dispatched again as a new attempt when the lease lapsed")
         #expect(image.worker == "worker-2")
         let finished = try #require(done.finishedAt)
-        #expect(finished.timeIntervalSince(frozenAt) < 30, "done \(finished.timeIntervalSince(frozenAt)) s after the freeze, not after the step timeout")
+        #expect(
+            finished.timeIntervalSince(frozenAt) < 30, "done \(finished.timeIntervalSince(frozenAt)) s after the freeze, not after the step timeout")
         system.stop("worker-1", signal: SIGKILL)
     }
 
@@ -48,7 +49,9 @@ struct WorkerKillEndToEndTests {
         // Attempt 1 of create_image fails (permanently) once its 8 s are over; attempt 2 succeeds.
         try await system.createEnvironment(
             "late",
-            target: #"{"durations":{"create_image":8000},"failures":[{"step":"create_image","attempts":[1],"transient":false,"message":"stale attempt failed"}]}"#)
+            target:
+                #"{"durations":{"create_image":8000},"failures":[{"step":"create_image","attempts":[1],"transient":false,"message":"stale attempt failed"}]}"#
+        )
         let id = try await system.deploy("late")
         try await waitFor(system, id, "create_image running") { $0.status == .running }
         try await Task.sleep(for: .milliseconds(700))
@@ -114,7 +117,9 @@ struct WorkerKillEndToEndTests {
         }
     }
 
-    @Test("40 AWS deployments, every cloud call delayed 150 ms, workers SIGKILLed mid-step: all succeed, one image, one model and one session-ending command each")
+    @Test(
+        "40 AWS deployments, every cloud call delayed 150 ms, workers SIGKILLed mid-step: all succeed, one image, one model and one session-ending command each"
+    )
     func awsKills() async throws {
         let total = Self.scale.map { max(8, $0 * 2 / 5) } ?? 40
         let environments = 8
@@ -165,7 +170,9 @@ struct WorkerKillEndToEndTests {
             let models = allVersions.filter { $0.description?.contains("hangar:\(deployment)") == true }
             #expect(models.count == 1, "deployment \(index) (\(deployment)) made \(models.count) template versions")
             let endSessions = commands.filter { $0.comment == "hangar end sessions replace_instances \(deployment)" }
-            #expect(endSessions.count == (index % 2 == 0 ? 0 : 1), "deployment \(index) (\(deployment)) sent \(endSessions.count) commands ending sessions")
+            #expect(
+                endSessions.count == (index % 2 == 0 ? 0 : 1),
+                "deployment \(index) (\(deployment)) sent \(endSessions.count) commands ending sessions")
         }
     }
 }

@@ -57,7 +57,10 @@ struct RedeliveryGuardTests {
                         applied.withLock { _ = $0.insert(deployment) }
                         continue
                     }
-                    let seen = poisonHandled.withLock { $0 += 1; return $0 }
+                    let seen = poisonHandled.withLock {
+                        $0 += 1
+                        return $0
+                    }
                     if round == 1 && seen == 2 { try await Task.sleep(for: .seconds(3600)) }
                     throw TestFailure("poison")
                 }

@@ -52,7 +52,8 @@ struct SimulatedServersTests {
             try? FileManager.default.removeItem(atPath: file)
             try? FileManager.default.removeItem(atPath: file + ".lock")
         }
-        let first = SimulatedProvider(serverStateFile: file), second = SimulatedProvider(serverStateFile: file)
+        let first = SimulatedProvider(serverStateFile: file)
+        let second = SimulatedProvider(serverStateFile: file)
         let target = ProviderTarget(provider: "simulated", environmentId: UUID.v7())
         let preparation = try await first.servers(of: target)[0]
         #expect(try await first.perform(.stop, on: preparation.id, of: target).status == "stopping")
@@ -137,13 +138,14 @@ struct SimulatedServersTests {
             break
         }
         #expect(poll == 3, "three checks of one second for a three-second drain")
-        #expect(lines == [
-            "replacing instances in keep users connected publish mode",
-            "draining 2 simulated instances: 6 user sessions open, ending over 3 s (simulated)",
-            "4 of 6 user sessions still open on the draining instances (simulated)",
-            "2 of 6 user sessions still open on the draining instances (simulated)",
-            "all 6 user sessions on the drained instances ended; replacing them (simulated)",
-        ])
+        #expect(
+            lines == [
+                "replacing instances in keep users connected publish mode",
+                "draining 2 simulated instances: 6 user sessions open, ending over 3 s (simulated)",
+                "4 of 6 user sessions still open on the draining instances (simulated)",
+                "2 of 6 user sessions still open on the draining instances (simulated)",
+                "all 6 user sessions on the drained instances ended; replacing them (simulated)",
+            ])
 
         // No sessions: nothing to drain, and the history says so.
         let (_, plain) = try await run(

@@ -21,11 +21,11 @@ struct StepExecutorTests {
     ) async throws -> [Published] {
         let published = Collector<Published>()
         let executor = StepExecutor(
-            providers: providers, workerName: "worker-test", logger: TestBroker.logger, now: { Self.now }
-        ) { event, id in
-            if failPublishing?(event) == true { throw TestFailure("broker unavailable") }
-            await published.add(Published(event: event, id: id))
-        }
+            providers: providers, workerName: "worker-test", logger: TestBroker.logger, now: { Self.now },
+            publish: { event, id in
+                if failPublishing?(event) == true { throw TestFailure("broker unavailable") }
+                await published.add(Published(event: event, id: id))
+            })
         try await executor.execute(command)
         return await published.values
     }
@@ -49,10 +49,11 @@ struct StepExecutorTests {
         // by time is the order they happened in.
         #expect(events.map(\.event.at.epochMilliseconds) == (0..<4).map { Self.now.epochMilliseconds + Int64($0) })
         let run = "\(command.dispatchId.uuidString.lowercased()).a1.p0"
-        #expect(events.map(\.id) == [
-            "\(run).started", "\(run).line.0.\(Fingerprint.hex(of: "retrieving server information"))",
-            "\(run).line.1.\(Fingerprint.hex(of: "checking the instance group"))", "\(run).outcome",
-        ])
+        #expect(
+            events.map(\.id) == [
+                "\(run).started", "\(run).line.0.\(Fingerprint.hex(of: "retrieving server information"))",
+                "\(run).line.1.\(Fingerprint.hex(of: "checking the instance group"))", "\(run).outcome",
+            ])
     }
 
     @Test("a re-run of the same command publishes the same message ids")

@@ -41,10 +41,11 @@ public final class MotoServer: @unchecked Sendable {
         let venvPython = ProcessInfo.processInfo.environment["HANGAR_MOTO_VENV"].map { "\($0)/bin/python" } ?? python
         let seed = Process()
         seed.executableURL = URL(fileURLWithPath: venvPython)
-        seed.arguments = [
-            HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/seed.py").path, "--endpoint", endpoint, "--name", name,
-            "--instances", String(instances), "--versions", String(versions),
-        ] + (targetGroup ? ["--target-group"] : [])
+        seed.arguments =
+            [
+                HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/seed.py").path, "--endpoint", endpoint, "--name", name,
+                "--instances", String(instances), "--versions", String(versions),
+            ] + (targetGroup ? ["--target-group"] : [])
         let output = Pipe()
         seed.standardOutput = output
         try seed.run()
@@ -82,10 +83,11 @@ public final class MotoProxy: @unchecked Sendable {
         unreachableInstances: [String] = [], drainingChecks: Int = 0, timeout: Duration = .seconds(30)
     ) async throws {
         (port, process) = try await HelperProcess.onFreePort { port in
-            let arguments = [
-                HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
-                "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
-            ] + (instanceRefresh ? ["--instance-refresh"] : []) + unreachableInstances.flatMap { ["--unreachable-instance", $0] }
+            let arguments =
+                [
+                    HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
+                    "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
+                ] + (instanceRefresh ? ["--instance-refresh"] : []) + unreachableInstances.flatMap { ["--unreachable-instance", $0] }
                 + ["--draining-checks", String(drainingChecks)]
             return try await HelperProcess("moto-proxy-\(port)", executable: "/usr/bin/python3", arguments: arguments, timeout: timeout) {
                 (try? await Self.refreshes(at: "http://127.0.0.1:\(port)")) != nil

@@ -17,7 +17,11 @@ public struct ReceivedSpan: Decodable, Sendable {
     public var attributes: [String: AttributeValue]
 
     public enum AttributeValue: Decodable, Sendable, Equatable {
-        case string(String), int(Int), bool(Bool), double(Double), other
+        case string(String)
+        case int(Int)
+        case bool(Bool)
+        case double(Double)
+        case other
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
@@ -90,7 +94,12 @@ public final class OTLPReceiver: Sendable {
     public var processIdentifier: Int32? { process.withLock { $0?.processIdentifier } }
 
     public func stop() {
-        guard let process = process.withLock({ current -> Process? in defer { current = nil }; return current }) else { return }
+        guard
+            let process = process.withLock({ current -> Process? in
+                defer { current = nil }
+                return current
+            })
+        else { return }
         kill(process.processIdentifier, SIGKILL)  // each export is on disk as it arrives
         process.waitUntilExit()
         if HangarSystem.environment["HANGAR_TEST_KEEP"] == nil { try? FileManager.default.removeItem(at: directory) }

@@ -60,7 +60,12 @@ public final class SMTPSink: Sendable {
     }
 
     public func stop() {
-        guard let process = process.withLock({ current -> Process? in defer { current = nil }; return current }) else { return }
+        guard
+            let process = process.withLock({ current -> Process? in
+                defer { current = nil }
+                return current
+            })
+        else { return }
         kill(process.processIdentifier, SIGKILL)  // abrupt, like a server going down
         process.waitUntilExit()
     }

@@ -1,4 +1,3 @@
-@testable import AMQPClient
 import Foundation
 import HangarContracts
 import HangarMessaging
@@ -7,6 +6,7 @@ import Logging
 import Synchronization
 import Testing
 
+@testable import AMQPClient
 @testable import HangarHistory
 
 /// Two recorders on one PostgreSQL schema, taking batches off the same queue as competing
@@ -78,7 +78,8 @@ struct ConcurrentRecordersTests {
                     #expect(differ == 0, "seed \(seed): \(differ) deployments differ; the first:\n\(differing.first ?? "")")
                     // And the reference is the history the events tell, not an empty one.
                     let firstSucceeded = try #require(try await expected.details(stream.deployments[0]))
-                    #expect(firstSucceeded.status == .succeeded && firstSucceeded.steps.allSatisfy { $0.status == .succeeded || $0.status == .skipped })
+                    #expect(
+                        firstSucceeded.status == .succeeded && firstSucceeded.steps.allSatisfy { $0.status == .succeeded || $0.status == .skipped })
                 }
             }
         }

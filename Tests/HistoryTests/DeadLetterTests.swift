@@ -1,9 +1,9 @@
-@testable import AMQPClient
 import Foundation
 import HangarContracts
 import HangarMessaging
 import Testing
 
+@testable import AMQPClient
 @testable import HangarHistory
 
 @Suite("Dead letters kept by the recorder")
@@ -17,7 +17,8 @@ struct DeadLetterTests {
     @Test("a dead letter keeps its queue, reason and time; the death headers are dropped, the others kept; a replay counts one more")
     func fromDelivery() throws {
         let headers: [String: FieldValue] = [
-            DeadLetterHeaders.reason: "poison", DeadLetterHeaders.originalQueue: "hangar.scheduler", DeadLetterHeaders.deadAt: .int(1_700_000_000_000),
+            DeadLetterHeaders.reason: "poison", DeadLetterHeaders.originalQueue: "hangar.scheduler",
+            DeadLetterHeaders.deadAt: .int(1_700_000_000_000),
             RedeliveryGuard.redeliveriesHeader: .int(10), "x-death": .array([.table(["count": .int(1)])]), ContractCodec.schemaVersionHeader: .int(1),
         ]
         let letter = KeptDeadLetter(delivery: Self.delivery(headers: headers), receivedAt: Date())

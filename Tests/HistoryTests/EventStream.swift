@@ -1,7 +1,8 @@
-@testable import AMQPClient
 import Foundation
 import HangarContracts
 import HangarMessaging
+
+@testable import AMQPClient
 
 /// The events of many deployments running at once, as workers and the scheduler publish them,
 /// merged into the order a queue holds them: one deployment in five each succeeds, retries a
@@ -91,7 +92,9 @@ struct EventStream {
                 step(.createImage, .succeeded, attempt: 2, worker: "worker-2", outputs: ["imageId": "ami-\(index)"], random: &random)
                 emit(.stepEvent(stepEvent(.failed, .createImage, attempt: 1, error: "stale attempt failed", worker: "worker-1")), random: &random)
             default:
-                step(.createImage, .succeeded, attempt: 1, lines: ["image pending", "image available"], outputs: ["imageId": "ami-\(index)"], random: &random)
+                step(
+                    .createImage, .succeeded, attempt: 1, lines: ["image pending", "image available"], outputs: ["imageId": "ami-\(index)"],
+                    random: &random)
             }
             step(.createModels, .succeeded, attempt: 1, random: &random)
             step(.replaceInstances, .succeeded, attempt: 1, lines: ["2 of 4 replaced", "4 of 4 replaced"], random: &random)
@@ -112,10 +115,14 @@ struct EventStream {
                 for line in lines { emit(.stepEvent(stepEvent(.progress, name, attempt: attempt, detail: line, worker: worker)), random: &random) }
             } else {
                 startedAt = Date(epochMilliseconds: now)
-                earlier = lines.isEmpty ? nil : lines.enumerated().map { StepEvent.DetailLine(at: Date(epochMilliseconds: now + 1 + Int64($0.offset)), message: $0.element) }
+                earlier =
+                    lines.isEmpty
+                    ? nil
+                    : lines.enumerated().map { StepEvent.DetailLine(at: Date(epochMilliseconds: now + 1 + Int64($0.offset)), message: $0.element) }
                 now += 2 + Int64(lines.count)
             }
-            var event = stepEvent(outcome, name, attempt: attempt, detail: detail, outputs: outputs, error: error, transient: transient, worker: worker)
+            var event = stepEvent(
+                outcome, name, attempt: attempt, detail: detail, outputs: outputs, error: error, transient: transient, worker: worker)
             event.startedAt = startedAt
             event.earlierDetails = earlier
             emit(.stepEvent(event), random: &random)

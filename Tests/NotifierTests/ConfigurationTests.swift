@@ -31,7 +31,11 @@ struct NotifierConfigurationTests {
             environment: ["HANGAR_NOTIFY_EVENTS": "failed, rejected", "HANGAR_SMTP_FROM": "\"Ops Bot\" <ops@example.com>"], dataDirectory: "/d")
         #expect(custom.events == [.failed, .rejected])
         #expect(custom.fromName == "Ops Bot" && custom.fromAddress == "ops@example.com")
-        #expect(throws: NotifierConfiguration.Invalid.self) { try NotifierConfiguration(environment: ["HANGAR_NOTIFY_EVENTS": "exploded"], dataDirectory: "/d") }
-        #expect(throws: NotifierConfiguration.Invalid.self) { try NotifierConfiguration(environment: ["HANGAR_SMTP_FROM": "x <a b@c>"], dataDirectory: "/d") }
+        #expect(throws: NotifierConfiguration.Invalid.self) {
+            try NotifierConfiguration(environment: ["HANGAR_NOTIFY_EVENTS": "exploded"], dataDirectory: "/d")
+        }
+        #expect(throws: NotifierConfiguration.Invalid.self) {
+            try NotifierConfiguration(environment: ["HANGAR_SMTP_FROM": "x <a b@c>"], dataDirectory: "/d")
+        }
     }
 }

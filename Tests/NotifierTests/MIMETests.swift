@@ -113,7 +113,11 @@ struct MIMETests {
         let email = evil.compose(event, steps: steps(), startedAt: t0, recipient: "ops@example.com", now: t0)
         let parsed = try ParsedMessage(email.rendered())
         let names = parsed.headers.map(\.0)
-        #expect(names == ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "X-Hangar-Deployment", "X-Hangar-Event", "Auto-Submitted", "Content-Type"])
+        #expect(
+            names == [
+                "From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "X-Hangar-Deployment", "X-Hangar-Event", "Auto-Submitted",
+                "Content-Type",
+            ])
         #expect(parsed.header("Subject") == "[Hangar] Deployment of 1.0 Bcc: intruder@example.com <b>body</b> to web X-Evil: 1 succeeded")
         #expect(parsed.header("From") == "\"Hangar Reply-To: x@evil\" <hangar@localhost>")
         #expect(HeaderSafety.singleLine("a\u{2028}b\u{85}c\u{0}d\te") == "a b c d e")
@@ -131,7 +135,8 @@ struct MIMETests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-outbox-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
         let transport = OutboxTransport(directory: folder.path, logger: testLogger)
-        let email = OutgoingEmail(envelopeFrom: "hangar@localhost", recipient: "a@b.c", data: Array("Subject: x\r\n\r\nhi\r\n".utf8), key: "k/1.a@b.c", subject: "x")
+        let email = OutgoingEmail(
+            envelopeFrom: "hangar@localhost", recipient: "a@b.c", data: Array("Subject: x\r\n\r\nhi\r\n".utf8), key: "k/1.a@b.c", subject: "x")
         #expect(await transport.send(email) == .delivered)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         #expect(files == ["k_1.a@b.c.eml"])

@@ -64,14 +64,23 @@ struct SMTPIntegrationTests {
         #expect(received[0].subject == "[Hangar] Deployment of 2.4.0 to web started")
 
         // A wrong password is a transient failure (the settings can be fixed), nothing is sent.
-        let wrong = CurlSMTPTransport(settings: try SMTPSettings(url: "smtp://hangar:nope@127.0.0.1:\(sink.port)?starttls=required&ca=\(sink.caFile)"))
-        let result = await wrong.send(OutgoingEmail(envelopeFrom: "hangar@localhost", recipient: "a@b.c", data: Array("Subject: x\r\n\r\nx\r\n".utf8), key: "k", subject: "x"))
-        guard case .transient(let why) = result else { Issue.record("expected a transient failure, got \(result)"); return }
+        let wrong = CurlSMTPTransport(
+            settings: try SMTPSettings(url: "smtp://hangar:nope@127.0.0.1:\(sink.port)?starttls=required&ca=\(sink.caFile)"))
+        let result = await wrong.send(
+            OutgoingEmail(envelopeFrom: "hangar@localhost", recipient: "a@b.c", data: Array("Subject: x\r\n\r\nx\r\n".utf8), key: "k", subject: "x"))
+        guard case .transient(let why) = result else {
+            Issue.record("expected a transient failure, got \(result)")
+            return
+        }
         #expect(why.contains("535"), "the server's 535 is reported: \(why)")
         // An untrusted certificate fails too.
         let untrusted = CurlSMTPTransport(settings: try SMTPSettings(url: "smtp://hangar:s3cret@127.0.0.1:\(sink.port)?starttls=required"))
-        let refused = await untrusted.send(OutgoingEmail(envelopeFrom: "hangar@localhost", recipient: "a@b.c", data: Array("Subject: x\r\n\r\nx\r\n".utf8), key: "k", subject: "x"))
-        guard case .transient = refused else { Issue.record("expected a transient failure, got \(refused)"); return }
+        let refused = await untrusted.send(
+            OutgoingEmail(envelopeFrom: "hangar@localhost", recipient: "a@b.c", data: Array("Subject: x\r\n\r\nx\r\n".utf8), key: "k", subject: "x"))
+        guard case .transient = refused else {
+            Issue.record("expected a transient failure, got \(refused)")
+            return
+        }
         #expect(sink.messages().count == 1)
     }
 
@@ -84,7 +93,11 @@ struct SMTPIntegrationTests {
         let id = UUID()
         let log = try await notifier.run {
             try await notifier.apply([
-                ("m1", .deploymentEvent(deploymentEvent(.running, id: id, notify: ["reject-me@example.com", "ops@example.com", "tempfail@example.com"], at: t0)))
+                (
+                    "m1",
+                    .deploymentEvent(
+                        deploymentEvent(.running, id: id, notify: ["reject-me@example.com", "ops@example.com", "tempfail@example.com"], at: t0))
+                )
             ])
             _ = try await sink.waitForMessages(1)
             // The 4xx recipient is retried (backoff from 100 ms): wait for its second attempt
@@ -115,7 +128,9 @@ struct SMTPIntegrationTests {
         let ids = (0..<3).map { _ in UUID() }
         let (received, log) = try await notifier.run {
             for id in ids {
-                try await notifier.apply([("\(id)-r", .deploymentEvent(deploymentEvent(.running, id: id, notify: ["a@example.com", "b@example.com"], at: t0)))])
+                try await notifier.apply([
+                    ("\(id)-r", .deploymentEvent(deploymentEvent(.running, id: id, notify: ["a@example.com", "b@example.com"], at: t0)))
+                ])
             }
             // Every email tried at least once while the server is down (polled, not timed).
             let deadline = ContinuousClock.now + .seconds(20)
@@ -148,7 +163,8 @@ struct SMTPIntegrationTests {
         defer { sink.remove() }
         let notifier = NotifierUnderTest(transport: CurlSMTPTransport(settings: try SMTPSettings(url: "smtp://127.0.0.1:\(sink.port)?starttls=off")))
         let id = UUID()
-        let event = HangarMessage.deploymentEvent(deploymentEvent(.cancelled, id: id, notify: ["ops@example.com"], at: t0, reason: "cancelled by alice"))
+        let event = HangarMessage.deploymentEvent(
+            deploymentEvent(.cancelled, id: id, notify: ["ops@example.com"], at: t0, reason: "cancelled by alice"))
         let received = try await notifier.run {
             try await notifier.apply([("m1", event)])
             try await notifier.apply([("m1", event), ("m1", event)])
@@ -171,7 +187,9 @@ struct SMTPIntegrationTests {
         let id = UUID()
         let version = "1.0\r\nBcc: intruder@example.com\r\nX-Injected: yes"
         let received = try await notifier.run {
-            try await notifier.apply([("m1", .deploymentEvent(deploymentEvent(.scheduled, id: id, version: version, notify: ["ops@example.com"], at: t0)))])
+            try await notifier.apply([
+                ("m1", .deploymentEvent(deploymentEvent(.scheduled, id: id, version: version, notify: ["ops@example.com"], at: t0)))
+            ])
             _ = try await sink.waitForMessages(1)
             try await Task.sleep(for: .milliseconds(500))
             return sink.messages()

@@ -16,7 +16,8 @@ struct StoreTests {
         let database: DatabaseConfiguration? = backend == "postgres" ? try .postgres(url: "\(Self.postgresURL)?schema=\(schema)") : nil
         let outbox = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-outbox-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: outbox) }
-        let notifier = NotifierUnderTest(transport: OutboxTransport(directory: outbox.path, logger: testLogger), events: [.succeeded], database: database)
+        let notifier = NotifierUnderTest(
+            transport: OutboxTransport(directory: outbox.path, logger: testLogger), events: [.succeeded], database: database)
         let id = UUID()
         let log = try await notifier.run {
             try await notifier.apply(pipeline(id: id, notify: ["ops@example.com", "not an address"]))

@@ -91,7 +91,9 @@ func stepEvent(_ kind: StepEvent.Kind, id: UUID, step: StepName, at: Date, error
 /// A deployment's messages from start to success (each step 400 ms, the preparation server
 /// step skipped), or to a permanent failure at `failAt`.
 func pipeline(id: UUID, notify: [String], version: String? = "2.4.0", failAt: StepName? = nil) -> [(String, HangarMessage)] {
-    var messages: [(String, HangarMessage)] = [("\(id)-running", .deploymentEvent(deploymentEvent(.running, id: id, version: version, notify: notify, at: t0)))]
+    var messages: [(String, HangarMessage)] = [
+        ("\(id)-running", .deploymentEvent(deploymentEvent(.running, id: id, version: version, notify: notify, at: t0)))
+    ]
     var clock = t0
     for step in StepName.allCases {
         if step == .stopPreparationServer {
@@ -101,11 +103,15 @@ func pipeline(id: UUID, notify: [String], version: String? = "2.4.0", failAt: St
         messages.append(("\(id)-\(step)-started", .stepEvent(stepEvent(.started, id: id, step: step, at: clock))))
         clock = clock.addingTimeInterval(0.4)
         if step == failAt {
-            messages.append(("\(id)-\(step)-failed", .stepEvent(stepEvent(.failed, id: id, step: step, at: clock, error: "launch template quota exceeded"))))
-            messages.append((
-                "\(id)-failed",
-                .deploymentEvent(deploymentEvent(.failed, id: id, version: version, notify: notify, at: clock, reason: "launch template quota exceeded", failedStep: step))
-            ))
+            messages.append(
+                ("\(id)-\(step)-failed", .stepEvent(stepEvent(.failed, id: id, step: step, at: clock, error: "launch template quota exceeded"))))
+            messages.append(
+                (
+                    "\(id)-failed",
+                    .deploymentEvent(
+                        deploymentEvent(
+                            .failed, id: id, version: version, notify: notify, at: clock, reason: "launch template quota exceeded", failedStep: step))
+                ))
             return messages
         }
         messages.append(("\(id)-\(step)-succeeded", .stepEvent(stepEvent(.succeeded, id: id, step: step, at: clock))))

@@ -3,7 +3,8 @@ import Testing
 
 @Suite("Trace sampling")
 struct TraceSamplingTests {
-    @Test("intake starts a trace for 1 deployment in 10 (or OTEL_TRACES_SAMPLER_ARG); the others only follow sampled parents; OTEL_TRACES_SAMPLER wins")
+    @Test(
+        "intake starts a trace for 1 deployment in 10 (or OTEL_TRACES_SAMPLER_ARG); the others only follow sampled parents; OTEL_TRACES_SAMPLER wins")
     func defaults() throws {
         func sampling(_ service: String, _ variables: [String: String] = [:]) throws -> DefaultTraceSampling? {
             defaultTraceSampling(try ServiceEnvironment(service: service, variables: variables))

@@ -2,12 +2,13 @@ import AMQPClient
 import Foundation
 import HangarContracts
 import HangarMessaging
-@testable import HangarScheduling
 import HangarStorage
 import Logging
 import SQLKit
 import Synchronization
 import Testing
+
+@testable import HangarScheduling
 
 /// The lease of a running step, on the scheduler's engine and a real SQLite store, with a
 /// clock moved by hand: a run that goes silent is dispatched again once its lease lapses,

@@ -1,8 +1,9 @@
 import Foundation
 import HangarContracts
-@testable import HangarScheduling
 import SQLKit
 import Testing
+
+@testable import HangarScheduling
 
 /// Finished deployments leave the scheduler's tables after `keepFinished`, so that its store
 /// does not grow with the history (which lives with the recorder).
@@ -46,9 +47,10 @@ extension SchedulerHarness {
 
     func ids() async throws -> Set<UUID> {
         try await store.read { db in
-            Set(try await db.raw("SELECT id FROM scheduler_deployments").all().compactMap {
-                UUID(uuidString: try $0.decode(column: "id", as: String.self))
-            })
+            Set(
+                try await db.raw("SELECT id FROM scheduler_deployments").all().compactMap {
+                    UUID(uuidString: try $0.decode(column: "id", as: String.self))
+                })
         }
     }
 

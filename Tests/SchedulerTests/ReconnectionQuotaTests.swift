@@ -1,8 +1,9 @@
 import Foundation
 import HangarContracts
-@testable import HangarScheduling
 import SQLKit
 import Testing
+
+@testable import HangarScheduling
 
 /// The monthly reconnection quota counts requests that may have reached users: not one that
 /// ended before `replace_instances`, nor one its provider delivered to no instance.

@@ -1,9 +1,10 @@
 import Foundation
 import HangarContracts
-@testable import HangarScheduling
 import HangarStorage
 import SQLKit
 import Testing
+
+@testable import HangarScheduling
 
 /// A finished deployment's event carries its steps as the scheduler saw them (the notifier's
 /// summary emails show them; it no longer receives the step events).

@@ -2,11 +2,12 @@ import AMQPClient
 import Foundation
 import HangarContracts
 import HangarMessaging
-@testable import HangarScheduling
 import HangarStorage
 import Logging
 import SQLKit
 import Testing
+
+@testable import HangarScheduling
 
 /// The timer lease between two scheduler replicas on one store, with a clock moved by hand:
 /// one holds and renews it; when it stops renewing, the other takes it over once it lapses,
@@ -27,7 +28,8 @@ struct TimerLeaseTests {
             let id = UUID()
             let request = SubmitDeployment(
                 deploymentId: id, environmentId: UUID(), environmentName: "web", version: "1.0", owner: "alice", createdAt: harness.clock.now,
-                scheduledAt: harness.clock.now.addingTimeInterval(5), options: .init(), mode: .optimized, target: ProviderTarget(provider: "simulated"))
+                scheduledAt: harness.clock.now.addingTimeInterval(5), options: .init(), mode: .optimized,
+                target: ProviderTarget(provider: "simulated"))
             try await harness.engine.handle([(messageId: "submit-\(id)", message: .submitDeployment(request))])
 
             harness.clock.advance(by: 1)

@@ -1,9 +1,10 @@
 import Foundation
 import HangarContracts
-@testable import HangarScheduling
 import HangarStorage
 import SQLKit
 import Testing
+
+@testable import HangarScheduling
 
 /// Each deployment keeps the trace of its submission, and every message the scheduler writes
 /// to its outbox for it carries that trace (a relay after a restart publishes it too).

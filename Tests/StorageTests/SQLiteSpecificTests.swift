@@ -37,9 +37,10 @@ struct SQLiteSpecificTests {
     func columnTypes() async throws {
         try await withDatabase(.sqlite) { configuration in
             try await withStore(configuration) { store in
-                let row = try #require(try await store.read { db in
-                    try await db.raw("SELECT 'text' AS t, 42 AS i, NULL AS n, 2.5 AS f, 'true' AS b, 1 AS one").first()
-                })
+                let row = try #require(
+                    try await store.read { db in
+                        try await db.raw("SELECT 'text' AS t, 42 AS i, NULL AS n, 2.5 AS f, 'true' AS b, 1 AS one").first()
+                    })
                 #expect(try row.decode(column: "t", as: String.self) == "text")
                 #expect(try row.decode(column: "t", as: String?.self) == "text")
                 #expect(try row.decode(column: "i", as: Int64.self) == 42)
@@ -153,12 +154,14 @@ struct PostgresSpecificTests {
         }
     }
 
-    @Test("the schema is created and is the search_path of every connection",
-          .enabled(if: Backend.underTest.contains(.postgres)))
+    @Test(
+        "the schema is created and is the search_path of every connection",
+        .enabled(if: Backend.underTest.contains(.postgres)))
     func schemaIsSearchPath() async throws {
         try await withDatabase(.postgres) { configuration in
             guard case .postgres(let settings) = configuration.backend, let schema = settings.schema else {
-                Issue.record("no schema"); return
+                Issue.record("no schema")
+                return
             }
             try await withStore(configuration) { store in
                 let schemas = try await withThrowingTaskGroup(of: String?.self) { group in

@@ -25,10 +25,12 @@ struct SessionLockTests {
 
                     // The holder's connection ends, as when its process is killed: free at once.
                     try await first.transaction { db in
-                        try await db.raw("""
+                        try await db.raw(
+                            """
                             SELECT pg_terminate_backend(l.pid, 5000) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                             WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = \(bind: "hangar lock \(name)")
-                            """).run()
+                            """
+                        ).run()
                     }
                     // The server frees the lock as the ended session's backend exits (waited for above).
                     #expect(await b.hold() == .held, "taken on the first try after the holder's session ended")
@@ -52,7 +54,8 @@ struct SessionLockTests {
                 }
             }
         }
-        #expect(SQLStore(configuration: .sqlite(path: "/tmp/unused.sqlite")).sessionLock(named: "x", idleTimeout: .seconds(1)) == nil, "none on SQLite")
+        #expect(
+            SQLStore(configuration: .sqlite(path: "/tmp/unused.sqlite")).sessionLock(named: "x", idleTimeout: .seconds(1)) == nil, "none on SQLite")
     }
 }
 

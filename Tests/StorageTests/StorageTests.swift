@@ -157,7 +157,8 @@ struct StorageTests {
                         group.addTask {
                             try await store.transaction { db in
                                 // FOR UPDATE locks the row on PostgreSQL; SQLite serialises writers anyway.
-                                let value = try await db.select().column("value").from("counters")
+                                let value =
+                                    try await db.select().column("value").from("counters")
                                     .where("name", .equal, "main").for(.update)
                                     .first(decodingColumn: "value", as: Int.self) ?? -1
                                 try await db.update("counters").set("value", to: value + 1)
@@ -185,7 +186,8 @@ struct StorageTests {
                     for _ in 0..<10 {
                         group.addTask {
                             try await store.transaction(isolation: .serializable) { db in
-                                let value = try await db.select().column("value").from("counters")
+                                let value =
+                                    try await db.select().column("value").from("counters")
                                     .where("name", .equal, "main").first(decodingColumn: "value", as: Int.self) ?? -1
                                 try await db.update("counters").set("value", to: value + 1)
                                     .where("name", .equal, "main").run()
@@ -247,8 +249,10 @@ struct StorageTests {
                     try await db.insert(into: "items").columns("id", "name", "qty").values(1, "eins", 10)
                         .onConflict(with: ["id"]) { update in
                             update.set(excludedValueOf: "name")
-                                .set("qty", to: SQLBinaryExpression(
-                                    SQLColumn("qty", table: "items"), .add, SQLExcludedColumn("qty")))
+                                .set(
+                                    "qty",
+                                    to: SQLBinaryExpression(
+                                        SQLColumn("qty", table: "items"), .add, SQLExcludedColumn("qty")))
                         }
                         .run()
                     // And a plain insert through the upsert path.
@@ -256,7 +260,11 @@ struct StorageTests {
                         .onConflict(with: ["id"]) { $0.set(excludedValueOf: "name") }
                         .run()
                 }
-                struct Item: Codable, Equatable { var id: Int; var name: String; var qty: Int }
+                struct Item: Codable, Equatable {
+                    var id: Int
+                    var name: String
+                    var qty: Int
+                }
                 let items = try await store.read { db in
                     try await db.select().columns("id", "name", "qty").from("items").orderBy("id")
                         .all(decoding: Item.self)

@@ -60,8 +60,10 @@ struct Freezes: AsyncParsableCommand {
                 if let start { body["start"] = start }
                 if let end { body["end"] = end }
                 if let weekly {
-                    body["weekly"] = ["days": weekly.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() },
-                        "from": from ?? "", "to": to ?? ""]
+                    body["weekly"] = [
+                        "days": weekly.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() },
+                        "from": from ?? "", "to": to ?? "",
+                    ]
                 }
                 if let timeZone { body["timeZone"] = timeZone }
                 if let scheduled { body["scheduled"] = scheduled }
@@ -69,7 +71,9 @@ struct Freezes: AsyncParsableCommand {
                 let answer = try await connection.client().send(.POST, path, body: try JSONSerialization.data(withJSONObject: body))
                 if connection.json { return printJSON(answer.body) }
                 let created = (try? JSONSerialization.jsonObject(with: answer.body)) as? [String: Any]
-                print("Freeze \(created?["id"] as? String ?? "") created\((created?["activeUntil"] as? String).map { "; frozen now, until \($0)" } ?? "")")
+                print(
+                    "Freeze \(created?["id"] as? String ?? "") created\((created?["activeUntil"] as? String).map { "; frozen now, until \($0)" } ?? "")"
+                )
             }
         }
     }

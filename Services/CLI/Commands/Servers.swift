@@ -17,7 +17,8 @@ struct Servers: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "The preparation and support servers, as the provider reports them.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "The preparation and support servers, as the provider reports them.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The environment's name or id.") var environment: String
 

@@ -11,7 +11,8 @@ struct Show: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let (details, raw) = try await connection.client().get("/v1/deployments/\(APIClient.segment(id.lowercased()))", as: DeploymentDetails.self)
+            let (details, raw) = try await connection.client().get(
+                "/v1/deployments/\(APIClient.segment(id.lowercased()))", as: DeploymentDetails.self)
             if connection.json { return printJSON(raw) }
             let style = Style.standard
             var lines = [
@@ -31,7 +32,9 @@ struct Show: AsyncParsableCommand {
             lines.append("")
             for step in details.steps {
                 let attempts = step.attempts > 1 ? style.dim(" (\(step.attempts) attempts)") : ""
-                lines.append("  \(style.step(step.status)) \(step.name.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)) \(step.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(Format.duration(step.durationMs))\(attempts)")
+                lines.append(
+                    "  \(style.step(step.status)) \(step.name.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)) \(step.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(Format.duration(step.durationMs))\(attempts)"
+                )
                 for line in step.detail { lines.append(style.dim("      \(Format.date(line.at))  \(line.message)")) }
                 if let error = step.error { lines.append("      " + style.paint("error: \(error)", "31")) }
             }

@@ -22,9 +22,11 @@ struct Watch: AsyncParsableCommand {
     static func follow(client: APIClient, id: String, json: Bool) async throws -> DeploymentDetails {
         var view = DeploymentView(style: Style.standard)
         let events = DeploymentEvents(client: client, id: id)
-        let final = try await events.follow(until: { $0.status.isTerminal }) { details in
-            if !json { view.update(details) }
-        }
+        let final = try await events.follow(
+            until: { $0.status.isTerminal },
+            { details in
+                if !json { view.update(details) }
+            })
         if json { printJSON(try HangarJSON.encoder.encode(final)) }
         return final
     }

@@ -36,7 +36,8 @@ struct DeploymentView {
                 + (details.durationMs.map { " · \(Format.duration($0))" } ?? ""),
         ]
         for step in details.steps {
-            var line = "  \(style.step(step.status)) \(step.name.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)) \(Format.duration(step.durationMs))"
+            var line =
+                "  \(style.step(step.status)) \(step.name.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0)) \(Format.duration(step.durationMs))"
             if step.status == .running, let last = step.detail.last { line += style.dim("  \(last.message)") }
             if let error = step.error, step.status == .failed { line += "  " + style.paint(error, "31") }
             lines.append(line)
@@ -50,7 +51,8 @@ struct DeploymentView {
         var lines = ["deployment \(Format.id(details.id)) \(details.status.rawValue)"]
         for step in details.steps where step.status != .pending {
             let duration = step.status.isTerminalForView ? " \(Format.duration(step.durationMs))" : ""
-            lines.append("step \(step.name.rawValue) \(step.status.rawValue)\(duration)\(step.error.map { step.status == .failed ? ": \($0)" : "" } ?? "")")
+            lines.append(
+                "step \(step.name.rawValue) \(step.status.rawValue)\(duration)\(step.error.map { step.status == .failed ? ": \($0)" : "" } ?? "")")
         }
         return lines
     }

@@ -10,7 +10,9 @@ struct Table {
     func render(style: Style) -> String {
         let all = [headers] + rows
         var widths = Array(repeating: 0, count: headers.count)
-        for row in all { for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], Self.visibleWidth(cell)) } }
+        for row in all {
+            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], Self.visibleWidth(cell)) }
+        }
         func line(_ row: [String]) -> String {
             row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - Self.visibleWidth(cell))

@@ -16,14 +16,18 @@ public struct AMQPConfiguration: Sendable, Equatable {
 
     /// A node's address.
     public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
+        /// Host name or IP address of the node.
         public var host: String
+        /// AMQP port of the node (5672 by default, 5671 with TLS).
         public var port: Int
 
+        /// A node at `host` and `port`.
         public init(host: String, port: Int) {
             self.host = host
             self.port = port
         }
 
+        /// `host:port`, with an IPv6 address in brackets; used in logs and redacted URLs.
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
@@ -63,14 +67,18 @@ public struct AMQPConfiguration: Sendable, Equatable {
         /// PEM file of the certificate authorities to trust; `nil` uses none beyond what
         /// OpenSSL loads by default.
         public var caCertificatePath: String?
-        /// Client certificate and key (PEM) for mutual TLS.
+        /// Client certificate (PEM) for mutual TLS (`certfile` in the URL).
         public var clientCertificatePath: String?
+        /// Private key (PEM) of ``clientCertificatePath`` (`keyfile` in the URL). rabbitmq-c presents a client
+        /// certificate only when both paths are set.
         public var clientKeyPath: String?
         /// Verify the broker's certificate chain. Default: `true`.
         public var verifyPeer: Bool
         /// Verify that the certificate names the host. Default: `true`.
         public var verifyHostname: Bool
 
+        /// TLS settings. By default the broker's certificate chain and host name are verified and no client
+        /// certificate is sent.
         public init(
             caCertificatePath: String? = nil,
             clientCertificatePath: String? = nil,
@@ -97,6 +105,8 @@ public struct AMQPConfiguration: Sendable, Equatable {
         /// Fraction of each delay that is randomised (0 = none, 1 = full jitter). Default: 0.5.
         public var jitter: Double
 
+        /// A backoff policy. The defaults give delays of 100 ms, 200 ms, 400 ms … up to 5 s, each cut by up
+        /// to half at random.
         public init(
             initial: Duration = .milliseconds(100),
             maximum: Duration = .seconds(5),
@@ -118,6 +128,9 @@ public struct AMQPConfiguration: Sendable, Equatable {
         }
     }
 
+    /// A configuration for one node. The port defaults to 5672, or 5671 when `tls` is set. The other
+    /// settings take their defaults: heartbeat 10 s, connect timeout 10 s, operation timeout 30 s,
+    /// publish timeout 60 s, classic queues, and the default ``Backoff``.
     public init(
         host: String = "127.0.0.1",
         port: Int? = nil,

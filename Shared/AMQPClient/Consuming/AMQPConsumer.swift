@@ -1,6 +1,7 @@
 /// Deliveries from one queue, as an `AsyncSequence`. It ends after ``cancel()``, and throws
 /// if the broker cancels the consumer. Settle every delivery, then call ``close()``.
 public struct AMQPConsumer: AsyncSequence, Sendable {
+    /// Each element is one ``Delivery``, to settle with ``Delivery/ack()``, ``Delivery/nack(requeue:)`` or ``Delivery/reject()``.
     public typealias Element = Delivery
 
     /// The queue consumed.
@@ -16,6 +17,8 @@ public struct AMQPConsumer: AsyncSequence, Sendable {
         self.driver = driver
     }
 
+    /// Iterates the deliveries as the connection's I/O thread receives them; it throws if the broker
+    /// cancels the consumer.
     public func makeAsyncIterator() -> AsyncThrowingStream<Delivery, any Error>.AsyncIterator {
         stream.makeAsyncIterator()
     }

@@ -19,6 +19,7 @@ public enum DeliveryOutcome: Sendable, Equatable {
 /// shutdown the consumer is cancelled, deliveries already received are handled and
 /// settled, then its channel is closed: nothing is left unacknowledged.
 public struct ConsumerService: Service {
+    /// Decides what happens to one delivery. A thrown error counts as ``DeliveryOutcome/requeue``.
     public typealias Handler = @Sendable (Delivery) async throws -> DeliveryOutcome
 
     private let connection: AMQPConnection
@@ -28,6 +29,9 @@ public struct ConsumerService: Service {
     private let logger: Logger
     private let handler: Handler
 
+    /// Builds the service; nothing is consumed until ``run()``. `prefetch` caps the unacknowledged deliveries
+    /// on the consumer's channel (`basic.qos`), `concurrency` (at least 1) how many handlers run at once.
+    /// Log lines carry the queue as `amqp.queue`.
     public init(
         connection: AMQPConnection,
         queue: String,
@@ -47,6 +51,9 @@ public struct ConsumerService: Service {
         self.handler = handler
     }
 
+    /// Consumes until graceful shutdown, then cancels the consumer, handles and settles the deliveries
+    /// already received and closes the channel. If the consumer fails (for example the broker cancels it),
+    /// it closes the channel and rethrows the error.
     public func run() async throws {
         let consumer = try await connection.consume(queue: queue, prefetch: prefetch)
         logger.info("amqp.consumer.running", metadata: ["amqp.concurrency": "\(concurrency)"])

@@ -24,6 +24,7 @@ public enum FieldValue: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The value as text for logs: a string as it is, a byte string as its length.
     public var description: String {
         switch self {
         case .string(let value): return value
@@ -39,7 +40,10 @@ public enum FieldValue: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension FieldValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    /// A ``string(_:)`` from a string literal, as in `["x-queue-type": "quorum"]`.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An ``int(_:)`` from an integer literal, as in `["x-message-ttl": 60000]`.
     public init(integerLiteral value: Int64) { self = .int(value) }
+    /// A ``bool(_:)`` from `true` or `false`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }

@@ -26,6 +26,8 @@ public struct Message: Sendable, Equatable {
     /// (`"30000"`): the broker drops (or dead-letters) it when it expires in a queue.
     public var expiration: String?
 
+    /// Builds a message to publish. By default it is persistent, its id is a new lowercase UUID, and the
+    /// other properties are unset.
     public init(
         body: [UInt8],
         contentType: String? = nil,

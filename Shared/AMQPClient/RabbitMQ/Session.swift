@@ -98,7 +98,8 @@ final class Session {
         let status = hangar_poll_frame(state, &frame)
         if status == AMQP_STATUS_TIMEOUT.rawValue { return false }
         guard status == AMQP_STATUS_OK.rawValue else {
-            throw ConnectionFault(error: AMQPError(.connectionLost, "reading from the broker failed: \(Self.describe(status))", libraryStatus: status))
+            throw ConnectionFault(
+                error: AMQPError(.connectionLost, "reading from the broker failed: \(Self.describe(status))", libraryStatus: status))
         }
         return true
     }
@@ -303,7 +304,8 @@ final class Session {
                 let close = decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
                 let text = close.reply_text.string
                 replyConnectionCloseOk()
-                throw ConnectionFault(error: AMQPError(.connectionLost, "\(context): broker closed the connection: \(text)", replyCode: close.reply_code))
+                throw ConnectionFault(
+                    error: AMQPError(.connectionLost, "\(context): broker closed the connection: \(text)", replyCode: close.reply_code))
             }
             throw ConnectionFault(error: AMQPError(.protocolError, "\(context): unexpected reply method \(reply.reply.id)"))
         default:

@@ -12,11 +12,15 @@ enum DeadLetterPreview {
     static func make(_ body: [UInt8]) -> String {
         let text: String
         if let object = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]),
-            let data = try? JSONSerialization.data(withJSONObject: redact(object), options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
+            let data = try? JSONSerialization.data(
+                withJSONObject: redact(object), options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
         {
             text = String(decoding: data, as: UTF8.self)
         } else {
-            text = String(String(decoding: body.prefix(limit * 4), as: UTF8.self).map { $0.isLetter || $0.isNumber || $0.isPunctuation || $0.isSymbol || $0 == " " ? $0 : "·" })
+            text = String(
+                String(decoding: body.prefix(limit * 4), as: UTF8.self).map {
+                    $0.isLetter || $0.isNumber || $0.isPunctuation || $0.isSymbol || $0 == " " ? $0 : "·"
+                })
         }
         return text.count > limit ? String(text.prefix(limit)) + "…" : text
     }
@@ -33,7 +37,10 @@ enum DeadLetterPreview {
         if let array = value as? [Any] { return array.map(redact) }
         if let text = value as? String, text.contains("://"), var url = URLComponents(string: text) {
             // A URL may carry a secret in its user part or its query (a webhook's token).
-            if url.user != nil || url.password != nil { url.user = "***"; url.password = nil }
+            if url.user != nil || url.password != nil {
+                url.user = "***"
+                url.password = nil
+            }
             if url.query != nil { url.query = "***" }
             return url.string ?? "***"
         }

@@ -7,13 +7,16 @@ import SQLKit
 /// The recorder's table of dead letters (`history_dead_letters`): kept until an operator
 /// replays or purges them. Intake reads it with a read-only store.
 public struct DeadLetterStore: Sendable {
+    /// The history database that holds `history_dead_letters`: the recorder writes it, intake reads it.
     public let store: SQLStore
 
+    /// Creates the dead letter table's accessor over the history database in `store`.
     public init(store: SQLStore) { self.store = store }
 
     /// The table, as the history schema's migration creates it.
     static let migration = Migration(id: "history-5-dead-letters") { db in
-        try await db.raw("""
+        try await db.raw(
+            """
             CREATE TABLE history_dead_letters (
                 id TEXT PRIMARY KEY,
                 queue TEXT NOT NULL,
@@ -27,7 +30,8 @@ public struct DeadLetterStore: Sendable {
                 headers TEXT NOT NULL,
                 body TEXT NOT NULL
             )
-            """).run()
+            """
+        ).run()
         try await db.raw("CREATE INDEX history_dead_letters_dead_at ON history_dead_letters (dead_at)").run()
     }
 
@@ -35,14 +39,16 @@ public struct DeadLetterStore: Sendable {
     func keep(_ letter: KeptDeadLetter) async throws {
         let message = letter.message
         try await store.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO history_dead_letters
                     (id, queue, reason, dead_at, replays, message_type, message_id, correlation_id, content_type, headers, body)
                 VALUES (\(bind: letter.id), \(bind: letter.queue), \(bind: letter.reason), \(bind: letter.deadAt.epochMilliseconds),
                     \(bind: Int64(letter.replays)), \(bind: message.type), \(bind: message.messageId), \(bind: message.correlationId),
                     \(bind: message.contentType), \(bind: HeaderCoding.encode(message.headers)), \(bind: Data(message.body).base64EncodedString()))
                 ON CONFLICT (id) DO NOTHING
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -50,9 +56,11 @@ public struct DeadLetterStore: Sendable {
     public func list(queue: String? = nil, limit: Int = 100) async throws -> [DeadLetterSummary] {
         try await store.read { db in
             let filter: SQLQueryString = queue.map { "WHERE queue = \(bind: $0)" } ?? ""
-            return try await db.raw("""
+            return try await db.raw(
+                """
                 SELECT * FROM history_dead_letters \(filter) ORDER BY dead_at DESC, id LIMIT \(bind: Int64(limit))
-                """).all().map { try Self.letter($0).summary }
+                """
+            ).all().map { try Self.letter($0).summary }
         }
     }
 
@@ -93,7 +101,8 @@ public struct DeadLetterStore: Sendable {
         let body = Data(base64Encoded: try row.decode(column: "body", as: String.self)) ?? Data()
         let message = Message(
             body: Array(body), contentType: try row.decode(column: "content_type", as: String?.self),
-            messageId: try row.decode(column: "message_id", as: String.self), correlationId: try row.decode(column: "correlation_id", as: String?.self),
+            messageId: try row.decode(column: "message_id", as: String.self),
+            correlationId: try row.decode(column: "correlation_id", as: String?.self),
             type: try row.decode(column: "message_type", as: String?.self),
             headers: HeaderCoding.decode(try row.decode(column: "headers", as: String.self)))
         return KeptDeadLetter(

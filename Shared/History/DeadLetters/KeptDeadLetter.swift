@@ -19,9 +19,11 @@ struct KeptDeadLetter: Sendable, Equatable {
     /// routed with the queue's name).
     init(delivery: Delivery, receivedAt: Date) {
         let headers = delivery.message.headers
-        queue = headers[DeadLetterHeaders.originalQueue]?.stringValue
+        queue =
+            headers[DeadLetterHeaders.originalQueue]?.stringValue
             ?? headers["x-first-death-queue"]?.stringValue ?? delivery.routingKey
-        reason = headers[DeadLetterHeaders.reason]?.stringValue
+        reason =
+            headers[DeadLetterHeaders.reason]?.stringValue
             ?? headers["x-first-death-reason"].flatMap(\.stringValue).map { "dead-lettered by the broker: \($0)" }
             ?? "dead-lettered by the broker"
         deadAt = headers[DeadLetterHeaders.deadAt]?.intValue.map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? receivedAt
@@ -33,9 +35,10 @@ struct KeptDeadLetter: Sendable, Equatable {
         // dead-lettered twice after one replay that was published twice (a crash between the
         // replay's publish and its forgetting): kept once. After another replay it gets another
         // id (its replay count differs).
-        id = Fingerprint.hex(of: [
-            queue, message.messageId, String(replays), Fingerprint.hex(of: String(decoding: message.body, as: UTF8.self)),
-        ].joined(separator: "\u{1F}"))
+        id = Fingerprint.hex(
+            of: [
+                queue, message.messageId, String(replays), Fingerprint.hex(of: String(decoding: message.body, as: UTF8.self)),
+            ].joined(separator: "\u{1F}"))
     }
 
     init(id: String, queue: String, reason: String, deadAt: Date, replays: Int, message: Message) {

@@ -9,19 +9,23 @@ import SQLKit
 /// The latest status of each worker (`history_workers`), from their `worker.status` messages:
 /// what `GET /v1/workers` lists. Intake reads it with a read-only store.
 public struct WorkerDirectory: Sendable {
+    /// The history database that holds `history_workers`: the recorder writes it, intake reads it.
     public let store: SQLStore
 
+    /// Creates the directory over the history database in `store`.
     public init(store: SQLStore) { self.store = store }
 
     static let migration = Migration(id: "history-6-workers") { db in
-        try await db.raw("""
+        try await db.raw(
+            """
             CREATE TABLE history_workers (
                 name TEXT PRIMARY KEY,
                 concurrency BIGINT NOT NULL,
                 running TEXT NOT NULL,
                 last_seen_at BIGINT NOT NULL
             )
-            """).run()
+            """
+        ).run()
     }
 
     /// Keeps a status unless a newer one of that worker is kept already; a worker's last
@@ -34,22 +38,26 @@ public struct WorkerDirectory: Sendable {
                 return
             }
             let running = String(decoding: try HangarJSON.encoder.encode(status.running), as: UTF8.self)
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO history_workers (name, concurrency, running, last_seen_at)
                 VALUES (\(bind: status.name), \(bind: Int64(status.concurrency)), \(bind: running), \(bind: at))
                 ON CONFLICT (name) DO UPDATE SET concurrency = excluded.concurrency, running = excluded.running,
                     last_seen_at = excluded.last_seen_at
                 WHERE history_workers.last_seen_at < excluded.last_seen_at
-                """).run()
+                """
+            ).run()
         }
     }
 
     /// The workers heard from since `since`, by name.
     public func list(since: Date) async throws -> [WorkerSummary] {
         try await store.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT * FROM history_workers WHERE last_seen_at >= \(bind: since.epochMilliseconds) ORDER BY name
-                """).all().map { row in
+                """
+            ).all().map { row in
                 WorkerSummary(
                     name: try row.decode(column: "name", as: String.self),
                     concurrency: Int(try row.decode(column: "concurrency", as: Int64.self)),

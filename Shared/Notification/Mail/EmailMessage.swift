@@ -5,18 +5,26 @@ import Foundation
 /// an RFC 5322 `Date` and a `Message-ID`. Every header value is made a single line first
 /// (``HeaderSafety``), so no input can add a header.
 public struct EmailMessage: Sendable, Equatable {
+    /// The sender's display name in the `From` header; nil for the bare address.
     public var fromName: String?
+    /// The sender's address in the `From` header.
     public var fromAddress: String
+    /// The one recipient's address, the `To` header.
     public var to: String
+    /// The `Subject` header, encoded as RFC 2047 words when not ASCII.
     public var subject: String
+    /// The time in the `Date` header.
     public var date: Date
     /// Without angle brackets: `id@hangar`.
     public var messageId: String
+    /// The plain text part.
     public var text: String
+    /// The HTML part, shown by clients that can.
     public var html: String
     /// Extra headers (name: value), for example `X-Hangar-Deployment`.
     public var extraHeaders: [(String, String)]
 
+    /// Creates a message; nothing is checked or encoded until ``rendered()``.
     public init(
         fromName: String?, fromAddress: String, to: String, subject: String, date: Date, messageId: String, text: String, html: String,
         extraHeaders: [(String, String)] = []
@@ -32,6 +40,7 @@ public struct EmailMessage: Sendable, Equatable {
         self.extraHeaders = extraHeaders
     }
 
+    /// Two messages are equal when they render to the same bytes.
     public static func == (lhs: EmailMessage, rhs: EmailMessage) -> Bool {
         lhs.rendered() == rhs.rendered()
     }
@@ -104,7 +113,10 @@ public struct EmailMessage: Sendable, Equatable {
         let parts = calendar.dateComponents([.weekday, .day, .month, .year, .hour, .minute, .second], from: date)
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int?) -> String { let value = value ?? 0; return value < 10 ? "0\(value)" : "\(value)" }
+        func two(_ value: Int?) -> String {
+            let value = value ?? 0
+            return value < 10 ? "0\(value)" : "\(value)"
+        }
         return "\(days[(parts.weekday ?? 1) - 1]), \(parts.day ?? 1) \(months[(parts.month ?? 1) - 1]) \(parts.year ?? 1970) "
             + "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second)) +0000"
     }

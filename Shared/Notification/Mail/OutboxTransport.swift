@@ -4,16 +4,20 @@ import Logging
 /// The embedded default when no SMTP server is configured: each email becomes an `.eml` file
 /// in a folder (written whole, then renamed into place) and a log line.
 public struct OutboxTransport: MailTransport {
+    /// The folder the `.eml` files are written to (`HANGAR_NOTIFIER_OUTBOX` in the notifier); created when missing.
     public let directory: String
     private let logger: Logger
 
+    /// Creates a transport that writes into `directory` and logs each email it writes.
     public init(directory: String, logger: Logger) {
         self.directory = directory
         self.logger = logger
     }
 
+    /// For logs: `outbox` and the folder.
     public var description: String { "outbox \(directory)" }
 
+    /// Writes the email to a file named after its key; the same email again replaces its file. A failed write is transient.
     public func send(_ email: OutgoingEmail) async -> SendResult {
         let name = Self.fileName(for: email)
         let final = URL(fileURLWithPath: directory).appendingPathComponent(name)

@@ -4,7 +4,9 @@ import Foundation
 /// key kept in `<data dir>/webhook-secret`, created on first start with mode 0600, so that
 /// receivers can be given it and it survives restarts.
 public enum WebhookSecret {
+    /// A key that cannot be used: shorter than 16 characters, or a key file that cannot be written.
     public struct Invalid: Error, CustomStringConvertible {
+        /// What is wrong, naming the variable or the file.
         public var description: String
     }
 

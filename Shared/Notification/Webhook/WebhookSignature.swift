@@ -8,11 +8,14 @@ import Foundation
 ///
 /// Signing the timestamp with the body lets a receiver refuse replays of old deliveries.
 public struct WebhookSignature: Sendable {
+    /// The header that carries `sha256=<hex>`, the signature of the timestamp and the body.
     public static let signatureHeader = "X-Hangar-Signature"
+    /// The header that carries the time of sending, in seconds since 1970, as signed.
     public static let timestampHeader = "X-Hangar-Timestamp"
 
     private let secret: [UInt8]
 
+    /// Creates a signer with the HMAC key (see ``WebhookSecret``).
     public init(secret: [UInt8]) {
         self.secret = secret
     }

@@ -26,8 +26,12 @@ import HangarContracts
 /// | `sessionsCommand` | string | ends every login session (`loginctl terminate-session` on linux, `logoff` on windows) | terminateSessions: ends the users' sessions on an instance |
 /// | `runCommandTimeoutSeconds` | whole number 30…3600 | `120` | how long a command may take on an instance before it counts as failed |
 public struct AWSSettings: Sendable, Equatable {
+    /// How `replace_instances` replaces the group's instances (`replacement`). `auto`: an instance refresh, or rolling
+    /// batches when the endpoint does not implement refreshes. `instanceRefresh`: an instance refresh only; the step fails
+    /// where it is unavailable. `rolling`: always rolling batches. The keep users connected mode always rolls.
     public enum Replacement: String, Sendable, CaseIterable { case auto, instanceRefresh, rolling }
 
+    /// Every key `aws` settings may have; any other key is a problem.
     public static let keys = [
         "region", "preparationInstanceId", "launchTemplateId", "launchTemplateName", "autoScalingGroupName", "keepModelVersions",
         "replacement", "minHealthyPercentage", "warmupSeconds", "skipMatching", "drainSeconds", "replaceTimeoutMinutes",
@@ -38,22 +42,44 @@ public struct AWSSettings: Sendable, Equatable {
     /// The instances' platform, for the commands run on them.
     public enum Platform: String, Sendable, CaseIterable { case linux, windows }
 
+    /// The region of the environment's resources (`region`, e.g. `eu-west-1`); the AWS clients are made for it.
     public var region = ""
+    /// The EC2 instance id (`i-…`) of the preparation server, which images are made from (`preparationInstanceId`).
     public var preparationInstanceId = ""
+    /// The id of the launch template whose versions are the models (`launchTemplateId`); `nil` when given by name.
     public var launchTemplateId: String?
+    /// The name of that launch template (`launchTemplateName`); `nil` when given by id.
     public var launchTemplateName: String?
+    /// The name of the Auto Scaling group that is the environment's instance group (`autoScalingGroupName`).
     public var autoScalingGroupName = ""
+    /// How many launch template versions `create_models` keeps: the newest ones, always including the main and backup
+    /// versions (`keepModelVersions`, 2…100).
     public var keepModelVersions = 5
+    /// How `replace_instances` replaces the instances (`replacement`).
     public var replacement = Replacement.auto
+    /// The share of the desired capacity, in percent, kept in service while replacing (`minHealthyPercentage`, 0…100):
+    /// the refresh's minimum healthy percentage, and what sets the size of a rolling batch.
     public var minHealthyPercentage = 90
+    /// A new instance's warm-up in seconds (`warmupSeconds`, 0…3600): the refresh's instance warm-up; a rolling batch
+    /// waits that long after its replacements are healthy.
     public var warmupSeconds = 300
+    /// Whether instances already on the new image are left alone (`skipMatching`). When false, a rolling replacement
+    /// replaces every instance the group had when the step began.
     public var skipMatching = true
+    /// In the keep users connected mode, the longest a rolling batch is left to drain before it is replaced, in seconds
+    /// (`drainSeconds`, 0…86400).
     public var drainSeconds = 600
+    /// How many minutes `replace_instances` may take before it returns the group to the backup model and fails
+    /// (`replaceTimeoutMinutes`, 1…1440).
     public var replaceTimeoutMinutes = 60
+    /// How long to wait between checks on the cloud: the `checkAfter` of in-progress answers (`checkAfterSeconds`, 0.1…3600).
     public var checkAfter: Duration = .seconds(15)
+    /// Whether `CreateImage` may reboot a running preparation server for consistent file systems (`rebootForImage`);
+    /// false sends `NoReboot`.
     public var rebootForImage = false
     /// The support servers' tag key and, if given, value.
     public var supportServerTag: (key: String, value: String?)?
+    /// The instances' platform (`platform`); it picks the default Run Command document and commands.
     public var platform = Platform.linux
     /// The document that runs commands on instances; `nil`: the platform's default.
     public var runCommandDocumentSetting: String?
@@ -61,6 +87,8 @@ public struct AWSSettings: Sendable, Equatable {
     public var noticeCommandSetting: String?
     /// The command that ends the users' sessions; `nil`: the platform's default.
     public var sessionsCommandSetting: String?
+    /// How many seconds a Run Command command may take on an instance before it counts as failed
+    /// (`runCommandTimeoutSeconds`, 30…3600); a step waits that long for the instances' answers.
     public var runCommandTimeoutSeconds = 120
 
     /// The Systems Manager document that runs commands on instances.
@@ -97,6 +125,7 @@ public struct AWSSettings: Sendable, Equatable {
         }
     }
 
+    /// Compares every setting; written out because `supportServerTag`, a tuple, cannot be compared automatically.
     public static func == (a: AWSSettings, b: AWSSettings) -> Bool {
         a.region == b.region && a.preparationInstanceId == b.preparationInstanceId && a.launchTemplateId == b.launchTemplateId
             && a.launchTemplateName == b.launchTemplateName && a.autoScalingGroupName == b.autoScalingGroupName
@@ -183,7 +212,11 @@ public struct AWSSettings: Sendable, Equatable {
         }
         runCommandDocumentSetting = string("runCommandDocument", required: false)
         if let command = string("noticeCommand", required: false) {
-            if command.contains("{text}") { noticeCommandSetting = command } else { problem("noticeCommand", "must contain {text}, where the request goes") }
+            if command.contains("{text}") {
+                noticeCommandSetting = command
+            } else {
+                problem("noticeCommand", "must contain {text}, where the request goes")
+            }
         }
         sessionsCommandSetting = string("sessionsCommand", required: false)
         runCommandTimeoutSeconds = whole("runCommandTimeoutSeconds", 30...3600) ?? runCommandTimeoutSeconds
@@ -193,12 +226,16 @@ public struct AWSSettings: Sendable, Equatable {
 
 /// What is wrong with an environment's `aws` settings, field by field.
 public struct AWSSettingsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// One problem: the setting's field and what is wrong with it.
     public typealias Problem = SettingsProblem
 
+    /// Every problem found, in the order they were found.
     public var problems: [Problem]
 
+    /// Creates the error from the problems found.
     public init(problems: [Problem]) { self.problems = problems }
 
+    /// `invalid aws provider settings: ` followed by the problems, separated by `; `.
     public var description: String {
         "invalid aws provider settings: " + problems.map(\.description).joined(separator: "; ")
     }

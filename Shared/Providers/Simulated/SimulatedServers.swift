@@ -1,9 +1,10 @@
 import Foundation
+import HangarContracts
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import HangarContracts
-import Synchronization
 
 /// The simulated provider's servers: a preparation server and one support server per
 /// environment, and the instances of its simulated group (`instances` of them).
@@ -32,13 +33,18 @@ extension SimulatedProvider {
             group: Self.groupKey(of: target), now: now)
     }
 
+    /// Starts, stops or restarts the simulated preparation or support server `serverId` and answers how it stands right
+    /// after: a change shows `pending`, `stopping` or `rebooting` for ``transitionDuration``; starting a running server or
+    /// stopping a stopped one changes nothing. Throws ``ProviderUnsupportedError`` for an instance of the simulated group
+    /// and ``SimulatedServerNotFound`` for an id the environment does not have.
     public func perform(_ action: ServerAction, on serverId: String, of target: ProviderTarget) async throws -> ServerInfo {
         let now = Date()
         guard let server = Self.baseServers(of: target).first(where: { $0.id == serverId }) else {
             let settings = (try? SimulatedSettings(settings: target.settings)) ?? SimulatedSettings()
             if Self.baseInstances(of: target, count: settings.instances).contains(where: { $0.id == serverId }) {
                 throw ProviderUnsupportedError(
-                    provider: Self.name, operation: "\(action.rawValue) \(serverId): it is an instance of the simulated group, which starts and stops it")
+                    provider: Self.name,
+                    operation: "\(action.rawValue) \(serverId): it is an instance of the simulated group, which starts and stops it")
             }
             throw SimulatedServerNotFound(serverId: serverId)
         }
@@ -54,7 +60,11 @@ extension SimulatedProvider {
         let acted = serverState.perform(action, on: Self.baseServers(of: target), now: now)
         switch action {
         case .release:
-            return [scaled ? "scaled the simulated instance group from \(settings.instances) to 0 instances" : "the simulated instance group is at 0 instances"]
+            return [
+                scaled
+                    ? "scaled the simulated instance group from \(settings.instances) to 0 instances"
+                    : "the simulated instance group is at 0 instances"
+            ]
                 + acted.map { "stopped \($0.role.rawValue) server \($0.name) (\($0.id), simulated)" }
         case .resume:
             return [
@@ -129,7 +139,9 @@ extension SimulatedProvider {
 
 /// No server of the environment has that id.
 public struct SimulatedServerNotFound: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The server id that was asked for.
     public var serverId: String
+    /// Says that the environment has no server with that id; the worker sends it back as a `notFound` server reply.
     public var description: String { "the environment has no server '\(serverId)'" }
 }
 
@@ -254,7 +266,8 @@ final class SimulatedServerState: Sendable {
                     close(lock)
                 }
             }
-            var stored = (try? Data(contentsOf: URL(fileURLWithPath: file)))
+            var stored =
+                (try? Data(contentsOf: URL(fileURLWithPath: file)))
                 .flatMap { try? HangarJSON.decoder.decode([String: Entry].self, from: $0) } ?? [:]
             let before = stored
             let result = body(&stored)

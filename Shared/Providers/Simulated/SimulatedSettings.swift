@@ -47,9 +47,13 @@ public struct SimulatedSettings: Sendable, Equatable {
 
     /// How long each run of a step holds the worker, unless `durations` says otherwise.
     public var stepDuration: Duration
+    /// Per-step overrides of ``stepDuration`` (`durations`, in milliseconds in JSON).
     public var durations: [StepName: Duration]
+    /// How many times each step answers "in progress" before it completes (`polls`); 0 for a step not listed.
     public var polls: [StepName: Int]
+    /// The `checkAfter` of an in-progress answer (`pollIntervalMs`); 1 s by default.
     public var pollInterval: Duration
+    /// The injected failures (`failures`), in order: the first that matches a step and attempt applies.
     public var failures: [Failure]
     /// The simulated group's size.
     public var instances = 2
@@ -62,10 +66,14 @@ public struct SimulatedSettings: Sendable, Equatable {
 
     /// An injected failure.
     public struct Failure: Sendable, Equatable {
+        /// The attempts of its step that a failure applies to.
         public enum Attempts: Sendable, Equatable {
+            /// Every attempt (`"attempts": "all"`, the default).
             case all
+            /// Only the listed attempt numbers, counted from 1.
             case only(Set<Int>)
 
+            /// Whether the failure applies to attempt number `attempt` (counted from 1).
             public func contains(_ attempt: Int) -> Bool {
                 switch self {
                 case .all: return true
@@ -74,11 +82,16 @@ public struct SimulatedSettings: Sendable, Equatable {
             }
         }
 
+        /// The step that fails.
         public var step: StepName
+        /// The attempts that fail; all by default.
         public var attempts: Attempts
+        /// Whether the failure says that trying again may succeed (the failed outcome's `transient`); true by default.
         public var transient: Bool
+        /// The error text; `nil` gives "simulated failure of <step> on attempt <n>".
         public var message: String?
 
+        /// Creates a failure of `step`: on every attempt and transient unless told otherwise.
         public init(step: StepName, attempts: Attempts = .all, transient: Bool = true, message: String? = nil) {
             self.step = step
             self.attempts = attempts
@@ -87,6 +100,8 @@ public struct SimulatedSettings: Sendable, Equatable {
         }
     }
 
+    /// Creates settings in code (tests, benchmarks); the group's settings (``instances``…) keep their defaults.
+    /// ``settings`` gives them as JSON.
     public init(
         stepDuration: Duration = .zero, durations: [StepName: Duration] = [:], polls: [StepName: Int] = [:],
         pollInterval: Duration = .seconds(1), failures: [Failure] = []
@@ -178,15 +193,16 @@ public struct SimulatedSettings: Sendable, Equatable {
         if sessionsPerInstance != 0 { result["sessionsPerInstance"] = .number(Double(sessionsPerInstance)) }
         if drain != .zero { result["drainMs"] = .number(Self.ms(drain)) }
         if !failures.isEmpty {
-            result["failures"] = .array(failures.map { failure in
-                var object: [String: JSONValue] = ["step": .string(failure.step.rawValue), "transient": .bool(failure.transient)]
-                switch failure.attempts {
-                case .all: object["attempts"] = "all"
-                case .only(let attempts): object["attempts"] = .array(attempts.sorted().map { .number(Double($0)) })
-                }
-                if let message = failure.message { object["message"] = .string(message) }
-                return .object(object)
-            })
+            result["failures"] = .array(
+                failures.map { failure in
+                    var object: [String: JSONValue] = ["step": .string(failure.step.rawValue), "transient": .bool(failure.transient)]
+                    switch failure.attempts {
+                    case .all: object["attempts"] = "all"
+                    case .only(let attempts): object["attempts"] = .array(attempts.sorted().map { .number(Double($0)) })
+                    }
+                    if let message = failure.message { object["message"] = .string(message) }
+                    return .object(object)
+                })
         }
         return result
     }
@@ -312,12 +328,16 @@ public struct SimulatedSettings: Sendable, Equatable {
 /// What is wrong with a `simulated` target's settings: every problem, each with the field
 /// it concerns (`durations.create_image`, `failures[0].attempts`).
 public struct SimulatedSettingsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// One problem: the setting's field and what is wrong with it.
     public typealias Problem = SettingsProblem
 
+    /// Every problem found, in the order they were found.
     public var problems: [Problem]
 
+    /// Creates the error from the problems found.
     public init(problems: [Problem]) { self.problems = problems }
 
+    /// `invalid simulated provider settings: ` followed by the problems, separated by `; `.
     public var description: String {
         "invalid simulated provider settings: " + problems.map(\.description).joined(separator: "; ")
     }

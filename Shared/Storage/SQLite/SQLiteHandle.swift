@@ -24,7 +24,8 @@ final class SQLiteHandle: @unchecked Sendable {
 
     init(path: String, readOnly: Bool) throws {
         var handle: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+        let flags =
+            (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
         let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, let handle else {
@@ -163,11 +164,13 @@ struct SQLiteValues: Sendable {
 public struct SQLiteStatementError: Error, CustomStringConvertible, Sendable {
     /// The extended result code (`SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_BUSY_TIMEOUT`, …).
     public let code: Int32
+    /// libsqlite3's message for the error (`sqlite3_errmsg`).
     public let message: String
     let sql: String?
 
     /// The primary result code (`SQLITE_BUSY`, `SQLITE_CONSTRAINT`, …).
     public var primaryCode: Int32 { code & 0xff }
 
+    /// `SQLite error <code>: <message>`, without the SQL.
     public var description: String { "SQLite error \(code): \(message)" }
 }
