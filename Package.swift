@@ -175,6 +175,7 @@ let package = Package(
             name: "HangarNotification",
             dependencies: [
                 "CCurl", "HangarMessaging", "HangarStorage", "HangarContracts", "AMQPClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -185,13 +186,14 @@ let package = Package(
         ),
         // The HTTP API v1 and console served by intake. The console's files (HTML, CSS, ES
         // modules) and the instance price table are resources: SwiftPM copies them next to the
-        // executables as Hangar_HangarAPI.resources/{Console,Prices}. libcurl reads RabbitMQ's
-        // management API.
+        // executables as Hangar_HangarAPI.resources/{Console,Prices}. async-http-client reads
+        // RabbitMQ's management API.
         .target(
             name: "HangarAPI",
             dependencies: [
-                "CCurl", "AMQPClient", "HangarMessaging", "HangarStorage", "HangarHistory", "HangarContracts", "HangarProviders",
+                "AMQPClient", "HangarMessaging", "HangarStorage", "HangarHistory", "HangarContracts", "HangarProviders",
                 "HangarRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,5 +1,6 @@
-import CCurl
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 
 /// A queue as `GET /v1/queues` shows it, from RabbitMQ's management API.
 struct QueueInfo: Codable, Sendable, Equatable {
@@ -25,7 +26,7 @@ struct QueuesResponse: Codable, Sendable, Equatable {
     var items: [QueueInfo]
 }
 
-/// Reads queue statistics from RabbitMQ's management API (HTTP, through libcurl).
+/// Reads queue statistics from RabbitMQ's management API (HTTP, through async-http-client).
 struct ManagementClient: Sendable {
     /// `http://user:password@host:15672`.
     let baseURL: String
@@ -89,58 +90,28 @@ struct ManagementClient: Sendable {
         return rows.sorted { $0.name < $1.name }
     }
 
-    /// A blocking GET on a thread of its own.
+    /// A GET through async-http-client: the URL's user and password become a Basic
+    /// `Authorization` header, never part of an error text.
     static func get(_ url: String, timeoutSeconds: Int) async throws -> (Int, [UInt8]) {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<(Int, [UInt8]), Failure>, Never>) in
-            let thread = Thread { continuation.resume(returning: perform(url, timeoutSeconds: timeoutSeconds)) }
-            thread.name = "hangar-management-http"
-            thread.start()
+        guard var components = URLComponents(string: url) else { throw Failure.unreachable("the management URL is not a URL") }
+        var request = HTTPClientRequest(url: "")
+        if let user = components.user {
+            let credentials = Data("\(user):\(components.password ?? "")".utf8).base64EncodedString()
+            request.headers.add(name: "Authorization", value: "Basic \(credentials)")
         }
-        return try result.get()
-    }
-
-    private static func perform(_ url: String, timeoutSeconds: Int) -> Result<(Int, [UInt8]), Failure> {
-        guard managementCurlInit == CURLE_OK, let handle = curl_easy_init() else { return .failure(.unreachable("libcurl did not initialise")) }
-        defer { curl_easy_cleanup(handle) }
-        let sink = ResponseSink()
-        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        defer { errorBuffer.deallocate() }
-        let retained = Unmanaged.passRetained(sink)
-        defer { retained.release() }
-        _ = hangar_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
-        _ = hangar_curl_setopt_string(handle, CURLOPT_URL, url)
-        _ = hangar_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        _ = hangar_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, timeoutSeconds)
-        _ = hangar_curl_setopt_long(handle, CURLOPT_TIMEOUT, timeoutSeconds)
-        _ = hangar_curl_setopt_write_callback(handle, writeCallback)
-        _ = hangar_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, retained.toOpaque())
-        let headers = curl_slist_append(nil, "Accept: application/json")
-        defer { curl_slist_free_all(headers) }
-        _ = hangar_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers)
-        let code = curl_easy_perform(handle)
-        guard code == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
-            return .failure(.unreachable(detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
+        components.user = nil
+        components.password = nil
+        guard let bare = components.string else { throw Failure.unreachable("the management URL is not a URL") }
+        request.url = bare
+        request.headers.add(name: "Accept", value: "application/json")
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeoutSeconds)))
+            let body = try await response.body.collect(upTo: 32 << 20)  // at most 32 MiB
+            return (Int(response.status.code), Array(body.readableBytesView))
+        } catch {
+            throw Failure.unreachable("\(error)")
         }
-        return .success((hangar_curl_response_code(handle), sink.bytes))
     }
-}
-
-private final class ResponseSink {
-    var bytes: [UInt8] = []
-}
-
-/// libcurl's process-wide initialisation, once (it is reference counted, so the notifier's own is harmless).
-private let managementCurlInit: CURLcode = hangar_curl_global_init()
-
-private let writeCallback: hangar_curl_write_callback = { data, size, count, context in
-    guard let data, let context else { return 0 }
-    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
-    let length = size * count
-    guard sink.bytes.count + length <= 32 << 20 else { return 0 }  // at most 32 MiB
-    data.withMemoryRebound(to: UInt8.self, capacity: length) { sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
-    return length
 }
 
 extension String {

@@ -15,6 +15,7 @@ public struct NotifierService: Service {
     private let sender: NotificationSender
     private let logger: Logger
 
+    /// Creates the notifier: its store, composing emails from the configuration's sender and default events, and its sender.
     public init(
         connection: AMQPConnection, store: SQLStore, configuration: NotifierConfiguration, transport: any MailTransport,
         webhooks: any WebhookTransport, logger: Logger
@@ -31,7 +32,7 @@ public struct NotifierService: Service {
 
     /// The webhook transport, signing with the configuration's secret.
     public static func webhookTransport(for configuration: NotifierConfiguration) -> any WebhookTransport {
-        CurlWebhookTransport(secret: configuration.webhookSecret, timeoutSeconds: configuration.webhookTimeoutSeconds)
+        HTTPWebhookTransport(secret: configuration.webhookSecret, timeoutSeconds: configuration.webhookTimeoutSeconds)
     }
 
     /// The transport the configuration asks for: SMTP when a URL is set, else the outbox folder.
@@ -40,6 +41,8 @@ public struct NotifierService: Service {
         return OutboxTransport(directory: configuration.outboxDirectory, logger: logger)
     }
 
+    /// Migrates the notifier's tables, declares the AMQP topology and consumes `hangar.notifier` while the sender delivers,
+    /// until graceful shutdown. It also records the `hangar_notifications_pending` gauge every second and prunes old rows hourly.
     public func run() async throws {
         try await notifierStore.migrate()
         try await connection.declareHangarTopology()
@@ -52,7 +55,8 @@ public struct NotifierService: Service {
         let logger = logger
         let consumer = BatchConsumerService(
             connection: connection, queue: HangarTopology.notifier.queue, prefetch: 256, maxBatch: 128,
-            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.notifier.deliveryLimit) { [store = notifierStore.store] ids in
+            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.notifier.deliveryLimit) {
+                [store = notifierStore.store] ids in
                 try await NotifierSchema.redeliveries.recordRedeliveries(of: ids, in: store)
             },
             logger: logger

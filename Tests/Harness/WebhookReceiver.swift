@@ -31,7 +31,8 @@ public final class WebhookReceiver: Sendable {
     private let chosenPort: Mutex<Int>
     private let process = Mutex<Process?>(nil)
 
-    /// `statuses`: what to answer the first requests with, then 200; paths with `/gone` get 410.
+    /// `statuses`: what to answer the first requests with, then 200; paths with `/gone` get 410,
+    /// paths with `/moved` a 307 to `/ok`.
     public init(secret: String, statuses: [Int] = []) {
         chosenPort = Mutex(HangarSystem.freePort())
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-webhooks-\(UUID().uuidString.prefix(8))")
@@ -57,9 +58,11 @@ public final class WebhookReceiver: Sendable {
     private func launch() async throws -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", HangarSystem.repositoryRoot.appendingPathComponent("deploy/webhook/receiver.py").path,
-                             "--port", String(port), "--dir", directory.path, "--secret", secret,
-                             "--statuses", statuses.map(String.init).joined(separator: ",")]
+        process.arguments = [
+            "python3", HangarSystem.repositoryRoot.appendingPathComponent("deploy/webhook/receiver.py").path,
+            "--port", String(port), "--dir", directory.path, "--secret", secret,
+            "--statuses", statuses.map(String.init).joined(separator: ","),
+        ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         self.process.withLock { $0 = process }
@@ -94,7 +97,10 @@ public final class WebhookReceiver: Sendable {
     }
 
     public func remove() {
-        if let process = process.withLock({ current -> Process? in defer { current = nil }; return current }) {
+        if let process = process.withLock({ current -> Process? in
+            defer { current = nil }
+            return current
+        }) {
             // SIGKILL: a child started from a test may inherit a mask that blocks SIGTERM.
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -61,9 +61,13 @@ struct WebhookTests {
             try await notifier.apply([
                 // Only failures were chosen: the start posts nothing.
                 ("m1", .deploymentEvent(deploymentEvent(.running, id: id, notify: [], at: t0, notifyEvents: [.failed], webhooks: hooks))),
-                ("m2", .deploymentEvent(deploymentEvent(
-                    .failed, id: id, notify: [], at: t0.addingTimeInterval(1), reason: "quota", failedStep: .createModels,
-                    notifyEvents: [.failed], webhooks: hooks))),
+                (
+                    "m2",
+                    .deploymentEvent(
+                        deploymentEvent(
+                            .failed, id: id, notify: [], at: t0.addingTimeInterval(1), reason: "quota", failedStep: .createModels,
+                            notifyEvents: [.failed], webhooks: hooks))
+                ),
             ])
             _ = try await receiver.waitForRequests(2)
             let log = try await Self.settledLog(notifier, id)
@@ -77,11 +81,32 @@ struct WebhookTests {
         #expect(log.first { $0.recipient == hooks[0] }?.lastError == "HTTP 410")
     }
 
+    @Test("a redirect is the answer, not followed (permanent); a URL that is not http or https is refused without a call")
+    func redirectsAndSchemes() async throws {
+        let receiver = WebhookReceiver(secret: Self.secret)
+        try await receiver.start()
+        defer { receiver.remove() }
+        let transport = HTTPWebhookTransport(secret: Array(Self.secret.utf8), timeoutSeconds: 5)
+        let body = Array(#"{"event":"deployment.succeeded"}"#.utf8)
+        let moved = await transport.post(.init(url: receiver.url("/moved"), body: body, deliveryId: "d-1", eventType: "deployment.succeeded"))
+        #expect(moved == .permanent("HTTP 307"))
+        let ftp = await transport.post(.init(url: "ftp://127.0.0.1:\(receiver.port)/ok", body: body, deliveryId: "d-2", eventType: "x"))
+        #expect(ftp == .permanent("not an http or https URL"))
+        let refused = await transport.post(
+            .init(url: "http://127.0.0.1:\(HangarSystem.freePort())/ok", body: body, deliveryId: "d-3", eventType: "x"))
+        guard case .transient = refused else { throw TestFailure("a refused connection is transient: \(refused)") }
+        try await Task.sleep(for: .milliseconds(300))
+        let received = receiver.requests()
+        #expect(received.map(\.path) == ["/moved"], "one call, to the first URL only")
+        #expect(received.first?.signatureValid == true)
+        #expect(received.first?.header("X-Hangar-Delivery") == "d-1")
+    }
+
     /// A notifier whose emails go nowhere and whose webhooks are signed with ``secret``.
     static func notifier() -> NotifierUnderTest {
         NotifierUnderTest(
             transport: OutboxTransport(directory: NSTemporaryDirectory() + "unused-\(UUID())", logger: testLogger),
-            webhooks: CurlWebhookTransport(secret: Array(secret.utf8), timeoutSeconds: 5))
+            webhooks: HTTPWebhookTransport(secret: Array(secret.utf8), timeoutSeconds: 5))
     }
 
     /// The deployment's webhook log once nothing is pending, after time for a wrong extra delivery to show.

@@ -9,7 +9,7 @@ Once listening it writes DIR/.ready.
   receiver.py --port 8090 --dir /tmp/hooks [--secret KEY] [--statuses 503,503]
 
 --statuses: the status codes to answer the first requests with, in order; 200 afterwards.
-A path containing "/gone" is always answered 410.
+A path containing "/gone" is always answered 410, one containing "/moved" 307 to /ok.
 """
 import argparse
 import hashlib
@@ -39,7 +39,12 @@ def main():
             with lock:
                 state["count"] += 1
                 number = state["count"]
-                status = 410 if "/gone" in self.path else (scripted.pop(0) if scripted else 200)
+                if "/gone" in self.path:
+                    status = 410
+                elif "/moved" in self.path:
+                    status = 307
+                else:
+                    status = scripted.pop(0) if scripted else 200
             timestamp = self.headers.get("X-Hangar-Timestamp", "")
             expected = "sha256=" + hmac.new(args.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
             record = {
@@ -54,6 +59,8 @@ def main():
                 json.dump(record, f)
             os.rename(path + ".tmp", path)
             self.send_response(status)
+            if status == 307:
+                self.send_header("Location", "/ok")
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -5,26 +5,25 @@ import Foundation
 /// implicit TLS, AUTH, timeouts, one recipient per transfer so that each recipient's answer
 /// is known and a 5xx for one does not stop the others.
 ///
-/// libcurl's easy interface blocks, so every transfer runs on a thread of its own and the
+/// libcurl's easy interface blocks, so every transfer runs on ``CurlExecutor``'s queue and the
 /// caller awaits it through a continuation: no blocking call on Swift's cooperative pool.
 public struct CurlSMTPTransport: MailTransport {
+    /// The server to send through and how (TLS, login, timeouts).
     public let settings: SMTPSettings
 
+    /// Creates a transport for the server in `settings`.
     public init(settings: SMTPSettings) {
         self.settings = settings
     }
 
+    /// For logs: `smtp` and the server's URL without the password.
     public var description: String { "smtp \(settings)" }
 
+    /// Sends the email to its one recipient on ``CurlExecutor``'s queue. A 5xx reply is permanent, except a refused login;
+    /// anything else that fails (4xx, no connection, timeout, TLS) is transient.
     public func send(_ email: OutgoingEmail) async -> SendResult {
         let settings = settings
-        return await withCheckedContinuation { continuation in
-            let thread = Thread {
-                CurlTransfer.perform(email, settings: settings) { continuation.resume(returning: $0) }
-            }
-            thread.name = "hangar-smtp"
-            thread.start()
-        }
+        return await CurlExecutor.run { report in CurlTransfer.perform(email, settings: settings, report: report) }
     }
 }
 
