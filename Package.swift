@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // Reads the API document (Shared/API/openapi.yaml), which intake serves as JSON.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // Tracing only, exported over OTLP/HTTP: the OTLPHTTP trait alone keeps gRPC out of the build.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
@@ -186,8 +188,8 @@ let package = Package(
         ),
         // The HTTP API v1 and console served by intake. The console's files (HTML, CSS, ES
         // modules) and the instance price table are resources: SwiftPM copies them next to the
-        // executables as Hangar_HangarAPI.resources/{Console,Prices}. async-http-client reads
-        // RabbitMQ's management API.
+        // executables as Hangar_HangarAPI.resources/{Console,Prices}, with the API document
+        // openapi.yaml. async-http-client reads RabbitMQ's management API.
         .target(
             name: "HangarAPI",
             dependencies: [
@@ -199,9 +201,10 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Shared/API",
-            resources: [.copy("Console"), .copy("Prices")]
+            resources: [.copy("Console"), .copy("Prices"), .copy("openapi.yaml")]
         ),
 
         // MARK: Services (one small executable each)

@@ -1,7 +1,7 @@
 import Foundation
+import HTTPTypes
 import HangarContracts
 import HangarHistory
-import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -21,7 +21,7 @@ struct LiveServices: Sendable {
 }
 
 extension IntakeAPI {
-    func addLiveRoutes(to router: Router<BasicRequestContext>) {
+    func addLiveRoutes(to router: DocumentedRouter<BasicRequestContext>) {
         let v1 = router.group("v1")
         v1.get("me") { request, _ in
             let caller = try auth.authenticate(request, requiring: .viewer)
@@ -321,7 +321,8 @@ extension IntakeAPI {
     /// lists it now: 409 when released, 404 when the provider lists no such server.
     func managedServer(_ environment: EnvironmentResource, caller: Caller, serverId: String) async throws -> ServerInfo {
         guard environment.lifecycle != .released else {
-            throw Problem(.conflict, title: "Environment released", detail: "'\(environment.name)' was released; its servers are not managed any more")
+            throw Problem(
+                .conflict, title: "Environment released", detail: "'\(environment.name)' was released; its servers are not managed any more")
         }
         let reply = try await ask(serverRequest(environment, caller: caller))
         guard let server = reply.servers.first(where: { $0.id == serverId }) else {
@@ -339,7 +340,8 @@ extension IntakeAPI {
             throw Problem(.notFound, title: "Unknown action", detail: "servers take the actions start, stop and restart, not '\(text)'")
         }
         guard environment.lifecycle != .released else {
-            throw Problem(.conflict, title: "Environment released", detail: "'\(environment.name)' was released; its servers are not managed any more")
+            throw Problem(
+                .conflict, title: "Environment released", detail: "'\(environment.name)' was released; its servers are not managed any more")
         }
         let serverId = context.parameters.get("server") ?? ""
         let reply = try await ask(serverRequest(environment, caller: caller, action: action, serverId: serverId))

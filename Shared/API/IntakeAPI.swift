@@ -1,15 +1,15 @@
 import AMQPClient
 import Foundation
+import HTTPTypes
 import HangarContracts
 import HangarHistory
 import HangarMessaging
 import HangarRuntime
 import HangarStorage
-import HTTPTypes
 import Hummingbird
 import Logging
 
-/// The routes of HTTP API v1 (see DESIGN.md, "HTTP API v1").
+/// The routes of HTTP API v1, each an operation of `openapi.yaml` (docs/api.md).
 struct IntakeAPI: Sendable {
     let intake: IntakeStore
     let history: HistoryQueries
@@ -24,13 +24,21 @@ struct IntakeAPI: Sendable {
     let deadLetters: DeadLetterStore
     /// The workers' latest statuses, kept by the recorder (IntakeAPI+Workers.swift).
     let workers: WorkerDirectory
+    /// The API document (`openapi.yaml`), served at `GET /openapi.json`.
+    let document: OpenAPIDocument
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    /// The routes intake serves but the API document leaves out on purpose: the console's
+    /// files and the redirect to it (not part of the API contract).
+    static let undocumentedRoutes: Set<OpenAPIDocument.Operation> = [
+        .init(method: "GET", path: "/"), .init(method: "GET", path: "/console"), .init(method: "GET", path: "/console/**"),
+    ]
+
+    func addRoutes(to router: DocumentedRouter<BasicRequestContext>) {
         health.addRoutes(to: router)
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+                body: .init(byteBuffer: ByteBuffer(string: document.json)))
         }
 
         let v1 = router.group("v1")
@@ -67,7 +75,8 @@ struct IntakeAPI: Sendable {
     func environment(_ context: BasicRequestContext) async throws -> EnvironmentResource {
         let key = context.parameters.get("env") ?? ""
         guard let environment = try await intake.environment(key) else {
-            throw Problem(.notFound, title: "Unknown environment", detail: "no environment has the id or name '\(key)'",
+            throw Problem(
+                .notFound, title: "Unknown environment", detail: "no environment has the id or name '\(key)'",
                 errors: [.init(field: "environment", message: "unknown environment '\(key)'")])
         }
         return environment
@@ -83,7 +92,8 @@ struct IntakeAPI: Sendable {
         let errors = EnvironmentRequest.apply(body, to: &environment, creating: true)
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         guard try await intake.insert(environment) else {
-            throw Problem(.conflict, title: "Name taken", detail: "an environment named '\(environment.name)' exists",
+            throw Problem(
+                .conflict, title: "Name taken", detail: "an environment named '\(environment.name)' exists",
                 errors: [.init(field: "name", message: "is already used")])
         }
         AuditNotes.note("created environment \(environment.name) (\(environment.id.uuidString.lowercased())) on \(environment.provider)")
@@ -175,7 +185,9 @@ struct IntakeAPI: Sendable {
         }
         var limit = 50
         if let text = query.get("limit") {
-            if let value = Int(text), (1...200).contains(value) { limit = value } else {
+            if let value = Int(text), (1...200).contains(value) {
+                limit = value
+            } else {
                 errors.append(.init(field: "limit", message: "must be a whole number from 1 to 200"))
             }
         }
@@ -246,4 +258,3 @@ struct IntakeAPI: Sendable {
             })
     }
 }
-

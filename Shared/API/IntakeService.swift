@@ -12,6 +12,7 @@ import ServiceLifecycle
 public struct IntakeConfiguration: Sendable {
     /// Listen address. Default: 127.0.0.1:8080.
     public var host: String
+    /// The TCP port the API and console listen on (`HANGAR_HTTP_PORT`, 8080 by default).
     public var port: Int
     /// Bearer tokens with their roles.
     public var tokens: [APIToken]
@@ -31,7 +32,8 @@ public struct IntakeConfiguration: Sendable {
     /// How long the event feed stays bound after the last live stream closed.
     public var eventFeedLinger: Duration = .seconds(30)
     /// A name unique to this process, for its private queues (events feed, replies).
-    public var instance: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+    public var instance: String =
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
 
     /// Count HTTP requests in swift-metrics (`main` bootstrapped a registry, served on the
     /// metrics port: `/metrics` is not on the API's port, where anyone could read it).
@@ -39,6 +41,7 @@ public struct IntakeConfiguration: Sendable {
     /// A span per HTTP request (`main` bootstrapped a tracer: see `bootstrapTracing`).
     public var requestTracing = false
 
+    /// Creates a configuration with the listen address and the tokens; every other setting keeps its default.
     public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [APIToken]) {
         self.host = host
         self.port = port
@@ -69,7 +72,11 @@ public struct IntakeService: Service {
         self.logger = logger
     }
 
+    /// Migrates intake's tables (and the recorder's, so that intake may start first), declares the topology and this process's
+    /// private queues, then serves the API and console until graceful shutdown, with the live event feed, the replies to
+    /// server requests, the relay of unpublished submissions and the scheduled server shutdowns.
     public func run() async throws {
+        let document = try OpenAPIDocument.load()
         let intake = IntakeStore(store: intakeStore)
         try await intake.migrate()
         // The recorder owns these tables; creating them here too lets intake start first.
@@ -100,7 +107,8 @@ public struct IntakeService: Service {
             intake: intake, history: HistoryQueries(store: historyStore),
             bus: MessageBus(connection: connection, appId: "hangar-intake"),
             auth: Authenticator(tokens: configuration.tokens), health: health, logger: logger, live: live,
-            deadLetters: DeadLetterStore(store: historyStore), workers: WorkerDirectory(store: historyStore))
+            deadLetters: DeadLetterStore(store: historyStore), workers: WorkerDirectory(store: historyStore),
+            document: document)
         let eventFeed = ConsumerService(connection: connection, queue: eventsQueue, prefetch: 512, logger: logger) { delivery in
             if let notice = EventHub.notice(delivery) { hub.post(notice) }
             return .ack
@@ -118,9 +126,12 @@ public struct IntakeService: Service {
         if configuration.requestMetrics {
             router.middlewares.add(MetricsMiddleware())
         }
-        router.middlewares.add(MethodNotAllowedMiddleware())
+        router.middlewares.add(MethodNotAllowedMiddleware(document: document))
         router.middlewares.add(AuditMiddleware(intake: intake, auth: api.auth, logger: logger))
-        api.addRoutes(to: router)
+        // Every route an operation of the API document and every operation a route, or intake does not start.
+        let routes = DocumentedRouter(router)
+        api.addRoutes(to: routes)
+        try routes.verify(against: document, undocumented: IntakeAPI.undocumentedRoutes)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hangar-intake"),
@@ -167,6 +178,7 @@ extension IntakeConfiguration: CustomStringConvertible, CustomDebugStringConvert
         return "IntakeConfiguration(\(host):\(port), tokens: \(tokens.map(\.description)), "
             + "management: \(management?.string ?? "unparseable URL"), instance: \(instance))"
     }
+    /// The same as ``description``: no secret.
     public var debugDescription: String { description }
 }
 

@@ -20,14 +20,10 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
 
     let paths: [DocumentedPath]
 
-    init(document: String = OpenAPIDocument.json) {
-        let object = (try? JSONSerialization.jsonObject(with: Data(document.utf8))) as? [String: Any]
-        let documented = object?["paths"] as? [String: [String: Any]] ?? [:]
-        let verbs = ["get", "put", "post", "delete", "patch"]
-        paths = documented.map { path, operations in
-            DocumentedPath(
-                segments: path.split(separator: "/").map { $0.hasPrefix("{") ? nil : String($0) },
-                methods: verbs.filter { operations[$0] != nil }.map { $0.uppercased() })
+    /// Takes the paths and their methods from `document`.
+    init(document: OpenAPIDocument) {
+        paths = document.methodsByPath.map { path, methods in
+            DocumentedPath(segments: path.split(separator: "/").map { $0.hasPrefix("{") ? nil : String($0) }, methods: methods)
         }
     }
 

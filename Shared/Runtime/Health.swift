@@ -8,9 +8,12 @@ import Synchronization
 public final class Health: Sendable {
     /// One condition of readiness: its name (reported when it fails) and how to check it.
     public struct Check: Sendable {
+        /// Reported in the `failing` list of `/health/ready` when the check fails, for example `broker`.
         public var name: String
+        /// Whether the condition holds now. Asked at every readiness probe; taking longer than ``Health/checkTimeout`` counts as failing.
         public var passes: @Sendable () async -> Bool
 
+        /// A check called `name` that asks `passes`.
         public init(_ name: String, passes: @escaping @Sendable () async -> Bool) {
             self.name = name
             self.passes = passes
@@ -20,6 +23,7 @@ public final class Health: Sendable {
     private let checks: [Check]
     private let draining = Atomic<Bool>(false)
 
+    /// Health made of `checks`, not draining.
     public init(_ checks: [Check]) {
         self.checks = checks
     }
@@ -27,6 +31,7 @@ public final class Health: Sendable {
     /// From now on the service is not ready: it is stopping (SIGTERM) and finishing what it has.
     public func markDraining() { draining.store(true, ordering: .releasing) }
 
+    /// Whether ``markDraining()`` was called: `/health/ready` then reports `draining`.
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
 
     /// How long a check may take before it counts as failing (a store stuck behind a lock
@@ -76,7 +81,7 @@ public final class Health: Sendable {
 
     /// `GET /health/live` and `GET /health/ready` on `router`: 200 `{"status":"ok"}`; 200
     /// `{"status":"ready"}` or 503 `{"status":"not ready","failing":[…]}`.
-    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+    public func addRoutes<Context: RequestContext>(to router: some RouterMethods<Context>) {
         router.get("/health/live") { _, _ in Self.json(#"{"status":"ok"}"#, status: .ok) }
         router.get("/health/ready") { [self] _, _ in
             let failing = await failing()
@@ -97,10 +102,12 @@ public final class Health: Sendable {
 public struct DrainWatcher: Service {
     let health: Health
 
+    /// A watcher that marks `health` as draining.
     public init(health: Health) {
         self.health = health
     }
 
+    /// Waits for graceful shutdown (or cancellation), then marks the health as draining.
     public func run() async throws {
         try? await gracefulShutdown()
         health.markDraining()

@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HangarContracts
 import HangarHarness
 import HangarHistory
 import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The HTTP API's contract: authentication, validation, idempotency, quotas.
 @Suite("HTTP API end to end", .serialized, .timeLimit(.minutes(3)))
@@ -122,6 +123,9 @@ struct APIEndToEndTests {
         for (name, value) in extra { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as? HTTPURLResponse
+        ResponseLog.shared?.record(
+            method: method, url: request.url, status: http?.statusCode ?? 0,
+            contentType: http?.value(forHTTPHeaderField: "Content-Type"), body: data)
         let headers = (http?.allHeaderFields ?? [:]).reduce(into: [String: String]()) { result, entry in
             if let key = entry.key as? String, let value = entry.value as? String { result[key] = value }
         }
@@ -148,7 +152,8 @@ struct APIEndToEndTests {
         let past = HangarJSON.formatDate(Date().addingTimeInterval(-3600))
         let (data, status) = try await system.request(
             "POST", "/v1/environments/api-env/deployments", token: HangarSystem.deployerToken,
-            body: #"{"scheduledAt":"\#(past)","mode":"yolo","options":{"rebootEverything":true},"notify":{"emails":["not-an-email"]},"colour":"red"}"#)
+            body: #"{"scheduledAt":"\#(past)","mode":"yolo","options":{"rebootEverything":true},"notify":{"emails":["not-an-email"]},"colour":"red"}"#
+        )
         #expect(status == 422)
         let problem = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         let fields = Set((problem?["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })

@@ -38,6 +38,9 @@ struct ConsoleAPIEndToEndTests {
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as? HTTPURLResponse
+        ResponseLog.shared?.record(
+            method: "GET", url: request.url, status: http?.statusCode ?? 0,
+            contentType: http?.value(forHTTPHeaderField: "Content-Type"), body: data)
         return (String(decoding: data, as: UTF8.self), http?.statusCode ?? 0, http?.value(forHTTPHeaderField: "Content-Type"))
     }
 
@@ -260,7 +263,8 @@ struct ConsoleAPIEndToEndTests {
         #expect(!String(decoding: problem, as: UTF8.self).contains("guest:guest"))
     }
 
-    @Test("suspend, resume and release: suspended and released environments refuse deployments with 409; release stops the servers, resume starts them")
+    @Test(
+        "suspend, resume and release: suspended and released environments refuse deployments with 409; release stops the servers, resume starts them")
     func lifecycle() async throws {
         let system = try await HangarSystem("lifecycle")
         defer { Task { await system.shutdown() } }
@@ -290,7 +294,8 @@ struct ConsoleAPIEndToEndTests {
         let (busyAnswer, busyRelease) = try await system.request("POST", "/v1/environments/busy-env/actions/release")
         #expect(busyRelease == 409, "\(String(decoding: busyAnswer, as: UTF8.self))")
         #expect(String(decoding: busyAnswer, as: UTF8.self).contains(running.uuidString.lowercased()))
-        let (_, cancelBusy) = try await system.request("POST", "/v1/deployments/\(running.uuidString.lowercased())/cancel", token: HangarSystem.deployerToken)
+        let (_, cancelBusy) = try await system.request(
+            "POST", "/v1/deployments/\(running.uuidString.lowercased())/cancel", token: HangarSystem.deployerToken)
         #expect(cancelBusy == 202)
 
         // Release frees the cloud through a worker's provider, and says what it did.
@@ -299,7 +304,9 @@ struct ConsoleAPIEndToEndTests {
         let releasedEnvironment = try JSONSerialization.jsonObject(with: released) as? [String: Any]
         let releaseReport = releasedEnvironment?["lifecycleReport"] as? [String] ?? []
         #expect(releaseReport.first == "scaled the simulated instance group from 2 to 0 instances", "\(releaseReport)")
-        #expect(releaseReport.contains { $0.hasPrefix("stopped preparation server") } && releaseReport.contains { $0.hasPrefix("stopped support server") })
+        #expect(
+            releaseReport.contains { $0.hasPrefix("stopped preparation server") } && releaseReport.contains { $0.hasPrefix("stopped support server") }
+        )
         let (serversData, _) = try await system.request("GET", "/v1/environments/life-env/servers", token: HangarSystem.viewerToken)
         let afterRelease = (try JSONSerialization.jsonObject(with: serversData) as? [String: Any])?["items"] as? [[String: Any]] ?? []
         #expect(afterRelease.count == 2 && afterRelease.allSatisfy { ["stopping", "stopped"].contains($0["status"] as? String) }, "\(afterRelease)")

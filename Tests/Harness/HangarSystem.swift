@@ -42,7 +42,7 @@ public final class HangarSystem: @unchecked Sendable {
 
     /// Where the service started as `key` serves `/metrics` (its own metrics port).
     public func metricsURL(_ key: String) -> String? {
-        return metricsPorts.withLock { $0[key] }.map { "http://127.0.0.1:\($0)/metrics" }
+        metricsPorts.withLock { $0[key] }.map { "http://127.0.0.1:\($0)/metrics" }
     }
     private let logDirectory: URL
 
@@ -154,9 +154,10 @@ public final class HangarSystem: @unchecked Sendable {
     /// Every service's whole log so far, by key.
     public func allLogs() -> [String: String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: logDirectory.path)) ?? []
-        return Dictionary(uniqueKeysWithValues: files.filter { $0.hasSuffix(".log") }.map { file in
-            (String(file.dropLast(4)), (try? String(contentsOf: logDirectory.appendingPathComponent(file), encoding: .utf8)) ?? "")
-        })
+        return Dictionary(
+            uniqueKeysWithValues: files.filter { $0.hasSuffix(".log") }.map { file in
+                (String(file.dropLast(4)), (try? String(contentsOf: logDirectory.appendingPathComponent(file), encoding: .utf8)) ?? "")
+            })
     }
 
     /// Creates a broker user (an administrator, for the management API too) with all
@@ -198,7 +199,9 @@ public final class HangarSystem: @unchecked Sendable {
     // MARK: The API
 
     @discardableResult
-    public func request(_ method: String, _ path: String, token: String? = adminToken, body: String? = nil, headers: [String: String] = [:])
+    public func request(
+        _ method: String, _ path: String, token: String? = adminToken, body: String? = nil, headers: [String: String] = [:]
+    )
         async throws -> (Data, Int)
     {
         var request = URLRequest(url: URL(string: baseURL + path)!)
@@ -211,7 +214,11 @@ public final class HangarSystem: @unchecked Sendable {
             request.httpBody = Data(body.utf8)
         }
         let (data, response) = try await URLSession.shared.data(for: request)
-        return (data, (response as? HTTPURLResponse)?.statusCode ?? 0)
+        let http = response as? HTTPURLResponse
+        ResponseLog.shared?.record(
+            method: method, url: request.url, status: http?.statusCode ?? 0,
+            contentType: http?.value(forHTTPHeaderField: "Content-Type"), body: data)
+        return (data, http?.statusCode ?? 0)
     }
 
     /// Creates an environment on `provider` (default `simulated`) with `target` settings; returns its id.
