@@ -1,6 +1,7 @@
 import Foundation
 import HangarContracts
 import HangarProviders
+import Synchronization
 import Testing
 
 @Suite("Simulated provider")
@@ -263,16 +264,28 @@ struct SimulatedProviderTests {
 
     @Test("durations hold the worker, split over the detail lines")
     func durations() async throws {
-        // A long default and short overrides: each bound below has seconds of margin, so a busy
-        // machine cannot make it fail; a step that waited the default would take 4 s.
-        let settings: [String: JSONValue] = ["stepDurationMs": 4000, "durations": ["validate": 30, "create_image": 200]]
-        let clock = ContinuousClock()
-        let validateTime = try await clock.measure { _ = try await run(Fixtures.command(.validate, settings: settings)) }
-        let imageTime = try await clock.measure { _ = try await run(Fixtures.command(.createImage, settings: settings)) }
-        let skipTime = try await clock.measure { _ = try await run(Fixtures.command(.stopPreparationServer, settings: settings)) }
-        #expect(validateTime >= .milliseconds(30) && validateTime < .milliseconds(4000), "validate's own duration, not the default")
-        #expect(imageTime >= .milliseconds(200) && imageTime < .milliseconds(4000), "create_image's own duration, not the default")
-        #expect(skipTime < .milliseconds(4000), "a skipped step does not wait")
+        // The provider's clock is the test's: it notes each wait asked for instead of sleeping.
+        let waits = Mutex<[Duration]>([])
+        let provider = SimulatedProvider(sleep: { duration in waits.withLock { $0.append(duration) } })
+        func held(_ step: StepName) async throws -> (total: Duration, waits: [Duration], lines: Int) {
+            waits.withLock { $0 = [] }
+            let settings: [String: JSONValue] = ["stepDurationMs": 4000, "durations": ["validate": 30, "create_image": 200]]
+            let (_, lines) = try await run(Fixtures.command(step, settings: settings), on: provider)
+            let asked = waits.withLock { $0 }
+            return (asked.reduce(.zero, +), asked, lines.count)
+        }
+        // Split evenly, the shares may add up to a few attoseconds less than the whole.
+        func about(_ total: Duration, _ expected: Duration) -> Bool { total > expected - .microseconds(1) && total < expected + .microseconds(1) }
+        let validate = try await held(.validate)
+        #expect(about(validate.total, .milliseconds(30)), "validate's own duration, not the default")
+        let image = try await held(.createImage)
+        #expect(about(image.total, .milliseconds(200)), "create_image's own duration, not the default")
+        #expect(image.waits.count == image.lines && validate.waits.count == validate.lines, "one wait after each detail line")
+        #expect(Set(image.waits).count == 1, "split evenly: \(image.waits)")
+        let finalize = try await held(.finalize)
+        #expect(about(finalize.total, .milliseconds(4000)), "a step without its own duration takes the default")
+        let skip = try await held(.stopPreparationServer)
+        #expect(skip.total == .zero && skip.waits.isEmpty, "a skipped step does not wait")
     }
 
     @Test("invalid settings fail the step permanently")

@@ -40,18 +40,28 @@ public struct SimulatedProvider: Provider {
 
     /// Where the simulated servers' states are kept (see ``SimulatedServerState``).
     let serverState: SimulatedServerState
+    /// How a step holds the worker for its duration: `Task.sleep`, or a test's clock.
+    let sleep: @Sendable (Duration) async throws -> Void
 
     /// `serverStateFile`: a file that the workers sharing it (one machine, one data folder) keep
     /// the simulated servers' states in, so that each of them reports what any of them did;
-    /// `nil`: this process's memory.
-    public init(serverStateFile: String? = nil) {
+    /// `nil`: this process's memory. `sleep`: how a step waits out its duration (tests inject
+    /// their own, to see the durations asked for without waiting).
+    public init(
+        serverStateFile: String? = nil, sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
         serverState = serverStateFile.map(SimulatedServerState.init(file:)) ?? .shared
+        self.sleep = sleep
     }
 
+    /// Checks that `settings` are valid `simulated` settings; throws ``SimulatedSettingsError`` with every problem.
     public func validate(settings: [String: JSONValue]) throws {
         _ = try SimulatedSettings(settings: settings)
     }
 
+    /// Runs the command's step as described above: skipped when it does not apply; otherwise it reports the step's lines over
+    /// its duration, answers in progress for its polls, then fails if an injected failure matches the attempt, else succeeds.
+    /// Invalid settings fail the step permanently.
     public func execute(
         _ command: ExecuteStep,
         progress: @escaping @Sendable (String) async -> Void
@@ -87,7 +97,7 @@ public struct SimulatedProvider: Provider {
             _ = serverState.perform(action, on: server, now: Date())
         }
         if completes { lines += script.finishLines }
-        try await Self.hold(settings.duration(of: step), reporting: lines, progress)
+        try await hold(settings.duration(of: step), reporting: lines, progress)
 
         guard completes else {
             let continuation: JSONValue = .object([
@@ -107,17 +117,17 @@ public struct SimulatedProvider: Provider {
     }
 
     /// Reports `lines` and sleeps `duration` in total, spread after each line.
-    private static func hold(
+    private func hold(
         _ duration: Duration, reporting lines: [String], _ progress: @Sendable (String) async -> Void
     ) async throws {
         guard !lines.isEmpty else {
-            if duration > .zero { try await Task.sleep(for: duration) }
+            if duration > .zero { try await sleep(duration) }
             return
         }
         let share = duration / lines.count
         for line in lines {
             await progress(line)
-            if share > .zero { try await Task.sleep(for: share) }
+            if share > .zero { try await sleep(share) }
         }
     }
 
@@ -166,42 +176,46 @@ public struct SimulatedProvider: Provider {
         let ids = SimulatedIDs(command)
         switch command.step {
         case .validate:
-            return .run(Script(
-                startLines: ["retrieving server information", "checking the instance group"],
-                waiting: "waiting for instance group \(ids.instanceGroup) to be stable", resource: ids.instanceGroup,
-                done: "preparation server \(ids.preparationServer) and instance group \(ids.instanceGroup) are ready",
-                outputs: ["preparationServerId": ids.preparationServer, "instanceGroup": ids.instanceGroup]))
+            return .run(
+                Script(
+                    startLines: ["retrieving server information", "checking the instance group"],
+                    waiting: "waiting for instance group \(ids.instanceGroup) to be stable", resource: ids.instanceGroup,
+                    done: "preparation server \(ids.preparationServer) and instance group \(ids.instanceGroup) are ready",
+                    outputs: ["preparationServerId": ids.preparationServer, "instanceGroup": ids.instanceGroup]))
 
         case .stopPreparationServer:
             guard command.options.stopPreparationServer else {
                 return .skip("the preparation server was not asked to stop")
             }
             let sessions = command.options.terminateSessions ? ["user sessions ended on \(ids.preparationServer)"] : []
-            return .run(Script(
-                startLines: sessions + ["stopping the preparation server"],
-                waiting: "preparation server \(ids.preparationServer) is stopping", resource: ids.preparationServer,
-                done: "preparation server \(ids.preparationServer) is stopped",
-                outputs: ["preparationServerStopped": "true"], preparationServer: .stop))
+            return .run(
+                Script(
+                    startLines: sessions + ["stopping the preparation server"],
+                    waiting: "preparation server \(ids.preparationServer) is stopping", resource: ids.preparationServer,
+                    done: "preparation server \(ids.preparationServer) is stopped",
+                    outputs: ["preparationServerStopped": "true"], preparationServer: .stop))
 
         case .createImage:
             let imageId = ids.image
-            return .run(Script(
-                startLines: ["creating an image of preparation server \(ids.preparationServer)"],
-                waiting: "image \(imageId) is pending", resource: imageId,
-                done: "image \(imageId) is available",
-                outputs: ["imageId": imageId]))
+            return .run(
+                Script(
+                    startLines: ["creating an image of preparation server \(ids.preparationServer)"],
+                    waiting: "image \(imageId) is pending", resource: imageId,
+                    done: "image \(imageId) is available",
+                    outputs: ["imageId": imageId]))
 
         case .createModels:
             guard let imageId = command.outputs["imageId"] else {
                 return .fail("create_models needs the imageId that create_image produced; the command's outputs have none")
             }
             let (main, backup) = ids.modelVersions
-            return .run(Script(
-                startLines: ["creating main model", "creating backup model"],
-                finishLines: ["removing old models"],
-                waiting: "models from image \(imageId) are being created", resource: imageId,
-                done: "main model version \(main) and backup model version \(backup) use image \(imageId)",
-                outputs: ["mainModelVersion": main, "backupModelVersion": backup]))
+            return .run(
+                Script(
+                    startLines: ["creating main model", "creating backup model"],
+                    finishLines: ["removing old models"],
+                    waiting: "models from image \(imageId) are being created", resource: imageId,
+                    done: "main model version \(main) and backup model version \(backup) use image \(imageId)",
+                    outputs: ["mainModelVersion": main, "backupModelVersion": backup]))
 
         case .replaceInstances:
             guard let model = command.outputs["mainModelVersion"] else {
@@ -246,9 +260,10 @@ public struct SimulatedProvider: Provider {
                 if let backup = command.outputs["backupModelVersion"], command.outputs["instanceRefreshId"] == nil {
                     start.append("returning the default model to the backup model, version \(backup)")
                 }
-                return .run(Script(
-                    startLines: start, waiting: "preparation server \(ids.preparationServer) is starting", resource: ids.preparationServer,
-                    done: "cleaned up; nothing was published", outputs: [:], preparationServer: stopped ? .start : nil))
+                return .run(
+                    Script(
+                        startLines: start, waiting: "preparation server \(ids.preparationServer) is starting", resource: ids.preparationServer,
+                        done: "cleaned up; nothing was published", outputs: [:], preparationServer: stopped ? .start : nil))
             }
             let version = ids.generatedVersion
             var start: [String] = []
@@ -259,10 +274,11 @@ public struct SimulatedProvider: Provider {
             for key in ["imageId", "mainModelVersion", "backupModelVersion"] {
                 if let value = command.outputs[key] { outputs[key] = value }
             }
-            return .run(Script(
-                startLines: start,
-                waiting: "preparation server \(ids.preparationServer) is starting", resource: ids.preparationServer,
-                done: "version \(version) is published", outputs: outputs, preparationServer: restart ? .start : nil))
+            return .run(
+                Script(
+                    startLines: start,
+                    waiting: "preparation server \(ids.preparationServer) is starting", resource: ids.preparationServer,
+                    done: "version \(version) is published", outputs: outputs, preparationServer: restart ? .start : nil))
         }
     }
 
