@@ -1,6 +1,6 @@
 import AMQPClient
-import Metrics
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 import Tracing
@@ -13,6 +13,8 @@ import Tracing
 /// are dead-lettered with their reason. Each message has its ``ConsumerSpan`` from the
 /// batch's start to its end, and the handler gets it in the message's `serviceContext`.
 public struct BatchConsumerService: Service {
+    /// Applies a batch of decoded messages, for example in one store transaction. When it returns, every
+    /// message of the batch is acked; when it throws, the messages are retried one by one.
     public typealias Handler = @Sendable ([IncomingMessage]) async throws -> Void
 
     private let connection: AMQPConnection
@@ -23,6 +25,9 @@ public struct BatchConsumerService: Service {
     private let logger: Logger
     private let handler: Handler
 
+    /// Builds the service; nothing is consumed until ``run()``. `prefetch` caps the unacknowledged deliveries
+    /// on the consumer's channel, `maxBatch` the messages per handler call, and `redeliveries` says who
+    /// counts redeliveries (`.broker` for a quorum queue).
     public init(
         connection: AMQPConnection, queue: String, prefetch: UInt16 = 256, maxBatch: Int = 128,
         redeliveries: RedeliveryGuard = .broker, logger: Logger, handler: @escaping Handler
@@ -38,25 +43,34 @@ public struct BatchConsumerService: Service {
         self.handler = handler
     }
 
+    /// Consumes until graceful shutdown, then handles the deliveries already received and closes the
+    /// consumer's channel. Throws if consuming fails, after closing the channel.
     public func run() async throws {
         let consumer = try await connection.consume(queue: queue, prefetch: prefetch)
         let buffer = DeliveryBuffer()
         logger.info("hangar.batch_consumer.running", metadata: ["hangar.max_batch": "\(maxBatch)"])
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    defer { buffer.finish() }
-                    for try await delivery in consumer { buffer.append(delivery) }
-                }
-                group.addTask {
-                    while let batch = await buffer.next(max: maxBatch) {
-                        await process(batch)
+        do {
+            try await withGracefulShutdownHandler {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        defer { buffer.finish() }
+                        for try await delivery in consumer { buffer.append(delivery) }
                     }
+                    group.addTask {
+                        while let batch = await buffer.next(max: maxBatch) {
+                            await process(batch)
+                        }
+                    }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
+            } onGracefulShutdown: {
+                consumer.requestCancel()
             }
-        } onGracefulShutdown: {
-            consumer.requestCancel()
+        } catch {
+            // Consuming failed (the broker cancelled the consumer, say): its channel is closed
+            // all the same, as ConsumerService does, before the error ends the service.
+            await consumer.close()
+            throw error
         }
         await consumer.close()
         logger.info("hangar.batch_consumer.stopped")
