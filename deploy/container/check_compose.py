@@ -44,7 +44,7 @@ SECRET_NAMES = re.compile(
     r"|HANGAR_([A-Z]+_)?DATABASE_URL|HANGAR_TOKEN|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN"
     r"|.*PASSWORD.*|.*_PASS|.*SECRET.*)$"
 )
-# What every Hangar service needs set, beyond defaults (README's configuration table).
+# What every Hangar service needs set, beyond defaults (docs/configuration.md).
 REQUIRED = {"*": ["HANGAR_AMQP_URL"], "hangar-intake": ["HANGAR_TOKENS"]}
 # The infrastructure's state, by image name.
 INFRA_STATE = {"rabbitmq": "/var/lib/rabbitmq", "postgres": "/var/lib/postgresql/data", "prom/prometheus": "/prometheus"}
