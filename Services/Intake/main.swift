@@ -58,16 +58,23 @@ let historyStore = SQLStore(configuration: historyDatabase, logger: logger)
 let health = Health([
     .broker(connection), .consumers(connection, atLeast: 2), .store(intakeStore), .store(historyStore, name: "history store"),
 ])
-let intake = IntakeService(
-    configuration: configuration, connection: connection, intakeStore: intakeStore, historyStore: historyStore, health: health,
-    logger: logger)
+let intake: IntakeServices
+do {
+    intake = try IntakeServices(
+        configuration: configuration, connection: connection, intakeStore: intakeStore, historyStore: historyStore, health: health,
+        logger: logger)
+} catch {
+    exitWithConfigurationError(error, service: "intake")
+}
 let group = ServiceGroup(
     configuration: .init(
         services: servicesWithHealth(
             tracingServices(tracing) + [
                 .init(service: connection), .init(service: intakeStore), .init(service: historyStore),
-                .init(service: intake, successTerminationBehavior: .gracefullyShutdownGroup),
-            ], metrics: metrics, health: health),
+            ]
+                // Intake's own parts (IntakeServices): started in order, stopped in reverse.
+                + intake.services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+            metrics: metrics, health: health),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 await runServiceGroup(group, service: "intake", logger: logger)

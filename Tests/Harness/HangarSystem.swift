@@ -128,12 +128,15 @@ public final class HangarSystem: @unchecked Sendable {
         throw E2EFailure("intake not ready after \(timeout) (last answer: \(last)); logs: \(logDirectory.path)\n\(logs("intake"))")
     }
 
-    /// Kills a service with `signal` (SIGKILL: a crash; SIGTERM: a graceful stop) and waits for it to exit.
-    public func stop(_ key: String, signal: Int32 = SIGKILL) {
-        guard let process = processes.withLock({ $0.removeValue(forKey: key) }) else { return }
+    /// Kills a service with `signal` (SIGKILL: a crash; SIGTERM: a graceful stop) and waits for it to exit;
+    /// returns its exit status (nil when it was not running, or died of a signal).
+    @discardableResult
+    public func stop(_ key: String, signal: Int32 = SIGKILL) -> Int32? {
+        guard let process = processes.withLock({ $0.removeValue(forKey: key) }) else { return nil }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         ChildProcesses.remove(process.processIdentifier)
+        return process.terminationReason == .exit ? process.terminationStatus : nil
     }
 
     /// Sends `signal` to a service without waiting for it (SIGSTOP freezes it: its

@@ -1,0 +1,131 @@
+import AMQPClient
+import Foundation
+import HangarHistory
+import HangarMessaging
+import HangarRuntime
+import HangarStorage
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Intake's long-running parts, for the main's `ServiceGroup`, the way Hummingbird's
+/// `Application` lists its `services:`. Building them does no I/O; ``IntakePreparation``
+/// migrates and declares when the group starts, and the other parts wait for it.
+///
+/// In start order (the group stops them in reverse):
+/// 1. the preparation;
+/// 2. the live event feed's consumer and 3. the server replies' consumer;
+/// 4. the relay of submissions whose publish failed;
+/// 5. the scheduled server shutdowns;
+/// 6. the HTTP server (API and console);
+/// 7. the closer of open event streams, stopped first, so that the HTTP server need not wait for them.
+public struct IntakeServices: Sendable {
+    /// The parts, in start order.
+    public let services: [any Service]
+
+    /// Builds the parts. Throws when the API document cannot be read or the routes and the
+    /// document disagree (``DocumentedRouter/Drift``).
+    public init(
+        configuration: IntakeConfiguration, connection: AMQPConnection, intakeStore: SQLStore, historyStore: SQLStore, health: Health,
+        logger: Logger
+    ) throws {
+        let document = try OpenAPIDocument.load()
+        let intake = IntakeStore(store: intakeStore)
+        let gate = StartGate()
+        // Private queues of this process: every event while a live stream is open (bound by
+        // `LiveFeedBinding`), and the replies to its server requests.
+        let eventsQueue = "hangar.intake.\(configuration.instance).events"
+        let repliesQueue = "hangar.intake.\(configuration.instance).replies"
+        let feed = LiveFeedBinding(
+            connection: connection, queue: eventsQueue, exchange: HangarTopology.events, linger: configuration.eventFeedLinger, logger: logger)
+        let hub = EventHub()
+        let requester = ServerRequester(connection: connection, replyQueue: repliesQueue, timeout: configuration.serverRequestTimeout)
+        let console = ConsoleFiles(directory: configuration.consoleDirectory)
+        if console.isEmpty {
+            logger.warning("intake.console.missing", metadata: ["hint": "set HANGAR_CONSOLE_DIR to Shared/API/Console"])
+        } else {
+            logger.info("intake.console.files", metadata: ["directory": "\(console.directory ?? "-")"])
+        }
+        let live = LiveServices(
+            hub: hub, feed: feed, servers: requester,
+            management: ManagementClient(baseURL: configuration.managementURL, vhost: connection.configuration.virtualHost),
+            prices: configuration.instancePrices, console: console, heartbeat: configuration.eventStreamHeartbeat)
+        let api = IntakeAPI(
+            intake: intake, history: HistoryQueries(store: historyStore), bus: MessageBus(connection: connection, appId: "hangar-intake"),
+            auth: Authenticator(tokens: configuration.tokens), health: health, logger: logger, live: live,
+            deadLetters: DeadLetterStore(store: historyStore), workers: WorkerDirectory(store: historyStore), document: document)
+
+        let router = Router()
+        if configuration.requestTracing {
+            // A span per request: what a request publishes joins its trace. The token a live
+            // stream may carry in its query is never recorded.
+            router.middlewares.add(TracingMiddleware(redactingQueryParameters: ["access_token"]))
+        }
+        if configuration.requestMetrics {
+            router.middlewares.add(MetricsMiddleware())
+        }
+        router.middlewares.add(MethodNotAllowedMiddleware(document: document))
+        router.middlewares.add(AuditMiddleware(intake: intake, auth: api.auth, logger: logger))
+        // Every route an operation of the API document and every operation a route, or intake does not start.
+        let routes = DocumentedRouter(router)
+        api.addRoutes(to: routes)
+        try routes.verify(against: document, undocumented: IntakeAPI.undocumentedRoutes)
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hangar-intake"),
+            onServerRunning: { _ in logger.info("intake.listening", metadata: ["http.address": "\(configuration.host):\(configuration.port)"]) },
+            logger: logger)
+
+        let eventFeed = ConsumerService(connection: connection, queue: eventsQueue, prefetch: 512, logger: logger) { delivery in
+            if let notice = EventHub.notice(delivery) { hub.post(notice) }
+            return .ack
+        }
+        let replies = ConsumerService(connection: connection, queue: repliesQueue, prefetch: 64, logger: logger) { delivery in
+            requester.deliver(delivery)
+            return .ack
+        }
+        let shutdowns = ShutdownScheduler(intake: intake, servers: requester, logger: logger)
+        services = [
+            IntakePreparation(
+                intake: intake, historyStore: historyStore, connection: connection, eventsQueue: eventsQueue, repliesQueue: repliesQueue,
+                gate: gate),
+            AfterPreparation(name: "IntakeEventFeed", gate: gate, service: eventFeed),
+            AfterPreparation(name: "IntakeServerReplies", gate: gate, service: replies),
+            AfterPreparation(
+                name: "IntakeSubmissionRelay", gate: gate,
+                service: UntilShutdown(name: "IntakeSubmissionRelay") { await Self.relay(api: api, intake: intake, logger: logger) }),
+            AfterPreparation(
+                name: "IntakeShutdownScheduler", gate: gate, service: UntilShutdown(name: "IntakeShutdownScheduler") { await shutdowns.run() }),
+            AfterPreparation(name: "IntakeHTTPServer(\(configuration.host):\(configuration.port))", gate: gate, service: application),
+            EventStreamCloser(hub: hub),
+        ]
+    }
+
+    /// Publishes accepted submissions whose publish failed (broker down at the time), every second.
+    private static func relay(api: IntakeAPI, intake: IntakeStore, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                for request in try await intake.unpublished(olderThan: 2) {
+                    await api.publish(request)
+                }
+            } catch {
+                logger.warning("intake.relay.failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}
+
+/// Ends every open event stream at a graceful shutdown, or the HTTP server would wait for them.
+struct EventStreamCloser: Service, CustomStringConvertible {
+    let hub: EventHub
+
+    /// For logs.
+    var description: String { "IntakeEventStreamCloser" }
+
+    /// Waits for the graceful shutdown, then closes the streams.
+    func run() async throws {
+        try? await gracefulShutdown()
+        hub.closeAll()
+    }
+}

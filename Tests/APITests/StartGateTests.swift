@@ -1,0 +1,20 @@
+import Testing
+
+@testable import HangarAPI
+
+@Suite("Intake's start gate")
+struct StartGateTests {
+    @Test("waiters return once it opens, later waiters at once; a cancelled waiter throws and holds nothing up")
+    func gate() async throws {
+        let gate = StartGate()
+        #expect(!gate.isOpen)
+        let early = Task { try await gate.wait() }
+        let cancelled = Task { try await gate.wait() }
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        gate.open()
+        try await early.value
+        try await gate.wait()
+        #expect(gate.isOpen)
+    }
+}
