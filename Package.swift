@@ -145,7 +145,7 @@ let package = Package(
         .target(
             name: "HangarScheduling",
             dependencies: [
-                "HangarMessaging", "HangarStorage", "HangarContracts",
+                "HangarMessaging", "HangarStorage", "HangarContracts", "HangarRuntime",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),

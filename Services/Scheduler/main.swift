@@ -41,15 +41,17 @@ do {
 let logger = Logger(label: "hangar.scheduler")
 let connection = AMQPConnection(configuration: amqp, logger: logger)
 let store = SQLStore(configuration: database, logger: logger)
-let scheduler = SchedulerService(
+let scheduler = SchedulerServices(
     connection: connection, store: store, configuration: configuration, instance: environment.instance, logger: logger)
 let health = Health([.broker(connection), .consumers(connection, atLeast: 1), .store(store)])
 let group = ServiceGroup(
     configuration: .init(
         services: servicesWithHealth(
             tracingServices(tracing) + [
-                .init(service: connection), .init(service: store), .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup),
-            ],
+                .init(service: connection), .init(service: store),
+            ]
+                // The scheduler's own parts (SchedulerServices): started in order, stopped in reverse.
+                + scheduler.services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
             metrics: metrics, health: health),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))

@@ -1,6 +1,7 @@
 import AMQPClient
 import HangarHistory
 import HangarMessaging
+import HangarRuntime
 import HangarStorage
 import ServiceLifecycle
 

@@ -1,9 +1,9 @@
 import ServiceLifecycle
 import Synchronization
 
-/// Opens once, when intake's preparation is done (its tables migrated, its queues declared);
-/// the services that need those wait for it.
-final class StartGate: Sendable {
+/// Opens once, when a service's preparation is done (its tables migrated, its queues
+/// declared); the parts that need those wait for it (``AfterPreparation``).
+public final class StartGate: Sendable {
     private struct State {
         var isOpen = false
         var nextWaiter = 0
@@ -13,13 +13,13 @@ final class StartGate: Sendable {
     private let state = Mutex(State())
 
     /// Creates a closed gate.
-    init() {}
+    public init() {}
 
     /// Whether ``open()`` was called.
-    var isOpen: Bool { state.withLock { $0.isOpen } }
+    public var isOpen: Bool { state.withLock { $0.isOpen } }
 
     /// Opens the gate: every waiter and every later ``wait()`` returns.
-    func open() {
+    public func open() {
         let waiting = state.withLock { state in
             state.isOpen = true
             defer { state.waiting = [:] }
@@ -29,7 +29,7 @@ final class StartGate: Sendable {
     }
 
     /// Returns once the gate is open; throws `CancellationError` when the task is cancelled first.
-    func wait() async throws {
+    public func wait() async throws {
         let id = state.withLock { state in
             state.nextWaiter += 1
             return state.nextWaiter
@@ -50,22 +50,29 @@ final class StartGate: Sendable {
     }
 }
 
-/// A part of intake that needs its preparation: it runs `service` once the gate opened, and
+/// A part of a service that needs its preparation: it runs `service` once the gate opened, and
 /// ends without running it when the group shuts down first. Its description is its name only,
 /// so what the service group logs carries no setting (and no secret) of the part it wraps.
-struct AfterPreparation: Service, CustomStringConvertible {
+public struct AfterPreparation: Service, CustomStringConvertible {
     /// What the part is, for logs.
-    let name: String
-    /// Opened by ``IntakePreparation``.
-    let gate: StartGate
+    public let name: String
+    /// Opened by the service's preparation.
+    public let gate: StartGate
     /// The part itself.
-    let service: any Service
+    public let service: any Service
+
+    /// Wraps `service`, named `name` in logs.
+    public init(name: String, gate: StartGate, service: any Service) {
+        self.name = name
+        self.gate = gate
+        self.service = service
+    }
 
     /// The part's name.
-    var description: String { name }
+    public var description: String { name }
 
     /// Waits for the gate (or a graceful shutdown), then runs the part.
-    func run() async throws {
+    public func run() async throws {
         let gate = gate
         let opened = await cancelWhenGracefulShutdown { (try? await gate.wait()) != nil }
         guard opened else { return }
@@ -74,17 +81,23 @@ struct AfterPreparation: Service, CustomStringConvertible {
 }
 
 /// A loop that runs until the task is cancelled, as a service: a graceful shutdown cancels it.
-struct UntilShutdown: Service, CustomStringConvertible {
+public struct UntilShutdown: Service, CustomStringConvertible {
     /// What the loop does, for logs.
-    let name: String
+    public let name: String
     /// The loop; it must return soon after its task is cancelled.
-    let loop: @Sendable () async -> Void
+    public let loop: @Sendable () async -> Void
+
+    /// A service named `name` that runs `loop` until a graceful shutdown.
+    public init(name: String, loop: @escaping @Sendable () async -> Void) {
+        self.name = name
+        self.loop = loop
+    }
 
     /// The loop's name.
-    var description: String { name }
+    public var description: String { name }
 
     /// Runs the loop until a graceful shutdown.
-    func run() async throws {
+    public func run() async throws {
         let loop = loop
         await cancelWhenGracefulShutdown { await loop() }
     }

@@ -1,8 +1,7 @@
+import HangarRuntime
 import Testing
 
-@testable import HangarAPI
-
-@Suite("Intake's start gate")
+@Suite("The start gate of a service's parts")
 struct StartGateTests {
     @Test("waiters return once it opens, later waiters at once; a cancelled waiter throws and holds nothing up")
     func gate() async throws {
