@@ -32,7 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
-        // Reads the API document (Shared/API/openapi.yaml), which intake serves as JSON.
+        // Reads the API document (Shared/Intake/openapi.yaml), which intake serves as JSON.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // Tracing only, exported over OTLP/HTTP: the OTLPHTTP trait alone keeps gRPC out of the build.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
@@ -188,10 +188,10 @@ let package = Package(
         ),
         // The HTTP API v1 and console served by intake. The console's files (HTML, CSS, ES
         // modules) and the instance price table are resources: SwiftPM copies them next to the
-        // executables as Hangar_HangarAPI.resources/{Console,Prices}, with the API document
+        // executables as Hangar_HangarIntake.resources/{Console,Prices}, with the API document
         // openapi.yaml. async-http-client reads RabbitMQ's management API.
         .target(
-            name: "HangarAPI",
+            name: "HangarIntake",
             dependencies: [
                 "AMQPClient", "HangarMessaging", "HangarStorage", "HangarHistory", "HangarContracts", "HangarProviders",
                 "HangarRuntime",
@@ -203,13 +203,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            path: "Shared/API",
+            path: "Shared/Intake",
             resources: [.copy("Console"), .copy("Prices"), .copy("openapi.yaml")]
         ),
 
         // MARK: Services (one small executable each)
 
-        .executableTarget(name: "Intake", dependencies: ["HangarAPI", "HangarRuntime"], path: "Services/Intake"),
+        .executableTarget(name: "Intake", dependencies: ["HangarIntake", "HangarRuntime"], path: "Services/Intake"),
         .executableTarget(name: "Scheduler", dependencies: ["HangarScheduling", "HangarRuntime"], path: "Services/Scheduler"),
         .executableTarget(
             name: "Worker", dependencies: ["HangarExecution", "HangarRuntime", "HangarAWSProvider", "HangarProviders"],
@@ -315,9 +315,9 @@ let package = Package(
             path: "Tests/RuntimeTests"
         ),
         .testTarget(
-            name: "APITests",
-            dependencies: ["HangarAPI", "HangarContracts"],
-            path: "Tests/APITests"
+            name: "IntakeTests",
+            dependencies: ["HangarIntake", "HangarContracts"],
+            path: "Tests/IntakeTests"
         ),
         .testTarget(
             name: "EndToEndTests",

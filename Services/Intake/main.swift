@@ -1,5 +1,5 @@
 import AMQPClient
-import HangarAPI
+import HangarIntake
 import HangarRuntime
 import HangarStorage
 import Logging

@@ -1,7 +1,6 @@
 // Swift-facing shim over libcurl (Debian: libcurl4-openssl-dev). curl_easy_setopt and
 // curl_easy_getinfo are variadic, which Swift cannot call: these typed wrappers can.
-// Only HangarNotification's `Curl/` folder (SMTP) and HangarAPI's ManagementClient.swift
-// (RabbitMQ's management API over HTTP) call into it.
+// Only HangarNotification's `Curl/` folder (SMTP) calls into it.
 #ifndef HANGAR_CCURL_SHIM_H
 #define HANGAR_CCURL_SHIM_H
 

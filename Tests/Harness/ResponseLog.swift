@@ -3,7 +3,7 @@ import Synchronization
 
 /// The API's responses the end-to-end tests see, one JSON object per line, when
 /// `HANGAR_TEST_RESPONSE_LOG` names a file; `deploy/api/validate-responses.py` then checks each
-/// against `Shared/API/openapi.yaml` (`deploy/test.sh` does both).
+/// against `Shared/Intake/openapi.yaml` (`deploy/test.sh` does both).
 ///
 /// Only the API's own paths are kept (`/v1/…`, `/openapi.json`, `/health/…`), not the console's
 /// files. Every line is appended with one `write`, so tests running in parallel do not interleave.

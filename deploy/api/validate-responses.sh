@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the API responses the end-to-end tests recorded (HANGAR_TEST_RESPONSE_LOG, one JSON
-# object per line) against Shared/API/openapi.yaml with openapi-core (PyPI, pinned, in
+# object per line) against Shared/Intake/openapi.yaml with openapi-core (PyPI, pinned, in
 # .hangar/api-venv): status, content type and body schema of every response.
 #
 #   deploy/api/validate-responses.sh RESPONSES.jsonl
@@ -20,8 +20,8 @@ cat >"$bad" <<'JSON'
 {"method":"GET","path":"/v1/deployments/0190a3c4-0000-7000-8000-000000000000","query":"","status":200,"contentType":"application/json","body":"{\"id\":5}"}
 {"method":"GET","path":"/v1/nowhere","query":"","status":200,"contentType":"application/json","body":"{}"}
 JSON
-if "$venv/bin/python" deploy/api/validate-responses.py Shared/API/openapi.yaml "$bad" >/dev/null 2>&1; then
+if "$venv/bin/python" deploy/api/validate-responses.py Shared/Intake/openapi.yaml "$bad" >/dev/null 2>&1; then
   die "the response check passed responses that do not match the document: it checks nothing"
 fi
-log "checking $(wc -l <"$1") recorded responses against Shared/API/openapi.yaml"
-"$venv/bin/python" deploy/api/validate-responses.py Shared/API/openapi.yaml "$1"
+log "checking $(wc -l <"$1") recorded responses against Shared/Intake/openapi.yaml"
+"$venv/bin/python" deploy/api/validate-responses.py Shared/Intake/openapi.yaml "$1"

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import HangarAPI
+@testable import HangarIntake
 
 @Suite("Entity tags")
 struct EntityTagTests {

@@ -3,7 +3,7 @@ import Foundation
 /// Hourly instance prices by region, platform and instance type, for the cost of an
 /// environment (``CostReport``).
 ///
-/// The built-in table is the documented file `Shared/API/Prices/instance-prices.json` (a
+/// The built-in table is the documented file `Shared/Intake/Prices/instance-prices.json` (a
 /// resource of this target; see ``BundledResources``). `HANGAR_INSTANCE_PRICES` names a file of
 /// the same shape whose entries replace or add to the built-in ones, price by price. Hangar
 /// never fetches prices: the figures are what the file says.

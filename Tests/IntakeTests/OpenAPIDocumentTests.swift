@@ -2,13 +2,13 @@ import Foundation
 import Hummingbird
 import Testing
 
-@testable import HangarAPI
+@testable import HangarIntake
 
 @Suite("The API document and the routes")
 struct OpenAPIDocumentTests {
-    /// `Shared/API/openapi.yaml` of this source tree.
+    /// `Shared/Intake/openapi.yaml` of this source tree.
     static let sourceDocument = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Shared/API/openapi.yaml").path
+        .deletingLastPathComponent().appendingPathComponent("Shared/Intake/openapi.yaml").path
 
     @Test("openapi.yaml reads as an OpenAPI 3.1 document whose every operation has a unique operationId")
     func document() throws {

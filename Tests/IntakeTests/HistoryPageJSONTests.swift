@@ -3,7 +3,7 @@ import HangarContracts
 import NIOCore
 import Testing
 
-@testable import HangarAPI
+@testable import HangarIntake
 
 /// The history page's hand-written JSON against `HangarJSON.encoder`, byte for byte.
 @Suite("History page JSON")

@@ -24,7 +24,7 @@ struct OpenAPIDocument: Sendable {
     /// Every operation it describes.
     let operations: Set<Operation>
 
-    /// Reads `openapi.yaml` from `path`, or from the `HangarAPI` resources next to the executable
+    /// Reads `openapi.yaml` from `path`, or from the `HangarIntake` resources next to the executable
     /// (or the source tree when developing, see ``BundledResources``).
     static func load(from path: String? = nil) throws -> OpenAPIDocument {
         let file: String
@@ -33,7 +33,7 @@ struct OpenAPIDocument: Sendable {
         } else if let directory = BundledResources.directory(named: "", containing: "openapi.yaml") {
             file = directory + "/openapi.yaml"
         } else {
-            throw LoadError(description: "openapi.yaml is not among intake's resources (Hangar_HangarAPI.resources next to the executable)")
+            throw LoadError(description: "openapi.yaml is not among intake's resources (Hangar_HangarIntake.resources next to the executable)")
         }
         let text: String
         do {

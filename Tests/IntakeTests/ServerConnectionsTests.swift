@@ -2,7 +2,7 @@ import Foundation
 import HangarContracts
 import Testing
 
-@testable import HangarAPI
+@testable import HangarIntake
 
 @Suite("How to connect to a server")
 struct ServerConnectionsTests {

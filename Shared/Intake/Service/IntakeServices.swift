@@ -42,7 +42,7 @@ public struct IntakeServices: Sendable {
         let requester = ServerRequester(connection: connection, replyQueue: repliesQueue, timeout: configuration.serverRequestTimeout)
         let console = ConsoleFiles(directory: configuration.consoleDirectory)
         if console.isEmpty {
-            logger.warning("intake.console.missing", metadata: ["hint": "set HANGAR_CONSOLE_DIR to Shared/API/Console"])
+            logger.warning("intake.console.missing", metadata: ["hint": "set HANGAR_CONSOLE_DIR to Shared/Intake/Console"])
         } else {
             logger.info("intake.console.files", metadata: ["directory": "\(console.directory ?? "-")"])
         }

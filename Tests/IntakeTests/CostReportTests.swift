@@ -2,7 +2,7 @@ import Foundation
 import HangarContracts
 import Testing
 
-@testable import HangarAPI
+@testable import HangarIntake
 
 @Suite("Instance prices and the cost of an environment")
 struct CostReportTests {
