@@ -60,6 +60,26 @@ struct APIEndToEndTests {
         #expect(String(decoding: scraped, as: UTF8.self).contains("hb_requests"))
     }
 
+    /// The operations the other suites reach only through other clients (the CLI, curl, the
+    /// browser), answered through the harness so that the response check sees them too.
+    @Test("liveness, the freeze list and an environment's cost answer as the API document says")
+    func documentedReads() async throws {
+        let system = try await HangarSystem("api-reads")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("reads-env")
+
+        let (live, liveStatus) = try await system.request("GET", "/health/live", token: nil)
+        #expect(liveStatus == 200 && String(decoding: live, as: UTF8.self).contains("ok"))
+        let (freezes, freezesStatus) = try await system.request("GET", "/v1/freezes", token: HangarSystem.viewerToken)
+        #expect(freezesStatus == 200)
+        #expect((try JSONSerialization.jsonObject(with: freezes) as? [String: Any])?["items"] as? [Any] != nil, "a list")
+        let (cost, costStatus) = try await system.request("GET", "/v1/environments/reads-env/cost", token: HangarSystem.viewerToken)
+        #expect(costStatus == 200, "\(String(decoding: cost, as: UTF8.self))")
+        let (_, unknownCost) = try await system.request("GET", "/v1/environments/no-such-env/cost", token: HangarSystem.viewerToken)
+        #expect(unknownCost == 404)
+    }
+
     @Test("a poller's copy: ETag and If-None-Match answer 304 until that deployment or that environment's history changes")
     func conditionalReads() async throws {
         let system = try await HangarSystem("api-etags")

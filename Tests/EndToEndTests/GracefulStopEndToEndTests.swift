@@ -12,14 +12,17 @@ struct GracefulStopEndToEndTests {
         let system = try await HangarSystem("graceful-stop")
         defer { Task { await system.shutdown() } }
         try await system.startAll(workers: 1, notifier: true)
+        // Steps of 1.5 s: the deployments are still running when the services are stopped, even
+        // on a loaded machine (400 ms steps once finished a deployment before the test looked).
+        for index in 0..<3 { try await system.createEnvironment("graceful-\(index)", target: #"{"stepDurationMs":1500}"#) }
         var submitted: [UUID] = []
         for index in 0..<3 {
-            try await system.createEnvironment("graceful-\(index)", target: #"{"stepDurationMs":400}"#)
             submitted.append(try await system.deploy("graceful-\(index)", body: #"{"notify":{"emails":["ops@example.com"]}}"#))
         }
         let ids = submitted
         try await eventually("a step running") {
-            try await system.deployment(ids[0]).steps.contains { $0.status == .running }
+            for id in ids where try await system.deployment(id).steps.contains(where: { $0.status == .running }) { return true }
+            return false
         }
 
         let services = ["intake", "scheduler", "recorder", "notifier", "worker-1"]
