@@ -166,15 +166,27 @@ public struct AWSQueryClient: Sendable {
         return (data, status)
     }
 
+    /// What an answer that is not AWS XML means: a gateway's 502, 503 or 504 (a proxy or load
+    /// balancer in front of the endpoint) may pass when tried again, as may a 429; a 501 says the
+    /// endpoint lacks the operation; anything else (an emulator's 500 page, a 200 of HTML) is not
+    /// understood, and trying again would not help.
+    static func nonXMLCode(status: Int) -> AWSError.Code {
+        switch status {
+        case 502, 503, 504: return .server
+        case 429: return .throttling
+        case 501: return .unsupported
+        default: return .unexpectedResponse
+        }
+    }
+
     /// Turns an HTTP answer into the XML root, or the ``AWSError`` it reports.
     public static func interpret(data: Data, status: Int, action: String) throws(AWSError) -> AWSXML {
         guard let root = AWSXML.parse(data), root.name.lowercased() != "html" else {
             let snippet = String(decoding: data.prefix(120), as: UTF8.self)
                 .replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
             throw AWSError(
-                status == 501 ? .unsupported : .unexpectedResponse,
-                message: "the answer is not an AWS XML document (\(data.count) bytes: \(snippet))", httpStatus: status,
-                action: action)
+                nonXMLCode(status: status), message: "the answer is not an AWS XML document (\(data.count) bytes: \(snippet))",
+                httpStatus: status, action: action)
         }
         // EC2: <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>
         // Auto Scaling: <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>

@@ -43,6 +43,28 @@ struct AnswerParsingTests {
         }
     }
 
+    @Test("a gateway's HTML 502, 503 or 504 and a plain 429 are tried again; a 501 is unsupported; a 200 of HTML is not understood")
+    func nonXMLAnswers() {
+        let page = "<html><head><title>503 Service Temporarily Unavailable</title></head><body>nginx</body></html>"
+        for status in [502, 503, 504] {
+            #expect {
+                try AWSQueryClient.interpret(data: Data(page.utf8), status: status, action: "DescribeImages")
+            } throws: { error in
+                let error = error as! AWSError
+                return error.code == .server && error.isRetriable && error.httpStatus == status
+            }
+        }
+        #expect {
+            try AWSQueryClient.interpret(data: Data("Too Many Requests".utf8), status: 429, action: "DescribeImages")
+        } throws: { ($0 as! AWSError).code == .throttling && ($0 as! AWSError).isRetriable }
+        #expect {
+            try AWSQueryClient.interpret(data: Data("Not Implemented".utf8), status: 501, action: "StartInstanceRefresh")
+        } throws: { ($0 as! AWSError).code == .unsupported }
+        #expect {
+            try AWSQueryClient.interpret(data: Data(page.utf8), status: 200, action: "DescribeImages")
+        } throws: { ($0 as! AWSError).code == .unexpectedResponse && !($0 as! AWSError).isRetriable }
+    }
+
     @Test("JSON-protocol answers (Systems Manager): a qualified error type, throttling, an answer that is not JSON")
     func jsonErrors() throws {
         struct Answer: Decodable { var CommandId: String }

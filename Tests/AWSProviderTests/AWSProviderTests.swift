@@ -246,6 +246,34 @@ struct AWSProviderTests {
         #expect(try await cloud.loadBalancing.targetStates(targetGroup, instanceIds: now).values.allSatisfy { $0 != "unused" })
     }
 
+    @Test("a gateway's HTML 503 in front of the endpoint is tried again: two pass unseen, three fail the call as retriable")
+    func gatewayErrorsAreRetried() async throws {
+        let cloud = try await MotoCloud(instances: 1)
+        defer { cloud.moto.stop() }
+        func ec2(through proxy: MotoProxy) -> EC2 {
+            let environment = proxy.environment
+            return EC2(
+                client: AWSQueryClient(
+                    configuration: AWSClientConfiguration(
+                        region: "us-east-1", endpointOverride: URL(string: proxy.endpoint),
+                        credentials: { () throws(AWSError) in try AWSCredentials.resolve(environment: environment) }),
+                    logger: MotoCloud.logger))
+        }
+        let twice = try await MotoProxy(upstream: cloud.moto, gatewayErrors: 2)
+        defer { twice.stop() }
+        let instances = try await ec2(through: twice).describeInstances(ids: [cloud.seed["preparationInstanceId"]!])
+        #expect(instances.count == 1, "the third try of the call got moto's answer")
+
+        let thrice = try await MotoProxy(upstream: cloud.moto, gatewayErrors: 3)
+        defer { thrice.stop() }
+        do {
+            _ = try await ec2(through: thrice).describeInstances(ids: [cloud.seed["preparationInstanceId"]!])
+            Issue.record("three gateway errors in a row should fail the call (3 tries in all)")
+        } catch {
+            #expect(error.code == .server && error.isRetriable && error.httpStatus == 503, "\(error)")
+        }
+    }
+
     @Test("keep users connected: a batch still draining is waited for, and replaced when drainSeconds run out, saying so")
     func drainWaitsThenGivesUp() async throws {
         let cloud = try await MotoCloud(instances: 2, targetGroup: true)

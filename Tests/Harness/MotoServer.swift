@@ -66,7 +66,8 @@ public final class MotoServer: @unchecked Sendable {
 /// killed every few seconds dies mid-call), and with `instanceRefresh` answers the Auto
 /// Scaling instance refresh calls moto lacks (their bookkeeping only; see the script); Run
 /// Command invocations on `unreachableInstances` answer `Failed`; a target deregistered from a
-/// load balancer target group is `draining` for its first `drainingChecks` health checks.
+/// load balancer target group is `draining` for its first `drainingChecks` health checks; the
+/// first `gatewayErrors` calls get a gateway's HTML 503 from the proxy itself.
 public final class MotoProxy: @unchecked Sendable {
     public let port: Int
     private let process: HelperProcess
@@ -80,7 +81,7 @@ public final class MotoProxy: @unchecked Sendable {
 
     public init(
         upstream: MotoServer, delayMilliseconds: Int = 0, instanceRefresh: Bool = false, refreshChecks: Int = 3,
-        unreachableInstances: [String] = [], drainingChecks: Int = 0, timeout: Duration = .seconds(30)
+        unreachableInstances: [String] = [], drainingChecks: Int = 0, gatewayErrors: Int = 0, timeout: Duration = .seconds(30)
     ) async throws {
         (port, process) = try await HelperProcess.onFreePort { port in
             let arguments =
@@ -88,7 +89,7 @@ public final class MotoProxy: @unchecked Sendable {
                     HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
                     "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
                 ] + (instanceRefresh ? ["--instance-refresh"] : []) + unreachableInstances.flatMap { ["--unreachable-instance", $0] }
-                + ["--draining-checks", String(drainingChecks)]
+                + ["--draining-checks", String(drainingChecks), "--gateway-errors", String(gatewayErrors)]
             return try await HelperProcess("moto-proxy-\(port)", executable: "/usr/bin/python3", arguments: arguments, timeout: timeout) {
                 (try? await Self.refreshes(at: "http://127.0.0.1:\(port)")) != nil
             }

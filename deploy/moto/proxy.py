@@ -2,7 +2,7 @@
 """A test double in front of moto, for the AWS provider's tests (standard library only).
 
     deploy/moto/proxy.py --port P --upstream http://127.0.0.1:M [--delay-ms 150] [--instance-refresh]
-                         [--unreachable-instance i-…]… [--draining-checks N]
+                         [--unreachable-instance i-…]… [--draining-checks N] [--gateway-errors N]
 
 - Every request is forwarded to moto after `--delay-ms` milliseconds, so that a worker killed
   every few seconds is killed in the middle of its cloud calls, as it would be against AWS.
@@ -19,6 +19,8 @@
   deregistered from its target group as `draining` (users still connected) for the first N
   times it is asked about it, as AWS does during the deregistration delay (moto reports it
   `unused` at once).
+- With `--gateway-errors N`, the first N POSTs are answered by the proxy itself with a 503 HTML
+  page, as a load balancer or gateway in front of an endpoint does when it is overloaded.
 - `GET /hangar-proxy/refreshes` lists the refreshes started, as JSON, for the tests to count.
 
 It runs in the foreground; stop it with SIGTERM.
@@ -99,9 +101,10 @@ def result_xml(action, inner):
             f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></{action}Response>")
 
 
-def make_handler(upstream, delay, refreshes, unreachable=(), draining_checks=0):
+def make_handler(upstream, delay, refreshes, unreachable=(), draining_checks=0, gateway_errors=0):
     draining_seen = {}  # target id -> times reported draining
     draining_lock = threading.Lock()
+    gateway = {"left": gateway_errors}  # POSTs still to answer with a gateway's 503
 
     target = urllib.parse.urlsplit(upstream)
 
@@ -127,6 +130,12 @@ def make_handler(upstream, delay, refreshes, unreachable=(), draining_checks=0):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            with draining_lock:
+                overloaded = gateway["left"] > 0
+                gateway["left"] -= 1 if overloaded else 0
+            if overloaded:
+                page = "<html><head><title>503 Service Temporarily Unavailable</title></head><body>gateway</body></html>"
+                return self.reply(503, page, "text/html")
             if refreshes is not None and self.emulate(body):
                 return
             if unreachable and self.fail_invocation(body):
@@ -236,13 +245,14 @@ def main():
     parser.add_argument("--refresh-checks", type=int, default=3)
     parser.add_argument("--unreachable-instance", action="append", default=[])
     parser.add_argument("--draining-checks", type=int, default=0)
+    parser.add_argument("--gateway-errors", type=int, default=0)
     args = parser.parse_args()
     # A parent may have blocked or ignored SIGTERM (the mask is inherited): stop on it anyway.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     refreshes = Refreshes(args.refresh_checks) if args.instance_refresh else None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.upstream, args.delay_ms / 1000, refreshes, set(args.unreachable_instance),
-                                                                          args.draining_checks))
+                                                                          args.draining_checks, args.gateway_errors))
     server.daemon_threads = True
     print(f"proxy on 127.0.0.1:{args.port} -> {args.upstream} (delay {args.delay_ms} ms, instance refresh "
           f"{'emulated' if refreshes else 'forwarded'})", flush=True)
