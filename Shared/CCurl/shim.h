@@ -33,16 +33,6 @@ static inline CURLcode hangar_curl_setopt_read_callback(CURL *handle, hangar_cur
     return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
 }
 
-typedef size_t (*hangar_curl_write_callback)(char *data, size_t size, size_t count, void *context);
-
-static inline CURLcode hangar_curl_setopt_write_callback(CURL *handle, hangar_curl_write_callback callback) {
-    return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, callback);
-}
-
-static inline CURLcode hangar_curl_setopt_size(CURL *handle, CURLoption option, curl_off_t value) {
-    return curl_easy_setopt(handle, option, value);
-}
-
 /// The last SMTP (or other protocol) response code, 0 when none was received.
 static inline long hangar_curl_response_code(CURL *handle) {
     long code = 0;

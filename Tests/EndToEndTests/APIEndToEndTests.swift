@@ -143,9 +143,7 @@ struct APIEndToEndTests {
         for (name, value) in extra { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as? HTTPURLResponse
-        ResponseLog.shared?.record(
-            method: method, url: request.url, status: http?.statusCode ?? 0,
-            contentType: http?.value(forHTTPHeaderField: "Content-Type"), body: data)
+        ResponseLog.shared?.record(request, response, body: data)
         let headers = (http?.allHeaderFields ?? [:]).reduce(into: [String: String]()) { result, entry in
             if let key = entry.key as? String, let value = entry.value as? String { result[key] = value }
         }

@@ -38,9 +38,7 @@ struct ConsoleAPIEndToEndTests {
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as? HTTPURLResponse
-        ResponseLog.shared?.record(
-            method: "GET", url: request.url, status: http?.statusCode ?? 0,
-            contentType: http?.value(forHTTPHeaderField: "Content-Type"), body: data)
+        ResponseLog.shared?.record(request, response, body: data)
         return (String(decoding: data, as: UTF8.self), http?.statusCode ?? 0, http?.value(forHTTPHeaderField: "Content-Type"))
     }
 

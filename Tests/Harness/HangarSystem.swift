@@ -217,11 +217,8 @@ public final class HangarSystem: @unchecked Sendable {
             request.httpBody = Data(body.utf8)
         }
         let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as? HTTPURLResponse
-        ResponseLog.shared?.record(
-            method: method, url: request.url, status: http?.statusCode ?? 0,
-            contentType: http?.value(forHTTPHeaderField: "Content-Type"), body: data)
-        return (data, http?.statusCode ?? 0)
+        ResponseLog.shared?.record(request, response, body: data)
+        return (data, (response as? HTTPURLResponse)?.statusCode ?? 0)
     }
 
     /// Creates an environment on `provider` (default `simulated`) with `target` settings; returns its id.

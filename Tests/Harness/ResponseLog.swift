@@ -1,6 +1,10 @@
 import Foundation
 import Synchronization
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// The API's responses the end-to-end tests see, one JSON object per line, when
 /// `HANGAR_TEST_RESPONSE_LOG` names a file; `deploy/api/validate-responses.py` then checks each
 /// against `Shared/Intake/openapi.yaml` (`deploy/test.sh` does both).
@@ -21,9 +25,13 @@ public final class ResponseLog: Sendable {
         self.descriptor = Mutex(descriptor)
     }
 
-    /// Appends one response: the request's method and URL, the status, the content type and the body.
-    public func record(method: String, url: URL?, status: Int, contentType: String?, body: Data) {
-        guard let url, let parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return }
+    /// Appends one response to `request`: its method and URL, the answer's status and content type, and `body`.
+    public func record(_ request: URLRequest, _ response: URLResponse?, body: Data) {
+        let http = response as? HTTPURLResponse
+        let method = request.httpMethod ?? "GET"
+        let status = http?.statusCode ?? 0
+        let contentType = http?.value(forHTTPHeaderField: "Content-Type")
+        guard let url = request.url, let parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return }
         let path = parts.percentEncodedPath
         guard path.hasPrefix("/v1/") || path == "/openapi.json" || path.hasPrefix("/health/") else { return }
         let entry: [String: Any] = [

@@ -15,7 +15,7 @@ exits 1 on any mismatch.
 import json
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from urllib.parse import parse_qsl
 
 import yaml

@@ -105,6 +105,7 @@ def make_handler(upstream, delay, refreshes, unreachable=(), draining_checks=0, 
     draining_seen = {}  # target id -> times reported draining
     draining_lock = threading.Lock()
     gateway = {"left": gateway_errors}  # POSTs still to answer with a gateway's 503
+    gateway_lock = threading.Lock()
 
     target = urllib.parse.urlsplit(upstream)
 
@@ -130,7 +131,7 @@ def make_handler(upstream, delay, refreshes, unreachable=(), draining_checks=0, 
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            with draining_lock:
+            with gateway_lock:
                 overloaded = gateway["left"] > 0
                 gateway["left"] -= 1 if overloaded else 0
             if overloaded:
