@@ -62,11 +62,11 @@ else
   deploy/container/test.sh
   # The Kubernetes manifests, rendered and validated offline (kustomize, kubernetes-validate, KEDA's CRDs).
   deploy/kubernetes/test.sh
-  # The AMQP client's broker tests restart the broker and force-close connections, which
-  # would disturb every other suite running at the same time: they run on their own, after.
   # Every API response the end-to-end tests see is kept, then checked against the API document.
   export HANGAR_TEST_RESPONSE_LOG="${HANGAR_TEST_RESPONSE_LOG:-$(mktemp -t hangar-responses.XXXXXX)}"
   : >"$HANGAR_TEST_RESPONSE_LOG"
+  # The AMQP client's broker tests restart the broker and force-close connections, which
+  # would disturb every other suite running at the same time: they run on their own, after.
   swift_test --skip BrokerIntegrationTests
   swift_test --skip-build --filter BrokerIntegrationTests
   deploy/api/validate-responses.sh "$HANGAR_TEST_RESPONSE_LOG"
