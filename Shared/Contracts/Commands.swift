@@ -3,9 +3,9 @@ import Foundation
 /// `deployment.submit` (intake → scheduler): a deployment accepted by the API.
 public struct SubmitDeployment: Codable, Sendable, Equatable {
     /// The new deployment's id: a UUIDv7 that intake mints on submission, so ids sort by creation time.
-    public var deploymentId: UUID
+    @LowercaseID public var deploymentId: UUID
     /// The environment to deploy to. The scheduler runs one deployment of an environment at a time.
-    public var environmentId: UUID
+    @LowercaseID public var environmentId: UUID
     /// The environment's name at submission time, carried for logs, history and notifications.
     public var environmentName: String
     /// The version label the user gave, if any.
@@ -63,7 +63,7 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
 /// `deployment.cancel` (intake → scheduler).
 public struct CancelDeployment: Codable, Sendable, Equatable {
     /// The deployment to cancel.
-    public var deploymentId: UUID
+    @LowercaseID public var deploymentId: UUID
     /// The name of the token that asked to cancel. The deployment's reason then reads "cancelled by" this name.
     public var requestedBy: String
     /// When intake received the cancel request. The scheduler does not use it.
@@ -80,9 +80,9 @@ public struct CancelDeployment: Codable, Sendable, Equatable {
 /// `step.execute` (scheduler → workers): run one step, or check on it again.
 public struct ExecuteStep: Codable, Sendable, Equatable {
     /// The deployment the step belongs to.
-    public var deploymentId: UUID
+    @LowercaseID public var deploymentId: UUID
     /// The environment the deployment belongs to.
-    public var environmentId: UUID
+    @LowercaseID public var environmentId: UUID
     /// The environment's name, for logs, history lines and names made in the cloud (the image name on `aws`).
     public var environmentName: String
     /// The version label the user gave, if any. On `aws` the image is tagged with it and `finalize` publishes it
@@ -93,7 +93,7 @@ public struct ExecuteStep: Codable, Sendable, Equatable {
     /// 1 for the first try; retries count up.
     public var attempt: Int
     /// Unique per dispatch: events answer it, and the scheduler ignores answers to old ones.
-    public var dispatchId: UUID
+    @LowercaseID public var dispatchId: UUID
     /// The provider and its settings, as the deployment was submitted.
     public var target: ProviderTarget
     /// The publish options the deployment was submitted with.

@@ -12,13 +12,13 @@ public struct StepEvent: Codable, Sendable, Equatable {
     /// (`succeeded`, `skipped`, `failed`).
     public var kind: Kind
     /// The deployment the step belongs to.
-    public var deploymentId: UUID
+    @LowercaseID public var deploymentId: UUID
     /// The step it reports on.
     public var step: StepName
     /// The attempt it answers (``ExecuteStep/attempt``): 1 for the first try.
     public var attempt: Int
     /// The dispatch this answers.
-    public var dispatchId: UUID
+    @LowercaseID public var dispatchId: UUID
     /// When it happened, by the worker's clock. The events of one run are at least 1 ms apart, so the history can
     /// order them by time.
     public var at: Date
@@ -92,9 +92,9 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
     /// The status the deployment has now. It gives the message type `deployment.<status>`.
     public var status: DeploymentStatus
     /// The deployment that changed.
-    public var deploymentId: UUID
+    @LowercaseID public var deploymentId: UUID
     /// The environment it belongs to.
-    public var environmentId: UUID
+    @LowercaseID public var environmentId: UUID
     /// The environment's name at submission time.
     public var environmentName: String
     /// The version label the user gave, if any.
@@ -166,13 +166,13 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
 /// Heartbeats are idempotent (each only moves the lease forward) and are not deduplicated.
 public struct StepHeartbeat: Codable, Sendable, Equatable {
     /// The deployment whose step is running.
-    public var deploymentId: UUID
+    @LowercaseID public var deploymentId: UUID
     /// The step being run.
     public var step: StepName
     /// The attempt being run. The scheduler only logs it; the dispatch id decides.
     public var attempt: Int
     /// The dispatch being run: a heartbeat of an older dispatch renews nothing.
-    public var dispatchId: UUID
+    @LowercaseID public var dispatchId: UUID
     /// When the worker sent it. The scheduler renews the lease from its own clock, not from this time.
     public var at: Date
     /// The name of the worker that sent it.

@@ -40,9 +40,9 @@ public struct FreezeWindow: Codable, Sendable, Equatable {
     }
 
     /// The window's id: a UUIDv7 that intake mints when the window is created.
-    public var id: UUID
+    @LowercaseID public var id: UUID
     /// The environment it freezes; `nil` freezes every environment.
-    public var environmentId: UUID?
+    @LowercaseOptionalID public var environmentId: UUID?
     /// What the freeze is for (1 to 500 characters). A refused deployment is told it.
     public var reason: String
     /// A one-off window: its first instant (inclusive). `nil` for a weekly window.

@@ -79,10 +79,10 @@ public struct StepDetails: Codable, Sendable, Equatable {
 /// A row of the history table (`GET /v1/environments/{env}/deployments`).
 public struct DeploymentSummary: Codable, Sendable, Equatable {
     /// The deployment's id (a UUIDv7: ids sort by creation time).
-    public var id: UUID
+    @LowercaseID public var id: UUID
     /// The environment it belongs to. `nil` until the recorder has one of the deployment's own events. A step event may
     /// arrive first.
-    public var environmentId: UUID?
+    @LowercaseOptionalID public var environmentId: UUID?
     /// The environment's name at submission time. `nil` until the recorder has one of the deployment's own events.
     public var environmentName: String?
     /// The version label the user gave; `nil` when none was given (or it is not known yet).
@@ -130,10 +130,10 @@ public struct DeploymentSummary: Codable, Sendable, Equatable {
 /// One deployment in full (`GET /v1/deployments/{id}`).
 public struct DeploymentDetails: Codable, Sendable, Equatable {
     /// The deployment's id (a UUIDv7: ids sort by creation time).
-    public var id: UUID
+    @LowercaseID public var id: UUID
     /// The environment it belongs to. `nil` until the recorder has one of the deployment's own events. A step event may
     /// arrive first.
-    public var environmentId: UUID?
+    @LowercaseOptionalID public var environmentId: UUID?
     /// The environment's name at submission time. `nil` until the recorder has one of the deployment's own events.
     public var environmentName: String?
     /// The version label the user gave; `nil` when none was given (or it is not known yet).

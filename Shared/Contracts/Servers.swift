@@ -111,9 +111,9 @@ public struct ServerRequest: Codable, Sendable, Equatable {
     public static let actionType = "server.action"
 
     /// Names the request. It is sent as the AMQP `correlation_id`, and the reply carries it back.
-    public var requestId: UUID
+    @LowercaseID public var requestId: UUID
     /// The environment whose servers are asked about.
-    public var environmentId: UUID
+    @LowercaseID public var environmentId: UUID
     /// The environment's name, for the worker's logs.
     public var environmentName: String
     /// The environment's provider and settings (with its id), which the worker hands to that provider.
@@ -165,7 +165,7 @@ public struct ServerReply: Codable, Sendable, Equatable {
     }
 
     /// The ``ServerRequest/requestId`` it answers.
-    public var requestId: UUID
+    @LowercaseID public var requestId: UUID
     /// The servers (for an action: the one acted on, as it stands afterwards).
     public var servers: [ServerInfo]
     /// Why the request could not be answered; `nil` when it was.

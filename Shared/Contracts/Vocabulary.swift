@@ -114,7 +114,7 @@ public struct ProviderTarget: Codable, Sendable, Equatable {
     public var settings: [String: JSONValue]
     /// The environment the target belongs to, when the sender knows it (server requests
     /// carry it, so a provider can tell environments with equal settings apart).
-    public var environmentId: UUID?
+    @LowercaseOptionalID public var environmentId: UUID?
 
     /// Creates a target.
     public init(provider: String, settings: [String: JSONValue] = [:], environmentId: UUID? = nil) {

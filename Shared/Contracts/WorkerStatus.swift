@@ -6,7 +6,7 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     /// A step the worker is running.
     public struct RunningStep: Codable, Sendable, Equatable {
         /// The deployment the step belongs to.
-        public var deploymentId: UUID
+        @LowercaseID public var deploymentId: UUID
         /// The environment's name.
         public var environmentName: String
         /// Which step it is.

@@ -106,6 +106,29 @@ struct ContractCodecTests {
         #expect("89AB".contains(text[text.index(text.startIndex, offsetBy: 19)]), "variant bits")
     }
 
+    @Test("ids are written in lower case, as in paths and Location headers, and read in either case; a nil id is left out")
+    func lowerCaseIds() throws {
+        let id = try #require(UUID(uuidString: "0193A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B"))
+        let summary = DeploymentSummary(
+            id: id, environmentId: nil, environmentName: nil, version: nil, owner: nil, status: .queued, mode: nil,
+            createdAt: nil, scheduledAt: nil, startedAt: nil, finishedAt: nil, durationMs: nil, steps: [])
+        let text = String(decoding: try HangarJSON.encoder.encode(summary), as: UTF8.self)
+        #expect(text.contains(#""id":"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b""#))
+        #expect(!text.contains("environmentId"), "a nil id leaves its key out")
+        for message in Self.messages {
+            let body = String(decoding: try ContractCodec.encode(message), as: UTF8.self)
+            #expect(body.contains(message.deploymentId.uuidString.lowercased()))
+            #expect(!body.contains(message.deploymentId.uuidString), "no id in upper case in \(message.type)")
+        }
+        let upper = #"{"id":"0193A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B","environmentId":null,"status":"queued","steps":[]}"#
+        let decoded = try HangarJSON.decoder.decode(DeploymentSummary.self, from: Data(upper.utf8))
+        #expect(decoded.id == id)
+        #expect(decoded.environmentId == nil)
+        let lower =
+            #"{"id":"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","environmentId":"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","status":"queued","steps":[]}"#
+        #expect(try HangarJSON.decoder.decode(DeploymentSummary.self, from: Data(lower.utf8)).environmentId == id)
+    }
+
     @Test("dates are RFC 3339 UTC with milliseconds")
     func dates() throws {
         let date = Date(timeIntervalSince1970: 1_800_000_000.25)

@@ -22,7 +22,7 @@ public struct EnvironmentResource: Codable, Sendable, Equatable {
     }
 
     /// The environment's id, a UUID v7 made when it was created; paths accept it or the name.
-    public var id: UUID
+    @LowercaseID public var id: UUID
     /// The environment's unique name (lowercase letters, digits and dashes, at most 63), used in paths and shown everywhere.
     public var name: String
     /// Free text for people, at most 500 characters; empty when none was given.

@@ -223,7 +223,9 @@ struct IntakeAPI: Sendable {
     /// The history's view, or — before the recorder has it — what intake accepted.
     func deployment(_ id: UUID) async throws -> DeploymentDetails {
         if let details = try await history.details(id) { return details }
-        guard let submission = try await intake.submission(id) else { throw Problem.notFound("no deployment has the id '\(id)'") }
+        guard let submission = try await intake.submission(id) else {
+            throw Problem.notFound("no deployment has the id '\(id.uuidString.lowercased())'")
+        }
         return Self.accepted(submission.request)
     }
 

@@ -78,9 +78,9 @@ func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: H
 
 /// The freeze window a deployment ran into: which, why, and until when.
 struct FrozenBy: Encodable, Sendable {
-    var id: UUID
+    @LowercaseID var id: UUID
     var reason: String
-    var environmentId: UUID?
+    @LowercaseOptionalID var environmentId: UUID?
     var from: Date
     var until: Date
 }
