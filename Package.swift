@@ -209,7 +209,7 @@ let package = Package(
 
         // MARK: Services (one small executable each)
 
-        .executableTarget(name: "Intake", dependencies: ["HangarIntake", "HangarRuntime"], path: "Services/Intake"),
+        .executableTarget(name: "Intake", dependencies: ["HangarIntake", "HangarHistory", "HangarRuntime"], path: "Services/Intake"),
         .executableTarget(name: "Scheduler", dependencies: ["HangarScheduling", "HangarRuntime"], path: "Services/Scheduler"),
         .executableTarget(
             name: "Worker", dependencies: ["HangarExecution", "HangarRuntime", "HangarAWSProvider", "HangarProviders"],

@@ -1,4 +1,5 @@
 import AMQPClient
+import HangarHistory
 import HangarIntake
 import HangarRuntime
 import HangarStorage
@@ -27,7 +28,8 @@ do {
     tracing = try bootstrapTracing(environment)
     amqp = try environment.amqp()
     intakeDatabase = try environment.database()
-    historyDatabase = try environment.database(owner: "recorder")
+    // The recorder's tables, read-only: the recorder alone migrates them, and intake waits for that.
+    historyDatabase = try environment.database(owner: "recorder", readOnly: true)
     guard let tokens = environment.string("HANGAR_TOKENS") else {
         throw ConfigurationError("HANGAR_TOKENS is required: name:role:secret entries separated by commas (roles: viewer, deployer, admin)")
     }
@@ -57,6 +59,7 @@ let historyStore = SQLStore(configuration: historyDatabase, logger: logger)
 // Intake's consumers: its live feed and its server replies.
 let health = Health([
     .broker(connection), .consumers(connection, atLeast: 2), .store(intakeStore), .store(historyStore, name: "history store"),
+    .init("history tables") { (try? await HistoryQueries(store: historyStore).pendingMigrations().pending.isEmpty) ?? false },
 ])
 let intake: IntakeServices
 do {

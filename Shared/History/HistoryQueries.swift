@@ -13,6 +13,13 @@ public struct HistoryQueries: Sendable {
         self.store = store
     }
 
+    /// The recorder's migrations not yet applied to the history tables (all of them while the
+    /// recorder has not created its database yet), and why they could not be read, if so. Only
+    /// the recorder migrates these tables; a reader waits until this is empty.
+    public func pendingMigrations() async throws -> (pending: [String], reason: String?) {
+        try await store.pendingMigrations(HistorySchema.migrations)
+    }
+
     /// Whether `text` is a cursor this API handed out (a `nextCursor`).
     public static func isValidCursor(_ text: String) -> Bool { Cursor(encoded: text) != nil }
 

@@ -47,3 +47,23 @@ extension SQLStore {
         logger.debug("migrations up to date", metadata: ["applied_now": "\(count)", "known": "\(migrations.count)"])
     }
 }
+
+extension SQLStore {
+    /// The ids of `migrations` not yet recorded in `hangar_migrations`, in order; all of them
+    /// while the database, its schema or that table does not exist yet. Reads only: for a service
+    /// that reads another service's tables (intake reads the recorder's) and waits until their
+    /// owner has migrated them. Throws only when the store is shut down.
+    public func pendingMigrations(_ migrations: [Migration]) async throws -> (pending: [String], reason: String?) {
+        do {
+            let applied = Set(
+                try await read { db in
+                    try await db.select().column("id").from("hangar_migrations").all(decodingColumn: "id", as: String.self)
+                })
+            return (migrations.map(\.id).filter { !applied.contains($0) }, nil)
+        } catch StorageError.shutDown {
+            throw StorageError.shutDown
+        } catch {
+            return (migrations.map(\.id), describeDatabaseError(error))
+        }
+    }
+}

@@ -59,6 +59,33 @@ struct HealthEndToEndTests {
     }
 
     /// `GET /health/<what>` on a service's metrics port: status and body (0 when it does not answer).
+    @Test("intake started before the recorder leaves the history tables alone, is not ready until the recorder has migrated them, then serves")
+    func intakeWaitsForTheRecorder() async throws {
+        let system = try await HangarSystem("history-tables")
+        defer { Task { await system.shutdown() } }
+        try system.start(.scheduler)
+        try system.start(.worker, name: "worker-1")
+        try system.start(.intake)
+        try await eventually("intake waits for the recorder's tables") {
+            system.logs("intake", lines: 400).contains("intake.history_tables.waiting")
+        }
+        let (status, body) = try await probe(system, "intake", "ready")
+        #expect(status == 503 && body.contains("history tables"), "readiness names what it waits for: \(status) \(body)")
+        if let (_, code) = try? await system.request("GET", "/health/ready", token: nil) {
+            Issue.record("the API is not served yet, but answered \(code)")
+        }
+        let historyFile = system.dataDirectory.appendingPathComponent("recorder.sqlite").path
+        #expect(!FileManager.default.fileExists(atPath: historyFile), "intake opens the recorder's store read-only: it made no file")
+
+        try system.start(.recorder)
+        try await system.waitUntilReady()
+        #expect(system.logs("intake", lines: 400).contains("intake.history_tables.ready"))
+        #expect(try await probe(system, "intake", "ready").status == 200)
+        try await system.createEnvironment("tables")
+        let id = try await system.deploy("tables")
+        _ = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
+    }
+
     private func probe(_ system: HangarSystem, _ service: String, _ what: String) async throws -> (status: Int, body: String) {
         guard let metrics = system.metricsURL(service) else { throw E2EFailure("\(service) has no metrics port") }
         var request = URLRequest(url: URL(string: metrics.replacingOccurrences(of: "/metrics", with: "/health/\(what)"))!)

@@ -313,6 +313,28 @@ struct StorageTests {
         }
     }
 
+    @Test("a read-only reader sees every migration pending until the owner has applied them all, then none", arguments: Backend.underTest)
+    func pendingMigrations(backend: Backend) async throws {
+        try await withDatabase(backend) { configuration in
+            var readOnly = configuration
+            readOnly.readOnly = true
+            let all = Self.migrations(counter: Counter())
+            try await withStore(readOnly) { reader in
+                let before = try await reader.pendingMigrations(all)
+                #expect(before.pending == all.map(\.id))
+                #expect(before.reason != nil, "says why it could not read them")
+                try await withStore(configuration) { owner in
+                    try await owner.migrate(Array(all.prefix(1)))
+                    #expect(try await reader.pendingMigrations(all).pending == [all[1].id])
+                    try await owner.migrate(all)
+                }
+                let after = try await reader.pendingMigrations(all)
+                #expect(after.pending.isEmpty)
+                #expect(after.reason == nil)
+            }
+        }
+    }
+
     @Test("a store refuses work after shutdown", arguments: Backend.underTest)
     func afterShutdown(backend: Backend) async throws {
         try await withDatabase(backend) { configuration in

@@ -87,8 +87,8 @@ public struct IntakeServices: Sendable {
         let shutdowns = ShutdownScheduler(intake: intake, servers: requester, logger: logger)
         services = [
             IntakePreparation(
-                intake: intake, historyStore: historyStore, connection: connection, eventsQueue: eventsQueue, repliesQueue: repliesQueue,
-                gate: gate),
+                intake: intake, history: api.history, connection: connection, eventsQueue: eventsQueue, repliesQueue: repliesQueue,
+                gate: gate, logger: logger),
             AfterPreparation(name: "IntakeEventFeed", gate: gate, service: eventFeed),
             AfterPreparation(name: "IntakeServerReplies", gate: gate, service: replies),
             AfterPreparation(

@@ -20,7 +20,7 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     }
 
     /// The entry's id, a UUID v7 of the time it was made: the log lists entries by id, newest first, and pages by it.
-    public var id: UUID
+    @LowercaseID public var id: UUID
     /// When the request was answered and the entry made.
     public var at: Date
     /// The token's name, or `unauthenticated` when none valid was sent.
