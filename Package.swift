@@ -67,7 +67,8 @@ let package = Package(
         .target(
             name: "HangarMessaging",
             dependencies: [
-                "AMQPClient", "HangarContracts",
+                "AMQPClient", "HangarContracts", "HangarStorage",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

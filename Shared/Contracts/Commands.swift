@@ -34,13 +34,17 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
     public var notifyEvents: [DeploymentStatus]?
     /// The environment's webhook URLs at submission time (signed JSON POSTs).
     public var webhooks: [String]?
+    /// An admin's reason for overriding freeze windows (`overrideFreeze.reason`): the
+    /// scheduler then starts it when due even inside a window. `nil`: windows apply.
+    public var freezeOverride: String?
 
     /// Creates a submission. Intake builds one for each deployment it accepts.
     public init(
         deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?, owner: String,
         createdAt: Date, scheduledAt: Date?, options: DeploymentOptions, mode: PublishMode,
         reconnection: Reconnection? = nil, notify: [String] = [], target: ProviderTarget,
-        reconnectionMonthlyLimit: Int? = nil, notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil
+        reconnectionMonthlyLimit: Int? = nil, notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil,
+        freezeOverride: String? = nil
     ) {
         self.deploymentId = deploymentId
         self.environmentId = environmentId
@@ -57,6 +61,7 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
         self.reconnectionMonthlyLimit = reconnectionMonthlyLimit
         self.notifyEvents = notifyEvents
         self.webhooks = webhooks
+        self.freezeOverride = freezeOverride
     }
 }
 

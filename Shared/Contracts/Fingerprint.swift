@@ -37,8 +37,10 @@ extension HangarMessage {
                 parts += [event.transient == true ? "transient" : "permanent"]
             }
             return Fingerprint.hex(of: parts.joined(separator: "\u{1F}"))
+        case .freezeSnapshot(let snapshot):
+            return Fingerprint.hex(of: "\(type)\u{1F}\(snapshot.revision)")
         default:
-            return Fingerprint.hex(of: "\(type)\u{1F}\(deploymentId.uuidString.lowercased())")
+            return Fingerprint.hex(of: "\(type)\u{1F}\(deploymentId?.uuidString.lowercased() ?? "")")
         }
     }
 }

@@ -130,3 +130,32 @@ extension Array where Element == FreezeWindow {
         return nil
     }
 }
+
+/// `freeze.snapshot` (intake → scheduler): every freeze window there is, at a revision. Intake
+/// writes one to its outbox with each change of the windows (and once at start), so the
+/// scheduler can apply the windows when a scheduled deployment falls due: a window created
+/// after the deployment was scheduled defers or skips it too. The scheduler keeps the
+/// snapshot with the highest revision; an older one arriving late is ignored.
+public struct FreezeSnapshot: Codable, Sendable, Equatable {
+    /// The AMQP `type` and routing key.
+    public static let messageType = "freeze.snapshot"
+
+    /// Counts up with every change of the windows, in intake's store.
+    public var revision: Int64
+    /// Every window, of every environment.
+    public var windows: [FreezeWindow]
+    /// When intake took the snapshot.
+    public var at: Date
+
+    /// A snapshot of `windows` at `revision`.
+    public init(revision: Int64, windows: [FreezeWindow], at: Date) {
+        self.revision = revision
+        self.windows = windows
+        self.at = at
+    }
+
+    /// The windows that apply to `environment`: its own and every environment's.
+    public func windows(of environment: UUID) -> [FreezeWindow] {
+        windows.filter { $0.environmentId == nil || $0.environmentId == environment }
+    }
+}

@@ -14,6 +14,8 @@ public enum HangarMessage: Sendable, Equatable {
     case stepEvent(StepEvent)
     /// `deployment.<status>`: the scheduler reports that a deployment's status changed.
     case deploymentEvent(DeploymentEvent)
+    /// `freeze.snapshot`: intake tells the scheduler every freeze window there is.
+    case freezeSnapshot(FreezeSnapshot)
 
     /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
     /// only the scheduler needs it, and nothing bound to every event receives it.
@@ -28,19 +30,21 @@ public enum HangarMessage: Sendable, Equatable {
         case .stepHeartbeat: return "step.heartbeat"
         case .stepEvent(let event): return event.messageType
         case .deploymentEvent(let event): return event.messageType
+        case .freezeSnapshot: return FreezeSnapshot.messageType
         }
     }
 
     /// Whether the message is a command or an event. This picks the exchange it is published to.
     public var kind: Kind {
         switch self {
-        case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat: return .command
+        case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot: return .command
         case .stepEvent, .deploymentEvent: return .event
         }
     }
 
-    /// The deployment it concerns: the AMQP `correlation_id`.
-    public var deploymentId: UUID {
+    /// The deployment it concerns: the AMQP `correlation_id`; `nil` for a message about no
+    /// single deployment (a freeze snapshot).
+    public var deploymentId: UUID? {
         switch self {
         case .submitDeployment(let message): return message.deploymentId
         case .cancelDeployment(let message): return message.deploymentId
@@ -48,6 +52,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .stepHeartbeat(let message): return message.deploymentId
         case .stepEvent(let message): return message.deploymentId
         case .deploymentEvent(let message): return message.deploymentId
+        case .freezeSnapshot: return nil
         }
     }
 }
@@ -94,6 +99,7 @@ public enum ContractCodec {
         case .stepHeartbeat(let value): return Array(try encoder.encode(value))
         case .stepEvent(let value): return Array(try encoder.encode(value))
         case .deploymentEvent(let value): return Array(try encoder.encode(value))
+        case .freezeSnapshot(let value): return Array(try encoder.encode(value))
         }
     }
 
@@ -113,6 +119,7 @@ public enum ContractCodec {
             case "deployment.cancel": return .cancelDeployment(try decoder.decode(CancelDeployment.self, from: data))
             case "step.execute": return .executeStep(try decoder.decode(ExecuteStep.self, from: data))
             case "step.heartbeat": return .stepHeartbeat(try decoder.decode(StepHeartbeat.self, from: data))
+            case FreezeSnapshot.messageType: return .freezeSnapshot(try decoder.decode(FreezeSnapshot.self, from: data))
             default:
                 if type.hasPrefix("step."), let kind = StepEvent.Kind(rawValue: String(type.dropFirst(5))) {
                     let event = try decoder.decode(StepEvent.self, from: data)

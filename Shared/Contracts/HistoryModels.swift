@@ -158,7 +158,9 @@ public struct DeploymentDetails: Codable, Sendable, Equatable {
     public var finishedAt: Date?
     /// Milliseconds from `startedAt` to `finishedAt`; `nil` unless both are known.
     public var durationMs: Int64?
-    /// Why it failed, was cancelled or rejected.
+    /// Why it failed, was cancelled or rejected (a scheduled one skipped in a freeze window
+    /// is rejected); or, for one the scheduler deferred past a freeze window, which window
+    /// moved it and to when, kept unless it ends with a reason of its own.
     public var reason: String?
     /// The step that failed, when the deployment failed.
     public var failedStep: StepName?

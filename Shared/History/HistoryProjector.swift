@@ -133,14 +133,18 @@ public struct HistoryProjector: Sendable {
             let outputs = try event.outputs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
             try await db.raw(
                 """
-                UPDATE history_deployments SET finished_at = COALESCE(finished_at, \(bind: at)), reason = \(bind: event.reason),
+                UPDATE history_deployments SET finished_at = COALESCE(finished_at, \(bind: at)), reason = COALESCE(\(bind: event.reason), reason),
                     failed_step = \(bind: event.failedStep?.rawValue), outputs = COALESCE(\(bind: outputs), outputs)
                 WHERE id = \(bind: id)
                 """
             ).run()
             try await closeSteps(of: event, db: db)
         case .scheduled, .queued:
-            break
+            // A deployment deferred past a freeze window says so until it ends (and after, when
+            // it ends without a reason of its own).
+            if let reason = event.reason {
+                try await db.raw("UPDATE history_deployments SET reason = \(bind: reason) WHERE id = \(bind: id) AND finished_at IS NULL").run()
+            }
         }
     }
 

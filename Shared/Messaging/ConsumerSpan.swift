@@ -13,7 +13,7 @@ enum ConsumerSpan {
             attributes["messaging.operation.type"] = "process"
             attributes["messaging.destination.name"] = queue
             attributes["messaging.message.id"] = incoming.messageId
-            attributes["hangar.deployment.id"] = incoming.message.deploymentId.uuidString.lowercased()
+            if let deployment = incoming.message.deploymentId { attributes["hangar.deployment.id"] = deployment.uuidString.lowercased() }
             if incoming.redelivered { attributes["messaging.rabbitmq.redelivered"] = true }
             switch incoming.message {
             case .executeStep(let command):

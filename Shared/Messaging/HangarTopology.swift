@@ -2,7 +2,7 @@ import AMQPClient
 
 /// Hangar's exchanges and queues (see DESIGN.md, "Messages and topology").
 public enum HangarTopology {
-    /// Commands: `deployment.submit`, `deployment.cancel`, `step.execute`, `step.heartbeat`.
+    /// Commands: `deployment.submit`, `deployment.cancel`, `step.execute`, `step.heartbeat`, `freeze.snapshot`.
     public static let commands = "hangar.commands"
     /// Events: `step.*`, `deployment.*`.
     public static let events = "hangar.events"
@@ -58,10 +58,11 @@ public enum HangarTopology {
         .init(name: commands, kind: .topic), .init(name: events, kind: .topic), .init(name: dead, kind: .topic),
     ])
 
-    /// The scheduler: deployment commands, step events and the workers' heartbeats; one
-    /// active replica at a time.
+    /// The scheduler: deployment commands, step events, the workers' heartbeats and intake's
+    /// freeze snapshots; one active replica at a time.
     public static let scheduler = Role(
-        queue: "hangar.scheduler", commandKeys: ["deployment.*", "step.heartbeat"], eventKeys: ["step.*"], singleActiveConsumer: true)
+        queue: "hangar.scheduler", commandKeys: ["deployment.*", "step.heartbeat", "freeze.*"], eventKeys: ["step.*"],
+        singleActiveConsumer: true)
     /// The workers compete on `step.execute`.
     public static let steps = Role(queue: "hangar.steps", commandKeys: ["step.execute"])
     /// The recorder: every event.

@@ -51,7 +51,7 @@ public struct MessageBus: Sendable {
             body: try body ?? ContractCodec.encode(message),
             contentType: "application/json",
             messageId: messageId,
-            correlationId: message.deploymentId.uuidString.lowercased(),
+            correlationId: message.deploymentId?.uuidString.lowercased(),
             type: message.type,
             headers: headers,
             persistent: true,

@@ -20,12 +20,9 @@ final class SchedulerEngine: Sendable {
     let now: @Sendable () -> Date
     let timerSignal = WakeSignal()
     private let lock = AsyncLock()
-    /// Committed outbox batches waiting to be published by ``publishCommitted()``.
-    private let committed: AsyncStream<[OutboxMessage]>
-    private let committedInput: AsyncStream<[OutboxMessage]>.Continuation
-    /// Outbox rows whose messages the broker confirmed, deleted by the next transaction
-    /// (saving a write transaction of their own).
-    private let confirmedOutbox = Mutex<[String]>([])
+    /// `scheduler_outbox`: what each transaction publishes, written with it. Confirmed rows are
+    /// deleted by the next transaction (saving a write transaction of their own).
+    let outbox: TransactionalOutbox
     /// The epoch of the timer lease this replica holds; 0 when it holds none.
     private let leaseEpoch = Mutex<Int64>(0)
     /// On PostgreSQL, the advisory lock that decides who holds the lease (nil on SQLite).
@@ -42,7 +39,7 @@ final class SchedulerEngine: Sendable {
         self.instance = instance
         self.logger = logger
         self.sessionLock = store.sessionLock(named: "scheduler-timers", idleTimeout: configuration.timerLease)
-        (committed, committedInput) = AsyncStream.makeStream()
+        self.outbox = TransactionalOutbox(table: "scheduler_outbox", store: store, bus: bus, name: "scheduler", logger: logger)
     }
 
     // MARK: Work
@@ -78,6 +75,7 @@ final class SchedulerEngine: Sendable {
                 case .submitDeployment(let request): try await transitions.submit(request, traceParent: incoming.traceParent)
                 case .cancelDeployment(let command): try await transitions.cancel(command)
                 case .stepEvent(let event): try await transitions.stepEvent(event)
+                case .freezeSnapshot(let snapshot): try await tx.saveFreezes(snapshot)
                 case .executeStep, .deploymentEvent, .stepHeartbeat: continue  // Not bound to this queue.
                 }
             }
@@ -184,46 +182,16 @@ final class SchedulerEngine: Sendable {
         }
     }
 
-    /// Publishes outbox rows left behind (a crash or a broker outage after a commit).
+    /// Publishes outbox rows left behind (a crash or a broker outage after a commit), except
+    /// the step commands that evidently reached a worker (``withoutDeliveredSteps(_:)``).
     func relayOutbox(olderThan age: Duration) async throws {
-        // First forget what was confirmed since the last transaction, so it is not sent again.
-        try await forgetConfirmed()
-        let cutoff = now().addingTimeInterval(-age.seconds).epochMilliseconds
-        let rows = try await store.read { db in
-            try await db.raw(
-                """
-                SELECT message_id, type, body, trace_parent FROM scheduler_outbox WHERE created_at <= \(bind: cutoff) ORDER BY created_at LIMIT 500
-                """
-            ).all()
-        }
-        var messages: [OutboxMessage] = []
-        for row in rows {
-            let id = try row.decode(column: "message_id", as: String.self)
-            let type = try row.decode(column: "type", as: String.self)
-            let body = Array(try row.decode(column: "body", as: String.self).utf8)
-            messages.append(
-                OutboxMessage(
-                    messageId: id, message: try ContractCodec.decode(type: type, schemaVersion: nil, body: body), body: body,
-                    traceParent: try row.decode(column: "trace_parent", as: String?.self)))
-        }
-        messages = try await withoutDeliveredSteps(messages)
-        if !messages.isEmpty {
-            logger.info("scheduler.outbox.relay", metadata: ["hangar.count": "\(messages.count)"])
-            await publish(messages)
-        }
+        try await outbox.relay(olderThan: age, now: now()) { try await self.withoutDeliveredSteps($0) }
     }
 
     /// Deletes the outbox rows of the messages the broker confirmed since the last
     /// transaction (on a graceful stop too: left behind, they would be sent again).
     func forgetConfirmed() async throws {
-        let confirmed = confirmedOutbox.withLock { ids in
-            defer { ids.removeAll() }
-            return ids
-        }
-        guard !confirmed.isEmpty else { return }
-        try await store.transaction { db in
-            try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: confirmed))").run()
-        }
+        try await outbox.forgetConfirmed()
     }
 
     /// `messages` without the step commands that evidently reached a worker, whose rows are
@@ -232,11 +200,11 @@ final class SchedulerEngine: Sendable {
     /// first still runs it (a stopped or killed scheduler leaves the rows of messages the broker
     /// confirmed but it had not yet deleted). A command that reached a worker which then dies is
     /// dispatched again when the step's lease lapses.
-    func withoutDeliveredSteps(_ messages: [OutboxMessage]) async throws -> [OutboxMessage] {
+    func withoutDeliveredSteps(_ messages: [TransactionalOutbox.Entry]) async throws -> [TransactionalOutbox.Entry] {
         guard messages.contains(where: { if case .executeStep = $0.message { true } else { false } }) else { return messages }
-        let (kept, delivered) = try await store.transaction { db -> ([OutboxMessage], [String]) in
-            let tx = SchedulerTransaction(db: db, dialect: self.store.dialect, now: self.now())
-            var kept: [OutboxMessage] = []
+        let (kept, delivered) = try await store.transaction { db -> ([TransactionalOutbox.Entry], [String]) in
+            let tx = SchedulerTransaction(db: db, dialect: self.store.dialect, outbox: self.outbox, now: self.now())
+            var kept: [TransactionalOutbox.Entry] = []
             var delivered: [String] = []
             for message in messages {
                 if case .executeStep(let command) = message.message {
@@ -248,9 +216,7 @@ final class SchedulerEngine: Sendable {
                 }
                 kept.append(message)
             }
-            if !delivered.isEmpty {
-                try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: delivered))").run()
-            }
+            try await self.outbox.delete(delivered, in: db)
             return (kept, delivered)
         }
         if !delivered.isEmpty {
@@ -335,11 +301,7 @@ final class SchedulerEngine: Sendable {
             let dialect = store.dialect
             let epoch = fenced ? leaseEpoch.withLock { $0 } : 0
             if fenced && epoch == 0 { throw SchedulerDeposed(instance: instance) }
-            let confirmed = confirmedOutbox.withLock { ids in
-                defer { ids.removeAll() }
-                return ids
-            }
-            let (result, outbox, earliestTimer) = try await store.transaction { db in
+            let (result, committed, earliestTimer) = try await store.transaction { db in
                 if fenced {
                     // The lease row first (locked on PostgreSQL): a replica taking the lease over
                     // waits for this transaction, or this one sees the new epoch and gives up.
@@ -356,10 +318,8 @@ final class SchedulerEngine: Sendable {
                         throw SchedulerDeposed(instance: self.instance)
                     }
                 }
-                if !confirmed.isEmpty {
-                    try await db.raw("DELETE FROM scheduler_outbox WHERE message_id IN (\(binds: confirmed))").run()
-                }
-                let tx = SchedulerTransaction(db: db, dialect: dialect, now: self.now())
+                try await self.outbox.deleteConfirmed(in: db)
+                let tx = SchedulerTransaction(db: db, dialect: dialect, outbox: self.outbox, now: self.now())
                 let result = try await body(tx)
                 return (result, tx.outbox, tx.earliestTimer)
             }
@@ -368,9 +328,9 @@ final class SchedulerEngine: Sendable {
             }
             // The outbox is durable with the commit: the message can be acked now, and the
             // publishing overlaps with the next transaction.
-            if !outbox.isEmpty {
-                SchedulerMetrics.committed(outbox)
-                committedInput.yield(outbox)
+            if !committed.isEmpty {
+                SchedulerMetrics.committed(committed)
+                outbox.committed(committed)
             }
             return result
         }
@@ -378,47 +338,13 @@ final class SchedulerEngine: Sendable {
 
     /// Publishes committed outbox batches as they come, several at a time, until
     /// ``stopPublishing()``; what is left is relayed from the store on the next start.
-    func publishCommitted(concurrentBatches: Int = 16) async {
-        await withTaskGroup(of: Void.self) { group in
-            var inFlight = 0
-            for await batch in committed {
-                if inFlight >= concurrentBatches {
-                    await group.next()
-                    inFlight -= 1
-                }
-                group.addTask { await self.publish(batch) }
-                inFlight += 1
-            }
-        }
+    func publishCommitted() async {
+        await outbox.publishCommitted()
     }
 
-    /// Lets ``publishCommitted(concurrentBatches:)`` finish once the queued batches are out.
+    /// Lets ``publishCommitted()`` finish once the queued batches are out.
     func stopPublishing() {
-        committedInput.finish()
-    }
-
-    /// Publishes (pipelined); confirmed rows are deleted by the next transaction. A failure leaves the
-    /// row for ``relayOutbox(olderThan:)``.
-    private func publish(_ messages: [OutboxMessage]) async {
-        guard !messages.isEmpty else { return }
-        let published = await withTaskGroup(of: String?.self) { group in
-            for outgoing in messages {
-                let messageId = outgoing.messageId
-                group.addTask {
-                    do {
-                        try await self.bus.publish(outgoing.message, messageId: messageId, body: outgoing.body, traceParent: outgoing.traceParent)
-                        return messageId
-                    } catch {
-                        self.logger.warning("scheduler.publish.failed", metadata: ["amqp.message_id": "\(messageId)", "error": "\(error)"])
-                        return nil
-                    }
-                }
-            }
-            var ids: [String] = []
-            for await id in group { if let id { ids.append(id) } }
-            return ids
-        }
-        confirmedOutbox.withLock { $0.append(contentsOf: published) }
+        outbox.stopPublishing()
     }
 }
 

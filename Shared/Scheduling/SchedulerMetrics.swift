@@ -6,7 +6,7 @@ import Metrics
 /// What the scheduler counts, from what it committed (a transaction rolled back counts nothing).
 enum SchedulerMetrics {
     /// Counts the deployment events and retries a committed transaction published.
-    static func committed(_ outbox: [OutboxMessage]) {
+    static func committed(_ outbox: [TransactionalOutbox.Entry]) {
         for outgoing in outbox {
             switch outgoing.message {
             case .deploymentEvent(let event):

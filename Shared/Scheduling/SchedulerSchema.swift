@@ -113,5 +113,18 @@ enum SchedulerSchema {
         Migration(id: "scheduler-8-lease-epoch") { db in
             try await db.raw("ALTER TABLE scheduler_leases ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0").run()
         },
+        // The freeze windows, as intake's newest snapshot has them (one row), applied when a
+        // scheduled deployment falls due.
+        Migration(id: "scheduler-9-freezes") { db in
+            try await db.raw(
+                """
+                CREATE TABLE scheduler_freezes (
+                    name TEXT PRIMARY KEY,
+                    revision BIGINT NOT NULL,
+                    body TEXT NOT NULL
+                )
+                """
+            ).run()
+        },
     ]
 }

@@ -1,17 +1,9 @@
 import Foundation
 import HangarContracts
+import HangarMessaging
 import HangarStorage
 import Logging
 import SQLKit
-
-/// A message written to the outbox, with its encoded body (published as it is).
-struct OutboxMessage: Sendable {
-    var messageId: String
-    var message: HangarMessage
-    var body: [UInt8]
-    /// The deployment's trace (``DeploymentRecord/traceParent``).
-    var traceParent: String? = nil
-}
 
 /// One database transaction of the scheduler: typed reads and writes of its tables, and the
 /// messages to publish once it commits (written to the outbox in the same transaction).
@@ -19,13 +11,19 @@ final class SchedulerTransaction: @unchecked Sendable {
     let db: any SQLDatabase
     let dialect: Dialect
     let now: Date
-    private(set) var outbox: [OutboxMessage] = []
+    let outboxTable: TransactionalOutbox
+    /// The messages this transaction wrote to the outbox, to publish once it commits.
+    private(set) var outbox: [TransactionalOutbox.Entry] = []
     /// The earliest timer this transaction set, so the timer loop can wake for it.
     private(set) var earliestTimer: Date?
+    /// The freeze snapshot, once read in this transaction.
+    private var freezeSnapshot: FreezeSnapshot?
+    private var freezeLoaded = false
 
-    init(db: any SQLDatabase, dialect: Dialect, now: Date) {
+    init(db: any SQLDatabase, dialect: Dialect, outbox: TransactionalOutbox, now: Date) {
         self.db = db
         self.dialect = dialect
+        self.outboxTable = outbox
         self.now = now
     }
 
@@ -196,21 +194,49 @@ final class SchedulerTransaction: @unchecked Sendable {
         return timers
     }
 
+    // MARK: Freeze windows
+
+    /// Keeps `snapshot` unless one of a higher revision is kept already.
+    func saveFreezes(_ snapshot: FreezeSnapshot) async throws {
+        let body = try Self.json(snapshot)
+        try await db.raw(
+            """
+            INSERT INTO scheduler_freezes (name, revision, body) VALUES ('windows', \(bind: snapshot.revision), \(bind: body))
+            ON CONFLICT (name) DO UPDATE SET revision = excluded.revision, body = excluded.body
+            WHERE scheduler_freezes.revision < excluded.revision
+            """
+        ).run()
+        freezeLoaded = false
+    }
+
+    /// The newest freeze snapshot kept (read once per transaction); `nil` before the first.
+    func freezes() async throws -> FreezeSnapshot? {
+        if freezeLoaded { return freezeSnapshot }
+        let row = try await db.raw("SELECT body FROM scheduler_freezes WHERE name = 'windows'").first()
+        freezeSnapshot = try row.map {
+            try HangarJSON.decoder.decode(FreezeSnapshot.self, from: Data(try $0.decode(column: "body", as: String.self).utf8))
+        }
+        freezeLoaded = true
+        return freezeSnapshot
+    }
+
+    /// Stores a scheduled deployment's new start (`record.request.scheduledAt`, which every
+    /// later event carries: ``record(_:)`` reads it from its column) and why it moved.
+    func reschedule(_ record: DeploymentRecord) async throws {
+        try await db.raw(
+            """
+            UPDATE scheduler_deployments SET scheduled_at = \(bind: record.request.scheduledAt?.epochMilliseconds), reason = \(bind: record.reason)
+            WHERE id = \(bind: record.id.uuidString)
+            """
+        ).run()
+    }
+
     // MARK: Outbox
 
     /// Queues `message` for publishing after commit, under a deterministic id so that a
     /// republish after a crash is deduplicated downstream, in the deployment's trace.
     func publish(_ message: HangarMessage, messageId: String, traceParent: String?) async throws {
-        let body = try ContractCodec.encode(message)
-        try await db.raw(
-            """
-            INSERT INTO scheduler_outbox (message_id, type, body, created_at, trace_parent)
-            VALUES (\(bind: messageId), \(bind: message.type), \(bind: String(decoding: body, as: UTF8.self)), \(bind: now.epochMilliseconds),
-                \(bind: traceParent))
-            ON CONFLICT (message_id) DO NOTHING
-            """
-        ).run()
-        outbox.append(OutboxMessage(messageId: messageId, message: message, body: body, traceParent: traceParent))
+        outbox.append(try await outboxTable.write(message, messageId: messageId, traceParent: traceParent, now: now, in: db))
     }
 
     // MARK: Rows
@@ -235,10 +261,14 @@ final class SchedulerTransaction: @unchecked Sendable {
             request = try decodeJSON(SubmitDeployment.self, try row.decode(column: "request", as: String.self))
         }
         let status = DeploymentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed
-        var record = DeploymentRecord(request: request, status: status, sequence: try row.decode(column: "sequence", as: Int64.self))
         func date(_ column: String) throws -> Date? {
             try row.decode(column: column, as: Int64?.self).map(Date.init(epochMilliseconds:))
         }
+        // The start may have moved past a freeze window since it was submitted: the column
+        // has it (the cached request stays as submitted).
+        var current = request
+        current.scheduledAt = try date("scheduled_at")
+        var record = DeploymentRecord(request: current, status: status, sequence: try row.decode(column: "sequence", as: Int64.self))
         record.currentStep = try row.decode(column: "current_step", as: String?.self).flatMap(StepName.init(rawValue:))
         record.attempt = Int(try row.decode(column: "attempt", as: Int64.self))
         record.poll = Int(try row.decode(column: "poll", as: Int64.self))

@@ -168,6 +168,7 @@ struct Transitions {
         switch timer.kind {
         case .start:
             guard record.status == .scheduled else { return }
+            if try await heldByFreeze(&record) { return }
             try await tx.lockEnvironment(record.environmentId)
             record.status = .queued
             try await tx.update(record)
@@ -222,6 +223,35 @@ struct Transitions {
     // MARK: Building blocks
 
     /// Starts the oldest queued deployment of the environment if none is running.
+    /// A scheduled deployment falls due inside a freeze window of its environment (as intake's
+    /// newest snapshot has them) and no admin overrode freezes for it: the window's policy
+    /// moves it to the first moment after the window and any adjoining one (`defer`: a new
+    /// `deployment.scheduled` says so), or ends it (`skip`: `rejected`, naming the window).
+    /// Returns whether it was held.
+    private func heldByFreeze(_ record: inout DeploymentRecord) async throws -> Bool {
+        guard record.request.freezeOverride == nil, let snapshot = try await tx.freezes() else { return false }
+        let windows = snapshot.windows(of: record.environmentId)
+        guard let frozen = windows.freeze(at: clock) else { return false }
+        let window = "the freeze '\(frozen.window.reason)' (\(frozen.window.id.uuidString.lowercased()))"
+        guard frozen.window.scheduled == .defer, let free = windows.firstFreeMoment(from: clock) else {
+            try await finish(
+                &record, as: .rejected,
+                reason: "skipped: due at \(HangarJSON.formatDate(clock)), inside \(window) until \(HangarJSON.formatDate(frozen.end))")
+            return true
+        }
+        record.request.scheduledAt = free
+        record.reason = "deferred from \(HangarJSON.formatDate(clock)) to \(HangarJSON.formatDate(free)) by \(window)"
+        try await tx.reschedule(record)
+        try await tx.addTimer(TimerRecord(id: "start-\(record.id)-\(free.epochMilliseconds)", deploymentId: record.id, kind: .start, dueAt: free))
+        try await tx.publish(
+            record.event(at: clock, reason: record.reason), messageId: "deployment-\(record.id)-scheduled-\(free.epochMilliseconds)",
+            traceParent: record.traceParent)
+        logger.info(
+            "scheduler.deployment.deferred",
+            metadata: ["deployment.id": "\(record.id)", "until": "\(HangarJSON.formatDate(free))", "freeze": "\(frozen.window.id)"])
+        return true
+    }
+
     func startNext(in environment: UUID) async throws {
         guard try await !tx.hasRunning(environment: environment),
             var record = try await tx.nextQueued(environment: environment)

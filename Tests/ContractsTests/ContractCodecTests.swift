@@ -117,8 +117,9 @@ struct ContractCodecTests {
         #expect(!text.contains("environmentId"), "a nil id leaves its key out")
         for message in Self.messages {
             let body = String(decoding: try ContractCodec.encode(message), as: UTF8.self)
-            #expect(body.contains(message.deploymentId.uuidString.lowercased()))
-            #expect(!body.contains(message.deploymentId.uuidString), "no id in upper case in \(message.type)")
+            let deployment = try #require(message.deploymentId)
+            #expect(body.contains(deployment.uuidString.lowercased()))
+            #expect(!body.contains(deployment.uuidString), "no id in upper case in \(message.type)")
         }
         let upper = #"{"id":"0193A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B","environmentId":null,"status":"queued","steps":[]}"#
         let decoded = try HangarJSON.decoder.decode(DeploymentSummary.self, from: Data(upper.utf8))
@@ -127,6 +128,21 @@ struct ContractCodecTests {
         let lower =
             #"{"id":"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","environmentId":"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","status":"queued","steps":[]}"#
         #expect(try HangarJSON.decoder.decode(DeploymentSummary.self, from: Data(lower.utf8)).environmentId == id)
+    }
+
+    @Test("a freeze snapshot is a command about no single deployment, and survives encoding and decoding")
+    func freezeSnapshot() throws {
+        let window = FreezeWindow(
+            id: UUID.v7(), environmentId: nil, reason: "year-end", start: Date(timeIntervalSince1970: 1_800_000_000),
+            end: Date(timeIntervalSince1970: 1_800_086_400), createdBy: "admin", createdAt: Date(timeIntervalSince1970: 1_799_000_000))
+        let message = HangarMessage.freezeSnapshot(FreezeSnapshot(revision: 7, windows: [window], at: Date(timeIntervalSince1970: 1_799_000_001)))
+        #expect(message.type == "freeze.snapshot")
+        #expect(message.kind == .command)
+        #expect(message.deploymentId == nil)
+        let decoded = try ContractCodec.decode(type: message.type, schemaVersion: 1, body: try ContractCodec.encode(message))
+        #expect(decoded == message)
+        guard case .freezeSnapshot(let snapshot) = decoded else { return }
+        #expect(snapshot.windows(of: UUID()) == [window], "a window of every environment applies to each")
     }
 
     @Test("dates are RFC 3339 UTC with milliseconds")

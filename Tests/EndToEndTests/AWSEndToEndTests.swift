@@ -87,6 +87,8 @@ struct AWSEndToEndTests {
     func badSettings() async throws {
         let system = try await HangarSystem("aws-settings")
         defer { Task { await system.shutdown() } }
+        // Intake serves once the recorder has migrated the history tables.
+        try system.start(.recorder)
         try system.start(.intake)
         try await system.waitUntilReady()
         let (data, status) = try await system.request(

@@ -112,4 +112,32 @@ struct FreezeEndToEndTests {
             "POST", "/v1/freezes", body: #"{"reason":"r","start":"2030-01-01T00:00:00Z","end":null}"#)
         #expect(openEndedStatus == 422, "a window needs its end: \(String(decoding: openEnded, as: UTF8.self))")
     }
+
+    @Test("a window made after a deployment was scheduled defers it when it falls due, also through a SIGKILL of the scheduler")
+    func deferredAtDueTime() async throws {
+        let system = try await HangarSystem("freeze-due")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(workers: 1)
+        try await system.createEnvironment("later")
+        let due = Date().addingTimeInterval(6)
+        let id = try await system.deploy("later", body: #"{"scheduledAt":"\#(HangarJSON.formatDate(due))"}"#)
+        try await eventually("scheduled") { try await system.deployment(id).status == .scheduled }
+
+        // The scheduler is dead while the window is made: intake's snapshot waits in its queue.
+        system.stop("scheduler", signal: SIGKILL)
+        let end = due.addingTimeInterval(3)
+        let (_, created) = try await system.request(
+            "POST", "/v1/environments/later/freezes",
+            body:
+                #"{"reason":"incident review","start":"\#(HangarJSON.formatDate(Date().addingTimeInterval(-1)))","end":"\#(HangarJSON.formatDate(end))","scheduled":"defer"}"#
+        )
+        #expect(created == 201)
+        try system.start(.scheduler)
+
+        let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
+        let started = try #require(done.startedAt)
+        #expect(started >= end.addingTimeInterval(-0.002), "started \(started), after the window's end \(end)")
+        #expect(done.scheduledAt.map { abs($0.timeIntervalSince(end)) < 0.002 } == true, "the start moved to the window's end")
+        #expect(done.reason?.contains("deferred from") == true && done.reason?.contains("incident review") == true, "\(done.reason ?? "-")")
+    }
 }

@@ -52,7 +52,7 @@ struct RedeliveryGuardTests {
                 logger: TestBroker.logger
             ) { batch in
                 for message in batch {
-                    let deployment = message.message.deploymentId
+                    let deployment = try #require(message.message.deploymentId)
                     guard deployment == poison else {
                         applied.withLock { _ = $0.insert(deployment) }
                         continue

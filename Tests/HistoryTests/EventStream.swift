@@ -39,7 +39,7 @@ struct EventStream {
         return queue.enumerated().map { tag, entry in
             let amqp = Message(
                 body: try! ContractCodec.encode(entry.message), messageId: entry.id,
-                correlationId: entry.message.deploymentId.uuidString.lowercased(), type: entry.message.type)
+                correlationId: entry.message.deploymentId?.uuidString.lowercased(), type: entry.message.type)
             let delivery = Delivery(
                 message: amqp, exchange: "hangar.events", routingKey: entry.message.type, redelivered: entry.redelivered,
                 deliveryTag: UInt64(tag + 1), settle: { _ in })

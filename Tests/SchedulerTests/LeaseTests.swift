@@ -194,7 +194,7 @@ struct SchedulerHarness {
         }
         let messages = try rows.map { row in
             let body = Array(try row.decode(column: "body", as: String.self).utf8)
-            return OutboxMessage(
+            return TransactionalOutbox.Entry(
                 messageId: try row.decode(column: "message_id", as: String.self),
                 message: try ContractCodec.decode(type: try row.decode(column: "type", as: String.self), schemaVersion: nil, body: body), body: body)
         }

@@ -29,7 +29,7 @@ struct TraceParentTests {
                     let type = try row.decode(column: "type", as: String.self)
                     let body = Array(try row.decode(column: "body", as: String.self).utf8)
                     let message = try ContractCodec.decode(type: type, schemaVersion: nil, body: body)
-                    return (message.deploymentId, type, try row.decode(column: "trace_parent", as: String?.self))
+                    return (try #require(message.deploymentId), type, try row.decode(column: "trace_parent", as: String?.self))
                 }
             }
             let mine = rows.filter { $0.0 == traced }

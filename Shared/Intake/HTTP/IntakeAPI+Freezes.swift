@@ -21,9 +21,11 @@ extension IntakeAPI {
         v1.delete("freezes/:id") { request, context in
             _ = try auth.authenticate(request, requiring: .admin)
             let text = context.parameters.get("id") ?? ""
-            guard let id = UUID(uuidString: text), let window = try await intake.deleteFreeze(id) else {
+            guard let id = UUID(uuidString: text), let (window, snapshot) = try await intake.deleteFreeze(id, outbox: outbox) else {
                 throw Problem.notFound("no freeze window has the id '\(text)'")
             }
+            // The scheduler applies the windows when scheduled deployments fall due.
+            await outbox.publish([snapshot])
             AuditNotes.note("deleted freeze '\(window.reason)' (\(id.uuidString.lowercased()))")
             return Response(status: .noContent)
         }
@@ -37,7 +39,8 @@ extension IntakeAPI {
         case .success(let value): window = value
         case .failure(let problem): throw problem
         }
-        try await intake.insertFreeze(window)
+        // The scheduler applies the windows when scheduled deployments fall due.
+        await outbox.publish([try await intake.insertFreeze(window, outbox: outbox)])
         AuditNotes.note(
             "froze \(environment.map { "environment \($0.name)" } ?? "every environment"): '\(window.reason)' (\(window.id.uuidString.lowercased()))")
         return try json(

@@ -8,12 +8,15 @@ import HangarRuntime
 import HangarStorage
 import Hummingbird
 import Logging
+import Tracing
 
 /// The routes of HTTP API v1, each an operation of `openapi.yaml` (docs/api.md).
 struct IntakeAPI: Sendable {
     let intake: IntakeStore
     let history: HistoryQueries
     let bus: MessageBus
+    /// `intake_outbox`: each submission's message, written with it (``IntakeStore/accept(_:idempotencyKey:outbox:traceParent:)``).
+    let outbox: TransactionalOutbox
     let auth: Authenticator
     /// `/health/live` and `/health/ready`, also served on the metrics port.
     let health: Health
@@ -150,27 +153,17 @@ struct IntakeAPI: Sendable {
             target: ProviderTarget(provider: environment.provider, settings: environment.target),
             reconnectionMonthlyLimit: environment.limits.reconnectionsPerMonth,
             notifyEvents: NotificationChoices.effective(deployment: accepted.events, environment: environment.notifications),
-            webhooks: environment.notifications.map(\.webhooks).flatMap { $0.isEmpty ? nil : $0 })
-        let (stored, isNew) = try await intake.accept(submission, idempotencyKey: idempotencyKey)
-        if isNew || !stored.published {
-            await publish(stored.request)
-        }
-        let summary = Self.accepted(stored.request)
+            webhooks: environment.notifications.map(\.webhooks).flatMap { $0.isEmpty ? nil : $0 }, freezeOverride: accepted.overrideFreeze)
+        let (stored, entry) = try await intake.accept(
+            submission, idempotencyKey: idempotencyKey, outbox: outbox, traceParent: ServiceContext.current.flatMap(TraceHeaders.traceParent(of:)))
+        // Durable with the commit; published now, or by the relay if the broker does not confirm it.
+        if let entry { await outbox.publish([entry]) }
+        let summary = Self.accepted(stored)
         AuditNotes.note(
-            "\(isNew ? "submitted" : "the same Idempotency-Key again: answered with") deployment \(summary.id.uuidString.lowercased())"
-                + " (\(stored.request.mode.rawValue)\(stored.request.version.map { ", version \($0)" } ?? "")"
-                + "\(stored.request.scheduledAt.map { ", scheduled at \(HangarJSON.formatDate($0))" } ?? ""))")
+            "\(entry != nil ? "submitted" : "the same Idempotency-Key again: answered with") deployment \(summary.id.uuidString.lowercased())"
+                + " (\(stored.mode.rawValue)\(stored.version.map { ", version \($0)" } ?? "")"
+                + "\(stored.scheduledAt.map { ", scheduled at \(HangarJSON.formatDate($0))" } ?? ""))")
         return try json(summary, status: .accepted, headers: [.location: "/v1/deployments/\(summary.id.uuidString.lowercased())"])
-    }
-
-    /// Publishes a submission; on failure the relay publishes it later (it is durable).
-    func publish(_ request: SubmitDeployment) async {
-        do {
-            try await bus.publish(.submitDeployment(request), messageId: "submit-\(request.deploymentId)")
-            try await intake.markPublished(request.deploymentId)
-        } catch {
-            logger.warning("intake.publish.deferred", metadata: ["deployment.id": "\(request.deploymentId)", "error": "\(error)"])
-        }
     }
 
     private func list(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -226,7 +219,7 @@ struct IntakeAPI: Sendable {
         guard let submission = try await intake.submission(id) else {
             throw Problem.notFound("no deployment has the id '\(id.uuidString.lowercased())'")
         }
-        return Self.accepted(submission.request)
+        return Self.accepted(submission)
     }
 
     private func cancel(_ request: Request, _ context: BasicRequestContext) async throws -> Response {

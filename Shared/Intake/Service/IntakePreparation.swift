@@ -15,6 +15,7 @@ import ServiceLifecycle
 struct IntakePreparation: Service, CustomStringConvertible {
     let intake: IntakeStore
     let history: HistoryQueries
+    let outbox: TransactionalOutbox
     let connection: AMQPConnection
     /// Every event while a live stream is open (bound by `LiveFeedBinding`).
     let eventsQueue: String
@@ -36,6 +37,8 @@ struct IntakePreparation: Service, CustomStringConvertible {
         // A queue of this name left bound by an earlier run (before it expired) is unbound.
         try await connection.unbind(Topology.Binding(queue: eventsQueue, exchange: HangarTopology.events, routingKey: "#"))
         guard try await cancelWhenGracefulShutdown({ try await waitForHistoryTables() }) else { return }
+        // The freeze windows as they are, for a scheduler that has none yet (or an older revision).
+        await outbox.publish([try await intake.snapshotFreezes(outbox: outbox)])
         gate.open()
         try? await gracefulShutdown()
     }

@@ -15,7 +15,7 @@ import ServiceLifecycle
 /// In start order (the group stops them in reverse):
 /// 1. the preparation;
 /// 2. the live event feed's consumer and 3. the server replies' consumer;
-/// 4. the relay of submissions whose publish failed;
+/// 4. the relay of the submissions outbox (what a failed publish left behind);
 /// 5. the scheduled server shutdowns;
 /// 6. the HTTP server (API and console);
 /// 7. the closer of open event streams, stopped first, so that the HTTP server need not wait for them.
@@ -50,8 +50,10 @@ public struct IntakeServices: Sendable {
             hub: hub, feed: feed, servers: requester,
             management: ManagementClient(baseURL: configuration.managementURL, vhost: connection.configuration.virtualHost),
             prices: configuration.instancePrices, console: console, heartbeat: configuration.eventStreamHeartbeat)
+        let bus = MessageBus(connection: connection, appId: "hangar-intake")
+        let outbox = TransactionalOutbox(table: "intake_outbox", store: intakeStore, bus: bus, name: "intake", logger: logger)
         let api = IntakeAPI(
-            intake: intake, history: HistoryQueries(store: historyStore), bus: MessageBus(connection: connection, appId: "hangar-intake"),
+            intake: intake, history: HistoryQueries(store: historyStore), bus: bus, outbox: outbox,
             auth: Authenticator(tokens: configuration.tokens), health: health, logger: logger, live: live,
             deadLetters: DeadLetterStore(store: historyStore), workers: WorkerDirectory(store: historyStore), document: document)
 
@@ -87,13 +89,13 @@ public struct IntakeServices: Sendable {
         let shutdowns = ShutdownScheduler(intake: intake, servers: requester, logger: logger)
         services = [
             IntakePreparation(
-                intake: intake, history: api.history, connection: connection, eventsQueue: eventsQueue, repliesQueue: repliesQueue,
+                intake: intake, history: api.history, outbox: outbox, connection: connection, eventsQueue: eventsQueue, repliesQueue: repliesQueue,
                 gate: gate, logger: logger),
             AfterPreparation(name: "IntakeEventFeed", gate: gate, service: eventFeed),
             AfterPreparation(name: "IntakeServerReplies", gate: gate, service: replies),
             AfterPreparation(
                 name: "IntakeSubmissionRelay", gate: gate,
-                service: UntilShutdown(name: "IntakeSubmissionRelay") { await Self.relay(api: api, intake: intake, logger: logger) }),
+                service: UntilShutdown(name: "IntakeSubmissionRelay") { await Self.relay(outbox, logger: logger) }),
             AfterPreparation(
                 name: "IntakeShutdownScheduler", gate: gate, service: UntilShutdown(name: "IntakeShutdownScheduler") { await shutdowns.run() }),
             AfterPreparation(name: "IntakeHTTPServer(\(configuration.host):\(configuration.port))", gate: gate, service: application),
@@ -101,18 +103,19 @@ public struct IntakeServices: Sendable {
         ]
     }
 
-    /// Publishes accepted submissions whose publish failed (broker down at the time), every second.
-    private static func relay(api: IntakeAPI, intake: IntakeStore, logger: Logger) async {
+    /// Publishes, every second, the submissions whose publish failed (broker down at the time)
+    /// and forgets the confirmed ones; at the end, forgets those confirmed since.
+    private static func relay(_ outbox: TransactionalOutbox, logger: Logger) async {
         while !Task.isCancelled {
             do {
-                for request in try await intake.unpublished(olderThan: 2) {
-                    await api.publish(request)
-                }
+                try await outbox.relay(olderThan: .seconds(2))
             } catch {
                 logger.warning("intake.relay.failed", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: .seconds(1))
         }
+        // Outside the cancelled task: left behind, the rows would be sent again at the next start.
+        await Task { try? await outbox.forgetConfirmed() }.value
     }
 }
 

@@ -1,3 +1,4 @@
+import HangarMessaging
 import HangarStorage
 import SQLKit
 
@@ -92,6 +93,24 @@ enum IntakeSchema {
                 """
             ).run()
             try await db.raw("CREATE INDEX intake_freezes_environment ON intake_freezes (environment_id)").run()
+        },
+        // Submissions are published through the messaging library's transactional outbox, as
+        // the scheduler's messages are; the ones not yet confirmed move into it.
+        TransactionalOutbox.migration(id: "intake-5-outbox", table: "intake_outbox"),
+        Migration(id: "intake-6-unpublished-into-outbox") { db in
+            try await db.raw(
+                """
+                INSERT INTO intake_outbox (message_id, type, body, created_at, trace_parent)
+                SELECT 'submit-' || id, 'deployment.submit', request, created_at, NULL FROM intake_submissions WHERE published = 0
+                """
+            ).run()
+            try await db.raw("UPDATE intake_submissions SET published = 1 WHERE published = 0").run()
+        },
+        // The freeze windows' revision, counted up with each change; the scheduler keeps the
+        // snapshot (`freeze.snapshot`) of the highest one.
+        Migration(id: "intake-7-freeze-revision") { db in
+            try await db.raw("CREATE TABLE intake_freeze_revision (name TEXT PRIMARY KEY, revision BIGINT NOT NULL)").run()
+            try await db.raw("INSERT INTO intake_freeze_revision (name, revision) VALUES ('windows', 0)").run()
         },
     ]
 }

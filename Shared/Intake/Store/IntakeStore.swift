@@ -1,5 +1,6 @@
 import Foundation
 import HangarContracts
+import HangarMessaging
 import HangarStorage
 import SQLKit
 
@@ -70,61 +71,49 @@ struct IntakeStore: Sendable {
 
     // MARK: Submissions
 
-    struct Submission: Sendable {
-        var request: SubmitDeployment
-        var published: Bool
-    }
-
-    /// Records an accepted deployment. With an idempotency key already used by the same
-    /// owner, returns the earlier submission instead.
-    func accept(_ request: SubmitDeployment, idempotencyKey: String?) async throws -> (submission: Submission, isNew: Bool) {
+    /// Records an accepted deployment and, in the same transaction, its `deployment.submit`
+    /// message in `outbox`: the entry to publish once this returns. With an idempotency key
+    /// already used by the same owner, returns the earlier submission instead, and no entry
+    /// (the outbox already holds its message, or the broker confirmed it).
+    func accept(
+        _ request: SubmitDeployment, idempotencyKey: String?, outbox: TransactionalOutbox, traceParent: String?
+    ) async throws -> (submission: SubmitDeployment, entry: TransactionalOutbox.Entry?) {
         try await store.transaction { db in
+            try await outbox.deleteConfirmed(in: db)
             if let idempotencyKey,
                 let row = try await db.raw(
                     """
-                    SELECT request, published FROM intake_submissions WHERE owner = \(bind: request.owner) AND idempotency_key = \(bind: idempotencyKey)
+                    SELECT request FROM intake_submissions WHERE owner = \(bind: request.owner) AND idempotency_key = \(bind: idempotencyKey)
                     """
                 ).first()
             {
-                return (try Self.submission(row), false)
+                return (try Self.submission(row), nil)
             }
             try await db.raw(
                 """
-                INSERT INTO intake_submissions (id, environment_id, owner, idempotency_key, mode, request, created_at)
+                INSERT INTO intake_submissions (id, environment_id, owner, idempotency_key, mode, request, created_at, published)
                 VALUES (\(bind: request.deploymentId.uuidString), \(bind: request.environmentId.uuidString), \(bind: request.owner),
                     \(bind: idempotencyKey), \(bind: request.mode.rawValue), \(bind: try Self.encode(request)),
-                    \(bind: request.createdAt.epochMilliseconds))
+                    \(bind: request.createdAt.epochMilliseconds), 1)
                 """
             ).run()
-            return (Submission(request: request, published: false), true)
+            let entry = try await outbox.write(
+                .submitDeployment(request), messageId: Self.submitMessageId(request.deploymentId), traceParent: traceParent,
+                now: request.createdAt, in: db)
+            return (request, entry)
         }
     }
 
-    func markPublished(_ id: UUID) async throws {
-        try await store.transaction { db in
-            try await db.raw("UPDATE intake_submissions SET published = 1 WHERE id = \(bind: id.uuidString)").run()
-        }
-    }
+    /// The `message_id` of a deployment's `deployment.submit`: the same on every publish, so
+    /// the scheduler applies it once.
+    static func submitMessageId(_ id: UUID) -> String { "submit-\(id)" }
 
-    func submission(_ id: UUID) async throws -> Submission? {
+    /// What intake accepted as the deployment `id`, if it did.
+    func submission(_ id: UUID) async throws -> SubmitDeployment? {
         let row = try await store.read { db in
-            try await db.raw("SELECT request, published FROM intake_submissions WHERE id = \(bind: id.uuidString)").first()
+            try await db.raw("SELECT request FROM intake_submissions WHERE id = \(bind: id.uuidString)").first()
         }
         return try row.map(Self.submission)
-    }
-
-    /// Submissions not yet confirmed by the broker and older than `age`.
-    func unpublished(olderThan age: TimeInterval) async throws -> [SubmitDeployment] {
-        let cutoff = Date().addingTimeInterval(-age).epochMilliseconds
-        let rows = try await store.read { db in
-            try await db.raw(
-                """
-                SELECT request, published FROM intake_submissions WHERE published = 0 AND created_at <= \(bind: cutoff)
-                ORDER BY created_at LIMIT 500
-                """
-            ).all()
-        }
-        return try rows.map { try Self.submission($0).request }
     }
 
     /// `requestReconnection` submissions for the environment since `since`.
@@ -150,9 +139,7 @@ struct IntakeStore: Sendable {
         try HangarJSON.decoder.decode(type, from: Data(text.utf8))
     }
 
-    static func submission(_ row: any SQLRow) throws -> Submission {
-        Submission(
-            request: try decode(SubmitDeployment.self, try row.decode(column: "request", as: String.self)),
-            published: try row.decode(column: "published", as: Int64.self) != 0)
+    static func submission(_ row: any SQLRow) throws -> SubmitDeployment {
+        try decode(SubmitDeployment.self, try row.decode(column: "request", as: String.self))
     }
 }

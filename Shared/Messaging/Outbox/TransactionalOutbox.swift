@@ -1,0 +1,225 @@
+import Foundation
+import HangarContracts
+import HangarStorage
+import Logging
+import SQLKit
+import Synchronization
+
+/// A transactional outbox: a service writes the messages a change makes in the same database
+/// transaction as the change (``write(_:messageId:traceParent:now:in:)``), so that they are
+/// durable exactly when the change is, and publishes them after the commit. Every service that
+/// publishes from a transaction uses this one (the scheduler, intake's submissions).
+///
+/// - After the commit, ``committed(_:)`` hands the entries to ``publishCommitted(concurrentBatches:)``,
+///   which publishes them with confirms, several batches at a time; or the caller publishes them
+///   itself and waits (``publish(_:)``).
+/// - A confirmed message's row is deleted lazily: by the service's next transaction
+///   (``deleteConfirmed(in:)``) or by ``forgetConfirmed()``, which saves a write transaction per
+///   message on the hot path.
+/// - Rows left behind (a crash or a broker outage after the commit) are published again by
+///   ``relay(olderThan:now:limit:keeping:)``. Messages carry deterministic ids, so a message sent
+///   twice is dropped downstream: at-least-once, never lost.
+public final class TransactionalOutbox: Sendable {
+    /// A message written to the outbox, with its encoded body (published as it is).
+    public struct Entry: Sendable {
+        /// The AMQP `message_id`: deterministic, so a copy sent again is recognised downstream.
+        public var messageId: String
+        /// The message.
+        public var message: HangarMessage
+        /// The message as `ContractCodec.encode` wrote it.
+        public var body: [UInt8]
+        /// The W3C trace parent to publish it with; `nil`: none stored.
+        public var traceParent: String?
+
+        /// An entry for `message`, encoded as `body`.
+        public init(messageId: String, message: HangarMessage, body: [UInt8], traceParent: String? = nil) {
+            self.messageId = messageId
+            self.message = message
+            self.body = body
+            self.traceParent = traceParent
+        }
+    }
+
+    /// The table's name, for example `scheduler_outbox`.
+    public let table: String
+    /// Where the table is.
+    public let store: SQLStore
+    /// What publishes the messages.
+    public let bus: MessageBus
+    /// Names the outbox in log messages: `<name>.outbox.relay`, `<name>.publish.failed`.
+    public let name: String
+    let logger: Logger
+    private let confirmed = Mutex<[String]>([])
+    private let batches: AsyncStream<[Entry]>
+    private let batchesInput: AsyncStream<[Entry]>.Continuation
+
+    /// An outbox in `table` of `store`, published through `bus`.
+    public init(table: String, store: SQLStore, bus: MessageBus, name: String, logger: Logger) {
+        self.table = table
+        self.store = store
+        self.bus = bus
+        self.name = name
+        self.logger = logger
+        (batches, batchesInput) = AsyncStream.makeStream()
+    }
+
+    /// The migration that creates the table (message id, type, body, creation time in
+    /// milliseconds, trace parent) and its index by creation time.
+    public static func migration(id: String, table: String) -> Migration {
+        Migration(id: id) { db in
+            try await db.raw(
+                """
+                CREATE TABLE \(unsafeRaw: table) (
+                    message_id TEXT PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    trace_parent TEXT
+                )
+                """
+            ).run()
+            try await db.raw("CREATE INDEX \(unsafeRaw: table)_created ON \(unsafeRaw: table) (created_at)").run()
+        }
+    }
+
+    // MARK: Writing, in the caller's transaction
+
+    /// Writes `message` in the caller's transaction `db` and returns its entry, to hand to
+    /// ``committed(_:)`` or ``publish(_:)`` once the transaction has committed. A message id
+    /// already in the table is left as it is.
+    public func write(_ message: HangarMessage, messageId: String, traceParent: String?, now: Date, in db: any SQLDatabase) async throws -> Entry {
+        let body = try ContractCodec.encode(message)
+        try await db.raw(
+            """
+            INSERT INTO \(unsafeRaw: table) (message_id, type, body, created_at, trace_parent)
+            VALUES (\(bind: messageId), \(bind: message.type), \(bind: String(decoding: body, as: UTF8.self)), \(bind: now.epochMilliseconds),
+                \(bind: traceParent))
+            ON CONFLICT (message_id) DO NOTHING
+            """
+        ).run()
+        return Entry(messageId: messageId, message: message, body: body, traceParent: traceParent)
+    }
+
+    /// Deletes, in the caller's transaction, the rows of the messages confirmed since the last
+    /// call (a transaction of the service's own carries it, instead of one more per message).
+    /// If the transaction rolls back, they are deleted by a later one or sent again (and dropped
+    /// downstream as duplicates).
+    public func deleteConfirmed(in db: any SQLDatabase) async throws {
+        let ids = takeConfirmed()
+        guard !ids.isEmpty else { return }
+        try await delete(ids, in: db)
+    }
+
+    /// Deletes the rows of `ids` in the caller's transaction.
+    public func delete(_ ids: [String], in db: any SQLDatabase) async throws {
+        guard !ids.isEmpty else { return }
+        try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE message_id IN (\(binds: ids))").run()
+    }
+
+    // MARK: Publishing, after the commit
+
+    /// Hands committed entries to ``publishCommitted(concurrentBatches:)``.
+    public func committed(_ entries: [Entry]) {
+        guard !entries.isEmpty else { return }
+        batchesInput.yield(entries)
+    }
+
+    /// Publishes the batches handed to ``committed(_:)`` as they come, `concurrentBatches` at a
+    /// time, until ``stopPublishing()``; what is left is relayed from the table later.
+    public func publishCommitted(concurrentBatches: Int = 16) async {
+        await withTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for await batch in batches {
+                if inFlight >= concurrentBatches {
+                    await group.next()
+                    inFlight -= 1
+                }
+                group.addTask { _ = await self.publish(batch) }
+                inFlight += 1
+            }
+        }
+    }
+
+    /// Lets ``publishCommitted(concurrentBatches:)`` finish once the batches handed to it are out.
+    public func stopPublishing() {
+        batchesInput.finish()
+    }
+
+    /// Publishes `entries` (pipelined) and returns the ids the broker confirmed; their rows are
+    /// deleted lazily. A failure is logged and leaves the row for ``relay(olderThan:now:limit:keeping:)``.
+    @discardableResult
+    public func publish(_ entries: [Entry]) async -> [String] {
+        guard !entries.isEmpty else { return [] }
+        let published = await withTaskGroup(of: String?.self) { group in
+            for entry in entries {
+                group.addTask {
+                    do {
+                        try await self.bus.publish(entry.message, messageId: entry.messageId, body: entry.body, traceParent: entry.traceParent)
+                        return entry.messageId
+                    } catch {
+                        self.logger.warning("\(self.name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
+                        return nil
+                    }
+                }
+            }
+            var ids: [String] = []
+            for await id in group { if let id { ids.append(id) } }
+            return ids
+        }
+        confirmed.withLock { $0.append(contentsOf: published) }
+        return published
+    }
+
+    // MARK: Rows left behind
+
+    /// Deletes the rows of the messages confirmed so far, in a transaction of its own (on a
+    /// graceful stop too: left behind, they would be sent again).
+    public func forgetConfirmed() async throws {
+        let ids = takeConfirmed()
+        guard !ids.isEmpty else { return }
+        try await store.transaction { db in try await self.delete(ids, in: db) }
+    }
+
+    /// Publishes again up to `limit` rows written `age` or more before `now`, oldest first: what
+    /// a crash or a broker outage left behind. `keeping` may drop some first (it deletes their
+    /// rows itself); it sees the rows after the confirmed ones were forgotten. Returns how many
+    /// it published.
+    @discardableResult
+    public func relay(
+        olderThan age: Duration, now: Date = Date(), limit: Int = 500,
+        keeping: @Sendable ([Entry]) async throws -> [Entry] = { $0 }
+    ) async throws -> Int {
+        try await forgetConfirmed()
+        let cutoff = now.addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
+        let rows = try await store.read { db in
+            try await db.raw(
+                """
+                SELECT message_id, type, body, trace_parent FROM \(unsafeRaw: self.table)
+                WHERE created_at <= \(bind: cutoff.epochMilliseconds) ORDER BY created_at LIMIT \(bind: limit)
+                """
+            ).all()
+        }
+        var entries: [Entry] = []
+        for row in rows {
+            let type = try row.decode(column: "type", as: String.self)
+            let body = Array(try row.decode(column: "body", as: String.self).utf8)
+            entries.append(
+                Entry(
+                    messageId: try row.decode(column: "message_id", as: String.self),
+                    message: try ContractCodec.decode(type: type, schemaVersion: nil, body: body), body: body,
+                    traceParent: try row.decode(column: "trace_parent", as: String?.self)))
+        }
+        entries = try await keeping(entries)
+        guard !entries.isEmpty else { return 0 }
+        logger.info("\(name).outbox.relay", metadata: ["hangar.count": "\(entries.count)"])
+        await publish(entries)
+        return entries.count
+    }
+
+    private func takeConfirmed() -> [String] {
+        confirmed.withLock { ids in
+            defer { ids.removeAll() }
+            return ids
+        }
+    }
+}
