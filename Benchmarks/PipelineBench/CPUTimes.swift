@@ -46,17 +46,31 @@ struct CPUTimes {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    /// `HANGAR_BENCH_BROKER_PID`, or the `beam.smp` process running RabbitMQ.
+    /// `HANGAR_BENCH_BROKER_PID`, or the `beam.smp` process running RabbitMQ: of those whose
+    /// command line names rabbit, the one started first. A run once printed a negative broker
+    /// CPU time, which only a different process read after than before explains; a
+    /// short-lived `beam.smp` (any `rabbitmqctl` call on the machine runs one) would be that.
     static func brokerProcessID() -> Int32? {
         if let text = ProcessInfo.processInfo.environment["HANGAR_BENCH_BROKER_PID"], let pid = Int32(text) { return pid }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var oldest: (pid: Int32, start: Double)?
         for entry in entries {
             guard let pid = Int32(entry),
                 let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
             else { continue }
             let text = String(decoding: command, as: UTF8.self)
-            if text.contains("beam.smp"), text.contains("rabbit") { return pid }
+            guard text.contains("beam.smp"), text.contains("rabbit"), let start = startTime(pid: pid) else { continue }
+            if oldest.map({ start < $0.start }) ?? true { oldest = (pid, start) }
         }
-        return nil
+        return oldest?.pid
+    }
+
+    /// When a process started, in clock ticks after boot (field 22 of `/proc/<pid>/stat`).
+    static func startTime(pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? Double(fields[19]) : nil
     }
 }
