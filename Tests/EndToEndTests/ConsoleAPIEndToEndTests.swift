@@ -295,6 +295,17 @@ struct ConsoleAPIEndToEndTests {
         let (_, cancelBusy) = try await system.request(
             "POST", "/v1/deployments/\(running.uuidString.lowercased())/cancel", token: HangarSystem.deployerToken)
         #expect(cancelBusy == 202)
+        // Nor while one is scheduled for later: it would fall due on a released environment.
+        try await system.createEnvironment("planned-env")
+        let planned = try await system.deploy(
+            "planned-env", body: #"{"scheduledAt":"\#(HangarJSON.formatDate(Date().addingTimeInterval(3600)))"}"#)
+        try await eventually("the deployment is scheduled in the history") {
+            let (data, _) = try await system.request("GET", "/v1/environments/planned-env/deployments?status=scheduled")
+            return try HangarJSON.decoder.decode(HistoryPage.self, from: data).items.contains { $0.id == planned }
+        }
+        let (plannedAnswer, plannedRelease) = try await system.request("POST", "/v1/environments/planned-env/actions/release")
+        #expect(plannedRelease == 409, "\(String(decoding: plannedAnswer, as: UTF8.self))")
+        #expect(String(decoding: plannedAnswer, as: UTF8.self).contains("\(planned.uuidString.lowercased()) scheduled"))
 
         // Release frees the cloud through a worker's provider, and says what it did.
         let (released, releaseStatus) = try await system.request("POST", "/v1/environments/life-env/actions/release")

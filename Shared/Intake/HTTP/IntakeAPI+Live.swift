@@ -221,9 +221,10 @@ extension IntakeAPI {
         if target == .activated && environment.lifecycle == .activated {
             throw Problem(.conflict, title: "Not suspended", detail: "only a suspended or released environment can be resumed")
         }
-        // Releasing under a running deployment would scale its group to zero mid-replacement.
+        // Releasing under a running deployment would scale its group to zero mid-replacement,
+        // and one scheduled for later would fall due on an environment that is released.
         if target == .released {
-            for status in [DeploymentStatus.running, .queued] {
+            for status in [DeploymentStatus.running, .queued, .scheduled] {
                 if let busy = try await history.list(environment: environment.id, status: status, limit: 1).items.first {
                     throw Problem(
                         .conflict, title: "A deployment is \(status.rawValue)",
