@@ -82,6 +82,24 @@ public struct CancelDeployment: Codable, Sendable, Equatable {
     }
 }
 
+/// `deployment.due` (scheduler → scheduler): a scheduled deployment fell due while no
+/// replica was firing timers (the scheduler was down, or its lease was changing hands). The
+/// replica that takes the timers over sends it through the scheduler's own queue instead of
+/// starting the deployment at once, so that what waited in the queue before it (a freeze
+/// window's snapshot above all) is applied first.
+public struct DeploymentDue: Codable, Sendable, Equatable {
+    /// The deployment that fell due.
+    @LowercaseID public var deploymentId: UUID
+    /// The start it fell due for; a deployment moved since (deferred past a freeze) ignores it.
+    public var dueAt: Date
+
+    /// Creates the command.
+    public init(deploymentId: UUID, dueAt: Date) {
+        self.deploymentId = deploymentId
+        self.dueAt = dueAt
+    }
+}
+
 /// `step.execute` (scheduler → workers): run one step, or check on it again.
 public struct ExecuteStep: Codable, Sendable, Equatable {
     /// The deployment the step belongs to.

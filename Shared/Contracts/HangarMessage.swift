@@ -16,6 +16,9 @@ public enum HangarMessage: Sendable, Equatable {
     case deploymentEvent(DeploymentEvent)
     /// `freeze.snapshot`: intake tells the scheduler every freeze window there is.
     case freezeSnapshot(FreezeSnapshot)
+    /// `deployment.due`: the scheduler tells itself, through its queue, that a scheduled
+    /// deployment fell due while no replica fired timers.
+    case deploymentDue(DeploymentDue)
 
     /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
     /// only the scheduler needs it, and nothing bound to every event receives it.
@@ -31,13 +34,14 @@ public enum HangarMessage: Sendable, Equatable {
         case .stepEvent(let event): return event.messageType
         case .deploymentEvent(let event): return event.messageType
         case .freezeSnapshot: return FreezeSnapshot.messageType
+        case .deploymentDue: return "deployment.due"
         }
     }
 
     /// Whether the message is a command or an event. This picks the exchange it is published to.
     public var kind: Kind {
         switch self {
-        case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot: return .command
+        case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot, .deploymentDue: return .command
         case .stepEvent, .deploymentEvent: return .event
         }
     }
@@ -53,6 +57,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .stepEvent(let message): return message.deploymentId
         case .deploymentEvent(let message): return message.deploymentId
         case .freezeSnapshot: return nil
+        case .deploymentDue(let message): return message.deploymentId
         }
     }
 }
@@ -100,6 +105,7 @@ public enum ContractCodec {
         case .stepEvent(let value): return Array(try encoder.encode(value))
         case .deploymentEvent(let value): return Array(try encoder.encode(value))
         case .freezeSnapshot(let value): return Array(try encoder.encode(value))
+        case .deploymentDue(let value): return Array(try encoder.encode(value))
         }
     }
 
@@ -120,6 +126,7 @@ public enum ContractCodec {
             case "step.execute": return .executeStep(try decoder.decode(ExecuteStep.self, from: data))
             case "step.heartbeat": return .stepHeartbeat(try decoder.decode(StepHeartbeat.self, from: data))
             case FreezeSnapshot.messageType: return .freezeSnapshot(try decoder.decode(FreezeSnapshot.self, from: data))
+            case "deployment.due": return .deploymentDue(try decoder.decode(DeploymentDue.self, from: data))
             default:
                 if type.hasPrefix("step."), let kind = StepEvent.Kind(rawValue: String(type.dropFirst(5))) {
                     let event = try decoder.decode(StepEvent.self, from: data)

@@ -25,6 +25,9 @@ final class SchedulerEngine: Sendable {
     let outbox: TransactionalOutbox
     /// The epoch of the timer lease this replica holds; 0 when it holds none.
     private let leaseEpoch = Mutex<Int64>(0)
+    /// When this replica last took the timer lease: a start timer due before then fell due
+    /// while no replica fired timers (see ``DeploymentDue``).
+    private let leaseTakenAt = Mutex<Date?>(nil)
     /// On PostgreSQL, the advisory lock that decides who holds the lease (nil on SQLite).
     private let sessionLock: SessionLock?
 
@@ -76,6 +79,7 @@ final class SchedulerEngine: Sendable {
                 case .cancelDeployment(let command): try await transitions.cancel(command)
                 case .stepEvent(let event): try await transitions.stepEvent(event)
                 case .freezeSnapshot(let snapshot): try await tx.saveFreezes(snapshot)
+                case .deploymentDue(let due): try await transitions.due(due)
                 case .executeStep, .deploymentEvent, .stepHeartbeat: continue  // Not bound to this queue.
                 }
             }
@@ -86,7 +90,8 @@ final class SchedulerEngine: Sendable {
     @discardableResult
     func fireDueTimers(limit: Int = 256) async throws -> Int {
         try await run(fenced: true) { tx in
-            let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
+            var transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
+            transitions.timersTakenOverAt = self.leaseTakenAt.withLock { $0 }
             let timers = try await tx.claimDueTimers(limit: limit)
             for timer in timers { try await transitions.fire(timer) }
             return timers.count
@@ -274,6 +279,7 @@ final class SchedulerEngine: Sendable {
             return held
         }
         if let epoch, epoch != previous {
+            leaseTakenAt.withLock { $0 = now() }
             logger.info("scheduler.lease.taken", metadata: ["scheduler.instance": "\(instance)", "scheduler.lease_epoch": "\(epoch)"])
         } else if epoch == nil, previous != 0 {
             logger.warning("scheduler.lease.lost", metadata: ["scheduler.instance": "\(instance)"])

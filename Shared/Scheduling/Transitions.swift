@@ -9,6 +9,9 @@ struct Transitions {
     let configuration: SchedulerConfiguration
     let logger: Logger
     let clock: Date
+    /// When this replica took the timers over (firing timers only): a start due before then
+    /// goes through the scheduler's queue (``DeploymentDue``) rather than starting at once.
+    var timersTakenOverAt: Date?
 
     init(_ tx: SchedulerTransaction, configuration: SchedulerConfiguration, logger: Logger) {
         self.tx = tx
@@ -168,12 +171,15 @@ struct Transitions {
         switch timer.kind {
         case .start:
             guard record.status == .scheduled else { return }
-            if try await heldByFreeze(&record) { return }
-            try await tx.lockEnvironment(record.environmentId)
-            record.status = .queued
-            try await tx.update(record)
-            try await emit(record)
-            try await startNext(in: record.environmentId)
+            if let takenOver = timersTakenOverAt, timer.dueAt < takenOver {
+                // It fell due while no replica fired timers: what waits in the queue (a freeze
+                // window made meanwhile) goes first, then the deployment starts.
+                try await tx.publish(
+                    .deploymentDue(DeploymentDue(deploymentId: record.id, dueAt: timer.dueAt)),
+                    messageId: "due-\(record.id)-\(timer.dueAt.epochMilliseconds)", traceParent: record.traceParent)
+                return
+            }
+            try await start(&record)
         case .dispatch:
             guard record.status == .running, record.dispatchId == nil, let dispatch = timer.dispatch else { return }
             if record.cancelRequested && record.pendingEnd == nil {
@@ -223,6 +229,26 @@ struct Transitions {
     // MARK: Building blocks
 
     /// Starts the oldest queued deployment of the environment if none is running.
+    /// A scheduled deployment that fell due while no replica fired timers, after what waited
+    /// in the queue before it: it starts, unless it ended or moved meanwhile.
+    func due(_ command: DeploymentDue) async throws {
+        guard var record = try await tx.deployment(command.deploymentId), record.status == .scheduled,
+            record.request.scheduledAt.map({ abs($0.timeIntervalSince(command.dueAt)) < 0.001 }) ?? true
+        else { return }
+        try await start(&record)
+    }
+
+    /// Starts a scheduled deployment that fell due: queued, and running at once when its
+    /// environment is free; unless a freeze window holds it.
+    private func start(_ record: inout DeploymentRecord) async throws {
+        if try await heldByFreeze(&record) { return }
+        try await tx.lockEnvironment(record.environmentId)
+        record.status = .queued
+        try await tx.update(record)
+        try await emit(record)
+        try await startNext(in: record.environmentId)
+    }
+
     /// A scheduled deployment falls due inside a freeze window of its environment (as intake's
     /// newest snapshot has them) and no admin overrode freezes for it: the window's policy
     /// moves it to the first moment after the window and any adjoining one (`defer`: a new

@@ -1,5 +1,6 @@
 import Foundation
 import HangarContracts
+import HangarMessaging
 import HangarStorage
 import SQLKit
 import Testing
@@ -75,6 +76,41 @@ struct FreezeAtDueTimeTests {
         }
     }
 
+    @Test("a start that fell due while no replica fired timers goes through the queue: a window waiting there before it defers it")
+    func overdueAfterTakeover() async throws {
+        try await SchedulerHarness.with { harness in
+            let clock = harness.clock
+            let (id, environment) = try await harness.submitScheduled(in: 5)
+            let due = clock.now.addingTimeInterval(5)
+            // The timer holder dies before the start is due; the standby takes the timers over
+            // after it. Meanwhile a window was made: its snapshot waits in the scheduler's queue.
+            let standby = try harness.replica("standby")
+            clock.advance(by: 10)
+            #expect(try await standby.holdsLease())
+            #expect(try await standby.fireDueTimers() == 1)
+            #expect(try await harness.status(id) == "scheduled", "not started at once")
+            let sent = try await harness.outbox(type: "deployment.due")
+            guard case .deploymentDue(let command)? = sent.first?.message else {
+                Issue.record("no deployment.due in the outbox")
+                return
+            }
+            #expect(command == DeploymentDue(deploymentId: id, dueAt: due))
+
+            // The queue delivers in order: the snapshot, then the command.
+            let window = Self.window(environment, from: due.addingTimeInterval(-60), to: clock.now.addingTimeInterval(60), policy: .defer)
+            try await harness.freeze([window], revision: 1)
+            try await standby.handle([(messageId: try #require(sent.first?.messageId), message: .deploymentDue(command), traceParent: nil)])
+            #expect(try await harness.status(id) == "scheduled")
+            #expect(try await harness.events(id, "scheduled").last?.scheduledAt == clock.now.addingTimeInterval(60), "deferred past the window")
+
+            // A start due while this replica fires timers still starts at once.
+            let (onTime, _) = try await harness.submitScheduled(in: 5)
+            clock.advance(by: 5)
+            try await standby.fireDueTimers()
+            #expect(try await harness.status(onTime) == "running")
+        }
+    }
+
     static func window(_ environment: UUID?, from start: Date, to end: Date, policy: FreezeWindow.ScheduledPolicy) -> FreezeWindow {
         FreezeWindow(
             id: UUID.v7(at: start), environmentId: environment, reason: "freeze \(Int(start.timeIntervalSince1970))", start: start, end: end,
@@ -100,6 +136,19 @@ extension SchedulerHarness {
         try await engine.handle([
             (messageId: "freeze-snapshot-\(revision)", message: .freezeSnapshot(FreezeSnapshot(revision: revision, windows: windows, at: clock.now)))
         ])
+    }
+
+    /// The outbox's messages of AMQP type `type`, oldest first.
+    func outbox(type: String) async throws -> [TransactionalOutbox.Entry] {
+        try await store.read { db in
+            try await db.raw("SELECT message_id, body FROM scheduler_outbox WHERE type = \(bind: type) ORDER BY created_at, message_id").all()
+                .map { row in
+                    let body = Array(try row.decode(column: "body", as: String.self).utf8)
+                    return TransactionalOutbox.Entry(
+                        messageId: try row.decode(column: "message_id", as: String.self),
+                        message: try ContractCodec.decode(type: type, schemaVersion: 1, body: body), body: body)
+                }
+        }
     }
 
     /// The deployment's `deployment.<status>` events in the outbox, oldest first.
