@@ -58,13 +58,23 @@ struct HealthEndToEndTests {
         #expect(try await probe(system, "worker-1", "live").status == 200, "live while draining")
     }
 
-    /// `GET /health/<what>` on a service's metrics port: status and body (0 when it does not answer).
     @Test("intake started before the recorder leaves the history tables alone, is not ready until the recorder has migrated them, then serves")
     func intakeWaitsForTheRecorder() async throws {
         let system = try await HangarSystem("history-tables")
         defer { Task { await system.shutdown() } }
         try system.start(.scheduler)
         try system.start(.worker, name: "worker-1")
+        // Waiting, intake still stops at once on SIGTERM.
+        try system.start(.intake, name: "early-intake")
+        try await eventually("intake waits for the recorder's tables") {
+            system.logs("early-intake", lines: 400).contains("intake.history_tables.waiting")
+        }
+        let stopping = ContinuousClock.now
+        system.signal("early-intake", SIGTERM)
+        let exit = system.stop("early-intake", signal: 0)
+        #expect(exit == 0, "a waiting intake exits 0 on SIGTERM:\n\(system.logs("early-intake", lines: 20))")
+        #expect(ContinuousClock.now - stopping < .seconds(10))
+
         try system.start(.intake)
         try await eventually("intake waits for the recorder's tables") {
             system.logs("intake", lines: 400).contains("intake.history_tables.waiting")
@@ -86,6 +96,7 @@ struct HealthEndToEndTests {
         _ = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
     }
 
+    /// `GET /health/<what>` on a service's metrics port: status and body (0 when it does not answer).
     private func probe(_ system: HangarSystem, _ service: String, _ what: String) async throws -> (status: Int, body: String) {
         guard let metrics = system.metricsURL(service) else { throw E2EFailure("\(service) has no metrics port") }
         var request = URLRequest(url: URL(string: metrics.replacingOccurrences(of: "/metrics", with: "/health/\(what)"))!)
