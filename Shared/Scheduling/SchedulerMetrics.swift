@@ -10,8 +10,14 @@ enum SchedulerMetrics {
         for outgoing in outbox {
             switch outgoing.message {
             case .deploymentEvent(let event):
-                Counter(label: "hangar_deployments_total", dimensions: [("status", event.status.rawValue), ("environment", event.environmentName)])
+                // Once per deployment and status: a deferral past a freeze window publishes
+                // `scheduled` again, under an id of its own (`…-scheduled-<new start>`).
+                if outgoing.messageId == "deployment-\(event.deploymentId)-\(event.status.rawValue)" {
+                    Counter(
+                        label: "hangar_deployments_total", dimensions: [("status", event.status.rawValue), ("environment", event.environmentName)]
+                    )
                     .increment()
+                }
                 if event.status == .running {
                     // The final statuses' series exist (at 0) from an environment's first start, so
                     // that rate() and increase() see its first failure too.

@@ -42,7 +42,8 @@ struct DeploymentView {
             if let error = step.error, step.status == .failed { line += "  " + style.paint(error, "31") }
             lines.append(line)
         }
-        if let reason = details.reason, details.status.isTerminal { lines.append("  \(reason)") }
+        // Why it ended so, or (scheduled) which freeze window deferred it.
+        if let reason = details.reason { lines.append("  \(reason)") }
         return lines
     }
 
