@@ -38,10 +38,16 @@ public struct NotificationComposer: Sendable {
             extraHeaders: [("X-Hangar-Deployment", event.deploymentId.uuidString.lowercased()), ("X-Hangar-Event", event.messageType)])
     }
 
-    /// One notification per deployment and status: the sent log's event key.
+    /// One notification per deployment and status, and one per deferral past a freeze window
+    /// (a `scheduled` event with a reason, keyed by its new start): the sent log's event key.
     public static func eventKey(_ event: DeploymentEvent) -> String {
-        "\(event.deploymentId.uuidString.lowercased()).\(event.status.rawValue)"
+        let key = "\(event.deploymentId.uuidString.lowercased()).\(event.status.rawValue)"
+        guard isDeferral(event), let start = event.scheduledAt else { return key }
+        return "\(key).\(start.epochMilliseconds)"
     }
+
+    /// Whether `event` says the scheduler deferred the deployment past a freeze window.
+    static func isDeferral(_ event: DeploymentEvent) -> Bool { event.status == .scheduled && event.reason != nil }
 }
 
 /// The words of one email.
@@ -60,6 +66,8 @@ struct Content {
         case .succeeded: headline = "Deployment of \(label) to \(environment) succeeded"
         case .failed: headline = "Deployment of \(label) to \(environment) failed" + (event.failedStep.map { " at \($0.rawValue)" } ?? "")
         case .cancelled: headline = "Deployment of \(label) to \(environment) was cancelled"
+        case .scheduled where NotificationComposer.isDeferral(event):
+            headline = "Deployment of \(label) to \(environment) deferred" + (event.scheduledAt.map { " to \(Self.time($0))" } ?? "")
         case .scheduled:
             headline = "Deployment of \(label) to \(environment) scheduled" + (event.scheduledAt.map { " for \(Self.time($0))" } ?? "")
         case .queued: headline = "Deployment of \(label) to \(environment) is queued"
@@ -84,7 +92,7 @@ struct Content {
             if let step = event.failedStep { facts.append(("Failed step", step.rawValue)) }
             let stepError = steps.first { $0.name == event.failedStep }?.error
             facts.append(("Error", event.reason ?? stepError ?? "unknown"))
-        } else if let reason = event.reason, [.cancelled, .rejected].contains(event.status) {
+        } else if let reason = event.reason, [.cancelled, .rejected, .scheduled].contains(event.status) {
             facts.append(("Reason", reason))
         }
         for (key, value) in (event.outputs ?? [:]).sorted(by: { $0.key < $1.key }) where event.status == .succeeded {

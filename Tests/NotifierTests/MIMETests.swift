@@ -89,6 +89,23 @@ struct MIMETests {
         #expect(text.contains("create_image") && text.contains("replace_instances") && text.contains("not run"))
     }
 
+    @Test("a deferral past a freeze window is an email of its own, saying to when and why")
+    func deferral() throws {
+        let id = UUID()
+        let scheduled = deploymentEvent(.scheduled, id: id, notify: ["ops@example.com"], at: t0)
+        var deferred = deploymentEvent(
+            .scheduled, id: id, notify: ["ops@example.com"], at: t0.addingTimeInterval(3600),
+            reason: "deferred from 2026-11-18T19:33:20.000Z to 2026-11-18T21:33:20.000Z by the freeze 'year-end' (0193)")
+        deferred.scheduledAt = t0.addingTimeInterval(7200)
+        #expect(NotificationComposer.eventKey(scheduled) == "\(id.uuidString.lowercased()).scheduled", "the first one's key as before")
+        #expect(NotificationComposer.eventKey(deferred) != NotificationComposer.eventKey(scheduled), "not taken for the same email")
+        let email = composer.compose(deferred, steps: [], startedAt: nil, recipient: "ops@example.com", now: t0)
+        let parsed = try ParsedMessage(email.rendered())
+        #expect(parsed.header("Subject")?.hasPrefix("[Hangar] Deployment of 2.4.0 to web deferred to ") == true, "\(parsed.header("Subject") ?? "-")")
+        let text = try #require(parsed.parts["text/plain"])
+        #expect(text.contains("Reason:") && text.contains("the freeze 'year-end'"))
+    }
+
     @Test("non-ASCII subjects become RFC 2047 encoded words that decode back")
     func encodedWords() throws {
         let event = deploymentEvent(.running, id: UUID(), version: "version été ✈️ 2", environment: "entrepôt", notify: ["a@b.c"], at: t0)
