@@ -117,10 +117,11 @@ struct FreezeEndToEndTests {
     func deferredAtDueTime() async throws {
         let system = try await HangarSystem("freeze-due")
         defer { Task { await system.shutdown() } }
-        try await system.startAll(workers: 1)
+        try await system.startAll(workers: 1, notifier: true)
         try await system.createEnvironment("later")
         let due = Date().addingTimeInterval(6)
-        let id = try await system.deploy("later", body: #"{"scheduledAt":"\#(HangarJSON.formatDate(due))"}"#)
+        let id = try await system.deploy(
+            "later", body: #"{"scheduledAt":"\#(HangarJSON.formatDate(due))","notify":{"emails":["ops@example.com"]}}"#)
         try await eventually("scheduled") { try await system.deployment(id).status == .scheduled }
 
         // The scheduler is dead while the window is made: intake's snapshot waits in its queue.
@@ -143,5 +144,14 @@ struct FreezeEndToEndTests {
         #expect(started >= end.addingTimeInterval(-0.002), "started \(started), after the window's end \(end)")
         #expect(done.scheduledAt.map { abs($0.timeIntervalSince(end)) < 0.002 } == true, "the start moved to the window's end")
         #expect(done.reason?.contains("deferred from") == true && done.reason?.contains("incident review") == true, "\(done.reason ?? "-")")
+        // Those notified on `scheduled` are told of the deferral too.
+        let outbox = system.outboxDirectory
+        try await eventually("the deferral's email") {
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []).filter { $0.hasSuffix(".eml") }
+            return try files.contains {
+                try String(contentsOf: outbox.appendingPathComponent($0), encoding: .utf8).contains(
+                    "Subject: [Hangar] Deployment of a new version to later deferred to")
+            }
+        }
     }
 }
