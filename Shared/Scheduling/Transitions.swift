@@ -41,9 +41,14 @@ struct Transitions {
                 return
             }
         }
-        if let scheduledAt = request.scheduledAt, scheduledAt > clock {
+        if let scheduledAt = request.scheduledAt {
             record.status = .scheduled
             try await tx.insert(record)
+            guard scheduledAt > clock else {
+                // Already due when it reached the scheduler (it was down at the due time): it
+                // starts now, unless a freeze window holds it, as when a timer fires.
+                return try await start(&record)
+            }
             try await tx.addTimer(TimerRecord(id: "start-\(record.id)", deploymentId: record.id, kind: .start, dueAt: scheduledAt))
             try await emit(record)
             return

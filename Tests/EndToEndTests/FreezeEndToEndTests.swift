@@ -122,7 +122,11 @@ struct FreezeEndToEndTests {
         let due = Date().addingTimeInterval(6)
         let id = try await system.deploy(
             "later", body: #"{"scheduledAt":"\#(HangarJSON.formatDate(due))","notify":{"emails":["ops@example.com"]}}"#)
-        try await eventually("scheduled") { try await system.deployment(id).status == .scheduled }
+        // The scheduler has taken it (its event reached the history) before it is killed.
+        try await eventually("scheduled in the history") {
+            let (data, _) = try await system.request("GET", "/v1/environments/later/deployments?status=scheduled")
+            return try HangarJSON.decoder.decode(HistoryPage.self, from: data).items.contains { $0.id == id }
+        }
 
         // The scheduler is dead while the window is made: intake's snapshot waits in its queue.
         system.stop("scheduler", signal: SIGKILL)

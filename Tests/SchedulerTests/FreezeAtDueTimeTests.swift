@@ -111,6 +111,21 @@ struct FreezeAtDueTimeTests {
         }
     }
 
+    @Test("a submission that reaches the scheduler after its scheduled time starts at once, unless a window holds it")
+    func alreadyDue() async throws {
+        try await SchedulerHarness.with { harness in
+            let clock = harness.clock
+            let frozen = UUID()
+            try await harness.freeze(
+                [Self.window(frozen, from: clock.now.addingTimeInterval(-60), to: clock.now.addingTimeInterval(60), policy: .defer)], revision: 1)
+            let (free, _) = try await harness.submitScheduled(in: -5)
+            #expect(try await harness.status(free) == "running", "its environment is not frozen")
+            let (held, _) = try await harness.submitScheduled(in: -5, environment: frozen)
+            #expect(try await harness.status(held) == "scheduled")
+            #expect(try await harness.events(held, "scheduled").last?.scheduledAt == clock.now.addingTimeInterval(60), "deferred past the window")
+        }
+    }
+
     static func window(_ environment: UUID?, from start: Date, to end: Date, policy: FreezeWindow.ScheduledPolicy) -> FreezeWindow {
         FreezeWindow(
             id: UUID.v7(at: start), environmentId: environment, reason: "freeze \(Int(start.timeIntervalSince1970))", start: start, end: end,
@@ -120,9 +135,10 @@ struct FreezeAtDueTimeTests {
 
 extension SchedulerHarness {
     /// Submits a deployment of a new environment, to start `seconds` from now.
-    func submitScheduled(in seconds: TimeInterval, freezeOverride: String? = nil) async throws -> (deployment: UUID, environment: UUID) {
+    func submitScheduled(
+        in seconds: TimeInterval, environment: UUID = UUID(), freezeOverride: String? = nil
+    ) async throws -> (deployment: UUID, environment: UUID) {
         let id = UUID()
-        let environment = UUID()
         let request = SubmitDeployment(
             deploymentId: id, environmentId: environment, environmentName: "web", version: "1.0", owner: "alice", createdAt: clock.now,
             scheduledAt: clock.now.addingTimeInterval(seconds), options: .init(), mode: .optimized, target: ProviderTarget(provider: "simulated"),
