@@ -16,3 +16,10 @@ extension Date {
         return calendar.date(from: calendar.dateComponents([.year, .month], from: self)) ?? self
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval` (for `Date` arithmetic).
+    public var seconds: TimeInterval {
+        TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
+    }
+}

@@ -158,7 +158,7 @@ public struct StepExecutor: Sendable {
         }
 
         let elapsed = ContinuousClock.now - started
-        let metadata: Logger.Metadata = ["step.elapsed_ms": "\(Int(Self.seconds(elapsed) * 1000))"]
+        let metadata: Logger.Metadata = ["step.elapsed_ms": "\(Int(elapsed.seconds * 1000))"]
         let dimensions = [("step", command.step.rawValue), ("outcome", outcome.metricName)]
         Counter(label: "hangar_steps_total", dimensions: dimensions).increment()
         Timer(label: "hangar_step_duration_seconds", dimensions: dimensions).record(duration: elapsed)
@@ -175,18 +175,13 @@ public struct StepExecutor: Sendable {
                 "hangar.step.failed",
                 metadata: metadata.merging(["error": "\(error)", "step.transient": "\(transient)"]) { $1 })
         case .inProgress(let continuation, let checkAfter, let detail):
-            let due = now().addingTimeInterval(Self.seconds(checkAfter))
+            let due = now().addingTimeInterval(checkAfter.seconds)
             try await reporter.emitOutcome(.progress, detail: detail, continuation: continuation, checkAfter: due)
             logger.info(
                 "hangar.step.waiting",
                 metadata: metadata.merging(["step.check_after": "\(HangarJSON.formatDate(due))"]) { $1 })
         }
         return outcome
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        let (seconds, attoseconds) = duration.components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }
 

@@ -136,7 +136,7 @@ public final class NotificationSender: Service, Sendable {
             metadata["error"] = "\(error)"
             if attempt < retry.maxAttempts {
                 let delay = retry.delay(afterAttempt: attempt)
-                retryAt = Date().addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                retryAt = Date().addingTimeInterval(delay.seconds)
                 metadata["retry_in_ms"] = "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"
                 logger.warning("notifier.\(channel).retry", metadata: metadata)
             } else {

@@ -343,9 +343,3 @@ struct Transitions {
     }
 
 }
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -190,7 +190,7 @@ public final class TransactionalOutbox: Sendable {
         keeping: @Sendable ([Entry]) async throws -> [Entry] = { $0 }
     ) async throws -> Int {
         try await forgetConfirmed()
-        let cutoff = now.addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
+        let cutoff = now.addingTimeInterval(-age.seconds)
         let rows = try await store.read { db in
             try await db.raw(
                 """
