@@ -11,8 +11,8 @@ enum SchedulerMetrics {
             switch outgoing.message {
             case .deploymentEvent(let event):
                 // Once per deployment and status: a deferral past a freeze window publishes
-                // `scheduled` again, under an id of its own (`…-scheduled-<new start>`).
-                if outgoing.messageId == "deployment-\(event.deploymentId)-\(event.status.rawValue)" {
+                // `scheduled` again, under an id of its own.
+                if outgoing.messageId == Transitions.eventMessageId(event.deploymentId, event.status) {
                     Counter(
                         label: "hangar_deployments_total", dimensions: [("status", event.status.rawValue), ("environment", event.environmentName)]
                     )

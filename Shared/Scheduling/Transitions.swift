@@ -20,6 +20,13 @@ struct Transitions {
         self.clock = tx.now
     }
 
+    /// The message id of a deployment's `deployment.<status>` event: one per deployment and
+    /// status, so a republish is dropped downstream; a deferral past a freeze window adds its
+    /// new start (`scheduled` again, a new event).
+    static func eventMessageId(_ deployment: UUID, _ status: DeploymentStatus, deferredTo start: Date? = nil) -> String {
+        "deployment-\(deployment)-\(status.rawValue)" + (start.map { "-\($0.epochMilliseconds)" } ?? "")
+    }
+
     // MARK: Commands
 
     /// - Parameter traceParent: the trace every message about the deployment joins.
@@ -275,7 +282,7 @@ struct Transitions {
         try await tx.reschedule(record)
         try await tx.addTimer(TimerRecord(id: "start-\(record.id)-\(free.epochMilliseconds)", deploymentId: record.id, kind: .start, dueAt: free))
         try await tx.publish(
-            record.event(at: clock, reason: record.reason), messageId: "deployment-\(record.id)-scheduled-\(free.epochMilliseconds)",
+            record.event(at: clock, reason: record.reason), messageId: Self.eventMessageId(record.id, .scheduled, deferredTo: free),
             traceParent: record.traceParent)
         logger.info(
             "scheduler.deployment.deferred",
@@ -328,7 +335,7 @@ struct Transitions {
         try await tx.update(record)
         try await tx.deleteTimers(deployment: record.id)
         try await tx.publish(
-            record.event(at: clock, reason: reason, failedStep: failedStep), messageId: "deployment-\(record.id)-\(status.rawValue)",
+            record.event(at: clock, reason: reason, failedStep: failedStep), messageId: Self.eventMessageId(record.id, status),
             traceParent: record.traceParent)
         if wasRunning {
             try await tx.lockEnvironment(record.environmentId)
@@ -338,7 +345,7 @@ struct Transitions {
 
     private func emit(_ record: DeploymentRecord) async throws {
         try await tx.publish(
-            record.event(at: clock, reason: record.reason), messageId: "deployment-\(record.id)-\(record.status.rawValue)",
+            record.event(at: clock, reason: record.reason), messageId: Self.eventMessageId(record.id, record.status),
             traceParent: record.traceParent)
     }
 
