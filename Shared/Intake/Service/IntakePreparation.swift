@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// this process's private queues, waits until the recorder has migrated the history tables that
 /// intake reads (only the recorder migrates them: intake opens them read-only), then opens the
 /// ``StartGate`` the other parts wait for. Until then intake does not serve, and its
-/// `/health/ready` names the history store. It then stays until the group shuts down: a
+/// `/health/ready` names `history tables`. It then stays until the group shuts down: a
 /// service that returned would end the group.
 struct IntakePreparation: Service, CustomStringConvertible {
     let intake: IntakeStore
