@@ -11,7 +11,7 @@ import ServiceLifecycle
 // HANGAR_SCHEDULER_STEP_TIMEOUT_MS, HANGAR_SCHEDULER_LEASE_TIMEOUT_MS, HANGAR_SCHEDULER_KEEP_FINISHED_MS,
 // HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS, HANGAR_SCHEDULER_TIMER_LEASE_MS (2000: a standby takes
 // the timers over within this and a quarter of it after the holder died),
-// HANGAR_INSTANCE.
+// HANGAR_SERVER_REQUEST_TIMEOUT_MS (10000: how long a worker has to take a scheduled server stop), HANGAR_INSTANCE.
 let environment = ServiceEnvironment(service: "scheduler")
 let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
@@ -33,6 +33,8 @@ do {
     configuration.reconcileInterval = try environment.milliseconds(
         "HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS", default: configuration.reconcileInterval)
     configuration.timerLease = try environment.milliseconds("HANGAR_SCHEDULER_TIMER_LEASE_MS", default: configuration.timerLease)
+    configuration.serverRequestTimeout = try environment.milliseconds(
+        "HANGAR_SERVER_REQUEST_TIMEOUT_MS", default: configuration.serverRequestTimeout)
     guard configuration.timerLease >= .milliseconds(100) else { throw ConfigurationError("HANGAR_SCHEDULER_TIMER_LEASE_MS must be at least 100") }
 } catch {
     exitWithConfigurationError(error, service: "scheduler")

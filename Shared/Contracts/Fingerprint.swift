@@ -39,6 +39,15 @@ extension HangarMessage {
             return Fingerprint.hex(of: parts.joined(separator: "\u{1F}"))
         case .freezeSnapshot(let snapshot):
             return Fingerprint.hex(of: "\(type)\u{1F}\(snapshot.revision)")
+        case .scheduleShutdown(let command):
+            return Fingerprint.hex(
+                of: [type, command.messageId, command.at.map { "\($0.epochMilliseconds)" } ?? "cancel"].joined(separator: "\u{1F}"))
+        case .serverRequest(let request):
+            return Fingerprint.hex(of: "\(type)\u{1F}\(request.requestId.uuidString.lowercased())")
+        case .serverReply(let reply):
+            return Fingerprint.hex(of: [type, reply.requestId.uuidString.lowercased(), reply.failure?.rawValue ?? "ok"].joined(separator: "\u{1F}"))
+        case .shutdownEvent(let event):
+            return Fingerprint.hex(of: "\(type)\u{1F}\(event.messageId)")
         default:
             return Fingerprint.hex(of: "\(type)\u{1F}\(deploymentId?.uuidString.lowercased() ?? "")")
         }

@@ -19,6 +19,15 @@ public enum HangarMessage: Sendable, Equatable {
     /// `deployment.due`: the scheduler tells itself, through its queue, that a scheduled
     /// deployment fell due while no replica fired timers.
     case deploymentDue(DeploymentDue)
+    /// `server.shutdown.schedule`: intake asks the scheduler to stop a server at a time, or not to.
+    case scheduleShutdown(ScheduleServerShutdown)
+    /// `server.action` or `server.query`: a question about an environment's servers for a
+    /// worker (the scheduler asks one to carry out a scheduled stop through its outbox).
+    case serverRequest(ServerRequest)
+    /// `server.reply`: a worker's answer, here to the scheduler's queue.
+    case serverReply(ServerReply)
+    /// `server.shutdown.<status>`: the scheduler reports a turn in a scheduled server stop.
+    case shutdownEvent(ServerShutdownEvent)
 
     /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
     /// only the scheduler needs it, and nothing bound to every event receives it.
@@ -35,19 +44,25 @@ public enum HangarMessage: Sendable, Equatable {
         case .deploymentEvent(let event): return event.messageType
         case .freezeSnapshot: return FreezeSnapshot.messageType
         case .deploymentDue: return "deployment.due"
+        case .scheduleShutdown: return ScheduleServerShutdown.messageType
+        case .serverRequest(let request): return request.messageType
+        case .serverReply: return ServerReply.type
+        case .shutdownEvent(let event): return event.messageType
         }
     }
 
     /// Whether the message is a command or an event. This picks the exchange it is published to.
     public var kind: Kind {
         switch self {
-        case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot, .deploymentDue: return .command
-        case .stepEvent, .deploymentEvent: return .event
+        case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot, .deploymentDue, .scheduleShutdown,
+            .serverRequest, .serverReply:
+            return .command
+        case .stepEvent, .deploymentEvent, .shutdownEvent: return .event
         }
     }
 
     /// The deployment it concerns: the AMQP `correlation_id`; `nil` for a message about no
-    /// single deployment (a freeze snapshot).
+    /// single deployment (a freeze snapshot, anything about servers).
     public var deploymentId: UUID? {
         switch self {
         case .submitDeployment(let message): return message.deploymentId
@@ -56,7 +71,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .stepHeartbeat(let message): return message.deploymentId
         case .stepEvent(let message): return message.deploymentId
         case .deploymentEvent(let message): return message.deploymentId
-        case .freezeSnapshot: return nil
+        case .freezeSnapshot, .scheduleShutdown, .serverRequest, .serverReply, .shutdownEvent: return nil
         case .deploymentDue(let message): return message.deploymentId
         }
     }
@@ -106,6 +121,10 @@ public enum ContractCodec {
         case .deploymentEvent(let value): return Array(try encoder.encode(value))
         case .freezeSnapshot(let value): return Array(try encoder.encode(value))
         case .deploymentDue(let value): return Array(try encoder.encode(value))
+        case .scheduleShutdown(let value): return Array(try encoder.encode(value))
+        case .serverRequest(let value): return Array(try encoder.encode(value))
+        case .serverReply(let value): return Array(try encoder.encode(value))
+        case .shutdownEvent(let value): return Array(try encoder.encode(value))
         }
     }
 
@@ -127,7 +146,19 @@ public enum ContractCodec {
             case "step.heartbeat": return .stepHeartbeat(try decoder.decode(StepHeartbeat.self, from: data))
             case FreezeSnapshot.messageType: return .freezeSnapshot(try decoder.decode(FreezeSnapshot.self, from: data))
             case "deployment.due": return .deploymentDue(try decoder.decode(DeploymentDue.self, from: data))
+            case ScheduleServerShutdown.messageType: return .scheduleShutdown(try decoder.decode(ScheduleServerShutdown.self, from: data))
+            case ServerRequest.queryType, ServerRequest.actionType: return .serverRequest(try decoder.decode(ServerRequest.self, from: data))
+            case ServerReply.type: return .serverReply(try decoder.decode(ServerReply.self, from: data))
             default:
+                if type.hasPrefix(ServerShutdownEvent.typePrefix),
+                    let status = ServerShutdownEvent.Status(rawValue: String(type.dropFirst(ServerShutdownEvent.typePrefix.count)))
+                {
+                    let event = try decoder.decode(ServerShutdownEvent.self, from: data)
+                    guard event.status == status else {
+                        throw ContractError.malformed(type: type, reason: "status '\(event.status.rawValue)' contradicts the type")
+                    }
+                    return .shutdownEvent(event)
+                }
                 if type.hasPrefix("step."), let kind = StepEvent.Kind(rawValue: String(type.dropFirst(5))) {
                     let event = try decoder.decode(StepEvent.self, from: data)
                     guard event.kind == kind else {

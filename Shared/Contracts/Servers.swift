@@ -74,8 +74,8 @@ public struct ServerInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// A server's stop planned for a time: intake keeps the schedule and, when it is due, asks a
-/// worker to stop the server, trying again until one confirms.
+/// A server's stop planned for a time: the scheduler keeps the schedule and, when it is due,
+/// asks a worker to stop the server, trying again until one confirms.
 public struct ScheduledShutdown: Codable, Sendable, Equatable {
     /// When the server is to be stopped.
     public var at: Date
@@ -128,12 +128,17 @@ public struct ServerRequest: Codable, Sendable, Equatable {
     public var requestedBy: String
     /// When the asker gives up waiting. A worker drops a request that reaches it after this time.
     public var expiresAt: Date
+    /// The durable queue to answer to when the asker is a service that does not wait for the
+    /// reply (the scheduler, carrying out a scheduled stop); `nil`: the AMQP `reply_to`.
+    public var replyQueue: String?
 
     /// Creates a request. With neither `action` nor `environmentAction` it asks for the list of servers.
     public init(
         requestId: UUID = UUID(), environmentId: UUID, environmentName: String, target: ProviderTarget, action: ServerAction? = nil,
-        serverId: String? = nil, environmentAction: EnvironmentCloudAction? = nil, requestedBy: String, expiresAt: Date
+        serverId: String? = nil, environmentAction: EnvironmentCloudAction? = nil, requestedBy: String, expiresAt: Date,
+        replyQueue: String? = nil
     ) {
+        self.replyQueue = replyQueue
         self.requestId = requestId
         self.environmentId = environmentId
         self.environmentName = environmentName
@@ -153,6 +158,9 @@ public struct ServerRequest: Codable, Sendable, Equatable {
 public struct ServerReply: Codable, Sendable, Equatable {
     /// The AMQP `type` of a reply.
     public static let type = "server.reply"
+
+    /// The AMQP message id of the reply to `requestId`: a consumer that deduplicates drops a second copy.
+    public static func messageId(answering requestId: UUID) -> String { "server-reply-\(requestId.uuidString.lowercased())" }
 
     /// Why a request could not be answered with servers.
     public enum Failure: String, Codable, Sendable {

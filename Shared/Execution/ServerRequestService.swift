@@ -9,7 +9,8 @@ import Tracing
 
 /// The worker's side of the server request/reply: consumes `server.query` and
 /// `server.action` requests from `hangar.servers`, asks the environment's provider, and
-/// publishes a ``ServerReply`` to the request's `reply_to` queue with its `correlation_id`.
+/// publishes a ``ServerReply`` to the request's `reply_to` queue (or its `replyQueue`: the
+/// scheduler's, for a scheduled stop) with its `correlation_id`.
 ///
 /// Requests are not durable work: one past its `expiresAt` is dropped (its asker has given
 /// up), a reply whose asker is gone is dropped by the broker, and an undecodable request is
@@ -34,15 +35,17 @@ public struct ServerRequestService: Service {
             connection: connection, queue: queue, prefetch: UInt16(clamping: concurrency), concurrency: concurrency, logger: logger
         ) { [logger] delivery in
             let message = delivery.message
-            guard let replyTo = message.replyTo, !replyTo.isEmpty else {
-                logger.warning("hangar.server_request.no_reply_to", metadata: ["amqp.message_id": "\(message.messageId)"])
-                return .ack
-            }
             let request: ServerRequest
             do {
                 request = try HangarJSON.decoder.decode(ServerRequest.self, from: Data(message.body))
             } catch {
                 logger.warning("hangar.server_request.undecodable", metadata: ["error": "\(error)"])
+                return .ack
+            }
+            // A waiting asker names its reply queue in `reply_to`; the scheduler names its own
+            // durable queue in the request.
+            guard let replyTo = message.replyTo.flatMap({ $0.isEmpty ? nil : $0 }) ?? request.replyQueue, !replyTo.isEmpty else {
+                logger.warning("hangar.server_request.no_reply_to", metadata: ["amqp.message_id": "\(message.messageId)"])
                 return .ack
             }
             guard request.expiresAt > Date() else {
@@ -62,10 +65,12 @@ public struct ServerRequestService: Service {
                     "server.action": "\(request.action?.rawValue ?? request.environmentAction?.rawValue ?? "query")",
                     "failure": "\(reply.failure?.rawValue ?? "-")",
                 ])
+            // A reply to a durable queue is kept across a broker restart; one to a waiting asker is not.
             let answer = Message(
                 body: Array(try HangarJSON.encoder.encode(reply)), contentType: "application/json",
+                messageId: ServerReply.messageId(answering: request.requestId),
                 correlationId: message.correlationId ?? request.requestId.uuidString.lowercased(), type: ServerReply.type,
-                persistent: false, timestamp: Date(), appId: "hangar-worker")
+                persistent: request.replyQueue != nil, timestamp: Date(), appId: "hangar-worker")
             do {
                 // Not mandatory: if the asker's queue is gone, nobody is waiting any more.
                 try await connection.publish(answer, exchange: "", routingKey: replyTo, mandatory: false)

@@ -5,7 +5,7 @@ import HangarStorage
 import Logging
 import SQLKit
 
-/// Turns events into the deployment history. Idempotent: each message id is applied once,
+/// Turns events into the deployment history (and the scheduled server stops' history). Idempotent: each message id is applied once,
 /// and out-of-order events never move a deployment or a step backwards.
 public struct HistoryProjector: Sendable {
     /// The history database the events are written to.
@@ -61,6 +61,8 @@ public struct HistoryProjector: Sendable {
                 case .stepEvent(let event):
                     try await Self.apply(event, messageId: incoming.messageId, db: db)
                     changed.append(event.deploymentId)
+                case .shutdownEvent(let event):
+                    try await ServerShutdownHistory.apply(event, db: db)
                 default: continue
                 }
             }

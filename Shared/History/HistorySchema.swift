@@ -100,5 +100,7 @@ enum HistorySchema {
             try await db.raw("ALTER TABLE history_details ADD COLUMN attempt BIGINT").run()
             try await db.raw("ALTER TABLE history_details ADD COLUMN answer BIGINT").run()
         },
+        // Scheduled server stops: the environment's shutdown history and each server's latest state.
+        ServerShutdownHistory.migration,
     ]
 }

@@ -2,9 +2,10 @@ import AMQPClient
 
 /// Hangar's exchanges and queues (see DESIGN.md, "Messages and topology").
 public enum HangarTopology {
-    /// Commands: `deployment.submit`, `deployment.cancel`, `step.execute`, `step.heartbeat`, `freeze.snapshot`.
+    /// Commands: `deployment.submit`, `deployment.cancel`, `step.execute`, `step.heartbeat`, `freeze.snapshot`,
+    /// `server.shutdown.schedule`, and the server requests `server.query` and `server.action`.
     public static let commands = "hangar.commands"
-    /// Events: `step.*`, `deployment.*`.
+    /// Events: `step.*`, `deployment.*`, `server.shutdown.*`.
     public static let events = "hangar.events"
     /// Dead letters; each consumer queue's go to `<queue>.dead`.
     public static let dead = "hangar.dead"
@@ -58,18 +59,20 @@ public enum HangarTopology {
         .init(name: commands, kind: .topic), .init(name: events, kind: .topic), .init(name: dead, kind: .topic),
     ])
 
-    /// The scheduler: deployment commands, step events, the workers' heartbeats and intake's
-    /// freeze snapshots; one active replica at a time.
+    /// The scheduler: deployment commands, step events, the workers' heartbeats, intake's
+    /// freeze snapshots and scheduled server stops (the workers' replies about those come to
+    /// its queue directly); one active replica at a time.
     public static let scheduler = Role(
-        queue: "hangar.scheduler", commandKeys: ["deployment.*", "step.heartbeat", "freeze.*"], eventKeys: ["step.*"],
+        queue: "hangar.scheduler", commandKeys: ["deployment.*", "step.heartbeat", "freeze.*", "server.shutdown.schedule"],
+        eventKeys: ["step.*"],
         singleActiveConsumer: true)
     /// The workers compete on `step.execute`.
     public static let steps = Role(queue: "hangar.steps", commandKeys: ["step.execute"])
     /// The recorder: every event.
     public static let recorder = Role(queue: "hangar.recorder", eventKeys: ["#"])
-    /// The notifier: deployment lifecycle events only (a finished deployment's event carries
-    /// its step table for the summary emails).
-    public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*"])
+    /// The notifier: deployment lifecycle events (a finished deployment's event carries its
+    /// step table for the summary emails) and scheduled server stops.
+    public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*", "server.shutdown.*"])
     /// The recorder's dead-letter keeper: operators' `dead-letter.replay` and
     /// `dead-letter.purge` commands (from intake).
     public static let deadLetterCommands = Role(queue: "hangar.dead-letters", commandKeys: ["dead-letter.*"])

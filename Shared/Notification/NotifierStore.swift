@@ -57,6 +57,12 @@ public struct NotifierStore: Sendable {
                     if !webhooks.isEmpty {
                         queued += try await Self.queueWebhooks(for: event, seen: seen, urls: webhooks, now: now, db: db)
                     }
+                case .shutdownEvent(let event):
+                    guard NotificationComposer.notifies(event), !event.notify.isEmpty else { continue }
+                    queued += try await Self.queueEmails(
+                        key: event.messageId, subjectId: event.environmentId, eventType: event.messageType, to: event.notify, now: now, db: db,
+                        logger: logger
+                    ) { composer.compose(event, recipient: $0, now: now) }
                 default: continue
                 }
             }
@@ -140,22 +146,35 @@ public struct NotifierStore: Sendable {
     static func queueEmails(
         for event: DeploymentEvent, seen deployment: Seen, composer: NotificationComposer, now: Date, db: any SQLDatabase, logger: Logger
     ) async throws -> Int {
-        let id = event.deploymentId.uuidString.lowercased()
-        let key = NotificationComposer.eventKey(event)
+        try await queueEmails(
+            key: NotificationComposer.eventKey(event), subjectId: event.deploymentId, eventType: event.messageType, to: event.notify, now: now,
+            db: db, logger: logger
+        ) { recipient in
+            composer.compose(event, steps: deployment.steps, startedAt: deployment.startedAt, recipient: recipient, now: now)
+        }
+    }
+
+    /// Queues an email per distinct recipient of `addresses` under `key` (once per key and
+    /// recipient); an address that is not one is recorded as failed. `subjectId` is the
+    /// deployment (or, for a server stop, the environment) it is about.
+    static func queueEmails(
+        key: String, subjectId: UUID, eventType: String, to addresses: [String], now: Date, db: any SQLDatabase, logger: Logger,
+        compose: (String) -> EmailMessage
+    ) async throws -> Int {
+        let id = subjectId.uuidString.lowercased()
         var queued = 0
         var seen: Set<String> = []
-        for raw in event.notify {
+        for raw in addresses {
             let address = HeaderSafety.address(raw)
             let recipient = (address ?? HeaderSafety.singleLine(raw)).lowercased()
             guard seen.insert(recipient).inserted else { continue }
-            let email = composer.compose(
-                event, steps: deployment.steps, startedAt: deployment.startedAt, recipient: address ?? recipient, now: now)
+            let email = compose(address ?? recipient)
             let state = address == nil ? "failed" : "pending"
             let inserted = try await db.raw(
                 """
                 INSERT INTO notifier_emails (event_key, recipient, deployment_id, event_type, subject, message, state, attempts,
                     next_attempt_at, last_error, created_at, finished_at)
-                VALUES (\(bind: key), \(bind: recipient), \(bind: id), \(bind: event.messageType), \(bind: email.subject),
+                VALUES (\(bind: key), \(bind: recipient), \(bind: id), \(bind: eventType), \(bind: email.subject),
                     \(bind: String(decoding: email.rendered(), as: UTF8.self)), \(bind: state), 0, \(bind: now.epochMilliseconds),
                     \(bind: address == nil ? "not a valid email address" : nil), \(bind: now.epochMilliseconds),
                     \(bind: address == nil ? now.epochMilliseconds : nil))

@@ -34,6 +34,10 @@ public struct SchedulerConfiguration: Sendable {
     /// this. A standby takes the timers over at most this plus a quarter after the holder
     /// died. Default: 2 s.
     public var timerLease: Duration
+    /// How long a worker asked to carry out a scheduled server stop has to take the request
+    /// (it drops it after that); an attempt unanswered this long plus 30 s counts as failed and
+    /// is tried again later. Default: 10 s (`HANGAR_SERVER_REQUEST_TIMEOUT_MS`, as intake's).
+    public var serverRequestTimeout: Duration
 
     /// Creates a configuration; every default is the production value listed on its property.
     public init(
@@ -41,8 +45,9 @@ public struct SchedulerConfiguration: Sendable {
         stepTimeout: Duration = .seconds(300), leaseTimeout: Duration = .seconds(15),
         keepFinished: Duration = .seconds(24 * 3600), reconcileInterval: Duration = .seconds(10),
         timerPollInterval: Duration = .seconds(1), defaultReconnectionMonthlyLimit: Int = 4, maxBatch: Int = 128,
-        timerLease: Duration = .seconds(2)
+        timerLease: Duration = .seconds(2), serverRequestTimeout: Duration = .seconds(10)
     ) {
+        self.serverRequestTimeout = serverRequestTimeout
         self.timerLease = timerLease
         self.maxAttempts = maxAttempts
         self.retryBase = retryBase

@@ -80,13 +80,15 @@ final class SchedulerEngine: Sendable {
                 case .stepEvent(let event): try await transitions.stepEvent(event)
                 case .freezeSnapshot(let snapshot): try await tx.saveFreezes(snapshot)
                 case .deploymentDue(let due): try await transitions.due(due)
-                case .executeStep, .deploymentEvent, .stepHeartbeat: continue  // Not bound to this queue.
+                case .scheduleShutdown(let command): try await self.shutdowns(tx).schedule(command)
+                case .serverReply(let reply): try await self.shutdowns(tx).reply(reply)
+                case .executeStep, .deploymentEvent, .stepHeartbeat, .serverRequest, .shutdownEvent: continue  // Not bound to this queue.
                 }
             }
         }
     }
 
-    /// Fires the timers that are due; returns how many.
+    /// Fires the timers that are due, and the scheduled server stops; returns how many.
     @discardableResult
     func fireDueTimers(limit: Int = 256) async throws -> Int {
         try await run(fenced: true) { tx in
@@ -94,8 +96,12 @@ final class SchedulerEngine: Sendable {
             transitions.timersTakenOverAt = self.leaseTakenAt.withLock { $0 }
             let timers = try await tx.claimDueTimers(limit: limit)
             for timer in timers { try await transitions.fire(timer) }
-            return timers.count
+            return timers.count + (try await self.shutdowns(tx).fireDue(limit: 16))
         }
+    }
+
+    private func shutdowns(_ tx: SchedulerTransaction) -> ShutdownTransitions {
+        ShutdownTransitions(tx: tx, configuration: configuration, logger: logger)
     }
 
     /// Re-dispatches or fails running deployments nobody works on, and starts queued
@@ -129,15 +135,17 @@ final class SchedulerEngine: Sendable {
 
     /// Removes deployments that finished more than `keepFinished` ago from the scheduler's
     /// tables, except `requestReconnection` ones of the current month (the quota counts
-    /// them). Returns how many. Submissions seen again later are still refused by the
-    /// processed-message table, which is kept longer.
+    /// them), and server stops done, cancelled or given up that long ago. Returns how many
+    /// deployments. Submissions seen again later are still refused by the processed-message
+    /// table, which is kept longer.
     @discardableResult
     func pruneFinished() async throws -> Int {
         let now = now()
         let cutoff = now.addingTimeInterval(-configuration.keepFinished.seconds).epochMilliseconds
         let monthStart = now.startOfMonthUTC.epochMilliseconds
         return try await store.transaction { db in
-            try await db.raw(
+            try await db.raw("DELETE FROM scheduler_shutdowns WHERE due_at IS NULL AND updated_at < \(bind: cutoff)").run()
+            return try await db.raw(
                 """
                 DELETE FROM scheduler_deployments
                 WHERE status IN ('succeeded', 'failed', 'cancelled', 'rejected') AND finished_at < \(bind: cutoff)
@@ -179,16 +187,22 @@ final class SchedulerEngine: Sendable {
         SchedulerMetrics.queued.record(queued)
     }
 
-    /// When the next timer is due, if any.
+    /// When the next timer (or scheduled server stop) is due, if any.
     func nextTimerDue() async throws -> Date? {
         try await store.read { db in
-            let row = try await db.raw("SELECT MIN(due_at) AS due FROM scheduler_timers").first()
+            let row = try await db.raw(
+                """
+                SELECT MIN(due) AS due FROM (SELECT MIN(due_at) AS due FROM scheduler_timers
+                    UNION ALL SELECT MIN(next_at) AS due FROM scheduler_shutdowns) AS soonest
+                """
+            ).first()
             return try row?.decode(column: "due", as: Int64?.self).map(Date.init(epochMilliseconds:))
         }
     }
 
     /// Publishes outbox rows left behind (a crash or a broker outage after a commit), except
-    /// the step commands that evidently reached a worker (``withoutDeliveredSteps(_:)``).
+    /// the step commands that evidently reached a worker and the server stops a worker already
+    /// answered (``withoutDeliveredSteps(_:)``).
     func relayOutbox(olderThan age: Duration) async throws {
         try await outbox.relay(olderThan: age, now: now()) { try await self.withoutDeliveredSteps($0) }
     }
@@ -204,9 +218,18 @@ final class SchedulerEngine: Sendable {
     /// from on it. Sent again, such a command would run its step on a second worker while the
     /// first still runs it (a stopped or killed scheduler leaves the rows of messages the broker
     /// confirmed but it had not yet deleted). A command that reached a worker which then dies is
-    /// dispatched again when the step's lease lapses.
+    /// dispatched again when the step's lease lapses. Server stops a worker already answered
+    /// are left out the same way; one still unanswered is sent again (a second stop of a
+    /// stopped server changes nothing, and its answer is a copy the scheduler drops).
     func withoutDeliveredSteps(_ messages: [TransactionalOutbox.Entry]) async throws -> [TransactionalOutbox.Entry] {
-        guard messages.contains(where: { if case .executeStep = $0.message { true } else { false } }) else { return messages }
+        guard
+            messages.contains(where: {
+                switch $0.message {
+                case .executeStep, .serverRequest: true
+                default: false
+                }
+            })
+        else { return messages }
         let (kept, delivered) = try await store.transaction { db -> ([TransactionalOutbox.Entry], [String]) in
             let tx = SchedulerTransaction(db: db, dialect: self.store.dialect, outbox: self.outbox, now: self.now())
             var kept: [TransactionalOutbox.Entry] = []
@@ -218,6 +241,11 @@ final class SchedulerEngine: Sendable {
                         delivered.append(message.messageId)
                         continue
                     }
+                }
+                // A server stop a worker already answered (or that was replaced since).
+                if case .serverRequest(let request) = message.message, try await tx.shutdown(request: request.requestId) == nil {
+                    delivered.append(message.messageId)
+                    continue
                 }
                 kept.append(message)
             }

@@ -126,5 +126,29 @@ enum SchedulerSchema {
                 """
             ).run()
         },
+        // Scheduled server stops, one row per server: the newest request (by its time), the
+        // stop's due time (NULL once cancelled, done or given up), when to act next, and the
+        // worker request in flight.
+        Migration(id: "scheduler-10-server-shutdowns") { db in
+            try await db.raw(
+                """
+                CREATE TABLE scheduler_shutdowns (
+                    environment_id TEXT NOT NULL,
+                    server_id TEXT NOT NULL,
+                    requested_at BIGINT NOT NULL,
+                    due_at BIGINT,
+                    next_at BIGINT,
+                    attempt BIGINT NOT NULL DEFAULT 0,
+                    request_id TEXT,
+                    last_error TEXT,
+                    body TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (environment_id, server_id)
+                )
+                """
+            ).run()
+            try await db.raw("CREATE INDEX scheduler_shutdowns_next ON scheduler_shutdowns (next_at)").run()
+            try await db.raw("CREATE INDEX scheduler_shutdowns_request ON scheduler_shutdowns (request_id)").run()
+        },
     ]
 }

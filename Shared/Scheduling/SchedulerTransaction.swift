@@ -38,7 +38,7 @@ final class SchedulerTransaction: @unchecked Sendable {
 
     // MARK: Deployments
 
-    private var forUpdate: String { dialect == .postgres ? " FOR UPDATE" : "" }
+    var forUpdate: String { dialect == .postgres ? " FOR UPDATE" : "" }
 
     func deployment(_ id: UUID) async throws -> DeploymentRecord? {
         let row = try await db.raw(
@@ -173,7 +173,12 @@ final class SchedulerTransaction: @unchecked Sendable {
             ON CONFLICT (id) DO NOTHING
             """
         ).run()
-        earliestTimer = min(earliestTimer ?? timer.dueAt, timer.dueAt)
+        noteTimer(timer.dueAt)
+    }
+
+    /// Notes a time something of this transaction falls due, so the timer loop wakes for it.
+    func noteTimer(_ dueAt: Date) {
+        earliestTimer = min(earliestTimer ?? dueAt, dueAt)
     }
 
     func deleteTimers(deployment id: UUID) async throws {

@@ -145,6 +145,44 @@ struct ContractCodecTests {
         #expect(snapshot.windows(of: UUID()) == [window], "a window of every environment applies to each")
     }
 
+    @Test(
+        "scheduled server stops: the request, the worker's question and answer, and each turn's event keep their types and route; a contradicting status is refused"
+    )
+    func serverShutdowns() throws {
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let environment = UUID()
+        let command = ScheduleServerShutdown(
+            environmentId: environment, environmentName: "web", serverId: "i-1", serverName: "prep", at: at, requestedBy: "alice",
+            requestedAt: at.addingTimeInterval(-60), notify: ["ops@example.com"], target: ProviderTarget(provider: "simulated"))
+        let request = ServerRequest(
+            environmentId: environment, environmentName: "web", target: ProviderTarget(provider: "simulated"), action: .stop, serverId: "i-1",
+            requestedBy: "scheduled shutdown by alice", expiresAt: at, replyQueue: "hangar.scheduler")
+        let reply = ServerReply(requestId: request.requestId, failure: .failed, error: "throttled", worker: "worker-1")
+        let event = ServerShutdownEvent(
+            status: .failed, environmentId: environment, environmentName: "web", serverId: "i-1", serverName: "prep", dueAt: at,
+            requestedBy: "alice", requestedAt: command.requestedAt, attempt: 1, error: "throttled", retryAt: at.addingTimeInterval(15), at: at)
+        let expected: [(HangarMessage, String, HangarMessage.Kind)] = [
+            (.scheduleShutdown(command), "server.shutdown.schedule", .command), (.serverRequest(request), "server.action", .command),
+            (.serverReply(reply), "server.reply", .command), (.shutdownEvent(event), "server.shutdown.failed", .event),
+        ]
+        for (message, type, kind) in expected {
+            #expect(message.type == type && message.kind == kind && message.deploymentId == nil)
+            #expect(try ContractCodec.decode(type: message.type, schemaVersion: 1, body: try ContractCodec.encode(message)) == message)
+        }
+        #expect(
+            command.messageId
+                != ScheduleServerShutdown(
+                    environmentId: environment, environmentName: "web", serverId: "i-1", serverName: "prep", at: nil, requestedBy: "alice",
+                    requestedAt: at, target: ProviderTarget(provider: "simulated")
+                ).messageId, "a cancel made later has its own id")
+        #expect(throws: ContractError.self) {
+            try ContractCodec.decode(type: "server.shutdown.stopped", schemaVersion: 1, body: try ContractCodec.encode(.shutdownEvent(event)))
+        }
+        #expect(throws: ContractError.unknownType("server.shutdown.paused")) {
+            try ContractCodec.decode(type: "server.shutdown.paused", schemaVersion: 1, body: Array("{}".utf8))
+        }
+    }
+
     @Test("dates are RFC 3339 UTC with milliseconds")
     func dates() throws {
         let date = Date(timeIntervalSince1970: 1_800_000_000.25)

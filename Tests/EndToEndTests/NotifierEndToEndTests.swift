@@ -48,7 +48,7 @@ struct NotifierEndToEndTests {
         return Data(base64Encoded: String(base64)).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    @Test("the notifier takes deployment events only; the step binding of an older version is removed when it starts")
+    @Test("the notifier takes deployment and server-shutdown events only; the step binding of an older version is removed when it starts")
     func deploymentEventsOnly() async throws {
         let system = try await HangarSystem("notifier-bindings")
         defer { Task { await system.shutdown() } }
@@ -58,16 +58,18 @@ struct NotifierEndToEndTests {
             let bindings = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
             return Set(bindings.filter { ($0["source"] as? String) == "hangar.events" }.compactMap { $0["routing_key"] as? String })
         }
-        #expect(try await keys() == ["deployment.*"])
+        #expect(try await keys() == ["deployment.*", "server.shutdown.*"])
         // A broker set up by an older notifier still routes step events here.
         try await system.broker(
             "POST", "/api/bindings/\(system.encodedVhost)/e/hangar.events/q/hangar.notifier", body: ["routing_key": "step.*"])
-        #expect(try await keys() == ["deployment.*", "step.*"])
+        #expect(try await keys() == ["deployment.*", "server.shutdown.*", "step.*"])
         system.stop("notifier", signal: SIGTERM)
         try system.start(.notifier)
         let deadline = ContinuousClock.now + .seconds(20)
-        while try await keys() != ["deployment.*"], ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(try await keys() == ["deployment.*"])
+        while try await keys() != ["deployment.*", "server.shutdown.*"], ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try await keys() == ["deployment.*", "server.shutdown.*"])
     }
 
     @Test("events chosen per environment and per deployment; the environment's webhook gets signed POSTs of those events")

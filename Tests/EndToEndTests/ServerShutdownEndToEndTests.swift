@@ -3,8 +3,10 @@ import HangarContracts
 import HangarHarness
 import Testing
 
-/// The preparation server's scheduled shutdown through intake: schedule, extend, cancel, and
-/// the stop carried out by a worker when due, also when no worker was up at that time.
+/// The preparation server's scheduled shutdown: scheduled, extended and cancelled through
+/// intake, fired by the scheduler (once, with two replicas) and carried out by a worker when
+/// due, also when no worker was up at that time; every turn in the environment's shutdown
+/// history, and an email when the server was stopped.
 @Suite("Scheduled server shutdown, end to end", .serialized)
 struct ServerShutdownEndToEndTests {
     private struct Server {
@@ -21,12 +23,51 @@ struct ServerShutdownEndToEndTests {
     }
 
     private func schedule(
-        _ system: HangarSystem, _ id: String, in seconds: TimeInterval, token: String = HangarSystem.deployerToken
+        _ system: HangarSystem, _ id: String, in seconds: TimeInterval, token: String = HangarSystem.deployerToken, notify: [String] = []
     )
         async throws -> (Data, Int)
     {
         let at = HangarJSON.formatDate(Date().addingTimeInterval(seconds))
-        return try await system.request("PUT", "/v1/environments/off-env/servers/\(id)/shutdown", token: token, body: #"{"at":"\#(at)"}"#)
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["at": at, "notify": notify]), as: UTF8.self)
+        return try await system.request("PUT", "/v1/environments/off-env/servers/\(id)/shutdown", token: token, body: body)
+    }
+
+    /// The environment's shutdown history, newest first, once `condition` holds (or after 30 s).
+    private func shutdownHistory(
+        _ system: HangarSystem, environment: String = "off-env", until condition: ([ServerShutdownEvent]) -> Bool
+    ) async throws -> [ServerShutdownEvent] {
+        struct History: Decodable { var items: [ServerShutdownEvent] }
+        let deadline = ContinuousClock.now + .seconds(30)
+        var items: [ServerShutdownEvent] = []
+        while ContinuousClock.now < deadline {
+            let (data, status) = try await system.request("GET", "/v1/environments/\(environment)/shutdowns", token: HangarSystem.viewerToken)
+            guard status == 200 else { throw E2EFailure("shutdowns answered \(status): \(String(decoding: data, as: UTF8.self))") }
+            items = try HangarJSON.decoder.decode(History.self, from: data).items
+            if condition(items) { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return items
+    }
+
+    /// Stop requests the workers answered (their logs), over every worker started so far.
+    private func stopRequests(_ system: HangarSystem) -> Int {
+        ["worker-1", "worker-2"].map { worker in
+            system.logs(worker, lines: 100_000).split(separator: "\n").filter {
+                $0.contains("hangar.server_request.answered") && $0.contains("stop")
+            }.count
+        }.reduce(0, +)
+    }
+
+    /// The notifier's emails (its outbox folder), once there are `count`, for at most 30 s.
+    private func emails(_ system: HangarSystem, count: Int) async throws -> [String] {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var files: [String] = []
+        while ContinuousClock.now < deadline {
+            files = ((try? FileManager.default.contentsOfDirectory(atPath: system.outboxDirectory.path)) ?? []).filter { $0.hasSuffix(".eml") }
+            if files.count >= count { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try files.sorted().map { try String(contentsOf: system.outboxDirectory.appendingPathComponent($0), encoding: .utf8) }
     }
 
     /// Polls `server` until `condition` holds, for at most `timeout`; a listing that fails (no
@@ -51,7 +92,7 @@ struct ServerShutdownEndToEndTests {
     func scheduledShutdown() async throws {
         let system = try await HangarSystem("shutdown", extraEnvironment: ["HANGAR_SERVER_REQUEST_TIMEOUT_MS": "5000"])
         defer { Task { await system.shutdown() } }
-        try await system.startAll()
+        try await system.startAll(notifier: true)
         try await system.createEnvironment("off-env")
         let (data, _) = try await system.request("GET", "/v1/environments/off-env/servers", token: HangarSystem.viewerToken)
         let items = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["items"] as? [[String: Any]] ?? []
@@ -100,12 +141,24 @@ struct ServerShutdownEndToEndTests {
         let afterCancel = try await server(system, id)
         #expect(afterCancel.status == "running" && afterCancel.shutdown == nil, "nothing fired at the first time")
 
-        // Due in 3 s: the server stops, and the schedule is gone.
-        #expect(try await schedule(system, id, in: 3).1 == 200)
+        // A second scheduler: the stop fires once all the same (the timer lease).
+        try system.start(.scheduler, name: "scheduler-2")
+        // Due in 4 s, with an email to tell: the server stops, the schedule is gone from the
+        // listing, and the history and an email say so.
+        #expect(try await schedule(system, id, in: 4, notify: ["ops@example.com"]).1 == 200)
         let stopped = try await until(system, id, timeout: .seconds(40)) { $0.status == "stopped" && $0.shutdown == nil }
-        #expect(stopped.status == "stopped", "intake: \(system.logs("intake", lines: 20))")
+        #expect(stopped.status == "stopped", "scheduler: \(system.logs("scheduler", lines: 20))")
         #expect(stopped.shutdown == nil)
-        #expect(system.logs("intake", lines: 200).contains("intake.server.shutdown.done"))
+        let history = try await shutdownHistory(system, until: { $0.contains { $0.status == .stopped } })
+        #expect(history.filter { $0.status == .stopped }.count == 1, "\(history.map(\.status))")
+        let done = try #require(history.first { $0.status == .stopped })
+        #expect(done.serverId == id && done.attempt == 1 && done.requestedBy == "deployer")
+        #expect(["stopping", "stopped"].contains(done.serverStatus ?? "-"), "as the provider reported it: \(done.serverStatus ?? "-")")
+        #expect(history.contains { $0.status == .cancelled && $0.serverId == id }, "the cancel earlier is in the history too")
+        #expect(stopRequests(system) == 1, "one worker was asked to stop it once: \(system.logs("worker-1", lines: 20))")
+        let email = try await emails(system, count: 1).first ?? ""
+        #expect(email.contains("Subject: [Hangar] Server "), "\(email.prefix(400))")
+        #expect(email.contains(" as scheduled") && email.contains("To: <ops@example.com>"))
 
         // No worker at the due time: the attempt fails and is kept; once a worker is back, the
         // retry stops the server.
@@ -118,11 +171,52 @@ struct ServerShutdownEndToEndTests {
         system.stop("worker-1", signal: SIGTERM)
         try await Task.sleep(until: dueTime + .seconds(6))
         try system.start(.worker, name: "worker-2")
-        let failed = try await until(system, id, timeout: .seconds(20)) { ($0.shutdown?["failedAttempts"] as? Int ?? 0) > 0 }
+        // The unanswered attempt fails 35 s after the due time (the request's 5 s and 30 s for
+        // a worker busy with the provider).
+        let failed = try await until(system, id, timeout: .seconds(60)) { ($0.shutdown?["failedAttempts"] as? Int ?? 0) > 0 }
         #expect((failed.shutdown?["failedAttempts"] as? Int ?? 0) >= 1, "the failed attempt is shown")
-        #expect((failed.shutdown?["lastError"] as? String)?.isEmpty == false)
+        #expect((failed.shutdown?["lastError"] as? String)?.contains("no worker answered") == true)
         // The retry comes 15 s after the failure (30 s more if the new worker was not ready yet).
         let retried = try await until(system, id, timeout: .seconds(90)) { $0.status == "stopped" && $0.shutdown == nil }
-        #expect(retried.status == "stopped" && retried.shutdown == nil, "intake: \(system.logs("intake", lines: 20))")
+        #expect(retried.status == "stopped" && retried.shutdown == nil, "scheduler: \(system.logs("scheduler", lines: 20))")
+        let retries = try await shutdownHistory(system) { $0.filter { $0.status == .stopped }.count == 2 }
+        let second = try #require(retries.first { $0.status == .stopped })
+        #expect(second.attempt == 2 && second.worker == "worker-2", "\(retries.map { "\($0.status) \($0.attempt)" })")
+        #expect(retries.contains { $0.status == .failed && $0.attempt == 1 && $0.retryAt != nil })
+    }
+}
+
+extension ServerShutdownEndToEndTests {
+    @Test(
+        "the scheduler holding the timers SIGKILLed at the due time: the other replica carries the stop out, and it is stopped, recorded and emailed once"
+    )
+    func schedulerKilledAtDueTime() async throws {
+        let system = try await HangarSystem("shutdown-kill", extraEnvironment: ["HANGAR_SERVER_REQUEST_TIMEOUT_MS": "5000"])
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(notifier: true)
+        try system.start(.scheduler, name: "scheduler-2")
+        try await system.createEnvironment("off-env")
+        let (data, _) = try await system.request("GET", "/v1/environments/off-env/servers", token: HangarSystem.viewerToken)
+        let items = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        let id = try #require(items.first { $0["role"] as? String == "preparation" }?["id"] as? String)
+
+        // The first scheduler took the timer lease (the second started after it); it dies a
+        // moment after the due time, before or after it asked a worker.
+        let due = ContinuousClock.now + .seconds(4)
+        #expect(try await schedule(system, id, in: 4, notify: ["ops@example.com"]).1 == 200)
+        try await Task.sleep(until: due + .milliseconds(150))
+        system.stop("scheduler", signal: SIGKILL)
+
+        let stopped = try await until(system, id, timeout: .seconds(60)) { $0.status == "stopped" && $0.shutdown == nil }
+        #expect(stopped.status == "stopped" && stopped.shutdown == nil, "scheduler-2: \(system.logs("scheduler-2", lines: 30))")
+        let history = try await shutdownHistory(system) { $0.contains { $0.status == .stopped } }
+        #expect(history.filter { $0.status == .stopped }.count == 1, "\(history.map(\.status))")
+        #expect(history.filter { $0.status == .scheduled }.count == 1)
+        // A request the dead replica published but had not yet marked as sent may go out again:
+        // a second stop of a stopped server; the answers count once.
+        #expect((1...2).contains(stopRequests(system)), "\(system.logs("worker-1", lines: 20))")
+        try await Task.sleep(for: .seconds(2))
+        let emails = try await emails(system, count: 1)
+        #expect(emails.count == 1, "one email: \(emails.map { $0.prefix(200) })")
     }
 }

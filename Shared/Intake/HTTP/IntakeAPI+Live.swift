@@ -119,7 +119,8 @@ extension IntakeAPI {
 
     /// `GET /v1/environments/{env}/events`: `event: deployment` with a deployment's details
     /// each time one of the environment's deployments changes (created, scheduled, a step,
-    /// a status). Never ends by itself; heartbeats keep it open.
+    /// a status), and `event: shutdown` with each turn of a scheduled server stop (a
+    /// `ServerShutdownEvent`). Never ends by itself; heartbeats keep it open.
     private func environmentEvents(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         _ = try auth.authenticateStream(request, requiring: .viewer)
         let environment = try await environment(context)
@@ -143,13 +144,22 @@ extension IntakeAPI {
                     let wait: Duration = watching.isEmpty ? stream.untilHeartbeat : pollDelay.next()
                     guard let notices = await mailbox.take(timeout: max(wait, .milliseconds(1))) else { break }
                     for notice in notices {
-                        var owner = notice.environmentId ?? hub.environment(of: notice.deploymentId)
-                        if owner == nil, let details = try? await api.deployment(notice.deploymentId), let found = details.environmentId {
-                            hub.remember(deployment: notice.deploymentId, environment: found)
+                        guard let deployment = notice.deploymentId else {
+                            // A scheduled server stop's turn, passed on as it came.
+                            if notice.environmentId == environment.id,
+                                let event = try? HangarJSON.decoder.decode(ServerShutdownEvent.self, from: Data(notice.body))
+                            {
+                                try await stream.send(&writer, event: "shutdown", json: event)
+                            }
+                            continue
+                        }
+                        var owner = notice.environmentId ?? hub.environment(of: deployment)
+                        if owner == nil, let details = try? await api.deployment(deployment), let found = details.environmentId {
+                            hub.remember(deployment: deployment, environment: found)
                             owner = found
                         }
                         if owner == environment.id {
-                            watching[notice.deploymentId] = ContinuousClock.now + .seconds(2)
+                            watching[deployment] = ContinuousClock.now + .seconds(2)
                             pollDelay.reset()
                         }
                     }
@@ -254,6 +264,7 @@ extension IntakeAPI {
         environment.lifecycleChangedBy = caller.name
         environment.updatedAt = now
         try await intake.update(environment)
+        if target == .released { try await cancelShutdowns(of: environment, by: "release by \(caller.name)") }
         logger.info(
             "intake.environment.lifecycle",
             metadata: ["environment": "\(environment.name)", "lifecycle": "\(target.rawValue)", "by": "\(caller.name)"])
@@ -289,7 +300,7 @@ extension IntakeAPI {
         let caller = try auth.authenticate(request, requiring: .viewer)
         let environment = try await environment(context)
         let reply = try await ask(serverRequest(environment, caller: caller))
-        let shutdowns = try await intake.shutdowns(environment: environment.id)
+        let shutdowns = try await scheduledShutdowns(of: environment)
         let servers = reply.servers.map { server in
             var server = server
             server.scheduledShutdown = shutdowns[server.id]

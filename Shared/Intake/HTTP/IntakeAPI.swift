@@ -56,9 +56,10 @@ struct IntakeAPI: Sendable {
         }
         v1.patch("environments/:env") { request, context in try await updateEnvironment(request, context) }
         v1.delete("environments/:env") { request, context in
-            _ = try auth.authenticate(request, requiring: .admin)
+            let caller = try auth.authenticate(request, requiring: .admin)
             let environment = try await environment(context)
             try await intake.delete(environment.id)
+            try await cancelShutdowns(of: environment, by: "deletion by \(caller.name)")
             AuditNotes.note("deleted environment \(environment.name) (\(environment.id.uuidString.lowercased()))")
             return Response(status: .noContent)
         }

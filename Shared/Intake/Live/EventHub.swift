@@ -6,12 +6,13 @@ import Synchronization
 
 /// An event from `hangar.events`, as intake's live streams see it.
 struct EventNotice: Sendable {
-    /// `step` or `status`.
+    /// `step`, `status` or `shutdown` (a scheduled server stop's turn).
     var kind: String
-    /// The AMQP type: `step.started`, `deployment.succeeded`…
+    /// The AMQP type: `step.started`, `deployment.succeeded`, `server.shutdown.stopped`…
     var type: String
-    var deploymentId: UUID
-    /// Known for `deployment.*` events; step events do not carry it.
+    /// The deployment it is about; `nil` for a server stop.
+    var deploymentId: UUID?
+    /// Known for `deployment.*` and `server.shutdown.*` events; step events do not carry it.
     var environmentId: UUID?
     /// The event's JSON, as published.
     var body: [UInt8]
@@ -52,9 +53,9 @@ final class EventHub: Sendable {
 
     func post(_ notice: EventNotice) {
         let targets = state.withLock { state -> [Mailbox] in
-            if let environment = notice.environmentId {
+            if let environment = notice.environmentId, let deployment = notice.deploymentId {
                 if state.environments.count > 50_000 { state.environments.removeAll() }
-                state.environments[notice.deploymentId] = environment
+                state.environments[deployment] = environment
             }
             return state.mailboxes.values.compactMap { filter, mailbox in
                 switch filter {
@@ -96,6 +97,9 @@ final class EventHub: Sendable {
             return EventNotice(
                 kind: "status", type: event.messageType, deploymentId: event.deploymentId, environmentId: event.environmentId,
                 body: delivery.message.body)
+        case .shutdownEvent(let event):
+            return EventNotice(
+                kind: "shutdown", type: event.messageType, deploymentId: nil, environmentId: event.environmentId, body: delivery.message.body)
         default:
             return nil
         }

@@ -39,6 +39,8 @@ struct IntakePreparation: Service, CustomStringConvertible {
         guard try await cancelWhenGracefulShutdown({ try await waitForHistoryTables() }) else { return }
         // The freeze windows as they are, for a scheduler that has none yet (or an older revision).
         await outbox.publish([try await intake.snapshotFreezes(outbox: outbox)])
+        // Shutdowns scheduled before the scheduler fired them, for it to take over (once).
+        await outbox.publish(try await intake.sendUnsentShutdowns(outbox: outbox))
         gate.open()
         try? await gracefulShutdown()
     }

@@ -15,10 +15,9 @@ import ServiceLifecycle
 /// In start order (the group stops them in reverse):
 /// 1. the preparation;
 /// 2. the live event feed's consumer and 3. the server replies' consumer;
-/// 4. the relay of the submissions outbox (what a failed publish left behind);
-/// 5. the scheduled server shutdowns;
-/// 6. the HTTP server (API and console);
-/// 7. the closer of open event streams, stopped first, so that the HTTP server need not wait for them.
+/// 4. the relay of its outbox (what a failed publish left behind);
+/// 5. the HTTP server (API and console);
+/// 6. the closer of open event streams, stopped first, so that the HTTP server need not wait for them.
 public struct IntakeServices: Sendable {
     /// The parts, in start order.
     public let services: [any Service]
@@ -86,7 +85,6 @@ public struct IntakeServices: Sendable {
             requester.deliver(delivery)
             return .ack
         }
-        let shutdowns = ShutdownScheduler(intake: intake, servers: requester, logger: logger)
         services = [
             IntakePreparation(
                 intake: intake, history: api.history, outbox: outbox, connection: connection, eventsQueue: eventsQueue, repliesQueue: repliesQueue,
@@ -96,14 +94,12 @@ public struct IntakeServices: Sendable {
             AfterPreparation(
                 name: "IntakeSubmissionRelay", gate: gate,
                 service: UntilShutdown(name: "IntakeSubmissionRelay") { await Self.relay(outbox, logger: logger) }),
-            AfterPreparation(
-                name: "IntakeShutdownScheduler", gate: gate, service: UntilShutdown(name: "IntakeShutdownScheduler") { await shutdowns.run() }),
             AfterPreparation(name: "IntakeHTTPServer(\(configuration.host):\(configuration.port))", gate: gate, service: application),
             EventStreamCloser(hub: hub),
         ]
     }
 
-    /// Publishes, every second, the submissions whose publish failed (broker down at the time)
+    /// Publishes, every second, the outbox's messages whose publish failed (broker down at the time)
     /// and forgets the confirmed ones; at the end, forgets those confirmed since.
     private static func relay(_ outbox: TransactionalOutbox, logger: Logger) async {
         while !Task.isCancelled {

@@ -112,5 +112,11 @@ enum IntakeSchema {
             try await db.raw("CREATE TABLE intake_freeze_revision (name TEXT PRIMARY KEY, revision BIGINT NOT NULL)").run()
             try await db.raw("INSERT INTO intake_freeze_revision (name, revision) VALUES ('windows', 0)").run()
         },
+        // The scheduler fires scheduled shutdowns now: a row intake kept before is sent to it
+        // once at start (`sent` 0); a row written since went to it through the outbox.
+        // `failed_attempts`, `last_error` and `retry_at` are no longer written.
+        Migration(id: "intake-8-shutdowns-sent") { db in
+            try await db.raw("ALTER TABLE intake_server_shutdowns ADD COLUMN sent BIGINT NOT NULL DEFAULT 0").run()
+        },
     ]
 }

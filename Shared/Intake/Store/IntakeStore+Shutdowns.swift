@@ -1,23 +1,21 @@
 import Foundation
 import HangarContracts
+import HangarMessaging
 import HangarStorage
 import SQLKit
 
-/// Scheduled server shutdowns: one per server, kept until a worker has stopped the server.
+/// Scheduled server shutdowns as operators asked for them: one per server. The scheduler
+/// keeps and fires them; intake keeps what was asked (to show it and to know what there is to
+/// cancel) and sends each request to the scheduler through its outbox, in the transaction
+/// that records it.
 extension IntakeStore {
-    /// A due shutdown claimed for firing.
-    struct DueShutdown: Sendable {
-        var environmentId: UUID
-        var serverId: String
-        var shutdown: ScheduledShutdown
-    }
-
-    /// The environment's scheduled shutdowns by server id.
+    /// The environment's scheduled shutdowns as asked, by server id (also those the scheduler
+    /// has carried out since: the recorder's state tells them apart).
     func shutdowns(environment: UUID) async throws -> [String: ScheduledShutdown] {
         let rows = try await store.read { db in
             try await db.raw(
                 """
-                SELECT server_id, due_at, requested_by, requested_at, failed_attempts, last_error FROM intake_server_shutdowns
+                SELECT server_id, due_at, requested_by, requested_at FROM intake_server_shutdowns
                 WHERE environment_id = \(bind: environment.uuidString)
                 """
             ).all()
@@ -27,90 +25,87 @@ extension IntakeStore {
         return shutdowns
     }
 
-    /// Schedules the server's shutdown at `at`, replacing (extending or advancing) any earlier one.
-    func scheduleShutdown(environment: UUID, server: String, at: Date, by: String, now: Date = Date()) async throws -> ScheduledShutdown {
-        try await store.transaction { db in
+    /// Records the server's shutdown at `command.at` (replacing any earlier one) and writes
+    /// the request for the scheduler to `outbox`: the entry to publish once this returns.
+    func scheduleShutdown(_ command: ScheduleServerShutdown, outbox: TransactionalOutbox) async throws -> TransactionalOutbox.Entry {
+        guard let at = command.at else { preconditionFailure("a shutdown to schedule has a time") }
+        return try await store.transaction { db in
             try await db.raw(
                 """
-                INSERT INTO intake_server_shutdowns (environment_id, server_id, due_at, requested_by, requested_at)
-                VALUES (\(bind: environment.uuidString), \(bind: server), \(bind: at.epochMilliseconds), \(bind: by), \(bind: now.epochMilliseconds))
+                INSERT INTO intake_server_shutdowns (environment_id, server_id, due_at, requested_by, requested_at, sent)
+                VALUES (\(bind: command.environmentId.uuidString), \(bind: command.serverId), \(bind: at.epochMilliseconds),
+                    \(bind: command.requestedBy), \(bind: command.requestedAt.epochMilliseconds), 1)
                 ON CONFLICT (environment_id, server_id) DO UPDATE SET due_at = excluded.due_at, requested_by = excluded.requested_by,
-                    requested_at = excluded.requested_at, failed_attempts = 0, last_error = NULL, retry_at = 0
+                    requested_at = excluded.requested_at, failed_attempts = 0, last_error = NULL, retry_at = 0, sent = 1
                 """
             ).run()
+            return try await outbox.write(
+                .scheduleShutdown(command), messageId: command.messageId, traceParent: nil, now: command.requestedAt, in: db)
         }
-        return ScheduledShutdown(at: Date(epochMilliseconds: at.epochMilliseconds), requestedBy: by, requestedAt: now)
     }
 
-    /// Removes the server's scheduled shutdown; `false` if none was scheduled.
-    func cancelShutdown(environment: UUID, server: String) async throws -> Bool {
+    /// Forgets the server's shutdown and writes the cancellation for the scheduler to
+    /// `outbox` (`command.at` is `nil`); `nil` when none was scheduled.
+    func cancelShutdown(_ command: ScheduleServerShutdown, outbox: TransactionalOutbox) async throws -> TransactionalOutbox.Entry? {
         try await store.transaction { db in
             let rows = try await db.raw(
                 """
-                DELETE FROM intake_server_shutdowns WHERE environment_id = \(bind: environment.uuidString) AND server_id = \(bind: server)
+                DELETE FROM intake_server_shutdowns
+                WHERE environment_id = \(bind: command.environmentId.uuidString) AND server_id = \(bind: command.serverId)
                 RETURNING server_id
                 """
             ).all()
-            return !rows.isEmpty
+            guard !rows.isEmpty else { return nil }
+            return try await outbox.write(
+                .scheduleShutdown(command), messageId: command.messageId, traceParent: nil, now: command.requestedAt, in: db)
         }
     }
 
-    /// Claims up to `limit` shutdowns due at `now` that nobody holds: each is held back for
-    /// `lease` seconds, so that another intake replica does not fire it meanwhile.
-    func claimDueShutdowns(now: Date = Date(), lease: TimeInterval, limit: Int = 16) async throws -> [DueShutdown] {
-        let nowMs = now.epochMilliseconds
-        let until = now.addingTimeInterval(lease).epochMilliseconds
-        return try await store.transaction { db in
-            let candidates = try await db.raw(
+    /// Cancels every shutdown of `environment` (released or deleted): the entries to publish.
+    func cancelShutdowns(
+        of environment: EnvironmentResource, by: String, outbox: TransactionalOutbox, now: Date = Date()
+    ) async throws
+        -> [TransactionalOutbox.Entry]
+    {
+        try await store.transaction { db in
+            let rows = try await db.raw(
+                "DELETE FROM intake_server_shutdowns WHERE environment_id = \(bind: environment.id.uuidString) RETURNING server_id"
+            ).all()
+            var entries: [TransactionalOutbox.Entry] = []
+            for row in rows {
+                let server = try row.decode(column: "server_id", as: String.self)
+                let command = ScheduleServerShutdown(environment, serverId: server, serverName: server, at: nil, requestedBy: by, requestedAt: now)
+                entries.append(
+                    try await outbox.write(.scheduleShutdown(command), messageId: command.messageId, traceParent: nil, now: now, in: db))
+            }
+            return entries
+        }
+    }
+
+    /// Sends the scheduler the shutdowns kept from before it fired them (rows not yet sent),
+    /// once: the entries to publish.
+    func sendUnsentShutdowns(outbox: TransactionalOutbox) async throws -> [TransactionalOutbox.Entry] {
+        try await store.transaction { db in
+            let rows = try await db.raw(
                 """
-                SELECT environment_id, server_id FROM intake_server_shutdowns WHERE due_at <= \(bind: nowMs) AND retry_at <= \(bind: nowMs)
-                ORDER BY due_at LIMIT \(bind: limit)
+                SELECT s.server_id, s.due_at, s.requested_by, s.requested_at, e.body FROM intake_server_shutdowns s
+                JOIN intake_environments e ON e.id = s.environment_id WHERE s.sent = 0 AND e.deleted = 0
                 """
             ).all()
-            var claimed: [DueShutdown] = []
-            for candidate in candidates {
-                let environment = try candidate.decode(column: "environment_id", as: String.self)
-                let server = try candidate.decode(column: "server_id", as: String.self)
-                // Conditional on the row still being free: under PostgreSQL another replica may
-                // have claimed it since the select.
-                let rows = try await db.raw(
-                    """
-                    UPDATE intake_server_shutdowns SET retry_at = \(bind: until)
-                    WHERE environment_id = \(bind: environment) AND server_id = \(bind: server) AND retry_at <= \(bind: nowMs)
-                    RETURNING environment_id, server_id, due_at, requested_by, requested_at, failed_attempts, last_error
-                    """
-                ).all()
-                guard let row = rows.first, let environmentId = UUID(uuidString: environment) else { continue }
-                claimed.append(DueShutdown(environmentId: environmentId, serverId: server, shutdown: try Self.shutdown(row)))
+            var entries: [TransactionalOutbox.Entry] = []
+            for row in rows {
+                let environment = try Self.decode(EnvironmentResource.self, try row.decode(column: "body", as: String.self))
+                let server = try row.decode(column: "server_id", as: String.self)
+                let shutdown = try Self.shutdown(row)
+                let command = ScheduleServerShutdown(
+                    environment, serverId: server, serverName: server, at: shutdown.at, requestedBy: shutdown.requestedBy,
+                    requestedAt: shutdown.requestedAt)
+                entries.append(
+                    try await outbox.write(
+                        .scheduleShutdown(command), messageId: command.messageId, traceParent: nil, now: shutdown.requestedAt, in: db))
             }
-            return claimed
-        }
-    }
-
-    /// Forgets a shutdown that was carried out (or cannot be), unless it was rescheduled meanwhile.
-    func finishShutdown(_ due: DueShutdown) async throws {
-        try await store.transaction { db in
-            try await db.raw(
-                """
-                DELETE FROM intake_server_shutdowns WHERE environment_id = \(bind: due.environmentId.uuidString)
-                    AND server_id = \(bind: due.serverId) AND due_at = \(bind: due.shutdown.at.epochMilliseconds)
-                """
-            ).run()
-        }
-    }
-
-    /// Records a failed attempt; the shutdown is tried again `after` seconds from now (unless it
-    /// was rescheduled meanwhile, which starts afresh).
-    func shutdownFailed(_ due: DueShutdown, error: String, after: TimeInterval, now: Date = Date()) async throws {
-        try await store.transaction { db in
-            try await db.raw(
-                """
-                UPDATE intake_server_shutdowns SET failed_attempts = failed_attempts + 1, last_error = \(bind: error),
-                    retry_at = \(bind: now.addingTimeInterval(after).epochMilliseconds)
-                WHERE environment_id = \(bind: due.environmentId.uuidString) AND server_id = \(bind: due.serverId)
-                    AND due_at = \(bind: due.shutdown.at.epochMilliseconds)
-                """
-            ).run()
+            try await db.raw("UPDATE intake_server_shutdowns SET sent = 1 WHERE sent = 0").run()
+            return entries
         }
     }
 
@@ -118,8 +113,19 @@ extension IntakeStore {
         ScheduledShutdown(
             at: Date(epochMilliseconds: try row.decode(column: "due_at", as: Int64.self)),
             requestedBy: try row.decode(column: "requested_by", as: String.self),
-            requestedAt: Date(epochMilliseconds: try row.decode(column: "requested_at", as: Int64.self)),
-            failedAttempts: Int(try row.decode(column: "failed_attempts", as: Int64.self)),
-            lastError: try row.decode(column: "last_error", as: String?.self))
+            requestedAt: Date(epochMilliseconds: try row.decode(column: "requested_at", as: Int64.self)))
+    }
+}
+
+extension ScheduleServerShutdown {
+    /// A request about `environment`'s server `serverId`, with the environment's provider target.
+    init(
+        _ environment: EnvironmentResource, serverId: String, serverName: String, at: Date?, requestedBy: String, requestedAt: Date,
+        notify: [String] = []
+    ) {
+        self.init(
+            environmentId: environment.id, environmentName: environment.name, serverId: serverId, serverName: serverName, at: at,
+            requestedBy: requestedBy, requestedAt: requestedAt, notify: notify,
+            target: ProviderTarget(provider: environment.provider, settings: environment.target, environmentId: environment.id))
     }
 }
