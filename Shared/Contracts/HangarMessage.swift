@@ -28,6 +28,8 @@ public enum HangarMessage: Sendable, Equatable {
     case serverReply(ServerReply)
     /// `server.shutdown.<status>`: the scheduler reports a turn in a scheduled server stop.
     case shutdownEvent(ServerShutdownEvent)
+    /// `quota.query`: intake asks the scheduler whether an environment's reconnection quota has room.
+    case quotaQuery(ReconnectionQuotaQuery)
 
     /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
     /// only the scheduler needs it, and nothing bound to every event receives it.
@@ -48,6 +50,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .serverRequest(let request): return request.messageType
         case .serverReply: return ServerReply.type
         case .shutdownEvent(let event): return event.messageType
+        case .quotaQuery: return ReconnectionQuotaQuery.messageType
         }
     }
 
@@ -55,7 +58,7 @@ public enum HangarMessage: Sendable, Equatable {
     public var kind: Kind {
         switch self {
         case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot, .deploymentDue, .scheduleShutdown,
-            .serverRequest, .serverReply:
+            .serverRequest, .serverReply, .quotaQuery:
             return .command
         case .stepEvent, .deploymentEvent, .shutdownEvent: return .event
         }
@@ -71,7 +74,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .stepHeartbeat(let message): return message.deploymentId
         case .stepEvent(let message): return message.deploymentId
         case .deploymentEvent(let message): return message.deploymentId
-        case .freezeSnapshot, .scheduleShutdown, .serverRequest, .serverReply, .shutdownEvent: return nil
+        case .freezeSnapshot, .scheduleShutdown, .serverRequest, .serverReply, .shutdownEvent, .quotaQuery: return nil
         case .deploymentDue(let message): return message.deploymentId
         }
     }
@@ -125,6 +128,7 @@ public enum ContractCodec {
         case .serverRequest(let value): return Array(try encoder.encode(value))
         case .serverReply(let value): return Array(try encoder.encode(value))
         case .shutdownEvent(let value): return Array(try encoder.encode(value))
+        case .quotaQuery(let value): return Array(try encoder.encode(value))
         }
     }
 
@@ -149,6 +153,7 @@ public enum ContractCodec {
             case ScheduleServerShutdown.messageType: return .scheduleShutdown(try decoder.decode(ScheduleServerShutdown.self, from: data))
             case ServerRequest.queryType, ServerRequest.actionType: return .serverRequest(try decoder.decode(ServerRequest.self, from: data))
             case ServerReply.type: return .serverReply(try decoder.decode(ServerReply.self, from: data))
+            case ReconnectionQuotaQuery.messageType: return .quotaQuery(try decoder.decode(ReconnectionQuotaQuery.self, from: data))
             default:
                 if type.hasPrefix(ServerShutdownEvent.typePrefix),
                     let status = ServerShutdownEvent.Status(rawValue: String(type.dropFirst(ServerShutdownEvent.typePrefix.count)))

@@ -48,13 +48,56 @@ final class SchedulerEngine: Sendable {
     // MARK: Work
 
     /// Applies a batch of messages in one transaction; messages seen before are skipped. A
-    /// submission's trace (its consumer span) is kept with the deployment.
+    /// submission's trace (its consumer span) is kept with the deployment. Reconnection-quota
+    /// questions are answered after it, from the state it left.
     func handle(_ batch: [IncomingMessage]) async throws {
-        try await handle(
-            batch.map { incoming in
-                guard case .submitDeployment = incoming.message else { return (incoming.messageId, incoming.message, nil) }
-                return (incoming.messageId, incoming.message, TraceHeaders.traceParent(of: incoming.serviceContext))
-            })
+        var questions: [(query: ReconnectionQuotaQuery, replyTo: String)] = []
+        var work: [(messageId: String, message: HangarMessage, traceParent: String?)] = []
+        for incoming in batch {
+            switch incoming.message {
+            case .quotaQuery(let query):
+                if let replyTo = incoming.delivery.message.replyTo, !replyTo.isEmpty { questions.append((query, replyTo)) }
+            case .submitDeployment:
+                work.append((incoming.messageId, incoming.message, TraceHeaders.traceParent(of: incoming.serviceContext)))
+            default:
+                work.append((incoming.messageId, incoming.message, nil))
+            }
+        }
+        if !work.isEmpty { try await handle(work) }
+        if !questions.isEmpty { try await answer(questions) }
+    }
+
+    /// The answers to reconnection-quota questions whose askers still wait, from the state now.
+    func quotaReplies(to queries: [ReconnectionQuotaQuery]) async throws -> [ReconnectionQuotaReply] {
+        try await run { tx in
+            let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
+            var replies: [ReconnectionQuotaReply] = []
+            for query in queries where query.expiresAt > tx.now {
+                let (used, refusal) = try await transitions.reconnectionQuota(environment: query.environmentId, limit: query.limit)
+                replies.append(ReconnectionQuotaReply(requestId: query.requestId, used: used, limit: query.limit, refusal: refusal))
+            }
+            return replies
+        }
+    }
+
+    /// Answers reconnection-quota questions (``Transitions/reconnectionQuota(environment:limit:)``)
+    /// on their reply queues; one whose asker has given up is dropped.
+    func answer(_ questions: [(query: ReconnectionQuotaQuery, replyTo: String)]) async throws {
+        let replies = try await quotaReplies(to: questions.map(\.query))
+        let replyTo = Dictionary(questions.map { ($0.query.requestId, $0.replyTo) }) { first, _ in first }
+        for reply in replies {
+            guard let replyTo = replyTo[reply.requestId] else { continue }
+            let message = Message(
+                body: Array(try HangarJSON.encoder.encode(reply)), contentType: "application/json",
+                correlationId: reply.requestId.uuidString.lowercased(), type: ReconnectionQuotaReply.messageType, persistent: false,
+                timestamp: now(), appId: "hangar-scheduler")
+            do {
+                // Not mandatory: an asker whose queue is gone waits no more.
+                try await bus.connection.publish(message, exchange: "", routingKey: replyTo, mandatory: false)
+            } catch {
+                logger.warning("scheduler.quota.reply_failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Applies decoded messages with their ids in one transaction.
@@ -83,6 +126,7 @@ final class SchedulerEngine: Sendable {
                 case .scheduleShutdown(let command): try await self.shutdowns(tx).schedule(command)
                 case .serverReply(let reply): try await self.shutdowns(tx).reply(reply)
                 case .executeStep, .deploymentEvent, .stepHeartbeat, .serverRequest, .shutdownEvent: continue  // Not bound to this queue.
+                case .quotaQuery: continue  // Answered by handle(_: [IncomingMessage]), which has its reply queue.
                 }
             }
         }

@@ -38,11 +38,10 @@ struct Transitions {
 
         if request.mode == .requestReconnection {
             let limit = request.reconnectionMonthlyLimit ?? configuration.defaultReconnectionMonthlyLimit
-            let used = try await tx.reconnectionsUsed(environment: request.environmentId, since: clock.startOfMonthUTC)
-            if used >= limit {
+            if let refusal = try await reconnectionQuota(environment: request.environmentId, limit: limit).refusal {
                 record.status = .rejected
                 record.finishedAt = clock
-                record.reason = "the environment used \(used) of its \(limit) reconnection requests this month"
+                record.reason = refusal
                 try await tx.insert(record)
                 try await emit(record)
                 return
@@ -63,6 +62,15 @@ struct Transitions {
         try await tx.insert(record)
         try await emit(record)
         try await startNext(in: record.environmentId)
+    }
+
+    /// The environment's monthly reconnection quota: the month's requests that count against
+    /// it (``DeploymentRecord/usesReconnectionQuota``), and why one more would be rejected
+    /// (`nil`: it has room). The one place the rule lives: a submission over it is rejected,
+    /// and intake asks it (``ReconnectionQuotaQuery``) before accepting one.
+    func reconnectionQuota(environment: UUID, limit: Int) async throws -> (used: Int, refusal: String?) {
+        let used = try await tx.reconnectionsUsed(environment: environment, since: clock.startOfMonthUTC)
+        return (used, used >= limit ? "the environment used \(used) of its \(limit) reconnection requests this month" : nil)
     }
 
     func cancel(_ command: CancelDeployment) async throws {

@@ -22,12 +22,22 @@ struct ReconnectionQuotaTests {
             let nobody = try await harness.submitReconnection(environment: environment, limit: 1)
             try await harness.runToSuccess(nobody, replaceOutputs: ["reconnectionDelivered": "0"])
 
+            // Intake's question is answered by the same count: room so far.
+            #expect(try await harness.quota(environment, limit: 1) == .init(used: 0, refusal: nil))
+
             // Delivered: counted, so the next one over a limit of 1 is rejected.
             let delivered = try await harness.submitReconnection(environment: environment, limit: 1)
             #expect(try await harness.status(delivered) == "running", "the two before did not use the quota")
             try await harness.runToSuccess(delivered, replaceOutputs: ["reconnectionDelivered": "2"])
+            let answer = try await harness.quota(environment, limit: 1)
+            #expect(answer == .init(used: 1, refusal: "the environment used 1 of its 1 reconnection requests this month"))
             let refused = try await harness.submitReconnection(environment: environment, limit: 1)
             #expect(try await harness.status(refused) == "rejected")
+            #expect(try await harness.reason(refused) == answer.refusal, "the answer intake maps to 409 is the rejection's reason")
+            #expect(try await harness.quota(environment, limit: 2).refusal == nil, "the asker's limit is the one counted against")
+            // An asker that gave up gets no answer.
+            let late = ReconnectionQuotaQuery(environmentId: environment, limit: 1, expiresAt: harness.clock.now.addingTimeInterval(-1))
+            #expect(try await harness.engine.quotaReplies(to: [late]).isEmpty)
 
             // With a limit of 3: a failure while replacing counts, and so does one in flight.
             let failedReplacing = try await harness.submitReconnection(environment: environment, limit: 3)
@@ -93,6 +103,26 @@ extension SchedulerHarness {
             try #require(
                 try await db.raw("SELECT status FROM scheduler_deployments WHERE id = \(bind: id.uuidString)").first()?
                     .decode(column: "status", as: String.self))
+        }
+    }
+
+    struct Quota: Equatable {
+        var used: Int
+        var refusal: String?
+    }
+
+    /// The scheduler's answer to intake's quota question about `environment`.
+    func quota(_ environment: UUID, limit: Int) async throws -> Quota {
+        let query = ReconnectionQuotaQuery(environmentId: environment, limit: limit, expiresAt: clock.now.addingTimeInterval(3))
+        let reply = try #require(try await engine.quotaReplies(to: [query]).first)
+        #expect(reply.requestId == query.requestId && reply.limit == limit)
+        return Quota(used: reply.used, refusal: reply.refusal)
+    }
+
+    func reason(_ id: UUID) async throws -> String? {
+        try await store.read { db in
+            try await db.raw("SELECT reason FROM scheduler_deployments WHERE id = \(bind: id.uuidString)").first()?
+                .decode(column: "reason", as: String?.self)
         }
     }
 

@@ -281,6 +281,8 @@ extension IntakeAPI {
             throw Problem(.gatewayTimeout, title: "No worker answered", detail: "no worker answered within \(timeout); are workers running?")
         } catch ServerRequester.Failure.notSent(let reason) {
             throw Problem(.serviceUnavailable, title: "Cannot ask the workers", detail: "the message broker did not take the request: \(reason)")
+        } catch ServerRequester.Failure.malformed(let reason) {
+            throw Problem(.badGateway, title: "A worker's answer did not decode", detail: reason)
         }
         switch reply.failure {
         case nil: return reply

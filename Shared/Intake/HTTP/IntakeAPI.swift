@@ -137,16 +137,7 @@ struct IntakeAPI: Sendable {
         }
         let scheduledAt = try await freezeCheck(accepted, environment: environment, caller: caller, now: now)
         let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
-        if accepted.mode == .requestReconnection {
-            let used = try await intake.reconnectionsRequested(environment: environment.id, since: now.startOfMonthUTC)
-            let limit = environment.limits.reconnectionsPerMonth
-            if used >= limit {
-                throw Problem(
-                    .conflict, title: "Reconnection quota used",
-                    detail: "the environment used \(used) of its \(limit) reconnection requests this month",
-                    errors: [.init(field: "mode", message: "\(used) of \(limit) reconnection requests used this month")])
-            }
-        }
+        if accepted.mode == .requestReconnection { try await reconnectionQuotaCheck(environment) }
         let submission = SubmitDeployment(
             deploymentId: UUID.v7(at: now), environmentId: environment.id, environmentName: environment.name, version: accepted.version,
             owner: caller.name, createdAt: now, scheduledAt: scheduledAt, options: accepted.options, mode: accepted.mode,

@@ -116,19 +116,6 @@ struct IntakeStore: Sendable {
         return try row.map(Self.submission)
     }
 
-    /// `requestReconnection` submissions for the environment since `since`.
-    func reconnectionsRequested(environment: UUID, since: Date) async throws -> Int {
-        let row = try await store.read { db in
-            try await db.raw(
-                """
-                SELECT COUNT(*) AS used FROM intake_submissions WHERE environment_id = \(bind: environment.uuidString)
-                    AND mode = 'requestReconnection' AND created_at >= \(bind: since.epochMilliseconds)
-                """
-            ).first()
-        }
-        return Int(try row?.decode(column: "used", as: Int64.self) ?? 0)
-    }
-
     // MARK: Encoding
 
     static func encode(_ value: some Encodable) throws -> String {
