@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // Tracing only, exported over OTLP/HTTP: the OTLPHTTP trait alone keeps gRPC out of the build.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // Settings: every executable reads its environment variables through it (HangarSettings).
+        // No traits: the environment provider is in the core.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
     ],
     targets: [
         // MARK: Libraries (Shared/)
@@ -90,11 +93,17 @@ let package = Package(
             ],
             path: "Shared/Storage"
         ),
+        // The catalog of every setting, read through swift-configuration, with one error type.
+        .target(
+            name: "HangarSettings",
+            dependencies: [.product(name: "Configuration", package: "swift-configuration")],
+            path: "Shared/Settings"
+        ),
         // What every service's main needs: settings from the environment, logging and metrics bootstrap, /metrics.
         .target(
             name: "HangarRuntime",
             dependencies: [
-                "AMQPClient", "HangarStorage", "HangarContracts",
+                "AMQPClient", "HangarStorage", "HangarContracts", "HangarSettings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -177,7 +186,7 @@ let package = Package(
         .target(
             name: "HangarNotification",
             dependencies: [
-                "CCurl", "HangarMessaging", "HangarStorage", "HangarContracts", "AMQPClient",
+                "CCurl", "HangarMessaging", "HangarStorage", "HangarContracts", "AMQPClient", "HangarSettings",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -195,7 +204,7 @@ let package = Package(
             name: "HangarIntake",
             dependencies: [
                 "AMQPClient", "HangarMessaging", "HangarStorage", "HangarHistory", "HangarContracts", "HangarProviders",
-                "HangarRuntime",
+                "HangarRuntime", "HangarSettings",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -210,18 +219,19 @@ let package = Package(
 
         // MARK: Services (one small executable each)
 
-        .executableTarget(name: "Intake", dependencies: ["HangarIntake", "HangarHistory", "HangarRuntime"], path: "Services/Intake"),
-        .executableTarget(name: "Scheduler", dependencies: ["HangarScheduling", "HangarRuntime"], path: "Services/Scheduler"),
         .executableTarget(
-            name: "Worker", dependencies: ["HangarExecution", "HangarRuntime", "HangarAWSProvider", "HangarProviders"],
+            name: "Intake", dependencies: ["HangarIntake", "HangarHistory", "HangarRuntime", "HangarSettings"], path: "Services/Intake"),
+        .executableTarget(name: "Scheduler", dependencies: ["HangarScheduling", "HangarRuntime", "HangarSettings"], path: "Services/Scheduler"),
+        .executableTarget(
+            name: "Worker", dependencies: ["HangarExecution", "HangarRuntime", "HangarSettings", "HangarAWSProvider", "HangarProviders"],
             path: "Services/Worker"),
-        .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime"], path: "Services/Recorder"),
-        .executableTarget(name: "Notifier", dependencies: ["HangarNotification", "HangarRuntime"], path: "Services/Notifier"),
+        .executableTarget(name: "Recorder", dependencies: ["HangarHistory", "HangarRuntime", "HangarSettings"], path: "Services/Recorder"),
+        .executableTarget(name: "Notifier", dependencies: ["HangarNotification", "HangarRuntime", "HangarSettings"], path: "Services/Notifier"),
         // Changes the type of Hangar's queues (classic <-> quorum), keeping every message.
         .executableTarget(
             name: "MigrateQueues",
             dependencies: [
-                "HangarMessaging", "HangarRuntime", "AMQPClient",
+                "HangarMessaging", "HangarRuntime", "HangarSettings", "AMQPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -230,7 +240,7 @@ let package = Package(
         .executableTarget(
             name: "HangarCLI",
             dependencies: [
-                "HangarContracts",
+                "HangarContracts", "HangarSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -312,12 +322,12 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["HangarRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HangarRuntime", "HangarSettings", .product(name: "Logging", package: "swift-log")],
             path: "Tests/RuntimeTests"
         ),
         .testTarget(
             name: "IntakeTests",
-            dependencies: ["HangarIntake", "HangarContracts"],
+            dependencies: ["HangarIntake", "HangarContracts", "HangarSettings"],
             path: "Tests/IntakeTests"
         ),
         .testTarget(
@@ -331,7 +341,7 @@ let package = Package(
         .testTarget(
             name: "NotifierTests",
             dependencies: [
-                "HangarNotification", "HangarStorage", "HangarContracts", "HangarHarness",
+                "HangarNotification", "HangarSettings", "HangarStorage", "HangarContracts", "HangarHarness",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,7 @@ import AMQPClient
 import HangarHistory
 import HangarIntake
 import HangarRuntime
+import HangarSettings
 import HangarStorage
 import Logging
 import ServiceLifecycle
@@ -30,19 +31,17 @@ do {
     intakeDatabase = try environment.database()
     // The recorder's tables, read-only: the recorder alone migrates them, and intake waits for that.
     historyDatabase = try environment.database(owner: "recorder", readOnly: true)
-    guard let tokens = environment.string("HANGAR_TOKENS") else {
-        throw ConfigurationError("HANGAR_TOKENS is required: name:role:secret entries separated by commas (roles: viewer, deployer, admin)")
-    }
+    let tokens = try environment.settings.required(.tokens, accepts: "name:role:secret entries separated by commas (roles: viewer, deployer, admin)")
     configuration = IntakeConfiguration(
-        host: environment.string("HANGAR_HTTP_HOST", default: "127.0.0.1"),
-        port: try environment.int("HANGAR_HTTP_PORT", default: 8080, range: 1...65535),
+        host: environment.string(.httpHost, default: "127.0.0.1"),
+        port: try environment.int(.httpPort, default: 8080, range: 1...65535),
         tokens: try APIToken.parse(tokens))
-    if let url = environment.string("HANGAR_RABBITMQ_MANAGEMENT_URL") { configuration.managementURL = url }
-    configuration.instancePrices = try PriceTable.load(overrides: environment.string("HANGAR_INSTANCE_PRICES"))
-    configuration.consoleDirectory = environment.string("HANGAR_CONSOLE_DIR")
-    configuration.serverRequestTimeout = try environment.milliseconds("HANGAR_SERVER_REQUEST_TIMEOUT_MS", default: .seconds(10))
-    configuration.eventStreamHeartbeat = try environment.milliseconds("HANGAR_EVENTS_HEARTBEAT_MS", default: .seconds(15))
-    configuration.eventFeedLinger = try environment.milliseconds("HANGAR_EVENTS_LINGER_MS", default: .seconds(30))
+    if let url = environment.string(.managementURL) { configuration.managementURL = url }
+    configuration.instancePrices = try PriceTable.load(overrides: environment.string(.instancePrices))
+    configuration.consoleDirectory = environment.string(.consoleDirectory)
+    configuration.serverRequestTimeout = try environment.milliseconds(.serverRequestTimeout, default: .seconds(10))
+    configuration.eventStreamHeartbeat = try environment.milliseconds(.eventsHeartbeat, default: .seconds(15))
+    configuration.eventFeedLinger = try environment.milliseconds(.eventsLinger, default: .seconds(30))
     // /metrics on the metrics port, like every service: swift-metrics with swift-prometheus.
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9100, logger: Logger(label: "hangar.intake.metrics"))

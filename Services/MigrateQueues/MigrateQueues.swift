@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import HangarMessaging
 import HangarRuntime
+import HangarSettings
 import Logging
 
 /// `hangar-migrate-queues classic|quorum`: changes the type of Hangar's durable queues in the

@@ -1,6 +1,7 @@
 import AMQPClient
 import HangarNotification
 import HangarRuntime
+import HangarSettings
 import HangarStorage
 import Logging
 import ServiceLifecycle
@@ -23,7 +24,7 @@ do {
         registry: bootstrapMetrics(), defaultPort: 9103, logger: Logger(label: "hangar.notifier.metrics"))
     amqp = try environment.amqp()
     database = try environment.database()
-    configuration = try NotifierConfiguration(environment: environment.variables, dataDirectory: environment.dataDirectory)
+    configuration = try NotifierConfiguration(settings: environment.settings, dataDirectory: environment.dataDirectory)
 } catch {
     exitWithConfigurationError(error, service: "notifier")
 }

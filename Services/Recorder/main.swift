@@ -1,6 +1,7 @@
 import AMQPClient
 import HangarHistory
 import HangarRuntime
+import HangarSettings
 import HangarStorage
 import Logging
 import ServiceLifecycle

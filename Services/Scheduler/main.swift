@@ -1,6 +1,7 @@
 import AMQPClient
 import HangarRuntime
 import HangarScheduling
+import HangarSettings
 import HangarStorage
 import Logging
 import ServiceLifecycle
@@ -25,17 +26,19 @@ do {
         registry: bootstrapMetrics(), defaultPort: 9101, logger: Logger(label: "hangar.scheduler.metrics"))
     amqp = try environment.amqp()
     database = try environment.database()
-    configuration.maxAttempts = try environment.int("HANGAR_SCHEDULER_MAX_ATTEMPTS", default: configuration.maxAttempts, range: 1...100)
-    configuration.retryBase = try environment.milliseconds("HANGAR_SCHEDULER_RETRY_BASE_MS", default: configuration.retryBase)
-    configuration.stepTimeout = try environment.milliseconds("HANGAR_SCHEDULER_STEP_TIMEOUT_MS", default: configuration.stepTimeout)
-    configuration.leaseTimeout = try environment.milliseconds("HANGAR_SCHEDULER_LEASE_TIMEOUT_MS", default: configuration.leaseTimeout)
-    configuration.keepFinished = try environment.milliseconds("HANGAR_SCHEDULER_KEEP_FINISHED_MS", default: configuration.keepFinished)
+    configuration.maxAttempts = try environment.int(.schedulerMaxAttempts, default: configuration.maxAttempts, range: 1...100)
+    configuration.retryBase = try environment.milliseconds(.schedulerRetryBase, default: configuration.retryBase)
+    configuration.stepTimeout = try environment.milliseconds(.schedulerStepTimeout, default: configuration.stepTimeout)
+    configuration.leaseTimeout = try environment.milliseconds(.schedulerLeaseTimeout, default: configuration.leaseTimeout)
+    configuration.keepFinished = try environment.milliseconds(.schedulerKeepFinished, default: configuration.keepFinished)
     configuration.reconcileInterval = try environment.milliseconds(
-        "HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS", default: configuration.reconcileInterval)
-    configuration.timerLease = try environment.milliseconds("HANGAR_SCHEDULER_TIMER_LEASE_MS", default: configuration.timerLease)
+        .schedulerReconcileInterval, default: configuration.reconcileInterval)
+    configuration.timerLease = try environment.milliseconds(.schedulerTimerLease, default: configuration.timerLease)
     configuration.serverRequestTimeout = try environment.milliseconds(
-        "HANGAR_SERVER_REQUEST_TIMEOUT_MS", default: configuration.serverRequestTimeout)
-    guard configuration.timerLease >= .milliseconds(100) else { throw ConfigurationError("HANGAR_SCHEDULER_TIMER_LEASE_MS must be at least 100") }
+        .serverRequestTimeout, default: configuration.serverRequestTimeout)
+    guard configuration.timerLease >= .milliseconds(100) else {
+        throw SettingError(.schedulerTimerLease, accepts: "at least 100 (milliseconds)", got: environment.string(.schedulerTimerLease))
+    }
 } catch {
     exitWithConfigurationError(error, service: "scheduler")
 }

@@ -5,6 +5,7 @@ import HangarExecution
 import HangarMessaging
 import HangarProviders
 import HangarRuntime
+import HangarSettings
 import Logging
 import ServiceLifecycle
 
@@ -36,20 +37,21 @@ let statusInterval: Duration?
 let metrics: MetricsServer?
 let tracing: (any Service)?
 let simulatedServersFile: String?
+let awsEnvironment = environment.settings.environment
 do {
     bootstrapLogging(level: try environment.logLevel, format: try environment.logFormat)
     tracing = try bootstrapTracing(environment)
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9104, logger: Logger(label: "hangar.worker.metrics"))
-    name = environment.string("HANGAR_WORKER_NAME", default: environment.instance)
-    concurrency = try environment.int("HANGAR_WORKER_CONCURRENCY", default: 4, range: 1...1000)
-    prefetch = try environment.int("HANGAR_WORKER_PREFETCH", default: concurrency, range: 1...Int(UInt16.max))
-    liveAfter = try environment.milliseconds("HANGAR_WORKER_LIVE_AFTER_MS", default: .milliseconds(250))
-    let heartbeat = try environment.milliseconds("HANGAR_WORKER_HEARTBEAT_MS", default: .seconds(3))
+    name = environment.string(.workerName, default: environment.instance)
+    concurrency = try environment.int(.workerConcurrency, default: 4, range: 1...1000)
+    prefetch = try environment.int(.workerPrefetch, default: concurrency, range: 1...Int(UInt16.max))
+    liveAfter = try environment.milliseconds(.workerLiveAfter, default: .milliseconds(250))
+    let heartbeat = try environment.milliseconds(.workerHeartbeat, default: .seconds(3))
     heartbeatInterval = heartbeat == .zero ? nil : heartbeat  // 0: no heartbeats
-    let status = try environment.milliseconds("HANGAR_WORKER_STATUS_MS", default: .seconds(5))
+    let status = try environment.milliseconds(.workerStatus, default: .seconds(5))
     statusInterval = status == .zero ? nil : status
-    let serversFile = environment.string("HANGAR_SIMULATED_SERVERS_FILE", default: "\(environment.dataDirectory)/simulated-servers.json")
+    let serversFile = environment.string(.simulatedServersFile, default: "\(environment.dataDirectory)/simulated-servers.json")
     let serversFolder = URL(fileURLWithPath: serversFile).deletingLastPathComponent().path
     if serversFile == "off" {
         simulatedServersFile = nil
@@ -61,7 +63,7 @@ do {
         simulatedServersFile = serversFile
     }
     var configuration = try environment.amqp()
-    if environment.string("HANGAR_AMQP_URL")?.contains("connection_name=") != true {
+    if environment.string(.amqpURL)?.contains("connection_name=") != true {
         configuration.connectionName = "hangar-worker \(name)"
     }
     amqp = configuration
@@ -74,7 +76,8 @@ let connection = AMQPConnection(configuration: amqp, logger: logger)
 // One set of providers (simulated and aws) for the steps and for the server requests.
 let providers = ProviderRegistry([
     SimulatedProvider.name: SimulatedProvider(serverStateFile: simulatedServersFile),
-    AWSProvider.name: AWSProvider(logger: Logger(label: "hangar.worker.aws")),
+    // The AWS SDKs' variables (credentials, endpoint), as catalogued in HangarSettings.
+    AWSProvider.name: AWSProvider(environment: awsEnvironment, logger: Logger(label: "hangar.worker.aws")),
 ])
 // It declares all of the topology, not only the steps queue: the events it publishes need the
 // scheduler's and the recorder's queues even when those services have not started yet.

@@ -10,7 +10,7 @@ import Synchronization
 /// shutdown it waits for outstanding confirms, then closes.
 ///
 /// ```swift
-/// let connection = AMQPConnection(configuration: try .fromEnvironment(connectionName: "worker"), logger: logger)
+/// let connection = AMQPConnection(configuration: try AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:5672/", connectionName: "worker"), logger: logger)
 /// try await connection.declare(.workQueue("hangar.steps", deadLetterExchange: "hangar.dead"))
 /// try await connection.publish(Message(body: Array("hello".utf8)), exchange: "", routingKey: "hangar.steps")
 /// ```

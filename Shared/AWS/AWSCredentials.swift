@@ -22,7 +22,7 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
     /// Credentials the way the AWS tools find them: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`
     /// and `AWS_SESSION_TOKEN` first; otherwise the profile `AWS_PROFILE` (default `default`) of
     /// the shared credentials file (`AWS_SHARED_CREDENTIALS_FILE`, default `~/.aws/credentials`).
-    public static func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws(AWSError) -> AWSCredentials {
+    public static func resolve(environment: [String: String]) throws(AWSError) -> AWSCredentials {
         if let key = environment["AWS_ACCESS_KEY_ID"], !key.isEmpty {
             guard let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty else {
                 throw AWSError(.configuration, message: "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")

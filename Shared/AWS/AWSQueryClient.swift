@@ -45,11 +45,12 @@ public struct AWSClientConfiguration: Sendable {
     /// How long one request may take. Default 30 s.
     public var timeout: Duration = .seconds(30)
 
-    /// Creates a configuration for `region`. The credentials default to ``AWSCredentials/resolve(environment:)`` on this
-    /// process's environment; `maxAttempts`, `retryBackoff` and `timeout` start at their defaults.
+    /// Creates a configuration for `region` whose requests are signed with what `credentials`
+    /// answers (for example ``AWSCredentials/resolve(environment:)`` on the variables the caller
+    /// read); `maxAttempts`, `retryBackoff` and `timeout` start at their defaults.
     public init(
         region: String, endpointOverride: URL? = nil,
-        credentials: @escaping @Sendable () throws(AWSError) -> AWSCredentials = { () throws(AWSError) in try AWSCredentials.resolve() }
+        credentials: @escaping @Sendable () throws(AWSError) -> AWSCredentials
     ) {
         self.region = region
         self.endpointOverride = endpointOverride
@@ -57,7 +58,7 @@ public struct AWSClientConfiguration: Sendable {
     }
 
     /// The endpoint override from `HANGAR_AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL`, if set.
-    public static func endpointOverride(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+    public static func endpointOverride(environment: [String: String]) -> URL? {
         for name in ["HANGAR_AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL"] {
             if let value = environment[name], !value.isEmpty, let url = URL(string: value) { return url }
         }

@@ -25,7 +25,7 @@ public struct AWSProvider: Provider {
     private let logger: Logger
 
     /// - Parameter environment: where credentials and the endpoint override are read from.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, httpClient: HTTPClient = .shared, logger: Logger) {
+    public init(environment: [String: String], httpClient: HTTPClient = .shared, logger: Logger) {
         self.environment = environment
         self.httpClient = httpClient
         self.logger = logger

@@ -1,7 +1,8 @@
 import Foundation
 import HangarContracts
+import HangarSettings
 
-/// The notifier's settings, from environment variables:
+/// The notifier's settings, from the settings catalog (`HangarSettings`):
 ///
 /// - `HANGAR_SMTP_URL`: `smtp://user:pass@host:port?starttls=required|optional|off&ca=/path&insecure=1&connect_timeout=10&timeout=60`
 ///   or `smtps://…`; unset: emails are written to the outbox folder instead.
@@ -44,7 +45,7 @@ public struct NotifierConfiguration: Sendable {
     public static let defaultEvents = "started,succeeded,failed,cancelled,scheduled"
 
     /// Creates a configuration from explicit values, for tests. The lease stays 30 seconds and the default webhook key is a fixed
-    /// test key: the service reads its settings with ``init(environment:dataDirectory:)``.
+    /// test key: the service reads its settings with ``init(settings:dataDirectory:)``.
     public init(
         smtp: SMTPSettings?, outboxDirectory: String, fromName: String? = "Hangar", fromAddress: String = "hangar@localhost",
         events: Set<DeploymentStatus> = [.running, .succeeded, .failed, .cancelled, .scheduled], retry: RetryPolicy = RetryPolicy(),
@@ -61,63 +62,46 @@ public struct NotifierConfiguration: Sendable {
         self.webhookTimeoutSeconds = webhookTimeoutSeconds
     }
 
-    /// A setting that could not be used: a malformed value, a number out of range, or a webhook secret that could not be loaded.
-    public struct Invalid: Error, CustomStringConvertible {
-        /// What is wrong, for the operator; names the environment variable where there is one.
-        public var description: String
-    }
-
-    /// Reads the settings from environment variables (see the type's list). `dataDirectory` holds the default outbox and
-    /// the generated webhook key. Throws ``Invalid`` for a value that cannot be used.
-    public init(environment variables: [String: String], dataDirectory: String) throws {
-        func value(_ name: String) -> String? { variables[name].flatMap { $0.isEmpty ? nil : $0 } }
-        func number(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
-            guard let text = value(name) else { return fallback }
-            guard let number = Int(text), range.contains(number) else {
-                throw Invalid(description: "\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
-            }
-            return number
-        }
-        smtp = try value("HANGAR_SMTP_URL").map { try SMTPSettings(url: $0) }
-        outboxDirectory = value("HANGAR_NOTIFIER_OUTBOX") ?? "\(dataDirectory)/outbox"
-        let from = try Self.parseFrom(value("HANGAR_SMTP_FROM") ?? "Hangar <hangar@localhost>")
+    /// Reads the settings (see the type's list) with `settings`. `dataDirectory` holds the
+    /// default outbox and the generated webhook key. Throws a ``SettingError`` for a value that
+    /// cannot be used.
+    public init(settings: SettingsReader, dataDirectory: String) throws(SettingError) {
+        smtp = try settings.string(.smtpURL).map { url throws(SettingError) in try SMTPSettings(url: url) }
+        outboxDirectory = settings.string(.notifierOutbox) ?? "\(dataDirectory)/outbox"
+        let from = try Self.parseFrom(settings.string(.smtpFrom) ?? "Hangar <hangar@localhost>")
         fromName = from.name
         fromAddress = from.address
-        events = try Self.parseEvents(value("HANGAR_NOTIFY_EVENTS") ?? Self.defaultEvents)
+        events = try Self.parseEvents(settings.string(.notifyEvents) ?? Self.defaultEvents)
         retry = RetryPolicy(
-            base: .milliseconds(try number("HANGAR_NOTIFIER_RETRY_BASE_MS", default: 1000, range: 1...3_600_000)),
-            max: .milliseconds(try number("HANGAR_NOTIFIER_RETRY_MAX_MS", default: 300_000, range: 1...86_400_000)),
-            maxAttempts: try number("HANGAR_NOTIFIER_MAX_ATTEMPTS", default: 200, range: 1...100_000))
-        concurrency = try number("HANGAR_NOTIFIER_CONCURRENCY", default: 4, range: 1...64)
-        lease = .milliseconds(try number("HANGAR_NOTIFIER_LEASE_MS", default: 30_000, range: 300...3_600_000))
-        do {
-            webhookSecret = try WebhookSecret.load(value: value("HANGAR_WEBHOOK_SECRET"), file: "\(dataDirectory)/webhook-secret")
-        } catch {
-            throw Invalid(description: "\(error)")
-        }
-        webhookTimeoutSeconds = try number("HANGAR_WEBHOOK_TIMEOUT_S", default: 30, range: 1...600)
+            base: .milliseconds(try settings.int(.notifierRetryBase, default: 1000, range: 1...3_600_000)),
+            max: .milliseconds(try settings.int(.notifierRetryMax, default: 300_000, range: 1...86_400_000)),
+            maxAttempts: try settings.int(.notifierMaxAttempts, default: 200, range: 1...100_000))
+        concurrency = try settings.int(.notifierConcurrency, default: 4, range: 1...64)
+        lease = .milliseconds(try settings.int(.notifierLease, default: 30_000, range: 300...3_600_000))
+        webhookSecret = try WebhookSecret.load(value: settings.string(.webhookSecret), file: "\(dataDirectory)/webhook-secret")
+        webhookTimeoutSeconds = try settings.int(.webhookTimeout, default: 30, range: 1...600)
     }
 
     /// `Name <address>` or a bare address.
-    public static func parseFrom(_ text: String) throws -> (name: String?, address: String) {
+    public static func parseFrom(_ text: String) throws(SettingError) -> (name: String?, address: String) {
         let text = HeaderSafety.singleLine(text)
         if let open = text.lastIndex(of: "<"), text.hasSuffix(">") {
             let address = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
             var name = String(text[..<open]).trimmingSpaces()
             if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
             guard let valid = HeaderSafety.address(address) else {
-                throw Invalid(description: "HANGAR_SMTP_FROM has an invalid address '\(address)'")
+                throw SettingError(.smtpFrom, accepts: "'Name <address>' with a valid address", got: text)
             }
             return (name.isEmpty ? nil : name, valid)
         }
         guard let valid = HeaderSafety.address(text) else {
-            throw Invalid(description: "HANGAR_SMTP_FROM must be 'Name <address>' or an address, got '\(text)'")
+            throw SettingError(.smtpFrom, accepts: "'Name <address>' or an address", got: text)
         }
         return (nil, valid)
     }
 
     /// `started` is the `running` status; the others are status names.
-    public static func parseEvents(_ text: String) throws -> Set<DeploymentStatus> {
+    public static func parseEvents(_ text: String) throws(SettingError) -> Set<DeploymentStatus> {
         var events: Set<DeploymentStatus> = []
         for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !name.isEmpty {
             if name == "started" || name == "running" {
@@ -125,8 +109,8 @@ public struct NotifierConfiguration: Sendable {
             } else if let status = DeploymentStatus(rawValue: name) {
                 events.insert(status)
             } else {
-                throw Invalid(
-                    description: "HANGAR_NOTIFY_EVENTS: unknown event '\(name)' (started, succeeded, failed, cancelled, scheduled, queued, rejected)")
+                throw SettingError(
+                    .notifyEvents, accepts: "event names among started, succeeded, failed, cancelled, scheduled, queued, rejected", got: text)
             }
         }
         return events

@@ -1,4 +1,5 @@
 import Foundation
+import HangarSettings
 
 /// Where and how to reach the SMTP server, from a URL:
 /// `smtp://user:password@host:port?starttls=required|optional|off&ca=/path.pem&insecure=1&connect_timeout=10&timeout=60`
@@ -51,18 +52,14 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    /// A `HANGAR_SMTP_URL` that cannot be used: wrong scheme, no host, or a bad or unknown parameter.
-    public struct Invalid: Error, CustomStringConvertible {
-        /// What is wrong with the URL, for the operator.
-        public var description: String
-    }
-
-    /// Parses a `smtp://` or `smtps://` URL.
-    public init(url text: String) throws {
+    /// Parses a `smtp://` or `smtps://` URL (`HANGAR_SMTP_URL`). Throws a ``SettingError`` that
+    /// says what is wrong without the URL, which may hold a password.
+    public init(url text: String) throws(SettingError) {
+        func invalid(_ accepted: String) -> SettingError { SettingError(Setting.smtpURL.name, accepts: accepted) }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
             scheme == "smtp" || scheme == "smtps"
-        else { throw Invalid(description: "HANGAR_SMTP_URL must be an smtp:// or smtps:// URL") }
-        guard let host = components.host, !host.isEmpty else { throw Invalid(description: "HANGAR_SMTP_URL has no host") }
+        else { throw invalid("an smtp:// or smtps:// URL") }
+        guard let host = components.host, !host.isEmpty else { throw invalid("a URL with a host") }
         self.host = host
         self.port = components.port ?? (scheme == "smtps" ? 465 : 587)
         self.username = components.percentEncodedUser.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
@@ -76,21 +73,21 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
             let value = item.value ?? ""
             switch item.name {
             case "starttls":
-                guard scheme == "smtp" else { throw Invalid(description: "starttls applies to smtp:// only (smtps:// is TLS throughout)") }
+                guard scheme == "smtp" else { throw invalid("a URL whose starttls is with smtp:// only (smtps:// is TLS throughout)") }
                 guard let choice = Security(rawValue: value), choice != .implicitTLS else {
-                    throw Invalid(description: "starttls must be required, optional or off; got '\(value)'")
+                    throw invalid("a URL whose starttls is required, optional or off, not '\(value)'")
                 }
                 security = choice
             case "ca": caFile = value.isEmpty ? nil : value
             case "insecure": insecure = ["1", "true", "yes"].contains(value.lowercased())
             case "connect_timeout":
-                guard let seconds = Int(value), seconds > 0 else { throw Invalid(description: "connect_timeout must be seconds > 0") }
+                guard let seconds = Int(value), seconds > 0 else { throw invalid("a URL whose connect_timeout is seconds > 0") }
                 connectTimeout = seconds
             case "timeout":
-                guard let seconds = Int(value), seconds > 0 else { throw Invalid(description: "timeout must be seconds > 0") }
+                guard let seconds = Int(value), seconds > 0 else { throw invalid("a URL whose timeout is seconds > 0") }
                 timeout = seconds
             default:
-                throw Invalid(description: "unknown HANGAR_SMTP_URL parameter '\(item.name)'")
+                throw invalid("a URL with the parameters starttls, ca, insecure, connect_timeout, timeout only, not '\(item.name)'")
             }
         }
         self.security = security

@@ -1,3 +1,4 @@
+import HangarSettings
 import Hummingbird
 import Logging
 import Metrics
@@ -66,8 +67,8 @@ extension ServiceEnvironment {
     /// The metrics endpoint from `HANGAR_METRICS_PORT` (`off` disables it; 0 picks a free
     /// port), `defaultPort` when unset.
     public func metricsServer(registry: PrometheusCollectorRegistry, defaultPort: Int, logger: Logger) throws -> MetricsServer? {
-        if string("HANGAR_METRICS_PORT")?.lowercased() == "off" { return nil }
-        let port = try int("HANGAR_METRICS_PORT", default: defaultPort, range: 0...65535)
-        return MetricsServer(registry: registry, host: string("HANGAR_METRICS_HOST", default: "127.0.0.1"), port: port, logger: logger)
+        if string(.metricsPort)?.lowercased() == "off" { return nil }
+        let port = try int(.metricsPort, default: defaultPort, range: 0...65535)
+        return MetricsServer(registry: registry, host: string(.metricsHost, default: "127.0.0.1"), port: port, logger: logger)
     }
 }

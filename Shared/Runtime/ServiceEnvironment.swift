@@ -1,74 +1,66 @@
 import AMQPClient
 import Foundation
+import HangarSettings
 import HangarStorage
 import Logging
 import ServiceLifecycle
 
-/// Reads a service's settings from environment variables, with clear errors.
-///
-/// Common variables: `HANGAR_AMQP_URL`, `HANGAR_LOG_LEVEL` (trace…critical, default info),
-/// `HANGAR_LOG_FORMAT` (text or json),
-/// `HANGAR_DATA_DIR` (default `./.hangar/data`), `HANGAR_DATABASE_URL` or
-/// `HANGAR_<SERVICE>_DATABASE_URL` (a `postgres://` URL; default: SQLite in the data folder).
+/// A service's settings: the common ones (broker, database, logging, data folder, instance)
+/// and, through ``settings``, the service's own, all from the catalog (``Setting/all``) read
+/// with swift-configuration (``SettingsReader``). A bad value is a ``SettingError``.
 public struct ServiceEnvironment: Sendable {
-    /// The environment variables read: the process's by default, or a dictionary a test gives.
-    public let variables: [String: String]
-    /// The service's short name: `scheduler`, `recorder`, `intake`, `worker`.
+    /// The reader of every setting.
+    public let settings: SettingsReader
+    /// The service's short name: `scheduler`, `recorder`, `intake`, `worker`, `notifier`.
     public let service: String
 
-    /// Reads `variables` (the process environment by default) for the service named `service`.
-    public init(service: String, variables: [String: String] = ProcessInfo.processInfo.environment) {
+    /// Reads the process environment (or `variables`, in a test) for the service named `service`.
+    public init(service: String, variables: [String: String]? = nil) {
         self.service = service
-        self.variables = variables
+        self.settings = variables.map(SettingsReader.init(variables:)) ?? SettingsReader()
     }
 
-    /// The variable's value; `nil` when it is unset or empty.
-    public func string(_ name: String) -> String? {
-        variables[name].flatMap { $0.isEmpty ? nil : $0 }
+    /// The setting's value; `nil` when it is unset or empty.
+    public func string(_ setting: Setting) -> String? { settings.string(setting) }
+
+    /// The setting's value, or `value` when it is unset or empty.
+    public func string(_ setting: Setting, default value: String) -> String { settings.string(setting, default: value) }
+
+    /// The setting as a whole number in `range`, or `value` when unset.
+    public func int(_ setting: Setting, default value: Int, range: ClosedRange<Int> = 0...Int.max) throws(SettingError) -> Int {
+        try settings.int(setting, default: value, range: range)
     }
 
-    /// The variable's value, or `value` when it is unset or empty.
-    public func string(_ name: String, default value: String) -> String {
-        string(name) ?? value
+    /// The setting as milliseconds, or `value` when unset.
+    public func milliseconds(_ setting: Setting, default value: Duration) throws(SettingError) -> Duration {
+        try settings.milliseconds(setting, default: value)
     }
 
-    /// The variable as a whole number, or `value` when it is unset or empty. Throws ``ConfigurationError``
-    /// when it is not a number or lies outside `range`.
-    public func int(_ name: String, default value: Int, range: ClosedRange<Int> = 0...Int.max) throws -> Int {
-        guard let text = string(name) else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw ConfigurationError("\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
-        }
-        return number
-    }
-
-    /// Milliseconds as a `Duration`.
-    public func milliseconds(_ name: String, default value: Duration) throws -> Duration {
-        guard string(name) != nil else { return value }
-        return .milliseconds(try int(name, default: 0, range: 0...Int(Int32.max)))
-    }
-
-    /// `HANGAR_LOG_LEVEL`: trace, debug, info, notice, warning, error or critical, in any case; `info` when
-    /// unset. Throws ``ConfigurationError`` for another value.
+    /// `HANGAR_LOG_LEVEL`: trace, debug, info, notice, warning, error or critical, in any case; `info` when unset.
     public var logLevel: Logger.Level {
-        get throws {
-            let text = string("HANGAR_LOG_LEVEL", default: "info")
-            guard let level = Logger.Level(rawValue: text.lowercased()) else {
-                throw ConfigurationError("HANGAR_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical; got '\(text)'")
-            }
-            return level
+        get throws(SettingError) {
+            let levels: [Logger.Level] = [.trace, .debug, .info, .notice, .warning, .error, .critical]
+            return try settings.choice(.logLevel, levels.map { ($0.rawValue, $0) }, default: .info)
         }
     }
 
     /// `HANGAR_DATA_DIR`: where SQLite databases (`<dir>/<service>.sqlite`) and other local files go.
     /// Default: `.hangar/data` in the current directory.
     public var dataDirectory: String {
-        string("HANGAR_DATA_DIR", default: FileManager.default.currentDirectoryPath + "/.hangar/data")
+        string(.dataDirectory, default: FileManager.default.currentDirectoryPath + "/.hangar/data")
     }
 
-    /// The AMQP connection settings, named after the service and this process.
+    /// The AMQP connection settings (`HANGAR_AMQP_URL`, `HANGAR_AMQP_HEARTBEAT`,
+    /// `HANGAR_QUEUE_TYPE`), named after the service and this process.
     public func amqp() throws -> AMQPConfiguration {
-        try AMQPConfiguration.fromEnvironment(variables, connectionName: "hangar-\(service)-\(ProcessInfo.processInfo.processIdentifier)")
+        var configuration = try AMQPConfiguration(
+            url: string(.amqpURL, default: "amqp://guest:guest@127.0.0.1:5672/"),
+            connectionName: "hangar-\(service)-\(ProcessInfo.processInfo.processIdentifier)")
+        if string(.amqpHeartbeat) != nil {
+            configuration.heartbeat = .seconds(try int(.amqpHeartbeat, default: 10, range: 0...Int(UInt16.max)))
+        }
+        configuration.queueType = try settings.choice(.queueType, [("classic", .classic), ("quorum", .quorum)], default: .classic)
+        return configuration
     }
 
     /// The database of `owner` (this service's own by default): PostgreSQL when a URL is
@@ -77,23 +69,19 @@ public struct ServiceEnvironment: Sendable {
     /// (`normal`, the default, or `full`).
     public func database(owner: String? = nil, readOnly: Bool = false) throws -> DatabaseConfiguration {
         let owner = owner ?? service
-        let prefix = string("HANGAR_DATABASE_SCHEMA_PREFIX", default: "")
+        let prefix = string(.databaseSchemaPrefix, default: "")
         let url =
-            string("HANGAR_\(owner.uppercased())_DATABASE_URL")
-            ?? string("HANGAR_DATABASE_URL").map { url in
+            Setting.databaseURL(of: owner).flatMap(string)
+            ?? string(.databaseURL).map { url in
                 guard url.hasPrefix("postgres"), !url.contains("schema=") else { return url }
                 return url + (url.contains("?") ? "&" : "?") + "schema=\(prefix)\(owner)"
             }
         var configuration = try DatabaseConfiguration.from(url: url, defaultSQLitePath: "\(dataDirectory)/\(owner).sqlite")
         configuration.readOnly = readOnly
         // SQLite's durability on a power loss (docs/durability.md); a URL's `?synchronous=` wins.
-        if case .sqlite(var sqlite) = configuration.backend, url?.contains("synchronous=") != true,
-            let text = string("HANGAR_SQLITE_SYNCHRONOUS")
-        {
-            guard let level = SQLiteSynchronous(rawValue: text.uppercased()), level == .normal || level == .full else {
-                throw ConfigurationError("HANGAR_SQLITE_SYNCHRONOUS must be normal or full, got '\(text)'")
-            }
-            sqlite.synchronous = level
+        if case .sqlite(var sqlite) = configuration.backend, url?.contains("synchronous=") != true, string(.sqliteSynchronous) != nil {
+            sqlite.synchronous = try settings.choice(
+                .sqliteSynchronous, [("normal", SQLiteSynchronous.normal), ("full", .full)], default: sqlite.synchronous)
             configuration.backend = .sqlite(sqlite)
         }
         return configuration
@@ -101,16 +89,8 @@ public struct ServiceEnvironment: Sendable {
 
     /// A name for this replica: `HANGAR_INSTANCE`, or host name and process id.
     public var instance: String {
-        string("HANGAR_INSTANCE", default: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)")
+        string(.instance, default: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)")
     }
-}
-
-/// A setting is missing or invalid.
-public struct ConfigurationError: Error, CustomStringConvertible {
-    /// What is wrong, naming the variable and the value found.
-    public var description: String
-    /// An error that says `description`.
-    public init(_ description: String) { self.description = description }
 }
 
 /// Bootstraps swift-log once for a service's `main`, at `level`, writing to standard error
@@ -131,13 +111,7 @@ public func bootstrapLogging(level: Logger.Level, format: LogFormat = .text) {
 extension ServiceEnvironment {
     /// `HANGAR_LOG_FORMAT`: `text` (the default) or `json`.
     public var logFormat: LogFormat {
-        get throws {
-            let text = string("HANGAR_LOG_FORMAT", default: "text").lowercased()
-            guard let format = LogFormat(rawValue: text) else {
-                throw ConfigurationError("HANGAR_LOG_FORMAT must be text or json; got '\(text)'")
-            }
-            return format
-        }
+        get throws(SettingError) { try settings.choice(.logFormat, [("text", .text), ("json", .json)], default: .text) }
     }
 }
 

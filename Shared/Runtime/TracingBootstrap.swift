@@ -1,3 +1,4 @@
+import HangarSettings
 import Logging
 import OTel
 import ServiceLifecycle
@@ -9,9 +10,9 @@ extension ServiceEnvironment {
     /// `none`) is set, and `OTEL_SDK_DISABLED` is not `true`. Otherwise the tracer is
     /// swift-distributed-tracing's no-op one and spans cost next to nothing.
     public var tracingEnabled: Bool {
-        if string("OTEL_SDK_DISABLED")?.lowercased() == "true" { return false }
-        if let exporter = string("OTEL_TRACES_EXPORTER")?.lowercased() { return exporter != "none" }
-        return string("OTEL_EXPORTER_OTLP_ENDPOINT") != nil || string("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != nil
+        if string(.otelDisabled)?.lowercased() == "true" { return false }
+        if let exporter = string(.tracesExporter)?.lowercased() { return exporter != "none" }
+        return string(.otlpEndpoint) != nil || string(.otlpTracesEndpoint) != nil
     }
 }
 
@@ -59,9 +60,9 @@ public func bootstrapTracing(_ environment: ServiceEnvironment) throws -> (any S
 /// (`pipeline-bench --only-observability`); set `OTEL_TRACES_SAMPLER=parentbased_always_on`
 /// on every service for that. `nil` when `OTEL_TRACES_SAMPLER` is set: swift-otel reads it.
 public func defaultTraceSampling(_ environment: ServiceEnvironment) -> DefaultTraceSampling? {
-    guard environment.string("OTEL_TRACES_SAMPLER") == nil else { return nil }
+    guard environment.string(.tracesSampler) == nil else { return nil }
     guard environment.service == "intake" else { return .followSampledParents }
-    guard let text = environment.string("OTEL_TRACES_SAMPLER_ARG"), let ratio = Double(text), (0...1).contains(ratio) else {
+    guard let text = environment.string(.tracesSamplerArgument), let ratio = Double(text), (0...1).contains(ratio) else {
         return .rootRatio(0.1)
     }
     return .rootRatio(ratio)

@@ -48,19 +48,6 @@ struct ConfigurationTests {
         } throws: { ($0 as? AMQPError)?.code == .invalidConfiguration }
     }
 
-    @Test("the environment supplies URL and heartbeat")
-    func environment() throws {
-        let configuration = try AMQPConfiguration.fromEnvironment(
-            ["HANGAR_AMQP_URL": "amqp://a:b@10.0.0.1:5600/", "HANGAR_AMQP_HEARTBEAT": "3"], connectionName: "svc")
-        #expect(configuration.host == "10.0.0.1")
-        #expect(configuration.port == 5600)
-        #expect(configuration.heartbeat == .seconds(3))
-        #expect(configuration.connectionName == "svc")
-        #expect(throws: AMQPError.self) {
-            try AMQPConfiguration.fromEnvironment(["HANGAR_AMQP_HEARTBEAT": "-1"], connectionName: "svc")
-        }
-    }
-
     @Test("reconnect backoff grows, is capped, and is jittered")
     func backoff() {
         let backoff = AMQPConfiguration.Backoff(initial: .milliseconds(100), maximum: .seconds(2), multiplier: 2, jitter: 0.5)
@@ -103,16 +90,6 @@ struct ConfigurationTests {
         #expect(queue.declareArguments["x-dead-letter-exchange"] == "hangar.dead")
         #expect(topology.queues[1].declareArguments["x-queue-type"] == "classic", "the dead-letter queue has the same type")
         #expect(Topology.Queue(name: "private", durable: false, type: .classic).declareArguments["x-queue-type"] == nil)
-    }
-
-    @Test("HANGAR_QUEUE_TYPE: classic by default, quorum when asked, anything else refused")
-    func queueTypeSetting() throws {
-        #expect(try AMQPConfiguration.fromEnvironment([:], connectionName: "t").queueType == .classic)
-        #expect(try AMQPConfiguration.fromEnvironment(["HANGAR_QUEUE_TYPE": "quorum"], connectionName: "t").queueType == .quorum)
-        #expect(try AMQPConfiguration.fromEnvironment(["HANGAR_QUEUE_TYPE": "Classic"], connectionName: "t").queueType == .classic)
-        #expect {
-            try AMQPConfiguration.fromEnvironment(["HANGAR_QUEUE_TYPE": "stream"], connectionName: "t")
-        } throws: { ($0 as? AMQPError)?.code == .invalidConfiguration && "\($0)".contains("classic or quorum") }
     }
 
     @Test("a cluster: a comma-separated list of URLs gives the first node's settings and the others' addresses, tried in that order")

@@ -1,5 +1,6 @@
 import Foundation
 import HangarContracts
+import HangarSettings
 import Testing
 
 @testable import HangarIntake
@@ -119,6 +120,6 @@ struct CostReportTests {
                 "\(error)".contains(named)
             }
         }
-        #expect(throws: APIConfigurationError.self) { _ = try PriceTable.load(overrides: "/nonexistent/prices.json") }
+        #expect(throws: SettingError.self) { _ = try PriceTable.load(overrides: "/nonexistent/prices.json") }
     }
 }

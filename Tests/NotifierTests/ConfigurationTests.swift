@@ -1,5 +1,6 @@
 import HangarContracts
 import HangarNotification
+import HangarSettings
 import Testing
 
 @Suite("Notifier configuration")
@@ -16,26 +17,31 @@ struct NotifierConfigurationTests {
         #expect(try SMTPSettings(url: "smtp://h:25?starttls=off").security == .none)
         let implicit = try SMTPSettings(url: "smtps://h?insecure=1")
         #expect(implicit.security == .implicitTLS && implicit.port == 465 && implicit.insecure)
-        #expect(throws: SMTPSettings.Invalid.self) { try SMTPSettings(url: "http://h") }
-        #expect(throws: SMTPSettings.Invalid.self) { try SMTPSettings(url: "smtp://h?starttls=maybe") }
-        #expect(throws: SMTPSettings.Invalid.self) { try SMTPSettings(url: "smtp://h?bogus=1") }
+        #expect(throws: SettingError.self) { try SMTPSettings(url: "http://h") }
+        #expect(throws: SettingError.self) { try SMTPSettings(url: "smtp://h?starttls=maybe") }
+        #expect(throws: SettingError.self) { try SMTPSettings(url: "smtp://h?bogus=1") }
+        // The error names the variable, never the URL (it may hold a password).
+        #expect {
+            try SMTPSettings(url: "ftp://user:hunter22@h")
+        } throws: { "\($0)" == "HANGAR_SMTP_URL must be an smtp:// or smtps:// URL" }
     }
 
     @Test("events, From and defaults from the environment")
     func environment() throws {
-        let defaults = try NotifierConfiguration(environment: [:], dataDirectory: "/data")
+        let defaults = try NotifierConfiguration(settings: SettingsReader(variables: [:]), dataDirectory: "/data")
         #expect(defaults.smtp == nil && defaults.outboxDirectory == "/data/outbox")
         #expect(defaults.fromName == "Hangar" && defaults.fromAddress == "hangar@localhost")
         #expect(defaults.events == [.running, .succeeded, .failed, .cancelled, .scheduled])
         let custom = try NotifierConfiguration(
-            environment: ["HANGAR_NOTIFY_EVENTS": "failed, rejected", "HANGAR_SMTP_FROM": "\"Ops Bot\" <ops@example.com>"], dataDirectory: "/d")
+            settings: SettingsReader(variables: ["HANGAR_NOTIFY_EVENTS": "failed, rejected", "HANGAR_SMTP_FROM": "\"Ops Bot\" <ops@example.com>"]),
+            dataDirectory: "/d")
         #expect(custom.events == [.failed, .rejected])
         #expect(custom.fromName == "Ops Bot" && custom.fromAddress == "ops@example.com")
-        #expect(throws: NotifierConfiguration.Invalid.self) {
-            try NotifierConfiguration(environment: ["HANGAR_NOTIFY_EVENTS": "exploded"], dataDirectory: "/d")
+        #expect(throws: SettingError.self) {
+            try NotifierConfiguration(settings: SettingsReader(variables: ["HANGAR_NOTIFY_EVENTS": "exploded"]), dataDirectory: "/d")
         }
-        #expect(throws: NotifierConfiguration.Invalid.self) {
-            try NotifierConfiguration(environment: ["HANGAR_SMTP_FROM": "x <a b@c>"], dataDirectory: "/d")
+        #expect(throws: SettingError.self) {
+            try NotifierConfiguration(settings: SettingsReader(variables: ["HANGAR_SMTP_FROM": "x <a b@c>"]), dataDirectory: "/d")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HangarRuntime
+import HangarSettings
 import Logging
 import Synchronization
 import Testing
@@ -54,6 +55,6 @@ struct JSONLogHandlerTests {
     func setting() throws {
         #expect(try ServiceEnvironment(service: "x", variables: [:]).logFormat == .text)
         #expect(try ServiceEnvironment(service: "x", variables: ["HANGAR_LOG_FORMAT": "JSON"]).logFormat == .json)
-        #expect(throws: ConfigurationError.self) { try ServiceEnvironment(service: "x", variables: ["HANGAR_LOG_FORMAT": "yaml"]).logFormat }
+        #expect(throws: SettingError.self) { try ServiceEnvironment(service: "x", variables: ["HANGAR_LOG_FORMAT": "yaml"]).logFormat }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HangarSettings
 
 /// Where the API is and who calls it: flags, else HANGAR_API_URL and HANGAR_TOKEN.
 struct ConnectionOptions: ParsableArguments {
@@ -14,9 +15,9 @@ struct ConnectionOptions: ParsableArguments {
 
     /// A client for these options; fails with usage when no token is known.
     func client() throws -> APIClient {
-        let environment = ProcessInfo.processInfo.environment
-        let url = apiURL ?? environment["HANGAR_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8080"
-        guard let token = token ?? environment["HANGAR_TOKEN"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        let settings = SettingsReader()
+        let url = apiURL ?? settings.string(.apiURL, default: "http://127.0.0.1:8080")
+        guard let token = token ?? settings.string(.token) else {
             throw CLIError.usage("no token: pass --token or set HANGAR_TOKEN")
         }
         guard let base = URL(string: url), base.scheme == "http" || base.scheme == "https", base.host != nil else {

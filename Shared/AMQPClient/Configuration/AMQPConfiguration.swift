@@ -3,8 +3,8 @@ import Foundation
 /// How to reach a RabbitMQ broker and how the connection behaves.
 ///
 /// Required values are taken by `init`; everything else has a documented default.
-/// Load it from an `amqp://` or `amqps://` URL with ``init(url:)`` or from the
-/// environment with ``fromEnvironment(_:)``.
+/// Load it from an `amqp://` or `amqps://` URL with ``init(url:connectionName:)``; Hangar's
+/// services read the URL and the other settings from their environment (`HangarSettings`).
 public struct AMQPConfiguration: Sendable, Equatable {
     /// Broker host name or address.
     public var host: String
@@ -227,32 +227,6 @@ public struct AMQPConfiguration: Sendable, Equatable {
                 continue
             }
         }
-    }
-
-    /// Reads `HANGAR_AMQP_URL` (default `amqp://guest:guest@127.0.0.1:5672/`),
-    /// `HANGAR_AMQP_HEARTBEAT` (seconds) and `HANGAR_QUEUE_TYPE` (`classic`, the default, or
-    /// `quorum`) from `environment`.
-    public static func fromEnvironment(
-        _ environment: [String: String] = ProcessInfo.processInfo.environment,
-        connectionName: String
-    ) throws -> AMQPConfiguration {
-        var configuration = try AMQPConfiguration(
-            url: environment["HANGAR_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/",
-            connectionName: connectionName
-        )
-        if let heartbeat = environment["HANGAR_AMQP_HEARTBEAT"] {
-            guard let seconds = Int(heartbeat), seconds >= 0 else {
-                throw AMQPError(.invalidConfiguration, "HANGAR_AMQP_HEARTBEAT must be seconds, got \(heartbeat)")
-            }
-            configuration.heartbeat = .seconds(seconds)
-        }
-        if let type = environment["HANGAR_QUEUE_TYPE"], !type.isEmpty {
-            guard let queueType = QueueType(rawValue: type.lowercased()) else {
-                throw AMQPError(.invalidConfiguration, "HANGAR_QUEUE_TYPE must be classic or quorum, got \(type)")
-            }
-            configuration.queueType = queueType
-        }
-        return configuration
     }
 
     /// The URL without its password, for logs (the first node's; see ``redactedURL(of:)``).

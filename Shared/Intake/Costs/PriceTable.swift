@@ -1,4 +1,5 @@
 import Foundation
+import HangarSettings
 
 /// Hourly instance prices by region, platform and instance type, for the cost of an
 /// environment (``CostReport``).
@@ -33,9 +34,11 @@ public struct PriceTable: Sendable, Equatable {
     }
 
     /// This table with `other`'s prices replacing or adding to its own.
-    func overlaid(with other: PriceTable) throws(APIConfigurationError) -> PriceTable {
+    func overlaid(with other: PriceTable) throws(SettingError) -> PriceTable {
         guard other.currency == currency else {
-            throw APIConfigurationError("\(other.sources.joined()) gives prices in \(other.currency); the built-in table's are in \(currency)")
+            throw SettingError(
+                Setting.instancePrices.name,
+                problem: "\(other.sources.joined()) gives prices in \(other.currency); the built-in table's are in \(currency)")
         }
         var merged = self
         for (region, platforms) in other.prices {
@@ -50,8 +53,8 @@ public struct PriceTable: Sendable, Equatable {
 
     /// Reads a table file: `currency`, optional `defaultRegion` and `about`, and `regions`
     /// (region → `linux`/`windows` → instance type → a price ≥ 0). Each mistake is named.
-    static func decode(_ data: Data, source: String, defaultRegion fallback: String? = nil) throws(APIConfigurationError) -> PriceTable {
-        func fail(_ why: String) -> APIConfigurationError { APIConfigurationError("price table \(source): \(why)") }
+    static func decode(_ data: Data, source: String, defaultRegion fallback: String? = nil) throws(SettingError) -> PriceTable {
+        func fail(_ why: String) -> SettingError { SettingError(Setting.instancePrices.name, problem: "price table \(source): \(why)") }
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw fail("not a JSON object") }
         let known: Set<String> = ["about", "currency", "defaultRegion", "regions"]
         if let unknown = root.keys.filter({ !known.contains($0) }).sorted().first { throw fail("unknown field '\(unknown)'") }
@@ -78,25 +81,25 @@ public struct PriceTable: Sendable, Equatable {
     }
 
     /// The built-in table, read once: none when the file is not found.
-    static let builtIn: Result<PriceTable, APIConfigurationError> = {
+    static let builtIn: Result<PriceTable, SettingError> = {
         guard let folder = BundledResources.directory(named: "Prices", containing: "instance-prices.json") else {
             return .success(PriceTable(currency: "USD", defaultRegion: "us-east-1", prices: [:], sources: []))
         }
         let path = "\(folder)/instance-prices.json"
         guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(APIConfigurationError("cannot read the price table \(path)"))
+            return .failure(SettingError(Setting.instancePrices.name, problem: "cannot read the built-in price table \(path)"))
         }
-        return Result { () throws(APIConfigurationError) in try decode(data, source: path) }
+        return Result { () throws(SettingError) in try decode(data, source: path) }
     }()
 
     /// The built-in table, with the file `overrides` (`HANGAR_INSTANCE_PRICES`) laid over it.
     /// Without a built-in file (a binary moved without its resources), only the override's
     /// prices, or none.
-    public static func load(overrides: String?) throws(APIConfigurationError) -> PriceTable {
+    public static func load(overrides: String?) throws(SettingError) -> PriceTable {
         var table = try builtIn.get()
         if let overrides {
             guard let data = FileManager.default.contents(atPath: overrides) else {
-                throw APIConfigurationError("HANGAR_INSTANCE_PRICES: cannot read the file \(overrides)")
+                throw SettingError(Setting.instancePrices.name, problem: "cannot read the file \(overrides)")
             }
             table = try table.overlaid(with: decode(data, source: overrides, defaultRegion: table.defaultRegion))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HangarSettings
 import Hummingbird
 
 /// What a token may do: viewer < deployer < admin.
@@ -29,22 +30,16 @@ public struct APIToken: Sendable, Equatable {
     }
 
     /// Parses `name:role:secret` entries separated by commas (`HANGAR_TOKENS`).
-    public static func parse(_ text: String) throws -> [APIToken] {
-        try text.split(separator: ",").map { entry in
+    public static func parse(_ text: String) throws(SettingError) -> [APIToken] {
+        try text.split(separator: ",").map { entry throws(SettingError) in
             let parts = entry.split(separator: ":", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 3, !parts[0].isEmpty, let role = Role(rawValue: parts[1]), parts[2].count >= 8 else {
-                throw APIConfigurationError("a token must be name:role:secret with role viewer, deployer or admin and a secret of 8+ characters")
+                throw SettingError(
+                    Setting.tokens.name, accepts: "name:role:secret entries with role viewer, deployer or admin and a secret of 8+ characters")
             }
             return APIToken(name: parts[0], role: role, secret: parts[2])
         }
     }
-}
-
-/// A setting of the API service that cannot be used: a malformed `HANGAR_TOKENS` entry or a bad price table.
-public struct APIConfigurationError: Error, CustomStringConvertible {
-    /// What is wrong, for the operator.
-    public var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The caller, once authenticated.
