@@ -145,6 +145,7 @@ let package = Package(
         .target(
             name: "HangarExecution",
             dependencies: [
+                "HangarSettings",
                 "HangarMessaging", "HangarProviders", "HangarContracts",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -155,6 +156,7 @@ let package = Package(
         .target(
             name: "HangarScheduling",
             dependencies: [
+                "HangarSettings",
                 "HangarMessaging", "HangarStorage", "HangarContracts", "HangarRuntime",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -350,6 +352,7 @@ let package = Package(
         .testTarget(
             name: "SchedulerTests",
             dependencies: [
+                "HangarSettings",
                 "HangarScheduling", "HangarStorage", "HangarContracts", "HangarMessaging", "AMQPClient",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),

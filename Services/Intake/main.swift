@@ -8,15 +8,8 @@ import Logging
 import ServiceLifecycle
 
 // hangar-intake: the HTTP API v1 and the console; /metrics on its own port.
-// HANGAR_METRICS_PORT (/metrics and /health/live, /health/ready, default 9100; off to disable),
-// Settings: HANGAR_AMQP_URL, HANGAR_HTTP_HOST (127.0.0.1), HANGAR_HTTP_PORT (8080),
-// HANGAR_TOKENS (name:role:secret,…), HANGAR_DATABASE_URL / HANGAR_INTAKE_DATABASE_URL /
-// HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL, HANGAR_RABBITMQ_MANAGEMENT_URL
-// (http://guest:guest@127.0.0.1:15672), HANGAR_INSTANCE_PRICES (a price table file laid over
-// the built-in one),
-// HANGAR_CONSOLE_DIR (the console's files), HANGAR_SERVER_REQUEST_TIMEOUT_MS (10000),
-// HANGAR_EVENTS_HEARTBEAT_MS (15000), HANGAR_EVENTS_LINGER_MS (30000: how long intake stays
-// bound to the events after the last live stream closed).
+// Settings: docs/configuration.md (those read by all services and intake), read here in one
+// place: the common ones through ServiceEnvironment, its own by IntakeConfiguration(settings:).
 let environment = ServiceEnvironment(service: "intake")
 let amqp: AMQPConfiguration
 let intakeDatabase: DatabaseConfiguration
@@ -31,17 +24,7 @@ do {
     intakeDatabase = try environment.database()
     // The recorder's tables, read-only: the recorder alone migrates them, and intake waits for that.
     historyDatabase = try environment.database(owner: "recorder", readOnly: true)
-    let tokens = try environment.settings.required(.tokens, accepts: "name:role:secret entries separated by commas (roles: viewer, deployer, admin)")
-    configuration = IntakeConfiguration(
-        host: environment.string(.httpHost, default: "127.0.0.1"),
-        port: try environment.int(.httpPort, default: 8080, range: 1...65535),
-        tokens: try APIToken.parse(tokens))
-    if let url = environment.string(.managementURL) { configuration.managementURL = url }
-    configuration.instancePrices = try PriceTable.load(overrides: environment.string(.instancePrices))
-    configuration.consoleDirectory = environment.string(.consoleDirectory)
-    configuration.serverRequestTimeout = try environment.milliseconds(.serverRequestTimeout, default: .seconds(10))
-    configuration.eventStreamHeartbeat = try environment.milliseconds(.eventsHeartbeat, default: .seconds(15))
-    configuration.eventFeedLinger = try environment.milliseconds(.eventsLinger, default: .seconds(30))
+    configuration = try IntakeConfiguration(settings: environment.settings)
     // /metrics on the metrics port, like every service: swift-metrics with swift-prometheus.
     metrics = try environment.metricsServer(
         registry: bootstrapMetrics(), defaultPort: 9100, logger: Logger(label: "hangar.intake.metrics"))

@@ -7,16 +7,12 @@ import Logging
 import ServiceLifecycle
 
 // hangar-scheduler: the deployment state machine, timers and reconciler.
-// Settings: HANGAR_METRICS_PORT (/metrics and /health/live, /health/ready, default 9101; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_SCHEDULER_DATABASE_URL, HANGAR_DATA_DIR,
-// HANGAR_LOG_LEVEL, HANGAR_SCHEDULER_MAX_ATTEMPTS, HANGAR_SCHEDULER_RETRY_BASE_MS,
-// HANGAR_SCHEDULER_STEP_TIMEOUT_MS, HANGAR_SCHEDULER_LEASE_TIMEOUT_MS, HANGAR_SCHEDULER_KEEP_FINISHED_MS,
-// HANGAR_SCHEDULER_RECONCILE_INTERVAL_MS, HANGAR_SCHEDULER_TIMER_LEASE_MS (2000: a standby takes
-// the timers over within this and a quarter of it after the holder died),
-// HANGAR_SERVER_REQUEST_TIMEOUT_MS (10000: how long a worker has to take a scheduled server stop), HANGAR_INSTANCE.
+// Settings: docs/configuration.md (those read by all services and the scheduler), read here in
+// one place: the common ones through ServiceEnvironment, its own by SchedulerConfiguration(settings:).
 let environment = ServiceEnvironment(service: "scheduler")
 let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
-var configuration = SchedulerConfiguration()
+let configuration: SchedulerConfiguration
 let metrics: MetricsServer?
 let tracing: (any Service)?
 do {
@@ -26,19 +22,7 @@ do {
         registry: bootstrapMetrics(), defaultPort: 9101, logger: Logger(label: "hangar.scheduler.metrics"))
     amqp = try environment.amqp()
     database = try environment.database()
-    configuration.maxAttempts = try environment.int(.schedulerMaxAttempts, default: configuration.maxAttempts, range: 1...100)
-    configuration.retryBase = try environment.milliseconds(.schedulerRetryBase, default: configuration.retryBase)
-    configuration.stepTimeout = try environment.milliseconds(.schedulerStepTimeout, default: configuration.stepTimeout)
-    configuration.leaseTimeout = try environment.milliseconds(.schedulerLeaseTimeout, default: configuration.leaseTimeout)
-    configuration.keepFinished = try environment.milliseconds(.schedulerKeepFinished, default: configuration.keepFinished)
-    configuration.reconcileInterval = try environment.milliseconds(
-        .schedulerReconcileInterval, default: configuration.reconcileInterval)
-    configuration.timerLease = try environment.milliseconds(.schedulerTimerLease, default: configuration.timerLease)
-    configuration.serverRequestTimeout = try environment.milliseconds(
-        .serverRequestTimeout, default: configuration.serverRequestTimeout)
-    guard configuration.timerLease >= .milliseconds(100) else {
-        throw SettingError(.schedulerTimerLease, accepts: "at least 100 (milliseconds)", got: environment.string(.schedulerTimerLease))
-    }
+    configuration = try SchedulerConfiguration(settings: environment.settings)
 } catch {
     exitWithConfigurationError(error, service: "scheduler")
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HangarSettings
 
 /// How the scheduler behaves. Defaults suit production; tests shorten the intervals.
 public struct SchedulerConfiguration: Sendable {
@@ -59,6 +60,23 @@ public struct SchedulerConfiguration: Sendable {
         self.timerPollInterval = timerPollInterval
         self.defaultReconnectionMonthlyLimit = defaultReconnectionMonthlyLimit
         self.maxBatch = maxBatch
+    }
+
+    /// Reads the scheduler's settings (`HANGAR_SCHEDULER_*`, `HANGAR_SERVER_REQUEST_TIMEOUT_MS`)
+    /// with `settings`; each unset one keeps its default.
+    public init(settings: SettingsReader) throws(SettingError) {
+        self.init()
+        maxAttempts = try settings.int(.schedulerMaxAttempts, default: maxAttempts, range: 1...100)
+        retryBase = try settings.milliseconds(.schedulerRetryBase, default: retryBase)
+        stepTimeout = try settings.milliseconds(.schedulerStepTimeout, default: stepTimeout)
+        leaseTimeout = try settings.milliseconds(.schedulerLeaseTimeout, default: leaseTimeout)
+        keepFinished = try settings.milliseconds(.schedulerKeepFinished, default: keepFinished)
+        reconcileInterval = try settings.milliseconds(.schedulerReconcileInterval, default: reconcileInterval)
+        timerLease = try settings.milliseconds(.schedulerTimerLease, default: timerLease)
+        guard timerLease >= .milliseconds(100) else {
+            throw SettingError(.schedulerTimerLease, accepts: "at least 100 (milliseconds)", got: settings.string(.schedulerTimerLease))
+        }
+        serverRequestTimeout = try settings.milliseconds(.serverRequestTimeout, default: serverRequestTimeout)
     }
 
     /// The delay before attempt `attempt` (2 or more).

@@ -3,6 +3,7 @@ import Foundation
 import HangarHistory
 import HangarMessaging
 import HangarRuntime
+import HangarSettings
 import HangarStorage
 import Hummingbird
 import Logging
@@ -40,6 +41,22 @@ public struct IntakeConfiguration: Sendable {
     public var requestMetrics = false
     /// A span per HTTP request (`main` bootstrapped a tracer: see `bootstrapTracing`).
     public var requestTracing = false
+
+    /// Reads intake's settings (`HANGAR_TOKENS`, `HANGAR_HTTP_*`, `HANGAR_RABBITMQ_MANAGEMENT_URL`,
+    /// `HANGAR_INSTANCE_PRICES`, `HANGAR_CONSOLE_DIR`, `HANGAR_SERVER_REQUEST_TIMEOUT_MS`,
+    /// `HANGAR_EVENTS_*`) with `settings`; `HANGAR_TOKENS` is required.
+    public init(settings: SettingsReader) throws(SettingError) {
+        let tokens = try settings.required(.tokens, accepts: "name:role:secret entries separated by commas (roles: viewer, deployer, admin)")
+        self.init(
+            host: settings.string(.httpHost, default: "127.0.0.1"), port: try settings.int(.httpPort, default: 8080, range: 1...65535),
+            tokens: try APIToken.parse(tokens))
+        if let url = settings.string(.managementURL) { managementURL = url }
+        instancePrices = try PriceTable.load(overrides: settings.string(.instancePrices))
+        consoleDirectory = settings.string(.consoleDirectory)
+        serverRequestTimeout = try settings.milliseconds(.serverRequestTimeout, default: serverRequestTimeout)
+        eventStreamHeartbeat = try settings.milliseconds(.eventsHeartbeat, default: eventStreamHeartbeat)
+        eventFeedLinger = try settings.milliseconds(.eventsLinger, default: eventFeedLinger)
+    }
 
     /// Creates a configuration with the listen address and the tokens; every other setting keeps its default.
     public init(host: String = "127.0.0.1", port: Int = 8080, tokens: [APIToken]) {
