@@ -30,6 +30,8 @@ public enum HangarMessage: Sendable, Equatable {
     case shutdownEvent(ServerShutdownEvent)
     /// `quota.query`: intake asks the scheduler whether an environment's reconnection quota has room.
     case quotaQuery(ReconnectionQuotaQuery)
+    /// `schedule.set`: intake tells the scheduler a recurring schedule as it now stands.
+    case scheduleSet(RecurringScheduleSet)
 
     /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
     /// only the scheduler needs it, and nothing bound to every event receives it.
@@ -51,6 +53,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .serverReply: return ServerReply.type
         case .shutdownEvent(let event): return event.messageType
         case .quotaQuery: return ReconnectionQuotaQuery.messageType
+        case .scheduleSet: return RecurringScheduleSet.messageType
         }
     }
 
@@ -58,7 +61,7 @@ public enum HangarMessage: Sendable, Equatable {
     public var kind: Kind {
         switch self {
         case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot, .deploymentDue, .scheduleShutdown,
-            .serverRequest, .serverReply, .quotaQuery:
+            .serverRequest, .serverReply, .quotaQuery, .scheduleSet:
             return .command
         case .stepEvent, .deploymentEvent, .shutdownEvent: return .event
         }
@@ -74,7 +77,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .stepHeartbeat(let message): return message.deploymentId
         case .stepEvent(let message): return message.deploymentId
         case .deploymentEvent(let message): return message.deploymentId
-        case .freezeSnapshot, .scheduleShutdown, .serverRequest, .serverReply, .shutdownEvent, .quotaQuery: return nil
+        case .freezeSnapshot, .scheduleShutdown, .serverRequest, .serverReply, .shutdownEvent, .quotaQuery, .scheduleSet: return nil
         case .deploymentDue(let message): return message.deploymentId
         }
     }
@@ -129,6 +132,7 @@ public enum ContractCodec {
         case .serverReply(let value): return Array(try encoder.encode(value))
         case .shutdownEvent(let value): return Array(try encoder.encode(value))
         case .quotaQuery(let value): return Array(try encoder.encode(value))
+        case .scheduleSet(let value): return Array(try encoder.encode(value))
         }
     }
 
@@ -154,6 +158,7 @@ public enum ContractCodec {
             case ServerRequest.queryType, ServerRequest.actionType: return .serverRequest(try decoder.decode(ServerRequest.self, from: data))
             case ServerReply.type: return .serverReply(try decoder.decode(ServerReply.self, from: data))
             case ReconnectionQuotaQuery.messageType: return .quotaQuery(try decoder.decode(ReconnectionQuotaQuery.self, from: data))
+            case RecurringScheduleSet.messageType: return .scheduleSet(try decoder.decode(RecurringScheduleSet.self, from: data))
             default:
                 if type.hasPrefix(ServerShutdownEvent.typePrefix),
                     let status = ServerShutdownEvent.Status(rawValue: String(type.dropFirst(ServerShutdownEvent.typePrefix.count)))

@@ -3,7 +3,7 @@ import AMQPClient
 /// Hangar's exchanges and queues (see DESIGN.md, "Messages and topology").
 public enum HangarTopology {
     /// Commands: `deployment.submit`, `deployment.cancel`, `step.execute`, `step.heartbeat`, `freeze.snapshot`,
-    /// `server.shutdown.schedule`, `quota.query`, and the server requests `server.query` and `server.action`.
+    /// `server.shutdown.schedule`, `quota.query`, `schedule.set`, and the server requests `server.query` and `server.action`.
     public static let commands = "hangar.commands"
     /// Events: `step.*`, `deployment.*`, `server.shutdown.*`.
     public static let events = "hangar.events"
@@ -61,9 +61,10 @@ public enum HangarTopology {
 
     /// The scheduler: deployment commands, step events, the workers' heartbeats, intake's
     /// freeze snapshots, scheduled server stops (the workers' replies about those come to its
-    /// queue directly) and reconnection-quota questions; one active replica at a time.
+    /// queue directly), reconnection-quota questions and recurring schedules; one active
+    /// replica at a time.
     public static let scheduler = Role(
-        queue: "hangar.scheduler", commandKeys: ["deployment.*", "step.heartbeat", "freeze.*", "server.shutdown.schedule", "quota.query"],
+        queue: "hangar.scheduler", commandKeys: ["deployment.*", "step.heartbeat", "freeze.*", "server.shutdown.schedule", "quota.query", "schedule.set"],
         eventKeys: ["step.*"],
         singleActiveConsumer: true)
     /// The workers compete on `step.execute`.

@@ -125,6 +125,7 @@ final class SchedulerEngine: Sendable {
                 case .deploymentDue(let due): try await transitions.due(due)
                 case .scheduleShutdown(let command): try await self.shutdowns(tx).schedule(command)
                 case .serverReply(let reply): try await self.shutdowns(tx).reply(reply)
+                case .scheduleSet(let set): try await ScheduleTransitions(tx: tx, transitions: transitions, logger: self.logger).set(set)
                 case .executeStep, .deploymentEvent, .stepHeartbeat, .serverRequest, .shutdownEvent: continue  // Not bound to this queue.
                 case .quotaQuery: continue  // Answered by handle(_: [IncomingMessage]), which has its reply queue.
                 }
@@ -132,7 +133,8 @@ final class SchedulerEngine: Sendable {
         }
     }
 
-    /// Fires the timers that are due, and the scheduled server stops; returns how many.
+    /// Fires the timers that are due, the recurring schedules' occurrences and the scheduled
+    /// server stops; returns how many.
     @discardableResult
     func fireDueTimers(limit: Int = 256) async throws -> Int {
         try await run(fenced: true) { tx in
@@ -140,7 +142,8 @@ final class SchedulerEngine: Sendable {
             transitions.timersTakenOverAt = self.leaseTakenAt.withLock { $0 }
             let timers = try await tx.claimDueTimers(limit: limit)
             for timer in timers { try await transitions.fire(timer) }
-            return timers.count + (try await self.shutdowns(tx).fireDue(limit: 16))
+            let schedules = try await ScheduleTransitions(tx: tx, transitions: transitions, logger: self.logger).fireDue(limit: 64)
+            return timers.count + schedules + (try await self.shutdowns(tx).fireDue(limit: 16))
         }
     }
 
@@ -179,7 +182,8 @@ final class SchedulerEngine: Sendable {
 
     /// Removes deployments that finished more than `keepFinished` ago from the scheduler's
     /// tables, except `requestReconnection` ones of the current month (the quota counts
-    /// them), and server stops done, cancelled or given up that long ago. Returns how many
+    /// them), server stops done, cancelled or given up that long ago, and schedules deleted or
+    /// paused that long ago (intake sends a paused one again when it is resumed). Returns how many
     /// deployments. Submissions seen again later are still refused by the processed-message
     /// table, which is kept longer.
     @discardableResult
@@ -189,6 +193,7 @@ final class SchedulerEngine: Sendable {
         let monthStart = now.startOfMonthUTC.epochMilliseconds
         return try await store.transaction { db in
             try await db.raw("DELETE FROM scheduler_shutdowns WHERE due_at IS NULL AND updated_at < \(bind: cutoff)").run()
+            try await db.raw("DELETE FROM scheduler_schedules WHERE next_at IS NULL AND updated_at < \(bind: cutoff)").run()
             return try await db.raw(
                 """
                 DELETE FROM scheduler_deployments
@@ -231,13 +236,14 @@ final class SchedulerEngine: Sendable {
         SchedulerMetrics.queued.record(queued)
     }
 
-    /// When the next timer (or scheduled server stop) is due, if any.
+    /// When the next timer (or recurring occurrence, or scheduled server stop) is due, if any.
     func nextTimerDue() async throws -> Date? {
         try await store.read { db in
             let row = try await db.raw(
                 """
                 SELECT MIN(due) AS due FROM (SELECT MIN(due_at) AS due FROM scheduler_timers
-                    UNION ALL SELECT MIN(next_at) AS due FROM scheduler_shutdowns) AS soonest
+                    UNION ALL SELECT MIN(next_at) AS due FROM scheduler_shutdowns
+                    UNION ALL SELECT MIN(next_at) AS due FROM scheduler_schedules) AS soonest
                 """
             ).first()
             return try row?.decode(column: "due", as: Int64?.self).map(Date.init(epochMilliseconds:))

@@ -150,5 +150,21 @@ enum SchedulerSchema {
             try await db.raw("CREATE INDEX scheduler_shutdowns_next ON scheduler_shutdowns (next_at)").run()
             try await db.raw("CREATE INDEX scheduler_shutdowns_request ON scheduler_shutdowns (request_id)").run()
         },
+        // Recurring schedules as intake's newest `schedule.set` has them (one row each, kept
+        // after deletion as a tombstone of its revision), and when each fires next.
+        Migration(id: "scheduler-11-recurring-schedules") { db in
+            try await db.raw(
+                """
+                CREATE TABLE scheduler_schedules (
+                    id TEXT PRIMARY KEY,
+                    revision BIGINT NOT NULL,
+                    body TEXT NOT NULL,
+                    next_at BIGINT,
+                    updated_at BIGINT NOT NULL
+                )
+                """
+            ).run()
+            try await db.raw("CREATE INDEX scheduler_schedules_next ON scheduler_schedules (next_at)").run()
+        },
     ]
 }
