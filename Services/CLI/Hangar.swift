@@ -21,6 +21,6 @@ struct Hangar: AsyncParsableCommand {
         version: "0.6.0",
         subcommands: [
             Environments.self, Deploy.self, Watch.self, History.self, Show.self, Cancel.self, Queues.self, Servers.self, DeadLetters.self,
-            Workers.self, Audit.self, Freezes.self,
+            Workers.self, Audit.self, Freezes.self, Schedules.self,
         ])
 }

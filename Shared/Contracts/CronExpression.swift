@@ -32,7 +32,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String) throws(Invalid) {
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 || fields.count == 6 else {
-            throw Invalid(description: "must have 5 fields (minute hour day-of-month month day-of-week) or 6 with leading seconds; it has \(fields.count)")
+            throw Invalid(
+                description: "must have 5 fields (minute hour day-of-month month day-of-week) or 6 with leading seconds; it has \(fields.count)")
         }
         let all = fields.count == 6 ? fields : ["0"] + fields
         description = fields.joined(separator: " ")

@@ -1,7 +1,8 @@
 import Foundation
 
 /// What a recurring schedule does when the scheduler fires an occurrence late (it was down,
-/// or no replica held the timers, at the due time): more than ``RecurringScheduleSet/misfireGrace`` late.
+/// or no replica held the timers, at the due time): more than the scheduler's misfire grace
+/// (`HANGAR_SCHEDULER_MISFIRE_GRACE_MS`, a minute) late.
 public enum MisfirePolicy: String, Codable, Sendable, CaseIterable {
     /// The missed occurrences are skipped; the next one on time runs.
     case skip
@@ -17,9 +18,6 @@ public enum MisfirePolicy: String, Codable, Sendable, CaseIterable {
 public struct RecurringScheduleSet: Codable, Sendable, Equatable {
     /// The AMQP `type` and routing key.
     public static let messageType = "schedule.set"
-    /// How late an occurrence may fire and still count as on time.
-    public static let misfireGrace: TimeInterval = 60
-
     /// The schedule.
     @LowercaseID public var scheduleId: UUID
     /// Counts up with every change of the schedule (and of what it deploys to); the scheduler keeps the highest.

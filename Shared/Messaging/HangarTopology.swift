@@ -64,7 +64,8 @@ public enum HangarTopology {
     /// queue directly), reconnection-quota questions and recurring schedules; one active
     /// replica at a time.
     public static let scheduler = Role(
-        queue: "hangar.scheduler", commandKeys: ["deployment.*", "step.heartbeat", "freeze.*", "server.shutdown.schedule", "quota.query", "schedule.set"],
+        queue: "hangar.scheduler",
+        commandKeys: ["deployment.*", "step.heartbeat", "freeze.*", "server.shutdown.schedule", "quota.query", "schedule.set"],
         eventKeys: ["step.*"],
         singleActiveConsumer: true)
     /// The workers compete on `step.execute`.

@@ -8,12 +8,14 @@ import SQLKit
 /// An occurrence is submitted as an ordinary deployment whose id derives from the schedule and
 /// the occurrence's time, so a second firing of the same occurrence (a replica taking over, a
 /// restart) finds it and does nothing. It is due at its time, so freeze windows apply to it as
-/// to a scheduled deployment. An occurrence fired more than a minute late (the scheduler was
-/// down) follows the schedule's misfire policy. Each function runs inside one transaction.
+/// to a scheduled deployment. An occurrence fired later than the misfire grace (the scheduler
+/// was down) follows the schedule's misfire policy. Each function runs inside one transaction.
 struct ScheduleTransitions {
     let tx: SchedulerTransaction
     let transitions: Transitions
     let logger: Logger
+    /// How late an occurrence may fire and still count as on time.
+    var misfireGrace: Duration { transitions.configuration.misfireGrace }
 
     /// Keeps `set` unless a higher revision of the schedule is kept; sets its next occurrence.
     func set(_ set: RecurringScheduleSet) async throws {
@@ -38,7 +40,7 @@ struct ScheduleTransitions {
         for (set, dueAt) in due {
             let now = tx.now
             var occurrence: Date? = dueAt
-            if now.timeIntervalSince(dueAt) > RecurringScheduleSet.misfireGrace {
+            if now.timeIntervalSince(dueAt) > misfireGrace.seconds {
                 // Missed while no replica fired timers: the latest missed occurrence stands for them all.
                 var latest = dueAt
                 var missed = 1

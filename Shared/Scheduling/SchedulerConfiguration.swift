@@ -39,6 +39,9 @@ public struct SchedulerConfiguration: Sendable {
     /// (it drops it after that); an attempt unanswered this long plus 30 s counts as failed and
     /// is tried again later. Default: 10 s (`HANGAR_SERVER_REQUEST_TIMEOUT_MS`, as intake's).
     public var serverRequestTimeout: Duration
+    /// How late a recurring schedule's occurrence may fire and still count as on time; a later
+    /// one follows its schedule's misfire policy. Default: 60 s (`HANGAR_SCHEDULER_MISFIRE_GRACE_MS`).
+    public var misfireGrace: Duration = .seconds(60)
 
     /// Creates a configuration; every default is the production value listed on its property.
     public init(
@@ -77,6 +80,7 @@ public struct SchedulerConfiguration: Sendable {
             throw SettingError(.schedulerTimerLease, accepts: "at least 100 (milliseconds)", got: settings.string(.schedulerTimerLease))
         }
         serverRequestTimeout = try settings.milliseconds(.serverRequestTimeout, default: serverRequestTimeout)
+        misfireGrace = try settings.milliseconds(.schedulerMisfireGrace, default: misfireGrace)
     }
 
     /// The delay before attempt `attempt` (2 or more).

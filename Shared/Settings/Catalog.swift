@@ -152,6 +152,12 @@ extension Setting {
         "the timer lease between scheduler replicas (at least 100); a standby takes the timers over within this and a quarter of it after the holder died (on PostgreSQL within a quarter of it after a crash, this long after a freeze)"
     )
 
+    /// `HANGAR_SCHEDULER_MISFIRE_GRACE_MS`.
+    public static let schedulerMisfireGrace = Setting(
+        "HANGAR_SCHEDULER_MISFIRE_GRACE_MS", readers: [.scheduler], default: "60000",
+        "how late a recurring schedule's occurrence may fire and still count as on time; a later one (the scheduler was down) follows the schedule's misfire policy"
+    )
+
     // MARK: Worker
 
     /// `HANGAR_WORKER_NAME`.
@@ -258,7 +264,7 @@ extension Setting {
         otlpTracesEndpoint, tracesExporter, otelDisabled, tracesSampler, tracesSamplerArgument,
         httpHost, httpPort, tokens, managementURL, instancePrices, serverRequestTimeout, eventsHeartbeat, eventsLinger, consoleDirectory,
         schedulerMaxAttempts, schedulerRetryBase, schedulerStepTimeout, schedulerLeaseTimeout, schedulerKeepFinished,
-        schedulerReconcileInterval, schedulerTimerLease,
+        schedulerReconcileInterval, schedulerTimerLease, schedulerMisfireGrace,
         workerName, workerConcurrency, workerPrefetch, workerLiveAfter, workerHeartbeat, workerStatus, simulatedServersFile, awsEndpointURL,
         awsStandardEndpointURL, awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsProfile, awsSharedCredentialsFile,
         smtpURL, smtpFrom, notifierOutbox, notifyEvents, notifierRetryBase, notifierRetryMax, notifierMaxAttempts, notifierConcurrency,

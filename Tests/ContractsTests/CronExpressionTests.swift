@@ -30,7 +30,8 @@ struct CronExpressionTests {
         #expect(Self.texts(autumn) == ["2026-10-25T00:30:00.000Z", "2026-10-26T01:30:00.000Z"], "the repeated 02:30 runs once")
         // Every 30 minutes through the spring-forward night: 02:00 and 02:30 do not exist; each runs once, after the jump.
         let halfHours = try CronExpression("0,30 * * * *").occurrences(after: Self.utc("2026-03-29T00:15:00Z"), in: Self.paris, count: 4)
-        #expect(Self.texts(halfHours) == ["2026-03-29T00:30:00.000Z", "2026-03-29T01:00:00.000Z", "2026-03-29T01:30:00.000Z", "2026-03-29T02:00:00.000Z"])
+        #expect(
+            Self.texts(halfHours) == ["2026-03-29T00:30:00.000Z", "2026-03-29T01:00:00.000Z", "2026-03-29T01:30:00.000Z", "2026-03-29T02:00:00.000Z"])
     }
 
     @Test("month ends: the 31st skips shorter months, 29 February waits for a leap year, and an impossible date has no occurrence")

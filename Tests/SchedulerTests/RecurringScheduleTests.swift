@@ -146,7 +146,8 @@ extension SchedulerHarness {
             try await db.raw(
                 "SELECT id, status, reason, request FROM scheduler_deployments WHERE environment_id = \(bind: set.template.environmentId.uuidString) ORDER BY sequence"
             ).all().map { row in
-                let request = try HangarJSON.decoder.decode(SubmitDeployment.self, from: Data(try row.decode(column: "request", as: String.self).utf8))
+                let request = try HangarJSON.decoder.decode(
+                    SubmitDeployment.self, from: Data(try row.decode(column: "request", as: String.self).utf8))
                 return Occurrence(
                     id: try row.decode(column: "id", as: String.self), owner: request.owner, version: request.version,
                     status: try row.decode(column: "status", as: String.self), reason: try row.decode(column: "reason", as: String?.self))

@@ -265,6 +265,8 @@ extension IntakeAPI {
         environment.updatedAt = now
         try await intake.update(environment)
         if target == .released { try await cancelShutdowns(of: environment, by: "release by \(caller.name)") }
+        // Occurrences run only while the environment takes deployments.
+        try await resendSchedules(of: environment, by: caller.name)
         logger.info(
             "intake.environment.lifecycle",
             metadata: ["environment": "\(environment.name)", "lifecycle": "\(target.rawValue)", "by": "\(caller.name)"])

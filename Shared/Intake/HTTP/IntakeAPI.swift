@@ -60,6 +60,7 @@ struct IntakeAPI: Sendable {
             let environment = try await environment(context)
             try await intake.delete(environment.id)
             try await cancelShutdowns(of: environment, by: "deletion by \(caller.name)")
+            try await resendSchedules(of: environment, by: caller.name, deleted: true)
             AuditNotes.note("deleted environment \(environment.name) (\(environment.id.uuidString.lowercased()))")
             return Response(status: .noContent)
         }
@@ -70,6 +71,7 @@ struct IntakeAPI: Sendable {
         addDeadLetterRoutes(to: v1)
         addAuditRoutes(to: v1)
         addFreezeRoutes(to: v1)
+        addScheduleRoutes(to: v1)
         addWorkerRoutes(to: v1)
         addLiveRoutes(to: router)
     }
@@ -105,7 +107,7 @@ struct IntakeAPI: Sendable {
     }
 
     private func updateEnvironment(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        _ = try auth.authenticate(request, requiring: .admin)
+        let caller = try auth.authenticate(request, requiring: .admin)
         var environment = try await environment(context)
         let body = try await jsonObject(request)
         let errors = EnvironmentRequest.apply(body, to: &environment, creating: false)
@@ -115,6 +117,8 @@ struct IntakeAPI: Sendable {
         }
         environment.updatedAt = Date()
         try await intake.update(environment)
+        // The schedules' occurrences deploy with the environment as it now is.
+        try await resendSchedules(of: environment, by: caller.name)
         // Which fields, never their values: a target or a webhook may hold what only admins see.
         AuditNotes.note("changed \(body.keys.sorted().joined(separator: ", ")) of \(environment.name)")
         return try json(environment)
@@ -138,14 +142,7 @@ struct IntakeAPI: Sendable {
         let scheduledAt = try await freezeCheck(accepted, environment: environment, caller: caller, now: now)
         let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         if accepted.mode == .requestReconnection { try await reconnectionQuotaCheck(environment) }
-        let submission = SubmitDeployment(
-            deploymentId: UUID.v7(at: now), environmentId: environment.id, environmentName: environment.name, version: accepted.version,
-            owner: caller.name, createdAt: now, scheduledAt: scheduledAt, options: accepted.options, mode: accepted.mode,
-            reconnection: accepted.reconnection, notify: accepted.emails,
-            target: ProviderTarget(provider: environment.provider, settings: environment.target),
-            reconnectionMonthlyLimit: environment.limits.reconnectionsPerMonth,
-            notifyEvents: NotificationChoices.effective(deployment: accepted.events, environment: environment.notifications),
-            webhooks: environment.notifications.map(\.webhooks).flatMap { $0.isEmpty ? nil : $0 }, freezeOverride: accepted.overrideFreeze)
+        let submission = Self.submission(accepted, to: environment, owner: caller.name, now: now, scheduledAt: scheduledAt)
         let (stored, entry) = try await intake.accept(
             submission, idempotencyKey: idempotencyKey, outbox: outbox, traceParent: ServiceContext.current.flatMap(TraceHeaders.traceParent(of:)))
         // Durable with the commit; published now, or by the relay if the broker does not confirm it.
@@ -156,6 +153,21 @@ struct IntakeAPI: Sendable {
                 + " (\(stored.mode.rawValue)\(stored.version.map { ", version \($0)" } ?? "")"
                 + "\(stored.scheduledAt.map { ", scheduled at \(HangarJSON.formatDate($0))" } ?? ""))")
         return try json(summary, status: .accepted, headers: [.location: "/v1/deployments/\(summary.id.uuidString.lowercased())"])
+    }
+
+    /// The `deployment.submit` for an accepted request to `environment`: the environment's
+    /// provider, target, quota, notification choices and webhooks as they are now.
+    static func submission(
+        _ accepted: DeploymentRequest, to environment: EnvironmentResource, owner: String, now: Date, scheduledAt: Date?
+    ) -> SubmitDeployment {
+        SubmitDeployment(
+            deploymentId: UUID.v7(at: now), environmentId: environment.id, environmentName: environment.name, version: accepted.version,
+            owner: owner, createdAt: now, scheduledAt: scheduledAt, options: accepted.options, mode: accepted.mode,
+            reconnection: accepted.reconnection, notify: accepted.emails,
+            target: ProviderTarget(provider: environment.provider, settings: environment.target),
+            reconnectionMonthlyLimit: environment.limits.reconnectionsPerMonth,
+            notifyEvents: NotificationChoices.effective(deployment: accepted.events, environment: environment.notifications),
+            webhooks: environment.notifications.map(\.webhooks).flatMap { $0.isEmpty ? nil : $0 }, freezeOverride: accepted.overrideFreeze)
     }
 
     private func list(_ request: Request, _ context: BasicRequestContext) async throws -> Response {

@@ -23,6 +23,11 @@ enum AuditAction {
         "POST v1/freezes": "freeze.create",
         "POST v1/environments/{env}/freezes": "freeze.create",
         "DELETE v1/freezes/{id}": "freeze.delete",
+        "POST v1/environments/{env}/schedules": "schedule.create",
+        "PATCH v1/environments/{env}/schedules/{id}": "schedule.update",
+        "POST v1/environments/{env}/schedules/{id}/pause": "schedule.pause",
+        "POST v1/environments/{env}/schedules/{id}/resume": "schedule.resume",
+        "DELETE v1/environments/{env}/schedules/{id}": "schedule.delete",
     ]
 
     /// The `{action}` words the routes take; any other is recorded as `unknown`.

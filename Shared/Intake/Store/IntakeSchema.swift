@@ -118,5 +118,18 @@ enum IntakeSchema {
         Migration(id: "intake-8-shutdowns-sent") { db in
             try await db.raw("ALTER TABLE intake_server_shutdowns ADD COLUMN sent BIGINT NOT NULL DEFAULT 0").run()
         },
+        // Recurring schedules as defined through the API (the scheduler fires them from its copy).
+        Migration(id: "intake-9-schedules") { db in
+            try await db.raw(
+                """
+                CREATE TABLE intake_schedules (
+                    id TEXT PRIMARY KEY,
+                    environment_id TEXT NOT NULL,
+                    body TEXT NOT NULL
+                )
+                """
+            ).run()
+            try await db.raw("CREATE INDEX intake_schedules_env ON intake_schedules (environment_id)").run()
+        },
     ]
 }

@@ -1,0 +1,149 @@
+import Foundation
+import HangarContracts
+import HangarMessaging
+import Hummingbird
+
+/// Recurring schedules (`…/environments/{env}/schedules`): list and read (viewer); create,
+/// change, pause, resume and delete (deployer). Intake keeps the definitions and sends each
+/// change to the scheduler, which fires the occurrences (``RecurringScheduleSet``).
+extension IntakeAPI {
+    func addScheduleRoutes(to v1: RouterGroup<BasicRequestContext>) {
+        v1.get("environments/:env/schedules") { request, context in
+            _ = try auth.authenticate(request, requiring: .viewer)
+            let environment = try await environment(context)
+            let now = Date()
+            let items = try await intake.schedules(environment: environment.id).map { ScheduleView($0, environment: environment, now: now) }
+            return try json(ScheduleList(environment: environment.name, items: items))
+        }
+        v1.post("environments/:env/schedules") { request, context in try await createSchedule(request, context) }
+        v1.get("environments/:env/schedules/:id") { request, context in
+            _ = try auth.authenticate(request, requiring: .viewer)
+            let environment = try await environment(context)
+            return try json(ScheduleView(try await schedule(context, environment: environment), environment: environment, now: Date()))
+        }
+        v1.patch("environments/:env/schedules/:id") { request, context in
+            try await changeSchedule(request, context) { schedule, body, now in
+                try Self.validated(ScheduleRequest.apply(body, to: &schedule, creating: false, now: now))
+            }
+        }
+        v1.post("environments/:env/schedules/:id/pause") { request, context in
+            try await changeSchedule(request, context, readsBody: false) { schedule, _, now in
+                schedule.enabled = false
+                return try Self.validated(ScheduleRequest.apply([:], to: &schedule, creating: false, now: now))
+            }
+        }
+        v1.post("environments/:env/schedules/:id/resume") { request, context in
+            try await changeSchedule(request, context, readsBody: false) { schedule, _, now in
+                schedule.enabled = true
+                return try Self.validated(ScheduleRequest.apply([:], to: &schedule, creating: false, now: now))
+            }
+        }
+        v1.delete("environments/:env/schedules/:id") { request, context in
+            let caller = try auth.authenticate(request, requiring: .deployer)
+            let environment = try await environment(context)
+            var schedule = try await schedule(context, environment: environment)
+            let now = Date()
+            schedule.revision += 1
+            let accepted = try Self.validated(ScheduleRequest.apply([:], to: &schedule, creating: false, now: now))
+            let set = Self.set(schedule, accepted: accepted, environment: environment, now: now, deleted: true)
+            await outbox.publish([try await intake.delete(schedule, set: set, outbox: outbox)])
+            AuditNotes.note("deleted schedule \(schedule.id.uuidString.lowercased()) (\(schedule.cron) \(schedule.timeZone))")
+            logger.info("intake.schedule.deleted", metadata: ["schedule.id": "\(schedule.id)", "by": "\(caller.name)"])
+            return Response(status: .noContent)
+        }
+    }
+
+    /// `POST …/schedules`: `{"cron", "timeZone", "deployment", "enabled", "misfire"}`; 201 with the schedule and its next occurrences.
+    private func createSchedule(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try auth.authenticate(request, requiring: .deployer)
+        let environment = try await environment(context)
+        let body = try await jsonObject(request)
+        let now = Date()
+        var schedule = ScheduleResource(
+            id: UUID.v7(at: now), environmentId: environment.id, cron: "", timeZone: "", deployment: [:], enabled: true, misfire: .skip,
+            createdBy: caller.name, createdAt: now, updatedBy: caller.name, updatedAt: now, revision: 1)
+        let accepted = try Self.validated(ScheduleRequest.apply(body, to: &schedule, creating: true, now: now))
+        try requireOverrideRole(accepted, caller: caller)
+        let set = Self.set(schedule, accepted: accepted, environment: environment, now: now)
+        await outbox.publish([try await intake.save(schedule, set: set, outbox: outbox)])
+        let view = ScheduleView(schedule, environment: environment, now: now)
+        AuditNotes.note(
+            "created schedule \(schedule.id.uuidString.lowercased()): \(schedule.cron) \(schedule.timeZone), misfire \(schedule.misfire.rawValue)")
+        logger.info(
+            "intake.schedule.created", metadata: ["schedule.id": "\(schedule.id)", "environment": "\(environment.name)", "cron": "\(schedule.cron)"])
+        let location = "/v1/environments/\(environment.id.uuidString.lowercased())/schedules/\(schedule.id.uuidString.lowercased())"
+        return try json(view, status: .created, headers: [.location: location])
+    }
+
+    /// Reads the schedule, applies `change`, counts its revision up, stores it and sends it to the scheduler.
+    private func changeSchedule(
+        _ request: Request, _ context: BasicRequestContext, readsBody: Bool = true,
+        _ change: (inout ScheduleResource, [String: JSONValue], Date) throws -> DeploymentRequest
+    ) async throws -> Response {
+        let caller = try auth.authenticate(request, requiring: .deployer)
+        let environment = try await environment(context)
+        var schedule = try await schedule(context, environment: environment)
+        let body = readsBody ? try await jsonObject(request) : [:]
+        let now = Date()
+        let accepted = try change(&schedule, body, now)
+        try requireOverrideRole(accepted, caller: caller)
+        schedule.revision += 1
+        schedule.updatedAt = now
+        schedule.updatedBy = caller.name
+        let set = Self.set(schedule, accepted: accepted, environment: environment, now: now)
+        await outbox.publish([try await intake.save(schedule, set: set, outbox: outbox)])
+        AuditNotes.note(
+            "schedule \(schedule.id.uuidString.lowercased()): \(schedule.enabled ? "enabled" : "paused"), \(schedule.cron) \(schedule.timeZone)")
+        return try json(ScheduleView(schedule, environment: environment, now: now))
+    }
+
+    /// Sends every schedule of `environment` again, counted up (its target, notifications or
+    /// lifecycle changed; `deleted`: the environment was deleted, and its schedules with it).
+    func resendSchedules(of environment: EnvironmentResource, by: String, deleted: Bool = false) async throws {
+        let now = Date()
+        var entries: [TransactionalOutbox.Entry] = []
+        for var schedule in try await intake.schedules(environment: environment.id) {
+            schedule.revision += 1
+            guard case .success(let accepted) = ScheduleRequest.apply([:], to: &schedule, creating: false, now: now) else { continue }
+            let set = Self.set(schedule, accepted: accepted, environment: environment, now: now, deleted: deleted)
+            entries.append(try await deleted ? intake.delete(schedule, set: set, outbox: outbox) : intake.save(schedule, set: set, outbox: outbox))
+        }
+        guard !entries.isEmpty else { return }
+        await outbox.publish(entries)
+        logger.info(
+            "intake.schedules.resent", metadata: ["environment": "\(environment.name)", "hangar.count": "\(entries.count)", "by": "\(by)"])
+    }
+
+    /// The `schedule.set` for `schedule`: active while enabled and the environment takes deployments.
+    static func set(
+        _ schedule: ScheduleResource, accepted: DeploymentRequest, environment: EnvironmentResource, now: Date, deleted: Bool = false
+    ) -> RecurringScheduleSet {
+        RecurringScheduleSet(
+            scheduleId: schedule.id, revision: schedule.revision, active: !deleted && schedule.enabled && environment.lifecycle == .activated,
+            deleted: deleted, cron: schedule.cron, timeZone: schedule.timeZone, misfire: schedule.misfire,
+            template: submission(accepted, to: environment, owner: "schedule:\(schedule.id.uuidString.lowercased())", now: now, scheduledAt: nil))
+    }
+
+    static func validated(_ result: Result<DeploymentRequest, Problem>) throws -> DeploymentRequest {
+        switch result {
+        case .success(let accepted): return accepted
+        case .failure(let problem): throw problem
+        }
+    }
+
+    /// Overriding freezes takes the admin role, for a schedule as for a deployment.
+    private func requireOverrideRole(_ accepted: DeploymentRequest, caller: Caller) throws {
+        guard accepted.overrideFreeze != nil, caller.role < .admin else { return }
+        throw Problem(
+            .forbidden, title: "Not allowed",
+            detail: "overriding a freeze needs the admin role; the token '\(caller.name)' is \(caller.role.rawValue)")
+    }
+
+    private func schedule(_ context: BasicRequestContext, environment: EnvironmentResource) async throws -> ScheduleResource {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = UUID(uuidString: text), let schedule = try await intake.schedule(id, environment: environment.id) else {
+            throw Problem.notFound("no schedule of '\(environment.name)' has the id '\(text)'")
+        }
+        return schedule
+    }
+}
