@@ -1,6 +1,7 @@
 // The Deployments page of an environment (deploy form, history with live updates) and a
 // deployment's details.
 import { get, post, stream, can } from "./api.js";
+import { schedulesPanel } from "./schedules.js";
 import { el, toast, confirmDialog, statusBadge, simulatedBadge, formatDate, formatTime, formatDuration, stepLabels, problemText, announce } from "./ui.js";
 
 const modes = [
@@ -76,6 +77,7 @@ export async function deploymentsPage(name) {
     tabs(name, "deployments"),
   ];
   if (can("deployer")) nodes.push(deployForm(environment, upsert));
+  nodes.push(schedulesPanel(environment));
   nodes.push(el("section", { class: "panel", "aria-labelledby": "history-title" },
     el("div", { class: "row" }, el("h2", { id: "history-title", class: "grow" }, "History"), live), table, empty));
   return { nodes, title: `${name} deployments`, cleanup: () => source.close() };
