@@ -46,6 +46,8 @@ extension HangarMessage {
             return Fingerprint.hex(of: "\(type)\u{1F}\(request.requestId.uuidString.lowercased())")
         case .serverReply(let reply):
             return Fingerprint.hex(of: [type, reply.requestId.uuidString.lowercased(), reply.failure?.rawValue ?? "ok"].joined(separator: "\u{1F}"))
+        case .auditRecord(let record):
+            return Fingerprint.hex(of: "\(type)\u{1F}\(record.id.uuidString.lowercased())")
         case .scheduleSet(let set):
             return Fingerprint.hex(of: "\(type)\u{1F}\(set.messageId)")
         case .shutdownEvent(let event):

@@ -32,6 +32,8 @@ public enum HangarMessage: Sendable, Equatable {
     case quotaQuery(ReconnectionQuotaQuery)
     /// `schedule.set`: intake tells the scheduler a recurring schedule as it now stands.
     case scheduleSet(RecurringScheduleSet)
+    /// `audit.record`: the scheduler has intake keep an audit entry no HTTP request made.
+    case auditRecord(AuditRecord)
 
     /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
     /// only the scheduler needs it, and nothing bound to every event receives it.
@@ -54,6 +56,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .shutdownEvent(let event): return event.messageType
         case .quotaQuery: return ReconnectionQuotaQuery.messageType
         case .scheduleSet: return RecurringScheduleSet.messageType
+        case .auditRecord: return AuditRecord.messageType
         }
     }
 
@@ -61,7 +64,7 @@ public enum HangarMessage: Sendable, Equatable {
     public var kind: Kind {
         switch self {
         case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot, .deploymentDue, .scheduleShutdown,
-            .serverRequest, .serverReply, .quotaQuery, .scheduleSet:
+            .serverRequest, .serverReply, .quotaQuery, .scheduleSet, .auditRecord:
             return .command
         case .stepEvent, .deploymentEvent, .shutdownEvent: return .event
         }
@@ -77,7 +80,8 @@ public enum HangarMessage: Sendable, Equatable {
         case .stepHeartbeat(let message): return message.deploymentId
         case .stepEvent(let message): return message.deploymentId
         case .deploymentEvent(let message): return message.deploymentId
-        case .freezeSnapshot, .scheduleShutdown, .serverRequest, .serverReply, .shutdownEvent, .quotaQuery, .scheduleSet: return nil
+        case .freezeSnapshot, .scheduleShutdown, .serverRequest, .serverReply, .shutdownEvent, .quotaQuery, .scheduleSet, .auditRecord:
+            return nil
         case .deploymentDue(let message): return message.deploymentId
         }
     }
@@ -133,6 +137,7 @@ public enum ContractCodec {
         case .shutdownEvent(let value): return Array(try encoder.encode(value))
         case .quotaQuery(let value): return Array(try encoder.encode(value))
         case .scheduleSet(let value): return Array(try encoder.encode(value))
+        case .auditRecord(let value): return Array(try encoder.encode(value))
         }
     }
 
@@ -159,6 +164,7 @@ public enum ContractCodec {
             case ServerReply.type: return .serverReply(try decoder.decode(ServerReply.self, from: data))
             case ReconnectionQuotaQuery.messageType: return .quotaQuery(try decoder.decode(ReconnectionQuotaQuery.self, from: data))
             case RecurringScheduleSet.messageType: return .scheduleSet(try decoder.decode(RecurringScheduleSet.self, from: data))
+            case AuditRecord.messageType: return .auditRecord(try decoder.decode(AuditRecord.self, from: data))
             default:
                 if type.hasPrefix(ServerShutdownEvent.typePrefix),
                     let status = ServerShutdownEvent.Status(rawValue: String(type.dropFirst(ServerShutdownEvent.typePrefix.count)))

@@ -3,7 +3,7 @@ import AMQPClient
 /// Hangar's exchanges and queues (see DESIGN.md, "Messages and topology").
 public enum HangarTopology {
     /// Commands: `deployment.submit`, `deployment.cancel`, `step.execute`, `step.heartbeat`, `freeze.snapshot`,
-    /// `server.shutdown.schedule`, `quota.query`, `schedule.set`, and the server requests `server.query` and `server.action`.
+    /// `server.shutdown.schedule`, `quota.query`, `schedule.set`, `audit.record`, and the server requests `server.query` and `server.action`.
     public static let commands = "hangar.commands"
     /// Events: `step.*`, `deployment.*`, `server.shutdown.*`.
     public static let events = "hangar.events"
@@ -78,6 +78,8 @@ public enum HangarTopology {
     /// The recorder's dead-letter keeper: operators' `dead-letter.replay` and
     /// `dead-letter.purge` commands (from intake).
     public static let deadLetterCommands = Role(queue: "hangar.dead-letters", commandKeys: ["dead-letter.*"])
+    /// Intake keeps the audit entries the scheduler sends (`audit.record`), any intake replica.
+    public static let audit = Role(queue: "hangar.audit", commandKeys: ["audit.record"])
     /// Bindings of earlier versions that a role no longer has: the broker keeps a binding
     /// until it is removed, so the role's service unbinds these when it starts.
     public static let retiredBindings: [Topology.Binding] = [
@@ -85,7 +87,7 @@ public enum HangarTopology {
     ]
 
     /// Every role, for tools that declare the whole topology.
-    public static let roles = [scheduler, steps, recorder, notifier, deadLetterCommands]
+    public static let roles = [scheduler, steps, recorder, notifier, deadLetterCommands, audit]
 
     /// Where each role's dead letters rest until the recorder keeps them.
     public static var deadLetterQueues: [String] { roles.map { "\($0.queue).dead" } }

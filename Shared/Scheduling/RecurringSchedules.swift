@@ -55,10 +55,25 @@ struct ScheduleTransitions {
                         "policy": "\(set.misfire.rawValue)",
                     ])
                 occurrence = set.misfire == .runOnce ? latest : nil
+                if occurrence == nil {
+                    try await audit(
+                        set, action: "schedule.misfire", target: nil, status: 204, due: dueAt,
+                        summary:
+                            "skipped \(missed) run(s) due from \(HangarJSON.formatDate(dueAt)) to \(HangarJSON.formatDate(latest)), missed while no scheduler ran (misfire: skip)"
+                    )
+                }
             }
             if let occurrence {
                 let submission = set.occurrence(at: occurrence, now: now)
+                let existed = try await tx.deployment(submission.deploymentId) != nil
                 try await transitions.submit(submission)
+                if !existed {
+                    let late = occurrence != dueAt ? ", for the runs missed from \(HangarJSON.formatDate(dueAt)) (misfire: runOnce)" : ""
+                    try await audit(
+                        set, action: "deployment.submit", target: submission.deploymentId.uuidString.lowercased(), status: 202, due: occurrence,
+                        summary: "submitted deployment \(submission.deploymentId.uuidString.lowercased()) (\(submission.mode.rawValue)"
+                            + "\(submission.version.map { ", version \($0)" } ?? "")) for the run due at \(HangarJSON.formatDate(occurrence))\(late)")
+                }
                 logger.info(
                     "scheduler.schedule.occurrence",
                     metadata: [
@@ -71,6 +86,18 @@ struct ScheduleTransitions {
             if let next { tx.noteTimer(next) }
         }
         return due.count
+    }
+
+    /// Has intake's audit log keep what the schedule did, under the actor `schedule:<id>`, once
+    /// (the entry's id is written with this transaction's outbox row).
+    private func audit(_ set: RecurringScheduleSet, action: String, target: String?, status: Int, due: Date, summary: String) async throws {
+        let environment = set.template.environmentId.uuidString.lowercased()
+        let record = AuditRecord(
+            id: UUID.v7(at: tx.now), at: tx.now, actor: set.owner, action: action, method: "SCHEDULE",
+            path: "/v1/environments/\(environment)/schedules/\(set.scheduleId.uuidString.lowercased())", environment: set.template.environmentName,
+            target: target, requestId: "\(set.owner)@\(HangarJSON.formatDate(due))", status: status, summary: [summary])
+        try await tx.publish(
+            .auditRecord(record), messageId: "audit-\(set.scheduleId.uuidString.lowercased())-\(due.epochMilliseconds)-\(action)", traceParent: nil)
     }
 
     /// The schedule's next occurrence after `date`; `nil` when its cron or time zone does not parse (intake checked both).

@@ -126,7 +126,8 @@ final class SchedulerEngine: Sendable {
                 case .scheduleShutdown(let command): try await self.shutdowns(tx).schedule(command)
                 case .serverReply(let reply): try await self.shutdowns(tx).reply(reply)
                 case .scheduleSet(let set): try await ScheduleTransitions(tx: tx, transitions: transitions, logger: self.logger).set(set)
-                case .executeStep, .deploymentEvent, .stepHeartbeat, .serverRequest, .shutdownEvent: continue  // Not bound to this queue.
+                // Not bound to this queue.
+                case .executeStep, .deploymentEvent, .stepHeartbeat, .serverRequest, .shutdownEvent, .auditRecord: continue
                 case .quotaQuery: continue  // Answered by handle(_: [IncomingMessage]), which has its reply queue.
                 }
             }

@@ -55,7 +55,13 @@ struct ScheduleEndToEndTests {
             system, #"{"cron":"*/2 * * * * *","timeZone":"Europe/Paris","deployment":{"version":"nightly-{date}"}}"#)
         #expect(schedule.active && schedule.nextOccurrences.count == 5)
         #expect(zip(schedule.nextOccurrences, schedule.nextOccurrences.dropFirst()).allSatisfy { $1.timeIntervalSince($0) == 2 })
-        try await Task.sleep(for: .seconds(9))
+        // Intake SIGKILLed for a while: the runs' audit entries wait in its queue.
+        try await Task.sleep(for: .seconds(3))
+        system.stop("intake", signal: SIGKILL)
+        try await Task.sleep(for: .seconds(4))
+        try system.start(.intake)
+        try await system.waitUntilReady()
+        try await Task.sleep(for: .seconds(2))
         let (paused, pausedStatus) = try await system.request(
             "POST", "/v1/environments/cal/schedules/\(schedule.id.uuidString.lowercased())/pause", token: HangarSystem.deployerToken)
         #expect(pausedStatus == 200)
@@ -73,6 +79,12 @@ struct ScheduleEndToEndTests {
             #expect(deployment.version?.hasPrefix("nightly-20") == true)
         }
         for deployment in ran { _ = try await system.wait(for: deployment.id, status: .succeeded) }
+        // Each run is in the audit log once, under the schedule's actor.
+        let actor = "schedule:\(schedule.id.uuidString.lowercased())"
+        let entries = try await audit(system, actor: actor)
+        #expect(entries.filter { $0.action == "deployment.submit" }.count == ran.count, "\(entries.map(\.target))")
+        #expect(Set(entries.compactMap(\.target)) == Set(ran.map { $0.id.uuidString.lowercased() }))
+        #expect(entries.allSatisfy { $0.method == "SCHEDULE" && $0.environment == "cal" && $0.status == 202 && $0.outcome == "succeeded" })
         try await Task.sleep(for: .seconds(4))
         #expect(try await occurrences(system, of: schedule.id).count == ran.count, "paused: nothing more")
 
@@ -101,6 +113,24 @@ struct ScheduleEndToEndTests {
         #expect(missing.status != 0 && missing.stderr.contains("no schedule"), "\(missing.stderr)")
     }
 
+    struct AuditItem: Decodable {
+        var action: String
+        var method: String
+        var environment: String?
+        var target: String?
+        var status: Int
+        var outcome: String
+        var summary: [String]
+    }
+
+    private func audit(_ system: HangarSystem, actor: String) async throws -> [AuditItem] {
+        struct Page: Decodable { var items: [AuditItem] }
+        let query = "actor=\(actor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? actor)&limit=500"
+        let (data, status) = try await system.request("GET", "/v1/audit?\(query)")
+        guard status == 200 else { throw E2EFailure("audit answered \(status)") }
+        return try JSONDecoder().decode(Page.self, from: data).items
+    }
+
     @Test(
         "every scheduler SIGKILLed and restarted past due times: runOnce submits one deployment for the missed ones, skip none; both run on time again"
     )
@@ -124,6 +154,11 @@ struct ScheduleEndToEndTests {
         let lateOnce = afterRestart.filter { ($0.scheduledAt ?? .distantFuture) < restarted }
         #expect(lateOnce.count == 1, "one for the missed: \(afterRestart.map { "\($0.scheduledAt.map(HangarJSON.formatDate) ?? "-")" })")
         #expect(skipped.allSatisfy { ($0.scheduledAt ?? .distantPast) >= restarted }, "skip ran none of the missed")
+        // The audit log says so, under each schedule's actor.
+        let skippedAudit = try await audit(system, actor: "schedule:\(skip.id.uuidString.lowercased())").filter { $0.action == "schedule.misfire" }
+        #expect(skippedAudit.count == 1 && skippedAudit.first?.summary.first?.contains("misfire: skip") == true, "\(skippedAudit)")
+        let onceAudit = try await audit(system, actor: "schedule:\(runOnce.id.uuidString.lowercased())")
+        #expect(onceAudit.contains { $0.summary.first?.contains("misfire: runOnce") == true }, "\(onceAudit.map(\.summary))")
         // On time again afterwards.
         try await Task.sleep(for: .seconds(4))
         #expect(try await occurrences(system, of: skip.id).count > before.1)

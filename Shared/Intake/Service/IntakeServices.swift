@@ -14,10 +14,11 @@ import ServiceLifecycle
 ///
 /// In start order (the group stops them in reverse):
 /// 1. the preparation;
-/// 2. the live event feed's consumer and 3. the server replies' consumer;
-/// 4. the relay of its outbox (what a failed publish left behind);
-/// 5. the HTTP server (API and console);
-/// 6. the closer of open event streams, stopped first, so that the HTTP server need not wait for them.
+/// 2. the live event feed's consumer, 3. the server replies' consumer and 4. the consumer of
+///    the audit entries other services send;
+/// 5. the relay of its outbox (what a failed publish left behind);
+/// 6. the HTTP server (API and console);
+/// 7. the closer of open event streams, stopped first, so that the HTTP server need not wait for them.
 public struct IntakeServices: Sendable {
     /// The parts, in start order.
     public let services: [any Service]
@@ -85,12 +86,22 @@ public struct IntakeServices: Sendable {
             requester.deliver(delivery)
             return .ack
         }
+        // Audit entries the scheduler sends (a recurring schedule's runs), kept once each.
+        let auditRecords = ContractConsumerService(
+            connection: connection, queue: HangarTopology.audit.queue, prefetch: 16,
+            redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.audit.deliveryLimit), logger: logger
+        ) { incoming in
+            guard case .auditRecord(let record) = incoming.message else { return .ack }  // nothing else is bound here
+            try await intake.keepAudit(record)
+            return .ack
+        }
         services = [
             IntakePreparation(
                 intake: intake, history: api.history, outbox: outbox, connection: connection, eventsQueue: eventsQueue, repliesQueue: repliesQueue,
                 gate: gate, logger: logger),
             AfterPreparation(name: "IntakeEventFeed", gate: gate, service: eventFeed),
             AfterPreparation(name: "IntakeServerReplies", gate: gate, service: replies),
+            AfterPreparation(name: "IntakeAuditRecords", gate: gate, service: auditRecords),
             AfterPreparation(
                 name: "IntakeSubmissionRelay", gate: gate,
                 service: UntilShutdown(name: "IntakeSubmissionRelay") { await Self.relay(outbox, logger: logger) }),

@@ -76,6 +76,22 @@ extension IntakeStore {
         }
     }
 
+    /// Keeps an entry another service sent (``AuditRecord``): once, however often it comes.
+    func keepAudit(_ record: AuditRecord) async throws {
+        try await store.transaction { db in
+            try await db.raw(
+                """
+                INSERT INTO intake_audit (id, at, actor, role, action, method, path, environment, target, request_id, status, outcome, summary)
+                VALUES (\(bind: record.id.uuidString.lowercased()), \(bind: record.at.epochMilliseconds), \(bind: record.actor), NULL,
+                    \(bind: record.action), \(bind: record.method), \(bind: record.path), \(bind: record.environment), \(bind: record.target),
+                    \(bind: record.requestId), \(bind: Int64(record.status)), \(bind: AuditEntry.Outcome.succeeded.rawValue),
+                    \(bind: try Self.encode(record.summary)))
+                ON CONFLICT (id) DO NOTHING
+                """
+            ).run()
+        }
+    }
+
     /// What an audit query may filter on.
     struct AuditFilter: Sendable {
         var actor: String?
