@@ -93,7 +93,12 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         let sortedHours = hours.sorted()
         let sortedMinutes = minutes.sorted()
         let sortedSeconds = seconds.sorted()
+        // On the first day, local times more than two hours before `after`'s come before it
+        // whatever the zone's shifts (at most an hour, or half): skip them without asking the calendar.
+        let startClock = calendar.dateComponents([.hour, .minute, .second], from: after)
+        var skipBelow = ((startClock.hour ?? 0) * 3600 + (startClock.minute ?? 0) * 60 + (startClock.second ?? 0)) - 2 * 3600
         for _ in 0..<(366 * 5 + 2) {
+            defer { skipBelow = Int.min }
             let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
             if let year = parts.year, let month = parts.month, let dayOfMonth = parts.day, let weekday = parts.weekday,
                 matches(month: month, dayOfMonth: dayOfMonth, weekday: weekday - 1)
@@ -101,9 +106,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
                 // Local times map to instants in order, except one in a spring-forward gap,
                 // which maps past the gap: keep the earliest until a time that exists.
                 var earliest: Date?
-                for hour in sortedHours {
-                    for minute in sortedMinutes {
-                        for second in sortedSeconds {
+                for hour in sortedHours where (hour + 1) * 3600 > skipBelow {
+                    for minute in sortedMinutes where hour * 3600 + (minute + 1) * 60 > skipBelow {
+                        for second in sortedSeconds where hour * 3600 + minute * 60 + second >= skipBelow {
                             let local = DateComponents(year: year, month: month, day: dayOfMonth, hour: hour, minute: minute, second: second)
                             guard let date = calendar.date(from: local), date > after else { continue }
                             earliest = min(earliest ?? date, date)

@@ -42,11 +42,14 @@ struct ScheduleTransitions {
             var occurrence: Date? = dueAt
             if now.timeIntervalSince(dueAt) > misfireGrace.seconds {
                 // Missed while no replica fired timers: the latest missed occurrence stands for them all.
+                // (Counted up to 10,000; past that, from a day before now, so a schedule every
+                // second after a long outage does not hold the transaction.)
                 var latest = dueAt
                 var missed = 1
-                while missed < 100_000, let later = Self.next(set, after: latest), later <= now {
+                while let later = Self.next(set, after: latest), later <= now {
                     latest = later
                     missed += 1
+                    if missed == 10_000, now.timeIntervalSince(latest) > 86_400 { latest = now.addingTimeInterval(-86_400) }
                 }
                 logger.warning(
                     "scheduler.schedule.misfire",
