@@ -104,11 +104,7 @@ struct Content {
             steps.first { $0.name == name } ?? NotifiedStep(name: name, status: .pending)
         }
 
-        var text = "\(headline).\n\n"
-        let width = (facts.map(\.0.count).max() ?? 0) + 2
-        for (key, value) in facts {
-            text += (key + ":").padding(toLength: width, withPad: " ", startingAt: 0) + Self.oneLine(value) + "\n"
-        }
+        var text = Self.textHead(headline, facts)
         if showSteps {
             text += "\nSteps:\n"
             text += Self.row("Step", "Status", "Started", "Finished", "Duration")
@@ -122,11 +118,7 @@ struct Content {
         text += "\n-- \nHangar\n"
         self.text = text
 
-        var html = "<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif\">\n<h2>\(Self.escape(headline))</h2>\n<table>\n"
-        for (key, value) in facts {
-            html += "<tr><th align=\"left\">\(Self.escape(key))</th><td>\(Self.escape(value))</td></tr>\n"
-        }
-        html += "</table>\n"
+        var html = Self.htmlHead(headline, facts)
         if showSteps {
             html += "<h3>Steps</h3>\n<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\">\n"
             html += "<tr><th>Step</th><th>Status</th><th>Started</th><th>Finished</th><th>Duration</th><th>Error</th></tr>\n"
@@ -141,6 +133,25 @@ struct Content {
         }
         html += "<p style=\"color:#888\">Hangar</p>\n</body></html>\n"
         self.html = html
+    }
+
+    /// The headline and the facts, one a line with the values aligned: how every email's text begins.
+    static func textHead(_ headline: String, _ facts: [(String, String)]) -> String {
+        var text = "\(headline).\n\n"
+        let width = (facts.map(\.0.count).max() ?? 0) + 2
+        for (key, value) in facts {
+            text += (key + ":").padding(toLength: width, withPad: " ", startingAt: 0) + oneLine(value) + "\n"
+        }
+        return text
+    }
+
+    /// The headline and the facts as an HTML table: how every email's HTML begins.
+    static func htmlHead(_ headline: String, _ facts: [(String, String)]) -> String {
+        var html = "<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif\">\n<h2>\(escape(headline))</h2>\n<table>\n"
+        for (key, value) in facts {
+            html += "<tr><th align=\"left\">\(escape(key))</th><td>\(escape(value))</td></tr>\n"
+        }
+        return html + "</table>\n"
     }
 
     static func label(_ status: StepStatus) -> String { status == .pending ? "not run" : status.rawValue }

@@ -51,18 +51,7 @@ extension Content {
         if let worker = event.worker { facts.append(("Worker", worker)) }
         facts.append(("At", Self.time(event.at)))
 
-        var text = "\(headline).\n\n"
-        let width = (facts.map(\.0.count).max() ?? 0) + 2
-        for (key, value) in facts {
-            text += (key + ":").padding(toLength: width, withPad: " ", startingAt: 0) + Self.oneLine(value) + "\n"
-        }
-        text += "\n-- \nHangar\n"
-        self.text = text
-        var html = "<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif\">\n<h2>\(Self.escape(headline))</h2>\n<table>\n"
-        for (key, value) in facts {
-            html += "<tr><th align=\"left\">\(Self.escape(key))</th><td>\(Self.escape(value))</td></tr>\n"
-        }
-        html += "</table>\n<p style=\"color:#888\">Hangar</p>\n</body></html>\n"
-        self.html = html
+        text = Self.textHead(headline, facts) + "\n-- \nHangar\n"
+        html = Self.htmlHead(headline, facts) + "<p style=\"color:#888\">Hangar</p>\n</body></html>\n"
     }
 }

@@ -40,10 +40,13 @@ struct ShutdownTransitions {
             return
         }
         guard let at = command.at else {
-            try await tx.save(ShutdownRecord(command: command, dueAt: nil, nextAt: nil, attempt: 0))
+            // A cancel names the server by its id only: keep the name the schedule had.
+            var cancel = command
+            if let current { cancel.serverName = current.command.serverName }
+            try await tx.save(ShutdownRecord(command: cancel, dueAt: nil, nextAt: nil, attempt: 0))
             // Cancelling what was never scheduled (or is done) says nothing.
             if let current, current.dueAt != nil {
-                try await emit(.cancelled, command: command, dueAt: current.dueAt, attempt: current.attempt)
+                try await emit(.cancelled, command: cancel, dueAt: current.dueAt, attempt: current.attempt)
             }
             return
         }

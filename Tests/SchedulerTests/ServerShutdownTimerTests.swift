@@ -107,10 +107,11 @@ struct ServerShutdownTimerTests {
             try await harness.engine.fireDueTimers()
             #expect(try await harness.serverRequests().isEmpty, "the earlier time lost")
 
-            let cancel = harness.shutdown(at: nil, requestedAt: base.addingTimeInterval(3), by: "bob")
+            var cancel = harness.shutdown(at: nil, requestedAt: base.addingTimeInterval(3), by: "bob")
+            cancel.serverName = "i-prep"  // intake names the server by its id when cancelling
             try await harness.deliver(cancel)
             let cancelled = try #require(try await harness.shutdownEvents().last)
-            #expect(cancelled.status == .cancelled && cancelled.requestedBy == "bob" && cancelled.serverName == "prep")
+            #expect(cancelled.status == .cancelled && cancelled.requestedBy == "bob" && cancelled.serverName == "prep", "the schedule's name kept")
             #expect(cancelled.dueAt == later.at)
             harness.clock.advance(by: 300)
             try await harness.engine.fireDueTimers()
