@@ -75,29 +75,21 @@ struct ShutdownTransitions {
             logger.info("scheduler.shutdown.stale_reply", metadata: ["request.id": "\(reply.requestId)", "worker": "\(reply.worker)"])
             return
         }
-        switch reply.failure {
-        case nil:
-            let dueAt = record.dueAt
-            record.dueAt = nil
-            record.nextAt = nil
-            record.requestId = nil
-            try await tx.save(record)
-            try await emit(
-                .stopped, command: record.command, dueAt: dueAt, attempt: record.attempt, serverStatus: reply.servers.first?.status,
-                worker: reply.worker)
-        case .notFound?, .unsupported?:
-            let dueAt = record.dueAt
-            record.dueAt = nil
-            record.nextAt = nil
-            record.requestId = nil
-            record.lastError = reply.error
-            try await tx.save(record)
-            try await emit(
-                .dropped, command: record.command, dueAt: dueAt, attempt: record.attempt,
-                error: reply.error ?? "the provider cannot stop this server", worker: reply.worker)
-        case .failed?:
-            try await failed(&record, error: reply.error ?? "the provider failed", worker: reply.worker)
+        if reply.failure == .failed {
+            return try await failed(&record, error: reply.error ?? "the provider failed", worker: reply.worker)
         }
+        // Stopped, or given up (the server is gone, or its provider cannot stop it): nothing more scheduled.
+        let stopped = reply.failure == nil
+        let dueAt = record.dueAt
+        record.dueAt = nil
+        record.nextAt = nil
+        record.requestId = nil
+        if !stopped { record.lastError = reply.error }
+        try await tx.save(record)
+        try await emit(
+            stopped ? .stopped : .dropped, command: record.command, dueAt: dueAt, attempt: record.attempt,
+            error: stopped ? nil : reply.error ?? "the provider cannot stop this server",
+            serverStatus: stopped ? reply.servers.first?.status : nil, worker: reply.worker)
     }
 
     /// How long a worker has to answer: the request's own time limit, plus the time a worker

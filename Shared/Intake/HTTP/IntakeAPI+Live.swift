@@ -145,12 +145,9 @@ extension IntakeAPI {
                     guard let notices = await mailbox.take(timeout: max(wait, .milliseconds(1))) else { break }
                     for notice in notices {
                         guard let deployment = notice.deploymentId else {
-                            // A scheduled server stop's turn, passed on as it came.
-                            if notice.environmentId == environment.id,
-                                let event = try? HangarJSON.decoder.decode(ServerShutdownEvent.self, from: Data(notice.body))
-                            {
-                                try await stream.send(&writer, event: "shutdown", json: event)
-                            }
+                            // A scheduled server stop's turn, passed on as it was published
+                            // (the feed decoded it already, to know it is one).
+                            if notice.environmentId == environment.id { try await stream.send(&writer, event: "shutdown", data: notice.body) }
                             continue
                         }
                         var owner = notice.environmentId ?? hub.environment(of: deployment)

@@ -29,13 +29,13 @@ extension IntakeAPI {
         v1.post("environments/:env/schedules/:id/pause") { request, context in
             try await changeSchedule(request, context, readsBody: false) { schedule, _, now in
                 schedule.enabled = false
-                return try Self.validated(ScheduleRequest.apply([:], to: &schedule, creating: false, now: now))
+                return try Self.validated(ScheduleRequest.deployment(of: schedule, now: now))
             }
         }
         v1.post("environments/:env/schedules/:id/resume") { request, context in
             try await changeSchedule(request, context, readsBody: false) { schedule, _, now in
                 schedule.enabled = true
-                return try Self.validated(ScheduleRequest.apply([:], to: &schedule, creating: false, now: now))
+                return try Self.validated(ScheduleRequest.deployment(of: schedule, now: now))
             }
         }
         v1.delete("environments/:env/schedules/:id") { request, context in
@@ -44,7 +44,7 @@ extension IntakeAPI {
             var schedule = try await schedule(context, environment: environment)
             let now = Date()
             schedule.revision += 1
-            let accepted = try Self.validated(ScheduleRequest.apply([:], to: &schedule, creating: false, now: now))
+            let accepted = try Self.validated(ScheduleRequest.deployment(of: schedule, now: now))
             let set = Self.set(schedule, accepted: accepted, environment: environment, now: now, deleted: true)
             await outbox.publish([try await intake.delete(schedule, set: set, outbox: outbox)])
             AuditNotes.note("deleted schedule \(schedule.id.uuidString.lowercased()) (\(schedule.cron) \(schedule.timeZone))")
@@ -105,7 +105,7 @@ extension IntakeAPI {
         var entries: [TransactionalOutbox.Entry] = []
         for var schedule in try await intake.schedules(environment: environment.id) {
             schedule.revision += 1
-            guard case .success(let accepted) = ScheduleRequest.apply([:], to: &schedule, creating: false, now: now) else { continue }
+            guard case .success(let accepted) = ScheduleRequest.deployment(of: schedule, now: now) else { continue }
             let set = Self.set(schedule, accepted: accepted, environment: environment, now: now, deleted: deleted)
             entries.append(try await deleted ? intake.delete(schedule, set: set, outbox: outbox) : intake.save(schedule, set: set, outbox: outbox))
         }

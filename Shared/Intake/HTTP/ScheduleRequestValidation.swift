@@ -58,11 +58,19 @@ enum ScheduleRequest {
         default: fail("deployment", "must be an object: the body of POST …/deployments")
         }
         var accepted: DeploymentRequest?
-        switch DeploymentRequest.validate(schedule.deployment, now: now) {
+        switch deployment(of: schedule, now: now) {
         case .success(let value): accepted = value
-        case .failure(let problem): errors += problem.errors.map { .init(field: "deployment.\($0.field)", message: $0.message) }
+        case .failure(let problem): errors += problem.errors
         }
         guard errors.isEmpty, let accepted else { return .failure(Problem.invalid(errors)) }
         return .success(accepted)
+    }
+
+    /// The schedule's deployment validated as the deploy route validates a body (each bad field
+    /// named `deployment.…`): what each run submits.
+    static func deployment(of schedule: ScheduleResource, now: Date) -> Result<DeploymentRequest, Problem> {
+        DeploymentRequest.validate(schedule.deployment, now: now).mapError { problem in
+            Problem.invalid(problem.errors.map { .init(field: "deployment.\($0.field)", message: $0.message) })
+        }
     }
 }
