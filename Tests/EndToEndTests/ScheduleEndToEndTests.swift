@@ -147,8 +147,16 @@ struct ScheduleEndToEndTests {
         try await Task.sleep(for: .seconds(10))  // three occurrences or more missed
         let restarted = Date()
         try system.start(.scheduler)
-        try await Task.sleep(for: .seconds(2))
-        // Fired at the restart, late: runOnce one deployment, skip none.
+        // Fired at the restart, late: runOnce one deployment, skip none. Waited for, not slept
+        // on: a busy machine can take seconds to start the scheduler.
+        try await eventually("the late runOnce deployment in the history", timeout: .seconds(30)) {
+            try await occurrences(system, of: runOnce.id).contains {
+                ($0.createdAt ?? .distantPast) >= restarted && ($0.scheduledAt ?? .distantFuture) < restarted
+            }
+        }
+        try await eventually("the skip's misfire in the audit log", timeout: .seconds(30)) {
+            try await audit(system, actor: "schedule:\(skip.id.uuidString.lowercased())").contains { $0.action == "schedule.misfire" }
+        }
         let afterRestart = try await occurrences(system, of: runOnce.id).filter { ($0.createdAt ?? .distantPast) >= restarted }
         let skipped = try await occurrences(system, of: skip.id).filter { ($0.createdAt ?? .distantPast) >= restarted }
         let lateOnce = afterRestart.filter { ($0.scheduledAt ?? .distantFuture) < restarted }
