@@ -13,13 +13,20 @@ struct AWSServers {
     static let liveStates = ["pending", "running", "stopping", "stopped"]
 
     /// The instances the environment's Auto Scaling group holds now (role `instance`), as EC2
-    /// describes them: their type and launch time price them.
+    /// describes them (their type and launch time price them), each with the launch template
+    /// version and the health the group reports for it.
     func groupInstances() async throws(AWSError) -> [ServerInfo] {
         guard let autoScaling else { return [] }
         let group = try await autoScaling.describeGroup(settings.autoScalingGroupName)
         let ids = group.instances.map(\.id)
         guard !ids.isEmpty else { return [] }
-        return try await ec2.describeInstances(ids: ids).sorted { $0.id < $1.id }.map { Self.info($0, role: .instance) }
+        let members = Dictionary(group.instances.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return try await ec2.describeInstances(ids: ids).sorted { $0.id < $1.id }.map { instance in
+            var info = Self.info(instance, role: .instance)
+            info.modelVersion = members[instance.id]?.launchTemplateVersion
+            info.health = members[instance.id].map { $0.healthStatus.lowercased() }
+            return info
+        }
     }
 
     func list() async throws(AWSError) -> [ServerInfo] {

@@ -10,10 +10,13 @@ import HangarProviders
 /// run again after a crash finds it instead of making another. Deleting old versions is
 /// housekeeping: when the cloud refuses or does not implement it, the step still succeeds, says
 /// so in a detail line and lists the versions left in the output `staleModelVersions`.
+///
+/// A rollback's `create_models` creates nothing: ``restoreModel(_:)``.
 extension AWSStep {
     var modelMarker: String { "hangar:\(deploymentId)" }
 
     func createModels() async throws -> StepOutcome {
+        if let rollback = command.rollback { return try await restoreModel(rollback) }
         guard let imageId = command.outputs["imageId"] else {
             return .failed(error: "create_models needs the imageId that create_image produced; the command's outputs have none", transient: false)
         }
@@ -63,6 +66,37 @@ extension AWSStep {
             }
         }
         return .succeeded(outputs: outputs, detail: detail)
+    }
+
+    /// A rollback's `create_models`: the release's launch template version becomes the default
+    /// again (nothing is created or deleted); the version running now is the backup. Fails for
+    /// good when that version no longer exists (housekeeping removed it).
+    func restoreModel(_ rollback: RollbackOf) async throws -> StepOutcome {
+        guard let main = Int(rollback.modelVersion), let backup = Int(rollback.fromModelVersion) else {
+            return .failed(
+                error: "model versions \(rollback.modelVersion) and \(rollback.fromModelVersion) are not launch template version numbers",
+                transient: false)
+        }
+        let template = try await ec2.describeLaunchTemplate(
+            id: command.outputs["launchTemplateId"] ?? settings.launchTemplateId, name: settings.launchTemplateName)
+        let versions = try await ec2.describeLaunchTemplateVersions(templateId: template.id)
+        guard let version = versions.first(where: { $0.number == main }) else {
+            return .failed(
+                error: "launch template \(template.id) has no version \(main) any more: version \(rollback.version) cannot be returned to",
+                transient: false)
+        }
+        guard let imageId = version.dataParameters["LaunchTemplateData.ImageId"] ?? rollback.imageId else {
+            return .failed(error: "launch template \(template.id) version \(main) names no image", transient: false)
+        }
+        await firstRun("making model version \(main) (version \(rollback.version), image \(imageId)) the default model again")
+        await firstRun("keeping model version \(backup) (version \(rollback.fromVersion)) as the backup model")
+        if template.defaultVersion != main {
+            try await ec2.setDefaultLaunchTemplateVersion(templateId: template.id, version: main)
+            await progress("made version \(main) the default model")
+        }
+        return .succeeded(
+            outputs: ["mainModelVersion": String(main), "backupModelVersion": String(backup), "launchTemplateId": template.id, "imageId": imageId],
+            detail: "main model version \(main) (version \(rollback.version), image \(imageId)) is the default again; backup model version \(backup)")
     }
 
     /// Deletes `versions`; answers those left and why. Only throttling and no answer are thrown

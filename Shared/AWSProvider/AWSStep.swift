@@ -179,7 +179,11 @@ struct AWSStep {
             await progress("released the instance lock an interrupted replacement left")
         }
         let version = generatedVersion
-        await progress("publishing version \(version)")
+        if let rollback = command.rollback {
+            await progress("publishing version \(rollback.version) again, rolled back from version \(rollback.fromVersion)")
+        } else {
+            await progress("publishing version \(version)")
+        }
         var outputs = ["generatedVersion": version]
         for key in ["imageId", "mainModelVersion", "backupModelVersion", "launchTemplateId"] {
             if let value = command.outputs[key] { outputs[key] = value }

@@ -37,6 +37,8 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
     /// An admin's reason for overriding freeze windows (`overrideFreeze.reason`): the
     /// scheduler then starts it when due even inside a window. `nil`: windows apply.
     public var freezeOverride: String?
+    /// Set on a rollback: the release it returns to (``RollbackOf``); `nil` on a release.
+    public var rollback: RollbackOf?
 
     /// Creates a submission. Intake builds one for each deployment it accepts.
     public init(
@@ -44,8 +46,9 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
         createdAt: Date, scheduledAt: Date?, options: DeploymentOptions, mode: PublishMode,
         reconnection: Reconnection? = nil, notify: [String] = [], target: ProviderTarget,
         reconnectionMonthlyLimit: Int? = nil, notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil,
-        freezeOverride: String? = nil
+        freezeOverride: String? = nil, rollback: RollbackOf? = nil
     ) {
+        self.rollback = rollback
         self.deploymentId = deploymentId
         self.environmentId = environmentId
         self.environmentName = environmentName
@@ -136,14 +139,17 @@ public struct ExecuteStep: Codable, Sendable, Equatable {
     /// stopped preparation server, a new default model not yet on the instances) and publishes
     /// nothing.
     public var cleanup: String?
+    /// Set when the deployment is a rollback: the release it returns to.
+    public var rollback: RollbackOf?
 
     /// Creates a step command. The scheduler builds one for each dispatch.
     public init(
         deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?, step: StepName,
         attempt: Int, dispatchId: UUID, target: ProviderTarget, options: DeploymentOptions, mode: PublishMode,
         reconnection: Reconnection? = nil, outputs: [String: String] = [:], continuation: JSONValue? = nil, poll: Int = 0,
-        cleanup: String? = nil
+        cleanup: String? = nil, rollback: RollbackOf? = nil
     ) {
+        self.rollback = rollback
         self.deploymentId = deploymentId
         self.environmentId = environmentId
         self.environmentName = environmentName

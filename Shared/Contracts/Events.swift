@@ -127,14 +127,18 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
     /// A finished deployment (succeeded, failed, cancelled): its steps as the scheduler saw
     /// them, in pipeline order (steps that never ran are absent), for the notifier's summary.
     public var steps: [DeploymentStepSummary]?
+    /// Set when the deployment is a rollback: the release it returns to.
+    public var rollback: RollbackOf?
 
     /// Creates a status event. The scheduler builds one each time a deployment's status changes.
     public init(
         status: DeploymentStatus, deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?,
         owner: String, at: Date, createdAt: Date, scheduledAt: Date?, mode: PublishMode, options: DeploymentOptions,
         notify: [String], reason: String? = nil, failedStep: StepName? = nil, outputs: [String: String]? = nil,
-        notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil, steps: [DeploymentStepSummary]? = nil
+        notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil, steps: [DeploymentStepSummary]? = nil,
+        rollback: RollbackOf? = nil
     ) {
+        self.rollback = rollback
         self.status = status
         self.deploymentId = deploymentId
         self.environmentId = environmentId

@@ -105,12 +105,19 @@ public struct DeploymentSummary: Codable, Sendable, Equatable {
     public var durationMs: Int64?
     /// Its six steps, in pipeline order.
     public var steps: [StepSummary]
+    /// A release (a new version) or a rollback (an earlier one again).
+    @ReleaseByDefault public var kind: DeploymentKind
+    /// A rollback: the release it returns to, and the deployment it rolled back from.
+    public var rollback: RollbackOf?
 
     /// Creates a history row.
     public init(
         id: UUID, environmentId: UUID?, environmentName: String?, version: String?, owner: String?, status: DeploymentStatus, mode: PublishMode?,
-        createdAt: Date?, scheduledAt: Date?, startedAt: Date?, finishedAt: Date?, durationMs: Int64?, steps: [StepSummary]
+        createdAt: Date?, scheduledAt: Date?, startedAt: Date?, finishedAt: Date?, durationMs: Int64?, steps: [StepSummary],
+        rollback: RollbackOf? = nil
     ) {
+        self.kind = rollback == nil ? .release : .rollback
+        self.rollback = rollback
         self.id = id
         self.environmentId = environmentId
         self.environmentName = environmentName
@@ -168,13 +175,19 @@ public struct DeploymentDetails: Codable, Sendable, Equatable {
     public var outputs: [String: String]
     /// Its six steps, in pipeline order, with their detail lines.
     public var steps: [StepDetails]
+    /// A release (a new version) or a rollback (an earlier one again).
+    @ReleaseByDefault public var kind: DeploymentKind
+    /// A rollback: the release it returns to, and the deployment it rolled back from.
+    public var rollback: RollbackOf?
 
     /// Creates the full view of one deployment.
     public init(
         id: UUID, environmentId: UUID?, environmentName: String?, version: String?, owner: String?, status: DeploymentStatus, mode: PublishMode?,
         options: DeploymentOptions?, notify: [String], createdAt: Date?, scheduledAt: Date?, startedAt: Date?, finishedAt: Date?, durationMs: Int64?,
-        reason: String?, failedStep: StepName?, outputs: [String: String], steps: [StepDetails]
+        reason: String?, failedStep: StepName?, outputs: [String: String], steps: [StepDetails], rollback: RollbackOf? = nil
     ) {
+        self.kind = rollback == nil ? .release : .rollback
+        self.rollback = rollback
         self.id = id
         self.environmentId = environmentId
         self.environmentName = environmentName

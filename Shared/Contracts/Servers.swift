@@ -52,6 +52,12 @@ public struct ServerInfo: Codable, Sendable, Equatable {
     public var imageStatus: String?
     /// When it was last launched or started, as the provider reports it.
     public var launchedAt: Date?
+    /// An instance of the group: the launch model version it was launched from (a launch
+    /// template version on `aws`), when the provider knows it; `nil` for other servers.
+    public var modelVersion: String?
+    /// An instance of the group: its health as the group sees it (`healthy`, `unhealthy`),
+    /// when the provider reports it; `nil` for other servers.
+    public var health: String?
     /// A stop planned for later (the preparation server's scheduled shutdown). Intake adds it
     /// from its schedule when it lists servers; providers never set it.
     public var scheduledShutdown: ScheduledShutdown?
@@ -59,8 +65,11 @@ public struct ServerInfo: Codable, Sendable, Equatable {
     /// Creates a server as a provider reports it. ``scheduledShutdown`` starts `nil`; intake sets it.
     public init(
         id: String, name: String, role: ServerRole, status: String, publicIP: String? = nil, privateIP: String? = nil,
-        platform: String? = nil, instanceType: String? = nil, imageStatus: String? = nil, launchedAt: Date? = nil
+        platform: String? = nil, instanceType: String? = nil, imageStatus: String? = nil, launchedAt: Date? = nil,
+        modelVersion: String? = nil, health: String? = nil
     ) {
+        self.modelVersion = modelVersion
+        self.health = health
         self.id = id
         self.name = name
         self.role = role

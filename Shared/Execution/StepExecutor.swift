@@ -137,6 +137,8 @@ public struct StepExecutor: Sendable {
                     }
                 }
                 defer { timer.cancelAll() }
+                // A rollback's steps that make nothing: answered here, the provider never asked.
+                if let reason = command.rollbackSkipReason { return .skipped(reason: reason) }
                 do {
                     let provider = try providers.provider(named: command.target.provider)
                     return try await ProviderSpan.execute(provider, command) { line in

@@ -115,6 +115,7 @@ public struct HistoryProjector: Sendable {
                 environment_name = \(bind: event.environmentName), version = \(bind: event.version), owner = \(bind: event.owner),
                 mode = \(bind: event.mode.rawValue), options = \(bind: String(decoding: try encoder.encode(event.options), as: UTF8.self)),
                 notify = \(bind: String(decoding: try encoder.encode(event.notify), as: UTF8.self)),
+                rollback = \(bind: try event.rollback.map { String(decoding: try encoder.encode($0), as: UTF8.self) }),
                 created_at = \(bind: event.createdAt.epochMilliseconds), scheduled_at = \(bind: event.scheduledAt?.epochMilliseconds),
                 updated_at = \(bind: Date().epochMilliseconds)
             WHERE id = \(bind: id)

@@ -120,7 +120,7 @@ public struct HistoryQueries: Sendable {
             finishedAt: summary.finishedAt, durationMs: summary.durationMs,
             reason: try row.text("reason"),
             failedStep: try row.text("failed_step").flatMap(StepName.init(rawValue:)),
-            outputs: try json("outputs", [String: String].self) ?? [:], steps: steps)
+            outputs: try json("outputs", [String: String].self) ?? [:], steps: steps, rollback: summary.rollback)
     }
 
     private func steps(of ids: [String]) async throws -> [String: [StepDetails]] {
@@ -162,7 +162,8 @@ public struct HistoryQueries: Sendable {
             status: DeploymentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .queued,
             mode: try row.text("mode").flatMap(PublishMode.init(rawValue:)),
             createdAt: try date("created_at"), scheduledAt: try date("scheduled_at"),
-            startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished), steps: steps)
+            startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished), steps: steps,
+            rollback: try row.text("rollback").flatMap { try? HangarJSON.decoder.decode(RollbackOf.self, from: Data($0.utf8)) })
     }
 }
 

@@ -102,5 +102,9 @@ enum HistorySchema {
         },
         // Scheduled server stops: the environment's shutdown history and each server's latest state.
         ServerShutdownHistory.migration,
+        // A rollback's `RollbackOf` (JSON): what it returned to and from. NULL on a release.
+        Migration(id: "history-7-rollbacks") { db in
+            try await db.raw("ALTER TABLE history_deployments ADD COLUMN rollback TEXT").run()
+        },
     ]
 }

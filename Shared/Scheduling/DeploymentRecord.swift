@@ -69,7 +69,8 @@ struct DeploymentRecord: Sendable {
                 options: request.options, notify: request.notify, reason: reason, failedStep: failedStep,
                 outputs: status == .succeeded ? outputs : nil, notifyEvents: request.notifyEvents, webhooks: request.webhooks,
                 steps: [.succeeded, .failed, .cancelled].contains(status)
-                    ? steps.map { $0.closed(by: status, failedStep: failedStep, reason: reason, at: at) } : nil))
+                    ? steps.map { $0.closed(by: status, failedStep: failedStep, reason: reason, at: at) } : nil,
+                rollback: request.rollback))
     }
 }
 

@@ -322,7 +322,8 @@ struct Transitions {
             deploymentId: record.id, environmentId: record.environmentId, environmentName: request.environmentName,
             version: request.version, step: step, attempt: attempt, dispatchId: dispatchId, target: request.target,
             options: request.options, mode: request.mode, reconnection: request.reconnection, outputs: record.outputs,
-            continuation: continuation, poll: poll, cleanup: step == .finalize ? record.pendingEnd.map { $0.reason ?? $0.status.rawValue } : nil)
+            continuation: continuation, poll: poll, cleanup: step == .finalize ? record.pendingEnd.map { $0.reason ?? $0.status.rawValue } : nil,
+            rollback: request.rollback)
         try await tx.publish(.executeStep(command), messageId: "execute-\(dispatchId)", traceParent: record.traceParent)
     }
 

@@ -83,6 +83,46 @@ struct AWSEndToEndTests {
         #expect(try await ec2.describeInstance(preparationId).state == "stopped", "moto stops at once")
     }
 
+    @Test("a rollback makes the previous release's launch template version the default again and puts its image on every instance")
+    func rollback() async throws {
+        let moto = try await MotoServer()
+        defer { moto.stop() }
+        let seed = try moto.seed(name: "rb", instances: 2, versions: 3)
+        let system = try await HangarSystem("aws-rollback", extraEnvironment: moto.environment)
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        let target = """
+            {"region":"us-east-1","preparationInstanceId":"\(seed["preparationInstanceId"]!)","launchTemplateId":"\(seed["launchTemplateId"]!)",
+             "autoScalingGroupName":"\(seed["autoScalingGroupName"]!)","keepModelVersions":5,"checkAfterSeconds":0.2,"warmupSeconds":0}
+            """
+        try await system.createEnvironment("cloud-rb", provider: "aws", target: target)
+        let first = try await system.wait(
+            for: try await system.deploy("cloud-rb", body: #"{"version":"1.0"}"#), status: .succeeded, timeout: .seconds(120))
+        let second = try await system.wait(
+            for: try await system.deploy("cloud-rb", body: #"{"version":"2.0"}"#), status: .succeeded, timeout: .seconds(120))
+        let firstImage = try #require(first.outputs["imageId"])
+        #expect(first.outputs["mainModelVersion"] == "4" && second.outputs["mainModelVersion"] == "5" && second.outputs["backupModelVersion"] == "4")
+
+        let (data, status) = try await system.request("POST", "/v1/environments/cloud-rb/rollbacks", token: HangarSystem.deployerToken, body: "{}")
+        #expect(status == 202, "\(String(decoding: data, as: UTF8.self))")
+        let id = try HangarJSON.decoder.decode(DeploymentDetails.self, from: data).id
+        let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(120))
+        #expect(done.kind == .rollback && done.version == "1.0")
+        #expect(done.steps.map(\.status) == [.succeeded, .skipped, .skipped, .succeeded, .succeeded, .succeeded], "\(done.steps.map(\.status))")
+        #expect(done.outputs["mainModelVersion"] == "4" && done.outputs["backupModelVersion"] == "5" && done.outputs["imageId"] == firstImage)
+
+        let client = moto.queryClient()
+        let ec2 = EC2(client: client)
+        let templateId = seed["launchTemplateId"]!
+        #expect(try await ec2.describeLaunchTemplate(id: templateId, name: nil).defaultVersion == 4, "the backup model is the default again")
+        #expect(try await ec2.describeLaunchTemplateVersions(templateId: templateId).map(\.number) == [1, 2, 3, 4, 5], "nothing created or removed")
+        let group = try await AutoScaling(client: client).describeGroup(seed["autoScalingGroupName"]!)
+        #expect(group.instances.count == 2)
+        let instances = try await ec2.describeInstances(ids: group.instances.map(\.id))
+        #expect(instances.allSatisfy { $0.imageId == firstImage }, "every group instance runs the first release's image again")
+        #expect(try await ec2.describeImages(filters: [("tag:hangar:deployment", [id.uuidString.lowercased()])]).isEmpty, "no image made")
+    }
+
     @Test("bad aws settings are refused when the environment is created, each field named")
     func badSettings() async throws {
         let system = try await HangarSystem("aws-settings")

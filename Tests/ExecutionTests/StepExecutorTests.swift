@@ -179,6 +179,36 @@ struct StepExecutorTests {
         #expect(failed.last?.event.transient == false)
     }
 
+    @Test("a rollback's stop_preparation_server and create_image are skipped without asking the provider; create_models is the provider's")
+    func rollbackSkips() async throws {
+        /// Counts the steps it was asked to run.
+        struct Counting: Provider {
+            let asked = Collector<StepName>()
+            func execute(_ command: ExecuteStep, progress: @escaping @Sendable (String) async -> Void) async throws -> StepOutcome {
+                await asked.add(command.step)
+                return .succeeded(outputs: [:], detail: nil)
+            }
+        }
+        let provider = Counting()
+        let providers = ProviderRegistry(["counting": provider])
+        let rollback = RollbackOf(
+            deploymentId: UUID(), version: "1.0", modelVersion: "4", imageId: "ami-1", fromDeploymentId: UUID(), fromVersion: "2.0",
+            fromModelVersion: "5")
+        for step in [StepName.stopPreparationServer, .createImage, .createModels] {
+            var command = Fixtures.command(step, provider: "counting")
+            command.rollback = rollback
+            command.options.stopPreparationServer = true
+            let events = try await execute(command, providers: providers)
+            #expect(events.last?.event.kind == (step == .createModels ? .succeeded : .skipped), "\(step)")
+        }
+        #expect(await provider.asked.values == [.createModels])
+        var image = Fixtures.command(.createImage, provider: "counting")
+        image.rollback = rollback
+        #expect(image.rollbackSkipReason == "a rollback makes no image: it returns to image ami-1 of version 1.0")
+        image.cleanup = "failed"
+        #expect(image.rollbackSkipReason == nil, "a cleanup is the provider's")
+    }
+
     @Test("an unknown provider fails the step permanently")
     func unknownProvider() async throws {
         let events = try await execute(Fixtures.command(.validate, provider: "aws"))

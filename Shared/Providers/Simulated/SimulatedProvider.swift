@@ -33,6 +33,13 @@ import HangarContracts
 ///   `generatedVersion` (the deployment's version label, or "v" and the last 8 hex digits of
 ///   its id) and passes `imageId`, `mainModelVersion` and `backupModelVersion` through.
 ///
+/// A rollback (``ExecuteStep/rollback``) runs no `stop_preparation_server` or `create_image`
+/// (the worker skips them); its `create_models` makes the release's model the default again
+/// and keeps the running one as backup ("making model version …", no model created or
+/// removed), `replace_instances` is as above, and `finalize` publishes the release's version
+/// again. The servers listing shows on each instance the model version it was last replaced
+/// with (1 before any).
+///
 /// Invalid settings fail the step permanently with the settings' problems.
 public struct SimulatedProvider: Provider {
     /// The name environments use for it.
@@ -112,6 +119,11 @@ public struct SimulatedProvider: Provider {
         if let failure = settings.failure(of: step, attempt: command.attempt) {
             let message = failure.message ?? "simulated failure of \(step.rawValue) on attempt \(command.attempt)"
             return .failed(error: message, transient: failure.transient)
+        }
+        // The instances run the main model from now on: the servers listing shows it.
+        if step == .replaceInstances, let model = command.outputs["mainModelVersion"] {
+            let target = ProviderTarget(provider: Self.name, settings: command.target.settings, environmentId: command.environmentId)
+            serverState.replaceInstances(Self.groupKey(of: target), model: model, now: Date())
         }
         return .succeeded(outputs: script.outputs, detail: script.done)
     }
@@ -205,6 +217,7 @@ public struct SimulatedProvider: Provider {
                     outputs: ["imageId": imageId]))
 
         case .createModels:
+            if let rollback = command.rollback { return .run(rollbackModels(rollback)) }
             guard let imageId = command.outputs["imageId"] else {
                 return .fail("create_models needs the imageId that create_image produced; the command's outputs have none")
             }
@@ -269,7 +282,11 @@ public struct SimulatedProvider: Provider {
             var start: [String] = []
             let restart = command.outputs["preparationServerStopped"] == "true"
             if restart { start.append("starting the preparation server again") }
-            start.append("publishing version \(version)")
+            if let rollback = command.rollback {
+                start.append("publishing version \(rollback.version) again, rolled back from version \(rollback.fromVersion)")
+            } else {
+                start.append("publishing version \(version)")
+            }
             var outputs = ["generatedVersion": version]
             for key in ["imageId", "mainModelVersion", "backupModelVersion"] {
                 if let value = command.outputs[key] { outputs[key] = value }
@@ -280,6 +297,22 @@ public struct SimulatedProvider: Provider {
                     waiting: "preparation server \(ids.preparationServer) is starting", resource: ids.preparationServer,
                     done: "version \(version) is published", outputs: outputs, preparationServer: restart ? .start : nil))
         }
+    }
+
+    /// A rollback's `create_models`: the release's model becomes the default again, the one
+    /// running now is kept as the backup; nothing is created or removed.
+    static func rollbackModels(_ rollback: RollbackOf) -> Script {
+        var outputs = ["mainModelVersion": rollback.modelVersion, "backupModelVersion": rollback.fromModelVersion]
+        if let image = rollback.imageId { outputs["imageId"] = image }
+        return Script(
+            startLines: [
+                "making model version \(rollback.modelVersion) (version \(rollback.version)) the default model again",
+                "keeping model version \(rollback.fromModelVersion) (version \(rollback.fromVersion)) as the backup model",
+            ],
+            waiting: "model version \(rollback.modelVersion) is becoming the default", resource: rollback.modelVersion,
+            done: "main model version \(rollback.modelVersion) (version \(rollback.version)) is the default again; "
+                + "backup model version \(rollback.fromModelVersion)",
+            outputs: outputs)
     }
 
     /// `requestReconnection`: the request goes to each simulated instance of the group; the last

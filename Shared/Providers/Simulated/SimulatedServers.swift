@@ -75,9 +75,10 @@ extension SimulatedProvider {
         }
     }
 
-    /// The simulated group's instances as launched, all running: ids as the steps name them
-    /// (``SimulatedIDs/instance(_:)``), launched with the servers. A simulated replacement keeps
-    /// their ids and launch times; a release and resume relaunches them.
+    /// The simulated group's instances as launched, all running, from model version 1: ids as
+    /// the steps name them (``SimulatedIDs/instance(_:)``), launched with the servers. A
+    /// simulated replacement keeps their ids and launch times and changes their model
+    /// version; a release and resume relaunches them.
     static func baseInstances(of target: ProviderTarget, count: Int) -> [ServerInfo] {
         let launched = launched(of: target)
         let seed = seed(of: target)
@@ -85,7 +86,7 @@ extension SimulatedProvider {
             ServerInfo(
                 id: "i-" + SimulatedIDs.hex("instance:\(seed):\(index)", count: 17), name: "instance-\(index + 1)", role: .instance,
                 status: "running", privateIP: "10.1.\(index / 250).\(index % 250 + 2)", platform: "Windows Server 2022 (simulated)",
-                instanceType: "t3.medium", launchedAt: launched)
+                instanceType: "t3.medium", launchedAt: launched, modelVersion: "1", health: "healthy")
         }
     }
 
@@ -158,6 +159,8 @@ final class SimulatedServerState: Sendable {
         var launchedAt: Date?
         /// Stopped by a release of its environment (and so started again by a resume).
         var stoppedByRelease: Bool?
+        /// The group: the model version its instances were last replaced with.
+        var modelVersion: String?
     }
 
     private let file: String?
@@ -232,6 +235,7 @@ final class SimulatedServerState: Sendable {
             var instance = instance
             instance.status = now < entry.settlesAt ? (entry.transition ?? entry.settled) : entry.settled
             instance.launchedAt = entry.launchedAt ?? instance.launchedAt
+            instance.modelVersion = entry.modelVersion ?? instance.modelVersion
             return instance
         }
     }
@@ -247,9 +251,20 @@ final class SimulatedServerState: Sendable {
             } else {
                 guard released else { return false }
                 let settle = now.addingTimeInterval(Double(SimulatedProvider.transitionDuration.components.seconds))
-                entries[group] = Entry(settled: "running", transition: "pending", settlesAt: settle, launchedAt: now)
+                entries[group] = Entry(
+                    settled: "running", transition: "pending", settlesAt: settle, launchedAt: now, modelVersion: entries[group]?.modelVersion)
             }
             return true
+        }
+    }
+
+    /// A replacement of the group's instances: from now on they run model version `model`
+    /// (ids and launch times kept, as the simulated replacement keeps them).
+    func replaceInstances(_ group: String, model: String, now: Date) {
+        withEntries { entries in
+            var entry = entries[group] ?? Entry(settled: "running", transition: nil, settlesAt: now, launchedAt: nil)
+            entry.modelVersion = model
+            entries[group] = entry
         }
     }
 
