@@ -60,18 +60,20 @@ struct Content {
         let environment = HeaderSafety.singleLine(event.environmentName)
         let version = HeaderSafety.singleLine(event.version ?? event.outputs?["generatedVersion"] ?? "")
         let label = version.isEmpty ? "a new version" : version
+        // A rollback says so: "Rollback of web to v1 succeeded".
+        let what = event.rollback == nil ? "Deployment of \(label) to \(environment)" : "Rollback of \(environment) to \(label)"
         let headline: String
         switch event.status {
-        case .running: headline = "Deployment of \(label) to \(environment) started"
-        case .succeeded: headline = "Deployment of \(label) to \(environment) succeeded"
-        case .failed: headline = "Deployment of \(label) to \(environment) failed" + (event.failedStep.map { " at \($0.rawValue)" } ?? "")
-        case .cancelled: headline = "Deployment of \(label) to \(environment) was cancelled"
+        case .running: headline = "\(what) started"
+        case .succeeded: headline = "\(what) succeeded"
+        case .failed: headline = "\(what) failed" + (event.failedStep.map { " at \($0.rawValue)" } ?? "")
+        case .cancelled: headline = "\(what) was cancelled"
         case .scheduled where NotificationComposer.isDeferral(event):
-            headline = "Deployment of \(label) to \(environment) deferred" + (event.scheduledAt.map { " to \(Self.time($0))" } ?? "")
+            headline = "\(what) deferred" + (event.scheduledAt.map { " to \(Self.time($0))" } ?? "")
         case .scheduled:
-            headline = "Deployment of \(label) to \(environment) scheduled" + (event.scheduledAt.map { " for \(Self.time($0))" } ?? "")
-        case .queued: headline = "Deployment of \(label) to \(environment) is queued"
-        case .rejected: headline = "Deployment of \(label) to \(environment) was rejected"
+            headline = "\(what) scheduled" + (event.scheduledAt.map { " for \(Self.time($0))" } ?? "")
+        case .queued: headline = "\(what) is queued"
+        case .rejected: headline = "\(what) was rejected"
         }
         subject = "[Hangar] \(headline)"
 
@@ -82,6 +84,18 @@ struct Content {
             ("Status", event.status == .running ? "running" : event.status.rawValue), ("Deployment", event.deploymentId.uuidString.lowercased()),
             ("Mode", event.mode.rawValue), ("Requested", Self.time(event.createdAt)),
         ]
+        if let rollback = event.rollback {
+            facts.append(
+                (
+                    "Rollback",
+                    "to version \(rollback.version) (deployment \(rollback.deploymentId.uuidString.lowercased()), model \(rollback.modelVersion))"
+                ))
+            facts.append(
+                (
+                    "Rolled back from",
+                    "version \(rollback.fromVersion) (deployment \(rollback.fromDeploymentId.uuidString.lowercased()), model \(rollback.fromModelVersion))"
+                ))
+        }
         if let scheduledAt = event.scheduledAt { facts.append(("Scheduled for", Self.time(scheduledAt))) }
         if let began { facts.append(("Started", Self.time(began))) }
         if let finishedAt { facts.append(("Finished", Self.time(finishedAt))) }

@@ -257,6 +257,50 @@ class ConsoleTests(unittest.TestCase):
         finally:
             self.api("DELETE", f"/v1/freezes/{freeze['id']}")
 
+    def test_2e_roll_back_from_history(self):
+        d = self.driver
+
+        def idle(_):
+            # A rollback waits for nothing: it is refused while a deployment of the environment
+            # is queued or running (2d's runs once its freeze is lifted).
+            status, page = self.api("GET", "/v1/environments/web/deployments?limit=20")
+            return status == 200 and not any(item["status"] in ("queued", "running") for item in page["items"])
+
+        WebDriverWait(d, 60).until(idle)
+        self.go("#/environments/web", (By.ID, "history-rows"))
+        self.wait.until(lambda _: d.find_element(By.ID, "live-status").text == "live")
+        before = set(r.get_attribute("data-id") for r in d.find_elements(By.CSS_SELECTOR, "#history-rows tr"))
+        # ui-2.0, published in test 2; later releases ran since.
+        target = self.succeeded
+        button = self.wait.until(EC.element_to_be_clickable(
+            (By.CSS_SELECTOR, f'tr[data-id="{target}"] button[data-action="rollback-to"]')))
+        button.click()
+        self.wait.until(EC.visibility_of_element_located((By.ID, "confirm")))
+        self.assertIn("ui-2.0", d.find_element(By.ID, "confirm-body").text)
+        self.shot("06b-rollback-confirmation")
+        self.confirm()
+        rollback = WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: self.newest_row(before))
+        WebDriverWait(d, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: self.row_status(rollback) == "succeeded")
+        row = d.find_element(By.CSS_SELECTOR, f'tr[data-id="{rollback}"]')
+        self.assertEqual(row.get_attribute("data-kind"), "rollback")
+        self.assertIn("ui-2.0", row.text)
+        self.assertIn("rollback", row.text)
+        self.shot("06c-rolled-back")
+        # Every instance of the group runs the model the rollback returned to.
+        status, details = self.api("GET", f"/v1/deployments/{rollback}")
+        self.assertEqual(status, 200, details)
+        self.assertEqual(details["kind"], "rollback")
+        self.assertEqual(details["rollback"]["deploymentId"], target)
+        model = details["outputs"]["mainModelVersion"]
+        self.go("#/environments/web/servers", (By.ID, "instances"))
+        self.wait.until(lambda _: [c.text for c in d.find_elements(By.CSS_SELECTOR, "#instances .model-version")] == [model, model])
+        # The environment's own button: back to the release before the one running now (ui-2.0).
+        self.go("#/environments/web", (By.ID, "rollback-environment")).click()
+        self.wait.until(EC.visibility_of_element_located((By.ID, "confirm")))
+        self.assertIn("the release before the one running now", d.find_element(By.ID, "confirm-body").text)
+        d.find_element(By.ID, "confirm-cancel").click()
+
     def test_3_schedule_and_cancel(self):
         d = self.driver
         self.go("#/environments/web", (By.ID, "deploy-publish"))
@@ -507,6 +551,8 @@ class ConsoleTests(unittest.TestCase):
         self.assertFalse([b for b in card.find_elements(By.TAG_NAME, "button") if b.text in ("Suspend", "Delete", "Release")])
         self.go("#/environments/web", (By.ID, "history-rows"))
         self.assertFalse(d.find_elements(By.ID, "deploy-publish"), "a viewer is not offered Publish")
+        self.assertFalse(d.find_elements(By.ID, "rollback-environment"), "a viewer is not offered Roll back")
+        self.assertFalse(d.find_elements(By.CSS_SELECTOR, 'button[data-action="rollback-to"]'))
         self.shot("13-viewer-deployments")
 
     def test_7b_viewer_has_no_dead_letters(self):

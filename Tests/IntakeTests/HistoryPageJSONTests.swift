@@ -31,7 +31,12 @@ struct HistoryPageJSONTests {
                         StepSummary(
                             name: $0, status: StepStatus.allCases.randomElement()!, startedAt: maybe(date()), finishedAt: maybe(date()),
                             durationMs: maybe(Int64.random(in: 0...100_000, using: &generator)))
-                    })
+                    },
+                    rollback: maybe(
+                        RollbackOf(
+                            deploymentId: UUID(), version: Self.texts.randomElement()!, modelVersion: Self.texts.randomElement()!,
+                            imageId: maybe(Self.texts.randomElement()!), fromDeploymentId: UUID(), fromVersion: Self.texts.randomElement()!,
+                            fromModelVersion: Self.texts.randomElement()!)))
             }
             let page = HistoryPage(items: items, nextCursor: maybe(Self.texts.randomElement()!))
             let expected = try HangarJSON.encoder.encode(page)

@@ -89,6 +89,24 @@ struct MIMETests {
         #expect(text.contains("create_image") && text.contains("replace_instances") && text.contains("not run"))
     }
 
+    @Test("a rollback says so in its subject and names what it returned to and from; its webhook carries kind and rollback")
+    func rollback() throws {
+        var event = deploymentEvent(.succeeded, id: UUID(), version: "1.0", notify: ["ops@example.com"], at: t0.addingTimeInterval(2))
+        let from = UUID()
+        event.rollback = RollbackOf(
+            deploymentId: UUID(), version: "1.0", modelVersion: "4", imageId: "ami-1", fromDeploymentId: from, fromVersion: "2.0",
+            fromModelVersion: "5")
+        let parsed = try ParsedMessage(composer.compose(event, steps: steps(), startedAt: t0, recipient: "ops@example.com", now: t0).rendered())
+        #expect(parsed.header("Subject") == "[Hangar] Rollback of web to 1.0 succeeded")
+        let text = try #require(parsed.parts["text/plain"])
+        #expect(text.contains("Rollback:") && text.contains("to version 1.0") && text.contains("model 4"))
+        #expect(text.contains("Rolled back from:") && text.contains("version 2.0 (deployment \(from.uuidString.lowercased()), model 5)"))
+        let payload = WebhookPayload(event: event, steps: [], startedAt: t0)
+        #expect(payload.deployment.kind == "rollback" && payload.deployment.rollback == event.rollback)
+        #expect(
+            WebhookPayload(event: deploymentEvent(.running, id: UUID(), notify: [], at: t0), steps: [], startedAt: nil).deployment.kind == "release")
+    }
+
     @Test("a deferral past a freeze window is an email of its own, saying to when and why")
     func deferral() throws {
         let id = UUID()

@@ -26,7 +26,8 @@ struct History: AsyncParsableCommand {
             for item in page.items {
                 let steps = item.steps.map { style.step($0.status) }.joined()
                 table.add(
-                    Format.id(item.id), Format.date(item.startedAt ?? item.scheduledAt ?? item.createdAt), item.version ?? "",
+                    Format.id(item.id), Format.date(item.startedAt ?? item.scheduledAt ?? item.createdAt),
+                    (item.version ?? "") + (item.kind == .rollback ? " (rollback)" : ""),
                     item.owner ?? "", style.status(item.status), steps, Format.duration(item.durationMs))
             }
             print(page.items.isEmpty ? "No deployments." : table.render(style: style))

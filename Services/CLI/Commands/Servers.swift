@@ -28,11 +28,12 @@ struct Servers: AsyncParsableCommand {
             try await reportingErrors {
                 let (listing, raw) = try await connection.client().get("/v1/environments/\(APIClient.segment(environment))/servers", as: Listing.self)
                 if connection.json { return printJSON(raw) }
-                var table = Table("NAME", "ROLE", "ID", "STATUS", "PUBLIC IP", "PRIVATE IP", "SHUTDOWN")
+                var table = Table("NAME", "ROLE", "ID", "STATUS", "MODEL", "HEALTH", "PUBLIC IP", "PRIVATE IP", "SHUTDOWN")
                 for server in listing.items {
                     table.add(
-                        server.name, server.role.rawValue, server.id, server.status, server.publicIP ?? "", server.privateIP ?? "",
-                        Servers.describe(server.scheduledShutdown))
+                        server.name, server.role.rawValue, server.id, server.status, server.modelVersion ?? "", server.health ?? "",
+                        server.publicIP ?? "",
+                        server.privateIP ?? "", Servers.describe(server.scheduledShutdown))
                 }
                 print(listing.items.isEmpty ? "No servers reported" : table.render(style: Style.standard))
             }

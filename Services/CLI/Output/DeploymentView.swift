@@ -31,7 +31,8 @@ struct DeploymentView {
         let width = 24
         let filled = total == 0 ? 0 : finished * width / total
         var lines = [
-            "\(style.bold("Deployment")) \(Format.id(details.id)) · \(details.environmentName ?? "?") · \(details.version ?? "no version") · \(style.status(details.status))",
+            "\(style.bold(details.kind == .rollback ? "Rollback" : "Deployment")) \(Format.id(details.id)) · \(details.environmentName ?? "?") · "
+                + "\(details.version ?? "no version")\(details.rollback.map { " (from \($0.fromVersion))" } ?? "") · \(style.status(details.status))",
             "[\(String(repeating: "█", count: filled))\(String(repeating: "░", count: width - filled))] \(finished)/\(total) steps"
                 + (details.durationMs.map { " · \(Format.duration($0))" } ?? ""),
         ]

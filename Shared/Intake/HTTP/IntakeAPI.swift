@@ -68,6 +68,7 @@ struct IntakeAPI: Sendable {
         v1.get("environments/:env/deployments") { request, context in try await list(request, context) }
         v1.get("deployments/:id") { request, context in try await show(request, context) }
         v1.post("deployments/:id/cancel") { request, context in try await cancel(request, context) }
+        addRollbackRoutes(to: v1)
         addDeadLetterRoutes(to: v1)
         addAuditRoutes(to: v1)
         addFreezeRoutes(to: v1)
@@ -140,19 +141,27 @@ struct IntakeAPI: Sendable {
             throw Problem(.conflict, title: "Environment not active", detail: "the environment is \(environment.lifecycle.rawValue)")
         }
         let scheduledAt = try await freezeCheck(accepted, environment: environment, caller: caller, now: now)
-        let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         if accepted.mode == .requestReconnection { try await reconnectionQuotaCheck(environment) }
         let submission = Self.submission(accepted, to: environment, owner: caller.name, now: now, scheduledAt: scheduledAt)
-        let (stored, entry) = try await intake.accept(
-            submission, idempotencyKey: idempotencyKey, outbox: outbox, traceParent: ServiceContext.current.flatMap(TraceHeaders.traceParent(of:)))
-        // Durable with the commit; published now, or by the relay if the broker does not confirm it.
-        if let entry { await outbox.publish([entry]) }
+        let (stored, new) = try await accept(submission, request)
         let summary = Self.accepted(stored)
         AuditNotes.note(
-            "\(entry != nil ? "submitted" : "the same Idempotency-Key again: answered with") deployment \(summary.id.uuidString.lowercased())"
+            "\(new ? "submitted" : "the same Idempotency-Key again: answered with") deployment \(summary.id.uuidString.lowercased())"
                 + " (\(stored.mode.rawValue)\(stored.version.map { ", version \($0)" } ?? "")"
                 + "\(stored.scheduledAt.map { ", scheduled at \(HangarJSON.formatDate($0))" } ?? ""))")
         return try json(summary, status: .accepted, headers: [.location: "/v1/deployments/\(summary.id.uuidString.lowercased())"])
+    }
+
+    /// Stores `submission` with its `deployment.submit` in the outbox, under the request's
+    /// `Idempotency-Key`, and publishes it (durable with the commit; published now, or by the
+    /// relay if the broker does not confirm it). Answers what is stored under the key, and
+    /// whether it is `submission` (`false`: the same key again, the earlier one answered).
+    func accept(_ submission: SubmitDeployment, _ request: Request) async throws -> (stored: SubmitDeployment, new: Bool) {
+        let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        let (stored, entry) = try await intake.accept(
+            submission, idempotencyKey: idempotencyKey, outbox: outbox, traceParent: ServiceContext.current.flatMap(TraceHeaders.traceParent(of:)))
+        if let entry { await outbox.publish([entry]) }
+        return (stored, entry != nil)
     }
 
     /// The `deployment.submit` for an accepted request to `environment`: the environment's
@@ -254,6 +263,6 @@ struct IntakeAPI: Sendable {
             startedAt: nil, finishedAt: nil, durationMs: nil, reason: nil, failedStep: nil, outputs: [:],
             steps: StepName.allCases.map {
                 StepDetails(name: $0, status: .pending, startedAt: nil, finishedAt: nil, durationMs: nil, attempts: 0, detail: [], error: nil)
-            })
+            }, rollback: request.rollback)
     }
 }

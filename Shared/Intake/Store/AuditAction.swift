@@ -14,6 +14,7 @@ enum AuditAction {
         "DELETE v1/environments/{env}": "environment.delete",
         "POST v1/environments/{env}/actions/{action}": "environment.{action}",
         "POST v1/environments/{env}/deployments": "deployment.submit",
+        "POST v1/environments/{env}/rollbacks": "deployment.rollback",
         "POST v1/deployments/{id}/cancel": "deployment.cancel",
         "POST v1/environments/{env}/servers/{server}/actions/{action}": "server.{action}",
         "PUT v1/environments/{env}/servers/{server}/shutdown": "shutdown.schedule",

@@ -41,6 +41,10 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
         public var outputs: [String: String]?
         /// The deployment's steps in pipeline order, as far as they are known.
         public var steps: [Step]
+        /// `release` (a new version) or `rollback` (an earlier release again).
+        public var kind: String
+        /// For a rollback: the release it returns to and the deployment it rolls back from.
+        public var rollback: RollbackOf?
     }
 
     /// One step of the deployment in the webhook body.
@@ -86,7 +90,7 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
                 Step(
                     name: step.name.rawValue, status: step.status.rawValue, startedAt: step.startedAt, finishedAt: step.finishedAt,
                     durationMs: Self.milliseconds(from: step.startedAt, to: step.finishedAt), attempts: step.attempts, error: step.error)
-            })
+            }, kind: event.rollback == nil ? DeploymentKind.release.rawValue : DeploymentKind.rollback.rawValue, rollback: event.rollback)
     }
 
     /// The body as sent: compact JSON with sorted keys and RFC 3339 times.

@@ -50,9 +50,12 @@ export async function deploymentsPage(name) {
     const executed = d.startedAt || d.scheduledAt || d.createdAt;
     const cancellable = can("deployer") && ["scheduled", "queued", "running"].includes(d.status);
     const version = d.outputs?.generatedVersion || d.version || "—";
-    return el("tr", { "data-id": d.id, "data-status": d.status },
+    // A release that succeeded can be returned to (the API refuses the one running now, saying so).
+    const returnable = can("deployer") && d.status === "succeeded" && d.kind !== "rollback";
+    return el("tr", { "data-id": d.id, "data-status": d.status, "data-kind": d.kind || "release" },
       el("td", {}, d.status === "scheduled" ? el("span", {}, "Scheduled for ", el("br"), formatDate(d.scheduledAt)) : formatDate(executed)),
-      el("td", { class: "mono" }, version),
+      el("td", { class: "mono" }, version, d.kind === "rollback"
+        ? el("span", { class: "badge status-queued", title: `rolled back from ${d.rollback?.fromVersion || "?"}` }, " rollback") : null),
       el("td", {}, statusBadge(d.status)),
       el("td", {}, el("div", { class: "steps" }, (d.steps || []).map((s) =>
         el("span", { class: `step badge status-${s.status}`, title: `${stepLabels[s.name] || s.name}: ${s.status}` },
@@ -60,7 +63,21 @@ export async function deploymentsPage(name) {
       el("td", { class: "num" }, formatDuration(d.durationMs)),
       el("td", {}, el("div", { class: "row" },
         el("a", { href: `#/deployments/${d.id}`, "aria-label": `Details of deployment ${version}` }, "Details"),
-        cancellable ? el("button", { type: "button", class: "small danger", onclick: () => cancel(d) }, "Cancel") : null)));
+        cancellable ? el("button", { type: "button", class: "small danger", onclick: () => cancel(d) }, "Cancel") : null,
+        returnable ? el("button", { type: "button", class: "small", "data-action": "rollback-to", onclick: () => rollBack(d) }, "Roll back to this version") : null)));
+  }
+
+  // Without `d`: the release before the one running now (the API chooses).
+  async function rollBack(d) {
+    const target = d ? `version ${d.outputs?.generatedVersion || d.version || d.id.slice(-8)}` : "the release before the one running now";
+    const body = `Return ${name} to ${target}? Its model becomes the default again and every instance is replaced with it; no image is made.`;
+    if (!(await confirmDialog({ title: "Roll back", body, confirm: "Roll back", danger: true }))) return;
+    try {
+      const accepted = await post(`/v1/environments/${encodeURIComponent(name)}/rollbacks`, d ? { to: d.id } : {});
+      upsert(accepted, true);
+      toast(`Rollback to ${accepted.rollback?.version || "the earlier version"} accepted`);
+      announce(`Rollback to ${accepted.rollback?.version || "the earlier version"} accepted`);
+    } catch (error) { toast(problemText(error), true); }
   }
 
   async function cancel(d) {
@@ -72,7 +89,9 @@ export async function deploymentsPage(name) {
 
   const nodes = [
     el("div", { class: "crumbs" }, el("a", { href: "#/environments" }, "Environments"), " / ", name),
-    el("h1", {}, name, " ", statusBadge(environment.lifecycle), " ", simulatedBadge(environment)),
+    el("div", { class: "row" },
+      el("h1", { class: "grow" }, name, " ", statusBadge(environment.lifecycle), " ", simulatedBadge(environment)),
+      can("deployer") ? el("button", { type: "button", class: "danger", id: "rollback-environment", onclick: () => rollBack(null) }, "Roll back") : null),
     el("p", { class: "sub" }, environment.description || `Provider ${environment.provider}`),
     tabs(name, "deployments"),
   ];
@@ -211,6 +230,8 @@ export async function deploymentPage(id) {
       el("dt", {}, "Model version"), el("dd", { class: "mono" }, d.outputs?.mainModelVersion ? `main ${d.outputs.mainModelVersion}, backup ${d.outputs.backupModelVersion}` : "—"),
       el("dt", {}, "Image"), el("dd", { class: "mono" }, d.outputs?.imageId || "—"),
       el("dt", {}, "Mode"), el("dd", {}, d.mode || "—"),
+      d.rollback ? [el("dt", {}, "Rollback"), el("dd", { id: "detail-rollback" },
+        `to version ${d.rollback.version} (model ${d.rollback.modelVersion}), from version ${d.rollback.fromVersion} (model ${d.rollback.fromModelVersion})`)] : null,
       d.scheduledAt ? [el("dt", {}, "Scheduled for"), el("dd", {}, formatDate(d.scheduledAt))] : null,
       el("dt", {}, "Start"), el("dd", {}, formatDate(d.startedAt)),
       el("dt", {}, "End"), el("dd", {}, formatDate(d.finishedAt)),
@@ -232,7 +253,7 @@ export async function deploymentPage(id) {
     container.replaceChildren(
       el("div", { class: "crumbs" }, el("a", { href: "#/environments" }, "Environments"), " / ",
         el("a", { href: `#/environments/${encodeURIComponent(d.environmentName || "")}` }, d.environmentName || "environment"), " / ", d.id),
-      el("div", { class: "row" }, el("h1", { class: "grow" }, `Deployment ${d.outputs?.generatedVersion || d.version || d.id.slice(-8)}`), live,
+      el("div", { class: "row" }, el("h1", { class: "grow" }, `${d.kind === "rollback" ? "Rollback" : "Deployment"} ${d.outputs?.generatedVersion || d.version || d.id.slice(-8)}`), live,
         cancellable ? el("button", { type: "button", class: "danger", onclick: cancel }, "Cancel deployment") : null),
       el("section", { class: "panel", "aria-label": "Summary" }, facts),
       el("section", { "aria-labelledby": "steps-title" }, el("h2", { id: "steps-title" }, "Steps"), steps));

@@ -153,10 +153,12 @@ export async function serversPage(name) {
 
   function instanceTable(list) {
     return el("table", { id: "instances" },
-      el("thead", {}, el("tr", {}, ["Name", "Private IP", "Type", "Status", "Launched", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, ["Name", "Private IP", "Type", "Model", "Health", "Status", "Launched", ""].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, list.map((s) => el("tr", { "data-server": s.id },
         el("td", {}, s.name, el("div", { class: "hint mono" }, s.id)), el("td", { class: "mono" }, s.privateIP || "—"),
-        el("td", {}, s.instanceType || "—"), el("td", { class: "server-status" }, statusBadge(s.status, "server")),
+        el("td", {}, s.instanceType || "—"), el("td", { class: "mono model-version" }, s.modelVersion || "—"),
+        el("td", { class: "health" }, s.health || "—"),
+        el("td", { class: "server-status" }, statusBadge(s.status, "server")),
         el("td", {}, formatDate(s.launchedAt)), el("td", {}, connectButton(s))))));
   }
 
