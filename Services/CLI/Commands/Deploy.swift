@@ -37,16 +37,24 @@ struct Deploy: AsyncParsableCommand {
                 .POST, "/v1/environments/\(APIClient.segment(environment))/deployments",
                 body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), headers: headers)
             let accepted = try client.decode(DeploymentDetails.self, answer.body)
-            guard wait else {
-                if connection.json { return printJSON(answer.body) }
-                let when = accepted.scheduledAt.map { " for \(Format.date($0))" } ?? ""
-                print("Deployment \(Format.id(accepted.id)) \(accepted.status.rawValue)\(when)")
-                print(Style.standard.dim("  follow it: hangar watch \(Format.id(accepted.id))"))
-                return
-            }
-            let final = try await Watch.follow(client: client, id: Format.id(accepted.id), json: connection.json)
-            throw ExitStatus.of(final.status)
+            let when = accepted.scheduledAt.map { " for \(Format.date($0))" } ?? ""
+            try await Self.report(
+                accepted, body: answer.body, as: "Deployment \(Format.id(accepted.id)) \(accepted.status.rawValue)\(when)", client: client,
+                json: connection.json, wait: wait)
         }
+    }
+
+    /// Prints an accepted deployment (`line`, or the API's JSON) and how to follow it, or with
+    /// `wait` follows it to the end and exits as it ended.
+    static func report(_ accepted: DeploymentDetails, body: Data, as line: String, client: APIClient, json: Bool, wait: Bool) async throws {
+        guard wait else {
+            if json { return printJSON(body) }
+            print(line)
+            print(Style.standard.dim("  follow it: hangar watch \(Format.id(accepted.id))"))
+            return
+        }
+        let final = try await Watch.follow(client: client, id: Format.id(accepted.id), json: json)
+        throw ExitStatus.of(final.status)
     }
 
     /// The API request body from the flags.

@@ -35,15 +35,10 @@ struct Rollback: AsyncParsableCommand {
                 .POST, "/v1/environments/\(APIClient.segment(environment))/rollbacks",
                 body: try JSONSerialization.data(withJSONObject: requestBody(), options: [.sortedKeys]), headers: headers)
             let accepted = try client.decode(DeploymentDetails.self, answer.body)
-            guard wait else {
-                if connection.json { return printJSON(answer.body) }
-                let target = accepted.rollback.map { " to version \($0.version) (from \($0.fromVersion))" } ?? ""
-                print("Rollback \(Format.id(accepted.id))\(target) \(accepted.status.rawValue)")
-                print(Style.standard.dim("  follow it: hangar watch \(Format.id(accepted.id))"))
-                return
-            }
-            let final = try await Watch.follow(client: client, id: Format.id(accepted.id), json: connection.json)
-            throw ExitStatus.of(final.status)
+            let target = accepted.rollback.map { " to version \($0.version) (from \($0.fromVersion))" } ?? ""
+            try await Deploy.report(
+                accepted, body: answer.body, as: "Rollback \(Format.id(accepted.id))\(target) \(accepted.status.rawValue)", client: client,
+                json: connection.json, wait: wait)
         }
     }
 
