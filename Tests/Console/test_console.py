@@ -549,6 +549,9 @@ class ConsoleTests(unittest.TestCase):
         self.sign_in(VIEWER)
         card = self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-environment="web"]')))
         self.assertFalse([b for b in card.find_elements(By.TAG_NAME, "button") if b.text in ("Suspend", "Delete", "Release")])
+        links = [a.text for a in card.find_elements(By.CSS_SELECTOR, ".actions a")]
+        self.assertIn("History", links)
+        self.assertNotIn("Deploy", links)
         self.go("#/environments/web", (By.ID, "history-rows"))
         self.assertFalse(d.find_elements(By.ID, "deploy-publish"), "a viewer is not offered Publish")
         self.assertFalse(d.find_elements(By.ID, "rollback-environment"), "a viewer is not offered Roll back")
@@ -632,6 +635,42 @@ class ConsoleTests(unittest.TestCase):
         report = d.find_element(*card).find_element(By.CSS_SELECTOR, ".lifecycle-report")
         report.find_element(By.TAG_NAME, "summary").click()
         self.assertIn("which the release had stopped", report.text)
+
+    def test_9b_phone_width(self):
+        """At 360 px (a phone) no page scrolls sideways: wide tables scroll inside their panel."""
+        d = self.driver
+        self.sign_in(ADMIN)
+        status, page = self.api("GET", "/v1/environments/web/deployments?limit=1")
+        self.assertEqual(status, 200, page)
+        deployment = page["items"][0]["id"]
+        # Not `mobile`: a mobile layout viewport grows to fit what overflows, hiding it from scrollWidth.
+        d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 780, "deviceScaleFactor": 2, "mobile": False})
+        try:
+            pages = [
+                ("#/environments", (By.CSS_SELECTOR, '[data-environment="web"]')),
+                ("#/environments/web", (By.ID, "history-rows")),
+                (f"#/deployments/{deployment}", (By.CSS_SELECTOR, "details[data-step]")),
+                ("#/environments/web/servers", (By.ID, "instances")),
+                ("#/queues", (By.CSS_SELECTOR, "table")),
+                ("#/workers", (By.ID, "main")),
+                ("#/audit", (By.ID, "audit-rows")),
+                ("#/dead-letters", (By.ID, "main")),
+            ]
+            for route, ready in pages:
+                self.go(route, ready)
+                time.sleep(0.5)  # let the page's data arrive and lay out
+                width = d.execute_script("return document.documentElement.scrollWidth;")
+                self.assertEqual(d.execute_script("return window.innerWidth;"), 360)
+                wide = d.execute_script(
+                    "const scrolls = (e) => { for (let p = e.parentElement; p; p = p.parentElement) {"
+                    " if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return true; } return false; };"
+                    "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361 && !scrolls(e))"
+                    ".sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right)"
+                    ".slice(0, 6).map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`);")
+                self.assertLessEqual(width, 360, f"{route} scrolls sideways at 360 px: {width} px wide; past the edge: {wide}")
+                self.shot("16-phone-" + route.strip("#/").replace("/", "-")[:40])
+        finally:
+            d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ export async function environmentsPage() {
     const instances = el("dd", { class: "instances" }, el("span", { class: "muted" }, "…"));
     loadCost(env, cost, instances);
     const actions = el("div", { class: "actions" },
-      el("a", { href: `#/environments/${encodeURIComponent(env.name)}`, class: "btn primary", "aria-label": `Deploy to ${env.name} and its history` }, "Deploy"),
+      // A viewer cannot deploy: the same page is its history.
+      can("deployer")
+        ? el("a", { href: `#/environments/${encodeURIComponent(env.name)}`, class: "btn primary", "aria-label": `Deploy to ${env.name} and its history` }, "Deploy")
+        : el("a", { href: `#/environments/${encodeURIComponent(env.name)}`, class: "btn primary", "aria-label": `The history of ${env.name}` }, "History"),
       el("a", { href: `#/environments/${encodeURIComponent(env.name)}/servers`, class: "btn" }, "Servers"));
     if (can("admin")) {
       actions.append(el("button", { type: "button", onclick: () => edit(env) }, "Edit"));
