@@ -88,6 +88,39 @@ struct ServerShutdownEndToEndTests {
         return last
     }
 
+    @Test("the environment's live stream carries each turn of a scheduled shutdown as `event: shutdown`")
+    func shutdownsOnTheLiveStream() async throws {
+        let system = try await HangarSystem("shutdown-stream")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("off-env")
+        try await system.createEnvironment("other-env")
+        let (data, _) = try await system.request("GET", "/v1/environments/off-env/servers", token: HangarSystem.viewerToken)
+        let items = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        let id = try #require(items.first { $0["role"] as? String == "preparation" }?["id"] as? String)
+
+        let stream = try ConsoleAPIEndToEndTests.curlStream(
+            "\(system.baseURL)/v1/environments/off-env/events?access_token=\(HangarSystem.viewerToken)", seconds: 60)
+        defer { stream.close() }
+        _ = try await stream.text(containing: "event: ready")
+        // Another environment's stream does not carry it.
+        let other = try ConsoleAPIEndToEndTests.curlStream(
+            "\(system.baseURL)/v1/environments/other-env/events?access_token=\(HangarSystem.viewerToken)", seconds: 60)
+        defer { other.close() }
+        _ = try await other.text(containing: "event: ready")
+
+        #expect(try await schedule(system, id, in: 3600).1 == 200)
+        let (_, cancelled) = try await system.request("DELETE", "/v1/environments/off-env/servers/\(id)/shutdown", token: HangarSystem.deployerToken)
+        #expect(cancelled == 204)
+        _ = try await stream.text(containing: #""status":"cancelled""#)
+        let turns = try ConsoleAPIEndToEndTests.parseEvents(stream.text).filter { $0.name == "shutdown" }.map {
+            try HangarJSON.decoder.decode(ServerShutdownEvent.self, from: Data($0.data.utf8))
+        }
+        #expect(turns.map(\.status) == [.scheduled, .cancelled], "\(turns)")
+        #expect(turns.allSatisfy { $0.serverId == id && $0.environmentName == "off-env" && $0.requestedBy == "deployer" })
+        #expect(!other.text.contains("event: shutdown"), "another environment's stream carries none")
+    }
+
     @Test("a scheduled shutdown stops the server when due; extend and cancel; bad input; a worker down at the time")
     func scheduledShutdown() async throws {
         let system = try await HangarSystem("shutdown", extraEnvironment: ["HANGAR_SERVER_REQUEST_TIMEOUT_MS": "5000"])
