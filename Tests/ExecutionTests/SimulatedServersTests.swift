@@ -70,6 +70,33 @@ struct SimulatedServersTests {
         #expect(try await SimulatedProvider().servers(of: target)[0].status == "running")
     }
 
+    @Test("the group's model: 1 before any replacement, then the last one's, as every worker sharing the file reports it")
+    func instanceModels() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("simulated-models-\(UUID().uuidString).json").path
+        defer {
+            for suffix in ["", ".lock", ".models"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+        }
+        let environment = UUID.v7()
+        let target = ProviderTarget(provider: "simulated", settings: ["instances": 2], environmentId: environment)
+        let worker = SimulatedProvider(serverStateFile: file, sleep: { _ in })
+        func models(_ provider: SimulatedProvider) async throws -> [String?] {
+            try await provider.servers(of: target).filter { $0.role == .instance }.map(\.modelVersion)
+        }
+        #expect(try await models(worker) == ["1", "1"])
+        #expect(try await worker.servers(of: target).filter { $0.role == .instance }.allSatisfy { $0.health == "healthy" })
+        for model in ["9001", "12"] {  // a shorter one after a longer one reads as itself
+            var command = Fixtures.command(.replaceInstances, settings: ["instances": 2])
+            command.environmentId = environment
+            command.outputs["mainModelVersion"] = model
+            guard case .succeeded = try await worker.execute(command, progress: { _ in }) else {
+                Issue.record("not replaced")
+                return
+            }
+            #expect(try await models(SimulatedProvider(serverStateFile: file)) == [model, model], "another worker on the file")
+        }
+        #expect(try await models(SimulatedProvider()) == ["1", "1"], "the in-memory default does not see the file's")
+    }
+
     @Test("a server request's answer names what went wrong: unknown provider, unknown server")
     func answers() async throws {
         let environment = UUID.v7()

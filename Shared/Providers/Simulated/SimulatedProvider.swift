@@ -123,7 +123,7 @@ public struct SimulatedProvider: Provider {
         // The instances run the main model from now on: the servers listing shows it.
         if step == .replaceInstances, let model = command.outputs["mainModelVersion"] {
             let target = ProviderTarget(provider: Self.name, settings: command.target.settings, environmentId: command.environmentId)
-            serverState.replaceInstances(Self.groupKey(of: target), model: model, now: Date())
+            serverState.replaceInstances(Self.groupKey(of: target), model: model)
         }
         return .succeeded(outputs: script.outputs, detail: script.done)
     }

@@ -159,12 +159,14 @@ final class SimulatedServerState: Sendable {
         var launchedAt: Date?
         /// Stopped by a release of its environment (and so started again by a resume).
         var stoppedByRelease: Bool?
-        /// The group: the model version its instances were last replaced with.
-        var modelVersion: String?
     }
 
     private let file: String?
     private let entries = Mutex<[String: Entry]>([:])
+    /// Without a file: each group's model version, by group key.
+    private let models = Mutex<[String: String]>([:])
+    /// With a file: the descriptors of the groups' model files written so far, by group key.
+    private let modelFiles = Mutex<[String: Int32]>([:])
 
     init(file: String?) {
         self.file = file
@@ -225,6 +227,11 @@ final class SimulatedServerState: Sendable {
     func listing(servers: [ServerInfo], instances: [ServerInfo], group: String, now: Date) -> [ServerInfo] {
         withEntries { entries in
             servers.map { Self.view($0, entries[$0.id], now: now) } + Self.groupView(instances, entries[group], now: now)
+        }.map { server in
+            guard server.role == .instance, let model = model(of: group) else { return server }
+            var server = server
+            server.modelVersion = model
+            return server
         }
     }
 
@@ -235,7 +242,6 @@ final class SimulatedServerState: Sendable {
             var instance = instance
             instance.status = now < entry.settlesAt ? (entry.transition ?? entry.settled) : entry.settled
             instance.launchedAt = entry.launchedAt ?? instance.launchedAt
-            instance.modelVersion = entry.modelVersion ?? instance.modelVersion
             return instance
         }
     }
@@ -251,8 +257,7 @@ final class SimulatedServerState: Sendable {
             } else {
                 guard released else { return false }
                 let settle = now.addingTimeInterval(Double(SimulatedProvider.transitionDuration.components.seconds))
-                entries[group] = Entry(
-                    settled: "running", transition: "pending", settlesAt: settle, launchedAt: now, modelVersion: entries[group]?.modelVersion)
+                entries[group] = Entry(settled: "running", transition: "pending", settlesAt: settle, launchedAt: now)
             }
             return true
         }
@@ -260,12 +265,48 @@ final class SimulatedServerState: Sendable {
 
     /// A replacement of the group's instances: from now on they run model version `model`
     /// (ids and launch times kept, as the simulated replacement keeps them).
-    func replaceInstances(_ group: String, model: String, now: Date) {
-        withEntries { entries in
-            var entry = entries[group] ?? Entry(settled: "running", transition: nil, settlesAt: now, launchedAt: nil)
-            entry.modelVersion = model
-            entries[group] = entry
+    ///
+    /// Every deployment writes this, so it stays off the servers' entries (rewriting every
+    /// environment's entries cost the worker ~0.5 ms a deployment): one small file per group
+    /// next to the state file, rewritten in place with one `pwrite` through a descriptor kept
+    /// open (the model padded to ``modelSlot`` bytes, so a reader sees the old or the new one).
+    func replaceInstances(_ group: String, model: String) {
+        guard let path = modelFile(of: group) else { return models.withLock { $0[group] = model } }
+        var slot = Array(model.utf8.prefix(Self.modelSlot - 1))
+        slot += Array(repeating: UInt8(ascii: " "), count: Self.modelSlot - slot.count)
+        modelFiles.withLock { files in
+            if files[group] == nil {
+                var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+                if descriptor < 0 {  // the folder's first model
+                    try? FileManager.default.createDirectory(
+                        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+                }
+                guard descriptor >= 0 else { return }
+                if files.count >= 256 {  // a worker that served many environments: start over
+                    for descriptor in files.values { close(descriptor) }
+                    files.removeAll()
+                }
+                files[group] = descriptor
+            }
+            guard let descriptor = files[group] else { return }
+            _ = slot.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
         }
+    }
+
+    /// Bytes a group's model file holds: the model version, padded with spaces.
+    static let modelSlot = 64
+
+    /// The model version the group's instances were last replaced with, if any.
+    func model(of group: String) -> String? {
+        guard let path = modelFile(of: group) else { return models.withLock { $0[group] } }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else { return nil }
+        let model = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        return model.isEmpty ? nil : model
+    }
+
+    private func modelFile(of group: String) -> String? {
+        file.map { "\($0).models/" + SimulatedIDs.hex(group, count: 16) }
     }
 
     /// Runs `body` on the entries: the memory's, or the file's under its lock (written back
