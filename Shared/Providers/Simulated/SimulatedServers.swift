@@ -223,19 +223,20 @@ final class SimulatedServerState: Sendable {
 
     /// The servers as they stand, then the group's instances: none while a release holds the
     /// group at zero; after a resume, launched then (`pending` for the transition, then
-    /// `running`). One read of the entries.
+    /// `running`), each with the group's model. One read of the entries, one of the model.
     func listing(servers: [ServerInfo], instances: [ServerInfo], group: String, now: Date) -> [ServerInfo] {
-        withEntries { entries in
-            servers.map { Self.view($0, entries[$0.id], now: now) } + Self.groupView(instances, entries[group], now: now)
-        }.map { server in
-            guard server.role == .instance, let model = model(of: group) else { return server }
-            var server = server
-            server.modelVersion = model
-            return server
+        let model = model(of: group)
+        return withEntries { entries in
+            servers.map { Self.view($0, entries[$0.id], now: now) } + Self.groupView(instances, entries[group], model: model, now: now)
         }
     }
 
-    private static func groupView(_ instances: [ServerInfo], _ entry: Entry?, now: Date) -> [ServerInfo] {
+    private static func groupView(_ instances: [ServerInfo], _ entry: Entry?, model: String?, now: Date) -> [ServerInfo] {
+        let instances = instances.map { instance in
+            var instance = instance
+            instance.modelVersion = model ?? instance.modelVersion
+            return instance
+        }
         guard let entry else { return instances }
         if entry.settled == "stopped" { return [] }
         return instances.map { instance in
