@@ -180,7 +180,7 @@ struct AWSStep {
         }
         let version = generatedVersion
         if let rollback = command.rollback {
-            await progress("publishing version \(rollback.version) again, rolled back from version \(rollback.fromVersion)")
+            await progress(rollback.publishingLine)
         } else {
             await progress("publishing version \(version)")
         }

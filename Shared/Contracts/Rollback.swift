@@ -41,6 +41,12 @@ public struct RollbackOf: Codable, Sendable, Equatable {
     }
 }
 
+extension RollbackOf {
+    /// The `finalize` line of a rollback, the same on every provider: "publishing version 1.0
+    /// again, rolled back from version 2.0".
+    public var publishingLine: String { "publishing version \(version) again, rolled back from version \(fromVersion)" }
+}
+
 /// What a deployment does: publish a new version, or return to an earlier one.
 public enum DeploymentKind: String, Codable, Sendable, CaseIterable {
     /// A new version: an image of the preparation server, new models, new instances.

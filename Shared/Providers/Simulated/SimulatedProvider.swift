@@ -122,8 +122,7 @@ public struct SimulatedProvider: Provider {
         }
         // The instances run the main model from now on: the servers listing shows it.
         if step == .replaceInstances, let model = command.outputs["mainModelVersion"] {
-            let target = ProviderTarget(provider: Self.name, settings: command.target.settings, environmentId: command.environmentId)
-            serverState.replaceInstances(Self.groupKey(of: target), model: model)
+            serverState.replaceInstances(Self.groupKey(of: Self.target(of: command)), model: model)
         }
         return .succeeded(outputs: script.outputs, detail: script.done)
     }
@@ -166,10 +165,14 @@ public struct SimulatedProvider: Provider {
         var checkLines: [Int: [String]] = [:]
     }
 
+    /// The command's target with its environment's id, as the servers listing sees it.
+    static func target(of command: ExecuteStep) -> ProviderTarget {
+        ProviderTarget(provider: name, settings: command.target.settings, environmentId: command.environmentId)
+    }
+
     /// The environment's simulated preparation server as it stands now.
     func preparationServer(of command: ExecuteStep) -> ServerInfo? {
-        let target = ProviderTarget(provider: Self.name, settings: command.target.settings, environmentId: command.environmentId)
-        let base = Self.baseServers(of: target).filter { $0.role == .preparation }
+        let base = Self.baseServers(of: Self.target(of: command)).filter { $0.role == .preparation }
         return serverState.apply(to: base, now: Date()).first
     }
 
@@ -283,7 +286,7 @@ public struct SimulatedProvider: Provider {
             let restart = command.outputs["preparationServerStopped"] == "true"
             if restart { start.append("starting the preparation server again") }
             if let rollback = command.rollback {
-                start.append("publishing version \(rollback.version) again, rolled back from version \(rollback.fromVersion)")
+                start.append(rollback.publishingLine)
             } else {
                 start.append("publishing version \(version)")
             }
