@@ -39,6 +39,8 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
     public var freezeOverride: String?
     /// Set on a rollback: the release it returns to (``RollbackOf``); `nil` on a release.
     public var rollback: RollbackOf?
+    /// Who must approve it before `replace_instances` (``ApprovalPolicy``); `nil`: nobody.
+    public var approval: ApprovalPolicy?
 
     /// Creates a submission. Intake builds one for each deployment it accepts.
     public init(
@@ -46,9 +48,10 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
         createdAt: Date, scheduledAt: Date?, options: DeploymentOptions, mode: PublishMode,
         reconnection: Reconnection? = nil, notify: [String] = [], target: ProviderTarget,
         reconnectionMonthlyLimit: Int? = nil, notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil,
-        freezeOverride: String? = nil, rollback: RollbackOf? = nil
+        freezeOverride: String? = nil, rollback: RollbackOf? = nil, approval: ApprovalPolicy? = nil
     ) {
         self.rollback = rollback
+        self.approval = approval
         self.deploymentId = deploymentId
         self.environmentId = environmentId
         self.environmentName = environmentName

@@ -129,6 +129,8 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
     public var steps: [DeploymentStepSummary]?
     /// Set when the deployment is a rollback: the release it returns to.
     public var rollback: RollbackOf?
+    /// From the moment it waits for approval: where the approval stands (``ApprovalState``).
+    public var approval: ApprovalState?
 
     /// Creates a status event. The scheduler builds one each time a deployment's status changes.
     public init(
@@ -136,9 +138,10 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
         owner: String, at: Date, createdAt: Date, scheduledAt: Date?, mode: PublishMode, options: DeploymentOptions,
         notify: [String], reason: String? = nil, failedStep: StepName? = nil, outputs: [String: String]? = nil,
         notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil, steps: [DeploymentStepSummary]? = nil,
-        rollback: RollbackOf? = nil
+        rollback: RollbackOf? = nil, approval: ApprovalState? = nil
     ) {
         self.rollback = rollback
+        self.approval = approval
         self.status = status
         self.deploymentId = deploymentId
         self.environmentId = environmentId

@@ -34,6 +34,8 @@ public enum HangarMessage: Sendable, Equatable {
     case scheduleSet(RecurringScheduleSet)
     /// `audit.record`: the scheduler has intake keep an audit entry no HTTP request made.
     case auditRecord(AuditRecord)
+    /// `deployment.decide`: intake tells the scheduler someone approved or rejected a deployment.
+    case decideApproval(DecideApproval)
 
     /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
     /// only the scheduler needs it, and nothing bound to every event receives it.
@@ -57,6 +59,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .quotaQuery: return ReconnectionQuotaQuery.messageType
         case .scheduleSet: return RecurringScheduleSet.messageType
         case .auditRecord: return AuditRecord.messageType
+        case .decideApproval: return DecideApproval.messageType
         }
     }
 
@@ -64,7 +67,7 @@ public enum HangarMessage: Sendable, Equatable {
     public var kind: Kind {
         switch self {
         case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot, .deploymentDue, .scheduleShutdown,
-            .serverRequest, .serverReply, .quotaQuery, .scheduleSet, .auditRecord:
+            .serverRequest, .serverReply, .quotaQuery, .scheduleSet, .auditRecord, .decideApproval:
             return .command
         case .stepEvent, .deploymentEvent, .shutdownEvent: return .event
         }
@@ -83,6 +86,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .freezeSnapshot, .scheduleShutdown, .serverRequest, .serverReply, .shutdownEvent, .quotaQuery, .scheduleSet, .auditRecord:
             return nil
         case .deploymentDue(let message): return message.deploymentId
+        case .decideApproval(let message): return message.deploymentId
         }
     }
 }
@@ -138,6 +142,7 @@ public enum ContractCodec {
         case .quotaQuery(let value): return Array(try encoder.encode(value))
         case .scheduleSet(let value): return Array(try encoder.encode(value))
         case .auditRecord(let value): return Array(try encoder.encode(value))
+        case .decideApproval(let value): return Array(try encoder.encode(value))
         }
     }
 
@@ -165,6 +170,7 @@ public enum ContractCodec {
             case ReconnectionQuotaQuery.messageType: return .quotaQuery(try decoder.decode(ReconnectionQuotaQuery.self, from: data))
             case RecurringScheduleSet.messageType: return .scheduleSet(try decoder.decode(RecurringScheduleSet.self, from: data))
             case AuditRecord.messageType: return .auditRecord(try decoder.decode(AuditRecord.self, from: data))
+            case DecideApproval.messageType: return .decideApproval(try decoder.decode(DecideApproval.self, from: data))
             default:
                 if type.hasPrefix(ServerShutdownEvent.typePrefix),
                     let status = ServerShutdownEvent.Status(rawValue: String(type.dropFirst(ServerShutdownEvent.typePrefix.count)))

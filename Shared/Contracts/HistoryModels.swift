@@ -179,15 +179,20 @@ public struct DeploymentDetails: Codable, Sendable, Equatable {
     @ReleaseByDefault public var kind: DeploymentKind
     /// A rollback: the release it returns to, and the deployment it rolled back from.
     public var rollback: RollbackOf?
+    /// Once it has waited for approval: who was asked, until when, and the decision with who
+    /// made it and when; `nil` for a deployment that needed none (or has not reached the wait).
+    public var approval: ApprovalState?
 
     /// Creates the full view of one deployment.
     public init(
         id: UUID, environmentId: UUID?, environmentName: String?, version: String?, owner: String?, status: DeploymentStatus, mode: PublishMode?,
         options: DeploymentOptions?, notify: [String], createdAt: Date?, scheduledAt: Date?, startedAt: Date?, finishedAt: Date?, durationMs: Int64?,
-        reason: String?, failedStep: StepName?, outputs: [String: String], steps: [StepDetails], rollback: RollbackOf? = nil
+        reason: String?, failedStep: StepName?, outputs: [String: String], steps: [StepDetails], rollback: RollbackOf? = nil,
+        approval: ApprovalState? = nil
     ) {
         self.kind = rollback == nil ? .release : .rollback
         self.rollback = rollback
+        self.approval = approval
         self.id = id
         self.environmentId = environmentId
         self.environmentName = environmentName

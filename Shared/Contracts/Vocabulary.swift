@@ -45,6 +45,9 @@ public enum DeploymentStatus: String, Codable, Sendable, CaseIterable {
     case queued
     /// Its steps are being run. An environment runs one deployment at a time.
     case running
+    /// Its models are made and it waits for someone to approve it (``ApprovalPolicy``) before
+    /// `replace_instances`; it holds its environment meanwhile. Approved, it is `running` again.
+    case awaitingApproval = "awaiting_approval"
     /// Every step succeeded or was skipped.
     case succeeded
     /// A step failed for good (a permanent error, or no attempts left); `failedStep` and `reason` say which and why.

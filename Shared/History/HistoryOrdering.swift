@@ -2,12 +2,13 @@ import Foundation
 import HangarContracts
 
 extension DeploymentStatus {
-    /// Order of statuses over a deployment's life: a later event never moves it back.
+    /// Order of statuses over a deployment's life: a later event never moves it back. Running
+    /// and waiting for approval share a rank: between them the newer event wins.
     var rank: Int64 {
         switch self {
         case .scheduled: return 0
         case .queued: return 1
-        case .running: return 2
+        case .running, .awaitingApproval: return 2
         case .succeeded, .failed, .cancelled, .rejected: return 3
         }
     }

@@ -120,7 +120,8 @@ public struct HistoryQueries: Sendable {
             finishedAt: summary.finishedAt, durationMs: summary.durationMs,
             reason: try row.text("reason"),
             failedStep: try row.text("failed_step").flatMap(StepName.init(rawValue:)),
-            outputs: try json("outputs", [String: String].self) ?? [:], steps: steps, rollback: summary.rollback)
+            outputs: try json("outputs", [String: String].self) ?? [:], steps: steps, rollback: summary.rollback,
+            approval: try json("approval", ApprovalState.self))
     }
 
     private func steps(of ids: [String]) async throws -> [String: [StepDetails]] {

@@ -106,5 +106,12 @@ enum HistorySchema {
         Migration(id: "history-7-rollbacks") { db in
             try await db.raw("ALTER TABLE history_deployments ADD COLUMN rollback TEXT").run()
         },
+        // Where an approval stands (`ApprovalState`, JSON), and when the status last moved: a
+        // deployment goes from `running` to `awaiting_approval` and back (the same rank), so the
+        // newer of two such events wins by its time.
+        Migration(id: "history-8-approvals") { db in
+            try await db.raw("ALTER TABLE history_deployments ADD COLUMN approval TEXT").run()
+            try await db.raw("ALTER TABLE history_deployments ADD COLUMN status_at BIGINT").run()
+        },
     ]
 }

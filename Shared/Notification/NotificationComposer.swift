@@ -19,17 +19,27 @@ public struct NotificationComposer: Sendable {
     public var fromName: String?
     /// The address in the `From` header of the emails it writes.
     public var fromAddress: String
+    /// The console's address (`HANGAR_CONSOLE_URL`), for links to a deployment; `nil`: no links.
+    public var consoleURL: String?
 
     /// Creates a composer whose emails come from this sender.
-    public init(fromName: String?, fromAddress: String) {
+    public init(fromName: String?, fromAddress: String, consoleURL: String? = nil) {
         self.fromName = fromName
         self.fromAddress = fromAddress
+        self.consoleURL = consoleURL
+    }
+
+    /// The console's page of a deployment, when the console's address is known.
+    func link(to deployment: UUID) -> String? {
+        guard let consoleURL, !consoleURL.isEmpty else { return nil }
+        let base = consoleURL.hasSuffix("/") ? consoleURL : consoleURL + "/"
+        return "\(base)#/deployments/\(deployment.uuidString.lowercased())"
     }
 
     /// `steps` in pipeline order (missing ones are shown as not run); `startedAt` when the
     /// deployment started running, if known.
     public func compose(_ event: DeploymentEvent, steps: [NotifiedStep], startedAt: Date?, recipient: String, now: Date) -> EmailMessage {
-        let content = Content(event: event, steps: steps, startedAt: startedAt)
+        let content = Content(event: event, steps: steps, startedAt: startedAt, link: link(to: event.deploymentId))
         let key = Self.eventKey(event)
         return EmailMessage(
             fromName: fromName, fromAddress: fromAddress, to: recipient, subject: content.subject, date: now,
@@ -56,7 +66,7 @@ struct Content {
     let text: String
     let html: String
 
-    init(event: DeploymentEvent, steps: [NotifiedStep], startedAt: Date?) {
+    init(event: DeploymentEvent, steps: [NotifiedStep], startedAt: Date?, link: String? = nil) {
         let environment = HeaderSafety.singleLine(event.environmentName)
         let version = HeaderSafety.singleLine(event.version ?? event.outputs?["generatedVersion"] ?? "")
         let label = version.isEmpty ? "a new version" : version
@@ -64,7 +74,9 @@ struct Content {
         let what = event.rollback == nil ? "Deployment of \(label) to \(environment)" : "Rollback of \(environment) to \(label)"
         let headline: String
         switch event.status {
+        case .running where event.approval?.decision == .approved: headline = "\(what) was approved and goes on"
         case .running: headline = "\(what) started"
+        case .awaitingApproval: headline = "\(what) awaits approval"
         case .succeeded: headline = "\(what) succeeded"
         case .failed: headline = "\(what) failed" + (event.failedStep.map { " at \($0.rawValue)" } ?? "")
         case .cancelled: headline = "\(what) was cancelled"
@@ -96,6 +108,8 @@ struct Content {
                     "version \(rollback.fromVersion) (deployment \(rollback.fromDeploymentId.uuidString.lowercased()), model \(rollback.fromModelVersion))"
                 ))
         }
+        if let approval = event.approval { facts += Self.approvalFacts(approval) }
+        if event.status == .awaitingApproval, let link { facts.append(("Approve or reject", link)) }
         if let scheduledAt = event.scheduledAt { facts.append(("Scheduled for", Self.time(scheduledAt))) }
         if let began { facts.append(("Started", Self.time(began))) }
         if let finishedAt { facts.append(("Finished", Self.time(finishedAt))) }
@@ -147,6 +161,24 @@ struct Content {
         }
         html += "<p style=\"color:#888\">Hangar</p>\n</body></html>\n"
         self.html = html
+    }
+
+    /// Where an approval stands, as facts: who was asked and until when, or what was decided.
+    static func approvalFacts(_ approval: ApprovalState) -> [(String, String)] {
+        let comment = approval.comment.map { ": \($0)" } ?? ""
+        switch approval.decision {
+        case nil:
+            var facts = [("Approvers", approval.approvers.isEmpty ? "any deployer" : approval.approvers.joined(separator: ", "))]
+            facts.append(("Decide by", Self.time(approval.expiresAt)))
+            if approval.requireDifferentApprover { facts.append(("Approval", "must come from someone other than the owner")) }
+            return facts
+        case .approved?:
+            return [("Approval", "approved by \(approval.decidedBy ?? "?")\(approval.decidedAt.map { " at \(Self.time($0))" } ?? "")\(comment)")]
+        case .rejected?:
+            return [("Approval", "rejected by \(approval.decidedBy ?? "?")\(approval.decidedAt.map { " at \(Self.time($0))" } ?? "")\(comment)")]
+        case .expired?:
+            return [("Approval", "nobody decided by \(Self.time(approval.expiresAt))")]
+        }
     }
 
     /// The headline and the facts, one a line with the values aligned: how every email's text begins.

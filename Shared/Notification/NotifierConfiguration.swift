@@ -14,6 +14,8 @@ import HangarSettings
 /// - `HANGAR_WEBHOOK_SECRET`: the HMAC-SHA256 key webhooks are signed with (16 characters or
 ///   more); unset: a random key kept in `<data dir>/webhook-secret`.
 /// - `HANGAR_WEBHOOK_TIMEOUT_S` (30): how long one webhook call may take.
+/// - `HANGAR_CONSOLE_URL` (`http://127.0.0.1:8080/console/`): the console's address, for the
+///   link in the email that asks approvers to decide.
 /// - `HANGAR_NOTIFIER_RETRY_BASE_MS` (1000), `HANGAR_NOTIFIER_RETRY_MAX_MS` (300000),
 ///   `HANGAR_NOTIFIER_MAX_ATTEMPTS` (200), `HANGAR_NOTIFIER_CONCURRENCY` (4).
 /// - `HANGAR_NOTIFIER_LEASE_MS` (30000): how long a sender holds the notifications it claimed;
@@ -40,6 +42,8 @@ public struct NotifierConfiguration: Sendable {
     public var webhookSecret: [UInt8]
     /// How long one webhook call may take, in seconds (`HANGAR_WEBHOOK_TIMEOUT_S`, 30 by default).
     public var webhookTimeoutSeconds: Int
+    /// The console's address for links in emails (`HANGAR_CONSOLE_URL`).
+    public var consoleURL: String? = "http://127.0.0.1:8080/console/"
 
     /// The value of `HANGAR_NOTIFY_EVENTS` when it is unset.
     public static let defaultEvents = "started,succeeded,failed,cancelled,scheduled"
@@ -80,6 +84,7 @@ public struct NotifierConfiguration: Sendable {
         lease = .milliseconds(try settings.int(.notifierLease, default: 30_000, range: 300...3_600_000))
         webhookSecret = try WebhookSecret.load(value: settings.string(.webhookSecret), file: "\(dataDirectory)/webhook-secret")
         webhookTimeoutSeconds = try settings.int(.webhookTimeout, default: 30, range: 1...600)
+        consoleURL = settings.string(.consoleURL) ?? "http://127.0.0.1:8080/console/"
     }
 
     /// `Name <address>` or a bare address.
@@ -110,7 +115,7 @@ public struct NotifierConfiguration: Sendable {
                 events.insert(status)
             } else {
                 throw SettingError(
-                    .notifyEvents, accepts: "event names among started, succeeded, failed, cancelled, scheduled, queued, rejected", got: text)
+                    .notifyEvents, accepts: "event names among started, succeeded, failed, cancelled, scheduled, queued, rejected, awaiting_approval", got: text)
             }
         }
         return events

@@ -46,6 +46,14 @@ public struct NotifierStore: Sendable {
                 case .stepEvent(let event): try await Self.apply(event, db: db)
                 case .deploymentEvent(let event):
                     try await Self.apply(event, db: db)
+                    // The approvers are asked whatever the deployment's notification choices.
+                    if event.status == .awaitingApproval, let approvers = event.approval?.approvers, !approvers.isEmpty {
+                        let seen = try await Self.seen(event, db: db)
+                        queued += try await Self.queueEmails(
+                            key: NotificationComposer.eventKey(event) + ".approvers", subjectId: event.deploymentId, eventType: event.messageType,
+                            to: approvers, now: now, db: db, logger: logger
+                        ) { composer.compose(event, steps: seen.steps, startedAt: seen.startedAt, recipient: $0, now: now) }
+                    }
                     // The deployment's (or its environment's) choice, else the notifier's default.
                     let notifying = event.notifyEvents.map { Set($0) } ?? events
                     let webhooks = event.webhooks ?? []

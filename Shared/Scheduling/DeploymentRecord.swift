@@ -30,6 +30,9 @@ struct DeploymentRecord: Sendable {
     var storedSteps: (value: [DeploymentStepSummary], json: String?)?
     /// The trace the deployment's messages join (a W3C `traceparent`); `nil` when tracing was off.
     var traceParent: String?
+    /// Once it has waited for approval: where that stands. While it waits its status stays
+    /// `running` here (it holds its environment) with no dispatch, and an `approval` timer.
+    var approval: ApprovalState?
 
     init(request: SubmitDeployment, status: DeploymentStatus, sequence: Int64) {
         self.id = request.deploymentId
@@ -59,9 +62,16 @@ struct DeploymentRecord: Sendable {
         }
     }
 
-    /// The lifecycle event for the record's current status.
-    func event(at: Date, reason: String? = nil, failedStep: StepName? = nil) -> HangarMessage {
-        .deploymentEvent(
+    /// Whether it waits for a decision on its approval now.
+    var awaitsApproval: Bool {
+        status == .running && approval != nil && approval?.decision == nil && dispatchId == nil && pendingEnd == nil
+    }
+
+    /// The lifecycle event for the record's current status, or for `status` when given (a
+    /// deployment waiting for approval is `running` to the scheduler).
+    func event(at: Date, reason: String? = nil, failedStep: StepName? = nil, status announced: DeploymentStatus? = nil) -> HangarMessage {
+        let status = announced ?? status
+        return .deploymentEvent(
             DeploymentEvent(
                 status: status, deploymentId: id, environmentId: environmentId,
                 environmentName: request.environmentName, version: request.version, owner: request.owner, at: at,
@@ -70,14 +80,15 @@ struct DeploymentRecord: Sendable {
                 outputs: status == .succeeded ? outputs : nil, notifyEvents: request.notifyEvents, webhooks: request.webhooks,
                 steps: [.succeeded, .failed, .cancelled].contains(status)
                     ? steps.map { $0.closed(by: status, failedStep: failedStep, reason: reason, at: at) } : nil,
-                rollback: request.rollback))
+                rollback: request.rollback, approval: approval))
     }
 }
 
 /// A timer: start a scheduled deployment, dispatch a step (a retry or a check on a
-/// waiting step), or check the lease of a running step's dispatch.
+/// waiting step), check the lease of a running step's dispatch, or reject a deployment
+/// nobody approved in time.
 struct TimerRecord: Sendable {
-    enum Kind: String, Sendable { case start, dispatch, lease }
+    enum Kind: String, Sendable { case start, dispatch, lease, approval }
 
     struct Dispatch: Codable, Sendable {
         var step: StepName

@@ -126,6 +126,7 @@ final class SchedulerEngine: Sendable {
                 case .scheduleShutdown(let command): try await self.shutdowns(tx).schedule(command)
                 case .serverReply(let reply): try await self.shutdowns(tx).reply(reply)
                 case .scheduleSet(let set): try await ScheduleTransitions(tx: tx, transitions: transitions, logger: self.logger).set(set)
+                case .decideApproval(let command): try await transitions.decide(command)
                 // Not bound to this queue.
                 case .executeStep, .deploymentEvent, .stepHeartbeat, .serverRequest, .shutdownEvent, .auditRecord: continue
                 case .quotaQuery: continue  // Answered by handle(_: [IncomingMessage]), which has its reply queue.

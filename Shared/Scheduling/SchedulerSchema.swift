@@ -166,5 +166,10 @@ enum SchedulerSchema {
             ).run()
             try await db.raw("CREATE INDEX scheduler_schedules_next ON scheduler_schedules (next_at)").run()
         },
+        // Where a deployment's approval stands (`ApprovalState`, JSON) once it has waited for
+        // one; NULL for the rest.
+        Migration(id: "scheduler-12-approvals") { db in
+            try await db.raw("ALTER TABLE scheduler_deployments ADD COLUMN approval TEXT").run()
+        },
     ]
 }

@@ -71,7 +71,7 @@ final class SchedulerTransaction: @unchecked Sendable {
                 outputs = \(bind: try outputsJSON(record)), cancel_requested = \(bind: record.cancelRequested ? Int64(1) : Int64(0)),
                 cancelled_by = \(bind: record.cancelledBy), started_at = \(bind: record.startedAt?.epochMilliseconds),
                 finished_at = \(bind: record.finishedAt?.epochMilliseconds), reason = \(bind: record.reason),
-                steps = \(bind: try stepsJSON(record))
+                steps = \(bind: try stepsJSON(record)), approval = \(bind: try record.approval.map(Self.json))
             WHERE id = \(bind: record.id.uuidString)
             """
         ).run()
@@ -179,6 +179,10 @@ final class SchedulerTransaction: @unchecked Sendable {
     /// Notes a time something of this transaction falls due, so the timer loop wakes for it.
     func noteTimer(_ dueAt: Date) {
         earliestTimer = min(earliestTimer ?? dueAt, dueAt)
+    }
+
+    func deleteTimer(id: String) async throws {
+        try await db.raw("DELETE FROM scheduler_timers WHERE id = \(bind: id)").run()
     }
 
     func deleteTimers(deployment id: UUID) async throws {
@@ -292,6 +296,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         if let steps { record.steps = try decodeJSON([DeploymentStepSummary].self, steps) }
         record.storedSteps = (record.steps, steps)
         record.traceParent = try row.decode(column: "trace_parent", as: String?.self)
+        record.approval = try row.decode(column: "approval", as: String?.self).map { try decodeJSON(ApprovalState.self, $0) }
         return record
     }
 
@@ -303,6 +308,6 @@ final class SchedulerTransaction: @unchecked Sendable {
             deploymentId: UUID(uuidString: try row.decode(column: "deployment_id", as: String.self)) ?? UUID(),
             kind: kind,
             dueAt: Date(epochMilliseconds: try row.decode(column: "due_at", as: Int64.self)),
-            dispatch: kind == .start ? nil : try decodeJSON(TimerRecord.Dispatch.self, payload))
+            dispatch: kind == .start || kind == .approval ? nil : try decodeJSON(TimerRecord.Dispatch.self, payload))
     }
 }

@@ -126,6 +126,9 @@ struct Transitions {
                 return try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
             }
             if let next = event.step.next {
+                if next == .replaceInstances, let policy = record.request.approval, record.approval == nil {
+                    return try await awaitApproval(&record, policy: policy)
+                }
                 try await dispatch(&record, step: next, attempt: 1, poll: 0, continuation: nil)
             } else {
                 try await finish(&record, as: .succeeded, reason: nil)
@@ -220,6 +223,8 @@ struct Transitions {
                     "step.attempt": "\(record.attempt)", "step.last_heard_at": "\(HangarJSON.formatDate(heardAt))",
                 ])
             try await reconcile(record.id)
+        case .approval:
+            try await expire(&record)
         }
     }
 
@@ -308,7 +313,7 @@ struct Transitions {
         try await dispatch(&record, step: .validate, attempt: 1, poll: 0, continuation: nil)
     }
 
-    private func dispatch(_ record: inout DeploymentRecord, step: StepName, attempt: Int, poll: Int, continuation: JSONValue?) async throws {
+    func dispatch(_ record: inout DeploymentRecord, step: StepName, attempt: Int, poll: Int, continuation: JSONValue?) async throws {
         let dispatchId = UUID.v7(at: clock)
         record.currentStep = step
         record.attempt = attempt
@@ -329,7 +334,7 @@ struct Transitions {
 
     /// Ends a running deployment early (failed, cancelled): first, when it got far enough to
     /// leave something behind, a cleanup `finalize`; the deployment ends when that answers.
-    private func end(_ record: inout DeploymentRecord, as status: DeploymentStatus, reason: String?, failedStep: StepName? = nil) async throws {
+    func end(_ record: inout DeploymentRecord, as status: DeploymentStatus, reason: String?, failedStep: StepName? = nil) async throws {
         guard record.needsCleanup else { return try await finish(&record, as: status, reason: reason, failedStep: failedStep) }
         record.pendingEnd = PendingEnd(status: status, reason: reason, failedStep: failedStep)
         try await dispatch(&record, step: .finalize, attempt: 1, poll: 0, continuation: nil)

@@ -218,13 +218,17 @@ extension Setting {
     /// `HANGAR_SMTP_FROM`.
     public static let smtpFrom = Setting(
         "HANGAR_SMTP_FROM", readers: [.notifier], default: "`Hangar <hangar@localhost>`", "`Name <address>` or an address")
+    /// `HANGAR_CONSOLE_URL`.
+    public static let consoleURL = Setting(
+        "HANGAR_CONSOLE_URL", readers: [.notifier], default: "`http://127.0.0.1:8080/console/`",
+        "the console's address, for the link in the email that asks approvers to decide")
     /// `HANGAR_NOTIFIER_OUTBOX`.
     public static let notifierOutbox = Setting(
         "HANGAR_NOTIFIER_OUTBOX", readers: [.notifier], default: "`<HANGAR_DATA_DIR>/outbox`", "where emails go as `.eml` files without SMTP")
     /// `HANGAR_NOTIFY_EVENTS`.
     public static let notifyEvents = Setting(
         "HANGAR_NOTIFY_EVENTS", readers: [.notifier], default: "`started,succeeded,failed,cancelled,scheduled`",
-        "the events that notify when neither the deployment nor its environment chose (also `queued`, `rejected`)")
+        "the events that notify when neither the deployment nor its environment chose (also `queued`, `rejected`, `awaiting_approval`)")
     /// `HANGAR_NOTIFIER_RETRY_BASE_MS`.
     public static let notifierRetryBase = Setting(
         "HANGAR_NOTIFIER_RETRY_BASE_MS", readers: [.notifier], default: "1000", "the wait after a failed send, doubled after each further one")
@@ -267,7 +271,7 @@ extension Setting {
         schedulerReconcileInterval, schedulerTimerLease, schedulerMisfireGrace,
         workerName, workerConcurrency, workerPrefetch, workerLiveAfter, workerHeartbeat, workerStatus, simulatedServersFile, awsEndpointURL,
         awsStandardEndpointURL, awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsProfile, awsSharedCredentialsFile,
-        smtpURL, smtpFrom, notifierOutbox, notifyEvents, notifierRetryBase, notifierRetryMax, notifierMaxAttempts, notifierConcurrency,
+        smtpURL, smtpFrom, consoleURL, notifierOutbox, notifyEvents, notifierRetryBase, notifierRetryMax, notifierMaxAttempts, notifierConcurrency,
         notifierLease, webhookSecret, webhookTimeout,
         apiURL, token,
     ]

@@ -43,14 +43,30 @@ struct DeploymentView {
             if let error = step.error, step.status == .failed { line += "  " + style.paint(error, "31") }
             lines.append(line)
         }
+        if let approval = details.approval { lines.append("  \(Self.approvalLine(approval))") }
         // Why it ended so, or (scheduled) which freeze window deferred it.
         if let reason = details.reason { lines.append("  \(reason)") }
         return lines
     }
 
+    /// Where an approval stands, in one line.
+    static func approvalLine(_ approval: ApprovalState) -> String {
+        let comment = approval.comment.map { ": \($0)" } ?? ""
+        switch approval.decision {
+        case nil:
+            let approvers = approval.approvers.isEmpty ? "any deployer" : approval.approvers.joined(separator: ", ")
+            return "awaiting approval from \(approvers) until \(HangarJSON.formatDate(approval.expiresAt))"
+                + " (hangar approve|reject ID)"
+        case .approved?: return "approved by \(approval.decidedBy ?? "?")\(comment)"
+        case .rejected?: return "rejected by \(approval.decidedBy ?? "?")\(comment)"
+        case .expired?: return "approval expired at \(HangarJSON.formatDate(approval.expiresAt)): nobody decided"
+        }
+    }
+
     /// For logs and pipes: one line per step change and per status.
     private func changeLines(_ details: DeploymentDetails) -> [String] {
         var lines = ["deployment \(Format.id(details.id)) \(details.status.rawValue)"]
+        if let approval = details.approval { lines.append(Self.approvalLine(approval)) }
         for step in details.steps where step.status != .pending {
             let duration = step.status.isTerminalForView ? " \(Format.duration(step.durationMs))" : ""
             lines.append(

@@ -28,6 +28,7 @@ struct Style {
         case .cancelled: return paint("⊘ cancelled", "33")
         case .rejected: return paint("⊘ rejected", "33")
         case .running: return paint("● running", "36")
+        case .awaitingApproval: return paint("◍ awaiting approval", "35")
         case .queued: return paint("◌ queued", "34")
         case .scheduled: return paint("◷ scheduled", "34")
         }

@@ -13,8 +13,10 @@ struct DeploymentRequest: Sendable {
     var events: [String]?
     /// Why an admin starts it inside a freeze window (`overrideFreeze.reason`).
     var overrideFreeze: String?
+    /// The deployment's own `approval` settings, tightening its environment's.
+    var approval: ApprovalSettings?
 
-    static let fields: Set<String> = ["version", "scheduledAt", "options", "mode", "reconnection", "notify", "overrideFreeze"]
+    static let fields: Set<String> = ["version", "scheduledAt", "options", "mode", "reconnection", "notify", "overrideFreeze", "approval"]
     static let optionFields: Set<String> = ["lockInstances", "stopPreparationServer", "terminateSessions"]
 
     /// Validates `body` (a JSON object) at time `now`.
@@ -151,11 +153,14 @@ struct DeploymentRequest: Sendable {
         default: fail("overrideFreeze", "must be an object {\"reason\": \"…\"}")
         }
 
+        var approval: ApprovalSettings?
+        if case .some(let chosen) = ApprovalChoices.validate(body["approval"], field: "approval", current: nil, fail: fail) { approval = chosen }
+
         guard errors.isEmpty else { return .failure(.invalid(errors)) }
         return .success(
             DeploymentRequest(
                 version: version, scheduledAt: scheduledAt, options: options, mode: mode, reconnection: reconnection, emails: emails,
-                events: events, overrideFreeze: overrideFreeze))
+                events: events, overrideFreeze: overrideFreeze, approval: approval))
     }
 
     /// A practical check: one `@`, a dotted domain, no spaces, control characters or angle brackets.

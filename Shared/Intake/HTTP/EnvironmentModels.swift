@@ -46,6 +46,9 @@ public struct EnvironmentResource: Codable, Sendable, Equatable {
     /// Which events notify and the webhooks that receive them; `nil`: the notifier's default
     /// events and no webhooks.
     public var notifications: EnvironmentNotifications?
+    /// Whether its deployments must be approved before they replace the instances, by whom
+    /// and how soon; `nil`: no approval.
+    public var approval: ApprovalSettings?
     /// Whether the environment takes deployments: `activated` when created.
     public var lifecycle: Lifecycle
     /// When the environment was created.

@@ -7,7 +7,7 @@ import HangarProviders
 enum EnvironmentRequest {
     static let fields: Set<String> = [
         "name", "description", "provider", "target", "instanceType", "region", "port", "startCommand", "maxInstances", "limits",
-        "notifications",
+        "notifications", "approval",
     ]
     static let providers: Set<String> = ["simulated", "aws"]
 
@@ -96,6 +96,12 @@ enum EnvironmentRequest {
         }
         if case .some(let notifications) = NotificationChoices.environment(body["notifications"], current: environment.notifications, fail: fail) {
             environment.notifications = notifications
+        }
+        if case .some(let approval) = ApprovalChoices.validate(body["approval"], field: "approval", current: environment.approval, fail: fail) {
+            if let approval, approval.required, approval.approvers.isEmpty {
+                fail("approval.approvers", "name at least one approver to ask when approval is required")
+            }
+            environment.approval = approval
         }
         return errors
     }

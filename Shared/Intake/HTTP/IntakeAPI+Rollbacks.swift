@@ -44,6 +44,8 @@ extension IntakeAPI {
         var submission = Self.submission(accepted, to: environment, owner: caller.name, now: now, scheduledAt: nil)
         submission.version = rollback.version
         submission.rollback = rollback
+        // A rollback is the way back from a bad release: it waits for nobody's approval.
+        submission.approval = nil
         let (stored, new) = try await accept(submission, request)
         let summary = Self.accepted(stored)
         AuditNotes.note(

@@ -69,6 +69,7 @@ struct IntakeAPI: Sendable {
         v1.get("deployments/:id") { request, context in try await show(request, context) }
         v1.post("deployments/:id/cancel") { request, context in try await cancel(request, context) }
         addRollbackRoutes(to: v1)
+        addApprovalRoutes(to: v1)
         addDeadLetterRoutes(to: v1)
         addAuditRoutes(to: v1)
         addFreezeRoutes(to: v1)
@@ -140,6 +141,7 @@ struct IntakeAPI: Sendable {
         guard environment.lifecycle == .activated else {
             throw Problem(.conflict, title: "Environment not active", detail: "the environment is \(environment.lifecycle.rawValue)")
         }
+        try ApprovalChoices.check(environment: environment.approval, deployment: accepted.approval)
         let scheduledAt = try await freezeCheck(accepted, environment: environment, caller: caller, now: now)
         if accepted.mode == .requestReconnection { try await reconnectionQuotaCheck(environment) }
         let submission = Self.submission(accepted, to: environment, owner: caller.name, now: now, scheduledAt: scheduledAt)
@@ -176,7 +178,8 @@ struct IntakeAPI: Sendable {
             target: ProviderTarget(provider: environment.provider, settings: environment.target),
             reconnectionMonthlyLimit: environment.limits.reconnectionsPerMonth,
             notifyEvents: NotificationChoices.effective(deployment: accepted.events, environment: environment.notifications),
-            webhooks: environment.notifications.map(\.webhooks).flatMap { $0.isEmpty ? nil : $0 }, freezeOverride: accepted.overrideFreeze)
+            webhooks: environment.notifications.map(\.webhooks).flatMap { $0.isEmpty ? nil : $0 }, freezeOverride: accepted.overrideFreeze,
+            approval: ApprovalChoices.policy(environment: environment.approval, deployment: accepted.approval))
     }
 
     private func list(_ request: Request, _ context: BasicRequestContext) async throws -> Response {

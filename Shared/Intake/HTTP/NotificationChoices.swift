@@ -5,7 +5,7 @@ import HangarContracts
 /// (`notifications`), and per deployment (`notify.events` overrides the environment's events).
 public struct EnvironmentNotifications: Codable, Sendable, Equatable {
     /// Event names (`started`, `succeeded`, `failed`, `cancelled`, `scheduled`, `queued`,
-    /// `rejected`); `nil`: the notifier's default.
+    /// `rejected`, `awaiting_approval`); `nil`: the notifier's default.
     public var events: [String]?
     /// `http` or `https` URLs that receive each notifying event as a signed JSON POST.
     public var webhooks: [String]
@@ -20,7 +20,7 @@ public struct EnvironmentNotifications: Codable, Sendable, Equatable {
 /// Validation and mapping of the notification choices of requests.
 enum NotificationChoices {
     /// The event names the API accepts, in the order the docs list them.
-    static let eventNames = ["started", "succeeded", "failed", "cancelled", "scheduled", "queued", "rejected"]
+    static let eventNames = ["started", "succeeded", "failed", "cancelled", "scheduled", "queued", "rejected", "awaiting_approval"]
     static let maxWebhooks = 10
 
     /// The lifecycle status an event name stands for (`started` is `running`).

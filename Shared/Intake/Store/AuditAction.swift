@@ -16,6 +16,8 @@ enum AuditAction {
         "POST v1/environments/{env}/deployments": "deployment.submit",
         "POST v1/environments/{env}/rollbacks": "deployment.rollback",
         "POST v1/deployments/{id}/cancel": "deployment.cancel",
+        "POST v1/deployments/{id}/approve": "deployment.approve",
+        "POST v1/deployments/{id}/reject": "deployment.reject",
         "POST v1/environments/{env}/servers/{server}/actions/{action}": "server.{action}",
         "PUT v1/environments/{env}/servers/{server}/shutdown": "shutdown.schedule",
         "DELETE v1/environments/{env}/servers/{server}/shutdown": "shutdown.cancel",

@@ -1,0 +1,64 @@
+import Foundation
+import HangarContracts
+import Hummingbird
+
+/// `POST /v1/deployments/{id}/approve` and `/reject` (deployer): decide on a deployment that
+/// awaits approval. The body is optional: `{"comment": "…"}` (at most 1000 characters). Intake
+/// answers 202 with the deployment as the history has it and sends the decision to the
+/// scheduler (`deployment.decide`), which applies it if the deployment still waits. 409 when
+/// it does not wait for approval; 403 when its owner approves it and the policy requires a
+/// different approver (``ApprovalPolicy/refusal(approving:decidedBy:owner:)``).
+extension IntakeAPI {
+    func addApprovalRoutes(to v1: RouterGroup<BasicRequestContext>) {
+        v1.post("deployments/:id/approve") { request, context in try await decide(approve: true, request, context) }
+        v1.post("deployments/:id/reject") { request, context in try await decide(approve: false, request, context) }
+    }
+
+    private func decide(approve: Bool, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let caller = try auth.authenticate(request, requiring: .deployer)
+        let id = try deploymentId(context)
+        let comment = try Self.decisionComment(try await jsonObject(request, allowEmpty: true))
+        let current = try await deployment(id)
+        guard current.status == .awaitingApproval, let approval = current.approval, approval.decision == nil else {
+            throw Problem(
+                .conflict, title: "Not awaiting approval",
+                detail: "the deployment is \(current.status.rawValue)\(current.approval?.decision.map { " (\($0.rawValue))" } ?? ""); only one awaiting approval can be \(approve ? "approved" : "rejected")")
+        }
+        let policy = ApprovalPolicy(approvers: approval.approvers, requireDifferentApprover: approval.requireDifferentApprover)
+        if let refusal = policy.refusal(approving: approve, decidedBy: caller.name, owner: current.owner ?? "") {
+            throw Problem(.forbidden, title: "Approval refused", detail: refusal)
+        }
+        let command = DecideApproval(deploymentId: id, approve: approve, decidedBy: caller.name, decidedAt: Date(), comment: comment)
+        do {
+            try await bus.publish(.decideApproval(command), messageId: "decide-\(id)-\(UUID())")
+        } catch {
+            throw Problem(.serviceUnavailable, title: "Cannot decide now", detail: "the message broker is unreachable; try again")
+        }
+        AuditNotes.note("\(approve ? "approved" : "rejected") deployment \(id.uuidString.lowercased())\(comment.map { ": \($0)" } ?? "")")
+        return try json(current, status: .accepted)
+    }
+
+    /// The decision's optional `comment`, every bad field named.
+    static func decisionComment(_ body: [String: JSONValue]) throws -> String? {
+        var errors: [Problem.FieldError] = []
+        for key in body.keys.sorted() where key != "comment" {
+            errors.append(.init(field: key, message: "unknown field; expected comment"))
+        }
+        var comment: String?
+        switch body["comment"] {
+        case nil, .null?: break
+        case .string(let text)?:
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.count > 1000 {
+                errors.append(.init(field: "comment", message: "at most 1000 characters"))
+            } else if trimmed.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
+                errors.append(.init(field: "comment", message: "must be one line without control characters"))
+            } else if !trimmed.isEmpty {
+                comment = trimmed
+            }
+        default: errors.append(.init(field: "comment", message: "must be a string"))
+        }
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        return comment
+    }
+}
