@@ -51,13 +51,13 @@ extension HistoryQueries {
         }
     }
 
-    /// A deployment of the environment that is queued or running, if any (the oldest).
+    /// A deployment of the environment that is queued, running or awaiting approval, if any (the oldest).
     public func unfinished(environment: UUID) async throws -> (id: UUID, status: DeploymentStatus)? {
         let row = try await store.read { db in
             try await db.raw(
                 """
                 SELECT id, status FROM history_deployments
-                WHERE environment_id = \(bind: environment.uuidString) AND status IN ('queued', 'running')
+                WHERE environment_id = \(bind: environment.uuidString) AND status IN ('queued', 'running', 'awaiting_approval')
                 ORDER BY created_at, id LIMIT 1
                 """
             ).first()

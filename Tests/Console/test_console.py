@@ -3,6 +3,7 @@ running Hangar (deploy/console/test.sh starts one and sets the variables below).
 
 HANGAR_CONSOLE_URL            intake's address, e.g. http://127.0.0.1:8080
 HANGAR_CONSOLE_ADMIN_TOKEN    an admin token;  HANGAR_CONSOLE_VIEWER_TOKEN: a viewer token
+HANGAR_CONSOLE_DEPLOYER_TOKEN a deployer token (a second person, for approvals)
 HANGAR_SCREENSHOTS            where the screenshots go (printed at the end)
 HANGAR_CONSOLE_MANAGEMENT_URL RabbitMQ's management API (guest:guest), e.g. http://127.0.0.1:15672
 HANGAR_CONSOLE_VHOST          the virtual host that Hangar uses: the tests publish to hangar.commands there
@@ -29,6 +30,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 BASE = os.environ.get("HANGAR_CONSOLE_URL", "http://127.0.0.1:8080")
 ADMIN = os.environ.get("HANGAR_CONSOLE_ADMIN_TOKEN", "dev-admin-token")
 VIEWER = os.environ.get("HANGAR_CONSOLE_VIEWER_TOKEN", "dev-viewer-token")
+DEPLOYER = os.environ.get("HANGAR_CONSOLE_DEPLOYER_TOKEN", "dev-deployer-token")
 SHOTS = os.environ.get("HANGAR_SCREENSHOTS", os.path.join(os.getcwd(), ".hangar", "screenshots"))
 MANAGEMENT = os.environ.get("HANGAR_CONSOLE_MANAGEMENT_URL", "http://127.0.0.1:15672")
 VHOST = os.environ.get("HANGAR_CONSOLE_VHOST", "/")
@@ -300,6 +302,45 @@ class ConsoleTests(unittest.TestCase):
         self.wait.until(EC.visibility_of_element_located((By.ID, "confirm")))
         self.assertIn("the release before the one running now", d.find_element(By.ID, "confirm-body").text)
         d.find_element(By.ID, "confirm-cancel").click()
+
+    def test_2f_approve_as_a_second_user(self):
+        """A deployment of an environment that requires approval waits on its details page; its
+        owner cannot approve it (a different approver is required); a second user approves it
+        with a comment and it goes on to succeed."""
+        d = self.driver
+        status, env = self.api("POST", "/v1/environments", {
+            "name": "gated", "provider": "simulated", "target": {"stepDurationMs": 100},
+            "approval": {"required": True, "approvers": ["lead@example.com"], "requireDifferentApprover": True,
+                         "expiresAfterMinutes": 120}})
+        self.assertEqual(status, 201, env)
+        status, deployment = self.api("POST", "/v1/environments/gated/deployments", {"version": "gated-1.0"}, token=DEPLOYER)
+        self.assertEqual(status, 202, deployment)
+        path = f"/v1/deployments/{deployment['id']}"
+        WebDriverWait(d, 30).until(lambda _: self.api("GET", path)[1]["status"] == "awaiting_approval")
+
+        # Its owner sees the paused state, the approvers and the deadline, and cannot approve.
+        self.sign_in(DEPLOYER)
+        self.go(f"#/deployments/{deployment['id']}", (By.ID, "approval-note"))
+        self.assertEqual(d.find_element(By.CSS_SELECTOR, "#detail-status .badge").get_attribute("data-status"), "awaiting_approval")
+        self.assertIn("lead@example.com", d.find_element(By.ID, "detail-approval").text)
+        self.assertIn("someone else must approve it", d.find_element(By.ID, "approval-note").text)
+        approve = d.find_element(By.XPATH, "//button[normalize-space()='Approve']")
+        self.assertFalse(approve.is_enabled(), "the owner's Approve is disabled")
+        self.shot("06d-awaiting-approval")
+
+        # A second user approves it, with a comment.
+        self.sign_in(ADMIN)
+        self.go(f"#/deployments/{deployment['id']}", (By.ID, "approval-note"))
+        self.wait.until(EC.element_to_be_clickable((By.XPATH, "//button[normalize-space()='Approve']"))).click()
+        self.wait.until(EC.visibility_of_element_located((By.ID, "decision-comment"))).send_keys("checked on staging")
+        self.confirm()
+        WebDriverWait(d, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: d.find_element(By.CSS_SELECTOR, "#detail-status .badge").get_attribute("data-status") == "succeeded")
+        self.assertIn("approved by admin", d.find_element(By.ID, "detail-approval").text)
+        self.assertIn("checked on staging", d.find_element(By.ID, "detail-approval").text)
+        self.shot("06e-approved")
+        status, details = self.api("GET", path)
+        self.assertEqual(details["approval"]["decidedBy"], "admin")
 
     def test_3_schedule_and_cancel(self):
         d = self.driver

@@ -26,7 +26,7 @@ struct RollbackEndToEndTests {
         let firstModel = try #require(first.outputs["mainModelVersion"])
         let secondModel = try #require(second.outputs["mainModelVersion"])
         #expect(firstModel != secondModel)
-        #expect(try await instanceModels(system) == [secondModel, secondModel, secondModel])
+        #expect(try await Self.instanceModels(system) == [secondModel, secondModel, secondModel])
 
         // Every bad field named at once.
         let (bad, badStatus) = try await rollback(
@@ -56,7 +56,7 @@ struct RollbackEndToEndTests {
             steps[.createModels]?.detail.contains { $0.message.contains("making model version \(firstModel) (version 1.0) the default model again") }
                 == true)
         #expect(steps[.finalize]?.detail.contains { $0.message == "publishing version 1.0 again, rolled back from version 2.0" } == true)
-        #expect(try await instanceModels(system) == [firstModel, firstModel, firstModel])
+        #expect(try await Self.instanceModels(system) == [firstModel, firstModel, firstModel])
 
         // The history lists it as a rollback.
         let (page, _) = try await system.request("GET", "/v1/environments/rb/deployments", token: HangarSystem.viewerToken)
@@ -80,7 +80,7 @@ struct RollbackEndToEndTests {
         #expect(forthStatus == 202, "\(String(decoding: forth, as: UTF8.self))")
         let again = try await system.wait(for: try HangarJSON.decoder.decode(DeploymentDetails.self, from: forth).id, status: .succeeded)
         #expect(again.rollback?.fromVersion == "1.0" && again.version == "2.0")
-        #expect(try await instanceModels(system) == [secondModel, secondModel, secondModel])
+        #expect(try await Self.instanceModels(system) == [secondModel, secondModel, secondModel])
         let (same, sameStatus) = try await rollback(system, #"{"to":"\#(second.id.uuidString.lowercased())"}"#)
         #expect(sameStatus == 409 && String(decoding: same, as: UTF8.self).contains("is what runs now"))
         #expect(Self.fields(same) == ["to"])
@@ -89,7 +89,7 @@ struct RollbackEndToEndTests {
         // forth by id with --json.
         let waited = try await CLIEndToEndTests.hangar(["rollback", "rb", "--wait"], system: system)
         #expect(waited.status == 0, "\(waited.stdout) \(waited.stderr)")
-        #expect(try await instanceModels(system) == [firstModel, firstModel, firstModel])
+        #expect(try await Self.instanceModels(system) == [firstModel, firstModel, firstModel])
         let refused = try await CLIEndToEndTests.hangar(["rollback", "rb"], system: system)
         #expect(refused.status == 3 && refused.stderr.contains("no release succeeded before version 1.0"), "\(refused.stderr)")
         let json = try await CLIEndToEndTests.hangar(["rollback", "rb", "--to", second.id.uuidString.lowercased(), "--json"], system: system)
@@ -130,7 +130,7 @@ struct RollbackEndToEndTests {
         let model = try #require(first.outputs["mainModelVersion"])
         #expect(done.version == "a" && done.outputs["mainModelVersion"] == model)
         #expect(done.steps.first { $0.name == .createModels }?.worker == "worker-2", "create_models ran again on the worker left")
-        #expect(try await instanceModels(system, environment: "rbk") == [model, model])
+        #expect(try await Self.instanceModels(system, environment: "rbk") == [model, model])
     }
 
     // MARK: Helpers
@@ -140,7 +140,7 @@ struct RollbackEndToEndTests {
     }
 
     /// The model version each instance of the group reports, by instance id.
-    private func instanceModels(_ system: HangarSystem, environment: String = "rb") async throws -> [String] {
+    static func instanceModels(_ system: HangarSystem, environment: String = "rb") async throws -> [String] {
         let (data, status) = try await system.request("GET", "/v1/environments/\(environment)/servers", token: HangarSystem.viewerToken)
         guard status == 200 else { throw E2EFailure("servers answered \(status): \(String(decoding: data, as: UTF8.self))") }
         let items = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["items"] as? [[String: Any]] ?? []

@@ -70,6 +70,7 @@ public final class HangarSystem: @unchecked Sendable {
         variables["HANGAR_AMQP_URL"] = Self.amqpURL + vhost
         variables["HANGAR_DATA_DIR"] = dataDirectory.path
         variables["HANGAR_HTTP_PORT"] = String(port)
+        variables["HANGAR_CONSOLE_URL"] = "\(baseURL)/console/"
         variables["HANGAR_TOKENS"] = "admin:admin:\(Self.adminToken),deployer:deployer:\(Self.deployerToken),viewer:viewer:\(Self.viewerToken)"
         variables["HANGAR_LOG_LEVEL"] = Self.environment["HANGAR_TEST_SERVICE_LOG_LEVEL"] ?? "info"
         variables["HANGAR_SCHEDULER_RETRY_BASE_MS"] = "200"

@@ -49,5 +49,5 @@ curl -fsS -o /dev/null -X POST "$api/v1/environments" -H 'Authorization: Bearer 
 # a poison message and a stale worker status there. HANGAR_WORKERS=1: services.sh names it worker-1.
 HANGAR_CONSOLE_URL="$api" HANGAR_SCREENSHOTS="$screenshots" HANGAR_CONSOLE_MANAGEMENT_URL="$management" HANGAR_CONSOLE_VHOST="$vhost" \
   HANGAR_CONSOLE_WORKER=worker-1 \
-  HANGAR_CONSOLE_ADMIN_TOKEN=console-admin-token HANGAR_CONSOLE_VIEWER_TOKEN=console-viewer-token \
+  HANGAR_CONSOLE_ADMIN_TOKEN=console-admin-token HANGAR_CONSOLE_VIEWER_TOKEN=console-viewer-token HANGAR_CONSOLE_DEPLOYER_TOKEN=console-deployer-token \
   "$venv/bin/python" -m unittest -v Tests/Console/test_console.py || { log "browser tests failed; logs in $work/run (HANGAR_TEST_KEEP=1 keeps them)"; exit 1; }

@@ -28,6 +28,10 @@ struct Show: AsyncParsableCommand {
             lines.append("  Total:       \(Format.duration(details.durationMs))")
             if let model = details.outputs["mainModelVersion"] { lines.append("  Model:       \(model)") }
             if let generated = details.outputs["generatedVersion"] { lines.append("  Generated:   \(generated)") }
+            if let rollback = details.rollback {
+                lines.append("  Rollback:    to version \(rollback.version) (model \(rollback.modelVersion)) from version \(rollback.fromVersion)")
+            }
+            if let approval = details.approval { lines.append("  Approval:    \(DeploymentView.approvalLine(approval))") }
             if let reason = details.reason { lines.append("  Reason:      \(reason)") }
             lines.append("")
             for step in details.steps {

@@ -5,8 +5,9 @@ import HangarContracts
 /// approved before it replaces the instances, who is emailed, whether the owner is refused as
 /// approver, and how long it may wait.
 public struct ApprovalSettings: Codable, Sendable, Equatable {
-    /// Whether deployments must be approved.
-    public var required: Bool
+    /// Whether deployments must be approved. Always set on an environment; on a deployment
+    /// request, `nil` leaves it to the environment.
+    public var required: Bool?
     /// Who is emailed when a deployment waits (at most 20 addresses); any deployer may decide.
     public var approvers: [String]
     /// Whether a deployment's owner is refused as its approver.
@@ -15,7 +16,7 @@ public struct ApprovalSettings: Codable, Sendable, Equatable {
     public var expiresAfterMinutes: Int?
 
     /// Creates settings; by default none required.
-    public init(required: Bool = false, approvers: [String] = [], requireDifferentApprover: Bool = false, expiresAfterMinutes: Int? = nil) {
+    public init(required: Bool? = false, approvers: [String] = [], requireDifferentApprover: Bool = false, expiresAfterMinutes: Int? = nil) {
         self.required = required
         self.approvers = approvers
         self.requireDifferentApprover = requireDifferentApprover

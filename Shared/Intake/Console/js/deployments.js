@@ -1,6 +1,6 @@
 // The Deployments page of an environment (deploy form, history with live updates) and a
 // deployment's details.
-import { get, post, stream, can } from "./api.js";
+import { get, post, stream, can, session } from "./api.js";
 import { schedulesPanel } from "./schedules.js";
 import { el, toast, confirmDialog, statusBadge, simulatedBadge, formatDate, formatTime, formatDuration, stepLabels, problemText, announce } from "./ui.js";
 
@@ -48,7 +48,9 @@ export async function deploymentsPage(name) {
 
   function historyRow(d) {
     const executed = d.startedAt || d.scheduledAt || d.createdAt;
-    const cancellable = can("deployer") && ["scheduled", "queued", "running"].includes(d.status);
+    const cancellable = can("deployer") && ["scheduled", "queued", "running", "awaiting_approval"].includes(d.status);
+    const decidable = can("deployer") && d.status === "awaiting_approval" && d.approval && !d.approval.decision;
+    const ownApproval = decidable && d.approval.requireDifferentApprover && session.me?.name === d.owner;
     const version = d.outputs?.generatedVersion || d.version || "—";
     // A release that succeeded can be returned to (the API refuses the one running now, saying so).
     const returnable = can("deployer") && d.status === "succeeded" && d.kind !== "rollback";
@@ -81,7 +83,7 @@ export async function deploymentsPage(name) {
   }
 
   async function cancel(d) {
-    const what = d.status === "running" ? "It stops before its next step." : "It will not run.";
+    const what = ["running", "awaiting_approval"].includes(d.status) ? "It stops before its next step." : "It will not run.";
     if (!(await confirmDialog({ title: "Cancel deployment", body: `Cancel the deployment ${d.version || d.id.slice(-8)}? ${what}`, confirm: "Cancel deployment", danger: true }))) return;
     try { await post(`/v1/deployments/${d.id}/cancel`); toast("Cancel requested"); }
     catch (error) { toast(problemText(error), true); }
@@ -232,6 +234,7 @@ export async function deploymentPage(id) {
       el("dt", {}, "Mode"), el("dd", {}, d.mode || "—"),
       d.rollback ? [el("dt", {}, "Rollback"), el("dd", { id: "detail-rollback" },
         `to version ${d.rollback.version} (model ${d.rollback.modelVersion}), from version ${d.rollback.fromVersion} (model ${d.rollback.fromModelVersion})`)] : null,
+      d.approval ? [el("dt", {}, "Approval"), el("dd", { id: "detail-approval" }, approvalText(d.approval))] : null,
       d.scheduledAt ? [el("dt", {}, "Scheduled for"), el("dd", {}, formatDate(d.scheduledAt))] : null,
       el("dt", {}, "Start"), el("dd", {}, formatDate(d.startedAt)),
       el("dt", {}, "End"), el("dd", {}, formatDate(d.finishedAt)),
@@ -249,14 +252,38 @@ export async function deploymentPage(id) {
       details.addEventListener("toggle", () => { details.open ? open.add(s.name) : open.delete(s.name); });
       return details;
     });
-    const cancellable = can("deployer") && ["scheduled", "queued", "running"].includes(d.status);
-    container.replaceChildren(
+    const cancellable = can("deployer") && ["scheduled", "queued", "running", "awaiting_approval"].includes(d.status);
+    const decidable = can("deployer") && d.status === "awaiting_approval" && d.approval && !d.approval.decision;
+    const ownApproval = decidable && d.approval.requireDifferentApprover && session.me?.name === d.owner;
+    container.replaceChildren(...[
       el("div", { class: "crumbs" }, el("a", { href: "#/environments" }, "Environments"), " / ",
         el("a", { href: `#/environments/${encodeURIComponent(d.environmentName || "")}` }, d.environmentName || "environment"), " / ", d.id),
       el("div", { class: "row" }, el("h1", { class: "grow" }, `${d.kind === "rollback" ? "Rollback" : "Deployment"} ${d.outputs?.generatedVersion || d.version || d.id.slice(-8)}`), live,
+        decidable ? el("button", {
+          type: "button", class: "primary", onclick: () => decide(true), disabled: ownApproval,
+          title: ownApproval ? "You submitted it: its approval must come from someone else" : null,
+        }, "Approve") : null,
+        decidable ? el("button", { type: "button", class: "danger", onclick: () => decide(false) }, "Reject") : null,
         cancellable ? el("button", { type: "button", class: "danger", onclick: cancel }, "Cancel deployment") : null),
+      decidable ? el("p", { class: "note", role: "status", id: "approval-note" },
+        `Waiting for approval before the instances are replaced, until ${formatDate(d.approval.expiresAt)}.`
+          + (ownApproval ? " You submitted it, so someone else must approve it." : "")) : null,
       el("section", { class: "panel", "aria-label": "Summary" }, facts),
-      el("section", { "aria-labelledby": "steps-title" }, el("h2", { id: "steps-title" }, "Steps"), steps));
+      el("section", { "aria-labelledby": "steps-title" }, el("h2", { id: "steps-title" }, "Steps"), steps)].filter(Boolean));
+  }
+
+  async function decide(approve) {
+    const comment = el("textarea", { id: "decision-comment", rows: 2, maxlength: 1000, "aria-label": "Comment" });
+    const verb = approve ? "Approve" : "Reject";
+    const ok = await confirmDialog({
+      title: `${verb} deployment`,
+      body: [el("p", {}, approve ? "Approve it: its instances are replaced with the new version." : "Reject it: it ends rejected and its new models are undone."),
+        el("label", { for: "decision-comment" }, "Comment ", el("span", { class: "hint" }, "optional")), comment],
+      confirm: verb, danger: !approve,
+    });
+    if (!ok) return;
+    const body = comment.value.trim() ? { comment: comment.value.trim().replace(/\s+/g, " ") } : {};
+    try { await post(`/v1/deployments/${id}/${approve ? "approve" : "reject"}`, body); toast(`${approve ? "Approved" : "Rejected"}`); } catch (error) { toast(problemText(error), true); }
   }
 
   async function cancel() {
@@ -279,4 +306,16 @@ export async function deploymentPage(id) {
     },
   });
   return { nodes: [container], title: `Deployment ${id.slice(-8)}`, cleanup: () => source.close() };
+}
+
+/** Where an approval stands, in words. */
+function approvalText(a) {
+  const comment = a.comment ? `: ${a.comment}` : "";
+  switch (a.decision) {
+    case "approved": return `approved by ${a.decidedBy} at ${formatDate(a.decidedAt)}${comment}`;
+    case "rejected": return `rejected by ${a.decidedBy} at ${formatDate(a.decidedAt)}${comment}`;
+    case "expired": return `nobody decided by ${formatDate(a.expiresAt)}`;
+    default: return `awaiting ${a.approvers.length ? a.approvers.join(", ") : "any deployer"} until ${formatDate(a.expiresAt)}`
+      + (a.requireDifferentApprover ? " (not its owner)" : "");
+  }
 }
