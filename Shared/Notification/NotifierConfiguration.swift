@@ -115,7 +115,8 @@ public struct NotifierConfiguration: Sendable {
                 events.insert(status)
             } else {
                 throw SettingError(
-                    .notifyEvents, accepts: "event names among started, succeeded, failed, cancelled, scheduled, queued, rejected, awaiting_approval", got: text)
+                    .notifyEvents, accepts: "event names among started, succeeded, failed, cancelled, scheduled, queued, rejected, awaiting_approval",
+                    got: text)
             }
         }
         return events

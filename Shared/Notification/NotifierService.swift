@@ -22,7 +22,9 @@ public struct NotifierService: Service {
     ) {
         self.connection = connection
         self.notifierStore = NotifierStore(
-            store: store, composer: NotificationComposer(fromName: configuration.fromName, fromAddress: configuration.fromAddress, consoleURL: configuration.consoleURL),
+            store: store,
+            composer: NotificationComposer(
+                fromName: configuration.fromName, fromAddress: configuration.fromAddress, consoleURL: configuration.consoleURL),
             events: configuration.events, logger: logger)
         self.sender = NotificationSender(
             store: notifierStore, transport: transport, webhooks: webhooks, fromAddress: configuration.fromAddress, retry: configuration.retry,

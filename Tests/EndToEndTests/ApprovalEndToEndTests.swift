@@ -58,7 +58,7 @@ struct ApprovalEndToEndTests {
 
         // The approver's email links to the deployment in the console.
         let outbox = system.outboxDirectory
-            try await eventually("the approver's email") {
+        try await eventually("the approver's email") {
             try Self.emails(in: outbox).contains {
                 $0.contains("To: <lead@example.com>") && $0.contains("Subject: [Hangar] Deployment of 2.0 to ap awaits approval")
                     && $0.contains("Approve or reject: \(system.baseURL)/console/#/deployments/\(id.uuidString.lowercased())")

@@ -99,7 +99,10 @@ struct ApprovalTests {
             let id = try await harness.submit(approval: Self.policy)
             try await harness.runUntilAwaitingApproval(id)
             try await harness.engine.handle([
-                (messageId: "cancel-\(id)", message: .cancelDeployment(CancelDeployment(deploymentId: id, requestedBy: "carol", requestedAt: harness.clock.now)))
+                (
+                    messageId: "cancel-\(id)",
+                    message: .cancelDeployment(CancelDeployment(deploymentId: id, requestedBy: "carol", requestedAt: harness.clock.now))
+                )
             ])
             #expect(try await harness.state(id).step == "finalize")
             try await harness.decide(id, approve: true, by: "bob")

@@ -154,7 +154,11 @@ struct DeploymentRequest: Sendable {
         }
 
         var approval: ApprovalSettings?
-        if case .some(let chosen) = ApprovalChoices.validate(body["approval"], field: "approval", current: ApprovalSettings(required: nil), fail: fail) { approval = chosen }
+        if case .some(let chosen) = ApprovalChoices.validate(
+            body["approval"], field: "approval", current: ApprovalSettings(required: nil), fail: fail)
+        {
+            approval = chosen
+        }
 
         guard errors.isEmpty else { return .failure(.invalid(errors)) }
         return .success(

@@ -22,7 +22,9 @@ extension IntakeAPI {
         guard current.status == .awaitingApproval, let approval = current.approval, approval.decision == nil else {
             throw Problem(
                 .conflict, title: "Not awaiting approval",
-                detail: "the deployment is \(current.status.rawValue)\(current.approval?.decision.map { " (\($0.rawValue))" } ?? ""); only one awaiting approval can be \(approve ? "approved" : "rejected")")
+                detail:
+                    "the deployment is \(current.status.rawValue)\(current.approval?.decision.map { " (\($0.rawValue))" } ?? ""); only one awaiting approval can be \(approve ? "approved" : "rejected")"
+            )
         }
         let policy = ApprovalPolicy(approvers: approval.approvers, requireDifferentApprover: approval.requireDifferentApprover)
         if let refusal = policy.refusal(approving: approve, decidedBy: caller.name, owner: current.owner ?? "") {

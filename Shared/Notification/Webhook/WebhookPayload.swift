@@ -19,7 +19,8 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
         public var version: String?
         /// Who requested the deployment.
         public var owner: String
-        /// The deployment's status after this event: `scheduled`, `queued`, `running`, `succeeded`, `failed`, `cancelled` or `rejected`.
+        /// The deployment's status after this event: `scheduled`, `queued`, `running`, `awaiting_approval`, `succeeded`, `failed`,
+        /// `cancelled` or `rejected`.
         public var status: String
         /// The publish mode, a ``PublishMode`` raw value (`optimized`, `standard`, `keepUsersConnected`, `requestReconnection`).
         public var mode: String
@@ -45,6 +46,8 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
         public var kind: String
         /// For a rollback: the release it returns to and the deployment it rolls back from.
         public var rollback: RollbackOf?
+        /// Once it has waited for approval: who was asked, until when, and the decision.
+        public var approval: ApprovalState?
     }
 
     /// One step of the deployment in the webhook body.
@@ -90,7 +93,8 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
                 Step(
                     name: step.name.rawValue, status: step.status.rawValue, startedAt: step.startedAt, finishedAt: step.finishedAt,
                     durationMs: Self.milliseconds(from: step.startedAt, to: step.finishedAt), attempts: step.attempts, error: step.error)
-            }, kind: event.rollback == nil ? DeploymentKind.release.rawValue : DeploymentKind.rollback.rawValue, rollback: event.rollback)
+            }, kind: event.rollback == nil ? DeploymentKind.release.rawValue : DeploymentKind.rollback.rawValue, rollback: event.rollback,
+            approval: event.approval)
     }
 
     /// The body as sent: compact JSON with sorted keys and RFC 3339 times.
