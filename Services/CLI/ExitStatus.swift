@@ -9,11 +9,11 @@ enum ExitStatus {
     static let unreachable = ExitCode(4)
     static let usage = ExitCode(64)
 
-    /// How a finished deployment exits: 0 succeeded, 1 failed, 2 cancelled or rejected.
+    /// How a finished deployment exits: 0 succeeded, 1 failed or rolled back by a health gate, 2 cancelled or rejected.
     static func of(_ status: DeploymentStatus) -> ExitCode {
         switch status {
         case .succeeded: return .success
-        case .failed: return failed
+        case .failed, .rolledBack: return failed
         case .cancelled, .rejected: return cancelled
         case .scheduled, .queued, .running, .awaitingApproval: return .success
         }

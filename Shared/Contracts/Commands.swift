@@ -41,6 +41,9 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
     public var rollback: RollbackOf?
     /// Who must approve it before `replace_instances` (``ApprovalPolicy``); `nil`: nobody.
     public var approval: ApprovalPolicy?
+    /// How `replace_instances` replaces the instances, health-gated batch by batch
+    /// (``ReplacementPolicy``); `nil`: the provider's usual replacement.
+    public var replacement: ReplacementPolicy?
 
     /// Creates a submission. Intake builds one for each deployment it accepts.
     public init(
@@ -48,10 +51,11 @@ public struct SubmitDeployment: Codable, Sendable, Equatable {
         createdAt: Date, scheduledAt: Date?, options: DeploymentOptions, mode: PublishMode,
         reconnection: Reconnection? = nil, notify: [String] = [], target: ProviderTarget,
         reconnectionMonthlyLimit: Int? = nil, notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil,
-        freezeOverride: String? = nil, rollback: RollbackOf? = nil, approval: ApprovalPolicy? = nil
+        freezeOverride: String? = nil, rollback: RollbackOf? = nil, approval: ApprovalPolicy? = nil, replacement: ReplacementPolicy? = nil
     ) {
         self.rollback = rollback
         self.approval = approval
+        self.replacement = replacement
         self.deploymentId = deploymentId
         self.environmentId = environmentId
         self.environmentName = environmentName
@@ -144,15 +148,19 @@ public struct ExecuteStep: Codable, Sendable, Equatable {
     public var cleanup: String?
     /// Set when the deployment is a rollback: the release it returns to.
     public var rollback: RollbackOf?
+    /// How `replace_instances` replaces the instances, health-gated batch by batch; `nil`: the
+    /// provider's usual replacement.
+    public var replacement: ReplacementPolicy?
 
     /// Creates a step command. The scheduler builds one for each dispatch.
     public init(
         deploymentId: UUID, environmentId: UUID, environmentName: String, version: String?, step: StepName,
         attempt: Int, dispatchId: UUID, target: ProviderTarget, options: DeploymentOptions, mode: PublishMode,
         reconnection: Reconnection? = nil, outputs: [String: String] = [:], continuation: JSONValue? = nil, poll: Int = 0,
-        cleanup: String? = nil, rollback: RollbackOf? = nil
+        cleanup: String? = nil, rollback: RollbackOf? = nil, replacement: ReplacementPolicy? = nil
     ) {
         self.rollback = rollback
+        self.replacement = replacement
         self.deploymentId = deploymentId
         self.environmentId = environmentId
         self.environmentName = environmentName

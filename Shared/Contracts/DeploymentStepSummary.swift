@@ -66,7 +66,7 @@ public struct DeploymentStepSummary: Codable, Sendable, Equatable {
     public func closed(by status: DeploymentStatus, failedStep: StepName?, reason: String?, at: Date) -> DeploymentStepSummary {
         guard !self.status.isTerminal, status.isTerminal else { return self }
         var step = self
-        if status == .failed && step.name == failedStep {
+        if (status == .failed || status == .rolledBack) && step.name == failedStep {
             step.status = .failed
             step.error = step.error ?? reason
         } else if step.status == .running || status == .cancelled {

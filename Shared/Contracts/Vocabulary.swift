@@ -54,11 +54,14 @@ public enum DeploymentStatus: String, Codable, Sendable, CaseIterable {
     case failed
     /// A user cancelled it (``CancelDeployment``) before it ended.
     case cancelled
-    /// Refused by the scheduler (for example over the reconnection quota).
+    /// Refused by the scheduler (for example over the reconnection quota), or by its approvers.
     case rejected
+    /// A health gate of `replace_instances` failed and the instances it had replaced went back
+    /// to the model that ran before (``ReplacementPolicy/OnFailure/rollback``).
+    case rolledBack = "rolled_back"
 
-    /// Whether the deployment has ended: succeeded, failed, cancelled or rejected. Its status then changes no more.
-    public var isTerminal: Bool { [.succeeded, .failed, .cancelled, .rejected].contains(self) }
+    /// Whether the deployment has ended: succeeded, failed, cancelled, rejected or rolled back. Its status then changes no more.
+    public var isTerminal: Bool { [.succeeded, .failed, .cancelled, .rejected, .rolledBack].contains(self) }
 }
 
 /// How instances are replaced.

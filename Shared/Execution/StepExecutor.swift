@@ -82,7 +82,10 @@ public struct StepExecutor: Sendable {
             let outcome = try await run(command)
             if span.isRecording {
                 span.attributes["hangar.step.outcome"] = outcome.metricName
-                if case .failed = outcome { span.setStatus(SpanStatus(code: .error)) }
+                switch outcome {
+                case .failed, .halted: span.setStatus(SpanStatus(code: .error))
+                default: break
+                }
             }
         }
     }
@@ -176,6 +179,9 @@ public struct StepExecutor: Sendable {
             logger.warning(
                 "hangar.step.failed",
                 metadata: metadata.merging(["error": "\(error)", "step.transient": "\(transient)"]) { $1 })
+        case .halted(let error, let outputs):
+            try await reporter.emitOutcome(.failed, outputs: outputs, error: error, transient: false)
+            logger.warning("hangar.step.halted", metadata: metadata.merging(["error": "\(error)"]) { $1 })
         case .inProgress(let continuation, let checkAfter, let detail):
             let due = now().addingTimeInterval(checkAfter.seconds)
             try await reporter.emitOutcome(.progress, detail: detail, continuation: continuation, checkAfter: due)
@@ -313,6 +319,7 @@ extension StepOutcome {
         case .succeeded: "succeeded"
         case .skipped: "skipped"
         case .failed(_, let transient): transient ? "transient" : "failed"
+        case .halted: "halted"
         case .inProgress: "waiting"
         }
     }

@@ -9,7 +9,7 @@ extension DeploymentStatus {
         case .scheduled: return 0
         case .queued: return 1
         case .running, .awaitingApproval: return 2
-        case .succeeded, .failed, .cancelled, .rejected: return 3
+        case .succeeded, .failed, .cancelled, .rejected, .rolledBack: return 3
         }
     }
 }

@@ -137,7 +137,7 @@ public struct HistoryProjector: Sendable {
             break
         case .running:
             try await db.raw("UPDATE history_deployments SET started_at = \(unsafeRaw: earliest("started_at", at)) WHERE id = \(bind: id)").run()
-        case .succeeded, .failed, .cancelled, .rejected:
+        case .succeeded, .failed, .cancelled, .rejected, .rolledBack:
             let outputs = try event.outputs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
             try await db.raw(
                 """
@@ -187,7 +187,7 @@ public struct HistoryProjector: Sendable {
         let id = event.deploymentId.uuidString
         let at = event.at.epochMilliseconds
         let others = closed.isEmpty ? "" : " AND name NOT IN (\(closed.sorted().map { "'\($0)'" }.joined(separator: ", ")))"
-        if event.status == .failed, let step = event.failedStep, !closed.contains(step.rawValue) {
+        if event.status == .failed || event.status == .rolledBack, let step = event.failedStep, !closed.contains(step.rawValue) {
             try await db.raw(
                 """
                 UPDATE history_steps SET status = 'failed', finished_at = COALESCE(finished_at, \(bind: at)),

@@ -86,6 +86,8 @@ struct Content {
             headline = "\(what) scheduled" + (event.scheduledAt.map { " for \(Self.time($0))" } ?? "")
         case .queued: headline = "\(what) is queued"
         case .rejected: headline = "\(what) was rejected"
+        case .rolledBack:
+            headline = "\(what) was rolled back" + (event.failedStep == .replaceInstances ? " by a failed health gate" : "")
         }
         subject = "[Hangar] \(headline)"
 
@@ -120,14 +122,14 @@ struct Content {
             if let step = event.failedStep { facts.append(("Failed step", step.rawValue)) }
             let stepError = steps.first { $0.name == event.failedStep }?.error
             facts.append(("Error", event.reason ?? stepError ?? "unknown"))
-        } else if let reason = event.reason, [.cancelled, .rejected, .scheduled].contains(event.status) {
+        } else if let reason = event.reason, [.cancelled, .rejected, .scheduled, .rolledBack].contains(event.status) {
             facts.append(("Reason", reason))
         }
         for (key, value) in (event.outputs ?? [:]).sorted(by: { $0.key < $1.key }) where event.status == .succeeded {
             facts.append((key, value))
         }
 
-        let showSteps = [.succeeded, .failed, .cancelled].contains(event.status)
+        let showSteps = [.succeeded, .failed, .cancelled, .rolledBack].contains(event.status)
         let table: [NotifiedStep] = StepName.allCases.map { name in
             steps.first { $0.name == name } ?? NotifiedStep(name: name, status: .pending)
         }

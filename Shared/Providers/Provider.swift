@@ -98,4 +98,8 @@ public enum StepOutcome: Sendable, Equatable {
     case inProgress(continuation: JSONValue, checkAfter: Duration, detail: String?)
     /// It went wrong; `transient` says whether trying again may succeed.
     case failed(error: String, transient: Bool)
+    /// A health gate stopped it for good (``ReplacementPolicy``): a permanent failure whose
+    /// `outputs` say what the gate left (``HealthGateOutcome``), so the scheduler can end the
+    /// deployment `rolled_back` rather than `failed`.
+    case halted(error: String, outputs: [String: String])
 }

@@ -55,7 +55,7 @@ struct DeploymentRecord: Sendable {
     var usesReconnectionQuota: Bool {
         switch status {
         case .rejected: return false
-        case .succeeded, .failed, .cancelled:
+        case .succeeded, .failed, .cancelled, .rolledBack:
             if outputs["reconnectionDelivered"] == "0" { return false }
             return steps.contains { $0.name == .replaceInstances && ($0.startedAt != nil || $0.status != .pending) }
         default: return true
@@ -78,7 +78,7 @@ struct DeploymentRecord: Sendable {
                 createdAt: request.createdAt, scheduledAt: request.scheduledAt, mode: request.mode,
                 options: request.options, notify: request.notify, reason: reason, failedStep: failedStep,
                 outputs: status == .succeeded ? outputs : nil, notifyEvents: request.notifyEvents, webhooks: request.webhooks,
-                steps: [.succeeded, .failed, .cancelled].contains(status)
+                steps: [.succeeded, .failed, .cancelled, .rolledBack].contains(status)
                     ? steps.map { $0.closed(by: status, failedStep: failedStep, reason: reason, at: at) } : nil,
                 rollback: request.rollback, approval: approval))
     }

@@ -199,7 +199,7 @@ final class SchedulerEngine: Sendable {
             return try await db.raw(
                 """
                 DELETE FROM scheduler_deployments
-                WHERE status IN ('succeeded', 'failed', 'cancelled', 'rejected') AND finished_at < \(bind: cutoff)
+                WHERE status IN ('succeeded', 'failed', 'cancelled', 'rejected', 'rolled_back') AND finished_at < \(bind: cutoff)
                   AND (mode <> 'requestReconnection' OR created_at < \(bind: monthStart))
                 RETURNING id
                 """

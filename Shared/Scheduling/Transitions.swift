@@ -149,6 +149,9 @@ struct Transitions {
                 try await finish(&record, as: pending.status, reason: reason, failedStep: pending.failedStep)
             } else if record.cancelRequested {
                 try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
+            } else if event.outputs?[HealthGateOutcome.outputKey] == HealthGateOutcome.rolledBack.rawValue {
+                // A health gate failed and the replaced instances went back to the model before.
+                try await end(&record, as: .rolledBack, reason: error, failedStep: event.step)
             } else {
                 let attempts = record.attempt > 1 ? " after \(record.attempt) attempts" : ""
                 try await end(&record, as: .failed, reason: "\(event.step.rawValue) failed\(attempts): \(error)", failedStep: event.step)
@@ -328,7 +331,7 @@ struct Transitions {
             version: request.version, step: step, attempt: attempt, dispatchId: dispatchId, target: request.target,
             options: request.options, mode: request.mode, reconnection: request.reconnection, outputs: record.outputs,
             continuation: continuation, poll: poll, cleanup: step == .finalize ? record.pendingEnd.map { $0.reason ?? $0.status.rawValue } : nil,
-            rollback: request.rollback)
+            rollback: request.rollback, replacement: step == .replaceInstances ? request.replacement : nil)
         try await tx.publish(.executeStep(command), messageId: "execute-\(dispatchId)", traceParent: record.traceParent)
     }
 

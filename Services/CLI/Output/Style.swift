@@ -27,6 +27,7 @@ struct Style {
         case .failed: return paint("✘ failed", "31")
         case .cancelled: return paint("⊘ cancelled", "33")
         case .rejected: return paint("⊘ rejected", "33")
+        case .rolledBack: return paint("↶ rolled back", "31")
         case .running: return paint("● running", "36")
         case .awaitingApproval: return paint("◍ awaiting approval", "35")
         case .queued: return paint("◌ queued", "34")

@@ -15,8 +15,12 @@ struct DeploymentRequest: Sendable {
     var overrideFreeze: String?
     /// The deployment's own `approval` settings, tightening its environment's.
     var approval: ApprovalSettings?
+    /// The deployment's own `replacement` settings, over its environment's field by field.
+    var replacement: ReplacementSettings?
 
-    static let fields: Set<String> = ["version", "scheduledAt", "options", "mode", "reconnection", "notify", "overrideFreeze", "approval"]
+    static let fields: Set<String> = [
+        "version", "scheduledAt", "options", "mode", "reconnection", "notify", "overrideFreeze", "approval", "replacement",
+    ]
     static let optionFields: Set<String> = ["lockInstances", "stopPreparationServer", "terminateSessions"]
 
     /// Validates `body` (a JSON object) at time `now`.
@@ -160,11 +164,16 @@ struct DeploymentRequest: Sendable {
             approval = chosen
         }
 
+        var replacement: ReplacementSettings?
+        if case .some(let chosen) = ReplacementChoices.validate(body["replacement"], field: "replacement", current: nil, fail: fail) {
+            replacement = chosen
+        }
+
         guard errors.isEmpty else { return .failure(.invalid(errors)) }
         return .success(
             DeploymentRequest(
                 version: version, scheduledAt: scheduledAt, options: options, mode: mode, reconnection: reconnection, emails: emails,
-                events: events, overrideFreeze: overrideFreeze, approval: approval))
+                events: events, overrideFreeze: overrideFreeze, approval: approval, replacement: replacement))
     }
 
     /// A practical check: one `@`, a dotted domain, no spaces, control characters or angle brackets.

@@ -49,6 +49,9 @@ public struct EnvironmentResource: Codable, Sendable, Equatable {
     /// Whether its deployments must be approved before they replace the instances, by whom
     /// and how soon; `nil`: no approval.
     public var approval: ApprovalSettings?
+    /// How its deployments replace the instances: batch by batch, each health-gated; `nil`:
+    /// the provider's usual replacement.
+    public var replacement: ReplacementSettings?
     /// Whether the environment takes deployments: `activated` when created.
     public var lifecycle: Lifecycle
     /// When the environment was created.

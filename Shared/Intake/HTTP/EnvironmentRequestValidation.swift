@@ -7,7 +7,7 @@ import HangarProviders
 enum EnvironmentRequest {
     static let fields: Set<String> = [
         "name", "description", "provider", "target", "instanceType", "region", "port", "startCommand", "maxInstances", "limits",
-        "notifications", "approval",
+        "notifications", "approval", "replacement",
     ]
     static let providers: Set<String> = ["simulated", "aws"]
 
@@ -102,6 +102,11 @@ enum EnvironmentRequest {
                 fail("approval.approvers", "name at least one approver to ask when approval is required")
             }
             environment.approval = approval
+        }
+        if case .some(let replacement) = ReplacementChoices.validate(
+            body["replacement"], field: "replacement", current: environment.replacement, fail: fail)
+        {
+            environment.replacement = replacement
         }
         return errors
     }

@@ -14,7 +14,7 @@ import Hummingbird
 extension IntakeAPI {
     /// The fields a rollback takes; the deploy route's `version` and `scheduledAt` are the
     /// release's and now.
-    static let rollbackFields: Set<String> = ["to", "mode", "reconnection", "options", "notify", "overrideFreeze"]
+    static let rollbackFields: Set<String> = ["to", "mode", "reconnection", "options", "notify", "overrideFreeze", "replacement"]
 
     func addRollbackRoutes(to v1: RouterGroup<BasicRequestContext>) {
         v1.post("environments/:env/rollbacks") { request, context in try await rollBack(request, context) }

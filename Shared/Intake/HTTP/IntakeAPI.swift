@@ -179,7 +179,8 @@ struct IntakeAPI: Sendable {
             reconnectionMonthlyLimit: environment.limits.reconnectionsPerMonth,
             notifyEvents: NotificationChoices.effective(deployment: accepted.events, environment: environment.notifications),
             webhooks: environment.notifications.map(\.webhooks).flatMap { $0.isEmpty ? nil : $0 }, freezeOverride: accepted.overrideFreeze,
-            approval: ApprovalChoices.policy(environment: environment.approval, deployment: accepted.approval))
+            approval: ApprovalChoices.policy(environment: environment.approval, deployment: accepted.approval),
+            replacement: ReplacementChoices.policy(environment: environment.replacement, deployment: accepted.replacement))
     }
 
     private func list(_ request: Request, _ context: BasicRequestContext) async throws -> Response {

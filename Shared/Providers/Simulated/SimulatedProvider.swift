@@ -26,7 +26,9 @@ import HangarContracts
 ///   with `keepUsersConnected` and `sessionsPerInstance`, the instances' sessions drain over
 ///   `drainMs` (a check every `pollIntervalMs`, each saying how many are still open) before
 ///   they are replaced; outputs `instanceRefreshId`.
-///   Needs `mainModelVersion` in `command.outputs`.
+///   Needs `mainModelVersion` in `command.outputs`. With a ``ReplacementPolicy``
+///   (``ExecuteStep/replacement``), batch by batch with a health gate after each (see
+///   `SimulatedProvider+HealthGates.swift`).
 /// - `finalize` of a deployment ending early (`command.cleanup`): "cleaning up after: …", and
 ///   what it undoes; outputs nothing.
 /// - `finalize`: "starting the preparation server again" when this deployment stopped it; outputs
@@ -86,6 +88,9 @@ public struct SimulatedProvider: Provider {
             return .succeeded(
                 outputs: ["preparationServerStopped": "false"], detail: "preparation server \(server.id) was already stopped; it stays stopped")
         }
+        if step == .replaceInstances, let policy = command.replacement, command.cleanup == nil {
+            return try await gatedReplace(command, policy: policy, settings: settings, progress: progress)
+        }
         let script: Script
         switch Self.script(for: command, settings: settings, preparationStatus: { preparationServer(of: command)?.status }) {
         case .skip(let reason): return .skipped(reason: reason)
@@ -128,7 +133,7 @@ public struct SimulatedProvider: Provider {
     }
 
     /// Reports `lines` and sleeps `duration` in total, spread after each line.
-    private func hold(
+    func hold(
         _ duration: Duration, reporting lines: [String], _ progress: @Sendable (String) async -> Void
     ) async throws {
         guard !lines.isEmpty else {

@@ -167,6 +167,8 @@ final class SimulatedServerState: Sendable {
     private let models = Mutex<[String: String]>([:])
     /// With a file: the descriptors of the groups' model files written so far, by group key.
     private let modelFiles = Mutex<[String: Int32]>([:])
+    /// Without a file: each group's ``SimulatedInstanceStates``, by group key.
+    let memoryInstanceStates = Mutex<[String: SimulatedInstanceStates]>([:])
 
     init(file: String?) {
         self.file = file
@@ -226,8 +228,10 @@ final class SimulatedServerState: Sendable {
     /// `running`), each with the group's model. One read of the entries, one of the model.
     func listing(servers: [ServerInfo], instances: [ServerInfo], group: String, now: Date) -> [ServerInfo] {
         let model = model(of: group)
+        let states = instanceStates(of: group)
         return withEntries { entries in
-            servers.map { Self.view($0, entries[$0.id], now: now) } + Self.groupView(instances, entries[group], model: model, now: now)
+            servers.map { Self.view($0, entries[$0.id], now: now) }
+                + Self.applying(states, to: Self.groupView(instances, entries[group], model: model, now: now), groupModel: model)
         }
     }
 
@@ -308,6 +312,10 @@ final class SimulatedServerState: Sendable {
 
     private func modelFile(of group: String) -> String? {
         file.map { "\($0).models/" + SimulatedIDs.hex(group, count: 16) }
+    }
+
+    func instanceStatesFile(of group: String) -> String? {
+        modelFile(of: group).map { $0 + ".instances" }
     }
 
     /// Runs `body` on the entries: the memory's, or the file's under its lock (written back

@@ -13,6 +13,7 @@ import HangarContracts
 /// | `failures` | array of failure objects | `[]` | make steps fail on given attempts |
 /// | `instances` | whole number 0…100 | `2` | how many instances the simulated group has (who a reconnection request goes to) |
 /// | `unreachableInstances` | whole number 0…100 | `0` | that many of them (the last ones; all when it exceeds `instances`) do not receive a reconnection request |
+/// | `health` | `{"failAfterBatch": n}` | none | with a health-gated replacement, the instances replaced in the batches after batch `n` report unhealthy |
 /// | `sessionsPerInstance` | whole number 0…1000 | `0` | user sessions open on each instance: with `keepUsersConnected`, `replace_instances` drains them before replacing |
 /// | `drainMs` | number ≥ 0 | `0` | how long those sessions take to end: evenly over this time, checked every `pollIntervalMs` |
 ///
@@ -43,6 +44,7 @@ public struct SimulatedSettings: Sendable, Equatable {
     /// The keys this provider understands.
     public static let keys = [
         "stepDurationMs", "durations", "polls", "pollIntervalMs", "failures", "instances", "unreachableInstances", "sessionsPerInstance", "drainMs",
+        "health",
     ]
 
     /// How long each run of a step holds the worker, unless `durations` says otherwise.
@@ -63,6 +65,10 @@ public struct SimulatedSettings: Sendable, Equatable {
     public var sessionsPerInstance = 0
     /// How long the sessions take to end when an instance is drained.
     public var drain: Duration = .zero
+    /// With a health-gated replacement (``ExecuteStep/replacement``): the instances of the
+    /// batches after this one report unhealthy once replaced (`health.failAfterBatch`); `nil`:
+    /// every instance is healthy.
+    public var failAfterBatch: Int?
 
     /// An injected failure.
     public struct Failure: Sendable, Equatable {
@@ -170,6 +176,18 @@ public struct SimulatedSettings: Sendable, Equatable {
                 if count <= 1000 { sessionsPerInstance = count } else { problem("sessionsPerInstance", "must be at most 1000, got \(count)") }
             }
         }
+        if let value = settings["health"] {
+            if let object = value.objectValue {
+                for key in object.keys.sorted() where key != "failAfterBatch" {
+                    problem("health.\(key)", "unknown setting; expected failAfterBatch")
+                }
+                if let batch = object["failAfterBatch"] {
+                    if let count = Self.wholeNumber(batch, field: "health.failAfterBatch", minimum: 0, problem) { failAfterBatch = count }
+                }
+            } else {
+                problem("health", "must be an object like {\"failAfterBatch\": 1}")
+            }
+        }
         if let value = settings["drainMs"] {
             if let ms = Self.milliseconds(value, field: "drainMs", maximum: Self.maximumPollIntervalMs, problem) { drain = .milliseconds(ms) }
         }
@@ -192,6 +210,7 @@ public struct SimulatedSettings: Sendable, Equatable {
         if unreachableInstances != 0 { result["unreachableInstances"] = .number(Double(unreachableInstances)) }
         if sessionsPerInstance != 0 { result["sessionsPerInstance"] = .number(Double(sessionsPerInstance)) }
         if drain != .zero { result["drainMs"] = .number(Self.ms(drain)) }
+        if let failAfterBatch { result["health"] = .object(["failAfterBatch": .number(Double(failAfterBatch))]) }
         if !failures.isEmpty {
             result["failures"] = .array(
                 failures.map { failure in

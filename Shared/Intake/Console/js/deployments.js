@@ -296,7 +296,7 @@ export async function deploymentPage(id) {
     open: () => { live.classList.add("on"); live.textContent = "live"; },
     error: () => {
       live.classList.remove("on");
-      live.textContent = current.status && ["succeeded", "failed", "cancelled", "rejected"].includes(current.status) ? "finished" : "reconnecting";
+      live.textContent = current.status && ["succeeded", "failed", "cancelled", "rejected", "rolled_back"].includes(current.status) ? "finished" : "reconnecting";
       if (live.textContent === "finished") source.close();
     },
     deployment: (d) => {

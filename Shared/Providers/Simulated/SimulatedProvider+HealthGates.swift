@@ -1,0 +1,108 @@
+import Foundation
+import HangarContracts
+
+/// Health-gated replacement on the simulated provider (``ReplacementPolicy``): the group's
+/// `instances` are replaced batch by batch (`batchPercent`); each batch bakes `bakeSeconds`
+/// (a continuation with `checkAfter`, never a held delivery) and is then judged: the share of
+/// the instances replaced so far that report healthy must reach `minHealthyPercent`. With
+/// `health.failAfterBatch: n` the instances of the batches after `n` report unhealthy. A
+/// failed gate stops the rollout: with `onFailure: rollback` the replaced instances go back to
+/// the model the group ran before and the step halts as rolled back; with `fail`
+/// they keep the new model and the step halts as failed. The servers listing shows each
+/// instance's model and health as the rollout left them.
+extension SimulatedProvider {
+    func gatedReplace(
+        _ command: ExecuteStep, policy: ReplacementPolicy, settings: SimulatedSettings, progress: @escaping @Sendable (String) async -> Void
+    ) async throws -> StepOutcome {
+        let script: Script
+        switch Self.script(for: command, settings: settings) {
+        case .skip(let reason): return .skipped(reason: reason)
+        case .fail(let error): return .failed(error: error, transient: false)
+        case .run(let value): script = value
+        }
+        let model = command.outputs["mainModelVersion"] ?? ""
+        let ids = SimulatedIDs(command)
+        let group = Self.groupKey(of: Self.target(of: command))
+        let batches = policy.batches(of: settings.instances)
+        // The batches replaced so far, as the previous run of this step left them.
+        var done = Int(command.continuation?.objectValue?["batches"]?.doubleValue ?? 0)
+        var lines: [String] = []
+        if done == 0 {
+            lines += script.startLines
+            lines.append(
+                "replacing \(settings.instances) instances in \(batches.count) batch\(batches.count == 1 ? "" : "es") of up to "
+                    + "\(batches.first?.count ?? 0), each health-gated: at least \(policy.minHealthyPercent) % of the replaced instances "
+                    + "healthy after \(policy.bakeSeconds) s, else \(policy.onFailure == .rollback ? "roll back" : "stop and fail")")
+        }
+        var states =
+            serverState.instanceStates(of: group).flatMap { $0.base == (serverState.model(of: group) ?? "") ? $0 : nil }
+            ?? SimulatedInstanceStates(base: serverState.model(of: group) ?? "", instances: [:])
+        func replace(_ batch: Int) {
+            let range = batches[batch]
+            let healthy = settings.failAfterBatch.map { batch + 1 <= $0 } ?? true
+            for index in range { states.instances[index] = .init(model: model, healthy: healthy) }
+            serverState.setInstanceStates(states, of: group)
+            lines.append(
+                "batch \(batch + 1) of \(batches.count): replacing \(range.map(ids.instance).joined(separator: ", ")) with model version \(model)")
+        }
+        if done == 0, !batches.isEmpty {
+            replace(0)
+            done = 1
+            if policy.bakeSeconds > 0 { return try await bake(done, of: batches.count, policy, lines, settings, command, progress) }
+        }
+        while done > 0 && done <= batches.count {
+            let replaced = batches[..<done].flatMap { Array($0) }
+            let healthy = replaced.filter { states.instances[$0]?.healthy ?? true }.count
+            let percent = replaced.isEmpty ? 100 : healthy * 100 / replaced.count
+            let figures = "\(healthy) of \(replaced.count) replaced instances healthy (\(percent) %, at least \(policy.minHealthyPercent) % needed)"
+            guard policy.passes(healthy: healthy, of: replaced.count) else {
+                let failed = "health gate failed after batch \(done) of \(batches.count): \(figures)"
+                lines.append(failed)
+                switch policy.onFailure {
+                case .rollback:
+                    // Back to what they ran before this rollout: the group's model (1 before any).
+                    let before = states.base.isEmpty ? "1" : states.base
+                    for index in replaced { states.instances[index] = .init(model: before, healthy: true) }
+                    serverState.setInstanceStates(states, of: group)
+                    lines.append("returning the \(replaced.count) replaced instances to model version \(before), the model they ran before")
+                    try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
+                    return .halted(
+                        error: "\(failed); the \(replaced.count) replaced instances run model version \(before) again",
+                        outputs: [HealthGateOutcome.outputKey: HealthGateOutcome.rolledBack.rawValue])
+                case .fail:
+                    try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
+                    return .halted(
+                        error: "\(failed); the rollout stopped with \(replaced.count) of \(settings.instances) instances on model version \(model)",
+                        outputs: [HealthGateOutcome.outputKey: HealthGateOutcome.failed.rawValue])
+                }
+            }
+            lines.append("batch \(done) of \(batches.count) passed its health gate: \(figures)")
+            if done == batches.count { break }
+            replace(done)
+            done += 1
+            if policy.bakeSeconds > 0 { return try await bake(done, of: batches.count, policy, lines, settings, command, progress) }
+        }
+        // Every batch passed: the whole group runs the new model.
+        serverState.replaceInstances(group, model: model)
+        serverState.clearInstanceStates(of: group)
+        lines += script.finishLines
+        try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
+        return .succeeded(
+            outputs: script.outputs,
+            detail: "instances replaced with main model version \(model) in \(batches.count) health-gated batch\(batches.count == 1 ? "" : "es")")
+    }
+
+    /// Reports the lines and waits `bakeSeconds` before batch `batch` is judged.
+    private func bake(
+        _ batch: Int, of count: Int, _ policy: ReplacementPolicy, _ lines: [String], _ settings: SimulatedSettings, _ command: ExecuteStep,
+        _ progress: @escaping @Sendable (String) async -> Void
+    ) async throws -> StepOutcome {
+        try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
+        let continuation: JSONValue = .object([
+            "provider": .string(Self.name), "step": .string(StepName.replaceInstances.rawValue), "batches": .number(Double(batch)),
+        ])
+        return .inProgress(
+            continuation: continuation, checkAfter: .seconds(policy.bakeSeconds),
+            detail: "batch \(batch) of \(count) is baking for \(policy.bakeSeconds) s before its health gate")
+    }
+}

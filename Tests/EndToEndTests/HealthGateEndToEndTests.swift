@@ -1,0 +1,106 @@
+import Foundation
+import HangarContracts
+import HangarHarness
+import Testing
+
+/// Health-gated replacement through the services on the simulated provider: a gate that fails
+/// after the first batch rolls the deployment back (status `rolled_back`, every instance on the
+/// release before, each batch's health figures in the history, an email saying so); with
+/// `onFailure: fail` the rollout stops and the deployment fails; the bake between batches is a
+/// durable timer that survives the scheduler SIGKILLed.
+@Suite("Health gates end to end", .serialized, .timeLimit(.minutes(4)))
+struct HealthGateEndToEndTests {
+    @Test("a failed gate rolls back: rolled_back, every instance on the old model, the batches' figures, the email; onFailure fail stops")
+    func gateRollsBack() async throws {
+        let system = try await HangarSystem("gates")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(notifier: true)
+        try await system.createEnvironment("hg", target: #"{"stepDurationMs": 5, "instances": 4}"#)
+        let (bad, badStatus) = try await system.request(
+            "PATCH", "/v1/environments/hg", body: #"{"replacement":{"batchPercent":0,"onFailure":"later","size":1}}"#)
+        #expect(badStatus == 422)
+        #expect(
+            Set(ApprovalEndToEndTests.fields(bad)) == ["replacement.batchPercent", "replacement.onFailure", "replacement.size"],
+            "\(String(decoding: bad, as: UTF8.self))")
+        let (_, patched) = try await system.request("PATCH", "/v1/environments/hg", body: #"{"replacement":{"batchPercent":50}}"#)
+        #expect(patched == 200)
+
+        // All healthy: two gated batches, the whole group on the new model.
+        let first = try await system.wait(for: try await system.deploy("hg", body: #"{"version":"1.0"}"#), status: .succeeded)
+        let oldModel = try #require(first.outputs["mainModelVersion"])
+        let firstLines = first.steps.first { $0.name == .replaceInstances }?.detail.map(\.message) ?? []
+        #expect(firstLines.contains("batch 2 of 2 passed its health gate: 4 of 4 replaced instances healthy (100 %, at least 100 % needed)"))
+        #expect(try await RollbackEndToEndTests.instanceModels(system, environment: "hg") == Array(repeating: oldModel, count: 4))
+
+        // The instances of the second batch come up unhealthy.
+        let (_, unhealthy) = try await system.request(
+            "PATCH", "/v1/environments/hg", body: #"{"target":{"stepDurationMs":5,"instances":4,"health":{"failAfterBatch":1}}}"#)
+        #expect(unhealthy == 200)
+        let id = try await system.deploy("hg", body: #"{"version":"2.0","notify":{"emails":["ops@example.com"]}}"#)
+        let rolledBack = try await system.wait(for: id, status: .rolledBack)
+        #expect(
+            rolledBack.reason
+                == "health gate failed after batch 2 of 2: 2 of 4 replaced instances healthy (50 %, at least 100 % needed); "
+                + "the 4 replaced instances run model version \(oldModel) again", "\(rolledBack.reason ?? "-")")
+        let replace = try #require(rolledBack.steps.first { $0.name == .replaceInstances })
+        #expect(replace.status == .failed && rolledBack.failedStep == .replaceInstances)
+        let lines = replace.detail.map(\.message)
+        #expect(lines.contains("batch 1 of 2 passed its health gate: 2 of 2 replaced instances healthy (100 %, at least 100 % needed)"), "\(lines)")
+        #expect(lines.contains("returning the 4 replaced instances to model version \(oldModel), the model they ran before"))
+        let finalize = try #require(rolledBack.steps.first { $0.name == .finalize })
+        #expect(finalize.detail.contains { $0.message.contains("returning the default model to the backup model") }, "its cleanup ran")
+        let servers = try await Self.instances(system, "hg")
+        #expect(servers == Array(repeating: "\(oldModel) healthy", count: 4), "every instance back on 1.0's model")
+        try await eventually("the rolled-back email") {
+            try ApprovalEndToEndTests.emails(in: system.outboxDirectory).contains {
+                $0.contains("Subject: [Hangar] Deployment of 2.0 to hg was rolled back by a failed health gate")
+                    && $0.contains("health gate failed after batch 2 of 2")
+            }
+        }
+        // The CLI exits 1 for it.
+        let watched = try await CLIEndToEndTests.hangar(["watch", id.uuidString.lowercased()], system: system)
+        #expect(watched.status == 1 && watched.stdout.contains("rolled_back"), "\(watched.stdout)")
+
+        // onFailure fail, the deployment's own: the rollout stops where it is.
+        let failing = try await system.deploy("hg", body: #"{"version":"3.0","replacement":{"onFailure":"fail"}}"#)
+        let failed = try await system.wait(for: failing, status: .failed)
+        let newModel = try #require(failed.steps.first { $0.name == .createModels }?.detail.last?.message.split(separator: " ").dropFirst(3).first)
+        #expect(failed.reason?.contains("the rollout stopped with 4 of 4 instances on model version \(newModel)") == true, "\(failed.reason ?? "-")")
+        #expect(
+            try await Self.instances(system, "hg") == [
+                "\(newModel) healthy", "\(newModel) healthy", "\(newModel) unhealthy", "\(newModel) unhealthy",
+            ])
+    }
+
+    @Test("the bake between batches is a durable timer: the scheduler SIGKILLed while a batch bakes, the rollout goes on")
+    func bakeSurvivesKill() async throws {
+        let system = try await HangarSystem("gates-kill")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll()
+        try await system.createEnvironment("hgk", target: #"{"stepDurationMs": 5, "instances": 2}"#)
+        let (_, patched) = try await system.request(
+            "PATCH", "/v1/environments/hgk", body: #"{"replacement":{"batchPercent":50,"bakeSeconds":3}}"#)
+        #expect(patched == 200)
+        let id = try await system.deploy("hgk", body: #"{"version":"1.0"}"#)
+        try await eventually("the first batch baking", timeout: .seconds(30)) {
+            try await system.deployment(id).steps.first { $0.name == .replaceInstances }?.detail.contains {
+                $0.message.contains("batch 1 of 2 is baking for 3 s")
+            } == true
+        }
+        system.stop("scheduler", signal: SIGKILL)
+        try system.start(.scheduler)
+        let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
+        let model = try #require(done.outputs["mainModelVersion"])
+        #expect(done.steps.first { $0.name == .replaceInstances }?.attempts == 1)
+        #expect(try await Self.instances(system, "hgk") == ["\(model) healthy", "\(model) healthy"])
+    }
+
+    /// Each instance of the group as "model health", by id.
+    static func instances(_ system: HangarSystem, _ environment: String) async throws -> [String] {
+        let (data, status) = try await system.request("GET", "/v1/environments/\(environment)/servers", token: HangarSystem.viewerToken)
+        guard status == 200 else { throw E2EFailure("servers answered \(status): \(String(decoding: data, as: UTF8.self))") }
+        let items = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        return items.filter { $0["role"] as? String == "instance" }.sorted { ($0["name"] as? String ?? "") < ($1["name"] as? String ?? "") }
+            .map { "\($0["modelVersion"] as? String ?? "-") \($0["health"] as? String ?? "-")" }
+    }
+}
