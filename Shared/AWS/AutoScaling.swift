@@ -88,6 +88,16 @@ public struct InstanceRefreshPreferences: Sendable, Equatable {
     public var skipMatching: Bool
     /// `Refresh`, `Ignore` or `Wait`.
     public var scaleInProtectedInstances: String
+    /// Whether the group goes back to its previous configuration when the refresh fails or an
+    /// alarm fires (`Preferences.AutoRollback`). AWS refuses it for a group on `$Latest` or `$Default`.
+    public var autoRollback = false
+    /// CloudWatch alarms that fail the refresh (`Preferences.AlarmSpecification.Alarms`).
+    public var alarms: [String] = []
+    /// The shares of the group, in percent and ascending, at which the refresh pauses for
+    /// ``checkpointDelaySeconds`` (`Preferences.CheckpointPercentages`); empty: none.
+    public var checkpointPercentages: [Int] = []
+    /// How long each checkpoint pauses (`Preferences.CheckpointDelay`).
+    public var checkpointDelaySeconds = 0
 
     /// Creates preferences; scale-in protected instances are refreshed too unless `scaleInProtectedInstances` says otherwise.
     public init(minHealthyPercentage: Int, instanceWarmupSeconds: Int, skipMatching: Bool, scaleInProtectedInstances: String = "Refresh") {
@@ -141,6 +151,21 @@ public struct AutoScaling: Sendable {
             ["AutoScalingGroupName": group].adding(QueryParameters.list("ScalingProcesses.member", processes)))
     }
 
+    /// The refresh's rollback, alarm and checkpoint preferences, when it has them.
+    static func healthGate(_ preferences: InstanceRefreshPreferences) -> [String: String] {
+        var parameters: [String: String] = [:]
+        if preferences.autoRollback { parameters["Preferences.AutoRollback"] = "true" }
+        if !preferences.alarms.isEmpty {
+            parameters = parameters.adding(QueryParameters.list("Preferences.AlarmSpecification.Alarms.member", preferences.alarms))
+        }
+        if !preferences.checkpointPercentages.isEmpty {
+            parameters = parameters.adding(
+                QueryParameters.list("Preferences.CheckpointPercentages.member", preferences.checkpointPercentages.map(String.init)))
+            parameters["Preferences.CheckpointDelay"] = String(preferences.checkpointDelaySeconds)
+        }
+        return parameters
+    }
+
     /// Starts a rolling instance refresh towards `templateId` at `version`; answers its id.
     public func startInstanceRefresh(
         group: String, templateId: String, version: String, preferences: InstanceRefreshPreferences
@@ -156,7 +181,7 @@ public struct AutoScaling: Sendable {
                 "Preferences.SkipMatching": preferences.skipMatching ? "true" : "false",
                 "Preferences.ScaleInProtectedInstances": preferences.scaleInProtectedInstances,
                 "Preferences.StandbyInstances": "Ignore",
-            ])
+            ].adding(Self.healthGate(preferences)))
         guard let id = root.string("StartInstanceRefreshResult", "InstanceRefreshId") else {
             throw AWSError(.unexpectedResponse, message: "StartInstanceRefresh answered no id", action: "StartInstanceRefresh")
         }

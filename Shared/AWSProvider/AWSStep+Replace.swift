@@ -124,11 +124,17 @@ extension AWSStep {
     private func chooseStrategy(_ state: inout [String: JSONValue], _ models: Models) async throws {
         guard settings.replacement != .rolling, command.mode != .keepUsersConnected else {
             state["strategy"] = .string("rolling")
+            await rollingGateLine()
             return
         }
-        let preferences = InstanceRefreshPreferences(
+        var preferences = InstanceRefreshPreferences(
             minHealthyPercentage: settings.minHealthyPercentage, instanceWarmupSeconds: settings.warmupSeconds,
             skipMatching: settings.skipMatching)
+        if let policy = command.replacement {
+            // The health gate, as the refresh has it (see `Self.refreshPreferences`).
+            Self.refreshPreferences(&preferences, policy)
+            await progress(Self.gateLine(preferences, policy))
+        }
         let started: Result<String, AWSError>
         do {
             started = .success(
@@ -159,9 +165,48 @@ extension AWSStep {
         case .failure(let error) where Self.isUnavailable(error) && settings.replacement == .auto:
             state["strategy"] = .string("rolling")
             await progress("instance refresh is not available here (\(error)); replacing instances in rolling batches")
+            await rollingGateLine()
         case .failure(let error):
             throw error
         }
+    }
+
+    /// A ``ReplacementPolicy`` on an instance refresh: the batches are checkpoints at each
+    /// `batchPercent` of the group, each held `bakeSeconds`; `minHealthyPercent` is the share of
+    /// the group the refresh keeps healthy (AWS judges health by the group's health checks: EC2
+    /// status checks, and the load balancer's when the group uses them); `onFailure: rollback` is
+    /// `AutoRollback`; `alarms` is the `AlarmSpecification`.
+    static func refreshPreferences(_ preferences: inout InstanceRefreshPreferences, _ policy: ReplacementPolicy) {
+        preferences.minHealthyPercentage = policy.minHealthyPercent
+        preferences.autoRollback = policy.onFailure == .rollback
+        preferences.alarms = policy.alarms
+        let checkpoints = Array(Set(policy.batches(of: 100).map(\.upperBound))).sorted()
+        if checkpoints.count > 1 {
+            preferences.checkpointPercentages = checkpoints
+            preferences.checkpointDelaySeconds = policy.bakeSeconds
+        }
+    }
+
+    static func gateLine(_ preferences: InstanceRefreshPreferences, _ policy: ReplacementPolicy) -> String {
+        var parts = ["at least \(preferences.minHealthyPercentage) % of the group kept healthy"]
+        if !preferences.checkpointPercentages.isEmpty {
+            parts.append(
+                "checkpoints at \(preferences.checkpointPercentages.map { "\($0) %" }.joined(separator: ", ")), each held \(policy.bakeSeconds) s")
+        }
+        if !policy.alarms.isEmpty { parts.append("alarms \(policy.alarms.joined(separator: ", "))") }
+        parts.append(preferences.autoRollback ? "rolled back automatically if it fails" : "stopped if it fails")
+        return "health-gated instance refresh: " + parts.joined(separator: "; ")
+    }
+
+    /// What a ``ReplacementPolicy`` means on rolling batches, said once: each batch waits until
+    /// the group is healthy again, as it always does; its share and bake, alarms and an
+    /// automatic rollback of replaced instances are the instance refresh's alone.
+    private func rollingGateLine() async {
+        guard command.replacement != nil else { return }
+        await progress(
+            "rolling batches: each waits until the group's desired capacity is healthy and in service again (up to "
+                + "\(settings.replaceTimeoutMinutes) minutes, then the group returns to the backup model); the replacement policy's "
+                + "batch share, bake, alarms and rollback of replaced instances apply to an instance refresh only")
     }
 
     /// The endpoint does not implement the operation (emulators answer 500 with an HTML page).
@@ -177,6 +222,12 @@ extension AWSStep {
         switch refresh.status {
         case "Successful":
             return try await finish(state, models, how: "instance refresh \(id)", outputs: ["instanceRefreshId": id])
+        case "RollbackSuccessful" where command.replacement?.onFailure == .rollback:
+            // AWS put the group's instances back on the configuration before the refresh.
+            let reason = "instance refresh \(id) was rolled back" + (refresh.statusReason.map { ": \($0)" } ?? "")
+            return try await rollback(state, models, reason: reason, gate: .rolledBack)
+        case "RollbackInProgress" where command.replacement?.onFailure == .rollback:
+            return waiting(state, "instance refresh \(id) is rolling back" + (refresh.statusReason.map { ": \($0)" } ?? ""))
         case "Failed", "Cancelled", "Cancelling", "RollbackInProgress", "RollbackFailed", "RollbackSuccessful":
             return try await rollback(
                 state, models, reason: "instance refresh \(id) is \(refresh.status)" + (refresh.statusReason.map { ": \($0)" } ?? ""))
@@ -254,7 +305,10 @@ extension AWSStep {
     }
 
     /// Returns the group to the backup model, releases the lock and fails the step.
-    private func rollback(_ state: [String: JSONValue], _ models: Models, reason: String) async throws -> StepOutcome {
+    /// - Parameter gate: set when a health gate stopped the rollout: the step halts with it.
+    private func rollback(
+        _ state: [String: JSONValue], _ models: Models, reason: String, gate: HealthGateOutcome? = nil
+    ) async throws -> StepOutcome {
         await progress("returning the instance group to the backup model, version \(models.backup)")
         if state["strategy"]?.stringValue == "refresh" {
             do { try await autoScaling.cancelInstanceRefresh(group: settings.autoScalingGroupName) } catch {
@@ -273,6 +327,8 @@ extension AWSStep {
         } else {
             _ = try await lock.releaseLeftover()
         }
-        return .failed(error: "\(reason); the instance group was returned to backup model version \(models.backup)", transient: false)
+        let error = "\(reason); the instance group was returned to backup model version \(models.backup)"
+        if let gate { return .halted(error: error, outputs: [HealthGateOutcome.outputKey: gate.rawValue]) }
+        return .failed(error: error, transient: false)
     }
 }

@@ -24,10 +24,11 @@ struct MotoCloud {
     /// - Parameter emulateInstanceRefresh: the provider talks to moto through `deploy/moto/proxy.py`,
     ///   which answers the instance refresh calls moto lacks.
     init(
-        name: String = "test", instances: Int = 3, versions: Int = 3, emulateInstanceRefresh: Bool = false, targetGroup: Bool = false
+        name: String = "test", instances: Int = 3, versions: Int = 3, emulateInstanceRefresh: Bool = false, targetGroup: Bool = false,
+        refreshRollback: Bool = false
     ) async throws {
         moto = try await MotoServer()
-        proxy = emulateInstanceRefresh ? try await MotoProxy(upstream: moto, instanceRefresh: true) : nil
+        proxy = emulateInstanceRefresh ? try await MotoProxy(upstream: moto, instanceRefresh: true, refreshRollback: refreshRollback) : nil
         seed = try moto.seed(name: name, instances: instances, versions: versions, targetGroup: targetGroup)
         provider = AWSProvider(environment: proxy?.environment ?? moto.environment, logger: Self.logger)
         let environment = moto.environment
@@ -66,13 +67,15 @@ final class StepRunner: Sendable {
     let options: DeploymentOptions
     let mode: PublishMode
     let version: String?
+    let replacement: ReplacementPolicy?
     let outputs = Mutex<[String: String]>([:])
     let lines = Mutex<[String]>([])
 
     init(
         _ provider: AWSProvider, settings: [String: JSONValue], deploymentId: UUID = UUID(), options: DeploymentOptions = .init(),
-        mode: PublishMode = .optimized, version: String? = nil
+        mode: PublishMode = .optimized, version: String? = nil, replacement: ReplacementPolicy? = nil
     ) {
+        self.replacement = replacement
         self.provider = provider
         self.settings = settings
         self.deploymentId = deploymentId
@@ -85,7 +88,8 @@ final class StepRunner: Sendable {
         ExecuteStep(
             deploymentId: deploymentId, environmentId: UUID(), environmentName: "web", version: version, step: step, attempt: 1,
             dispatchId: UUID(), target: ProviderTarget(provider: "aws", settings: settings), options: options, mode: mode,
-            outputs: outputs.withLock { $0 }, continuation: continuation, poll: poll, cleanup: cleanup)
+            outputs: outputs.withLock { $0 }, continuation: continuation, poll: poll, cleanup: cleanup,
+            replacement: step == .replaceInstances ? replacement : nil)
     }
 
     /// Runs `step` to its end (at most `maxPolls` checks) and answers the final outcome.

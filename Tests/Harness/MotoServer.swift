@@ -80,16 +80,18 @@ public final class MotoProxy: @unchecked Sendable {
     }
 
     public init(
-        upstream: MotoServer, delayMilliseconds: Int = 0, instanceRefresh: Bool = false, refreshChecks: Int = 3,
+        upstream: MotoServer, delayMilliseconds: Int = 0, instanceRefresh: Bool = false, refreshChecks: Int = 3, refreshRollback: Bool = false,
         unreachableInstances: [String] = [], drainingChecks: Int = 0, gatewayErrors: Int = 0, timeout: Duration = .seconds(30)
     ) async throws {
         (port, process) = try await HelperProcess.onFreePort { port in
-            let arguments =
-                [
-                    HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
-                    "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
-                ] + (instanceRefresh ? ["--instance-refresh"] : []) + unreachableInstances.flatMap { ["--unreachable-instance", $0] }
-                + ["--draining-checks", String(drainingChecks), "--gateway-errors", String(gatewayErrors)]
+            var arguments: [String] = [
+                HangarSystem.repositoryRoot.appendingPathComponent("deploy/moto/proxy.py").path, "--port", String(port),
+                "--upstream", upstream.endpoint, "--delay-ms", String(delayMilliseconds), "--refresh-checks", String(refreshChecks),
+            ]
+            if instanceRefresh { arguments.append("--instance-refresh") }
+            if refreshRollback { arguments.append("--refresh-rollback") }
+            for instance in unreachableInstances { arguments += ["--unreachable-instance", instance] }
+            arguments += ["--draining-checks", String(drainingChecks), "--gateway-errors", String(gatewayErrors)]
             return try await HelperProcess("moto-proxy-\(port)", executable: "/usr/bin/python3", arguments: arguments, timeout: timeout) {
                 (try? await Self.refreshes(at: "http://127.0.0.1:\(port)")) != nil
             }
@@ -99,6 +101,13 @@ public final class MotoProxy: @unchecked Sendable {
     /// The instance refreshes started through the proxy: their ids and statuses.
     public func refreshes() async throws -> [(id: String, status: String)] {
         try await Self.refreshes(at: endpoint)
+    }
+
+    /// The preferences (`Preferences.` left out of their names) each refresh was started with, oldest last.
+    public func refreshPreferences() async throws -> [[String: String]] {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "\(endpoint)/hangar-proxy/refreshes")!)
+        let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        return list.map { $0["Preferences"] as? [String: String] ?? [:] }
     }
 
     private static func refreshes(at endpoint: String) async throws -> [(id: String, status: String)] {

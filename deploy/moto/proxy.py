@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A test double in front of moto, for the AWS provider's tests (standard library only).
 
-    deploy/moto/proxy.py --port P --upstream http://127.0.0.1:M [--delay-ms 150] [--instance-refresh]
+    deploy/moto/proxy.py --port P --upstream http://127.0.0.1:M [--delay-ms 150] [--instance-refresh [--refresh-rollback]]
                          [--unreachable-instance i-…]… [--draining-checks N] [--gateway-errors N]
 
 - Every request is forwarded to moto after `--delay-ms` milliseconds, so that a worker killed
@@ -12,6 +12,11 @@
   refused with `InstanceRefreshInProgress`); a refresh is `Pending`, then `InProgress`, then
   `Successful` after `--refresh-checks` describe calls. It keeps the refresh's bookkeeping
   only: it does not replace the group's instances (moto's rolling path does that for real).
+  It keeps each refresh's `Preferences.*` parameters (AutoRollback, AlarmSpecification,
+  CheckpointPercentages…) for the tests to read. With `--refresh-rollback`, a refresh started
+  with `AutoRollback` goes `RollbackInProgress` (its reason: the instances failed their health
+  checks) instead of `Successful`, then `RollbackSuccessful`, as AWS reports a refresh it undid:
+  the group's instances stay on the configuration before it, which is where they are.
 - With `--unreachable-instance ID` (repeatable), Systems Manager's `GetCommandInvocation` for
   that instance answers `Failed` with a reason on standard error, as AWS does when the command
   could not run there (moto 5.2.1 answers every invocation `Success`).
@@ -21,7 +26,8 @@
   `unused` at once).
 - With `--gateway-errors N`, the first N POSTs are answered by the proxy itself with a 503 HTML
   page, as a load balancer or gateway in front of an endpoint does when it is overloaded.
-- `GET /hangar-proxy/refreshes` lists the refreshes started, as JSON, for the tests to count.
+- `GET /hangar-proxy/refreshes` lists the refreshes started, as JSON (with their preferences),
+  for the tests to count and read.
 
 It runs in the foreground; stop it with SIGTERM.
 """
@@ -39,24 +45,26 @@ import urllib.parse
 import uuid
 
 NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
-ACTIVE = ("Pending", "InProgress", "Cancelling")
+ACTIVE = ("Pending", "InProgress", "Cancelling", "RollbackInProgress")
 
 
 class Refreshes:
     """The emulated instance refreshes, by group."""
 
-    def __init__(self, checks):
+    def __init__(self, checks, roll_back=False):
         self.checks = checks
+        self.roll_back = roll_back
         self.lock = threading.Lock()
         self.by_group = {}  # group -> [refresh dict], newest first
 
-    def start(self, group):
+    def start(self, group, preferences=None):
         with self.lock:
             for refresh in self.by_group.get(group, []):
                 if refresh["Status"] in ACTIVE:
                     return None, refresh
             refresh = {"InstanceRefreshId": str(uuid.uuid4()), "Status": "Pending", "PercentageComplete": 0,
-                       "Group": group, "Checks": 0, "StartTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                       "Group": group, "Checks": 0, "StartTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                       "Preferences": preferences or {}}
             self.by_group.setdefault(group, []).insert(0, refresh)
             return refresh, None
 
@@ -71,6 +79,13 @@ class Refreshes:
                 refresh["Checks"] += 1
                 if refresh["Status"] == "Cancelling":
                     refresh["Status"] = "Cancelled"
+                elif refresh["Status"] == "RollbackInProgress":
+                    refresh["Status"] = "RollbackSuccessful"
+                elif self.roll_back and refresh["Preferences"].get("AutoRollback") == "true" and refresh["Checks"] >= self.checks:
+                    # --refresh-rollback: the new instances fail their health checks; AWS puts
+                    # the group back on its previous configuration.
+                    refresh["Status"] = "RollbackInProgress"
+                    refresh["StatusReason"] = "instances failed their health checks (emulated)"
                 elif refresh["Checks"] >= self.checks:
                     refresh["Status"], refresh["PercentageComplete"] = "Successful", 100
                 else:
@@ -183,7 +198,8 @@ def make_handler(upstream, delay, refreshes, unreachable=(), draining_checks=0, 
             group = (form.get("AutoScalingGroupName") or [""])[0]
             if action == "StartInstanceRefresh":
                 time.sleep(delay)
-                started, active = refreshes.start(group)
+                preferences = {k[len("Preferences."):]: v[0] for k, v in form.items() if k.startswith("Preferences.")}
+                started, active = refreshes.start(group, preferences)
                 if active:
                     self.reply(400, error_xml(
                         "InstanceRefreshInProgress",
@@ -198,7 +214,8 @@ def make_handler(upstream, delay, refreshes, unreachable=(), draining_checks=0, 
                     f"<member><InstanceRefreshId>{r['InstanceRefreshId']}</InstanceRefreshId>"
                     f"<AutoScalingGroupName>{group}</AutoScalingGroupName><Status>{r['Status']}</Status>"
                     f"<PercentageComplete>{r['PercentageComplete']}</PercentageComplete>"
-                    f"<StartTime>{r['StartTime']}</StartTime></member>"
+                    + (f"<StatusReason>{r['StatusReason']}</StatusReason>" if r.get("StatusReason") else "")
+                    + f"<StartTime>{r['StartTime']}</StartTime></member>"
                     for r in refreshes.describe(group, ids))
                 self.reply(200, result_xml(action, f"<InstanceRefreshes>{members}</InstanceRefreshes>"))
                 return True
@@ -244,6 +261,8 @@ def main():
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--instance-refresh", action="store_true")
     parser.add_argument("--refresh-checks", type=int, default=3)
+    parser.add_argument("--refresh-rollback", action="store_true",
+                        help="a refresh started with AutoRollback rolls back after --refresh-checks describe calls")
     parser.add_argument("--unreachable-instance", action="append", default=[])
     parser.add_argument("--draining-checks", type=int, default=0)
     parser.add_argument("--gateway-errors", type=int, default=0)
@@ -251,7 +270,7 @@ def main():
     # A parent may have blocked or ignored SIGTERM (the mask is inherited): stop on it anyway.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    refreshes = Refreshes(args.refresh_checks) if args.instance_refresh else None
+    refreshes = Refreshes(args.refresh_checks, args.refresh_rollback) if args.instance_refresh else None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.upstream, args.delay_ms / 1000, refreshes, set(args.unreachable_instance),
                                                                           args.draining_checks, args.gateway_errors))
     server.daemon_threads = True
