@@ -15,7 +15,7 @@ enum ExitStatus {
         case .succeeded: return .success
         case .failed, .rolledBack: return failed
         case .cancelled, .rejected: return cancelled
-        case .scheduled, .queued, .running, .awaitingApproval: return .success
+        case .scheduled, .queued, .running, .awaitingApproval, .paused: return .success
         }
     }
 }

@@ -20,7 +20,8 @@ struct Hangar: AsyncParsableCommand {
             """,
         version: "0.6.0",
         subcommands: [
-            Environments.self, Deploy.self, Rollback.self, Watch.self, History.self, Show.self, Cancel.self, Approve.self, Reject.self, Queues.self,
+            Environments.self, Deploy.self, Rollback.self, Watch.self, History.self, Show.self, Cancel.self, Approve.self, Reject.self, Resume.self,
+            Queues.self,
             Servers.self,
             DeadLetters.self,
             Workers.self, Audit.self, Freezes.self, Schedules.self,

@@ -194,7 +194,11 @@ extension AWSStep {
                 "checkpoints at \(preferences.checkpointPercentages.map { "\($0) %" }.joined(separator: ", ")), each held \(policy.bakeSeconds) s")
         }
         if !policy.alarms.isEmpty { parts.append("alarms \(policy.alarms.joined(separator: ", "))") }
-        parts.append(preferences.autoRollback ? "rolled back automatically if it fails" : "stopped if it fails")
+        switch policy.onFailure {
+        case .rollback: parts.append("rolled back automatically if it fails")
+        case .fail: parts.append("stopped if it fails")
+        case .pause: parts.append("stopped if it fails (an instance refresh cannot pause for a decision: onFailure pause fails here)")
+        }
         return "health-gated instance refresh: " + parts.joined(separator: "; ")
     }
 

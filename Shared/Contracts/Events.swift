@@ -131,6 +131,8 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
     public var rollback: RollbackOf?
     /// From the moment it waits for approval: where the approval stands (``ApprovalState``).
     public var approval: ApprovalState?
+    /// From the moment a failed health gate paused its rollout: where the pause stands (``PauseState``).
+    public var pause: PauseState?
 
     /// Creates a status event. The scheduler builds one each time a deployment's status changes.
     public init(
@@ -138,10 +140,11 @@ public struct DeploymentEvent: Codable, Sendable, Equatable {
         owner: String, at: Date, createdAt: Date, scheduledAt: Date?, mode: PublishMode, options: DeploymentOptions,
         notify: [String], reason: String? = nil, failedStep: StepName? = nil, outputs: [String: String]? = nil,
         notifyEvents: [DeploymentStatus]? = nil, webhooks: [String]? = nil, steps: [DeploymentStepSummary]? = nil,
-        rollback: RollbackOf? = nil, approval: ApprovalState? = nil
+        rollback: RollbackOf? = nil, approval: ApprovalState? = nil, pause: PauseState? = nil
     ) {
         self.rollback = rollback
         self.approval = approval
+        self.pause = pause
         self.status = status
         self.deploymentId = deploymentId
         self.environmentId = environmentId

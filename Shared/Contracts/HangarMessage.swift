@@ -36,6 +36,8 @@ public enum HangarMessage: Sendable, Equatable {
     case auditRecord(AuditRecord)
     /// `deployment.decide`: intake tells the scheduler someone approved or rejected a deployment.
     case decideApproval(DecideApproval)
+    /// `deployment.resolve`: intake tells the scheduler someone resumed or rolled back a paused rollout.
+    case resolvePause(ResolvePause)
 
     /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
     /// only the scheduler needs it, and nothing bound to every event receives it.
@@ -60,6 +62,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .scheduleSet: return RecurringScheduleSet.messageType
         case .auditRecord: return AuditRecord.messageType
         case .decideApproval: return DecideApproval.messageType
+        case .resolvePause: return ResolvePause.messageType
         }
     }
 
@@ -67,7 +70,7 @@ public enum HangarMessage: Sendable, Equatable {
     public var kind: Kind {
         switch self {
         case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot, .deploymentDue, .scheduleShutdown,
-            .serverRequest, .serverReply, .quotaQuery, .scheduleSet, .auditRecord, .decideApproval:
+            .serverRequest, .serverReply, .quotaQuery, .scheduleSet, .auditRecord, .decideApproval, .resolvePause:
             return .command
         case .stepEvent, .deploymentEvent, .shutdownEvent: return .event
         }
@@ -87,6 +90,7 @@ public enum HangarMessage: Sendable, Equatable {
             return nil
         case .deploymentDue(let message): return message.deploymentId
         case .decideApproval(let message): return message.deploymentId
+        case .resolvePause(let message): return message.deploymentId
         }
     }
 }
@@ -143,6 +147,7 @@ public enum ContractCodec {
         case .scheduleSet(let value): return Array(try encoder.encode(value))
         case .auditRecord(let value): return Array(try encoder.encode(value))
         case .decideApproval(let value): return Array(try encoder.encode(value))
+        case .resolvePause(let value): return Array(try encoder.encode(value))
         }
     }
 
@@ -171,6 +176,7 @@ public enum ContractCodec {
             case RecurringScheduleSet.messageType: return .scheduleSet(try decoder.decode(RecurringScheduleSet.self, from: data))
             case AuditRecord.messageType: return .auditRecord(try decoder.decode(AuditRecord.self, from: data))
             case DecideApproval.messageType: return .decideApproval(try decoder.decode(DecideApproval.self, from: data))
+            case ResolvePause.messageType: return .resolvePause(try decoder.decode(ResolvePause.self, from: data))
             default:
                 if type.hasPrefix(ServerShutdownEvent.typePrefix),
                     let status = ServerShutdownEvent.Status(rawValue: String(type.dropFirst(ServerShutdownEvent.typePrefix.count)))

@@ -182,17 +182,20 @@ public struct DeploymentDetails: Codable, Sendable, Equatable {
     /// Once it has waited for approval: who was asked, until when, and the decision with who
     /// made it and when; `nil` for a deployment that needed none (or has not reached the wait).
     public var approval: ApprovalState?
+    /// Once a failed health gate paused its rollout: why, until when, and how it ended.
+    public var pause: PauseState?
 
     /// Creates the full view of one deployment.
     public init(
         id: UUID, environmentId: UUID?, environmentName: String?, version: String?, owner: String?, status: DeploymentStatus, mode: PublishMode?,
         options: DeploymentOptions?, notify: [String], createdAt: Date?, scheduledAt: Date?, startedAt: Date?, finishedAt: Date?, durationMs: Int64?,
         reason: String?, failedStep: StepName?, outputs: [String: String], steps: [StepDetails], rollback: RollbackOf? = nil,
-        approval: ApprovalState? = nil
+        approval: ApprovalState? = nil, pause: PauseState? = nil
     ) {
         self.kind = rollback == nil ? .release : .rollback
         self.rollback = rollback
         self.approval = approval
+        self.pause = pause
         self.id = id
         self.environmentId = environmentId
         self.environmentName = environmentName

@@ -15,6 +15,9 @@ public struct ReplacementPolicy: Codable, Sendable, Equatable {
         /// The rollout stops where it is and the deployment fails; the instances already
         /// replaced keep the new model.
         case fail
+        /// The rollout stops where it is and the deployment waits (`paused`) until someone
+        /// resumes it (the next batch goes on) or rolls it back, or a day passes (rolled back).
+        case pause
     }
 
     /// The share of the group replaced in each batch, in percent (1 to 100; 100: one batch).
@@ -60,7 +63,87 @@ public enum HealthGateOutcome: String, Sendable {
     case rolledBack
     /// The rollout stopped where it was.
     case failed
+    /// The rollout stopped where it was and waits for someone to resume it or roll it back.
+    case paused
 
     /// The outputs key.
     public static let outputKey = "healthGate"
+}
+
+/// Where a rollout paused by a failed health gate stands: why, since and until when, what the
+/// provider needs to go on, and how it ended. The scheduler keeps it with the deployment and puts it on
+/// every lifecycle event from the pause on; the history shows it on the deployment.
+public struct PauseState: Codable, Sendable, Equatable {
+    /// How the pause ended.
+    public enum Decision: String, Codable, Sendable, CaseIterable {
+        /// Someone resumed it: the next batch went on.
+        case resumed
+        /// Someone rolled it back: the replaced instances went back to the model before.
+        case rolledBack = "rolled_back"
+        /// Nobody decided in time: it was rolled back.
+        case expired
+    }
+
+    /// The failed gate, as the provider said it.
+    public var reason: String
+    /// When it paused.
+    public var pausedAt: Date
+    /// When it is rolled back if nobody decides.
+    public var expiresAt: Date
+    /// The provider's state of the rollout (handed back to `replace_instances` to go on).
+    public var continuation: JSONValue?
+    /// The poll of `replace_instances` that paused.
+    public var poll: Int
+    /// The decision; `nil` while it waits.
+    public var decision: Decision?
+    /// The name of the token that decided (`nil` for an expiry, or while it waits).
+    public var decidedBy: String?
+    /// When it was decided or expired.
+    public var decidedAt: Date?
+
+    /// How long a paused rollout waits for a decision: a day.
+    public static let waitSeconds: TimeInterval = 86_400
+
+    /// Creates a pause that began at `pausedAt`.
+    public init(reason: String, pausedAt: Date, continuation: JSONValue?, poll: Int) {
+        self.reason = reason
+        self.pausedAt = pausedAt
+        self.expiresAt = pausedAt.addingTimeInterval(Self.waitSeconds)
+        self.continuation = continuation
+        self.poll = poll
+    }
+}
+
+/// `deployment.resolve` (intake → scheduler): someone resumed or rolled back a rollout paused
+/// by a failed health gate. Applied only while it still waits.
+public struct ResolvePause: Codable, Sendable, Equatable {
+    /// The AMQP `type` and routing key.
+    public static let messageType = "deployment.resolve"
+
+    /// The paused deployment.
+    @LowercaseID public var deploymentId: UUID
+    /// `true` to resume the rollout, `false` to roll it back.
+    public var resume: Bool
+    /// The name of the token that decided.
+    public var decidedBy: String
+    /// When intake received it.
+    public var decidedAt: Date
+
+    /// Creates the command.
+    public init(deploymentId: UUID, resume: Bool, decidedBy: String, decidedAt: Date) {
+        self.deploymentId = deploymentId
+        self.resume = resume
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
+    }
+}
+
+/// What the scheduler hands back to a paused `replace_instances` in its continuation
+/// (`gate`): go on past the failed gate, or roll the replaced instances back.
+public enum PauseResolution: String, Sendable {
+    case accept
+    case rollBack
+
+    /// The continuation key.
+    public static let continuationKey = "gate"
 }

@@ -48,6 +48,10 @@ public enum DeploymentStatus: String, Codable, Sendable, CaseIterable {
     /// Its models are made and it waits for someone to approve it (``ApprovalPolicy``) before
     /// `replace_instances`; it holds its environment meanwhile. Approved, it is `running` again.
     case awaitingApproval = "awaiting_approval"
+    /// A health gate failed with ``ReplacementPolicy/OnFailure/pause``: the rollout stopped
+    /// where it was and waits for someone to resume it or roll it back (``PauseState``); it
+    /// holds its environment meanwhile. Resumed, it is `running` again.
+    case paused
     /// Every step succeeded or was skipped.
     case succeeded
     /// A step failed for good (a permanent error, or no attempts left); `failedStep` and `reason` say which and why.

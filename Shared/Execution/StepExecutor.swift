@@ -179,8 +179,8 @@ public struct StepExecutor: Sendable {
             logger.warning(
                 "hangar.step.failed",
                 metadata: metadata.merging(["error": "\(error)", "step.transient": "\(transient)"]) { $1 })
-        case .halted(let error, let outputs):
-            try await reporter.emitOutcome(.failed, outputs: outputs, error: error, transient: false)
+        case .halted(let error, let outputs, let continuation):
+            try await reporter.emitOutcome(.failed, outputs: outputs, error: error, transient: false, continuation: continuation)
             logger.warning("hangar.step.halted", metadata: metadata.merging(["error": "\(error)"]) { $1 })
         case .inProgress(let continuation, let checkAfter, let detail):
             let due = now().addingTimeInterval(checkAfter.seconds)

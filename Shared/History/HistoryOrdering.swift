@@ -8,7 +8,7 @@ extension DeploymentStatus {
         switch self {
         case .scheduled: return 0
         case .queued: return 1
-        case .running, .awaitingApproval: return 2
+        case .running, .awaitingApproval, .paused: return 2
         case .succeeded, .failed, .cancelled, .rejected, .rolledBack: return 3
         }
     }

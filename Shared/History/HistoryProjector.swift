@@ -124,16 +124,17 @@ public struct HistoryProjector: Sendable {
         // Status only moves forward; within a rank (running, awaiting approval), to the newer event.
         let at = event.at.epochMilliseconds
         let approval = try event.approval.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let pause = try event.pause.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         try await db.raw(
             """
             UPDATE history_deployments SET status = \(bind: event.status.rawValue), status_rank = \(bind: event.status.rank),
-                status_at = \(bind: at), approval = COALESCE(\(bind: approval), approval)
+                status_at = \(bind: at), approval = COALESCE(\(bind: approval), approval), pause = COALESCE(\(bind: pause), pause)
             WHERE id = \(bind: id) AND (status_rank < \(bind: event.status.rank)
                 OR (status_rank = \(bind: event.status.rank) AND COALESCE(status_at, 0) <= \(bind: at)))
             """
         ).run()
         switch event.status {
-        case .awaitingApproval:
+        case .awaitingApproval, .paused:
             break
         case .running:
             try await db.raw("UPDATE history_deployments SET started_at = \(unsafeRaw: earliest("started_at", at)) WHERE id = \(bind: id)").run()

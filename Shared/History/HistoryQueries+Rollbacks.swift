@@ -57,7 +57,7 @@ extension HistoryQueries {
             try await db.raw(
                 """
                 SELECT id, status FROM history_deployments
-                WHERE environment_id = \(bind: environment.uuidString) AND status IN ('queued', 'running', 'awaiting_approval')
+                WHERE environment_id = \(bind: environment.uuidString) AND status IN ('queued', 'running', 'awaiting_approval', 'paused')
                 ORDER BY created_at, id LIMIT 1
                 """
             ).first()

@@ -121,7 +121,7 @@ public struct HistoryQueries: Sendable {
             reason: try row.text("reason"),
             failedStep: try row.text("failed_step").flatMap(StepName.init(rawValue:)),
             outputs: try json("outputs", [String: String].self) ?? [:], steps: steps, rollback: summary.rollback,
-            approval: try json("approval", ApprovalState.self))
+            approval: try json("approval", ApprovalState.self), pause: try json("pause", PauseState.self))
     }
 
     private func steps(of ids: [String]) async throws -> [String: [StepDetails]] {

@@ -113,5 +113,9 @@ enum HistorySchema {
             try await db.raw("ALTER TABLE history_deployments ADD COLUMN approval TEXT").run()
             try await db.raw("ALTER TABLE history_deployments ADD COLUMN status_at BIGINT").run()
         },
+        // Where a rollout paused by a failed health gate stands (`PauseState`, JSON).
+        Migration(id: "history-9-pauses") { db in
+            try await db.raw("ALTER TABLE history_deployments ADD COLUMN pause TEXT").run()
+        },
     ]
 }

@@ -77,6 +77,8 @@ struct Content {
         case .running where event.approval?.decision == .approved: headline = "\(what) was approved and goes on"
         case .running: headline = "\(what) started"
         case .awaitingApproval: headline = "\(what) awaits approval"
+        case .paused: headline = "\(what) is paused by a failed health gate"
+        case .running where event.pause?.decision == .resumed: headline = "\(what) was resumed"
         case .succeeded: headline = "\(what) succeeded"
         case .failed: headline = "\(what) failed" + (event.failedStep.map { " at \($0.rawValue)" } ?? "")
         case .cancelled: headline = "\(what) was cancelled"
@@ -112,6 +114,8 @@ struct Content {
         }
         if let approval = event.approval { facts += Self.approvalFacts(approval) }
         if event.status == .awaitingApproval, let link { facts.append(("Approve or reject", link)) }
+        if let pause = event.pause { facts += Self.pauseFacts(pause) }
+        if event.status == .paused, let link { facts.append(("Resume or roll back", link)) }
         if let scheduledAt = event.scheduledAt { facts.append(("Scheduled for", Self.time(scheduledAt))) }
         if let began { facts.append(("Started", Self.time(began))) }
         if let finishedAt { facts.append(("Finished", Self.time(finishedAt))) }
@@ -163,6 +167,16 @@ struct Content {
         }
         html += "<p style=\"color:#888\">Hangar</p>\n</body></html>\n"
         self.html = html
+    }
+
+    /// Where a paused rollout stands, as facts.
+    static func pauseFacts(_ pause: PauseState) -> [(String, String)] {
+        switch pause.decision {
+        case nil: return [("Paused", pause.reason), ("Rolled back at", Self.time(pause.expiresAt) + " unless someone resumes it")]
+        case .resumed?: return [("Pause", "resumed by \(pause.decidedBy ?? "?")\(pause.decidedAt.map { " at \(Self.time($0))" } ?? "")")]
+        case .rolledBack?: return [("Pause", "rolled back by \(pause.decidedBy ?? "?")\(pause.decidedAt.map { " at \(Self.time($0))" } ?? "")")]
+        case .expired?: return [("Pause", "nobody decided by \(Self.time(pause.expiresAt)): rolled back")]
+        }
     }
 
     /// Where an approval stands, as facts: who was asked and until when, or what was decided.

@@ -55,9 +55,9 @@ public struct NotifierStore: Sendable {
                         ) { composer.compose(event, steps: seen.steps, startedAt: seen.startedAt, recipient: $0, now: now) }
                     }
                     // The deployment's (or its environment's) choice, else the notifier's default.
-                    // A deployment a health gate rolled back notifies whoever `failed` notifies.
+                    // A deployment a health gate rolled back or paused notifies whoever `failed` notifies.
                     var notifying = event.notifyEvents.map { Set($0) } ?? events
-                    if notifying.contains(.failed) { notifying.insert(.rolledBack) }
+                    if notifying.contains(.failed) { notifying.formUnion([.rolledBack, .paused]) }
                     let webhooks = event.webhooks ?? []
                     guard notifying.contains(event.status), !event.notify.isEmpty || !webhooks.isEmpty else { continue }
                     let seen = try await Self.seen(event, db: db)

@@ -101,5 +101,6 @@ public enum StepOutcome: Sendable, Equatable {
     /// A health gate stopped it for good (``ReplacementPolicy``): a permanent failure whose
     /// `outputs` say what the gate left (``HealthGateOutcome``), so the scheduler can end the
     /// deployment `rolled_back` rather than `failed`.
-    case halted(error: String, outputs: [String: String])
+    /// A paused rollout also hands back its `continuation`, to go on from where it stopped.
+    case halted(error: String, outputs: [String: String], continuation: JSONValue? = nil)
 }

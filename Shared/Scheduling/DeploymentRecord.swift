@@ -33,6 +33,9 @@ struct DeploymentRecord: Sendable {
     /// Once it has waited for approval: where that stands. While it waits its status stays
     /// `running` here (it holds its environment) with no dispatch, and an `approval` timer.
     var approval: ApprovalState?
+    /// Once a failed health gate paused its rollout: where that stands. While it waits its
+    /// status stays `running` here with no dispatch, and a `pause` timer.
+    var pause: PauseState?
 
     init(request: SubmitDeployment, status: DeploymentStatus, sequence: Int64) {
         self.id = request.deploymentId
@@ -62,6 +65,11 @@ struct DeploymentRecord: Sendable {
         }
     }
 
+    /// Whether its rollout is paused by a failed health gate now.
+    var pausedNow: Bool {
+        status == .running && pause != nil && pause?.decision == nil && dispatchId == nil && pendingEnd == nil
+    }
+
     /// Whether it waits for a decision on its approval now.
     var awaitsApproval: Bool {
         status == .running && approval != nil && approval?.decision == nil && dispatchId == nil && pendingEnd == nil
@@ -80,7 +88,7 @@ struct DeploymentRecord: Sendable {
                 outputs: status == .succeeded ? outputs : nil, notifyEvents: request.notifyEvents, webhooks: request.webhooks,
                 steps: [.succeeded, .failed, .cancelled, .rolledBack].contains(status)
                     ? steps.map { $0.closed(by: status, failedStep: failedStep, reason: reason, at: at) } : nil,
-                rollback: request.rollback, approval: approval))
+                rollback: request.rollback, approval: approval, pause: pause))
     }
 }
 
@@ -88,7 +96,7 @@ struct DeploymentRecord: Sendable {
 /// waiting step), check the lease of a running step's dispatch, or reject a deployment
 /// nobody approved in time.
 struct TimerRecord: Sendable {
-    enum Kind: String, Sendable { case start, dispatch, lease, approval }
+    enum Kind: String, Sendable { case start, dispatch, lease, approval, pause }
 
     struct Dispatch: Codable, Sendable {
         var step: StepName

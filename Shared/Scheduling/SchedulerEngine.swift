@@ -127,6 +127,7 @@ final class SchedulerEngine: Sendable {
                 case .serverReply(let reply): try await self.shutdowns(tx).reply(reply)
                 case .scheduleSet(let set): try await ScheduleTransitions(tx: tx, transitions: transitions, logger: self.logger).set(set)
                 case .decideApproval(let command): try await transitions.decide(command)
+                case .resolvePause(let command): try await transitions.resolve(command)
                 // Not bound to this queue.
                 case .executeStep, .deploymentEvent, .stepHeartbeat, .serverRequest, .shutdownEvent, .auditRecord: continue
                 case .quotaQuery: continue  // Answered by handle(_: [IncomingMessage]), which has its reply queue.

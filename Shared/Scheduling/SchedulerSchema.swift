@@ -171,5 +171,9 @@ enum SchedulerSchema {
         Migration(id: "scheduler-12-approvals") { db in
             try await db.raw("ALTER TABLE scheduler_deployments ADD COLUMN approval TEXT").run()
         },
+        // Where a rollout paused by a failed health gate stands (`PauseState`, JSON); NULL for the rest.
+        Migration(id: "scheduler-13-pauses") { db in
+            try await db.raw("ALTER TABLE scheduler_deployments ADD COLUMN pause TEXT").run()
+        },
     ]
 }

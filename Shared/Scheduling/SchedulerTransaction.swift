@@ -71,7 +71,8 @@ final class SchedulerTransaction: @unchecked Sendable {
                 outputs = \(bind: try outputsJSON(record)), cancel_requested = \(bind: record.cancelRequested ? Int64(1) : Int64(0)),
                 cancelled_by = \(bind: record.cancelledBy), started_at = \(bind: record.startedAt?.epochMilliseconds),
                 finished_at = \(bind: record.finishedAt?.epochMilliseconds), reason = \(bind: record.reason),
-                steps = \(bind: try stepsJSON(record)), approval = \(bind: try record.approval.map(Self.json))
+                steps = \(bind: try stepsJSON(record)), approval = \(bind: try record.approval.map(Self.json)),
+                pause = \(bind: try record.pause.map(Self.json))
             WHERE id = \(bind: record.id.uuidString)
             """
         ).run()
@@ -297,6 +298,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         record.storedSteps = (record.steps, steps)
         record.traceParent = try row.decode(column: "trace_parent", as: String?.self)
         record.approval = try row.decode(column: "approval", as: String?.self).map { try decodeJSON(ApprovalState.self, $0) }
+        record.pause = try row.decode(column: "pause", as: String?.self).map { try decodeJSON(PauseState.self, $0) }
         return record
     }
 
@@ -308,6 +310,6 @@ final class SchedulerTransaction: @unchecked Sendable {
             deploymentId: UUID(uuidString: try row.decode(column: "deployment_id", as: String.self)) ?? UUID(),
             kind: kind,
             dueAt: Date(epochMilliseconds: try row.decode(column: "due_at", as: Int64.self)),
-            dispatch: kind == .start || kind == .approval ? nil : try decodeJSON(TimerRecord.Dispatch.self, payload))
+            dispatch: kind == .start || kind == .approval || kind == .pause ? nil : try decodeJSON(TimerRecord.Dispatch.self, payload))
     }
 }

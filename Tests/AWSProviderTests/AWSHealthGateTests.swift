@@ -60,7 +60,7 @@ struct AWSHealthGateTests {
         let imagesBefore = Set(try await cloud.ec2.describeInstances(ids: before.instances.map(\.id)).map(\.imageId))
 
         let outcome = try await runner.run(.replaceInstances)
-        guard case .halted(let error, let outputs) = outcome else { throw TestFailure("not halted: \(outcome)") }
+        guard case .halted(let error, let outputs, _) = outcome else { throw TestFailure("not halted: \(outcome)") }
         #expect(outputs == [HealthGateOutcome.outputKey: HealthGateOutcome.rolledBack.rawValue])
         let backup = try #require(runner.outputs.withLock { $0["backupModelVersion"] })
         #expect(error.contains("was rolled back: instances failed their health checks (emulated)"), "\(error)")

@@ -95,6 +95,76 @@ struct HealthGateEndToEndTests {
         #expect(try await Self.instances(system, "hgk") == ["\(model) healthy", "\(model) healthy"])
     }
 
+    @Test(
+        "onFailure pause: paused with the gate's figures, survives the scheduler and the worker SIGKILLed, resumed by the CLI; rolled back by the API"
+    )
+    func pauseResumeRollBack() async throws {
+        let system = try await HangarSystem("gates-pause")
+        defer { Task { await system.shutdown() } }
+        try await system.startAll(workers: 1, notifier: true)
+        try await system.createEnvironment("hgp", target: #"{"stepDurationMs": 5, "instances": 4}"#)
+        let first = try await system.wait(for: try await system.deploy("hgp", body: #"{"version":"1.0"}"#), status: .succeeded)
+        let oldModel = try #require(first.outputs["mainModelVersion"])
+        let (_, patched) = try await system.request(
+            "PATCH", "/v1/environments/hgp",
+            body:
+                #"{"replacement":{"batchPercent":50,"onFailure":"pause"},"target":{"stepDurationMs":5,"instances":4,"health":{"failAfterBatch":1}}}"#)
+        #expect(patched == 200)
+
+        let id = try await system.deploy("hgp", body: #"{"version":"2.0","notify":{"emails":["ops@example.com"]}}"#)
+        let paused = try await system.wait(for: id, status: .paused)
+        let pause = try #require(paused.pause)
+        #expect(pause.reason.hasPrefix("health gate failed after batch 2 of 2: 2 of 4 replaced instances healthy (50 %"), "\(pause.reason)")
+        #expect(pause.decision == nil && pause.expiresAt.timeIntervalSince(pause.pausedAt) == 86_400)
+        let newModel = try #require(paused.steps.first { $0.name == .createModels }?.detail.last?.message.split(separator: " ").dropFirst(3).first)
+        #expect(
+            try await Self.instances(system, "hgp") == [
+                "\(newModel) healthy", "\(newModel) healthy", "\(newModel) unhealthy", "\(newModel) unhealthy",
+            ])
+        // Nothing else of the environment runs meanwhile, and only a paused rollout is resumed.
+        let (_, rollbackStatus) = try await system.request("POST", "/v1/environments/hgp/rollbacks", token: HangarSystem.deployerToken, body: "{}")
+        #expect(rollbackStatus == 409)
+        let (_, notPaused) = try await system.request(
+            "POST", "/v1/deployments/\(first.id.uuidString.lowercased())/resume", token: HangarSystem.deployerToken)
+        #expect(notPaused == 409)
+        try await eventually("the paused email") {
+            try ApprovalEndToEndTests.emails(in: system.outboxDirectory).contains {
+                $0.contains("Subject: [Hangar] Deployment of 2.0 to hgp is paused by a failed health gate")
+                    && $0.contains("Resume or roll back: \(system.baseURL)/console/#/deployments/\(id.uuidString.lowercased())")
+            }
+        }
+
+        system.stop("scheduler", signal: SIGKILL)
+        system.stop("worker-1", signal: SIGKILL)
+        try system.start(.scheduler)
+        try system.start(.worker, name: "worker-2")
+        let resumed = try await CLIEndToEndTests.hangar(["resume", id.uuidString.lowercased()], system: system)
+        #expect(resumed.status == 0, "\(resumed.stdout) \(resumed.stderr)")
+        let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(90))
+        #expect(done.pause?.decision == .resumed && done.pause?.decidedBy == "deployer")
+        let lines = done.steps.first { $0.name == .replaceInstances }?.detail.map(\.message) ?? []
+        #expect(lines.contains { $0.hasPrefix("batch 2 of 2: its failed health gate was overridden, the rollout goes on") }, "\(lines)")
+        #expect(
+            try await Self.instances(system, "hgp") == [
+                "\(newModel) healthy", "\(newModel) healthy", "\(newModel) unhealthy", "\(newModel) unhealthy",
+            ])
+        let again = try await CLIEndToEndTests.hangar(["resume", id.uuidString.lowercased()], system: system)
+        #expect(again.status == 3, "\(again.stderr)")
+
+        // Paused again, then rolled back through the API: rolled_back, the instances on the model before.
+        let second = try await system.deploy("hgp", body: #"{"version":"3.0"}"#)
+        _ = try await system.wait(for: second, status: .paused)
+        let (_, rolled) = try await system.request(
+            "POST", "/v1/deployments/\(second.uuidString.lowercased())/rollback", token: HangarSystem.deployerToken)
+        #expect(rolled == 202)
+        let back = try await system.wait(for: second, status: .rolledBack)
+        #expect(back.pause?.decision == .rolledBack)
+        #expect(back.reason?.hasPrefix("the rollout paused after batch 2 of 2 was rolled back") == true, "\(back.reason ?? "-")")
+        let after = try await Self.instances(system, "hgp")
+        #expect(after == Array(repeating: "\(newModel) healthy", count: 4), "replaced again with the model they ran before: \(after)")
+        _ = oldModel
+    }
+
     /// Each instance of the group as "model health", by id.
     static func instances(_ system: HangarSystem, _ environment: String) async throws -> [String] {
         let (data, status) = try await system.request("GET", "/v1/environments/\(environment)/servers", token: HangarSystem.viewerToken)

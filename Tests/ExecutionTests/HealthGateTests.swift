@@ -63,7 +63,7 @@ struct HealthGateTests {
             let worker = SimulatedProvider(serverStateFile: file, sleep: { _ in })
             let policy = ReplacementPolicy(batchPercent: 50, minHealthyPercent: 75, bakeSeconds: 30, onFailure: .rollback)
             let (outcome, lines, runs) = try await replace(policy, failAfterBatch: 1, worker: worker, environment: environment)
-            guard case .halted(let error, let outputs) = outcome else {
+            guard case .halted(let error, let outputs, _) = outcome else {
                 Issue.record("not halted: \(outcome)")
                 return
             }
@@ -85,7 +85,7 @@ struct HealthGateTests {
             let worker = SimulatedProvider(serverStateFile: file, sleep: { _ in })
             let policy = ReplacementPolicy(batchPercent: 25, onFailure: .fail)
             let (outcome, _, _) = try await replace(policy, failAfterBatch: 1, worker: worker, environment: environment)
-            guard case .halted(let error, let outputs) = outcome else {
+            guard case .halted(let error, let outputs, _) = outcome else {
                 Issue.record("not halted: \(outcome)")
                 return
             }
@@ -98,6 +98,51 @@ struct HealthGateTests {
             command.outputs = ["mainModelVersion": "30"]
             _ = try await worker.execute(command, progress: { _ in })
             #expect(try await instances(file, environment) == Array(repeating: "30 healthy", count: 4))
+        }
+    }
+
+    @Test("a failed gate with pause halts as paused with its progress; gate accept goes on past it, gate rollBack returns the replaced instances")
+    func pauses() async throws {
+        try await withStateFile { file in
+            let environment = UUID.v7()
+            let worker = SimulatedProvider(serverStateFile: file, sleep: { _ in })
+            var command = Fixtures.command(.replaceInstances, settings: ["instances": 4, "health": ["failAfterBatch": 1]])
+            command.environmentId = environment
+            command.outputs = ["mainModelVersion": "20"]
+            command.replacement = ReplacementPolicy(batchPercent: 25, minHealthyPercent: 50, onFailure: .pause)
+            func run(_ gate: PauseResolution?, after continuation: JSONValue?) async throws -> (String, [String: String], JSONValue?) {
+                var next = command
+                if var state = continuation?.objectValue, let gate {
+                    state[PauseResolution.continuationKey] = .string(gate.rawValue)
+                    next.continuation = .object(state)
+                    next.poll += 1
+                }
+                let outcome = try await worker.execute(next, progress: { _ in })
+                switch outcome {
+                case .halted(let error, let outputs, let continuation): return (error, outputs, continuation)
+                case .succeeded(_, let detail): return (detail ?? "", ["done": "yes"], nil)
+                default: throw E2EStop("unexpected \(outcome)")
+                }
+            }
+            // Batch 2 passes at 50 %; batch 3 (1 of 3 healthy) pauses.
+            let (first, firstOutputs, progress) = try await run(nil, after: nil)
+            #expect(firstOutputs[HealthGateOutcome.outputKey] == HealthGateOutcome.paused.rawValue)
+            #expect(first.hasPrefix("health gate failed after batch 3 of 4: 1 of 3 replaced instances healthy (33 %"), "\(first)")
+            #expect(progress?.objectValue?["batches"] == .number(3))
+            // Resumed: batch 3 let through, batch 4 (1 of 4) pauses again.
+            let (second, _, again) = try await run(.accept, after: progress)
+            #expect(second.hasPrefix("health gate failed after batch 4 of 4"), "\(second)")
+            // Rolled back from there: every replaced instance on the model before.
+            let (third, thirdOutputs, _) = try await run(.rollBack, after: again)
+            #expect(thirdOutputs[HealthGateOutcome.outputKey] == HealthGateOutcome.rolledBack.rawValue)
+            #expect(third == "the rollout paused after batch 4 of 4 was rolled back; the 4 replaced instances run model version 1 again")
+            #expect(try await instances(file, environment) == Array(repeating: "1 healthy", count: 4))
+            // Resumed past the last gate instead: the whole group on the new model, the unhealthy still unhealthy.
+            let (_, _, paused) = try await run(nil, after: nil)
+            let (_, _, last) = try await run(.accept, after: paused)
+            let (done, doneOutputs, _) = try await run(.accept, after: last)
+            #expect(doneOutputs["done"] == "yes", "\(done)")
+            #expect(try await instances(file, environment) == ["20 healthy", "20 unhealthy", "20 unhealthy", "20 unhealthy"])
         }
     }
 

@@ -32,6 +32,7 @@ struct Show: AsyncParsableCommand {
                 lines.append("  Rollback:    to version \(rollback.version) (model \(rollback.modelVersion)) from version \(rollback.fromVersion)")
             }
             if let approval = details.approval { lines.append("  Approval:    \(DeploymentView.approvalLine(approval))") }
+            if let pause = details.pause { lines.append("  Pause:       \(DeploymentView.pauseLine(pause))") }
             if let reason = details.reason { lines.append("  Reason:      \(reason)") }
             lines.append("")
             for step in details.steps {

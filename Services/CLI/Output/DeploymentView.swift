@@ -44,9 +44,21 @@ struct DeploymentView {
             lines.append(line)
         }
         if let approval = details.approval { lines.append("  \(Self.approvalLine(approval))") }
+        if let pause = details.pause { lines.append("  \(Self.pauseLine(pause))") }
         // Why it ended so, or (scheduled) which freeze window deferred it.
         if let reason = details.reason { lines.append("  \(reason)") }
         return lines
+    }
+
+    /// Where a paused rollout stands, in one line.
+    static func pauseLine(_ pause: PauseState) -> String {
+        switch pause.decision {
+        case nil:
+            return "paused: \(pause.reason); rolled back at \(HangarJSON.formatDate(pause.expiresAt)) unless resumed (hangar resume ID [--roll-back])"
+        case .resumed?: return "resumed by \(pause.decidedBy ?? "?") after: \(pause.reason)"
+        case .rolledBack?: return "rolled back by \(pause.decidedBy ?? "?") after: \(pause.reason)"
+        case .expired?: return "rolled back, nobody decided by \(HangarJSON.formatDate(pause.expiresAt)), after: \(pause.reason)"
+        }
     }
 
     /// Where an approval stands, in one line.
@@ -67,6 +79,7 @@ struct DeploymentView {
     private func changeLines(_ details: DeploymentDetails) -> [String] {
         var lines = ["deployment \(Format.id(details.id)) \(details.status.rawValue)"]
         if let approval = details.approval { lines.append(Self.approvalLine(approval)) }
+        if let pause = details.pause { lines.append(Self.pauseLine(pause)) }
         for step in details.steps where step.status != .pending {
             let duration = step.status.isTerminalForView ? " \(Format.duration(step.durationMs))" : ""
             lines.append(

@@ -30,6 +30,7 @@ struct Style {
         case .rolledBack: return paint("↶ rolled back", "31")
         case .running: return paint("● running", "36")
         case .awaitingApproval: return paint("◍ awaiting approval", "35")
+        case .paused: return paint("⏸ paused", "35")
         case .queued: return paint("◌ queued", "34")
         case .scheduled: return paint("◷ scheduled", "34")
         }

@@ -231,7 +231,7 @@ extension IntakeAPI {
         // Releasing under a running deployment would scale its group to zero mid-replacement,
         // and one scheduled for later would fall due on an environment that is released.
         if target == .released {
-            for status in [DeploymentStatus.running, .awaitingApproval, .queued, .scheduled] {
+            for status in [DeploymentStatus.running, .awaitingApproval, .paused, .queued, .scheduled] {
                 if let busy = try await history.list(environment: environment.id, status: status, limit: 1).items.first {
                     throw Problem(
                         .conflict, title: "A deployment is \(status.rawValue)",

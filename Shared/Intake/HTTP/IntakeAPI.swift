@@ -70,6 +70,7 @@ struct IntakeAPI: Sendable {
         v1.post("deployments/:id/cancel") { request, context in try await cancel(request, context) }
         addRollbackRoutes(to: v1)
         addApprovalRoutes(to: v1)
+        addPauseRoutes(to: v1)
         addDeadLetterRoutes(to: v1)
         addAuditRoutes(to: v1)
         addFreezeRoutes(to: v1)

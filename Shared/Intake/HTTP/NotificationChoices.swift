@@ -20,7 +20,9 @@ public struct EnvironmentNotifications: Codable, Sendable, Equatable {
 /// Validation and mapping of the notification choices of requests.
 enum NotificationChoices {
     /// The event names the API accepts, in the order the docs list them.
-    static let eventNames = ["started", "succeeded", "failed", "cancelled", "scheduled", "queued", "rejected", "awaiting_approval", "rolled_back"]
+    static let eventNames = [
+        "started", "succeeded", "failed", "cancelled", "scheduled", "queued", "rejected", "awaiting_approval", "rolled_back", "paused",
+    ]
     static let maxWebhooks = 10
 
     /// The lifecycle status an event name stands for (`started` is `running`).

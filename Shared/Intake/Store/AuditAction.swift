@@ -18,6 +18,8 @@ enum AuditAction {
         "POST v1/deployments/{id}/cancel": "deployment.cancel",
         "POST v1/deployments/{id}/approve": "deployment.approve",
         "POST v1/deployments/{id}/reject": "deployment.reject",
+        "POST v1/deployments/{id}/resume": "pause.resume",
+        "POST v1/deployments/{id}/rollback": "pause.rollBack",
         "POST v1/environments/{env}/servers/{server}/actions/{action}": "server.{action}",
         "PUT v1/environments/{env}/servers/{server}/shutdown": "shutdown.schedule",
         "DELETE v1/environments/{env}/servers/{server}/shutdown": "shutdown.cancel",

@@ -19,8 +19,8 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
         public var version: String?
         /// Who requested the deployment.
         public var owner: String
-        /// The deployment's status after this event: `scheduled`, `queued`, `running`, `awaiting_approval`, `succeeded`, `failed`,
-        /// `cancelled` or `rejected`.
+        /// The deployment's status after this event: `scheduled`, `queued`, `running`, `awaiting_approval`, `paused`, `succeeded`,
+        /// `failed`, `cancelled`, `rejected` or `rolled_back`.
         public var status: String
         /// The publish mode, a ``PublishMode`` raw value (`optimized`, `standard`, `keepUsersConnected`, `requestReconnection`).
         public var mode: String
@@ -48,6 +48,8 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
         public var rollback: RollbackOf?
         /// Once it has waited for approval: who was asked, until when, and the decision.
         public var approval: ApprovalState?
+        /// Once a failed health gate paused its rollout: why, until when, and how it ended.
+        public var pause: PauseState?
     }
 
     /// One step of the deployment in the webhook body.
@@ -94,7 +96,7 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
                     name: step.name.rawValue, status: step.status.rawValue, startedAt: step.startedAt, finishedAt: step.finishedAt,
                     durationMs: Self.milliseconds(from: step.startedAt, to: step.finishedAt), attempts: step.attempts, error: step.error)
             }, kind: event.rollback == nil ? DeploymentKind.release.rawValue : DeploymentKind.rollback.rawValue, rollback: event.rollback,
-            approval: event.approval)
+            approval: event.approval, pause: event.pause)
     }
 
     /// The body as sent: compact JSON with sorted keys and RFC 3339 times.

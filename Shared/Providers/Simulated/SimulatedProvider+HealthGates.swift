@@ -7,7 +7,9 @@ import HangarContracts
 /// the instances replaced so far that report healthy must reach `minHealthyPercent`. With
 /// `health.failAfterBatch: n` the instances of the batches after `n` report unhealthy. A
 /// failed gate stops the rollout: with `onFailure: rollback` the replaced instances go back to
-/// the model the group ran before and the step halts as rolled back; with `fail`
+/// the model the group ran before and the step halts as rolled back; with `pause` it halts as
+/// paused, handing its progress back, and goes on past that gate (`gate: accept` in the
+/// continuation the scheduler hands back) or rolls the replaced instances back (`rollBack`); with `fail`
 /// they keep the new model and the step halts as failed. The servers listing shows each
 /// instance's model and health as the rollout left them.
 extension SimulatedProvider {
@@ -45,6 +47,21 @@ extension SimulatedProvider {
             lines.append(
                 "batch \(batch + 1) of \(batches.count): replacing \(range.map(ids.instance).joined(separator: ", ")) with model version \(model)")
         }
+        // A paused rollout handed back: go on past its failed gate once, or roll it back.
+        let resolution = command.continuation?.objectValue?[PauseResolution.continuationKey]?.stringValue.flatMap(PauseResolution.init(rawValue:))
+        var overridden = resolution == .accept
+        if resolution == .rollBack {
+            let replaced = batches[..<min(done, batches.count)].flatMap { Array($0) }
+            let before = states.base.isEmpty ? "1" : states.base
+            for index in replaced { states.instances[index] = .init(model: before, healthy: true) }
+            serverState.setInstanceStates(states, of: group)
+            lines.append("rolling the paused rollout back: returning the \(replaced.count) replaced instances to model version \(before)")
+            try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
+            return .halted(
+                error: "the rollout paused after batch \(done) of \(batches.count) was rolled back; the \(replaced.count) replaced instances "
+                    + "run model version \(before) again",
+                outputs: [HealthGateOutcome.outputKey: HealthGateOutcome.rolledBack.rawValue])
+        }
         if done == 0, !batches.isEmpty {
             replace(0)
             done = 1
@@ -55,7 +72,10 @@ extension SimulatedProvider {
             let healthy = replaced.filter { states.instances[$0]?.healthy ?? true }.count
             let percent = replaced.isEmpty ? 100 : healthy * 100 / replaced.count
             let figures = "\(healthy) of \(replaced.count) replaced instances healthy (\(percent) %, at least \(policy.minHealthyPercent) % needed)"
-            guard policy.passes(healthy: healthy, of: replaced.count) else {
+            if overridden && !policy.passes(healthy: healthy, of: replaced.count) {
+                lines.append("batch \(done) of \(batches.count): its failed health gate was overridden, the rollout goes on (\(figures))")
+            }
+            guard policy.passes(healthy: healthy, of: replaced.count) || overridden else {
                 let failed = "health gate failed after batch \(done) of \(batches.count): \(figures)"
                 lines.append(failed)
                 switch policy.onFailure {
@@ -69,6 +89,15 @@ extension SimulatedProvider {
                     return .halted(
                         error: "\(failed); the \(replaced.count) replaced instances run model version \(before) again",
                         outputs: [HealthGateOutcome.outputKey: HealthGateOutcome.rolledBack.rawValue])
+                case .pause:
+                    lines.append("the rollout is paused until someone resumes it or rolls it back")
+                    try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
+                    return .halted(
+                        error: "\(failed); the rollout is paused with \(replaced.count) of \(settings.instances) instances on model version \(model)",
+                        outputs: [HealthGateOutcome.outputKey: HealthGateOutcome.paused.rawValue],
+                        continuation: .object([
+                            "provider": .string(Self.name), "step": .string(StepName.replaceInstances.rawValue), "batches": .number(Double(done)),
+                        ]))
                 case .fail:
                     try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
                     return .halted(
@@ -76,15 +105,22 @@ extension SimulatedProvider {
                         outputs: [HealthGateOutcome.outputKey: HealthGateOutcome.failed.rawValue])
                 }
             }
-            lines.append("batch \(done) of \(batches.count) passed its health gate: \(figures)")
+            if !overridden { lines.append("batch \(done) of \(batches.count) passed its health gate: \(figures)") }
+            overridden = false
             if done == batches.count { break }
             replace(done)
             done += 1
             if policy.bakeSeconds > 0 { return try await bake(done, of: batches.count, policy, lines, settings, command, progress) }
         }
-        // Every batch passed: the whole group runs the new model.
+        // Every batch passed (or was let through): the whole group runs the new model; the
+        // instances that report unhealthy still do.
         serverState.replaceInstances(group, model: model)
-        serverState.clearInstanceStates(of: group)
+        let unhealthy = states.instances.filter { !$0.value.healthy }
+        if unhealthy.isEmpty {
+            serverState.clearInstanceStates(of: group)
+        } else {
+            serverState.setInstanceStates(SimulatedInstanceStates(base: model, instances: unhealthy), of: group)
+        }
         lines += script.finishLines
         try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
         return .succeeded(

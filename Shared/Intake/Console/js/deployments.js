@@ -48,9 +48,7 @@ export async function deploymentsPage(name) {
 
   function historyRow(d) {
     const executed = d.startedAt || d.scheduledAt || d.createdAt;
-    const cancellable = can("deployer") && ["scheduled", "queued", "running", "awaiting_approval"].includes(d.status);
-    const decidable = can("deployer") && d.status === "awaiting_approval" && d.approval && !d.approval.decision;
-    const ownApproval = decidable && d.approval.requireDifferentApprover && session.me?.name === d.owner;
+    const cancellable = can("deployer") && ["scheduled", "queued", "running", "awaiting_approval", "paused"].includes(d.status);
     const version = d.outputs?.generatedVersion || d.version || "—";
     // A release that succeeded can be returned to (the API refuses the one running now, saying so).
     const returnable = can("deployer") && d.status === "succeeded" && d.kind !== "rollback";
@@ -83,7 +81,7 @@ export async function deploymentsPage(name) {
   }
 
   async function cancel(d) {
-    const what = ["running", "awaiting_approval"].includes(d.status) ? "It stops before its next step." : "It will not run.";
+    const what = ["running", "awaiting_approval", "paused"].includes(d.status) ? "It stops before its next step." : "It will not run.";
     if (!(await confirmDialog({ title: "Cancel deployment", body: `Cancel the deployment ${d.version || d.id.slice(-8)}? ${what}`, confirm: "Cancel deployment", danger: true }))) return;
     try { await post(`/v1/deployments/${d.id}/cancel`); toast("Cancel requested"); }
     catch (error) { toast(problemText(error), true); }
@@ -235,6 +233,7 @@ export async function deploymentPage(id) {
       d.rollback ? [el("dt", {}, "Rollback"), el("dd", { id: "detail-rollback" },
         `to version ${d.rollback.version} (model ${d.rollback.modelVersion}), from version ${d.rollback.fromVersion} (model ${d.rollback.fromModelVersion})`)] : null,
       d.approval ? [el("dt", {}, "Approval"), el("dd", { id: "detail-approval" }, approvalText(d.approval))] : null,
+      d.pause ? [el("dt", {}, "Health gate"), el("dd", { id: "detail-pause" }, pauseText(d.pause))] : null,
       d.scheduledAt ? [el("dt", {}, "Scheduled for"), el("dd", {}, formatDate(d.scheduledAt))] : null,
       el("dt", {}, "Start"), el("dd", {}, formatDate(d.startedAt)),
       el("dt", {}, "End"), el("dd", {}, formatDate(d.finishedAt)),
@@ -252,9 +251,10 @@ export async function deploymentPage(id) {
       details.addEventListener("toggle", () => { details.open ? open.add(s.name) : open.delete(s.name); });
       return details;
     });
-    const cancellable = can("deployer") && ["scheduled", "queued", "running", "awaiting_approval"].includes(d.status);
+    const cancellable = can("deployer") && ["scheduled", "queued", "running", "awaiting_approval", "paused"].includes(d.status);
     const decidable = can("deployer") && d.status === "awaiting_approval" && d.approval && !d.approval.decision;
     const ownApproval = decidable && d.approval.requireDifferentApprover && session.me?.name === d.owner;
+    const paused = can("deployer") && d.status === "paused" && d.pause && !d.pause.decision;
     container.replaceChildren(...[
       el("div", { class: "crumbs" }, el("a", { href: "#/environments" }, "Environments"), " / ",
         el("a", { href: `#/environments/${encodeURIComponent(d.environmentName || "")}` }, d.environmentName || "environment"), " / ", d.id),
@@ -264,10 +264,14 @@ export async function deploymentPage(id) {
           title: ownApproval ? "You submitted it: its approval must come from someone else" : null,
         }, "Approve") : null,
         decidable ? el("button", { type: "button", class: "danger", onclick: () => decide(false) }, "Reject") : null,
+        paused ? el("button", { type: "button", class: "primary", onclick: () => resolve(true) }, "Resume rollout") : null,
+        paused ? el("button", { type: "button", class: "danger", onclick: () => resolve(false) }, "Roll back") : null,
         cancellable ? el("button", { type: "button", class: "danger", onclick: cancel }, "Cancel deployment") : null),
       decidable ? el("p", { class: "note", role: "status", id: "approval-note" },
         `Waiting for approval before the instances are replaced, until ${formatDate(d.approval.expiresAt)}.`
           + (ownApproval ? " You submitted it, so someone else must approve it." : "")) : null,
+      paused ? el("p", { class: "note", role: "status", id: "pause-note" },
+        `Paused: ${d.pause.reason}. It is rolled back at ${formatDate(d.pause.expiresAt)} unless someone resumes it.`) : null,
       el("section", { class: "panel", "aria-label": "Summary" }, facts),
       el("section", { "aria-labelledby": "steps-title" }, el("h2", { id: "steps-title" }, "Steps"), steps)].filter(Boolean));
   }
@@ -284,6 +288,17 @@ export async function deploymentPage(id) {
     if (!ok) return;
     const body = comment.value.trim() ? { comment: comment.value.trim().replace(/\s+/g, " ") } : {};
     try { await post(`/v1/deployments/${id}/${approve ? "approve" : "reject"}`, body); toast(`${approve ? "Approved" : "Rejected"}`); } catch (error) { toast(problemText(error), true); }
+  }
+
+  async function resolve(resume) {
+    const ok = await confirmDialog({
+      title: resume ? "Resume rollout" : "Roll back rollout",
+      body: resume ? "Resume the rollout past its failed health gate? The next batch of instances is replaced."
+        : "Roll back the rollout? The replaced instances go back to the model they ran before.",
+      confirm: resume ? "Resume" : "Roll back", danger: !resume,
+    });
+    if (!ok) return;
+    try { await post(`/v1/deployments/${id}/${resume ? "resume" : "rollback"}`); toast(resume ? "Resumed" : "Rolling back"); } catch (error) { toast(problemText(error), true); }
   }
 
   async function cancel() {
@@ -317,5 +332,15 @@ function approvalText(a) {
     case "expired": return `nobody decided by ${formatDate(a.expiresAt)}`;
     default: return `awaiting ${a.approvers.length ? a.approvers.join(", ") : "any deployer"} until ${formatDate(a.expiresAt)}`
       + (a.requireDifferentApprover ? " (not its owner)" : "");
+  }
+}
+
+/** Where a paused rollout stands, in words. */
+function pauseText(p) {
+  switch (p.decision) {
+    case "resumed": return `resumed by ${p.decidedBy} at ${formatDate(p.decidedAt)} after: ${p.reason}`;
+    case "rolled_back": return `rolled back by ${p.decidedBy} at ${formatDate(p.decidedAt)} after: ${p.reason}`;
+    case "expired": return `rolled back: nobody decided by ${formatDate(p.expiresAt)} after: ${p.reason}`;
+    default: return `paused: ${p.reason}`;
   }
 }
