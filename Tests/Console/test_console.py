@@ -342,6 +342,42 @@ class ConsoleTests(unittest.TestCase):
         status, details = self.api("GET", path)
         self.assertEqual(details["approval"]["decidedBy"], "admin")
 
+    def test_2g_paused_health_gate(self):
+        """A health gate that fails with onFailure pause: the details page shows the paused state
+        and each batch's health figures, the servers page each instance's health; Roll back
+        ends it rolled_back with every instance healthy again."""
+        d = self.driver
+        status, env = self.api("POST", "/v1/environments", {
+            "name": "canary", "provider": "simulated",
+            "target": {"stepDurationMs": 100, "instances": 4, "health": {"failAfterBatch": 1}},
+            "replacement": {"batchPercent": 50, "onFailure": "pause"}})
+        self.assertEqual(status, 201, env)
+        status, deployment = self.api("POST", "/v1/environments/canary/deployments", {"version": "canary-1.0"})
+        self.assertEqual(status, 202, deployment)
+        path = f"/v1/deployments/{deployment['id']}"
+        WebDriverWait(d, 30).until(lambda _: self.api("GET", path)[1]["status"] == "paused")
+
+        self.go(f"#/deployments/{deployment['id']}", (By.ID, "pause-note"))
+        self.assertIn("health gate failed after batch 2 of 2", d.find_element(By.ID, "detail-pause").text)
+        step = d.find_element(By.CSS_SELECTOR, '[data-step="replace_instances"]')
+        step.find_element(By.TAG_NAME, "summary").click()
+        self.wait.until(lambda _: "2 of 2 replaced instances healthy (100 %" in step.text)
+        self.assertIn("2 of 4 replaced instances healthy (50 %", step.text)
+        self.shot("06f-paused-health-gate")
+
+        self.go("#/environments/canary/servers", (By.ID, "instances"))
+        self.wait.until(lambda _: sorted(c.text for c in d.find_elements(By.CSS_SELECTOR, "#instances .health"))
+                        == ["healthy", "healthy", "unhealthy", "unhealthy"])
+        self.shot("06g-instances-health")
+
+        self.go(f"#/deployments/{deployment['id']}", (By.ID, "pause-note"))
+        self.wait.until(EC.element_to_be_clickable((By.XPATH, "//button[normalize-space()='Roll back']"))).click()
+        self.confirm()
+        WebDriverWait(d, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda _: d.find_element(By.CSS_SELECTOR, "#detail-status .badge").get_attribute("data-status") == "rolled_back")
+        self.assertIn("rolled back by admin", d.find_element(By.ID, "detail-pause").text)
+        self.shot("06h-rolled-back-by-gate")
+
     def test_3_schedule_and_cancel(self):
         d = self.driver
         self.go("#/environments/web", (By.ID, "deploy-publish"))
