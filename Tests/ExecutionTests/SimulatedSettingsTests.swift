@@ -72,6 +72,8 @@ struct SimulatedSettingsTests {
             ),
             (["failures": [["step": "validate", "attempts": [0]]]], "failures[0].attempts[0]", "must be at least 1, got 0"),
             (["failures": [["step": "validate", "transient": "yes"]]], "failures[0].transient", "must be true or false"),
+            (["health": 1], "health", "must be an object like {\"failAfterBatch\": 1}"),
+            (["health": ["failAfter": 1]], "health.failAfter", "unknown setting; expected failAfterBatch"),
             (["failures": [["step": "validate", "message": ""]]], "failures[0].message", "must be a non-empty string"),
             (
                 ["failures": [["step": "validate", "retries": 2]]], "failures[0].retries",
@@ -79,7 +81,7 @@ struct SimulatedSettingsTests {
             ),
             (
                 ["stepDurationMS": 5], "stepDurationMS",
-                "unknown setting; the simulated provider understands stepDurationMs, durations, polls, pollIntervalMs, failures, instances, unreachableInstances, sessionsPerInstance, drainMs"
+                "unknown setting; the simulated provider understands stepDurationMs, durations, polls, pollIntervalMs, failures, instances, unreachableInstances, sessionsPerInstance, drainMs, health"
             ),
         ] as [([String: JSONValue], String, String)])
     func problems(settings: [String: JSONValue], field: String, message: String) {

@@ -31,11 +31,7 @@ extension IntakeAPI {
             throw Problem(.forbidden, title: "Approval refused", detail: refusal)
         }
         let command = DecideApproval(deploymentId: id, approve: approve, decidedBy: caller.name, decidedAt: Date(), comment: comment)
-        do {
-            try await bus.publish(.decideApproval(command), messageId: "decide-\(id)-\(UUID())")
-        } catch {
-            throw Problem(.serviceUnavailable, title: "Cannot decide now", detail: "the message broker is unreachable; try again")
-        }
+        try await sendToScheduler(.decideApproval(command), messageId: "decide-\(id)-\(UUID())", title: "Cannot decide now")
         AuditNotes.note("\(approve ? "approved" : "rejected") deployment \(id.uuidString.lowercased())\(comment.map { ": \($0)" } ?? "")")
         return try json(current, status: .accepted)
     }

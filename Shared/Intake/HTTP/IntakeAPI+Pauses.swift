@@ -26,11 +26,7 @@ extension IntakeAPI {
                     + (resume ? "resumed" : "rolled back"))
         }
         let command = ResolvePause(deploymentId: id, resume: resume, decidedBy: caller.name, decidedAt: Date())
-        do {
-            try await bus.publish(.resolvePause(command), messageId: "resolve-\(id)-\(UUID())")
-        } catch {
-            throw Problem(.serviceUnavailable, title: "Cannot decide now", detail: "the message broker is unreachable; try again")
-        }
+        try await sendToScheduler(.resolvePause(command), messageId: "resolve-\(id)-\(UUID())", title: "Cannot decide now")
         AuditNotes.note("\(resume ? "resumed" : "rolled back") the paused rollout of deployment \(id.uuidString.lowercased())")
         return try json(current, status: .accepted)
     }

@@ -248,16 +248,22 @@ struct IntakeAPI: Sendable {
             throw Problem(.conflict, title: "Already finished", detail: "the deployment is \(current.status.rawValue)")
         }
         let command = CancelDeployment(deploymentId: id, requestedBy: caller.name, requestedAt: Date())
-        do {
-            try await bus.publish(.cancelDeployment(command), messageId: "cancel-\(id)-\(UUID())")
-        } catch {
-            throw Problem(.serviceUnavailable, title: "Cannot cancel now", detail: "the message broker is unreachable; try again")
-        }
+        try await sendToScheduler(.cancelDeployment(command), messageId: "cancel-\(id)-\(UUID())", title: "Cannot cancel now")
         AuditNotes.note("asked to cancel deployment \(id.uuidString.lowercased()), \(current.status.rawValue)")
         return try json(current, status: .accepted)
     }
 
     // MARK: Helpers
+
+    /// Publishes a user's command about a deployment to the scheduler (cancel, approve,
+    /// resume…), or answers 503 titled `title` when the broker does not take it.
+    func sendToScheduler(_ message: HangarMessage, messageId: String, title: String) async throws {
+        do {
+            try await bus.publish(message, messageId: messageId)
+        } catch {
+            throw Problem(.serviceUnavailable, title: title, detail: "the message broker is unreachable; try again")
+        }
+    }
 
     static func accepted(_ request: SubmitDeployment) -> DeploymentDetails {
         let scheduled = (request.scheduledAt ?? .distantPast) > Date()
