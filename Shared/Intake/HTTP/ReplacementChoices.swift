@@ -73,8 +73,9 @@ enum ReplacementChoices {
                 if items.count > 10 { fail("\(field).alarms", "at most 10 alarm names") }
                 var names: [String] = []
                 for (index, item) in items.enumerated() {
-                    if let name = item.stringValue, (1...255).contains(name.count),
-                        !name.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) })
+                    // No C0 or C1 control character: the document's pattern, exactly.
+                    if let name = item.stringValue, (1...255).contains(name.unicodeScalars.count),
+                        !name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
                     {
                         names.append(name)
                     } else {
