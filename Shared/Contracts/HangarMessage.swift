@@ -261,6 +261,9 @@ public enum HangarJSON {
     /// Parses RFC 3339 with or without fractional seconds, `Z` or an offset.
     public static func parseDate(_ text: String) -> Date? {
         if let milliseconds = RFC3339.parse(text) { return Date(epochMilliseconds: milliseconds) }
+        // RFC 3339's own shape with a field out of range (12:99:00, February 30th) is refused:
+        // Foundation's parser below would roll it over into another time.
+        if RFC3339.hasDateTimeShape(text) { return nil }
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
         return nil

@@ -45,6 +45,22 @@ enum RFC3339 {
     /// the millisecond, truncated) and `Z` or an offset `±HH:MM` (hours 00-23, as RFC 3339 has
     /// them; Foundation's parser refuses offsets beyond ±18 h); nil for anything else, including
     /// impossible dates and times.
+    /// Whether `text` begins like `2026-11-22T10:15:00` (digits and separators where RFC 3339
+    /// puts them), whatever the values.
+    static func hasDateTimeShape(_ text: String) -> Bool {
+        let bytes = Array(text.utf8.prefix(19))
+        guard bytes.count == 19 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            switch index {
+            case 4, 7: if byte != UInt8(ascii: "-") { return false }
+            case 10: if byte != UInt8(ascii: "T") && byte != UInt8(ascii: "t") { return false }
+            case 13, 16: if byte != UInt8(ascii: ":") { return false }
+            default: if !(48...57).contains(byte) { return false }
+            }
+        }
+        return true
+    }
+
     static func parse(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { bytes -> Int64? in

@@ -190,6 +190,10 @@ struct ContractCodecTests {
         #expect(HangarJSON.parseDate("2027-01-15T08:00:00Z") == Date(timeIntervalSince1970: 1_800_000_000))
         #expect(HangarJSON.parseDate("2027-01-15T09:00:00.250+01:00") == date)
         #expect(HangarJSON.parseDate("yesterday") == nil)
+        // Out of range: refused, not rolled over into another time (the fuzzer found 12:99 taken as 13:39).
+        #expect(HangarJSON.parseDate("2024-01-01T12:99:00Z") == nil)
+        #expect(HangarJSON.parseDate("2026-02-30T10:00:00Z") == nil)
+        #expect(HangarJSON.parseDate("2026-02-28T24:00:00+01:00") == nil)
     }
 }
 

@@ -8,7 +8,8 @@ public struct ApprovalSettings: Codable, Sendable, Equatable {
     /// Whether deployments must be approved. Always set on an environment; on a deployment
     /// request, `nil` leaves it to the environment.
     public var required: Bool?
-    /// Who is emailed when a deployment waits (at most 20 addresses); any deployer may decide.
+    /// Who is emailed when a deployment waits (at most 20 addresses; none: nobody is emailed);
+    /// any deployer may decide.
     public var approvers: [String]
     /// Whether a deployment's owner is refused as its approver.
     public var requireDifferentApprover: Bool
@@ -85,13 +86,10 @@ enum ApprovalChoices {
     }
 
     /// Refuses (422, naming the field) a deployment's `approval` that tries to waive what its
-    /// environment requires, or that asks for approval with nobody to email.
+    /// environment requires.
     static func check(environment: ApprovalSettings?, deployment: ApprovalSettings?) throws {
         if environment?.required == true, deployment?.required == false {
             throw Problem.invalid([.init(field: "approval.required", message: "the environment requires approval; a deployment cannot waive it")])
-        }
-        if let policy = policy(environment: environment, deployment: deployment), policy.approvers.isEmpty {
-            throw Problem.invalid([.init(field: "approval.approvers", message: "name at least one approver to ask (the environment names none)")])
         }
     }
 

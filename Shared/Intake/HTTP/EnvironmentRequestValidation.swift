@@ -98,9 +98,6 @@ enum EnvironmentRequest {
             environment.notifications = notifications
         }
         if case .some(let approval) = ApprovalChoices.validate(body["approval"], field: "approval", current: environment.approval, fail: fail) {
-            if let approval, approval.required == true, approval.approvers.isEmpty {
-                fail("approval.approvers", "name at least one approver to ask when approval is required")
-            }
             environment.approval = approval
         }
         if case .some(let replacement) = ReplacementChoices.validate(
