@@ -50,7 +50,7 @@ public struct DeploymentStepSummary: Codable, Sendable, Equatable {
             if open {
                 step.error = event.error ?? "failed"
                 step.startedAt = startedAt ?? event.at
-                if event.transient != true {
+                if event.transient != true && !event.pausesRollout {
                     step.status = .failed
                     step.finishedAt = event.at
                 } else {
@@ -88,5 +88,13 @@ extension [DeploymentStepSummary] {
             append(DeploymentStepSummary(name: event.step, status: .pending).applying(event))
             sort { $0.name.position < $1.name.position }
         }
+    }
+}
+
+extension StepEvent {
+    /// A failed health gate that paused the rollout (``HealthGateOutcome/paused``): the step
+    /// stays open, as for a transient failure, until the rollout is resumed or rolled back.
+    public var pausesRollout: Bool {
+        kind == .failed && outputs?[HealthGateOutcome.outputKey] == HealthGateOutcome.paused.rawValue
     }
 }

@@ -256,8 +256,8 @@ public struct HistoryProjector: Sendable {
             ).run()
         case .failed:
             let error = event.error ?? "failed"
-            if event.transient == true {
-                // The scheduler may retry: the step stays open with its last error.
+            if event.transient == true || event.pausesRollout {
+                // The scheduler may retry, or the rollout waits paused: the step stays open with its last error.
                 try await db.raw(
                     """
                     UPDATE history_steps SET status = 'running', started_at = COALESCE(started_at, \(bind: at)), error = \(bind: error)

@@ -48,10 +48,13 @@ public struct NotificationComposer: Sendable {
             extraHeaders: [("X-Hangar-Deployment", event.deploymentId.uuidString.lowercased()), ("X-Hangar-Event", event.messageType)])
     }
 
-    /// One notification per deployment and status, and one per deferral past a freeze window
-    /// (a `scheduled` event with a reason, keyed by its new start): the sent log's event key.
+    /// One notification per deployment and status, one per deferral past a freeze window (a
+    /// `scheduled` event with a reason, keyed by its new start) and one per pause of a rollout
+    /// (keyed by its time): the sent log's event key.
     public static func eventKey(_ event: DeploymentEvent) -> String {
         let key = "\(event.deploymentId.uuidString.lowercased()).\(event.status.rawValue)"
+        // A rollout may pause at more than one batch: one notification per pause.
+        if event.status == .paused, let pause = event.pause { return "\(key).\(pause.pausedAt.epochMilliseconds)" }
         guard isDeferral(event), let start = event.scheduledAt else { return key }
         return "\(key).\(start.epochMilliseconds)"
     }

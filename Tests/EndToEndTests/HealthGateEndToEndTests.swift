@@ -116,6 +116,8 @@ struct HealthGateEndToEndTests {
         let pause = try #require(paused.pause)
         #expect(pause.reason.hasPrefix("health gate failed after batch 2 of 2: 2 of 4 replaced instances healthy (50 %"), "\(pause.reason)")
         #expect(pause.decision == nil && pause.expiresAt.timeIntervalSince(pause.pausedAt) == 86_400)
+        let waitingStep = try #require(paused.steps.first { $0.name == .replaceInstances })
+        #expect(waitingStep.status == .running && waitingStep.error == pause.reason, "the step stays open while it waits")
         let newModel = try #require(paused.steps.first { $0.name == .createModels }?.detail.last?.message.split(separator: " ").dropFirst(3).first)
         #expect(
             try await Self.instances(system, "hgp") == [
@@ -142,6 +144,7 @@ struct HealthGateEndToEndTests {
         #expect(resumed.status == 0, "\(resumed.stdout) \(resumed.stderr)")
         let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(90))
         #expect(done.pause?.decision == .resumed && done.pause?.decidedBy == "deployer")
+        #expect(done.steps.first { $0.name == .replaceInstances }?.status == .succeeded)
         let lines = done.steps.first { $0.name == .replaceInstances }?.detail.map(\.message) ?? []
         #expect(lines.contains { $0.hasPrefix("batch 2 of 2: its failed health gate was overridden, the rollout goes on") }, "\(lines)")
         #expect(
