@@ -25,6 +25,20 @@ struct HealthGateEndToEndTests {
         let (_, patched) = try await system.request("PATCH", "/v1/environments/hg", body: #"{"replacement":{"batchPercent":50}}"#)
         #expect(patched == 200)
 
+        // The CLI creates an environment with both policies; a policy that is not JSON is a usage error.
+        let created = try await CLIEndToEndTests.hangar(
+            [
+                "environments", "create", "hg-cli", "--provider", "simulated", "--approval", #"{"required":true,"approvers":["lead@example.com"]}"#,
+                "--replacement", #"{"batchPercent":25,"onFailure":"pause"}"#, "--json",
+            ], system: system, token: HangarSystem.adminToken)
+        #expect(created.status == 0, "\(created.stderr)")
+        let environment = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any]
+        #expect((environment?["approval"] as? [String: Any])?["approvers"] as? [String] == ["lead@example.com"])
+        #expect((environment?["replacement"] as? [String: Any])?["onFailure"] as? String == "pause")
+        let usage = try await CLIEndToEndTests.hangar(
+            ["environments", "create", "hg-bad", "--provider", "simulated", "--replacement", "half"], system: system, token: HangarSystem.adminToken)
+        #expect(usage.status == 64 && usage.stderr.contains("--replacement must be a JSON object"), "\(usage.stderr)")
+
         // All healthy: two gated batches, the whole group on the new model.
         let first = try await system.wait(for: try await system.deploy("hg", body: #"{"version":"1.0"}"#), status: .succeeded)
         let oldModel = try #require(first.outputs["mainModelVersion"])

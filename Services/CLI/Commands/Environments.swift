@@ -64,6 +64,10 @@ struct Environments: AsyncParsableCommand {
         @Option(help: "aws, or simulated (deploys nothing to a cloud).") var provider: String
         @Option(help: "The provider's target settings, as a JSON object.") var target = "{}"
         @Option(help: "What it is.") var description: String?
+        @Option(help: "Approval before replacing instances, as JSON: {\"required\": true, \"approvers\": [\"lead@example.com\"]}.")
+        var approval: String?
+        @Option(help: "Health-gated replacement, as JSON: {\"batchPercent\": 50, \"onFailure\": \"rollback\"}.")
+        var replacement: String?
 
         func run() async throws {
             try await reportingErrors {
@@ -72,6 +76,13 @@ struct Environments: AsyncParsableCommand {
                 }
                 var body: [String: Any] = ["name": name, "provider": provider, "target": targetObject]
                 if let description { body["description"] = description }
+                for (option, value) in [("approval", approval), ("replacement", replacement)] {
+                    guard let value else { continue }
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any] else {
+                        throw CLIError.usage("--\(option) must be a JSON object")
+                    }
+                    body[option] = object
+                }
                 let answer = try await connection.client().send(.POST, "/v1/environments", body: try JSONSerialization.data(withJSONObject: body))
                 if connection.json { return printJSON(answer.body) }
                 let created = try connection.client().decode(Environment.self, answer.body)
