@@ -141,7 +141,9 @@ public struct ResolvePause: Codable, Sendable, Equatable {
 /// What the scheduler hands back to a paused `replace_instances` in its continuation
 /// (`gate`): go on past the failed gate, or roll the replaced instances back.
 public enum PauseResolution: String, Sendable {
+    /// Go on past the failed gate: the next batch is replaced.
     case accept
+    /// Return the replaced instances to the model they ran before.
     case rollBack
 
     /// The continuation key.
