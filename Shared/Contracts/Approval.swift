@@ -26,14 +26,6 @@ public struct ApprovalPolicy: Codable, Sendable, Equatable {
         self.requireDifferentApprover = requireDifferentApprover
         self.expiresAfterMinutes = expiresAfterMinutes
     }
-
-    /// Why `decidedBy` may not make this decision on a deployment `owner` submitted, or `nil`
-    /// when they may. The one place the rule lives: intake answers 403 with it, and the
-    /// scheduler ignores a decision it refuses.
-    public func refusal(approving: Bool, decidedBy: String, owner: String) -> String? {
-        guard approving, requireDifferentApprover, decidedBy == owner else { return nil }
-        return "\(decidedBy) submitted this deployment, and its approval must come from someone else"
-    }
 }
 
 /// Where a deployment's approval stands: when it started waiting, until when, and the
@@ -67,6 +59,14 @@ public struct ApprovalState: Codable, Sendable, Equatable {
     /// What the person who decided wrote.
     public var comment: String?
 
+    /// Why `decidedBy` may not make this decision on a deployment `owner` submitted, or `nil`
+    /// when they may. The one place the rule lives: intake answers 403 with it, and the
+    /// scheduler ignores a decision it refuses.
+    public func refusal(approving: Bool, decidedBy: String, owner: String) -> String? {
+        guard approving, requireDifferentApprover, decidedBy == owner else { return nil }
+        return "\(decidedBy) submitted this deployment, and its approval must come from someone else"
+    }
+
     /// Creates an approval that waits from `requestedAt` as `policy` says.
     public init(policy: ApprovalPolicy, requestedAt: Date) {
         self.approvers = policy.approvers
@@ -78,7 +78,7 @@ public struct ApprovalState: Codable, Sendable, Equatable {
 
 /// `deployment.decide` (intake → scheduler): someone approved or rejected a deployment that
 /// waits for approval. The scheduler applies it only while the deployment still waits, and
-/// refuses an approval the policy forbids (``ApprovalPolicy/refusal(approving:decidedBy:owner:)``).
+/// refuses an approval the policy forbids (``ApprovalState/refusal(approving:decidedBy:owner:)``).
 public struct DecideApproval: Codable, Sendable, Equatable {
     /// The AMQP `type` and routing key.
     public static let messageType = "deployment.decide"

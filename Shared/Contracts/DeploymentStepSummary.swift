@@ -92,9 +92,14 @@ extension [DeploymentStepSummary] {
 }
 
 extension StepEvent {
+    /// What a failed health gate left (the `healthGate` output of a failed step); `nil` for
+    /// any other event.
+    public var healthGate: HealthGateOutcome? {
+        guard kind == .failed else { return nil }
+        return outputs?[HealthGateOutcome.outputKey].flatMap(HealthGateOutcome.init(rawValue:))
+    }
+
     /// A failed health gate that paused the rollout (``HealthGateOutcome/paused``): the step
     /// stays open, as for a transient failure, until the rollout is resumed or rolled back.
-    public var pausesRollout: Bool {
-        kind == .failed && outputs?[HealthGateOutcome.outputKey] == HealthGateOutcome.paused.rawValue
-    }
+    public var pausesRollout: Bool { healthGate == .paused }
 }

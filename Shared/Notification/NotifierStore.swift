@@ -47,20 +47,20 @@ public struct NotifierStore: Sendable {
                 case .deploymentEvent(let event):
                     try await Self.apply(event, db: db)
                     // The approvers are asked whatever the deployment's notification choices.
-                    if event.status == .awaitingApproval, let approvers = event.approval?.approvers, !approvers.isEmpty {
-                        let seen = try await Self.seen(event, db: db)
-                        queued += try await Self.queueEmails(
-                            key: NotificationComposer.eventKey(event) + ".approvers", subjectId: event.deploymentId, eventType: event.messageType,
-                            to: approvers, now: now, db: db, logger: logger
-                        ) { composer.compose(event, steps: seen.steps, startedAt: seen.startedAt, recipient: $0, now: now) }
-                    }
+                    let approvers = event.status == .awaitingApproval ? event.approval?.approvers ?? [] : []
                     // The deployment's (or its environment's) choice, else the notifier's default.
                     // A deployment a health gate rolled back or paused notifies whoever `failed` notifies.
                     var notifying = event.notifyEvents.map { Set($0) } ?? events
                     if notifying.contains(.failed) { notifying.formUnion([.rolledBack, .paused]) }
                     let webhooks = event.webhooks ?? []
-                    guard notifying.contains(event.status), !event.notify.isEmpty || !webhooks.isEmpty else { continue }
+                    let notifies = notifying.contains(event.status) && (!event.notify.isEmpty || !webhooks.isEmpty)
+                    guard notifies || !approvers.isEmpty else { continue }
                     let seen = try await Self.seen(event, db: db)
+                    if !approvers.isEmpty {
+                        queued += try await Self.queueEmails(
+                            for: event, to: approvers, keySuffix: ".approvers", seen: seen, composer: composer, now: now, db: db, logger: logger)
+                    }
+                    guard notifies else { continue }
                     if !event.notify.isEmpty {
                         queued += try await Self.queueEmails(for: event, seen: seen, composer: composer, now: now, db: db, logger: logger)
                     }
@@ -153,12 +153,15 @@ public struct NotifierStore: Sendable {
 
     // MARK: Emails
 
+    /// Queues the email for `event` to `recipients` (its `notify` list unless given), under its
+    /// event key with `keySuffix` (the approvers' copy has its own).
     static func queueEmails(
-        for event: DeploymentEvent, seen deployment: Seen, composer: NotificationComposer, now: Date, db: any SQLDatabase, logger: Logger
+        for event: DeploymentEvent, to recipients: [String]? = nil, keySuffix: String = "", seen deployment: Seen,
+        composer: NotificationComposer, now: Date, db: any SQLDatabase, logger: Logger
     ) async throws -> Int {
         try await queueEmails(
-            key: NotificationComposer.eventKey(event), subjectId: event.deploymentId, eventType: event.messageType, to: event.notify, now: now,
-            db: db, logger: logger
+            key: NotificationComposer.eventKey(event) + keySuffix, subjectId: event.deploymentId, eventType: event.messageType,
+            to: recipients ?? event.notify, now: now, db: db, logger: logger
         ) { recipient in
             composer.compose(event, steps: deployment.steps, startedAt: deployment.startedAt, recipient: recipient, now: now)
         }

@@ -66,14 +66,14 @@ struct DeploymentRecord: Sendable {
     }
 
     /// Whether its rollout is paused by a failed health gate now.
-    var pausedNow: Bool {
-        status == .running && pause != nil && pause?.decision == nil && dispatchId == nil && pendingEnd == nil
-    }
+    var pausedNow: Bool { holdsForDecision && pause.map { $0.decision == nil } ?? false }
 
     /// Whether it waits for a decision on its approval now.
-    var awaitsApproval: Bool {
-        status == .running && approval != nil && approval?.decision == nil && dispatchId == nil && pendingEnd == nil
-    }
+    var awaitsApproval: Bool { holdsForDecision && approval.map { $0.decision == nil } ?? false }
+
+    /// Running with nothing dispatched and not ending: how a deployment holds its environment
+    /// while it waits for someone's decision.
+    private var holdsForDecision: Bool { status == .running && dispatchId == nil && pendingEnd == nil }
 
     /// The lifecycle event for the record's current status, or for `status` when given (a
     /// deployment waiting for approval is `running` to the scheduler).

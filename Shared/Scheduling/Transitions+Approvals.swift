@@ -38,7 +38,7 @@ extension Transitions {
             logger.info("scheduler.approval.not_waiting", metadata: ["deployment.id": "\(command.deploymentId)"])
             return
         }
-        if let refusal = record.request.approval?.refusal(approving: command.approve, decidedBy: command.decidedBy, owner: record.request.owner) {
+        if let refusal = approval.refusal(approving: command.approve, decidedBy: command.decidedBy, owner: record.request.owner) {
             logger.warning("scheduler.approval.refused", metadata: ["deployment.id": "\(record.id)", "reason": "\(refusal)"])
             return
         }

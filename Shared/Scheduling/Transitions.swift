@@ -149,9 +149,9 @@ struct Transitions {
                 try await finish(&record, as: pending.status, reason: reason, failedStep: pending.failedStep)
             } else if record.cancelRequested {
                 try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
-            } else if event.outputs?[HealthGateOutcome.outputKey] == HealthGateOutcome.paused.rawValue {
+            } else if event.healthGate == .paused {
                 try await pauseRollout(&record, event, reason: error)
-            } else if event.outputs?[HealthGateOutcome.outputKey] == HealthGateOutcome.rolledBack.rawValue {
+            } else if event.healthGate == .rolledBack {
                 // A health gate failed and the replaced instances went back to the model before.
                 try await end(&record, as: .rolledBack, reason: error, failedStep: event.step)
             } else {

@@ -67,16 +67,10 @@ enum ApprovalChoices {
                 result.approvers = emails
             default: fail("\(field).approvers", "must be an array of email addresses")
             }
-            switch object["expiresAfterMinutes"] {
-            case nil: break
-            case .null?: result.expiresAfterMinutes = nil
-            case .number(let number)?:
-                if let minutes = Int(exactly: number), (1...ApprovalPolicy.maxExpiresAfterMinutes).contains(minutes) {
-                    result.expiresAfterMinutes = minutes
-                } else {
-                    fail("\(field).expiresAfterMinutes", "must be a whole number from 1 to \(ApprovalPolicy.maxExpiresAfterMinutes)")
-                }
-            default: fail("\(field).expiresAfterMinutes", "must be a whole number from 1 to \(ApprovalPolicy.maxExpiresAfterMinutes)")
+            if case .some(let minutes) = RequestFields.wholeNumber(
+                object, "expiresAfterMinutes", field: field, range: 1...ApprovalPolicy.maxExpiresAfterMinutes, fail: fail)
+            {
+                result.expiresAfterMinutes = minutes
             }
             return .some(result)
         default:

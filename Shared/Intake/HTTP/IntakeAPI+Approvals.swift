@@ -7,7 +7,7 @@ import Hummingbird
 /// answers 202 with the deployment as the history has it and sends the decision to the
 /// scheduler (`deployment.decide`), which applies it if the deployment still waits. 409 when
 /// it does not wait for approval; 403 when its owner approves it and the policy requires a
-/// different approver (``ApprovalPolicy/refusal(approving:decidedBy:owner:)``).
+/// different approver (``ApprovalState/refusal(approving:decidedBy:owner:)``).
 extension IntakeAPI {
     func addApprovalRoutes(to v1: RouterGroup<BasicRequestContext>) {
         v1.post("deployments/:id/approve") { request, context in try await decide(approve: true, request, context) }
@@ -26,8 +26,7 @@ extension IntakeAPI {
                     "the deployment is \(current.status.rawValue)\(current.approval?.decision.map { " (\($0.rawValue))" } ?? ""); only one awaiting approval can be \(approve ? "approved" : "rejected")"
             )
         }
-        let policy = ApprovalPolicy(approvers: approval.approvers, requireDifferentApprover: approval.requireDifferentApprover)
-        if let refusal = policy.refusal(approving: approve, decidedBy: caller.name, owner: current.owner ?? "") {
+        if let refusal = approval.refusal(approving: approve, decidedBy: caller.name, owner: current.owner ?? "") {
             throw Problem(.forbidden, title: "Approval refused", detail: refusal)
         }
         let command = DecideApproval(deploymentId: id, approve: approve, decidedBy: caller.name, decidedAt: Date(), comment: comment)

@@ -47,14 +47,7 @@ enum ReplacementChoices {
                 fail("\(field).\(key)", "unknown field; expected one of \(fields.sorted().joined(separator: ", "))")
             }
             func integer(_ key: String, _ range: ClosedRange<Int>, _ apply: (Int?) -> Void) {
-                switch object[key] {
-                case nil: return
-                case .null?: apply(nil)
-                case .number(let number)?:
-                    if let whole = Int(exactly: number), range.contains(whole) { return apply(whole) }
-                    fail("\(field).\(key)", "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-                default: fail("\(field).\(key)", "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-                }
+                if case .some(let value) = RequestFields.wholeNumber(object, key, field: field, range: range, fail: fail) { apply(value) }
             }
             integer("batchPercent", 1...100) { result.batchPercent = $0 }
             integer("minHealthyPercent", 0...100) { result.minHealthyPercent = $0 }

@@ -36,9 +36,11 @@ extension SimulatedProvider {
                     + "\(batches.first?.count ?? 0), each health-gated: at least \(policy.minHealthyPercent) % of the replaced instances "
                     + "healthy after \(policy.bakeSeconds) s, else \(policy.onFailure == .rollback ? "roll back" : "stop and fail")")
         }
+        // The instance states written over the group's model now, if any; else none yet.
+        let groupModel = serverState.model(of: group) ?? ""
         var states =
-            serverState.instanceStates(of: group).flatMap { $0.base == (serverState.model(of: group) ?? "") ? $0 : nil }
-            ?? SimulatedInstanceStates(base: serverState.model(of: group) ?? "", instances: [:])
+            serverState.instanceStates(of: group).flatMap { $0.base == groupModel ? $0 : nil }
+            ?? SimulatedInstanceStates(base: groupModel, instances: [:])
         func replace(_ batch: Int) {
             let range = batches[batch]
             let healthy = settings.failAfterBatch.map { batch + 1 <= $0 } ?? true
