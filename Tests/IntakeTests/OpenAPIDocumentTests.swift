@@ -31,6 +31,31 @@ struct OpenAPIDocumentTests {
         #expect(document.methodsByPath["/v1/environments/{env}"] == ["DELETE", "GET", "PATCH"])
     }
 
+    @Test("every operation is generated (the generator config's filter) or hand-made for a stated reason, never both")
+    func generatedOrHandMade() throws {
+        let yaml = try String(contentsOfFile: Self.sourceDocument, encoding: .utf8)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(try OpenAPIDocument.parse(yaml: yaml).json.utf8)) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let ids = Set(paths.values.flatMap { item in item.values.compactMap { ($0 as? [String: Any])?["operationId"] as? String } })
+        let configPath = URL(fileURLWithPath: Self.sourceDocument).deletingLastPathComponent().appendingPathComponent("openapi-generator-config.yaml")
+        var generated: Set<String> = []
+        var inFilter = false
+        for line in try String(contentsOf: configPath, encoding: .utf8).split(separator: "\n") {
+            if line == "  operations:" {
+                inFilter = true
+            } else if inFilter, line.hasPrefix("    - ") {
+                generated.insert(String(line.dropFirst(6)))
+            } else if inFilter {
+                inFilter = false
+            }
+        }
+        #expect(generated.count > 30, "the filter was read: \(generated.sorted())")
+        #expect(generated.isDisjoint(with: IntakeAPI.handMadeOperations))
+        #expect(
+            generated.union(IntakeAPI.handMadeOperations) == ids,
+            "neither: \(ids.subtracting(generated).subtracting(IntakeAPI.handMadeOperations).sorted())")
+    }
+
     @Test("a document that is not YAML, or has no paths, is refused with the reason")
     func refused() {
         #expect(throws: OpenAPIDocument.LoadError.self) { try OpenAPIDocument.parse(yaml: "openapi: [3.1") }

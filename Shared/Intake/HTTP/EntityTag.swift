@@ -11,6 +11,9 @@ import Hummingbird
 enum EntityTag {
     /// The tag of a representation at `revision`; `kind` keeps the tags of different
     /// resources apart.
+    /// `Cache-Control` of a tagged representation: browsers ask again each time, with the tag.
+    static let cacheControl = "no-cache"
+
     static func revision(_ kind: String, _ revision: Int64) -> String { #"W/"\#(kind)\#(revision)""# }
 
     /// Whether an `If-None-Match` header names `tag`: `*`, or a list of tags one of which is
@@ -37,7 +40,7 @@ enum EntityTag {
     static func respond(to request: Request, tag: String, _ body: () async throws -> Response) async throws -> Response {
         var headers = HTTPFields()
         headers[.eTag] = tag
-        headers[.cacheControl] = "no-cache"
+        headers[.cacheControl] = cacheControl
         if matches(ifNoneMatch: request.headers[.ifNoneMatch], tag) {
             return Response(status: .notModified, headers: headers)
         }

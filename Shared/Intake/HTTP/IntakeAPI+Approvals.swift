@@ -1,6 +1,5 @@
 import Foundation
 import HangarContracts
-import Hummingbird
 
 /// `POST /v1/deployments/{id}/approve` and `/reject` (deployer): decide on a deployment that
 /// awaits approval. The body is optional: `{"comment": "…"}` (at most 1000 characters). Intake
@@ -9,15 +8,11 @@ import Hummingbird
 /// it does not wait for approval; 403 when its owner approves it and the policy requires a
 /// different approver (``ApprovalState/refusal(approving:decidedBy:owner:)``).
 extension IntakeAPI {
-    func addApprovalRoutes(to v1: RouterGroup<BasicRequestContext>) {
-        v1.post("deployments/:id/approve") { request, context in try await decide(approve: true, request, context) }
-        v1.post("deployments/:id/reject") { request, context in try await decide(approve: false, request, context) }
-    }
-
-    private func decide(approve: Bool, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .deployer)
-        let id = try deploymentId(context)
-        let comment = try Self.decisionComment(try await jsonObject(request, allowEmpty: true))
+    /// Sends the caller's decision on the deployment `key` to the scheduler; answers the
+    /// deployment as the history has it.
+    func decide(approve: Bool, _ key: String, body: [String: JSONValue], by caller: Caller) async throws -> DeploymentDetails {
+        let id = try deploymentId(key)
+        let comment = try Self.decisionComment(body)
         let current = try await deployment(id)
         guard current.status == .awaitingApproval, let approval = current.approval, approval.decision == nil else {
             throw Problem(
@@ -32,7 +27,7 @@ extension IntakeAPI {
         let command = DecideApproval(deploymentId: id, approve: approve, decidedBy: caller.name, decidedAt: Date(), comment: comment)
         try await sendToScheduler(.decideApproval(command), messageId: "decide-\(id)-\(UUID())", title: "Cannot decide now")
         AuditNotes.note("\(approve ? "approved" : "rejected") deployment \(id.uuidString.lowercased())\(comment.map { ": \($0)" } ?? "")")
-        return try json(current, status: .accepted)
+        return current
     }
 
     /// The decision's optional `comment`, every bad field named.

@@ -23,17 +23,10 @@ extension IntakeAPI {
             let queue: String? = query.get("queue").map { String($0) }
             return try json(DeadLetterList(items: try await deadLetters.list(queue: queue, limit: limit)))
         }
-        v1.post("dead-letters/:id/replay") { request, context in
-            try await deadLetterCommand(.replay, request, context)
-        }
-        v1.delete("dead-letters/:id") { request, context in
-            try await deadLetterCommand(.purge, request, context)
-        }
     }
 
-    private func deadLetterCommand(_ action: DeadLetterCommand.Action, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .admin)
-        let id = context.parameters.get("id") ?? ""
+    /// Asks the recorder to replay or purge the dead letter `id` (admin).
+    func deadLetterCommand(_ action: DeadLetterCommand.Action, _ id: String, by caller: Caller) async throws {
         guard try await deadLetters.contains(id) else { throw Problem.notFound("no dead letter has the id '\(id)'") }
         let command = DeadLetterCommand(action: action, id: id, requestedBy: caller.name)
         let message = Message(
@@ -47,6 +40,5 @@ extension IntakeAPI {
         }
         logger.notice("intake.dead_letter.\(action.rawValue)_requested", metadata: ["dead_letter.id": "\(id)", "requested_by": "\(caller.name)"])
         AuditNotes.note("\(action.rawValue) of dead letter \(id) asked of the recorder")
-        return try json(["id": id, "action": action.rawValue, "status": "accepted"], status: .accepted)
     }
 }

@@ -3,37 +3,9 @@ import HangarContracts
 import Hummingbird
 
 extension IntakeAPI {
-    /// Freeze windows: `GET`/`POST /v1/freezes` (every environment's), `GET`/`POST
-    /// /v1/environments/{env}/freezes` (the environment's, listed with every environment's),
-    /// `DELETE /v1/freezes/{id}`. Reading takes the viewer role, changing them admin.
-    func addFreezeRoutes(to v1: RouterGroup<BasicRequestContext>) {
-        v1.get("freezes") { request, _ in
-            _ = try auth.authenticate(request, requiring: .viewer)
-            return try json(FreezeList(items: try await intake.freezes(environment: nil, all: true), now: Date()))
-        }
-        v1.post("freezes") { request, _ in try await createFreeze(request, environment: nil) }
-        v1.get("environments/:env/freezes") { request, context in
-            _ = try auth.authenticate(request, requiring: .viewer)
-            let environment = try await environment(context)
-            return try json(FreezeList(items: try await intake.freezes(environment: environment.id), now: Date()))
-        }
-        v1.post("environments/:env/freezes") { request, context in try await createFreeze(request, environment: try await environment(context)) }
-        v1.delete("freezes/:id") { request, context in
-            _ = try auth.authenticate(request, requiring: .admin)
-            let text = context.parameters.get("id") ?? ""
-            guard let id = UUID(uuidString: text), let (window, snapshot) = try await intake.deleteFreeze(id, outbox: outbox) else {
-                throw Problem.notFound("no freeze window has the id '\(text)'")
-            }
-            // The scheduler applies the windows when scheduled deployments fall due.
-            await outbox.publish([snapshot])
-            AuditNotes.note("deleted freeze '\(window.reason)' (\(id.uuidString.lowercased()))")
-            return Response(status: .noContent)
-        }
-    }
-
-    private func createFreeze(_ request: Request, environment: EnvironmentResource?) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .admin)
-        let body = try await jsonObject(request)
+    /// Makes the freeze window `body` describes, of `environment` or of every environment
+    /// (admin); answers it as listed.
+    func createFreeze(_ body: [String: JSONValue], environment: EnvironmentResource?, by caller: Caller) async throws -> FreezeView {
         let window: FreezeWindow
         switch FreezeRequest.validate(body, environmentId: environment?.id, createdBy: caller.name, now: Date()) {
         case .success(let value): window = value
@@ -43,8 +15,17 @@ extension IntakeAPI {
         await outbox.publish([try await intake.insertFreeze(window, outbox: outbox)])
         AuditNotes.note(
             "froze \(environment.map { "environment \($0.name)" } ?? "every environment"): '\(window.reason)' (\(window.id.uuidString.lowercased()))")
-        return try json(
-            FreezeView(window: window, now: Date()), status: .created, headers: [.location: "/v1/freezes/\(window.id.uuidString.lowercased())"])
+        return FreezeView(window: window, now: Date())
+    }
+
+    /// Deletes the freeze window `key` (admin), or answers 404.
+    func deleteFreeze(_ key: String) async throws {
+        guard let id = UUID(uuidString: key), let (window, snapshot) = try await intake.deleteFreeze(id, outbox: outbox) else {
+            throw Problem.notFound("no freeze window has the id '\(key)'")
+        }
+        // The scheduler applies the windows when scheduled deployments fall due.
+        await outbox.publish([snapshot])
+        AuditNotes.note("deleted freeze '\(window.reason)' (\(id.uuidString.lowercased()))")
     }
 
     /// Whether a deployment may start when it asks to (now, or its `scheduledAt`): inside a
@@ -83,8 +64,9 @@ extension IntakeAPI {
     }
 }
 
-/// A freeze window as listed: with, when it holds now, the end of that occurrence.
-struct FreezeView: Encodable {
+/// A freeze window as listed: with, when it holds now, the end of that occurrence (the
+/// document's `FreezeWindow`).
+struct FreezeView: Codable, Hashable, Sendable {
     var window: FreezeWindow
     var activeUntil: Date?
 
@@ -95,6 +77,11 @@ struct FreezeView: Encodable {
 
     private enum Keys: String, CodingKey { case activeUntil }
 
+    init(from decoder: any Decoder) throws {
+        window = try FreezeWindow(from: decoder)
+        activeUntil = try decoder.container(keyedBy: Keys.self).decodeIfPresent(Date.self, forKey: .activeUntil)
+    }
+
     func encode(to encoder: any Encoder) throws {
         try window.encode(to: encoder)
         var container = encoder.container(keyedBy: Keys.self)
@@ -102,10 +89,10 @@ struct FreezeView: Encodable {
     }
 }
 
-struct FreezeList: Encodable {
-    var items: [FreezeView]
+extension FreezeView {
+    static func == (lhs: FreezeView, rhs: FreezeView) -> Bool { lhs.window == rhs.window && lhs.activeUntil == rhs.activeUntil }
+    func hash(into hasher: inout Hasher) { hasher.combine(window.id) }
 
-    init(items: [FreezeWindow], now: Date) {
-        self.items = items.map { FreezeView(window: $0, now: now) }
-    }
+    /// `windows` as listed at `now`.
+    static func list(_ windows: [FreezeWindow], now: Date) -> [FreezeView] { windows.map { FreezeView(window: $0, now: now) } }
 }

@@ -23,19 +23,8 @@ struct LiveServices: Sendable {
 extension IntakeAPI {
     func addLiveRoutes(to router: DocumentedRouter<BasicRequestContext>) {
         let v1 = router.group("v1")
-        v1.get("me") { request, _ in
-            let caller = try auth.authenticate(request, requiring: .viewer)
-            return try json(["name": caller.name, "role": caller.role.rawValue])
-        }
         v1.get("deployments/:id/events") { request, context in try await deploymentEvents(request, context) }
         v1.get("environments/:env/events") { request, context in try await environmentEvents(request, context) }
-        v1.get("queues") { request, _ in try await queues(request) }
-        v1.post("environments/:env/actions/:action") { request, context in try await lifecycle(request, context) }
-        v1.get("environments/:env/servers") { request, context in try await servers(request, context) }
-        v1.get("environments/:env/cost") { request, context in try await cost(request, context) }
-        v1.post("environments/:env/servers/:server/actions/:action") { request, context in try await serverAction(request, context) }
-        v1.get("environments/:env/servers/:server/connection") { request, context in try await connection(request, context) }
-        addShutdownRoutes(to: v1)
 
         let console = live.console
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console/"]) }
@@ -179,8 +168,7 @@ extension IntakeAPI {
     // MARK: Queues
 
     /// `GET /v1/queues`: each queue of this vhost from RabbitMQ's management API.
-    private func queues(_ request: Request) async throws -> Response {
-        _ = try auth.authenticate(request, requiring: .viewer)
+    func queues() async throws -> QueuesResponse {
         do {
             var answer = try await live.management.queues()
             // Dead letters rest in `<queue>.dead` only until the recorder keeps them.
@@ -188,7 +176,7 @@ extension IntakeAPI {
             for index in answer.items.indices where answer.items[index].deadLetters != nil {
                 answer.items[index].deadLetters! += kept[answer.items[index].name] ?? 0
             }
-            return try json(answer)
+            return answer
         } catch let failure as ManagementClient.Failure {
             throw Problem(
                 .badGateway, title: "Queue statistics unavailable",
@@ -208,20 +196,9 @@ extension IntakeAPI {
     /// ``EnvironmentCloudAction``); what it did is kept as `lifecycleReport`, and when it fails
     /// (no worker, the provider refused) the lifecycle does not change. Suspend and the resume
     /// of a suspension change the catalog only.
-    private func lifecycle(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .admin)
-        var environment = try await environment(context)
-        let action = context.parameters.get("action") ?? ""
-        let target: EnvironmentResource.Lifecycle
-        switch action {
-        case "suspend": target = .suspended
-        case "resume": target = .activated
-        case "release": target = .released
-        default:
-            throw Problem(
-                .notFound, title: "Unknown action", detail: "environments take the actions suspend, resume and release, not '\(action)'")
-        }
-        if environment.lifecycle == target { return try json(environment) }
+    func changeLifecycle(of key: String, to target: EnvironmentResource.Lifecycle, by caller: Caller) async throws -> EnvironmentResource {
+        var environment = try await environment(key)
+        if environment.lifecycle == target { return environment }
         if environment.lifecycle == .released && target == .suspended {
             throw Problem(.conflict, title: "Environment released", detail: "'\(environment.name)' was released; resume it first")
         }
@@ -267,7 +244,7 @@ extension IntakeAPI {
         logger.info(
             "intake.environment.lifecycle",
             metadata: ["environment": "\(environment.name)", "lifecycle": "\(target.rawValue)", "by": "\(caller.name)"])
-        return try json(environment)
+        return environment
     }
 
     // MARK: Servers
@@ -297,9 +274,8 @@ extension IntakeAPI {
 
     /// `GET /v1/environments/{env}/servers`: the preparation and support servers as a worker's
     /// provider reports them, each with its scheduled shutdown, and the cost so far.
-    private func servers(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .viewer)
-        let environment = try await environment(context)
+    func servers(of key: String, by caller: Caller) async throws -> ServersResponse {
+        let environment = try await environment(key)
         let reply = try await ask(serverRequest(environment, caller: caller))
         let shutdowns = try await scheduledShutdowns(of: environment)
         let servers = reply.servers.map { server in
@@ -307,27 +283,24 @@ extension IntakeAPI {
             server.scheduledShutdown = shutdowns[server.id]
             return server
         }
-        return try json(
-            ServersResponse(
-                environment: environment.name, items: servers, worker: reply.worker,
-                cost: CostReport(environment: environment, servers: reply.servers, prices: live.prices, now: Date())))
+        return ServersResponse(
+            environment: environment.name, items: servers, worker: reply.worker,
+            cost: CostReport(environment: environment, servers: reply.servers, prices: live.prices, now: Date()))
     }
 
     /// `GET /v1/environments/{env}/cost`: the cost so far of what the environment runs now.
-    private func cost(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .viewer)
-        let environment = try await environment(context)
+    func cost(of key: String, by caller: Caller) async throws -> CostReport {
+        let environment = try await environment(key)
         let reply = try await ask(serverRequest(environment, caller: caller))
-        return try json(CostReport(environment: environment, servers: reply.servers, prices: live.prices, now: Date()))
+        return CostReport(environment: environment, servers: reply.servers, prices: live.prices, now: Date())
     }
 
     /// `GET /v1/environments/{env}/servers/{server}/connection` (viewer): how to connect to one of
     /// the servers a worker's provider reports (``ServerConnections``).
-    private func connection(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .viewer)
-        let environment = try await environment(context)
-        let server = try await managedServer(environment, caller: caller, serverId: context.parameters.get("server") ?? "")
-        return try json(ServerConnections.connection(environment: environment, server: server))
+    func connection(to serverId: String, of key: String, by caller: Caller) async throws -> ServerConnection {
+        let environment = try await environment(key)
+        let server = try await managedServer(environment, caller: caller, serverId: serverId)
+        return ServerConnections.connection(environment: environment, server: server)
     }
 
     /// The server `serverId` of an environment that is not released, as a worker's provider
@@ -345,30 +318,24 @@ extension IntakeAPI {
     }
 
     /// `POST /v1/environments/{env}/servers/{server}/actions/{start,stop,restart}` (deployer).
-    private func serverAction(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .deployer)
-        let environment = try await environment(context)
-        let text = context.parameters.get("action") ?? ""
-        guard let action = ServerAction(rawValue: text) else {
-            throw Problem(.notFound, title: "Unknown action", detail: "servers take the actions start, stop and restart, not '\(text)'")
-        }
+    func act(_ action: ServerAction, on serverId: String, of key: String, by caller: Caller) async throws -> ServerInfo {
+        let environment = try await environment(key)
         guard environment.lifecycle != .released else {
             throw Problem(
                 .conflict, title: "Environment released", detail: "'\(environment.name)' was released; its servers are not managed any more")
         }
-        let serverId = context.parameters.get("server") ?? ""
         let reply = try await ask(serverRequest(environment, caller: caller, action: action, serverId: serverId))
         logger.info(
             "intake.server.action",
             metadata: ["environment": "\(environment.name)", "server": "\(serverId)", "server.action": "\(action.rawValue)", "by": "\(caller.name)"])
         guard let server = reply.servers.first else { throw Problem(.badGateway, title: "The provider answered nothing") }
         AuditNotes.note("\(action.rawValue) \(server.role.rawValue) server \(server.name) (\(server.id)): now \(server.status)")
-        return try json(server, status: .accepted)
+        return server
     }
 }
 
 /// `GET /v1/environments/{env}/servers`.
-struct ServersResponse: Codable, Sendable {
+struct ServersResponse: Codable, Sendable, Hashable {
     var environment: String
     var items: [ServerInfo]
     /// The worker that answered.

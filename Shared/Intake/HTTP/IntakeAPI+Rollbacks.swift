@@ -1,7 +1,6 @@
 import Foundation
 import HangarContracts
 import HangarHistory
-import Hummingbird
 
 /// `POST /v1/environments/{env}/rollbacks` (deployer): a deployment of kind `rollback` that
 /// returns the environment to an earlier release (``RollbackChoice``): its model made the
@@ -16,14 +15,11 @@ extension IntakeAPI {
     /// release's and now.
     static let rollbackFields: Set<String> = ["to", "mode", "reconnection", "options", "notify", "overrideFreeze", "replacement"]
 
-    func addRollbackRoutes(to v1: RouterGroup<BasicRequestContext>) {
-        v1.post("environments/:env/rollbacks") { request, context in try await rollBack(request, context) }
-    }
-
-    private func rollBack(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .deployer)
-        let environment = try await environment(context)
-        var body = try await jsonObject(request)
+    /// Submits the rollback `body` asks for to the environment `key`; answers what was accepted
+    /// (the earlier one for a repeated `idempotencyKey`).
+    func rollBack(_ body: [String: JSONValue], in key: String, by caller: Caller, idempotencyKey: String?) async throws -> DeploymentDetails {
+        let environment = try await environment(key)
+        var body = body
         let now = Date()
         let (requested, accepted) = try Self.rollbackRequest(&body, now: now)
         guard environment.lifecycle == .activated else {
@@ -46,13 +42,13 @@ extension IntakeAPI {
         submission.rollback = rollback
         // A rollback is the way back from a bad release: it waits for nobody's approval.
         submission.approval = nil
-        let (stored, new) = try await accept(submission, request)
+        let (stored, new) = try await accept(submission, idempotencyKey: idempotencyKey)
         let summary = Self.accepted(stored)
         AuditNotes.note(
             "\(new ? "asked for" : "the same Idempotency-Key again: answered with") rollback \(summary.id.uuidString.lowercased())"
                 + " to version \(rollback.version) (deployment \(rollback.deploymentId.uuidString.lowercased()), model \(rollback.modelVersion))"
                 + " from version \(rollback.fromVersion)")
-        return try json(summary, status: .accepted, headers: [.location: "/v1/deployments/\(summary.id.uuidString.lowercased())"])
+        return summary
     }
 
     /// Validates a rollback's body: `to` taken out of it, the rest as the deploy route has it,

@@ -1,63 +1,42 @@
 import Foundation
 import HangarContracts
 import HangarMessaging
-import Hummingbird
 
 /// Recurring schedules (`…/environments/{env}/schedules`): list and read (viewer); create,
 /// change, pause, resume and delete (deployer). Intake keeps the definitions and sends each
 /// change to the scheduler, which fires the occurrences (``RecurringScheduleSet``).
 extension IntakeAPI {
-    func addScheduleRoutes(to v1: RouterGroup<BasicRequestContext>) {
-        v1.get("environments/:env/schedules") { request, context in
-            _ = try auth.authenticate(request, requiring: .viewer)
-            let environment = try await environment(context)
-            let now = Date()
-            let items = try await intake.schedules(environment: environment.id).map { ScheduleView($0, environment: environment, now: now) }
-            return try json(ScheduleList(environment: environment.name, items: items))
-        }
-        v1.post("environments/:env/schedules") { request, context in try await createSchedule(request, context) }
-        v1.get("environments/:env/schedules/:id") { request, context in
-            _ = try auth.authenticate(request, requiring: .viewer)
-            let environment = try await environment(context)
-            return try json(ScheduleView(try await schedule(context, environment: environment), environment: environment, now: Date()))
-        }
-        v1.patch("environments/:env/schedules/:id") { request, context in
-            try await changeSchedule(request, context) { schedule, body, now in
-                try Self.validated(ScheduleRequest.apply(body, to: &schedule, creating: false, now: now))
-            }
-        }
-        v1.post("environments/:env/schedules/:id/pause") { request, context in
-            try await changeSchedule(request, context, readsBody: false) { schedule, _, now in
-                schedule.enabled = false
-                return try Self.validated(ScheduleRequest.deployment(of: schedule, now: now))
-            }
-        }
-        v1.post("environments/:env/schedules/:id/resume") { request, context in
-            try await changeSchedule(request, context, readsBody: false) { schedule, _, now in
-                schedule.enabled = true
-                return try Self.validated(ScheduleRequest.deployment(of: schedule, now: now))
-            }
-        }
-        v1.delete("environments/:env/schedules/:id") { request, context in
-            let caller = try auth.authenticate(request, requiring: .deployer)
-            let environment = try await environment(context)
-            var schedule = try await schedule(context, environment: environment)
-            let now = Date()
-            schedule.revision += 1
-            let accepted = try Self.validated(ScheduleRequest.deployment(of: schedule, now: now))
-            let set = Self.set(schedule, accepted: accepted, environment: environment, now: now, deleted: true)
-            await outbox.publish([try await intake.delete(schedule, set: set, outbox: outbox)])
-            AuditNotes.note("deleted schedule \(schedule.id.uuidString.lowercased()) (\(schedule.cron) \(schedule.timeZone))")
-            logger.info("intake.schedule.deleted", metadata: ["schedule.id": "\(schedule.id)", "by": "\(caller.name)"])
-            return Response(status: .noContent)
-        }
+    /// The schedules of the environment `key`, as listed.
+    func schedules(of key: String) async throws -> ScheduleList {
+        let environment = try await environment(key)
+        let now = Date()
+        let items = try await intake.schedules(environment: environment.id).map { ScheduleView($0, environment: environment, now: now) }
+        return ScheduleList(environment: environment.name, items: items)
     }
 
-    /// `POST …/schedules`: `{"cron", "timeZone", "deployment", "enabled", "misfire"}`; 201 with the schedule and its next occurrences.
-    private func createSchedule(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .deployer)
-        let environment = try await environment(context)
-        let body = try await jsonObject(request)
+    /// The schedule `id` of the environment `key`.
+    func schedule(_ id: String, of key: String) async throws -> ScheduleView {
+        let environment = try await environment(key)
+        return ScheduleView(try await schedule(id, environment: environment), environment: environment, now: Date())
+    }
+
+    /// Deletes the schedule `id` of the environment `key`, and tells the scheduler.
+    func deleteSchedule(_ id: String, of key: String, by caller: Caller) async throws {
+        let environment = try await environment(key)
+        var schedule = try await schedule(id, environment: environment)
+        let now = Date()
+        schedule.revision += 1
+        let accepted = try Self.validated(ScheduleRequest.deployment(of: schedule, now: now))
+        let set = Self.set(schedule, accepted: accepted, environment: environment, now: now, deleted: true)
+        await outbox.publish([try await intake.delete(schedule, set: set, outbox: outbox)])
+        AuditNotes.note("deleted schedule \(schedule.id.uuidString.lowercased()) (\(schedule.cron) \(schedule.timeZone))")
+        logger.info("intake.schedule.deleted", metadata: ["schedule.id": "\(schedule.id)", "by": "\(caller.name)"])
+    }
+
+    /// `POST …/schedules`: `{"cron", "timeZone", "deployment", "enabled", "misfire"}`; the
+    /// schedule made, with its next occurrences, and its path.
+    func createSchedule(_ body: [String: JSONValue], in key: String, by caller: Caller) async throws -> (view: ScheduleView, location: String) {
+        let environment = try await environment(key)
         let now = Date()
         var schedule = ScheduleResource(
             id: UUID.v7(at: now), environmentId: environment.id, cron: "", timeZone: "", deployment: [:], enabled: true, misfire: .skip,
@@ -71,19 +50,31 @@ extension IntakeAPI {
             "created schedule \(schedule.id.uuidString.lowercased()): \(schedule.cron) \(schedule.timeZone), misfire \(schedule.misfire.rawValue)")
         logger.info(
             "intake.schedule.created", metadata: ["schedule.id": "\(schedule.id)", "environment": "\(environment.name)", "cron": "\(schedule.cron)"])
-        let location = "/v1/environments/\(environment.id.uuidString.lowercased())/schedules/\(schedule.id.uuidString.lowercased())"
-        return try json(view, status: .created, headers: [.location: location])
+        return (view, "/v1/environments/\(environment.id.uuidString.lowercased())/schedules/\(schedule.id.uuidString.lowercased())")
+    }
+
+    /// `PATCH …/schedules/{id}`: the fields of `body` applied.
+    func updateSchedule(_ id: String, of key: String, _ body: [String: JSONValue], by caller: Caller) async throws -> ScheduleView {
+        try await changeSchedule(id, of: key, body: body, by: caller) { schedule, body, now in
+            try Self.validated(ScheduleRequest.apply(body, to: &schedule, creating: false, now: now))
+        }
+    }
+
+    /// Pauses (`enabled` false) or resumes the schedule `id` of the environment `key`.
+    func setSchedule(_ id: String, of key: String, enabled: Bool, by caller: Caller) async throws -> ScheduleView {
+        try await changeSchedule(id, of: key, body: [:], by: caller) { schedule, _, now in
+            schedule.enabled = enabled
+            return try Self.validated(ScheduleRequest.deployment(of: schedule, now: now))
+        }
     }
 
     /// Reads the schedule, applies `change`, counts its revision up, stores it and sends it to the scheduler.
     private func changeSchedule(
-        _ request: Request, _ context: BasicRequestContext, readsBody: Bool = true,
+        _ id: String, of key: String, body: [String: JSONValue], by caller: Caller,
         _ change: (inout ScheduleResource, [String: JSONValue], Date) throws -> DeploymentRequest
-    ) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .deployer)
-        let environment = try await environment(context)
-        var schedule = try await schedule(context, environment: environment)
-        let body = readsBody ? try await jsonObject(request) : [:]
+    ) async throws -> ScheduleView {
+        let environment = try await environment(key)
+        var schedule = try await schedule(id, environment: environment)
         let now = Date()
         let accepted = try change(&schedule, body, now)
         // Changing what it deploys is checked as a deployment is; pausing an admin's override is not overriding.
@@ -95,7 +86,7 @@ extension IntakeAPI {
         await outbox.publish([try await intake.save(schedule, set: set, outbox: outbox)])
         AuditNotes.note(
             "schedule \(schedule.id.uuidString.lowercased()): \(schedule.enabled ? "enabled" : "paused"), \(schedule.cron) \(schedule.timeZone)")
-        return try json(ScheduleView(schedule, environment: environment, now: now))
+        return ScheduleView(schedule, environment: environment, now: now)
     }
 
     /// Sends every schedule of `environment` again, counted up (its target, notifications or
@@ -140,8 +131,7 @@ extension IntakeAPI {
             detail: "overriding a freeze needs the admin role; the token '\(caller.name)' is \(caller.role.rawValue)")
     }
 
-    private func schedule(_ context: BasicRequestContext, environment: EnvironmentResource) async throws -> ScheduleResource {
-        let text = context.parameters.get("id") ?? ""
+    private func schedule(_ text: String, environment: EnvironmentResource) async throws -> ScheduleResource {
         guard let id = UUID(uuidString: text), let schedule = try await intake.schedule(id, environment: environment.id) else {
             throw Problem.notFound("no schedule of '\(environment.name)' has the id '\(text)'")
         }

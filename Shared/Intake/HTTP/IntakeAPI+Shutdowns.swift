@@ -1,7 +1,6 @@
 import Foundation
 import HangarContracts
 import HangarHistory
-import Hummingbird
 
 /// `PUT` and `DELETE /v1/environments/{env}/servers/{server}/shutdown`: schedule, extend or
 /// cancel a server's shutdown (deployer); `GET /v1/environments/{env}/shutdowns`: the
@@ -13,27 +12,20 @@ extension IntakeAPI {
     /// The furthest ahead a shutdown can be scheduled.
     static let shutdownHorizon: TimeInterval = 90 * 24 * 3600
 
-    func addShutdownRoutes(to v1: RouterGroup<BasicRequestContext>) {
-        v1.put("environments/:env/servers/:server/shutdown") { request, context in try await scheduleShutdown(request, context) }
-        v1.delete("environments/:env/servers/:server/shutdown") { request, context in try await cancelShutdown(request, context) }
-        v1.get("environments/:env/shutdowns") { request, context in
-            _ = try auth.authenticate(request, requiring: .viewer)
-            let environment = try await environment(context)
-            return try json(ShutdownHistory(environment: environment.name, items: try await history.shutdownEvents(environment: environment.id)))
-        }
+    /// The environment `key`'s shutdown history.
+    func shutdownHistory(of key: String) async throws -> ShutdownHistory {
+        let environment = try await environment(key)
+        return ShutdownHistory(environment: environment.name, items: try await history.shutdownEvents(environment: environment.id))
     }
 
     /// Body `{"at": "<RFC 3339>", "notify": ["<email>", …]}`, `at` in the future: schedules the
     /// stop, replacing an earlier time (extend or advance); `notify` is told when the server
     /// was stopped or could not be. Answers the server as its provider reports it, with the shutdown.
-    private func scheduleShutdown(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .deployer)
-        let environment = try await environment(context)
-        let body = try await jsonObject(request)
+    func scheduleShutdown(of serverId: String, in key: String, _ body: [String: JSONValue], by caller: Caller) async throws -> ServerInfo {
+        let environment = try await environment(key)
         let now = Date()
         let (at, notify) = try Self.validateShutdown(body, now: now)
         // The server must exist: ask a worker, as the listing does.
-        let serverId = context.parameters.get("server") ?? ""
         var server = try await managedServer(environment, caller: caller, serverId: serverId)
         guard server.role != .instance else {
             throw Problem(
@@ -50,7 +42,7 @@ extension IntakeAPI {
         logger.info(
             "intake.server.shutdown.scheduled",
             metadata: ["environment": "\(environment.name)", "server": "\(serverId)", "at": "\(HangarJSON.formatDate(at))", "by": "\(caller.name)"])
-        return try json(server)
+        return server
     }
 
     /// Every bad field of a shutdown's body, named; else its time and who to tell.
@@ -94,11 +86,9 @@ extension IntakeAPI {
         return (at, notify)
     }
 
-    /// Cancels the server's scheduled shutdown: 204, or 404 when none is scheduled.
-    private func cancelShutdown(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try auth.authenticate(request, requiring: .deployer)
-        let environment = try await environment(context)
-        let serverId = context.parameters.get("server") ?? ""
+    /// Cancels the server's scheduled shutdown, or answers 404 when none is scheduled.
+    func cancelShutdown(of serverId: String, in key: String, by caller: Caller) async throws {
+        let environment = try await environment(key)
         let command = ScheduleServerShutdown(
             environment, serverId: serverId, serverName: serverId, at: nil, requestedBy: caller.name, requestedAt: Date())
         guard try await scheduledShutdowns(of: environment)[serverId] != nil,
@@ -110,7 +100,6 @@ extension IntakeAPI {
         AuditNotes.note("the scheduled shutdown of \(serverId) cancelled")
         logger.info(
             "intake.server.shutdown.cancelled", metadata: ["environment": "\(environment.name)", "server": "\(serverId)", "by": "\(caller.name)"])
-        return Response(status: .noContent)
     }
 
     /// The environment's shutdowns still to come, by server id: those asked for, less those
@@ -146,7 +135,7 @@ extension IntakeAPI {
 }
 
 /// `GET /v1/environments/{env}/shutdowns`: the environment's scheduled-shutdown events, newest first.
-struct ShutdownHistory: Encodable {
+struct ShutdownHistory: Codable, Sendable, Hashable {
     var environment: String
     var items: [ServerShutdownEvent]
 }

@@ -23,6 +23,8 @@ struct OpenAPIDocument: Sendable {
     let json: String
     /// Every operation it describes.
     let operations: Set<Operation>
+    /// The operations that take a request body, by `operationId`: whether the body is required.
+    let requestBodies: [String: Bool]
 
     /// Reads `openapi.yaml` from `path`, or from the `HangarIntake` resources next to the executable
     /// (or the source tree when developing, see ``BundledResources``).
@@ -59,12 +61,20 @@ struct OpenAPIDocument: Sendable {
         }
         let verbs = ["get", "put", "post", "delete", "patch", "head", "options"]
         var operations: Set<Operation> = []
+        var requestBodies: [String: Bool] = [:]
         for (path, item) in paths {
             let item = item as? [String: Any] ?? [:]
-            for verb in verbs where item[verb] != nil { operations.insert(Operation(method: verb.uppercased(), path: path)) }
+            for verb in verbs where item[verb] != nil {
+                operations.insert(Operation(method: verb.uppercased(), path: path))
+                if let operation = item[verb] as? [String: Any], let id = operation["operationId"] as? String,
+                    let body = operation["requestBody"] as? [String: Any]
+                {
+                    requestBodies[id] = body["required"] as? Bool ?? false
+                }
+            }
         }
         let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
-        return OpenAPIDocument(json: String(decoding: data, as: UTF8.self), operations: operations)
+        return OpenAPIDocument(json: String(decoding: data, as: UTF8.self), operations: operations, requestBodies: requestBodies)
     }
 
     /// The methods the document allows on each path, for ``MethodNotAllowedMiddleware``.

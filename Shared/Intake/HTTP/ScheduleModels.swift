@@ -31,8 +31,8 @@ public struct ScheduleResource: Codable, Sendable, Equatable {
     public var revision: Int64
 }
 
-/// A schedule with what it will do: the answer of the schedules routes.
-struct ScheduleView: Encodable {
+/// A schedule with what it will do: the answer of the schedules routes (the document's `Schedule`).
+struct ScheduleView: Codable, Hashable, Sendable {
     var schedule: ScheduleResource
     /// The environment's name.
     var environment: String
@@ -52,6 +52,21 @@ struct ScheduleView: Encodable {
         }
     }
 
+    init(from decoder: any Decoder) throws {
+        schedule = try ScheduleResource(from: decoder)
+        let container = try decoder.container(keyedBy: Keys.self)
+        environment = try container.decode(String.self, forKey: .environment)
+        active = try container.decode(Bool.self, forKey: .active)
+        nextOccurrences = try container.decode([Date].self, forKey: .nextOccurrences)
+    }
+
+    static func == (lhs: ScheduleView, rhs: ScheduleView) -> Bool {
+        lhs.schedule == rhs.schedule && lhs.environment == rhs.environment && lhs.active == rhs.active
+            && lhs.nextOccurrences == rhs.nextOccurrences
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(schedule.id) }
+
     func encode(to encoder: any Encoder) throws {
         try schedule.encode(to: encoder)
         var container = encoder.container(keyedBy: Keys.self)
@@ -64,7 +79,7 @@ struct ScheduleView: Encodable {
 }
 
 /// `GET …/schedules`.
-struct ScheduleList: Encodable {
+struct ScheduleList: Codable, Hashable, Sendable {
     var environment: String
     var items: [ScheduleView]
 }

@@ -68,8 +68,10 @@ public struct IntakeServices: Sendable {
         }
         router.middlewares.add(MethodNotAllowedMiddleware(document: document))
         router.middlewares.add(AuditMiddleware(intake: intake, auth: api.auth, logger: logger))
+        router.middlewares.add(OperationRequestMiddleware())
         // Every route an operation of the API document and every operation a route, or intake does not start.
         let routes = DocumentedRouter(router)
+        try IntakeOperations(api: api).register(on: routes)
         api.addRoutes(to: routes)
         try routes.verify(against: document, undocumented: IntakeAPI.undocumentedRoutes)
         let application = Application(

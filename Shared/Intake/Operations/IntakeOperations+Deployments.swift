@@ -1,0 +1,45 @@
+import Foundation
+import HangarContracts
+
+/// Deployments: submitted, read and cancelled (docs/api.md, "Deployments"), and the caller.
+extension IntakeOperations {
+    func createDeployment(_ input: Operations.CreateDeployment.Input) async throws -> Operations.CreateDeployment.Output {
+        let caller = try caller(requiring: .deployer)
+        let body =
+            switch input.body {
+            case .json(let object): object
+            }
+        let summary = try await api.submit(body.fields, to: input.path.env, by: caller, idempotencyKey: input.headers.idempotencyKey)
+        return .accepted(.init(headers: .init(location: "/v1/deployments/\(summary.id.uuidString.lowercased())"), body: .json(summary)))
+    }
+
+    func getDeployment(_ input: Operations.GetDeployment.Input) async throws -> Operations.GetDeployment.Output {
+        _ = try caller(requiring: .viewer)
+        let id = try api.deploymentId(input.path.id)
+        // Not in the history yet: what intake accepted, untagged (it changes without the recorder).
+        guard let revision = try await api.history.revision(ofDeployment: id) else {
+            return .ok(.init(body: .json(try await api.deployment(id))))
+        }
+        let tag = EntityTag.revision("d", revision)
+        if EntityTag.matches(ifNoneMatch: input.headers.ifNoneMatch, tag) {
+            return .notModified(.init(headers: .init(eTag: tag, cacheControl: EntityTag.cacheControl)))
+        }
+        return .ok(.init(headers: .init(eTag: tag, cacheControl: EntityTag.cacheControl), body: .json(try await api.deployment(id))))
+    }
+
+    func cancelDeployment(_ input: Operations.CancelDeployment.Input) async throws -> Operations.CancelDeployment.Output {
+        let caller = try caller(requiring: .deployer)
+        return .accepted(.init(body: .json(try await api.cancel(input.path.id, by: caller))))
+    }
+
+    func getCaller(_ input: Operations.GetCaller.Input) async throws -> Operations.GetCaller.Output {
+        let caller = try caller(requiring: .viewer)
+        let role: Components.Schemas.Me.RolePayload =
+            switch caller.role {
+            case .viewer: .viewer
+            case .deployer: .deployer
+            case .admin: .admin
+            }
+        return .ok(.init(body: .json(.init(name: caller.name, role: role))))
+    }
+}
