@@ -10,7 +10,9 @@ import Hummingbird
 import Logging
 import Tracing
 
-/// The routes of HTTP API v1, each an operation of `openapi.yaml` (docs/api.md).
+/// HTTP API v1's rules and stores: what every operation of `openapi.yaml` does, called by the
+/// generated operations (``IntakeOperations``), and the routes still made by hand
+/// (``handMadeOperations``; docs/api.md, "How the routes are made").
 struct IntakeAPI: Sendable {
     let intake: IntakeStore
     let history: HistoryQueries
