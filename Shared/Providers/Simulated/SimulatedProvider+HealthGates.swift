@@ -49,14 +49,19 @@ extension SimulatedProvider {
             lines.append(
                 "batch \(batch + 1) of \(batches.count): replacing \(range.map(ids.instance).joined(separator: ", ")) with model version \(model)")
         }
+        // Back to what they ran before this rollout: the group's model (1 before any). Answers it.
+        func returnToBefore(_ replaced: [Int]) -> String {
+            let before = states.base.isEmpty ? "1" : states.base
+            for index in replaced { states.instances[index] = .init(model: before, healthy: true) }
+            serverState.setInstanceStates(states, of: group)
+            return before
+        }
         // A paused rollout handed back: go on past its failed gate once, or roll it back.
         let resolution = command.continuation?.objectValue?[PauseResolution.continuationKey]?.stringValue.flatMap(PauseResolution.init(rawValue:))
         var overridden = resolution == .accept
         if resolution == .rollBack {
             let replaced = batches[..<min(done, batches.count)].flatMap { Array($0) }
-            let before = states.base.isEmpty ? "1" : states.base
-            for index in replaced { states.instances[index] = .init(model: before, healthy: true) }
-            serverState.setInstanceStates(states, of: group)
+            let before = returnToBefore(replaced)
             lines.append("rolling the paused rollout back: returning the \(replaced.count) replaced instances to model version \(before)")
             try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
             return .halted(
@@ -82,10 +87,7 @@ extension SimulatedProvider {
                 lines.append(failed)
                 switch policy.onFailure {
                 case .rollback:
-                    // Back to what they ran before this rollout: the group's model (1 before any).
-                    let before = states.base.isEmpty ? "1" : states.base
-                    for index in replaced { states.instances[index] = .init(model: before, healthy: true) }
-                    serverState.setInstanceStates(states, of: group)
+                    let before = returnToBefore(replaced)
                     lines.append("returning the \(replaced.count) replaced instances to model version \(before), the model they ran before")
                     try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
                     return .halted(
@@ -97,9 +99,7 @@ extension SimulatedProvider {
                     return .halted(
                         error: "\(failed); the rollout is paused with \(replaced.count) of \(settings.instances) instances on model version \(model)",
                         outputs: [HealthGateOutcome.outputKey: HealthGateOutcome.paused.rawValue],
-                        continuation: .object([
-                            "provider": .string(Self.name), "step": .string(StepName.replaceInstances.rawValue), "batches": .number(Double(done)),
-                        ]))
+                        continuation: Self.continuation(afterBatches: done))
                 case .fail:
                     try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
                     return .halted(
@@ -136,11 +136,14 @@ extension SimulatedProvider {
         _ progress: @escaping @Sendable (String) async -> Void
     ) async throws -> StepOutcome {
         try await hold(settings.duration(of: .replaceInstances), reporting: lines, progress)
-        let continuation: JSONValue = .object([
-            "provider": .string(Self.name), "step": .string(StepName.replaceInstances.rawValue), "batches": .number(Double(batch)),
-        ])
         return .inProgress(
-            continuation: continuation, checkAfter: .seconds(policy.bakeSeconds),
+            continuation: Self.continuation(afterBatches: batch), checkAfter: .seconds(policy.bakeSeconds),
             detail: "batch \(batch) of \(count) is baking for \(policy.bakeSeconds) s before its health gate")
+    }
+
+    /// The continuation of a gated replacement with `batches` batches replaced, which the
+    /// next run reads back (`batches`).
+    private static func continuation(afterBatches batches: Int) -> JSONValue {
+        .object(["provider": .string(name), "step": .string(StepName.replaceInstances.rawValue), "batches": .number(Double(batches))])
     }
 }
