@@ -335,7 +335,7 @@ extension IntakeAPI {
 }
 
 /// `GET /v1/environments/{env}/servers`.
-struct ServersResponse: Codable, Sendable, Hashable {
+struct ServersResponse: Codable, Sendable {
     var environment: String
     var items: [ServerInfo]
     /// The worker that answered.
