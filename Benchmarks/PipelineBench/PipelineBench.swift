@@ -19,10 +19,11 @@ import SQLKit
 ///   8. with `--scheduled N` only: N deployments due at the same instant, how fast they start (`ScheduledDrain`);
 ///   9. with `--spread N S` only: N deployments due at instants spread over S seconds, how late they start (`ScheduledSpread`);
 ///  10. with `--only-observability` only: what logging and tracing cost a burst, and the size of each service's scrape (`ObservabilityCost`).
+///  11. with `--sequential N` only: row 1 alone, over N deployments (to profile one at a time).
 ///
 /// `--only-bursts`: rows 1 and 2 only.
 ///
-///     pipeline-bench [--quick] [--only-bursts] [--only-waiting] [--only-reads] [--only-memory] [--only-observability] [--history N] [--scheduled N] [--spread N S]
+///     pipeline-bench [--quick] [--only-bursts] [--only-waiting] [--only-reads] [--only-memory] [--only-observability] [--history N] [--scheduled N] [--spread N S] [--sequential N]
 ///
 /// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
 /// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
@@ -51,6 +52,12 @@ enum PipelineBench {
                 try await ScheduledSpread.run(count: count, seconds: seconds)
                 return
             }
+            if let index = CommandLine.arguments.firstIndex(of: "--sequential"), index + 1 < CommandLine.arguments.count,
+                let count = Int(CommandLine.arguments[index + 1])
+            {
+                printSequential(try await sequentialLatency(count: count))
+                return
+            }
             if CommandLine.arguments.contains("--only-observability") {
                 try await ObservabilityCost.run(quick: quick)
                 return
@@ -67,11 +74,7 @@ enum PipelineBench {
                 print(
                     "pipeline-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, binaries in \(HangarSystem.binDirectory), broker \(HangarSystem.amqpURL.replacingOccurrences(of: #"//[^@]*@"#, with: "//", options: .regularExpression))"
                 )
-                let single = try await sequentialLatency(count: quick ? 20 : 100)
-                print(
-                    String(
-                        format: "| one deployment at a time, zero-time steps | p50 %.1f ms, p99 %.1f ms (%d deployments) |",
-                        single.p50, single.p99, single.count))
+                printSequential(try await sequentialLatency(count: quick ? 20 : 100))
                 for workers in [1, 2] {
                     let result = try await run(
                         "burst-\(workers)", deployments: quick ? 200 : 1000, environments: 100, workers: workers, concurrency: 8,
@@ -120,6 +123,8 @@ enum PipelineBench {
         var p50: Double
         var p99: Double
         var cpu = CPUTimes()
+        /// One at a time only: ``Timeline/summary(history:)``.
+        var timeline: String? = nil
     }
 
     /// A burst of `deployments` over `environments`; `environment` is added to the services'
@@ -189,6 +194,16 @@ enum PipelineBench {
             p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)], cpu: cpu)
     }
 
+    /// Prints row 1: latency, CPU per deployment and where the time goes.
+    static func printSequential(_ single: Result) {
+        print(
+            String(
+                format: "| one deployment at a time, zero-time steps | p50 %.1f ms, p99 %.1f ms (%d deployments) |",
+                single.p50, single.p99, single.count))
+        print("| CPU per deployment one at a time | \(single.cpu.summary(per: single.count)) |")
+        if let timeline = single.timeline { print(timeline) }
+    }
+
     /// Submits deployments one at a time, each after the previous one is in the history.
     static func sequentialLatency(count: Int) async throws -> Result {
         let system = try await HangarSystem("latency", extraEnvironment: ["HANGAR_LOG_LEVEL": "warning"])
@@ -206,9 +221,12 @@ enum PipelineBench {
         let storeTask = Task { await history.run() }
         defer { storeTask.cancel() }
         var latencies: [Double] = []
+        var timeline = Timeline()
+        let cpuBefore = CPUTimes.read(system)
         let start = ContinuousClock.now
         for _ in 0..<count {
             let submitted = ContinuousClock.now
+            let submittedAt = Timeline.nowMilliseconds()
             let id = try await system.deploy(environment)
             while true {
                 let status = try await history.read { db in
@@ -220,12 +238,14 @@ enum PipelineBench {
                 try await Task.sleep(for: .microseconds(500))
             }
             latencies.append(milliseconds(ContinuousClock.now - submitted))
+            timeline.marks[id] = (submittedAt, Timeline.nowMilliseconds())
         }
+        let cpu = CPUTimes.read(system) - cpuBefore
         latencies.sort()
         let elapsed = milliseconds(ContinuousClock.now - start) / 1000
         return Result(
             count: count, elapsed: elapsed, throughput: Double(count) / elapsed, p50: latencies[count / 2],
-            p99: latencies[min(count - 1, count * 99 / 100)])
+            p99: latencies[min(count - 1, count * 99 / 100)], cpu: cpu, timeline: try await timeline.summary(history: history))
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
