@@ -7,10 +7,11 @@ import Logging
 import ServiceLifecycle
 
 // hangar-recorder: every event into the deployment history.
-// Settings: HANGAR_METRICS_PORT (/metrics and /health/live, /health/ready, default 9102; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_RECORDER_DATABASE_URL, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL.
+// Settings: HANGAR_METRICS_PORT (/metrics and /health/live, /health/ready, default 9102; off to disable), HANGAR_AMQP_URL, HANGAR_DATABASE_URL / HANGAR_RECORDER_DATABASE_URL, HANGAR_RECORDER_BATCH_WINDOW_MS, HANGAR_DATA_DIR, HANGAR_LOG_LEVEL.
 let environment = ServiceEnvironment(service: "recorder")
 let amqp: AMQPConfiguration
 let database: DatabaseConfiguration
+let batchWindow: Duration
 let metrics: MetricsServer?
 let tracing: (any Service)?
 do {
@@ -20,6 +21,7 @@ do {
         registry: bootstrapMetrics(), defaultPort: 9102, logger: Logger(label: "hangar.recorder.metrics"))
     amqp = try environment.amqp()
     database = try environment.database()
+    batchWindow = try environment.settings.milliseconds(.recorderBatchWindow, default: .milliseconds(50))
 } catch {
     exitWithConfigurationError(error, service: "recorder")
 }
@@ -27,7 +29,7 @@ do {
 let logger = Logger(label: "hangar.recorder")
 let connection = AMQPConnection(configuration: amqp, logger: logger)
 let store = SQLStore(configuration: database, logger: logger)
-let recorder = RecorderService(connection: connection, store: store, logger: logger)
+let recorder = RecorderService(connection: connection, store: store, batchWindow: batchWindow, logger: logger)
 let health = Health([.broker(connection), .consumers(connection, atLeast: 1), .store(store)])
 let group = ServiceGroup(
     configuration: .init(

@@ -9,13 +9,27 @@ import ServiceLifecycle
 public struct RecorderService: Service {
     private let connection: AMQPConnection
     private let projector: HistoryProjector
+    private let batchWindow: Duration
     private let logger: Logger
 
-    /// Creates the recorder, writing to the history database in `store`.
-    public init(connection: AMQPConnection, store: SQLStore, logger: Logger) {
+    /// Creates the recorder, writing to the history database in `store`. `batchWindow`: how
+    /// long events that can wait (``isUrgent(_:)``) are held to be written with the next ones
+    /// (`.zero`: none are held).
+    public init(connection: AMQPConnection, store: SQLStore, batchWindow: Duration = .milliseconds(50), logger: Logger) {
         self.connection = connection
+        self.batchWindow = batchWindow
         self.projector = HistoryProjector(store: store, logger: logger)
         self.logger = logger
+    }
+
+    /// Whether an event is written at once: everything but step events and a deployment's
+    /// `queued` and `running`, which the history can show a moment later (a step's lines
+    /// reach the console live through intake's event stream, not through the history). A
+    /// deployment's end, a wait for approval, a pause, a schedule, a server's stop, a dead
+    /// letter are written as they come, with whatever was held before them.
+    static func isUrgent(_ delivery: Delivery) -> Bool {
+        guard let type = delivery.message.type else { return true }
+        return !(type.hasPrefix("step.") || type == "deployment.queued" || type == "deployment.running")
     }
 
     /// Migrates the history tables and declares the topology, then until shutdown records the `hangar.recorder` queue's events,
@@ -27,6 +41,7 @@ public struct RecorderService: Service {
         let projector = self.projector
         let consumer = BatchConsumerService(
             connection: connection, queue: HangarTopology.recorder.queue, prefetch: 512, maxBatch: 256,
+            window: batchWindow > .zero ? BatchWindow(duration: batchWindow, isUrgent: Self.isUrgent) : nil,
             redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.recorder.deliveryLimit) {
                 [store = projector.store] ids in
                 try await HistorySchema.redeliveries.recordRedeliveries(of: ids, in: store)

@@ -6,7 +6,7 @@ import Synchronization
 import Tracing
 
 /// Consumes a queue in batches: whatever has arrived (up to `maxBatch`) is handed to the
-/// handler at once, so a store can commit many messages in one transaction; all are acked
+/// handler at once (or, with a ``BatchWindow``, once the window closes or an urgent delivery comes), so a store can commit many messages in one transaction; all are acked
 /// after the handler returns. If a batch fails, its messages are retried one by one, so a
 /// poison message is requeued alone, and dead-lettered at the delivery limit (the quorum
 /// queue's, or on a classic queue the one its ``RedeliveryGuard`` counts). Undecodable messages
@@ -21,17 +21,20 @@ public struct BatchConsumerService: Service {
     private let queue: String
     private let prefetch: UInt16
     private let maxBatch: Int
+    private let window: BatchWindow?
     private let redeliveries: RedeliveryGuard
     private let logger: Logger
     private let handler: Handler
 
     /// Builds the service; nothing is consumed until ``run()``. `prefetch` caps the unacknowledged deliveries
-    /// on the consumer's channel, `maxBatch` the messages per handler call, and `redeliveries` says who
-    /// counts redeliveries (`.broker` for a quorum queue).
+    /// on the consumer's channel, `maxBatch` the messages per handler call, `window` how long
+    /// deliveries that are not urgent may wait for others (`nil`: none wait), and `redeliveries`
+    /// says who counts redeliveries (`.broker` for a quorum queue).
     public init(
-        connection: AMQPConnection, queue: String, prefetch: UInt16 = 256, maxBatch: Int = 128,
+        connection: AMQPConnection, queue: String, prefetch: UInt16 = 256, maxBatch: Int = 128, window: BatchWindow? = nil,
         redeliveries: RedeliveryGuard = .broker, logger: Logger, handler: @escaping Handler
     ) {
+        self.window = window
         self.connection = connection
         self.redeliveries = redeliveries
         self.queue = queue
@@ -47,14 +50,17 @@ public struct BatchConsumerService: Service {
     /// consumer's channel. Throws if consuming fails, after closing the channel.
     public func run() async throws {
         let consumer = try await connection.consume(queue: queue, prefetch: prefetch)
-        let buffer = DeliveryBuffer()
-        logger.info("hangar.batch_consumer.running", metadata: ["hangar.max_batch": "\(maxBatch)"])
+        let buffer = DeliveryBuffer<Delivery>(window: window?.duration)
+        let isUrgent = window?.isUrgent
+        logger.info(
+            "hangar.batch_consumer.running",
+            metadata: ["hangar.max_batch": "\(maxBatch)", "hangar.batch_window_ms": "\(window.map { $0.duration / .milliseconds(1) } ?? 0)"])
         do {
             try await withGracefulShutdownHandler {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         defer { buffer.finish() }
-                        for try await delivery in consumer { buffer.append(delivery) }
+                        for try await delivery in consumer { buffer.append(delivery, urgent: isUrgent?(delivery) ?? true) }
                     }
                     group.addTask {
                         while let batch = await buffer.next(max: maxBatch) {
@@ -125,57 +131,6 @@ public struct BatchConsumerService: Service {
                     logger.warning("hangar.message.failed", metadata: ["amqp.message_id": "\(message.messageId)", "error": "\(error)"])
                     try? await message.delivery.nack(requeue: true)
                 }
-            }
-        }
-    }
-}
-
-/// Deliveries received and not yet taken, with a wake-up for the one waiting taker.
-final class DeliveryBuffer: Sendable {
-    private struct State {
-        var items: [Delivery] = []
-        var finished = false
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func append(_ delivery: Delivery) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.items.append(delivery)
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    func finish() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.finished = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    /// Up to `max` deliveries, waiting for the first; `nil` when finished and empty.
-    func next(max: Int) async -> [Delivery]? {
-        while true {
-            let taken = state.withLock { state -> [Delivery]? in
-                guard !state.items.isEmpty else { return state.finished ? [] : nil }
-                let count = Swift.min(max, state.items.count)
-                let batch = Array(state.items.prefix(count))
-                state.items.removeFirst(count)
-                return batch
-            }
-            if let taken { return taken.isEmpty ? nil : taken }
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if !state.items.isEmpty || state.finished { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
             }
         }
     }

@@ -20,6 +20,9 @@ import HangarSettings
 ///   `HANGAR_NOTIFIER_MAX_ATTEMPTS` (200), `HANGAR_NOTIFIER_CONCURRENCY` (4).
 /// - `HANGAR_NOTIFIER_LEASE_MS` (30000): how long a sender holds the notifications it claimed;
 ///   renewed while they are being sent, so a sender that dies lets them fall due this soon.
+/// - `HANGAR_NOTIFIER_BATCH_WINDOW_MS` (50): how long an event is held to be stored with those
+///   that follow (a deployment's `queued`, `running` and end, when it is quick), in one
+///   transaction instead of one each; 0: each batch as it comes.
 public struct NotifierConfiguration: Sendable {
     /// The SMTP server emails go through, from `HANGAR_SMTP_URL`; nil when unset, and emails are then written to `outboxDirectory`.
     public var smtp: SMTPSettings?
@@ -42,6 +45,8 @@ public struct NotifierConfiguration: Sendable {
     public var webhookSecret: [UInt8]
     /// How long one webhook call may take, in seconds (`HANGAR_WEBHOOK_TIMEOUT_S`, 30 by default).
     public var webhookTimeoutSeconds: Int
+    /// How long an event is held to be stored with those that follow (`HANGAR_NOTIFIER_BATCH_WINDOW_MS`); `.zero`: none is held.
+    public var batchWindow: Duration = .milliseconds(50)
     /// The console's address for links in emails (`HANGAR_CONSOLE_URL`).
     public var consoleURL: String? = "http://127.0.0.1:8080/console/"
 
@@ -85,6 +90,7 @@ public struct NotifierConfiguration: Sendable {
         webhookSecret = try WebhookSecret.load(value: settings.string(.webhookSecret), file: "\(dataDirectory)/webhook-secret")
         webhookTimeoutSeconds = try settings.int(.webhookTimeout, default: 30, range: 1...600)
         consoleURL = settings.string(.consoleURL) ?? "http://127.0.0.1:8080/console/"
+        batchWindow = try settings.milliseconds(.notifierBatchWindow, default: .milliseconds(50))
     }
 
     /// `Name <address>` or a bare address.

@@ -13,6 +13,7 @@ public struct NotifierService: Service {
     private let connection: AMQPConnection
     private let notifierStore: NotifierStore
     private let sender: NotificationSender
+    private let batchWindow: Duration
     private let logger: Logger
 
     /// Creates the notifier: its store, composing emails from the configuration's sender and default events, and its sender.
@@ -29,6 +30,7 @@ public struct NotifierService: Service {
         self.sender = NotificationSender(
             store: notifierStore, transport: transport, webhooks: webhooks, fromAddress: configuration.fromAddress, retry: configuration.retry,
             concurrency: configuration.concurrency, lease: configuration.lease, logger: logger)
+        self.batchWindow = configuration.batchWindow
         self.logger = logger
     }
 
@@ -57,6 +59,8 @@ public struct NotifierService: Service {
         let logger = logger
         let consumer = BatchConsumerService(
             connection: connection, queue: HangarTopology.notifier.queue, prefetch: 256, maxBatch: 128,
+            // Nothing it does is urgent: an email or a webhook may leave a moment later.
+            window: batchWindow > .zero ? BatchWindow(duration: batchWindow, isUrgent: { _ in false }) : nil,
             redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.notifier.deliveryLimit) {
                 [store = notifierStore.store] ids in
                 try await NotifierSchema.redeliveries.recordRedeliveries(of: ids, in: store)

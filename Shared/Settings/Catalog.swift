@@ -39,6 +39,11 @@ extension Setting {
     public static let recorderDatabaseURL = Setting(
         "HANGAR_RECORDER_DATABASE_URL", readers: [.recorder, .intake], default: "`HANGAR_DATABASE_URL`", secret: true,
         "the recorder's database (intake reads it)")
+    /// `HANGAR_RECORDER_BATCH_WINDOW_MS`.
+    public static let recorderBatchWindow = Setting(
+        "HANGAR_RECORDER_BATCH_WINDOW_MS", readers: [.recorder], default: "50",
+        "how long the recorder holds a running deployment's step events (and its queued and running events) to write them with the next; its end and every other event are written at once (0: each batch as it comes)"
+    )
     /// `HANGAR_NOTIFIER_DATABASE_URL`.
     public static let notifierDatabaseURL = Setting(
         "HANGAR_NOTIFIER_DATABASE_URL", readers: [.notifier], default: "`HANGAR_DATABASE_URL`", secret: true, "the notifier's database")
@@ -245,6 +250,10 @@ extension Setting {
     public static let notifierLease = Setting(
         "HANGAR_NOTIFIER_LEASE_MS", readers: [.notifier], default: "30000",
         "how long a sender's claim on due notifications lasts (renewed while they are sent)")
+    /// `HANGAR_NOTIFIER_BATCH_WINDOW_MS`.
+    public static let notifierBatchWindow = Setting(
+        "HANGAR_NOTIFIER_BATCH_WINDOW_MS", readers: [.notifier], default: "50",
+        "how long the notifier holds an event to store it with those that follow, in one transaction (0: each batch as it comes)")
     /// `HANGAR_WEBHOOK_SECRET`.
     public static let webhookSecret = Setting(
         "HANGAR_WEBHOOK_SECRET", readers: [.notifier], default: "unset: a random key in `<HANGAR_DATA_DIR>/webhook-secret`", secret: true,
@@ -264,7 +273,8 @@ extension Setting {
     /// Every setting, in the table's order.
     public static let all: [Setting] = [
         amqpURL, amqpHeartbeat, queueType, dataDirectory, databaseURL, databaseSchemaPrefix, intakeDatabaseURL, schedulerDatabaseURL,
-        recorderDatabaseURL, notifierDatabaseURL, sqliteSynchronous, logLevel, logFormat, metricsPort, metricsHost, instance, otlpEndpoint,
+        recorderDatabaseURL, recorderBatchWindow, notifierDatabaseURL, sqliteSynchronous, logLevel, logFormat, metricsPort, metricsHost, instance,
+        otlpEndpoint,
         otlpTracesEndpoint, tracesExporter, otelDisabled, tracesSampler, tracesSamplerArgument,
         httpHost, httpPort, tokens, managementURL, instancePrices, serverRequestTimeout, eventsHeartbeat, eventsLinger, consoleDirectory,
         schedulerMaxAttempts, schedulerRetryBase, schedulerStepTimeout, schedulerLeaseTimeout, schedulerKeepFinished,
@@ -272,7 +282,7 @@ extension Setting {
         workerName, workerConcurrency, workerPrefetch, workerLiveAfter, workerHeartbeat, workerStatus, simulatedServersFile, awsEndpointURL,
         awsStandardEndpointURL, awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsProfile, awsSharedCredentialsFile,
         smtpURL, smtpFrom, consoleURL, notifierOutbox, notifyEvents, notifierRetryBase, notifierRetryMax, notifierMaxAttempts, notifierConcurrency,
-        notifierLease, webhookSecret, webhookTimeout,
+        notifierLease, notifierBatchWindow, webhookSecret, webhookTimeout,
         apiURL, token,
     ]
 

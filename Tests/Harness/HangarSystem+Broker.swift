@@ -48,6 +48,14 @@ extension HangarSystem {
         }
     }
 
+    /// How many deliveries of a queue its consumers hold unacked, as the management API last
+    /// counted them (it refreshes its figures every second on the test broker).
+    public func unackedMessages(_ queue: String) async throws -> Int {
+        let (data, status) = try await broker("GET", "/api/queues/\(encodedVhost)/\(queue)")
+        guard status == 200 else { throw E2EFailure("queue \(queue) answered \(status)") }
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["messages_unacknowledged"] as? Int ?? 0
+    }
+
     /// Drops every message of a queue.
     public func purge(queue: String) async throws {
         let (_, status) = try await broker("DELETE", "/api/queues/\(encodedVhost)/\(queue)/contents")

@@ -1,0 +1,152 @@
+import AMQPClient
+import Synchronization
+
+/// How long a ``BatchConsumerService`` may hold deliveries that need not be handled at once,
+/// so that they are handled in one batch with those that follow.
+///
+/// A delivery that is not urgent waits at most `duration` after the oldest one held arrived;
+/// an urgent one, a full batch or a graceful shutdown hands over everything held at once. The
+/// recorder, for example, holds a running deployment's step events until the deployment's
+/// next lifecycle event (its end, for a quick one), and writes them in one transaction
+/// instead of one each. Held deliveries are not acked: a crash delivers them again.
+public struct BatchWindow: Sendable {
+    /// The longest a delivery that is not urgent waits for others.
+    public var duration: Duration
+    /// Whether a delivery must be handled at once, with everything held before it.
+    public var isUrgent: @Sendable (Delivery) -> Bool
+
+    /// A window of `duration`; `isUrgent` says which deliveries end it early.
+    public init(duration: Duration, isUrgent: @escaping @Sendable (Delivery) -> Bool) {
+        self.duration = duration
+        self.isUrgent = isUrgent
+    }
+
+    /// Whether the consumer hands over the first `count` of what it holds now, waits for more
+    /// until `until`, or waits for the next delivery. `held`: how many it holds, `urgent`
+    /// whether one of them is urgent, `oldest` when the first arrived, `finished` whether no
+    /// more will come. With no window every delivery is handed over as it comes.
+    enum Decision: Equatable {
+        case take(count: Int)
+        case wait
+        case waitUntil(ContinuousClock.Instant)
+        case finished
+    }
+
+    static func decide(
+        held: Int, urgent: Bool, oldest: ContinuousClock.Instant?, finished: Bool, maxBatch: Int, window: Duration?,
+        now: ContinuousClock.Instant
+    ) -> Decision {
+        guard held > 0, let oldest else { return finished ? .finished : .wait }
+        let count = min(maxBatch, held)
+        guard let window, !finished, !urgent, held < maxBatch else { return .take(count: count) }
+        let deadline = oldest.advanced(by: window)
+        return now >= deadline ? .take(count: count) : .waitUntil(deadline)
+    }
+}
+
+/// Deliveries received and not yet taken, with a wake-up for the one waiting taker; with a
+/// ``BatchWindow``, what is not urgent is held until the window closes.
+final class DeliveryBuffer<Element: Sendable>: Sendable {
+    private struct Held {
+        var element: Element
+        var urgent: Bool
+        var arrived: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var items: [Held] = []
+        var urgentCount = 0
+        var finished = false
+        /// Counts every change, so that a taker that decided to wait does not miss one that
+        /// came between its decision and its wait.
+        var generation = 0
+        var waiter: CheckedContinuation<Void, Never>?
+        /// The batch size of a taker that waits for its window to close: a delivery that is
+        /// not urgent and does not fill the batch changes nothing for it.
+        var holdingFor: Int?
+    }
+
+    private let state = Mutex(State())
+    private let window: Duration?
+
+    /// A buffer that holds what is not urgent up to `window` (`nil`: nothing is held).
+    init(window: Duration? = nil) {
+        self.window = window
+    }
+
+    func append(_ element: Element, urgent: Bool = true) {
+        let now = ContinuousClock.now
+        change { state in
+            state.items.append(Held(element: element, urgent: urgent, arrived: now))
+            if urgent { state.urgentCount += 1 }
+            return urgent || state.items.count >= (state.holdingFor ?? 0)
+        }
+    }
+
+    func finish() {
+        change { state in
+            state.finished = true
+            return true
+        }
+    }
+
+    /// Wakes the taker to decide again (its window closed).
+    private func wake() {
+        change { _ in true }
+    }
+
+    /// Applies `body`; when it says the taker must decide again, wakes it.
+    private func change(_ body: (inout State) -> Bool) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard body(&state) else { return nil }
+            state.generation += 1
+            state.holdingFor = nil
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Up to `max` deliveries, once one is there and the window (if any) lets them go; `nil`
+    /// when finished and empty.
+    func next(max: Int) async -> [Element]? {
+        while true {
+            let (decision, generation, taken) = state.withLock { state -> (BatchWindow.Decision, Int, [Element]) in
+                let decision = BatchWindow.decide(
+                    held: state.items.count, urgent: state.urgentCount > 0, oldest: state.items.first?.arrived,
+                    finished: state.finished, maxBatch: max, window: window, now: .now)
+                guard case .take(let count) = decision else {
+                    if case .waitUntil = decision { state.holdingFor = max }
+                    return (decision, state.generation, [])
+                }
+                let batch = state.items.prefix(count)
+                state.urgentCount -= batch.count { $0.urgent }
+                state.items.removeFirst(count)
+                return (decision, state.generation, batch.map(\.element))
+            }
+            switch decision {
+            case .take: return taken
+            case .finished: return nil
+            case .wait: await waitForChange(since: generation)
+            case .waitUntil(let deadline):
+                let timer = Task { [weak self] in
+                    guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
+                    self?.wake()
+                }
+                await waitForChange(since: generation)
+                timer.cancel()
+            }
+        }
+    }
+
+    private func waitForChange(since generation: Int) async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.generation != generation { return true }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}

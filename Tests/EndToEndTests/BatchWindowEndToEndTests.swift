@@ -1,0 +1,64 @@
+import Foundation
+import HangarContracts
+import HangarHarness
+import Testing
+
+/// The recorder holds step events (and a deployment's `queued` and `running`) for its batch
+/// window, unacked: a recorder killed while it holds them gets them again from the broker.
+@Suite("Batch window end to end", .serialized, .timeLimit(.minutes(3)))
+struct BatchWindowEndToEndTests {
+    @Test("the recorder SIGKILLed while its window holds a running deployment's events: after a restart the history has each once")
+    func recorderKilledWhileHolding() async throws {
+        let system = try await HangarSystem("batch-window")
+        defer { Task { await system.shutdown() } }
+        try system.start(.scheduler)
+        // A window of ten minutes: nothing that can wait is written before the kill.
+        try system.start(.recorder, environment: ["HANGAR_RECORDER_BATCH_WINDOW_MS": "600000"])
+        try system.start(.worker, name: "worker-1")
+        try system.start(.intake)
+        try await system.waitUntilReady()
+        try await system.createEnvironment("held", target: #"{"durations":{"create_image":10000}}"#)
+        let id = try await system.deploy("held")
+
+        // The worker reports create_image running (its start goes out live after 250 ms); the
+        // recorder has received validate's and stop_preparation_server's outcomes and holds them.
+        try await waitForQueue(system, "hangar.recorder", unacked: 4)
+        let before = try await system.deployment(id)
+        #expect(
+            before.steps.allSatisfy { $0.status == .pending },
+            "the window holds the events: no step written yet (\(before.steps.map { "\($0.name.rawValue)=\($0.status.rawValue)" }))\n\(system.logs("recorder", lines: 10))"
+        )
+
+        system.stop("recorder", signal: SIGKILL)
+        try system.start(.recorder, name: "recorder-2")
+        let running = ContinuousClock.now + .seconds(30)
+        while true {
+            let details = try await system.deployment(id)
+            if details.steps.first(where: { $0.name == .createImage })?.status == .running { break }
+            guard ContinuousClock.now < running, !details.status.isTerminal else {
+                throw E2EFailure("the restarted recorder did not write the held events: \(details.status.rawValue)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+
+        let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
+        #expect(done.steps.allSatisfy { $0.status == .succeeded || $0.status == .skipped })
+        #expect(done.steps.allSatisfy { $0.startedAt != nil && $0.finishedAt != nil })
+        for step in done.steps {
+            let lines = step.detail.map { "\($0.at.timeIntervalSince1970) \($0.message)" }
+            #expect(Set(lines).count == lines.count, "\(step.name.rawValue): a detail line written twice")
+        }
+    }
+
+    /// Waits until `queue` has at least `unacked` deliveries its consumer has not acked.
+    private func waitForQueue(_ system: HangarSystem, _ queue: String, unacked: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var last = -1
+        while ContinuousClock.now < deadline {
+            last = try await system.unackedMessages(queue)
+            if last >= unacked { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw E2EFailure("\(queue): \(last) unacked, expected \(unacked)")
+    }
+}
