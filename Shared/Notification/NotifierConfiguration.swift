@@ -10,7 +10,7 @@ import HangarSettings
 /// - `HANGAR_NOTIFIER_OUTBOX`: `<data dir>/outbox` by default.
 /// - `HANGAR_NOTIFY_EVENTS`: which deployment events notify when neither the deployment nor
 ///   its environment chose, default `started,succeeded,failed,cancelled,scheduled` (also
-///   `queued`, `rejected`).
+///   `queued`, which only a deployment that waits behind another sends, and `rejected`).
 /// - `HANGAR_WEBHOOK_SECRET`: the HMAC-SHA256 key webhooks are signed with (16 characters or
 ///   more); unset: a random key kept in `<data dir>/webhook-secret`.
 /// - `HANGAR_WEBHOOK_TIMEOUT_S` (30): how long one webhook call may take.
@@ -21,7 +21,7 @@ import HangarSettings
 /// - `HANGAR_NOTIFIER_LEASE_MS` (30000): how long a sender holds the notifications it claimed;
 ///   renewed while they are being sent, so a sender that dies lets them fall due this soon.
 /// - `HANGAR_NOTIFIER_BATCH_WINDOW_MS` (50): how long an event is held to be stored with those
-///   that follow (a deployment's `queued`, `running` and end, when it is quick), in one
+///   that follow (a deployment's `running` and end, when it is quick), in one
 ///   transaction instead of one each; 0: each batch as it comes.
 public struct NotifierConfiguration: Sendable {
     /// The SMTP server emails go through, from `HANGAR_SMTP_URL`; nil when unset, and emails are then written to `outboxDirectory`.

@@ -60,8 +60,7 @@ struct Transitions {
             return
         }
         try await tx.insert(record)
-        try await emit(record)
-        try await startNext(in: record.environmentId)
+        try await queue(record)
     }
 
     /// The environment's monthly reconnection quota: the month's requests that count against
@@ -277,8 +276,16 @@ struct Transitions {
         try await tx.lockEnvironment(record.environmentId)
         record.status = .queued
         try await tx.update(record)
-        try await emit(record)
-        try await startNext(in: record.environmentId)
+        try await queue(record)
+    }
+
+    /// A deployment stored as `queued` starts at once when its environment is free (its first
+    /// event is then `running`), or says it waits (`deployment.queued`): a `queued` event
+    /// announces a wait, not a deployment that never waited.
+    private func queue(_ record: DeploymentRecord) async throws {
+        if try await startNext(in: record.environmentId) != record.id {
+            try await emit(record)
+        }
     }
 
     /// A scheduled deployment falls due inside a freeze window of its environment (as intake's
@@ -310,14 +317,17 @@ struct Transitions {
         return true
     }
 
-    func startNext(in environment: UUID) async throws {
+    /// Returns the deployment it started, if any.
+    @discardableResult
+    func startNext(in environment: UUID) async throws -> UUID? {
         guard try await !tx.hasRunning(environment: environment),
             var record = try await tx.nextQueued(environment: environment)
-        else { return }
+        else { return nil }
         record.status = .running
         record.startedAt = clock
         try await emit(record)
         try await dispatch(&record, step: .validate, attempt: 1, poll: 0, continuation: nil)
+        return record.id
     }
 
     func dispatch(_ record: inout DeploymentRecord, step: StepName, attempt: Int, poll: Int, continuation: JSONValue?) async throws {
