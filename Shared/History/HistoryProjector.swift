@@ -137,7 +137,7 @@ public struct HistoryProjector: Sendable {
         case .awaitingApproval, .paused:
             break
         case .running:
-            try await db.raw("UPDATE history_deployments SET started_at = \(unsafeRaw: earliest("started_at", at)) WHERE id = \(bind: id)").run()
+            try await db.raw("UPDATE history_deployments SET started_at = \(earliest("started_at", at)) WHERE id = \(bind: id)").run()
         case .succeeded, .failed, .cancelled, .rejected, .rolledBack:
             let outputs = try event.outputs.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
             try await db.raw(
@@ -171,7 +171,7 @@ public struct HistoryProjector: Sendable {
             try await db.raw(
                 """
                 UPDATE history_steps SET status = \(bind: step.status.rawValue),
-                    started_at = \(unsafeRaw: started.map { earliest("started_at", $0) } ?? "started_at"),
+                    started_at = \(started.map { earliest("started_at", $0) } ?? SQLQueryString("started_at")),
                     finished_at = COALESCE(\(bind: finished), finished_at),
                     attempts = CASE WHEN attempts < \(bind: Int64(step.attempts)) THEN \(bind: Int64(step.attempts)) ELSE attempts END,
                     error = \(bind: step.error)
@@ -209,9 +209,10 @@ public struct HistoryProjector: Sendable {
     }
 
     /// SQL for `column` moved back to `value` if that is earlier (or it is unset): the same
-    /// whichever order the times arrive in.
-    static func earliest(_ column: String, _ value: Int64) -> String {
-        "CASE WHEN \(column) IS NULL OR \(column) > \(value) THEN \(value) ELSE \(column) END"
+    /// whichever order the times arrive in. The value is bound, so the statement's text stays
+    /// the same and its prepared statement is reused (an inlined time made every one new).
+    static func earliest(_ column: String, _ value: Int64) -> SQLQueryString {
+        "CASE WHEN \(unsafeRaw: column) IS NULL OR \(unsafeRaw: column) > \(bind: value) THEN \(bind: value) ELSE \(unsafeRaw: column) END"
     }
 
     // MARK: Step events
@@ -236,7 +237,7 @@ public struct HistoryProjector: Sendable {
         case .started, .progress:
             try await db.raw(
                 """
-                UPDATE history_steps SET started_at = \(unsafeRaw: earliest("started_at", at))
+                UPDATE history_steps SET started_at = \(earliest("started_at", at))
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step)
                 """
             ).run()
@@ -277,7 +278,7 @@ public struct HistoryProjector: Sendable {
         if let startedAt = event.startedAt {
             try await db.raw(
                 """
-                UPDATE history_steps SET started_at = \(unsafeRaw: earliest("started_at", startedAt.epochMilliseconds))
+                UPDATE history_steps SET started_at = \(earliest("started_at", startedAt.epochMilliseconds))
                 WHERE deployment_id = \(bind: id) AND name = \(bind: step)
                 """
             ).run()
