@@ -233,7 +233,8 @@ extension Setting {
     /// `HANGAR_NOTIFY_EVENTS`.
     public static let notifyEvents = Setting(
         "HANGAR_NOTIFY_EVENTS", readers: [.notifier], default: "`started,succeeded,failed,cancelled,scheduled`",
-        "the events that notify when neither the deployment nor its environment chose (also `queued`, sent only for a deployment that waits behind another, `rejected`, `awaiting_approval`)")
+        "the events that notify when neither the deployment nor its environment chose (also `queued`, sent only for a deployment that waits behind another, `rejected`, `awaiting_approval`)"
+    )
     /// `HANGAR_NOTIFIER_RETRY_BASE_MS`.
     public static let notifierRetryBase = Setting(
         "HANGAR_NOTIFIER_RETRY_BASE_MS", readers: [.notifier], default: "1000", "the wait after a failed send, doubled after each further one")

@@ -142,11 +142,11 @@ struct SchedulerHarness {
         try await body(SchedulerHarness(engine: engine, store: store, clock: clock))
     }
 
-    /// Submits a deployment of a new environment; it starts at once.
-    func submit(mode: PublishMode = .optimized) async throws -> UUID {
+    /// Submits a deployment of `environment` (by default a new one, so it starts at once).
+    func submit(mode: PublishMode = .optimized, to environment: UUID = UUID()) async throws -> UUID {
         let id = UUID()
         let request = SubmitDeployment(
-            deploymentId: id, environmentId: UUID(), environmentName: "web", version: "1.0", owner: "alice", createdAt: clock.now,
+            deploymentId: id, environmentId: environment, environmentName: "web", version: "1.0", owner: "alice", createdAt: clock.now,
             scheduledAt: nil, options: .init(), mode: mode,
             reconnection: mode == .requestReconnection ? Reconnection(minutes: 5, message: "save your work") : nil,
             target: ProviderTarget(provider: "simulated"))

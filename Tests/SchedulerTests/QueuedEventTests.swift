@@ -28,15 +28,3 @@ struct QueuedEventTests {
         }
     }
 }
-
-extension SchedulerHarness {
-    /// Submits a deployment of `environment`.
-    func submit(to environment: UUID) async throws -> UUID {
-        let id = UUID()
-        let request = SubmitDeployment(
-            deploymentId: id, environmentId: environment, environmentName: "web", version: "1.0", owner: "alice", createdAt: clock.now,
-            scheduledAt: nil, options: .init(), mode: .optimized, target: ProviderTarget(provider: "simulated"))
-        try await engine.handle([(messageId: "submit-\(id)", message: .submitDeployment(request))])
-        return id
-    }
-}
