@@ -17,12 +17,27 @@ final class SQLiteHandle: @unchecked Sendable {
     /// The thread its transactions run on.
     let thread: ConnectionThread
     private var db: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
-    /// Prepared statements kept per connection; SQL beyond this many distinct texts is
-    /// prepared and finalized each time.
-    private let cacheCapacity = 256
+    /// A prepared statement and when it was last used (a use counter); a class, so that a use
+    /// updates it without hashing the SQL text again.
+    private final class Cached {
+        let statement: OpaquePointer
+        var lastUse: UInt64
+        init(_ statement: OpaquePointer, lastUse: UInt64) {
+            self.statement = statement
+            self.lastUse = lastUse
+        }
+    }
 
-    init(path: String, readOnly: Bool) throws {
+    /// Prepared statements by SQL text.
+    private var statements: [String: Cached] = [:]
+    private var uses: UInt64 = 0
+    /// Prepared statements kept per connection. When it is full, a new text takes the place of
+    /// the one used longest ago: a statement written with a value in its text (never the
+    /// same twice) passes through without keeping the steady ones out.
+    let cacheCapacity: Int
+
+    init(path: String, readOnly: Bool, cacheCapacity: Int = 256) throws {
+        self.cacheCapacity = cacheCapacity
         var handle: OpaquePointer?
         let flags =
             (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
@@ -42,7 +57,7 @@ final class SQLiteHandle: @unchecked Sendable {
 
     /// Finalizes the cached statements, closes the connection and ends its thread.
     func close() {
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        for cached in statements.values { sqlite_nio_sqlite3_finalize(cached.statement) }
         statements.removeAll()
         if let db { sqlite_nio_sqlite3_close_v2(db) }
         db = nil
@@ -87,14 +102,29 @@ final class SQLiteHandle: @unchecked Sendable {
     }
 
     private func prepare(_ sql: String, on db: OpaquePointer) throws -> (OpaquePointer, cached: Bool) {
-        if let statement = statements[sql] { return (statement, true) }
+        uses += 1
+        if let cached = statements[sql] {
+            cached.lastUse = uses
+            return (cached.statement, true)
+        }
         var statement: OpaquePointer?
         let status = sqlite_nio_sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK, let statement else { throw error(status, sql: sql) }
-        guard statements.count < cacheCapacity else { return (statement, false) }
-        statements[sql] = statement
+        guard cacheCapacity > 0 else { return (statement, false) }
+        if statements.count >= cacheCapacity, let oldest = statements.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            // Not in use: one statement runs at a time on a connection, and it is this one.
+            sqlite_nio_sqlite3_finalize(oldest.value.statement)
+            statements.removeValue(forKey: oldest.key)
+        }
+        statements[sql] = Cached(statement, lastUse: uses)
         return (statement, true)
     }
+
+    /// Whether `sql`'s prepared statement is kept (for tests).
+    func isCached(_ sql: String) -> Bool { statements[sql] != nil }
+
+    /// How many prepared statements are kept (for tests).
+    var cachedStatements: Int { statements.count }
 
     private func bind(_ binds: [SQLiteData], to statement: OpaquePointer, sql: String) throws {
         for (offset, value) in binds.enumerated() {
