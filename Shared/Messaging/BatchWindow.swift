@@ -21,17 +21,22 @@ public struct BatchWindow: Sendable {
         self.isUrgent = isUrgent
     }
 
-    /// Whether the consumer hands over the first `count` of what it holds now, waits for more
-    /// until `until`, or waits for the next delivery. `held`: how many it holds, `urgent`
-    /// whether one of them is urgent, `oldest` when the first arrived, `finished` whether no
-    /// more will come. With no window every delivery is handed over as it comes.
+    /// What the consumer's taker does next.
     enum Decision: Equatable {
+        /// Hands over the first `count` deliveries held.
         case take(count: Int)
+        /// Waits for the next delivery (it holds none).
         case wait
+        /// Waits for more until the window closes at this instant, or an urgent one comes.
         case waitUntil(ContinuousClock.Instant)
+        /// Stops: nothing is held and nothing more will come.
         case finished
     }
 
+    /// Whether the consumer hands over what it holds now or waits, and until when. `held`: how
+    /// many it holds, `urgent` whether one of them is urgent, `oldest` when the first arrived,
+    /// `finished` whether no more will come, `window` the window (`nil`: every delivery is
+    /// handed over as it comes).
     static func decide(
         held: Int, urgent: Bool, oldest: ContinuousClock.Instant?, finished: Bool, maxBatch: Int, window: Duration?,
         now: ContinuousClock.Instant
