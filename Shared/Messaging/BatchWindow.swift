@@ -62,16 +62,14 @@ final class DeliveryBuffer<Element: Sendable>: Sendable {
         var items: [Held] = []
         var urgentCount = 0
         var finished = false
-        /// Counts every change, so that a taker that decided to wait does not miss one that
-        /// came between its decision and its wait.
-        var generation = 0
-        var waiter: CheckedContinuation<Void, Never>?
         /// The batch size of a taker that waits for its window to close: a delivery that is
-        /// not urgent and does not fill the batch changes nothing for it.
+        /// not urgent and does not fill the batch changes nothing for it, so it is not woken.
         var holdingFor: Int?
     }
 
     private let state = Mutex(State())
+    /// Wakes the taker; a wake-up while it is busy is kept for its next wait.
+    private let wake = WakeSignal()
     private let window: Duration?
 
     /// A buffer that holds what is not urgent up to `window` (`nil`: nothing is held).
@@ -81,77 +79,46 @@ final class DeliveryBuffer<Element: Sendable>: Sendable {
 
     func append(_ element: Element, urgent: Bool = true) {
         let now = ContinuousClock.now
-        change { state in
+        let wakes = state.withLock { state -> Bool in
             state.items.append(Held(element: element, urgent: urgent, arrived: now))
             if urgent { state.urgentCount += 1 }
             return urgent || state.items.count >= (state.holdingFor ?? 0)
         }
+        if wakes { wake.signal() }
     }
 
     func finish() {
-        change { state in
-            state.finished = true
-            return true
-        }
-    }
-
-    /// Wakes the taker to decide again (its window closed).
-    private func wake() {
-        change { _ in true }
-    }
-
-    /// Applies `body`; when it says the taker must decide again, wakes it.
-    private func change(_ body: (inout State) -> Bool) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard body(&state) else { return nil }
-            state.generation += 1
-            state.holdingFor = nil
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        state.withLock { $0.finished = true }
+        wake.signal()
     }
 
     /// Up to `max` deliveries, once one is there and the window (if any) lets them go; `nil`
-    /// when finished and empty.
+    /// when finished and empty. Cancellation changes nothing: ``finish()`` ends it.
     func next(max: Int) async -> [Element]? {
         while true {
-            let (decision, generation, taken) = state.withLock { state -> (BatchWindow.Decision, Int, [Element]) in
+            let (decision, taken) = state.withLock { state -> (BatchWindow.Decision, [Element]) in
                 let decision = BatchWindow.decide(
                     held: state.items.count, urgent: state.urgentCount > 0, oldest: state.items.first?.arrived,
                     finished: state.finished, maxBatch: max, window: window, now: .now)
                 guard case .take(let count) = decision else {
-                    if case .waitUntil = decision { state.holdingFor = max }
-                    return (decision, state.generation, [])
+                    if case .waitUntil = decision { state.holdingFor = max } else { state.holdingFor = nil }
+                    return (decision, [])
                 }
+                state.holdingFor = nil
                 let batch = state.items.prefix(count)
                 state.urgentCount -= batch.count { $0.urgent }
                 state.items.removeFirst(count)
-                return (decision, state.generation, batch.map(\.element))
+                return (decision, batch.map(\.element))
             }
             switch decision {
             case .take: return taken
             case .finished: return nil
-            case .wait: await waitForChange(since: generation)
+            case .wait: await wake.wait()
             case .waitUntil(let deadline):
-                let timer = Task { [weak self] in
-                    guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
-                    self?.wake()
-                }
-                await waitForChange(since: generation)
-                timer.cancel()
+                // In a task of its own, which the taker's cancellation does not reach: the
+                // window still closes on time.
+                await Task { [wake] in await wake.wait(timeout: deadline - .now) }.value
             }
-        }
-    }
-
-    private func waitForChange(since generation: Int) async {
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.generation != generation { return true }
-                state.waiter = continuation
-                return false
-            }
-            if resumeNow { continuation.resume() }
         }
     }
 }

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// A wake-up flag one loop waits on with a timeout: the scheduler's timer loop, the
-/// notifier's sender. A signal while nobody waits is kept for the next wait. One waiter at a
+/// A wake-up flag one loop waits on, with a timeout or without: the scheduler's timer loop,
+/// the notifier's sender, a batch consumer's taker. A signal while nobody waits is kept for the next wait. One waiter at a
 /// time: each of those loops is the only one waiting on its signal.
 ///
 /// Each wait has an id. Its timer and its cancellation handler end that wait by id, so a
@@ -39,10 +39,34 @@ public final class WakeSignal: Sendable {
         waiter?.continuation.resume()
     }
 
+    /// Returns when notified (or already notified since the last wait). Cancellation does not
+    /// end it: whoever cancels signals too (the batch consumer's buffer, when it finishes).
+    public func wait() async {
+        guard let id = begin() else { return }
+        await registered(id)
+    }
+
     /// Returns when notified (or already notified since the last wait), after `timeout`,
     /// or on cancellation.
     public func wait(timeout: Duration) async {
-        let id = state.withLock { state -> UInt64? in
+        guard let id = begin() else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                self.end(id)
+            }
+            await withTaskCancellationHandler {
+                await registered(id)
+            } onCancel: {
+                self.end(id)
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Takes a pending signal (`nil`: return at once), or numbers a new wait.
+    private func begin() -> UInt64? {
+        state.withLock { state -> UInt64? in
             if state.pending {
                 state.pending = false
                 return nil
@@ -50,29 +74,21 @@ public final class WakeSignal: Sendable {
             state.nextId &+= 1
             return state.nextId
         }
-        guard let id else { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                self.end(id)
-            }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { state -> Bool in
-                        if state.pending || state.expired == id {
-                            state.pending = false
-                            state.expired = nil
-                            return true
-                        }
-                        state.waiter = Waiter(id: id, continuation: continuation)
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
+    }
+
+    /// Waits as `id` until a signal or ``end(_:)`` resumes it.
+    private func registered(_ id: UInt64) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.pending || state.expired == id {
+                    state.pending = false
+                    state.expired = nil
+                    return true
                 }
-            } onCancel: {
-                self.end(id)
+                state.waiter = Waiter(id: id, continuation: continuation)
+                return false
             }
-            group.cancelAll()
+            if resumeNow { continuation.resume() }
         }
     }
 
