@@ -11,7 +11,7 @@ extension IntakeOperations {
             case .json(let object): object
             }
         let summary = try await api.rollBack(body.fields, in: input.path.env, by: caller, idempotencyKey: input.headers.idempotencyKey)
-        return .accepted(.init(headers: .init(location: "/v1/deployments/\(summary.id.uuidString.lowercased())"), body: .json(summary)))
+        return .accepted(.init(headers: .init(location: Self.location(of: summary)), body: .json(summary)))
     }
 
     func approveDeployment(_ input: Operations.ApproveDeployment.Input) async throws -> Operations.ApproveDeployment.Output {

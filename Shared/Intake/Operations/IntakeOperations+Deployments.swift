@@ -10,8 +10,11 @@ extension IntakeOperations {
             case .json(let object): object
             }
         let summary = try await api.submit(body.fields, to: input.path.env, by: caller, idempotencyKey: input.headers.idempotencyKey)
-        return .accepted(.init(headers: .init(location: "/v1/deployments/\(summary.id.uuidString.lowercased())"), body: .json(summary)))
+        return .accepted(.init(headers: .init(location: Self.location(of: summary)), body: .json(summary)))
     }
+
+    /// Where an accepted deployment (a submission or a rollback) is read.
+    static func location(of deployment: DeploymentDetails) -> String { "/v1/deployments/\(deployment.id.uuidString.lowercased())" }
 
     func getDeployment(_ input: Operations.GetDeployment.Input) async throws -> Operations.GetDeployment.Output {
         _ = try caller(requiring: .viewer)
