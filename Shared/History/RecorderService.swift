@@ -41,7 +41,7 @@ public struct RecorderService: Service {
         let projector = self.projector
         let consumer = BatchConsumerService(
             connection: connection, queue: HangarTopology.recorder.queue, prefetch: 512, maxBatch: 256,
-            window: batchWindow > .zero ? BatchWindow(duration: batchWindow, isUrgent: Self.isUrgent) : nil,
+            window: BatchWindow(duration: batchWindow, isUrgent: Self.isUrgent),
             redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.recorder.deliveryLimit) {
                 [store = projector.store] ids in
                 try await HistorySchema.redeliveries.recordRedeliveries(of: ids, in: store)

@@ -10,7 +10,7 @@ import Synchronization
 /// next lifecycle event (its end, for a quick one), and writes them in one transaction
 /// instead of one each. Held deliveries are not acked: a crash delivers them again.
 public struct BatchWindow: Sendable {
-    /// The longest a delivery that is not urgent waits for others.
+    /// The longest a delivery that is not urgent waits for others; `.zero`: none waits.
     public var duration: Duration
     /// Whether a delivery must be handled at once, with everything held before it.
     public var isUrgent: @Sendable (Delivery) -> Bool

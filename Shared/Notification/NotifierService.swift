@@ -60,7 +60,7 @@ public struct NotifierService: Service {
         let consumer = BatchConsumerService(
             connection: connection, queue: HangarTopology.notifier.queue, prefetch: 256, maxBatch: 128,
             // Nothing it does is urgent: an email or a webhook may leave a moment later.
-            window: batchWindow > .zero ? BatchWindow(duration: batchWindow, isUrgent: { _ in false }) : nil,
+            window: BatchWindow(duration: batchWindow, isUrgent: { _ in false }),
             redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.notifier.deliveryLimit) {
                 [store = notifierStore.store] ids in
                 try await NotifierSchema.redeliveries.recordRedeliveries(of: ids, in: store)

@@ -16,10 +16,11 @@ struct BatchWindowTests {
             window: window, now: start + now)
     }
 
-    @Test("without a window everything held is taken as it comes, up to a batch")
+    @Test("without a window, or with one of zero, everything held is taken as it comes, up to a batch")
     func noWindow() {
         #expect(decide(held: 3, window: nil, at: .zero) == .take(count: 3))
         #expect(decide(held: 30, window: nil, at: .zero) == .take(count: 10))
+        #expect(decide(held: 3, window: .zero, at: .zero) == .take(count: 3), "a window of zero holds nothing")
         #expect(decide(held: 0, window: nil, at: .zero) == .wait)
         #expect(decide(held: 0, finished: true, window: nil, at: .zero) == .finished)
     }
