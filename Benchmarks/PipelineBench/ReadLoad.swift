@@ -7,7 +7,9 @@ import NIOHTTP1
 
 /// The read side under load: `GET` of a history page (50 deployments with their steps) and of
 /// one deployment, from `connections` clients each sending its next request when the last is
-/// answered, for `duration`. The load comes from this process, on the same cores as intake.
+/// answered, for `duration`. The load comes from this process, on the same cores as intake;
+/// when `wrk` is installed, each read is measured with it too (a load generator in C, which
+/// leaves intake more of the two cores than this process's HTTP client does).
 enum ReadLoad {
     struct Figures {
         var requests: Int
@@ -50,6 +52,9 @@ enum ReadLoad {
         ] {
             let figures = try await load(client, system: system, url: url, headers: headers, connections: 16, duration: duration)
             print("| \(what) | \(figures.row) |")
+            if let wrk = Wrk.run(system: system, url: url, headers: headers, connections: 16, duration: duration) {
+                print("| \(what), wrk | \(wrk) |")
+            }
         }
         try await client.shutdown()
         await system.shutdown()
