@@ -56,6 +56,46 @@ public struct JSONBytes: Sendable {
         append(String(value))
     }
 
+    /// A member with a boolean value; none when `value` is nil.
+    public mutating func bool(_ name: StaticString, _ value: Bool?, _ fields: inout Fields) {
+        guard let value else { return }
+        key(name, &fields)
+        append(value ? "true" : "false")
+    }
+
+    /// A member whose value is JSON already written (by `JSONEncoder`, say), copied as it is;
+    /// none when `json` is nil.
+    public mutating func encoded(_ name: StaticString, _ json: Data?, _ fields: inout Fields) {
+        guard let json else { return }
+        key(name, &fields)
+        bytes.append(contentsOf: json)
+    }
+
+    /// A member with an array of strings.
+    public mutating func strings(_ name: StaticString, _ values: [String], _ fields: inout Fields) {
+        key(name, &fields)
+        append("[")
+        for (index, value) in values.enumerated() {
+            if index > 0 { append(",") }
+            string(value)
+        }
+        append("]")
+    }
+
+    /// A member with an object of strings, its keys in `String` order (as `JSONEncoder`'s
+    /// `sortedKeys` writes them).
+    public mutating func object(_ name: StaticString, _ values: [String: String], _ fields: inout Fields) {
+        key(name, &fields)
+        append("{")
+        for (index, key) in values.keys.sorted().enumerated() {
+            if index > 0 { append(",") }
+            string(key)
+            append(":")
+            string(values[key] ?? "")
+        }
+        append("}")
+    }
+
     /// A member with an RFC 3339 date; none when `value` is nil.
     public mutating func date(_ name: StaticString, _ value: Date?, _ fields: inout Fields) {
         guard let value else { return }

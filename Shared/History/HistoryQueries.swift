@@ -84,18 +84,26 @@ public struct HistoryQueries: Sendable {
 
     /// One deployment with its steps and their detail lines.
     public func details(_ id: UUID) async throws -> DeploymentDetails? {
+        try await revisedDetails(id)?.details
+    }
+
+    /// One deployment with its steps and their detail lines, and the revision its row had
+    /// (``revision(ofDeployment:)``), read on one connection in one visit. The steps and lines
+    /// are read after the row, so they are as new as the revision or newer, never older.
+    public func revisedDetails(_ id: UUID) async throws -> (details: DeploymentDetails, revision: Int64)? {
         let key = id.uuidString
-        let (row, lines) = try await store.read { db in
-            let row = try await db.raw("SELECT * FROM history_deployments WHERE id = \(bind: key)").first()
+        let read = try await store.read { db -> (row: any SQLRow, lines: [any SQLRow], steps: [any SQLRow])? in
+            guard let row = try await db.raw("SELECT * FROM history_deployments WHERE id = \(bind: key)").first() else { return nil }
             let lines = try await db.raw(
                 """
                 SELECT step, at, message, attempt, answer FROM history_details WHERE deployment_id = \(bind: key) ORDER BY at, message_id
                 """
             ).all()
-            return (row, lines)
+            let steps = try await db.raw("SELECT * FROM history_steps WHERE deployment_id = \(bind: key) ORDER BY position").all()
+            return (row, lines, steps)
         }
-        guard let row else { return nil }
-        let steps = try (try await self.steps(of: [key])[key] ?? []).map { step in
+        guard let (row, lines, stepRows) = read else { return nil }
+        let steps = try (try Self.steps(from: stepRows)[key] ?? []).map { step in
             var step = step
             step.detail = try lines.filter { try $0.decode(column: "step", as: String.self) == step.name.rawValue }.map { line in
                 var message = try line.decode(column: "message", as: String.self)
@@ -112,7 +120,7 @@ public struct HistoryQueries: Sendable {
         func json<T: Decodable>(_ column: String, _ type: T.Type) throws -> T? {
             try row.text(column).flatMap { try? decoder.decode(type, from: Data($0.utf8)) }
         }
-        return DeploymentDetails(
+        let details = DeploymentDetails(
             id: summary.id, environmentId: summary.environmentId, environmentName: summary.environmentName,
             version: summary.version, owner: summary.owner, status: summary.status, mode: summary.mode,
             options: try json("options", DeploymentOptions.self), notify: try json("notify", [String].self) ?? [],
@@ -122,6 +130,7 @@ public struct HistoryQueries: Sendable {
             failedStep: try row.text("failed_step").flatMap(StepName.init(rawValue:)),
             outputs: try json("outputs", [String: String].self) ?? [:], steps: steps, rollback: summary.rollback,
             approval: try json("approval", ApprovalState.self), pause: try json("pause", PauseState.self))
+        return (details, try row.decode(column: "revision", as: Int64.self))
     }
 
     private func steps(of ids: [String]) async throws -> [String: [StepDetails]] {
@@ -129,6 +138,11 @@ public struct HistoryQueries: Sendable {
         let rows = try await store.read { db in
             try await db.raw("SELECT * FROM history_steps WHERE deployment_id IN (\(binds: ids)) ORDER BY deployment_id, position").all()
         }
+        return try Self.steps(from: rows)
+    }
+
+    /// `history_steps` rows as each deployment's steps, in the rows' order.
+    private static func steps(from rows: [any SQLRow]) throws -> [String: [StepDetails]] {
         var result: [String: [StepDetails]] = [:]
         for row in rows {
             func date(_ column: String) throws -> Date? {

@@ -38,14 +38,18 @@ enum EntityTag {
     /// `If-None-Match` names it, otherwise what `body` builds with the tag added.
     /// `Cache-Control: no-cache` has browsers ask again each time, with the tag.
     static func respond(to request: Request, tag: String, _ body: () async throws -> Response) async throws -> Response {
+        if matches(ifNoneMatch: request.headers[.ifNoneMatch], tag) { return notModified(tag) }
+        var response = try await body()
+        response.headers[.eTag] = tag
+        response.headers[.cacheControl] = cacheControl
+        return response
+    }
+
+    /// `304 Not Modified` for a representation tagged `tag`, with the tag and `Cache-Control`.
+    static func notModified(_ tag: String) -> Response {
         var headers = HTTPFields()
         headers[.eTag] = tag
         headers[.cacheControl] = cacheControl
-        if matches(ifNoneMatch: request.headers[.ifNoneMatch], tag) {
-            return Response(status: .notModified, headers: headers)
-        }
-        var response = try await body()
-        for field in headers { response.headers[field.name] = field.value }
-        return response
+        return Response(status: .notModified, headers: headers)
     }
 }

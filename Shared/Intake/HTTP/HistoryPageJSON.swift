@@ -35,19 +35,7 @@ enum HistoryPageJSON {
         writer.string("kind", item.kind.rawValue, &fields)
         writer.string("mode", item.mode?.rawValue, &fields)
         writer.string("owner", item.owner, &fields)
-        if let rollback = item.rollback {
-            writer.key("rollback", &fields)
-            writer.raw("{")
-            var rollbackFields = JSONBytes.Fields()
-            writer.string("deploymentId", rollback.deploymentId.uuidString.lowercased(), &rollbackFields)
-            writer.string("fromDeploymentId", rollback.fromDeploymentId.uuidString.lowercased(), &rollbackFields)
-            writer.string("fromModelVersion", rollback.fromModelVersion, &rollbackFields)
-            writer.string("fromVersion", rollback.fromVersion, &rollbackFields)
-            writer.string("imageId", rollback.imageId, &rollbackFields)
-            writer.string("modelVersion", rollback.modelVersion, &rollbackFields)
-            writer.string("version", rollback.version, &rollbackFields)
-            writer.raw("}")
-        }
+        writer.rollback(item.rollback, &fields)
         writer.date("scheduledAt", item.scheduledAt, &fields)
         writer.date("startedAt", item.startedAt, &fields)
         writer.string("status", item.status.rawValue, &fields)
@@ -73,4 +61,20 @@ enum HistoryPageJSON {
 extension JSONBytes {
     /// What was written, for a response body.
     var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
+
+    /// A `rollback` member (``RollbackOf``); none when `rollback` is nil.
+    mutating func rollback(_ rollback: RollbackOf?, _ fields: inout Fields) {
+        guard let rollback else { return }
+        key("rollback", &fields)
+        raw("{")
+        var rollbackFields = JSONBytes.Fields()
+        string("deploymentId", rollback.deploymentId.uuidString.lowercased(), &rollbackFields)
+        string("fromDeploymentId", rollback.fromDeploymentId.uuidString.lowercased(), &rollbackFields)
+        string("fromModelVersion", rollback.fromModelVersion, &rollbackFields)
+        string("fromVersion", rollback.fromVersion, &rollbackFields)
+        string("imageId", rollback.imageId, &rollbackFields)
+        string("modelVersion", rollback.modelVersion, &rollbackFields)
+        string("version", rollback.version, &rollbackFields)
+        raw("}")
+    }
 }

@@ -41,10 +41,10 @@ struct IntakeAPI: Sendable {
     /// The operations of `openapi.yaml` served by the hand-made routes here rather than
     /// generated (`IntakeOperations`), each for a reason docs/api.md gives: the health checks
     /// (on the metrics port too), the document itself, the event streams, and the three lists
-    /// whose query is checked field by field.
+    /// whose query is checked field by field, and one deployment (written without `Codable`).
     static let handMadeOperations: Set<String> = [
         "getLiveness", "getReadiness", "getOpenAPIDocument", "streamDeploymentEvents", "streamEnvironmentEvents", "listDeployments",
-        "listDeadLetters", "listAuditEntries",
+        "listDeadLetters", "listAuditEntries", "getDeployment",
     ]
 
     func addRoutes(to router: DocumentedRouter<BasicRequestContext>) {
@@ -57,6 +57,7 @@ struct IntakeAPI: Sendable {
 
         let v1 = router.group("v1")
         v1.get("environments/:env/deployments") { request, context in try await list(request, context) }
+        v1.get("deployments/:id") { request, context in try await details(request, context) }
         addDeadLetterRoutes(to: v1)
         addAuditRoutes(to: v1)
         addLiveRoutes(to: router)
@@ -209,6 +210,26 @@ struct IntakeAPI: Sendable {
         }
     }
 
+    /// `GET /v1/deployments/{id}` (viewer): the history's view, tagged with its revision, or —
+    /// before the recorder has it — what intake accepted, untagged (it changes without the
+    /// recorder). A request naming a tag is compared with the revision alone first.
+    private func details(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        _ = try auth.authenticate(request, requiring: .viewer)
+        let id = try deploymentId(context)
+        if let header = request.headers[.ifNoneMatch], let revision = try await history.revision(ofDeployment: id) {
+            let tag = EntityTag.revision("d", revision)
+            if EntityTag.matches(ifNoneMatch: header, tag) { return EntityTag.notModified(tag) }
+        }
+        guard let (details, revision) = try await history.revisedDetails(id) else {
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: try DeploymentDetailsJSON.encode(try await accepted(id))))
+        }
+        return try await EntityTag.respond(to: request, tag: EntityTag.revision("d", revision)) {
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: try DeploymentDetailsJSON.encode(details)))
+        }
+    }
+
     func deploymentId(_ context: BasicRequestContext) throws -> UUID {
         try deploymentId(context.parameters.get("id") ?? "")
     }
@@ -222,6 +243,11 @@ struct IntakeAPI: Sendable {
     /// The history's view, or — before the recorder has it — what intake accepted.
     func deployment(_ id: UUID) async throws -> DeploymentDetails {
         if let details = try await history.details(id) { return details }
+        return try await accepted(id)
+    }
+
+    /// What intake accepted as deployment `id`, or a 404 problem.
+    private func accepted(_ id: UUID) async throws -> DeploymentDetails {
         guard let submission = try await intake.submission(id) else {
             throw Problem.notFound("no deployment has the id '\(id.uuidString.lowercased())'")
         }

@@ -6,16 +6,18 @@ import OpenAPIRuntime
 /// the URI form the generated code reads and writes (OpenAPI's `simple` style: percent-encoded,
 /// a comma between list items).
 ///
-/// Without it an `ETag` would go out as `W%2F%22d12%22`, a `Location` as `%2Fv1%2F…`, and an
-/// `If-None-Match` naming two tags would be read as a list and refused. Each request field is
+/// Without it a `Location` would go out as `%2Fv1%2F…`, and an `Idempotency-Key` would be read
+/// as URI text (a `%` in it taken for an escape). Each request field is
 /// percent-encoded whole, so the generated code reads it back as the one string the client
 /// sent; each response field is decoded back to the text the handler gave. `Accept` is not
 /// passed on: intake answers JSON (or problem+json) whatever it says.
 struct HeaderFieldCoding: ServerMiddleware {
     /// The request fields the document declares as parameters.
-    static let requestFields: [HTTPField.Name] = [.ifNoneMatch, HTTPField.Name("Idempotency-Key")!]
-    /// The response fields the document declares.
-    static let responseFields: [HTTPField.Name] = [.eTag, .location, .cacheControl]
+    /// (`If-None-Match` is declared only by the two reads made by hand, `IntakeAPI`.)
+    static let requestFields: [HTTPField.Name] = [HTTPField.Name("Idempotency-Key")!]
+    /// The response fields the generated operations declare (`ETag` and `Cache-Control` only
+    /// the two hand-made reads do).
+    static let responseFields: [HTTPField.Name] = [.location]
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,

@@ -1,7 +1,8 @@
 import Foundation
 import HangarContracts
 
-/// Deployments: submitted, read and cancelled (docs/api.md, "Deployments"), and the caller.
+/// Deployments: submitted and cancelled (docs/api.md, "Deployments"; one is read by a
+/// hand-made route, `IntakeAPI`), and the caller.
 extension IntakeOperations {
     func createDeployment(_ input: Operations.CreateDeployment.Input) async throws -> Operations.CreateDeployment.Output {
         let caller = try caller(requiring: .deployer)
@@ -15,20 +16,6 @@ extension IntakeOperations {
 
     /// Where an accepted deployment (a submission or a rollback) is read.
     static func location(of deployment: DeploymentDetails) -> String { "/v1/deployments/\(deployment.id.uuidString.lowercased())" }
-
-    func getDeployment(_ input: Operations.GetDeployment.Input) async throws -> Operations.GetDeployment.Output {
-        _ = try caller(requiring: .viewer)
-        let id = try api.deploymentId(input.path.id)
-        // Not in the history yet: what intake accepted, untagged (it changes without the recorder).
-        guard let revision = try await api.history.revision(ofDeployment: id) else {
-            return .ok(.init(body: .json(try await api.deployment(id))))
-        }
-        let tag = EntityTag.revision("d", revision)
-        if EntityTag.matches(ifNoneMatch: input.headers.ifNoneMatch, tag) {
-            return .notModified(.init(headers: .init(eTag: tag, cacheControl: EntityTag.cacheControl)))
-        }
-        return .ok(.init(headers: .init(eTag: tag, cacheControl: EntityTag.cacheControl), body: .json(try await api.deployment(id))))
-    }
 
     func cancelDeployment(_ input: Operations.CancelDeployment.Input) async throws -> Operations.CancelDeployment.Output {
         let caller = try caller(requiring: .deployer)

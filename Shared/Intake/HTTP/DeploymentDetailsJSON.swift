@@ -1,0 +1,79 @@
+import Foundation
+import HangarContracts
+import NIOCore
+
+/// One deployment in full (`GET /v1/deployments/{id}`) written as JSON straight into a
+/// buffer: the bytes `HangarJSON.encoder` writes for ``DeploymentDetails`` (keys sorted,
+/// absent values left out, slashes not escaped, RFC 3339 dates), without `Codable`, whose
+/// generic machinery was the largest part of the read's cost. The rare approval and pause
+/// states are still encoded by `JSONEncoder` and copied in.
+enum DeploymentDetailsJSON {
+    static func encode(_ details: DeploymentDetails) throws -> ByteBuffer {
+        var writer = JSONBytes(capacity: 2048)
+        var fields = JSONBytes.Fields()
+        writer.raw("{")
+        writer.encoded("approval", try details.approval.map { try HangarJSON.encoder.encode($0) }, &fields)
+        writer.date("createdAt", details.createdAt, &fields)
+        writer.integer("durationMs", details.durationMs, &fields)
+        writer.string("environmentId", details.environmentId?.uuidString.lowercased(), &fields)
+        writer.string("environmentName", details.environmentName, &fields)
+        writer.string("failedStep", details.failedStep?.rawValue, &fields)
+        writer.date("finishedAt", details.finishedAt, &fields)
+        writer.string("id", details.id.uuidString.lowercased(), &fields)
+        writer.string("kind", details.kind.rawValue, &fields)
+        writer.string("mode", details.mode?.rawValue, &fields)
+        writer.strings("notify", details.notify, &fields)
+        if let options = details.options {
+            writer.key("options", &fields)
+            writer.raw("{")
+            var optionFields = JSONBytes.Fields()
+            writer.bool("lockInstances", options.lockInstances, &optionFields)
+            writer.bool("stopPreparationServer", options.stopPreparationServer, &optionFields)
+            writer.bool("terminateSessions", options.terminateSessions, &optionFields)
+            writer.raw("}")
+        }
+        writer.object("outputs", details.outputs, &fields)
+        writer.string("owner", details.owner, &fields)
+        writer.encoded("pause", try details.pause.map { try HangarJSON.encoder.encode($0) }, &fields)
+        writer.string("reason", details.reason, &fields)
+        writer.rollback(details.rollback, &fields)
+        writer.date("scheduledAt", details.scheduledAt, &fields)
+        writer.date("startedAt", details.startedAt, &fields)
+        writer.string("status", details.status.rawValue, &fields)
+        writer.key("steps", &fields)
+        writer.raw("[")
+        for (index, step) in details.steps.enumerated() {
+            if index > 0 { writer.raw(",") }
+            write(step, to: &writer)
+        }
+        writer.raw("]")
+        writer.string("version", details.version, &fields)
+        writer.raw("}")
+        return writer.buffer
+    }
+
+    private static func write(_ step: StepDetails, to writer: inout JSONBytes) {
+        writer.raw("{")
+        var fields = JSONBytes.Fields()
+        writer.integer("attempts", Int64(step.attempts), &fields)
+        writer.key("detail", &fields)
+        writer.raw("[")
+        for (index, line) in step.detail.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.raw("{")
+            var lineFields = JSONBytes.Fields()
+            writer.date("at", line.at, &lineFields)
+            writer.string("message", line.message, &lineFields)
+            writer.raw("}")
+        }
+        writer.raw("]")
+        writer.integer("durationMs", step.durationMs, &fields)
+        writer.string("error", step.error, &fields)
+        writer.date("finishedAt", step.finishedAt, &fields)
+        writer.string("name", step.name.rawValue, &fields)
+        writer.date("startedAt", step.startedAt, &fields)
+        writer.string("status", step.status.rawValue, &fields)
+        writer.string("worker", step.worker, &fields)
+        writer.raw("}")
+    }
+}
