@@ -89,16 +89,19 @@ struct IntakeStore: Sendable {
             {
                 return (try Self.submission(row), nil)
             }
+            // The stored request and the message's body are the same JSON: encoded once.
+            let message = HangarMessage.submitDeployment(request)
+            let body = try ContractCodec.encode(message)
             try await db.raw(
                 """
                 INSERT INTO intake_submissions (id, environment_id, owner, idempotency_key, mode, request, created_at, published)
                 VALUES (\(bind: request.deploymentId.uuidString), \(bind: request.environmentId.uuidString), \(bind: request.owner),
-                    \(bind: idempotencyKey), \(bind: request.mode.rawValue), \(bind: try Self.encode(request)),
+                    \(bind: idempotencyKey), \(bind: request.mode.rawValue), \(bind: String(decoding: body, as: UTF8.self)),
                     \(bind: request.createdAt.epochMilliseconds), 1)
                 """
             ).run()
             let entry = try await outbox.write(
-                .submitDeployment(request), messageId: Self.submitMessageId(request.deploymentId), traceParent: traceParent,
+                message, body: body, messageId: Self.submitMessageId(request.deploymentId), traceParent: traceParent,
                 now: request.createdAt, in: db)
             return (request, entry)
         }

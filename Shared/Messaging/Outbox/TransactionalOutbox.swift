@@ -88,7 +88,15 @@ public final class TransactionalOutbox: Sendable {
     /// ``committed(_:)`` or ``publish(_:)`` once the transaction has committed. A message id
     /// already in the table is left as it is.
     public func write(_ message: HangarMessage, messageId: String, traceParent: String?, now: Date, in db: any SQLDatabase) async throws -> Entry {
-        let body = try ContractCodec.encode(message)
+        try await write(message, body: try ContractCodec.encode(message), messageId: messageId, traceParent: traceParent, now: now, in: db)
+    }
+
+    /// Writes `message` as ``write(_:messageId:traceParent:now:in:)`` does, with `body` its
+    /// encoding (`ContractCodec.encode(message)`) that the caller already made for a use of
+    /// its own.
+    public func write(
+        _ message: HangarMessage, body: [UInt8], messageId: String, traceParent: String?, now: Date, in db: any SQLDatabase
+    ) async throws -> Entry {
         try await db.raw(
             """
             INSERT INTO \(unsafeRaw: table) (message_id, type, body, created_at, trace_parent)
