@@ -50,12 +50,13 @@ public final class HangarSystem: @unchecked Sendable {
     public init(_ name: String, extraEnvironment: [String: String] = [:]) async throws {
         self.name = name
         let suffix = UUID().uuidString.prefix(8).lowercased()
-        vhost = "hangar-test-\(name)-\(suffix)"
+        vhost = "hangar-test-\(name)-\(suffix)\(Self.processSuffix)"
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-e2e-\(name)-\(suffix)")
         logDirectory = dataDirectory.appendingPathComponent("logs")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         port = Self.freePort()
         self.extraEnvironment = extraEnvironment
+        await Self.deleteStaleVhosts()
         try await Self.management("PUT", "/api/vhosts/\(vhost)")
         try await Self.management("PUT", "/api/permissions/\(vhost)/guest", body: #"{"configure":".*","write":".*","read":".*"}"#)
     }
@@ -268,8 +269,10 @@ public final class HangarSystem: @unchecked Sendable {
 
     // MARK: Helpers
 
+    /// Calls the broker's management API as `guest`; returns the status, throwing on one that is
+    /// not a success (except 404 for a `DELETE`).
     @discardableResult
-    static func management(_ method: String, _ path: String, body: String? = nil) async throws -> Int {
+    public static func management(_ method: String, _ path: String, body: String? = nil) async throws -> Int {
         var request = URLRequest(url: URL(string: managementURL + path)!)
         request.httpMethod = method
         request.setValue("Basic \(Data("guest:guest".utf8).base64EncodedString())", forHTTPHeaderField: "Authorization")
