@@ -27,7 +27,7 @@ public struct HistoryQueries: Sendable {
     /// `cursor` is the previous page's `nextCursor`; a page's own `nextCursor` is nil when it is the last.
     public func list(environment: UUID, status: DeploymentStatus? = nil, limit: Int = 50, cursor: String? = nil) async throws -> HistoryPage {
         let after = cursor.flatMap(Cursor.init(encoded:))
-        let rows = try await store.read { db in
+        let read = try await store.read { db -> ([any SQLRow], [any SQLRow]) in
             var query: SQLQueryString = "SELECT * FROM history_deployments WHERE environment_id = \(bind: environment.uuidString)"
             if let status {
                 query.appendInterpolation(unsafeRaw: " AND status = ")
@@ -43,13 +43,16 @@ public struct HistoryQueries: Sendable {
                 query.appendInterpolation(unsafeRaw: "))")
             }
             query.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)")
-            return try await db.raw(query).all()
+            let rows = try await db.raw(query).all()
+            // The page's steps in the same visit to the connection.
+            let ids = try rows.prefix(limit).map { try $0.string("id") }
+            return (rows, ids.isEmpty ? [] : try await db.raw(Self.stepsQuery(ids)).all())
         }
+        let (rows, stepRows) = read
         let page = Array(rows.prefix(limit))
-        let ids = try page.map { try $0.decode(column: "id", as: String.self) }
-        let steps = try await self.steps(of: ids)
+        let steps = try Self.steps(from: stepRows)
         let items = try page.map { row in
-            let id = try row.decode(column: "id", as: String.self)
+            let id = try row.string("id")
             return try Self.summary(row, steps: (steps[id] ?? []).map(\.summary))
         }
         var next: String?
@@ -57,7 +60,7 @@ public struct HistoryQueries: Sendable {
             next =
                 Cursor(
                     createdAt: try last.integer("created_at") ?? 0,
-                    id: try last.decode(column: "id", as: String.self)
+                    id: try last.string("id")
                 ).encoded
         }
         return HistoryPage(items: items, nextCursor: next)
@@ -69,7 +72,7 @@ public struct HistoryQueries: Sendable {
         let key = environment.uuidString
         return try await store.read { db in
             try await db.raw("SELECT revision FROM history_environment_revisions WHERE environment_id = \(bind: key)").first()?
-                .decode(column: "revision", as: Int64.self) ?? 0
+                .int64("revision") ?? 0
         }
     }
 
@@ -78,7 +81,7 @@ public struct HistoryQueries: Sendable {
         let key = id.uuidString
         return try await store.read { db in
             try await db.raw("SELECT revision FROM history_deployments WHERE id = \(bind: key)").first()?
-                .decode(column: "revision", as: Int64.self)
+                .int64("revision")
         }
     }
 
@@ -105,13 +108,13 @@ public struct HistoryQueries: Sendable {
         guard let (row, lines, stepRows) = read else { return nil }
         let steps = try (try Self.steps(from: stepRows)[key] ?? []).map { step in
             var step = step
-            step.detail = try lines.filter { try $0.decode(column: "step", as: String.self) == step.name.rawValue }.map { line in
-                var message = try line.decode(column: "message", as: String.self)
+            step.detail = try lines.filter { try $0.string("step") == step.name.rawValue }.map { line in
+                var message = try line.string("message")
                 // The answer of an attempt a later one replaced moved nothing: it says so.
                 if let attempt = try line.integer("attempt"), try line.integer("answer") == 1, attempt < Int64(step.attempts) {
                     message = "attempt \(attempt), already replaced by attempt \(attempt + 1): \(message)"
                 }
-                return StepDetailLine(at: Date(epochMilliseconds: try line.decode(column: "at", as: Int64.self)), message: message)
+                return StepDetailLine(at: Date(epochMilliseconds: try line.int64("at")), message: message)
             }
             return step
         }
@@ -130,15 +133,12 @@ public struct HistoryQueries: Sendable {
             failedStep: try row.text("failed_step").flatMap(StepName.init(rawValue:)),
             outputs: try json("outputs", [String: String].self) ?? [:], steps: steps, rollback: summary.rollback,
             approval: try json("approval", ApprovalState.self), pause: try json("pause", PauseState.self))
-        return (details, try row.decode(column: "revision", as: Int64.self))
+        return (details, try row.int64("revision"))
     }
 
-    private func steps(of ids: [String]) async throws -> [String: [StepDetails]] {
-        guard !ids.isEmpty else { return [:] }
-        let rows = try await store.read { db in
-            try await db.raw("SELECT * FROM history_steps WHERE deployment_id IN (\(binds: ids)) ORDER BY deployment_id, position").all()
-        }
-        return try Self.steps(from: rows)
+    /// The steps of the deployments `ids`, by deployment and position.
+    private static func stepsQuery(_ ids: [String]) -> SQLQueryString {
+        "SELECT * FROM history_steps WHERE deployment_id IN (\(binds: ids)) ORDER BY deployment_id, position"
     }
 
     /// `history_steps` rows as each deployment's steps, in the rows' order.
@@ -151,13 +151,13 @@ public struct HistoryQueries: Sendable {
             let started = try date("started_at")
             let finished = try date("finished_at")
             let step = StepDetails(
-                name: StepName(rawValue: try row.decode(column: "name", as: String.self)) ?? .validate,
-                status: StepStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
+                name: StepName(rawValue: try row.string("name")) ?? .validate,
+                status: StepStatus(rawValue: try row.string("status")) ?? .pending,
                 startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished),
-                attempts: Int(try row.decode(column: "attempts", as: Int64.self)), detail: [],
+                attempts: Int(try row.int64("attempts")), detail: [],
                 error: try row.text("error"),
                 worker: try row.text("worker"))
-            result[try row.decode(column: "deployment_id", as: String.self), default: []].append(step)
+            result[try row.string("deployment_id"), default: []].append(step)
         }
         return result
     }
@@ -169,12 +169,12 @@ public struct HistoryQueries: Sendable {
         let started = try date("started_at")
         let finished = try date("finished_at")
         return DeploymentSummary(
-            id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
+            id: UUID(uuidString: try row.string("id")) ?? UUID(),
             environmentId: try row.text("environment_id").flatMap(UUID.init(uuidString:)),
             environmentName: try row.text("environment_name"),
             version: try row.text("version"),
             owner: try row.text("owner"),
-            status: DeploymentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .queued,
+            status: DeploymentStatus(rawValue: try row.string("status")) ?? .queued,
             mode: try row.text("mode").flatMap(PublishMode.init(rawValue:)),
             createdAt: try date("created_at"), scheduledAt: try date("scheduled_at"),
             startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished), steps: steps,

@@ -26,4 +26,17 @@ extension SQLRow {
         }
         return try decode(column: column, as: Int64?.self)
     }
+
+    /// A text column that is never NULL: read straight from a SQLite row like ``text(_:)``,
+    /// through the row's decoder otherwise (which throws for NULL or a missing column).
+    public func string(_ column: String) throws -> String {
+        if let text = try text(column) { return text }
+        return try decode(column: column, as: String.self)
+    }
+
+    /// An integer column that is never NULL, like ``string(_:)``.
+    public func int64(_ column: String) throws -> Int64 {
+        if let integer = try integer(column) { return integer }
+        return try decode(column: column, as: Int64.self)
+    }
 }
