@@ -73,11 +73,18 @@ public struct JSONBytes: Sendable {
 
     /// A member with an array of strings.
     public mutating func strings(_ name: StaticString, _ values: [String], _ fields: inout Fields) {
+        array(name, values, &fields) { writer, value in writer.string(value) }
+    }
+
+    /// A member with an array, each element written by `element`.
+    public mutating func array<Element>(
+        _ name: StaticString, _ values: [Element], _ fields: inout Fields, element: (inout JSONBytes, Element) -> Void
+    ) {
         key(name, &fields)
         append("[")
         for (index, value) in values.enumerated() {
             if index > 0 { append(",") }
-            string(value)
+            element(&self, value)
         }
         append("]")
     }

@@ -40,13 +40,7 @@ enum DeploymentDetailsJSON {
         writer.date("scheduledAt", details.scheduledAt, &fields)
         writer.date("startedAt", details.startedAt, &fields)
         writer.string("status", details.status.rawValue, &fields)
-        writer.key("steps", &fields)
-        writer.raw("[")
-        for (index, step) in details.steps.enumerated() {
-            if index > 0 { writer.raw(",") }
-            write(step, to: &writer)
-        }
-        writer.raw("]")
+        writer.array("steps", details.steps, &fields) { writer, step in write(step, to: &writer) }
         writer.string("version", details.version, &fields)
         writer.raw("}")
         return writer.buffer
@@ -56,17 +50,13 @@ enum DeploymentDetailsJSON {
         writer.raw("{")
         var fields = JSONBytes.Fields()
         writer.integer("attempts", Int64(step.attempts), &fields)
-        writer.key("detail", &fields)
-        writer.raw("[")
-        for (index, line) in step.detail.enumerated() {
-            if index > 0 { writer.raw(",") }
+        writer.array("detail", step.detail, &fields) { writer, line in
             writer.raw("{")
             var lineFields = JSONBytes.Fields()
             writer.date("at", line.at, &lineFields)
             writer.string("message", line.message, &lineFields)
             writer.raw("}")
         }
-        writer.raw("]")
         writer.integer("durationMs", step.durationMs, &fields)
         writer.string("error", step.error, &fields)
         writer.date("finishedAt", step.finishedAt, &fields)

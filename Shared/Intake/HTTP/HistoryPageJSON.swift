@@ -39,10 +39,7 @@ enum HistoryPageJSON {
         writer.date("scheduledAt", item.scheduledAt, &fields)
         writer.date("startedAt", item.startedAt, &fields)
         writer.string("status", item.status.rawValue, &fields)
-        writer.key("steps", &fields)
-        writer.raw("[")
-        for (index, step) in item.steps.enumerated() {
-            if index > 0 { writer.raw(",") }
+        writer.array("steps", item.steps, &fields) { writer, step in
             writer.raw("{")
             var stepFields = JSONBytes.Fields()
             writer.integer("durationMs", step.durationMs, &stepFields)
@@ -52,7 +49,6 @@ enum HistoryPageJSON {
             writer.string("status", step.status.rawValue, &stepFields)
             writer.raw("}")
         }
-        writer.raw("]")
         writer.string("version", item.version, &fields)
         writer.raw("}")
     }
