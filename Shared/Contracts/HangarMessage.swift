@@ -136,7 +136,7 @@ public enum ContractCodec {
         case .executeStep(let value): return Array(try encoder.encode(value))
         case .stepHeartbeat(let value): return Array(try encoder.encode(value))
         case .stepEvent(let value): return Array(try encoder.encode(value))
-        case .deploymentEvent(let value): return Array(try encoder.encode(value))
+        case .deploymentEvent(let value): return try DeploymentEventJSON.encode(value)
         case .freezeSnapshot(let value): return Array(try encoder.encode(value))
         case .deploymentDue(let value): return Array(try encoder.encode(value))
         case .scheduleShutdown(let value): return Array(try encoder.encode(value))

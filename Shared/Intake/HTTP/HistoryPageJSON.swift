@@ -58,19 +58,4 @@ extension JSONBytes {
     /// What was written, for a response body.
     var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
-    /// A `rollback` member (``RollbackOf``); none when `rollback` is nil.
-    mutating func rollback(_ rollback: RollbackOf?, _ fields: inout Fields) {
-        guard let rollback else { return }
-        key("rollback", &fields)
-        raw("{")
-        var rollbackFields = JSONBytes.Fields()
-        string("deploymentId", rollback.deploymentId.uuidString.lowercased(), &rollbackFields)
-        string("fromDeploymentId", rollback.fromDeploymentId.uuidString.lowercased(), &rollbackFields)
-        string("fromModelVersion", rollback.fromModelVersion, &rollbackFields)
-        string("fromVersion", rollback.fromVersion, &rollbackFields)
-        string("imageId", rollback.imageId, &rollbackFields)
-        string("modelVersion", rollback.modelVersion, &rollbackFields)
-        string("version", rollback.version, &rollbackFields)
-        raw("}")
-    }
 }

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Members of Hangar's own types, for the writers that skip `Codable` (a history page, one
+/// deployment, a deployment event): the bytes `HangarJSON.encoder` writes for them.
+extension JSONBytes {
+    /// A `rollback` member (``RollbackOf``); none when `rollback` is nil.
+    public mutating func rollback(_ rollback: RollbackOf?, _ fields: inout Fields) {
+        guard let rollback else { return }
+        key("rollback", &fields)
+        raw("{")
+        var rollbackFields = Fields()
+        string("deploymentId", rollback.deploymentId.uuidString.lowercased(), &rollbackFields)
+        string("fromDeploymentId", rollback.fromDeploymentId.uuidString.lowercased(), &rollbackFields)
+        string("fromModelVersion", rollback.fromModelVersion, &rollbackFields)
+        string("fromVersion", rollback.fromVersion, &rollbackFields)
+        string("imageId", rollback.imageId, &rollbackFields)
+        string("modelVersion", rollback.modelVersion, &rollbackFields)
+        string("version", rollback.version, &rollbackFields)
+        raw("}")
+    }
+
+    /// An `options` member (``DeploymentOptions``); none when `options` is nil.
+    public mutating func options(_ options: DeploymentOptions?, _ fields: inout Fields) {
+        guard let options else { return }
+        key("options", &fields)
+        raw("{")
+        var optionFields = Fields()
+        bool("lockInstances", options.lockInstances, &optionFields)
+        bool("stopPreparationServer", options.stopPreparationServer, &optionFields)
+        bool("terminateSessions", options.terminateSessions, &optionFields)
+        raw("}")
+    }
+
+    /// A member with `value` as `HangarJSON.encoder` writes it, copied in: for the rarer
+    /// nested states (an approval, a pause); none when `value` is nil.
+    public mutating func encodedByFoundation(_ name: StaticString, _ value: (some Encodable)?, _ fields: inout Fields) throws {
+        encoded(name, try value.map { try HangarJSON.encoder.encode($0) }, &fields)
+    }
+}
