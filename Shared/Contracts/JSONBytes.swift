@@ -94,11 +94,11 @@ public struct JSONBytes: Sendable {
     public mutating func object(_ name: StaticString, _ values: [String: String], _ fields: inout Fields) {
         key(name, &fields)
         append("{")
-        for (index, key) in values.keys.sorted().enumerated() {
+        for (index, member) in values.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { append(",") }
-            string(key)
+            string(member.key)
             append(":")
-            string(values[key] ?? "")
+            string(member.value)
         }
         append("}")
     }
