@@ -40,7 +40,7 @@ extension HistoryQueries {
         }
         let decoder = HangarJSON.decoder
         return try rows.compactMap { row in
-            guard let id = UUID(uuidString: try row.decode(column: "id", as: String.self)) else { return nil }
+            guard let id = UUID(uuidString: try row.string("id")) else { return nil }
             let outputs = try row.text("outputs").flatMap { try? decoder.decode([String: String].self, from: Data($0.utf8)) } ?? [:]
             let label = try row.text("version")
             return SucceededDeployment(
@@ -62,8 +62,8 @@ extension HistoryQueries {
                 """
             ).first()
         }
-        guard let row, let id = UUID(uuidString: try row.decode(column: "id", as: String.self)),
-            let status = DeploymentStatus(rawValue: try row.decode(column: "status", as: String.self))
+        guard let row, let id = UUID(uuidString: try row.string("id")),
+            let status = DeploymentStatus(rawValue: try row.string("status"))
         else { return nil }
         return (id, status)
     }

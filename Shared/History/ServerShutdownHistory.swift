@@ -98,10 +98,10 @@ extension HistoryQueries {
         }
         var states: [String: ServerShutdownState] = [:]
         for row in rows {
-            guard let status = ServerShutdownEvent.Status(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
-            states[try row.decode(column: "server_id", as: String.self)] = ServerShutdownState(
-                requestedAt: Date(epochMilliseconds: try row.decode(column: "requested_at", as: Int64.self)), status: status,
-                attempt: Int(try row.decode(column: "attempt", as: Int64.self)), lastError: try row.decode(column: "last_error", as: String?.self))
+            guard let status = ServerShutdownEvent.Status(rawValue: try row.string("status")) else { continue }
+            states[try row.string("server_id")] = ServerShutdownState(
+                requestedAt: Date(epochMilliseconds: try row.int64("requested_at")), status: status,
+                attempt: Int(try row.int64("attempt")), lastError: try row.decode(column: "last_error", as: String?.self))
         }
         return states
     }
@@ -117,7 +117,7 @@ extension HistoryQueries {
             ).all()
         }
         return try rows.map {
-            try HangarJSON.decoder.decode(ServerShutdownEvent.self, from: Data(try $0.decode(column: "body", as: String.self).utf8))
+            try HangarJSON.decoder.decode(ServerShutdownEvent.self, from: Data(try $0.string("body").utf8))
         }
     }
 }
