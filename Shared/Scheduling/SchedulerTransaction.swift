@@ -19,6 +19,8 @@ final class SchedulerTransaction: @unchecked Sendable {
     /// The freeze snapshot, once read in this transaction.
     private var freezeSnapshot: FreezeSnapshot?
     private var freezeLoaded = false
+    /// The environments locked in this transaction (see ``lockEnvironment(_:)``).
+    private var lockedEnvironments: Set<UUID> = []
 
     init(db: any SQLDatabase, dialect: Dialect, outbox: TransactionalOutbox, now: Date) {
         self.db = db
@@ -91,6 +93,8 @@ final class SchedulerTransaction: @unchecked Sendable {
     /// Serialises transactions that decide who runs in an environment (PostgreSQL row lock;
     /// SQLite transactions are serial anyway).
     func lockEnvironment(_ id: UUID) async throws {
+        // Held until the transaction ends: taking it again in the same one changes nothing.
+        guard lockedEnvironments.insert(id).inserted else { return }
         try await db.raw("INSERT INTO scheduler_environments (id) VALUES (\(bind: id.uuidString)) ON CONFLICT (id) DO NOTHING").run()
         if dialect == .postgres {
             try await db.raw("SELECT id FROM scheduler_environments WHERE id = \(bind: id.uuidString) FOR UPDATE").run()
@@ -262,43 +266,47 @@ final class SchedulerTransaction: @unchecked Sendable {
     /// Decoded requests, shared by every transaction of this process.
     static let requests = RequestCache()
 
+    /// A row of `scheduler_deployments`. Columns are read through the direct accessors
+    /// (``SQLRow/string(_:)`` and the like), and the outputs of a deployment that has none
+    /// (`{}`, most of them until they succeed) without a JSON decoder: a drain of due
+    /// deployments reads one row per start.
     static func record(_ row: any SQLRow) throws -> DeploymentRecord {
-        let id = try row.decode(column: "id", as: String.self)
+        let id = try row.string("id")
         let request: SubmitDeployment
         if let key = UUID(uuidString: id) {
-            request = try requests.request(key) { try row.decode(column: "request", as: String.self) }
+            request = try requests.request(key) { try row.string("request") }
         } else {
-            request = try decodeJSON(SubmitDeployment.self, try row.decode(column: "request", as: String.self))
+            request = try decodeJSON(SubmitDeployment.self, try row.string("request"))
         }
-        let status = DeploymentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed
+        let status = DeploymentStatus(rawValue: try row.string("status")) ?? .failed
         func date(_ column: String) throws -> Date? {
-            try row.decode(column: column, as: Int64?.self).map(Date.init(epochMilliseconds:))
+            try row.integer(column).map(Date.init(epochMilliseconds:))
         }
         // The start may have moved past a freeze window since it was submitted: the column
         // has it (the cached request stays as submitted).
         var current = request
         current.scheduledAt = try date("scheduled_at")
-        var record = DeploymentRecord(request: current, status: status, sequence: try row.decode(column: "sequence", as: Int64.self))
-        record.currentStep = try row.decode(column: "current_step", as: String?.self).flatMap(StepName.init(rawValue:))
-        record.attempt = Int(try row.decode(column: "attempt", as: Int64.self))
-        record.poll = Int(try row.decode(column: "poll", as: Int64.self))
-        record.dispatchId = try row.decode(column: "dispatch_id", as: String?.self).flatMap(UUID.init(uuidString:))
+        var record = DeploymentRecord(request: current, status: status, sequence: try row.int64("sequence"))
+        record.currentStep = try row.text("current_step").flatMap(StepName.init(rawValue:))
+        record.attempt = Int(try row.int64("attempt"))
+        record.poll = Int(try row.int64("poll"))
+        record.dispatchId = try row.text("dispatch_id").flatMap(UUID.init(uuidString:))
         record.dispatchedAt = try date("dispatched_at")
         record.lastHeardAt = try date("last_heard_at")
-        let outputs = try row.decode(column: "outputs", as: String.self)
-        record.outputs = try decodeJSON([String: String].self, outputs)
+        let outputs = try row.string("outputs")
+        record.outputs = outputs == "{}" ? [:] : try decodeJSON([String: String].self, outputs)
         record.storedOutputs = (record.outputs, outputs)
-        record.cancelRequested = try row.decode(column: "cancel_requested", as: Int64.self) != 0
-        record.cancelledBy = try row.decode(column: "cancelled_by", as: String?.self)
+        record.cancelRequested = try row.int64("cancel_requested") != 0
+        record.cancelledBy = try row.text("cancelled_by")
         record.startedAt = try date("started_at")
         record.finishedAt = try date("finished_at")
-        record.reason = try row.decode(column: "reason", as: String?.self)
-        let steps = try row.decode(column: "steps", as: String?.self)
+        record.reason = try row.text("reason")
+        let steps = try row.text("steps")
         if let steps { record.steps = try decodeJSON([DeploymentStepSummary].self, steps) }
         record.storedSteps = (record.steps, steps)
-        record.traceParent = try row.decode(column: "trace_parent", as: String?.self)
-        record.approval = try row.decode(column: "approval", as: String?.self).map { try decodeJSON(ApprovalState.self, $0) }
-        record.pause = try row.decode(column: "pause", as: String?.self).map { try decodeJSON(PauseState.self, $0) }
+        record.traceParent = try row.text("trace_parent")
+        record.approval = try row.text("approval").map { try decodeJSON(ApprovalState.self, $0) }
+        record.pause = try row.text("pause").map { try decodeJSON(PauseState.self, $0) }
         return record
     }
 
