@@ -28,7 +28,9 @@ public struct HistoryQueries: Sendable {
     public func list(environment: UUID, status: DeploymentStatus? = nil, limit: Int = 50, cursor: String? = nil) async throws -> HistoryPage {
         let after = cursor.flatMap(Cursor.init(encoded:))
         let read = try await store.read { db -> ([any SQLRow], [any SQLRow]) in
-            var query: SQLQueryString = "SELECT * FROM history_deployments WHERE environment_id = \(bind: environment.uuidString)"
+            var query: SQLQueryString = """
+                SELECT \(unsafeRaw: Self.summaryColumns) FROM history_deployments WHERE environment_id = \(bind: environment.uuidString)
+                """
             if let status {
                 query.appendInterpolation(unsafeRaw: " AND status = ")
                 query.appendInterpolation(bind: status.rawValue)
@@ -46,14 +48,13 @@ public struct HistoryQueries: Sendable {
             let rows = try await db.raw(query).all()
             // The page's steps in the same visit to the connection.
             let ids = try rows.prefix(limit).map { try $0.string("id") }
-            return (rows, ids.isEmpty ? [] : try await db.raw(Self.stepsQuery(ids)).all())
+            return (rows, ids.isEmpty ? [] : try await db.raw(Self.stepSummariesQuery(ids)).all())
         }
         let (rows, stepRows) = read
         let page = Array(rows.prefix(limit))
-        let steps = try Self.steps(from: stepRows)
+        let steps = try Self.stepSummaries(from: stepRows)
         let items = try page.map { row in
-            let id = try row.string("id")
-            return try Self.summary(row, steps: (steps[id] ?? []).map(\.summary))
+            try Self.summary(row, steps: steps[try row.string("id")] ?? [])
         }
         var next: String?
         if rows.count > limit, let last = page.last {
@@ -136,9 +137,32 @@ public struct HistoryQueries: Sendable {
         return (details, try row.int64("revision"))
     }
 
-    /// The steps of the deployments `ids`, by deployment and position.
-    private static func stepsQuery(_ ids: [String]) -> SQLQueryString {
-        "SELECT * FROM history_steps WHERE deployment_id IN (\(binds: ids)) ORDER BY deployment_id, position"
+    /// The columns ``summary(_:steps:)`` reads: a page reads only these, not the options,
+    /// outputs, reasons and approvals it leaves out (each column read is a value made).
+    private static let summaryColumns =
+        "id, environment_id, environment_name, version, owner, status, mode, created_at, scheduled_at, started_at, finished_at, rollback"
+
+    /// The steps of the deployments `ids` as a page shows them, by deployment and position.
+    private static func stepSummariesQuery(_ ids: [String]) -> SQLQueryString {
+        """
+        SELECT deployment_id, name, status, started_at, finished_at FROM history_steps
+        WHERE deployment_id IN (\(binds: ids)) ORDER BY deployment_id, position
+        """
+    }
+
+    /// Rows of ``stepSummariesQuery(_:)`` as each deployment's steps, in the rows' order.
+    private static func stepSummaries(from rows: [any SQLRow]) throws -> [String: [StepSummary]] {
+        var result: [String: [StepSummary]] = [:]
+        for row in rows {
+            let started = try row.integer("started_at").map(Date.init(epochMilliseconds:))
+            let finished = try row.integer("finished_at").map(Date.init(epochMilliseconds:))
+            let step = StepSummary(
+                name: StepName(rawValue: try row.string("name")) ?? .validate,
+                status: StepStatus(rawValue: try row.string("status")) ?? .pending,
+                startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished))
+            result[try row.string("deployment_id"), default: []].append(step)
+        }
+        return result
     }
 
     /// `history_steps` rows as each deployment's steps, in the rows' order.
@@ -179,12 +203,6 @@ public struct HistoryQueries: Sendable {
             createdAt: try date("created_at"), scheduledAt: try date("scheduled_at"),
             startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished), steps: steps,
             rollback: try row.text("rollback").flatMap { try? HangarJSON.decoder.decode(RollbackOf.self, from: Data($0.utf8)) })
-    }
-}
-
-extension StepDetails {
-    var summary: StepSummary {
-        StepSummary(name: name, status: status, startedAt: startedAt, finishedAt: finishedAt, durationMs: durationMs)
     }
 }
 
