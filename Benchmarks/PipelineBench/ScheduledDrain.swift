@@ -53,7 +53,7 @@ enum ScheduledDrain {
         let resident = residentMegabytes(system.processID("scheduler"))
         let lead = due.timeIntervalSinceNow
         try await Task.sleep(for: .seconds(max(0, lead)))
-        // The scheduler's CPU over the drain, per start: steadier than the rate, which the
+        // Each process's CPU over the drain, per start: steadier than the rate, which the
         // other processes sharing the cores move from run to run.
         let cpuBefore = CPUTimes.read(system)
         var drained: Double?
@@ -75,8 +75,9 @@ enum ScheduledDrain {
         print(
             String(
                 format:
-                    "| %d deployments due at the same instant | all started %.2f s after (%.0f /s); scheduler CPU %.3f ms per start; scheduler RSS %.0f MB while holding them |",
-                count, drained, Double(count) / drained, (cpu.seconds["scheduler"] ?? 0) * 1000 / Double(count), resident))
+                    "| %d deployments due at the same instant | all started %.2f s after (%.0f /s); scheduler RSS %.0f MB while holding them |",
+                count, drained, Double(count) / drained, resident))
+        print("| CPU per start over the drain | \(cpu.summary(per: count)) |")
     }
 
     static func residentMegabytes(_ pid: Int32?) -> Double {

@@ -80,6 +80,15 @@ final class SchedulerTransaction: @unchecked Sendable {
         ).run()
     }
 
+    /// Stores a new status alone, for a transition that changed nothing else (a scheduled
+    /// deployment falling due): ``update(_:)`` sets every column, and SQLite then rewrites the
+    /// entries of every index on a column it sets, changed or not.
+    func updateStatus(_ record: DeploymentRecord) async throws {
+        try await db.raw(
+            "UPDATE scheduler_deployments SET status = \(bind: record.status.rawValue) WHERE id = \(bind: record.id.uuidString)"
+        ).run()
+    }
+
     private func outputsJSON(_ record: DeploymentRecord) throws -> String {
         if let stored = record.storedOutputs, stored.value == record.outputs { return stored.json }
         return try Self.json(record.outputs)

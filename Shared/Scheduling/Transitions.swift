@@ -275,7 +275,7 @@ struct Transitions {
         if try await heldByFreeze(&record) { return }
         try await tx.lockEnvironment(record.environmentId)
         record.status = .queued
-        try await tx.update(record)
+        try await tx.updateStatus(record)
         try await queue(record)
     }
 
