@@ -107,7 +107,7 @@ public struct HistoryQueries: Sendable {
             return (row, lines, steps)
         }
         guard let (row, lines, stepRows) = read else { return nil }
-        let steps = try (try Self.steps(from: stepRows)[key] ?? []).map { step in
+        let steps = try Self.steps(from: stepRows).map { step in
             var step = step
             step.detail = try lines.filter { try $0.string("step") == step.name.rawValue }.map { line in
                 var message = try line.string("message")
@@ -154,36 +154,31 @@ public struct HistoryQueries: Sendable {
     private static func stepSummaries(from rows: [any SQLRow]) throws -> [String: [StepSummary]] {
         var result: [String: [StepSummary]] = [:]
         for row in rows {
-            let started = try row.integer("started_at").map(Date.init(epochMilliseconds:))
-            let finished = try row.integer("finished_at").map(Date.init(epochMilliseconds:))
-            let step = StepSummary(
-                name: StepName(rawValue: try row.string("name")) ?? .validate,
-                status: StepStatus(rawValue: try row.string("status")) ?? .pending,
-                startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished))
-            result[try row.string("deployment_id"), default: []].append(step)
+            result[try row.string("deployment_id"), default: []].append(try stepSummary(row))
         }
         return result
     }
 
-    /// `history_steps` rows as each deployment's steps, in the rows' order.
-    private static func steps(from rows: [any SQLRow]) throws -> [String: [StepDetails]] {
-        var result: [String: [StepDetails]] = [:]
-        for row in rows {
-            func date(_ column: String) throws -> Date? {
-                try row.integer(column).map(Date.init(epochMilliseconds:))
-            }
-            let started = try date("started_at")
-            let finished = try date("finished_at")
-            let step = StepDetails(
-                name: StepName(rawValue: try row.string("name")) ?? .validate,
-                status: StepStatus(rawValue: try row.string("status")) ?? .pending,
-                startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished),
-                attempts: Int(try row.int64("attempts")), detail: [],
-                error: try row.text("error"),
-                worker: try row.text("worker"))
-            result[try row.string("deployment_id"), default: []].append(step)
+    /// One deployment's `history_steps` rows as its steps, in the rows' order (their detail
+    /// lines left to the caller).
+    private static func steps(from rows: [any SQLRow]) throws -> [StepDetails] {
+        try rows.map { row in
+            let step = try stepSummary(row)
+            return StepDetails(
+                name: step.name, status: step.status, startedAt: step.startedAt, finishedAt: step.finishedAt,
+                durationMs: step.durationMs, attempts: Int(try row.int64("attempts")), detail: [],
+                error: try row.text("error"), worker: try row.text("worker"))
         }
-        return result
+    }
+
+    /// A `history_steps` row's name, status and times.
+    private static func stepSummary(_ row: any SQLRow) throws -> StepSummary {
+        let started = try row.integer("started_at").map(Date.init(epochMilliseconds:))
+        let finished = try row.integer("finished_at").map(Date.init(epochMilliseconds:))
+        return StepSummary(
+            name: StepName(rawValue: try row.string("name")) ?? .validate,
+            status: StepStatus(rawValue: try row.string("status")) ?? .pending,
+            startedAt: started, finishedAt: finished, durationMs: durationMs(started, finished))
     }
 
     private static func summary(_ row: any SQLRow, steps: [StepSummary]) throws -> DeploymentSummary {

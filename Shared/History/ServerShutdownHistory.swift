@@ -101,7 +101,7 @@ extension HistoryQueries {
             guard let status = ServerShutdownEvent.Status(rawValue: try row.string("status")) else { continue }
             states[try row.string("server_id")] = ServerShutdownState(
                 requestedAt: Date(epochMilliseconds: try row.int64("requested_at")), status: status,
-                attempt: Int(try row.int64("attempt")), lastError: try row.decode(column: "last_error", as: String?.self))
+                attempt: Int(try row.int64("attempt")), lastError: try row.text("last_error"))
         }
         return states
     }
