@@ -66,14 +66,27 @@ public final class AMQPConnection: Service, Sendable {
         routingKey: String,
         mandatory: Bool = true
     ) async throws {
-        let deadline = ContinuousClock.now + configuration.publishTimeout
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            driver.submit(
-                .publish(
-                    PendingPublish(
-                        exchange: exchange, routingKey: routingKey, mandatory: mandatory, message: message,
-                        deadline: deadline, continuation: continuation)))
+            publish(message, exchange: exchange, routingKey: routingKey, mandatory: mandatory) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Hands `message` to the connection's thread to publish and returns at once; the confirm
+    /// (or the error ``publish(_:exchange:routingKey:mandatory:)`` would throw) is
+    /// `completion`'s, called once on the connection's thread, so it must not block.
+    ///
+    /// For a caller that must not wait for the confirm before its next step, and must not
+    /// pay a task's hop before the message goes out either: a transactional outbox
+    /// publishing right after its commit, say.
+    public func publish(
+        _ message: Message, exchange: String, routingKey: String, mandatory: Bool = true,
+        completion: @escaping @Sendable (Result<Void, AMQPError>) -> Void
+    ) {
+        driver.submit(
+            .publish(
+                PendingPublish(
+                    exchange: exchange, routingKey: routingKey, mandatory: mandatory, message: message,
+                    deadline: ContinuousClock.now + configuration.publishTimeout, completion: completion)))
     }
 
     /// Declares exchanges, queues and bindings, and remembers them to declare again after

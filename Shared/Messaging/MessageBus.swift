@@ -37,6 +37,29 @@ public struct MessageBus: Sendable {
         Timer(label: "hangar_publish_confirm_seconds").record(duration: ContinuousClock.now - started)
     }
 
+    /// Hands `message` to the connection's thread at once, as ``publish(_:messageId:body:traceParent:)``
+    /// publishes it, and returns without waiting: `completion` gets the confirm or the error
+    /// on the connection's thread (it must not block). Throws only when `message` cannot be
+    /// encoded (no `body` given).
+    public func publish(
+        _ message: HangarMessage, messageId: String, body: [UInt8]? = nil, traceParent: String? = nil,
+        completion: @escaping @Sendable (Result<Void, AMQPError>) -> Void
+    ) throws {
+        let started = ContinuousClock.now
+        let type = message.type
+        connection.publish(
+            try Self.amqpMessage(message, messageId: messageId, appId: appId, body: body, traceParent: traceParent),
+            exchange: message.kind == .command ? HangarTopology.commands : HangarTopology.events,
+            routingKey: type
+        ) { result in
+            if case .success = result {
+                Counter(label: "hangar_messages_published_total", dimensions: [("type", type)]).increment()
+                Timer(label: "hangar_publish_confirm_seconds").record(duration: ContinuousClock.now - started)
+            }
+            completion(result)
+        }
+    }
+
     /// The AMQP message for `message`.
     public static func amqpMessage(
         _ message: HangarMessage, messageId: String, appId: String, body: [UInt8]? = nil, traceParent: String? = nil

@@ -413,8 +413,8 @@ final class SchedulerEngine: Sendable {
             if let earliestTimer, earliestTimer.timeIntervalSinceNow < configuration.timerPollInterval.seconds {
                 timerSignal.signal()
             }
-            // The outbox is durable with the commit: the message can be acked now, and the
-            // publishing overlaps with the next transaction.
+            // The outbox is durable with the commit: the messages go out now, the message
+            // handled can be acked, and the confirms overlap with the next transaction.
             if !committed.isEmpty {
                 SchedulerMetrics.committed(committed)
                 outbox.committed(committed)
@@ -423,13 +423,14 @@ final class SchedulerEngine: Sendable {
         }
     }
 
-    /// Publishes committed outbox batches as they come, several at a time, until
-    /// ``stopPublishing()``; what is left is relayed from the store on the next start.
+    /// Waits until ``stopPublishing()`` and until every message committed so far has been
+    /// confirmed (each is published as its transaction commits); what is left is relayed from
+    /// the store on the next start.
     func publishCommitted() async {
         await outbox.publishCommitted()
     }
 
-    /// Lets ``publishCommitted()`` finish once the queued batches are out.
+    /// Lets ``publishCommitted()`` finish once the committed messages are out.
     func stopPublishing() {
         outbox.stopPublishing()
     }

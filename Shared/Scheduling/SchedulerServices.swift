@@ -93,15 +93,16 @@ struct SchedulerPreparation: Service, CustomStringConvertible {
     }
 }
 
-/// Publishes what the scheduler's transactions committed to the outbox, until the consumer
-/// stops it (``SchedulerEngine/stopPublishing()``).
+/// Holds the scheduler's stop until what its transactions committed to the outbox is
+/// confirmed (each transaction publishes its messages as it commits), once the consumer has
+/// stopped it (``SchedulerEngine/stopPublishing()``).
 struct OutboxPublisher: Service, CustomStringConvertible {
     let engine: SchedulerEngine
 
     /// For logs.
     var description: String { "SchedulerOutboxPublisher" }
 
-    /// Publishes until stopped, then waits for its turn to stop: the service group stops its
+    /// Waits until stopped and confirmed, then waits for its turn to stop: the service group stops its
     /// parts one after the other and takes a part that ends before its turn for a failure.
     func run() async throws {
         await engine.publishCommitted()

@@ -8,7 +8,7 @@ final class PendingPublish: @unchecked Sendable {
     let mandatory: Bool
     let message: Message
     let deadline: ContinuousClock.Instant
-    private var continuation: CheckedContinuation<Void, any Error>?
+    private var completion: (@Sendable (Result<Void, AMQPError>) -> Void)?
     /// The delivery tag on the current publish channel, once sent.
     var tag: UInt64 = 0
     /// Set when the broker returned the message as unroutable (before its ack).
@@ -16,30 +16,34 @@ final class PendingPublish: @unchecked Sendable {
 
     init(
         exchange: String, routingKey: String, mandatory: Bool, message: Message, deadline: ContinuousClock.Instant,
-        continuation: CheckedContinuation<Void, any Error>
+        completion: @escaping @Sendable (Result<Void, AMQPError>) -> Void
     ) {
         self.exchange = exchange
         self.routingKey = routingKey
         self.mandatory = mandatory
         self.message = message
         self.deadline = deadline
-        self.continuation = continuation
+        self.completion = completion
     }
 
-    var isDone: Bool { continuation == nil }
+    var isDone: Bool { completion == nil }
 
     func succeed() {
         if let returned {
             fail(returned)
         } else {
-            continuation?.resume()
-            continuation = nil
+            complete(.success(()))
         }
     }
 
     func fail(_ error: AMQPError) {
-        continuation?.resume(throwing: error)
-        continuation = nil
+        complete(.failure(error))
+    }
+
+    private func complete(_ result: Result<Void, AMQPError>) {
+        let completion = completion
+        self.completion = nil
+        completion?(result)
     }
 }
 

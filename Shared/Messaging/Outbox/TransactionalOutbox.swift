@@ -10,8 +10,8 @@ import Synchronization
 /// durable exactly when the change is, and publishes them after the commit. Every service that
 /// publishes from a transaction uses this one (the scheduler, intake's submissions).
 ///
-/// - After the commit, ``committed(_:)`` hands the entries to ``publishCommitted(concurrentBatches:)``,
-///   which publishes them with confirms, several batches at a time; or the caller publishes them
+/// - After the commit, ``committed(_:)`` publishes the entries at once and takes their
+///   confirms in the background; or the caller publishes them
 ///   itself and waits (``publish(_:)``).
 /// - A confirmed message's row is deleted lazily: by the service's next transaction
 ///   (``deleteConfirmed(in:)``) or by ``forgetConfirmed()``, which saves a write transaction per
@@ -50,8 +50,9 @@ public final class TransactionalOutbox: Sendable {
     public let name: String
     let logger: Logger
     private let confirmed = Mutex<[String]>([])
-    private let batches: AsyncStream<[Entry]>
-    private let batchesInput: AsyncStream<[Entry]>.Continuation
+    /// Messages of ``committed(_:)`` not yet confirmed, whether publishing has been stopped,
+    /// and who waits for both (``publishCommitted()``).
+    private let inFlight = Mutex<(count: Int, stopped: Bool, waiters: [CheckedContinuation<Void, Never>])>((0, false, []))
 
     /// An outbox in `table` of `store`, published through `bus`.
     public init(table: String, store: SQLStore, bus: MessageBus, name: String, logger: Logger) {
@@ -60,7 +61,6 @@ public final class TransactionalOutbox: Sendable {
         self.bus = bus
         self.name = name
         self.logger = logger
-        (batches, batchesInput) = AsyncStream.makeStream()
     }
 
     /// The migration that creates the table (message id, type, body, creation time in
@@ -126,31 +126,60 @@ public final class TransactionalOutbox: Sendable {
 
     // MARK: Publishing, after the commit
 
-    /// Hands committed entries to ``publishCommitted(concurrentBatches:)``.
+    /// Publishes committed entries at once: each is handed to the connection's thread before
+    /// this returns, so the first message goes out without waiting for a task to run it (a
+    /// step command is on a deployment's critical path). Their confirms come in the background;
+    /// a confirmed message's row is deleted lazily, a failed one is logged and its row left for
+    /// ``relay(olderThan:now:limit:keeping:)``.
     public func committed(_ entries: [Entry]) {
         guard !entries.isEmpty else { return }
-        batchesInput.yield(entries)
-    }
-
-    /// Publishes the batches handed to ``committed(_:)`` as they come, `concurrentBatches` at a
-    /// time, until ``stopPublishing()``; what is left is relayed from the table later.
-    public func publishCommitted(concurrentBatches: Int = 16) async {
-        await withTaskGroup(of: Void.self) { group in
-            var inFlight = 0
-            for await batch in batches {
-                if inFlight >= concurrentBatches {
-                    await group.next()
-                    inFlight -= 1
+        inFlight.withLock { $0.count += entries.count }
+        for entry in entries {
+            do {
+                try bus.publish(entry.message, messageId: entry.messageId, body: entry.body, traceParent: entry.traceParent) { result in
+                    switch result {
+                    case .success: self.confirmed.withLock { $0.append(entry.messageId) }
+                    case .failure(let error):
+                        self.logger.warning("\(self.name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
+                    }
+                    self.settled(1)
                 }
-                group.addTask { _ = await self.publish(batch) }
-                inFlight += 1
+            } catch {
+                logger.warning("\(name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
+                settled(1)
             }
         }
     }
 
-    /// Lets ``publishCommitted(concurrentBatches:)`` finish once the batches handed to it are out.
+    /// Waits until ``stopPublishing()`` has been called and every message handed to
+    /// ``committed(_:)`` so far has been confirmed or has failed.
+    public func publishCommitted() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = inFlight.withLock { state -> Bool in
+                guard !(state.stopped && state.count == 0) else { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// Lets ``publishCommitted()`` return once the messages handed to ``committed(_:)`` are out.
     public func stopPublishing() {
-        batchesInput.finish()
+        inFlight.withLock { $0.stopped = true }
+        settled(0)
+    }
+
+    /// Counts `count` messages of ``committed(_:)`` settled; wakes ``publishCommitted()`` when
+    /// it may return.
+    private func settled(_ count: Int) {
+        let waiters = inFlight.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.count -= count
+            guard state.stopped && state.count == 0 else { return [] }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Publishes `entries` (pipelined) and returns the ids the broker confirmed; their rows are
