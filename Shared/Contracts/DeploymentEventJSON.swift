@@ -29,17 +29,7 @@ enum DeploymentEventJSON {
         writer.date("scheduledAt", event.scheduledAt, &fields)
         writer.string("status", event.status.rawValue, &fields)
         if let steps = event.steps {
-            writer.array("steps", steps, &fields) { writer, step in
-                writer.raw("{")
-                var stepFields = JSONBytes.Fields()
-                writer.integer("attempts", Int64(step.attempts), &stepFields)
-                writer.string("error", step.error, &stepFields)
-                writer.date("finishedAt", step.finishedAt, &stepFields)
-                writer.string("name", step.name.rawValue, &stepFields)
-                writer.date("startedAt", step.startedAt, &stepFields)
-                writer.string("status", step.status.rawValue, &stepFields)
-                writer.raw("}")
-            }
+            writer.array("steps", steps, &fields) { writer, step in writer.stepSummary(step) }
         }
         writer.string("version", event.version, &fields)
         if let webhooks = event.webhooks { writer.strings("webhooks", webhooks, &fields) }

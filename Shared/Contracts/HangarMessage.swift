@@ -133,9 +133,9 @@ public enum ContractCodec {
         switch message {
         case .submitDeployment(let value): return Array(try encoder.encode(value))
         case .cancelDeployment(let value): return Array(try encoder.encode(value))
-        case .executeStep(let value): return Array(try encoder.encode(value))
+        case .executeStep(let value): return try StepMessagesJSON.encode(value)
         case .stepHeartbeat(let value): return Array(try encoder.encode(value))
-        case .stepEvent(let value): return Array(try encoder.encode(value))
+        case .stepEvent(let value): return try StepMessagesJSON.encode(value)
         case .deploymentEvent(let value): return try DeploymentEventJSON.encode(value)
         case .freezeSnapshot(let value): return Array(try encoder.encode(value))
         case .deploymentDue(let value): return Array(try encoder.encode(value))

@@ -31,6 +31,39 @@ extension JSONBytes {
         raw("}")
     }
 
+    /// A step as a deployment's summary has it (``DeploymentStepSummary``), an object.
+    public mutating func stepSummary(_ step: DeploymentStepSummary) {
+        raw("{")
+        var fields = Fields()
+        integer("attempts", Int64(step.attempts), &fields)
+        string("error", step.error, &fields)
+        date("finishedAt", step.finishedAt, &fields)
+        string("name", step.name.rawValue, &fields)
+        date("startedAt", step.startedAt, &fields)
+        string("status", step.status.rawValue, &fields)
+        raw("}")
+    }
+
+    /// Steps as a deployment's summary has them, an array: what `HangarJSON.encoder` writes
+    /// for `[DeploymentStepSummary]`.
+    public static func stepSummaries(_ steps: [DeploymentStepSummary]) -> String {
+        var writer = JSONBytes(capacity: 128 * steps.count + 2)
+        writer.raw("[")
+        for (index, step) in steps.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.stepSummary(step)
+        }
+        writer.raw("]")
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// An object of strings as `HangarJSON.encoder` writes `[String: String]`.
+    public static func object(_ values: [String: String]) -> String {
+        var writer = JSONBytes(capacity: 64)
+        writer.object(values)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
     /// A member with `value` as `HangarJSON.encoder` writes it, copied in: for the rarer
     /// nested states (an approval, a pause); none when `value` is nil.
     public mutating func encodedByFoundation(_ name: StaticString, _ value: (some Encodable)?, _ fields: inout Fields) throws {

@@ -93,6 +93,12 @@ public struct JSONBytes: Sendable {
     /// `sortedKeys` writes them).
     public mutating func object(_ name: StaticString, _ values: [String: String], _ fields: inout Fields) {
         key(name, &fields)
+        object(values)
+    }
+
+    /// An object of strings, its keys in `String` order (as `JSONEncoder`'s `sortedKeys`
+    /// writes them).
+    public mutating func object(_ values: [String: String]) {
         append("{")
         for (index, member) in values.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { append(",") }

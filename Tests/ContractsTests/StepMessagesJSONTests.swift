@@ -1,0 +1,79 @@
+import Foundation
+import HangarContracts
+import Testing
+
+/// Step commands' and step events' hand-written JSON against `HangarJSON.encoder`, byte for byte.
+@Suite("Step messages JSON")
+struct StepMessagesJSONTests {
+    static let texts = DeploymentEventJSONTests.texts
+
+    @Test("a step command is written as JSONEncoder writes it, for 500 random commands")
+    func commandSameBytesAsJSONEncoder() throws {
+        let random = RandomMessages()
+        for round in 0..<500 {
+            let command = random.command()
+            let expected = Array(try HangarJSON.encoder.encode(command))
+            let written = try ContractCodec.encode(.executeStep(command))
+            #expect(written == expected, "round \(round): \(String(decoding: written, as: UTF8.self))")
+            if written != expected { break }
+            #expect(try HangarJSON.decoder.decode(ExecuteStep.self, from: Data(written)) == command)
+        }
+    }
+
+    @Test("a step event is written as JSONEncoder writes it, for 500 random events")
+    func eventSameBytesAsJSONEncoder() throws {
+        let random = RandomMessages()
+        for round in 0..<500 {
+            let event = random.event()
+            let expected = Array(try HangarJSON.encoder.encode(event))
+            let written = try ContractCodec.encode(.stepEvent(event))
+            #expect(written == expected, "round \(round): \(String(decoding: written, as: UTF8.self))")
+            if written != expected { break }
+            #expect(try HangarJSON.decoder.decode(StepEvent.self, from: Data(written)) == event)
+        }
+    }
+}
+
+/// Random step commands and events, every optional member present or not.
+private final class RandomMessages {
+    var generator = SystemRandomNumberGenerator()
+
+    func maybe<T>(_ value: () -> T) -> T? { Bool.random(using: &generator) ? value() : nil }
+    func text() -> String { StepMessagesJSONTests.texts.randomElement(using: &generator)! }
+    func date() -> Date { Date(epochMilliseconds: Int64.random(in: 0...4_102_444_800_000, using: &generator)) }
+    func number() -> Int { Int.random(in: 0...99, using: &generator) }
+    func strings() -> [String: String] {
+        Dictionary((0..<Int.random(in: 0...3, using: &generator)).map { _ in (text(), text()) }, uniquingKeysWith: { first, _ in first })
+    }
+    func value() -> JSONValue {
+        .object(["batch": .number(Double(number())), "name": .string(text()), "done": .bool(Bool.random(using: &generator)), "none": .null])
+    }
+
+    func command() -> ExecuteStep {
+        ExecuteStep(
+            deploymentId: UUID(), environmentId: UUID(), environmentName: text(), version: maybe { text() },
+            step: StepName.allCases.randomElement(using: &generator)!, attempt: number(), dispatchId: UUID(),
+            target: ProviderTarget(provider: text(), settings: ["durationMs": .number(Double(number())), "region": .string(text())]),
+            options: DeploymentOptions(
+                lockInstances: Bool.random(using: &generator), stopPreparationServer: Bool.random(using: &generator),
+                terminateSessions: Bool.random(using: &generator)),
+            mode: PublishMode.allCases.randomElement(using: &generator)!,
+            reconnection: maybe { Reconnection(minutes: number(), message: text()) }, outputs: strings(),
+            continuation: maybe { value() }, poll: number(), cleanup: maybe { text() },
+            rollback: maybe {
+                RollbackOf(
+                    deploymentId: UUID(), version: text(), modelVersion: text(), imageId: maybe { text() }, fromDeploymentId: UUID(),
+                    fromVersion: text(), fromModelVersion: text())
+            },
+            replacement: maybe { ReplacementPolicy(batchPercent: number(), minHealthyPercent: number(), bakeSeconds: number(), alarms: [text()]) })
+    }
+
+    func event() -> StepEvent {
+        StepEvent(
+            kind: StepEvent.Kind.allCases.randomElement(using: &generator)!, deploymentId: UUID(),
+            step: StepName.allCases.randomElement(using: &generator)!, attempt: number(), dispatchId: UUID(), at: date(),
+            detail: maybe { text() }, outputs: maybe { strings() }, error: maybe { text() }, transient: maybe { Bool.random(using: &generator) },
+            continuation: maybe { value() }, checkAfter: maybe { date() }, worker: maybe { text() }, startedAt: maybe { date() },
+            earlierDetails: maybe { (0..<number() % 3).map { _ in StepEvent.DetailLine(at: date(), message: text()) } })
+    }
+}
