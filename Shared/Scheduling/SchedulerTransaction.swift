@@ -91,12 +91,17 @@ final class SchedulerTransaction: @unchecked Sendable {
 
     private func outputsJSON(_ record: DeploymentRecord) throws -> String {
         if let stored = record.storedOutputs, stored.value == record.outputs { return stored.json }
-        return try Self.json(record.outputs)
+        let json = JSONBytes.object(record.outputs)
+        Self.outputs.remember(record.id, json: json, value: record.outputs)
+        return json
     }
 
     private func stepsJSON(_ record: DeploymentRecord) throws -> String? {
         if let stored = record.storedSteps, stored.value == record.steps { return stored.json }
-        return record.steps.isEmpty ? nil : try Self.json(record.steps)
+        guard !record.steps.isEmpty else { return nil }
+        let json = JSONBytes.stepSummaries(record.steps)
+        Self.steps.remember(record.id, json: json, value: record.steps)
+        return json
     }
 
     /// Serialises transactions that decide who runs in an environment (PostgreSQL row lock;
@@ -274,6 +279,10 @@ final class SchedulerTransaction: @unchecked Sendable {
 
     /// Decoded requests, shared by every transaction of this process.
     static let requests = RequestCache()
+    /// Deployments' outputs and steps as this process last wrote or read them: a deployment's
+    /// next transaction reads back what its last one wrote.
+    static let outputs = DecodedColumnCache<[String: String]>()
+    static let steps = DecodedColumnCache<[DeploymentStepSummary]>()
 
     /// A row of `scheduler_deployments`. Columns are read through the direct accessors
     /// (``SQLRow/string(_:)`` and the like), and the outputs of a deployment that has none
@@ -303,7 +312,8 @@ final class SchedulerTransaction: @unchecked Sendable {
         record.dispatchedAt = try date("dispatched_at")
         record.lastHeardAt = try date("last_heard_at")
         let outputs = try row.string("outputs")
-        record.outputs = outputs == "{}" ? [:] : try decodeJSON([String: String].self, outputs)
+        record.outputs =
+            outputs == "{}" ? [:] : try Self.outputs.value(current.deploymentId, json: outputs) { try decodeJSON([String: String].self, $0) }
         record.storedOutputs = (record.outputs, outputs)
         record.cancelRequested = try row.int64("cancel_requested") != 0
         record.cancelledBy = try row.text("cancelled_by")
@@ -311,7 +321,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         record.finishedAt = try date("finished_at")
         record.reason = try row.text("reason")
         let steps = try row.text("steps")
-        if let steps { record.steps = try decodeJSON([DeploymentStepSummary].self, steps) }
+        if let steps { record.steps = try Self.steps.value(current.deploymentId, json: steps) { try decodeJSON([DeploymentStepSummary].self, $0) } }
         record.storedSteps = (record.steps, steps)
         record.traceParent = try row.text("trace_parent")
         record.approval = try row.text("approval").map { try decodeJSON(ApprovalState.self, $0) }
