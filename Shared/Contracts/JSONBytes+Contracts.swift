@@ -31,6 +31,50 @@ extension JSONBytes {
         raw("}")
     }
 
+    /// A `target` member (``ProviderTarget``).
+    public mutating func target(_ target: ProviderTarget, _ fields: inout Fields) throws {
+        key("target", &fields)
+        raw("{")
+        var targetFields = Fields()
+        string("environmentId", target.environmentId?.uuidString.lowercased(), &targetFields)
+        string("provider", target.provider, &targetFields)
+        key("settings", &targetFields)
+        try value(.object(target.settings))
+        raw("}")
+    }
+
+    /// Any JSON value (``JSONValue``), members in `String` order. A number is written as
+    /// `JSONEncoder` writes a `Double` (its description without a trailing `.0`); one that is
+    /// not finite throws, as `JSONEncoder` does.
+    public mutating func value(_ value: JSONValue) throws {
+        switch value {
+        case .string(let text): string(text)
+        case .number(let number):
+            guard number.isFinite else { return try encoded(HangarJSON.encoder.encode(number)) }
+            var text = number.description
+            if text.hasSuffix(".0") { text.removeLast(2) }
+            raw(text)
+        case .bool(let flag): raw(flag ? "true" : "false")
+        case .null: raw("null")
+        case .array(let elements):
+            raw("[")
+            for (index, element) in elements.enumerated() {
+                if index > 0 { raw(",") }
+                try self.value(element)
+            }
+            raw("]")
+        case .object(let members):
+            raw("{")
+            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { raw(",") }
+                string(member.key)
+                raw(":")
+                try self.value(member.value)
+            }
+            raw("}")
+        }
+    }
+
     /// A step as a deployment's summary has it (``DeploymentStepSummary``), an object.
     public mutating func stepSummary(_ step: DeploymentStepSummary) {
         raw("{")

@@ -33,6 +33,16 @@ public struct JSONBytes: Sendable {
         append(text)
     }
 
+    /// JSON text made by the caller (a number, say), copied as it is.
+    public mutating func raw(_ text: String) {
+        append(text)
+    }
+
+    /// JSON already written (by `JSONEncoder`, say), copied as it is.
+    public mutating func encoded(_ json: Data) {
+        bytes.append(contentsOf: json)
+    }
+
     /// A member's name, after a comma unless it is the object's first.
     public mutating func key(_ name: StaticString, _ fields: inout Fields) {
         if fields.written { append(",") }

@@ -4,8 +4,8 @@ import Foundation
 /// `HangarJSON.encoder` writes for them (keys sorted, absent values left out, slashes not
 /// escaped, RFC 3339 dates), without `Codable`. Every step of every deployment is one of each
 /// (the scheduler writes the command, the worker the outcome), on the deployment's critical
-/// path. The open-ended or rare parts (the target's settings, a continuation, a reconnection
-/// notice, a replacement policy) are still encoded by `JSONEncoder` and copied in.
+/// path. The rare parts (a continuation, a reconnection notice, a replacement policy) are
+/// still encoded by `JSONEncoder` and copied in.
 enum StepMessagesJSON {
     static func encode(_ command: ExecuteStep) throws -> [UInt8] {
         var writer = JSONBytes(capacity: 512)
@@ -26,7 +26,7 @@ enum StepMessagesJSON {
         try writer.encodedByFoundation("replacement", command.replacement, &fields)
         writer.rollback(command.rollback, &fields)
         writer.string("step", command.step.rawValue, &fields)
-        try writer.encodedByFoundation("target", command.target, &fields)
+        try writer.target(command.target, &fields)
         writer.string("version", command.version, &fields)
         writer.raw("}")
         return writer.bytes

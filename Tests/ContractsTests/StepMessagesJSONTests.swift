@@ -45,15 +45,29 @@ private final class RandomMessages {
     func strings() -> [String: String] {
         Dictionary((0..<Int.random(in: 0...3, using: &generator)).map { _ in (text(), text()) }, uniquingKeysWith: { first, _ in first })
     }
-    func value() -> JSONValue {
-        .object(["batch": .number(Double(number())), "name": .string(text()), "done": .bool(Bool.random(using: &generator)), "none": .null])
+    /// Numbers of every shape `JSONEncoder` writes differently (whole, fractions, exponents, negative zero).
+    static let numbers: [Double] = [0, -0.0, 1, -7, 2.5, 0.1, 1e-7, 1e15, 1e16, 3e20, 123_456_789_012_345_678, 12345.678, .pi]
+
+    /// An object (a continuation or a target's settings are one) of any values, nested twice at most.
+    func value(depth: Int = 0) -> JSONValue {
+        switch depth == 0 ? 5 : Int.random(in: depth < 2 ? 0...5 : 0...3, using: &generator) {
+        case 0: return .string(text())
+        case 1: return .number(Self.numbers.randomElement(using: &generator)!)
+        case 2: return .bool(Bool.random(using: &generator))
+        case 3: return .null
+        case 4: return .array((0..<number() % 3).map { _ in value(depth: depth + 1) })
+        default:
+            return .object(Dictionary((0..<number() % 3).map { _ in (text(), value(depth: depth + 1)) }, uniquingKeysWith: { first, _ in first }))
+        }
     }
 
     func command() -> ExecuteStep {
         ExecuteStep(
             deploymentId: UUID(), environmentId: UUID(), environmentName: text(), version: maybe { text() },
             step: StepName.allCases.randomElement(using: &generator)!, attempt: number(), dispatchId: UUID(),
-            target: ProviderTarget(provider: text(), settings: ["durationMs": .number(Double(number())), "region": .string(text())]),
+            target: ProviderTarget(
+                provider: text(), settings: Dictionary(uniqueKeysWithValues: (0..<number() % 4).map { _ in (UUID().uuidString, value(depth: 1)) }),
+                environmentId: maybe { UUID() }),
             options: DeploymentOptions(
                 lockInstances: Bool.random(using: &generator), stopPreparationServer: Bool.random(using: &generator),
                 terminateSessions: Bool.random(using: &generator)),
