@@ -28,6 +28,9 @@ struct DeploymentRecord: Sendable {
     /// were instead of encoding them again.
     var storedOutputs: (value: [String: String], json: String)?
     var storedSteps: (value: [DeploymentStepSummary], json: String?)?
+    /// The changeable columns as the row has them (read, inserted or last updated in this
+    /// transaction), so that an update writes only what changed; `nil`: unknown, all are written.
+    var storedColumns: DeploymentColumns?
     /// The trace the deployment's messages join (a W3C `traceparent`); `nil` when tracing was off.
     var traceParent: String?
     /// Once it has waited for approval: where that stands. While it waits its status stays

@@ -49,7 +49,8 @@ final class SchedulerTransaction: @unchecked Sendable {
         return try row.map(Self.record)
     }
 
-    func insert(_ record: DeploymentRecord) async throws {
+    /// Inserts `record` and notes the columns as inserted (``DeploymentRecord/storedColumns``).
+    func insert(_ record: inout DeploymentRecord) async throws {
         try await db.raw(
             """
             INSERT INTO scheduler_deployments (id, environment_id, status, request, mode, sequence, outputs, cancel_requested,
@@ -60,33 +61,41 @@ final class SchedulerTransaction: @unchecked Sendable {
                 \(bind: record.reason), \(bind: record.finishedAt?.epochMilliseconds), \(bind: record.traceParent))
             """
         ).run()
+        var inserted = DeploymentRecord(request: record.request, status: record.status, sequence: record.sequence)
+        inserted.reason = record.reason
+        inserted.finishedAt = record.finishedAt
+        record.storedColumns = try columns(inserted)
     }
 
-    func update(_ record: DeploymentRecord) async throws {
-        try await db.raw(
-            """
-            UPDATE scheduler_deployments SET status = \(bind: record.status.rawValue),
-                current_step = \(bind: record.currentStep?.rawValue), attempt = \(bind: Int64(record.attempt)),
-                poll = \(bind: Int64(record.poll)), dispatch_id = \(bind: record.dispatchId?.uuidString),
-                dispatched_at = \(bind: record.dispatchedAt?.epochMilliseconds),
-                last_heard_at = \(bind: record.lastHeardAt?.epochMilliseconds),
-                outputs = \(bind: try outputsJSON(record)), cancel_requested = \(bind: record.cancelRequested ? Int64(1) : Int64(0)),
-                cancelled_by = \(bind: record.cancelledBy), started_at = \(bind: record.startedAt?.epochMilliseconds),
-                finished_at = \(bind: record.finishedAt?.epochMilliseconds), reason = \(bind: record.reason),
-                steps = \(bind: try stepsJSON(record)), approval = \(bind: try record.approval.map(Self.json)),
-                pause = \(bind: try record.pause.map(Self.json))
-            WHERE id = \(bind: record.id.uuidString)
-            """
-        ).run()
+    /// Stores what changed of `record` since it was read, inserted or last updated (all of it
+    /// when that is unknown), and notes the columns as stored. Nothing changed: no statement.
+    func update(_ record: inout DeploymentRecord) async throws {
+        let columns = try columns(record)
+        let changed = columns.changed(since: record.storedColumns)
+        record.storedColumns = columns
+        guard !changed.isEmpty else { return }
+        var sql: SQLQueryString = "UPDATE scheduler_deployments SET "
+        for (position, index) in changed.enumerated() {
+            sql.appendLiteral(position == 0 ? "" : ", ")
+            sql.appendLiteral(DeploymentColumns.names[index])
+            sql.appendLiteral(" = ")
+            sql.appendInterpolation(bind: columns.values[index].bind)
+        }
+        sql.appendLiteral(" WHERE id = ")
+        sql.appendInterpolation(bind: record.id.uuidString)
+        try await db.raw(sql).run()
     }
 
-    /// Stores a new status alone, for a transition that changed nothing else (a scheduled
-    /// deployment falling due): ``update(_:)`` sets every column, and SQLite then rewrites the
-    /// entries of every index on a column it sets, changed or not.
-    func updateStatus(_ record: DeploymentRecord) async throws {
-        try await db.raw(
-            "UPDATE scheduler_deployments SET status = \(bind: record.status.rawValue) WHERE id = \(bind: record.id.uuidString)"
-        ).run()
+    /// `record`'s changeable columns as SQL values.
+    private func columns(_ record: DeploymentRecord) throws -> DeploymentColumns {
+        DeploymentColumns(values: [
+            .text(record.status.rawValue), .text(record.currentStep?.rawValue), .integer(Int64(record.attempt)),
+            .integer(Int64(record.poll)), .text(record.dispatchId?.uuidString), .integer(record.dispatchedAt?.epochMilliseconds),
+            .integer(record.lastHeardAt?.epochMilliseconds), .text(try outputsJSON(record)), .integer(record.cancelRequested ? 1 : 0),
+            .text(record.cancelledBy), .integer(record.startedAt?.epochMilliseconds), .integer(record.finishedAt?.epochMilliseconds),
+            .text(record.reason), .text(try stepsJSON(record)), .text(try record.approval.map(Self.json)),
+            .text(try record.pause.map(Self.json)),
+        ])
     }
 
     private func outputsJSON(_ record: DeploymentRecord) throws -> String {
@@ -296,36 +305,50 @@ final class SchedulerTransaction: @unchecked Sendable {
         } else {
             request = try decodeJSON(SubmitDeployment.self, try row.string("request"))
         }
-        let status = DeploymentStatus(rawValue: try row.string("status")) ?? .failed
-        func date(_ column: String) throws -> Date? {
-            try row.integer(column).map(Date.init(epochMilliseconds:))
-        }
+        let status = try row.string("status")
+        func date(_ milliseconds: Int64?) -> Date? { milliseconds.map(Date.init(epochMilliseconds:)) }
         // The start may have moved past a freeze window since it was submitted: the column
         // has it (the cached request stays as submitted).
         var current = request
-        current.scheduledAt = try date("scheduled_at")
-        var record = DeploymentRecord(request: current, status: status, sequence: try row.int64("sequence"))
-        record.currentStep = try row.text("current_step").flatMap(StepName.init(rawValue:))
-        record.attempt = Int(try row.int64("attempt"))
-        record.poll = Int(try row.int64("poll"))
-        record.dispatchId = try row.text("dispatch_id").flatMap(UUID.init(uuidString:))
-        record.dispatchedAt = try date("dispatched_at")
-        record.lastHeardAt = try date("last_heard_at")
+        current.scheduledAt = date(try row.integer("scheduled_at"))
+        var record = DeploymentRecord(request: current, status: DeploymentStatus(rawValue: status) ?? .failed, sequence: try row.int64("sequence"))
+        let currentStep = try row.text("current_step")
+        record.currentStep = currentStep.flatMap(StepName.init(rawValue:))
+        let attempt = try row.int64("attempt")
+        record.attempt = Int(attempt)
+        let poll = try row.int64("poll")
+        record.poll = Int(poll)
+        let dispatchId = try row.text("dispatch_id")
+        record.dispatchId = dispatchId.flatMap(UUID.init(uuidString:))
+        let dispatchedAt = try row.integer("dispatched_at")
+        record.dispatchedAt = date(dispatchedAt)
+        let lastHeardAt = try row.integer("last_heard_at")
+        record.lastHeardAt = date(lastHeardAt)
         let outputs = try row.string("outputs")
         record.outputs =
             outputs == "{}" ? [:] : try Self.outputs.value(current.deploymentId, json: outputs) { try decodeJSON([String: String].self, $0) }
         record.storedOutputs = (record.outputs, outputs)
-        record.cancelRequested = try row.int64("cancel_requested") != 0
+        let cancelRequested = try row.int64("cancel_requested")
+        record.cancelRequested = cancelRequested != 0
         record.cancelledBy = try row.text("cancelled_by")
-        record.startedAt = try date("started_at")
-        record.finishedAt = try date("finished_at")
+        let startedAt = try row.integer("started_at")
+        record.startedAt = date(startedAt)
+        let finishedAt = try row.integer("finished_at")
+        record.finishedAt = date(finishedAt)
         record.reason = try row.text("reason")
         let steps = try row.text("steps")
         if let steps { record.steps = try Self.steps.value(current.deploymentId, json: steps) { try decodeJSON([DeploymentStepSummary].self, $0) } }
         record.storedSteps = (record.steps, steps)
         record.traceParent = try row.text("trace_parent")
-        record.approval = try row.text("approval").map { try decodeJSON(ApprovalState.self, $0) }
-        record.pause = try row.text("pause").map { try decodeJSON(PauseState.self, $0) }
+        let approval = try row.text("approval")
+        record.approval = try approval.map { try decodeJSON(ApprovalState.self, $0) }
+        let pause = try row.text("pause")
+        record.pause = try pause.map { try decodeJSON(PauseState.self, $0) }
+        record.storedColumns = DeploymentColumns(values: [
+            .text(status), .text(currentStep), .integer(attempt), .integer(poll), .text(dispatchId), .integer(dispatchedAt),
+            .integer(lastHeardAt), .text(outputs), .integer(cancelRequested), .text(record.cancelledBy), .integer(startedAt),
+            .integer(finishedAt), .text(record.reason), .text(steps), .text(approval), .text(pause),
+        ])
         return record
     }
 

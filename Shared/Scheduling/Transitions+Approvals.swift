@@ -20,7 +20,7 @@ extension Transitions {
         let approval = ApprovalState(policy: policy, requestedAt: clock)
         record.approval = approval
         record.dispatchId = nil
-        try await tx.update(record)
+        try await tx.update(&record)
         try await tx.addTimer(
             TimerRecord(id: Self.approvalTimerId(record.id), deploymentId: record.id, kind: .approval, dueAt: approval.expiresAt))
         try await tx.publish(

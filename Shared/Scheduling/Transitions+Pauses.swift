@@ -20,7 +20,7 @@ extension Transitions {
         let pause = PauseState(reason: reason, pausedAt: clock, continuation: event.continuation, poll: record.poll)
         record.pause = pause
         record.dispatchId = nil
-        try await tx.update(record)
+        try await tx.update(&record)
         try await tx.addTimer(TimerRecord(id: Self.pauseTimerId(record.id), deploymentId: record.id, kind: .pause, dueAt: pause.expiresAt))
         try await tx.publish(
             record.event(at: clock, reason: reason, status: .paused), messageId: Self.pauseEventMessageId(record.id, .paused, pause),

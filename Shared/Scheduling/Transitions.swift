@@ -42,14 +42,14 @@ struct Transitions {
                 record.status = .rejected
                 record.finishedAt = clock
                 record.reason = refusal
-                try await tx.insert(record)
+                try await tx.insert(&record)
                 try await emit(record)
                 return
             }
         }
         if let scheduledAt = request.scheduledAt {
             record.status = .scheduled
-            try await tx.insert(record)
+            try await tx.insert(&record)
             guard scheduledAt > clock else {
                 // Already due when it reached the scheduler (it was down at the due time): it
                 // starts now, unless a freeze window holds it, as when a timer fires.
@@ -59,7 +59,7 @@ struct Transitions {
             try await emit(record)
             return
         }
-        try await tx.insert(record)
+        try await tx.insert(&record)
         try await queue(record)
     }
 
@@ -87,7 +87,7 @@ struct Transitions {
             } else {
                 record.cancelRequested = true
                 record.cancelledBy = command.requestedBy
-                try await tx.update(record)
+                try await tx.update(&record)
             }
         default:
             return
@@ -110,7 +110,7 @@ struct Transitions {
                 return try await end(&record, as: .cancelled, reason: "cancelled by \(record.cancelledBy ?? "a user")")
             }
             record.dispatchId = nil
-            try await tx.update(record)
+            try await tx.update(&record)
             try await tx.addTimer(
                 TimerRecord(
                     id: "dispatch-\(event.dispatchId)-\(record.poll + 1)", deploymentId: record.id, kind: .dispatch,
@@ -136,7 +136,7 @@ struct Transitions {
             let error = event.error ?? "the step failed"
             if event.transient == true, record.attempt < configuration.maxAttempts, !record.cancelRequested || record.pendingEnd != nil {
                 record.dispatchId = nil
-                try await tx.update(record)
+                try await tx.update(&record)
                 let delay = configuration.retryDelay(beforeAttempt: record.attempt + 1)
                 try await tx.addTimer(
                     TimerRecord(
@@ -178,7 +178,7 @@ struct Transitions {
     private func heard(_ record: inout DeploymentRecord) async throws {
         let first = record.lastHeardAt == nil
         record.lastHeardAt = clock
-        try await tx.update(record)
+        try await tx.update(&record)
         if first, let dispatchId = record.dispatchId { try await armLease(record, dispatchId: dispatchId, dueAt: clock) }
     }
 
@@ -275,7 +275,7 @@ struct Transitions {
         if try await heldByFreeze(&record) { return }
         try await tx.lockEnvironment(record.environmentId)
         record.status = .queued
-        try await tx.updateStatus(record)
+        try await tx.update(&record)
         try await queue(record)
     }
 
@@ -338,7 +338,7 @@ struct Transitions {
         record.dispatchId = dispatchId
         record.dispatchedAt = clock
         record.lastHeardAt = nil
-        try await tx.update(record)
+        try await tx.update(&record)
         let request = record.request
         let command = ExecuteStep(
             deploymentId: record.id, environmentId: record.environmentId, environmentName: request.environmentName,
@@ -363,7 +363,7 @@ struct Transitions {
         record.finishedAt = clock
         record.reason = reason
         record.dispatchId = nil
-        try await tx.update(record)
+        try await tx.update(&record)
         try await tx.deleteTimers(deployment: record.id)
         try await tx.publish(
             record.event(at: clock, reason: reason, failedStep: failedStep), messageId: Self.eventMessageId(record.id, status),
