@@ -25,15 +25,19 @@ public struct BatchConsumerService: Service {
     private let redeliveries: RedeliveryGuard
     private let logger: Logger
     private let handler: Handler
+    private let executor: (any TaskExecutor)?
 
     /// Builds the service; nothing is consumed until ``run()``. `prefetch` caps the unacknowledged deliveries
     /// on the consumer's channel, `maxBatch` the messages per handler call, `window` how long
     /// deliveries that are not urgent may wait for others (`nil`: none wait), and `redeliveries`
-    /// says who counts redeliveries (`.broker` for a quorum queue).
+    /// says who counts redeliveries (`.broker` for a quorum queue). `executor`: where batches are
+    /// decoded and handled (a store's ``HangarStorage/SQLStore/transactionExecutor``, when the
+    /// handler is mostly a transaction); `nil`: Swift's pool.
     public init(
         connection: AMQPConnection, queue: String, prefetch: UInt16 = 256, maxBatch: Int = 128, window: BatchWindow? = nil,
-        redeliveries: RedeliveryGuard = .broker, logger: Logger, handler: @escaping Handler
+        redeliveries: RedeliveryGuard = .broker, executor: (any TaskExecutor)? = nil, logger: Logger, handler: @escaping Handler
     ) {
+        self.executor = executor
         self.window = window
         self.connection = connection
         self.redeliveries = redeliveries
@@ -62,7 +66,7 @@ public struct BatchConsumerService: Service {
                         defer { buffer.finish() }
                         for try await delivery in consumer { buffer.append(delivery, urgent: isUrgent?(delivery) ?? true) }
                     }
-                    group.addTask {
+                    group.addTask(executorPreference: executor) {
                         while let batch = await buffer.next(max: maxBatch) {
                             await process(batch)
                         }

@@ -41,7 +41,9 @@ public struct SchedulerServices: Sendable {
                 [store = engine.store] ids in
                 try await SchedulerSchema.redeliveries.recordRedeliveries(of: ids, in: store)
             },
-            logger: logger
+            // A batch is mostly one transaction: decoded and applied on the store's writer
+            // thread (SQLite), it starts and commits without a hop between threads.
+            executor: engine.store.transactionExecutor, logger: logger
         ) { batch in
             try await engine.handle(batch)
         }

@@ -75,6 +75,12 @@ public final class SQLStore: Service, Sendable {
         stopSignal.fire()
     }
 
+    /// The executor write transactions run on, when that is one thread (SQLite's writer
+    /// connection); `nil` on PostgreSQL. A task that mostly runs transactions (a consumer
+    /// applying batches) can prefer it (`withTaskExecutorPreference`), so that each transaction
+    /// starts and ends without a hop between threads.
+    public var transactionExecutor: (any TaskExecutor)? { backend.transactionExecutor }
+
     /// Runs `body` on one connection inside a transaction and commits; rolls back if `body` throws, and
     /// rethrows its error unchanged.
     ///

@@ -19,6 +19,12 @@ protocol StoreBackend: Sendable {
     var maxTransactionAttempts: Int { get }
     /// Closes every connection (waiting for leased ones).
     func close() async
+    /// Where write transactions run, when that is one thread (SQLite's writer); `nil` otherwise.
+    var transactionExecutor: (any TaskExecutor)? { get }
+}
+
+extension StoreBackend {
+    var transactionExecutor: (any TaskExecutor)? { nil }
 }
 
 extension SQLDatabase {

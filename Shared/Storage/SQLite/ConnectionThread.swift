@@ -18,12 +18,19 @@ final class ConnectionThread: TaskExecutor, @unchecked Sendable {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
+        guard !stopped else {
+            // A task that still prefers this executor after it stopped (a consumer ending
+            // after its store) runs on Swift's pool instead of waiting forever.
+            condition.unlock()
+            globalConcurrentExecutor.enqueue(job)
+            return
+        }
         jobs.append(job)
         condition.signal()
         condition.unlock()
     }
 
-    /// Ends the thread once the jobs enqueued so far have run.
+    /// Ends the thread once the jobs enqueued so far have run; later ones run on Swift's pool.
     func stop() {
         condition.lock()
         stopped = true

@@ -14,6 +14,10 @@ final class SQLiteBackend: StoreBackend {
     let logger: Logger
     private let writer: SQLiteConnectionPool?
     private let readers: SQLiteConnectionPool
+    /// The thread the writer connection's transactions run on, whichever connection that is
+    /// (one that broke is replaced): a consumer whose work is mostly transactions runs on it
+    /// too (``transactionExecutor``), and its transactions then start without a thread hop.
+    private let writerThread: ConnectionThread?
 
     private enum Role { case writer, reader }
 
@@ -21,11 +25,14 @@ final class SQLiteBackend: StoreBackend {
         self.settings = settings
         self.readOnly = readOnly
         self.logger = logger
+        let writerThread =
+            readOnly ? nil : ConnectionThread(name: "sqlite-writer:" + (settings.path.split(separator: "/").last.map(String.init) ?? ""))
+        self.writerThread = writerThread
         self.writer =
             readOnly
             ? nil
             : SQLiteConnectionPool(capacity: 1) {
-                try Self.open(settings, readOnly: false, role: .writer, logger: logger)
+                try Self.open(settings, readOnly: false, role: .writer, thread: writerThread, logger: logger)
             }
         self.readers = SQLiteConnectionPool(capacity: settings.readerCount) {
             try Self.open(settings, readOnly: readOnly, role: .reader, logger: logger)
@@ -87,9 +94,12 @@ final class SQLiteBackend: StoreBackend {
         )
         """
 
+    var transactionExecutor: (any TaskExecutor)? { writerThread }
+
     func close() async {
         await writer?.close()
         await readers.close()
+        writerThread?.stop()
     }
 
     /// Opens and prepares one connection: WAL, busy_timeout, foreign keys, synchronous; readers are query_only.
@@ -97,6 +107,7 @@ final class SQLiteBackend: StoreBackend {
         _ settings: DatabaseConfiguration.SQLite,
         readOnly: Bool,
         role: Role,
+        thread: ConnectionThread? = nil,
         logger: Logger
     ) throws -> SQLiteHandle {
         let path = settings.path
@@ -112,7 +123,7 @@ final class SQLiteBackend: StoreBackend {
         }
         let handle: SQLiteHandle
         do {
-            handle = try SQLiteHandle(path: location, readOnly: readOnly)
+            handle = try SQLiteHandle(path: location, readOnly: readOnly, thread: thread)
         } catch {
             throw StorageError.cannotOpenSQLite(path: path, reason: describeDatabaseError(error))
         }

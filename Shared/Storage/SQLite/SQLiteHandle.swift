@@ -36,7 +36,12 @@ final class SQLiteHandle: @unchecked Sendable {
     /// same twice) passes through without keeping the steady ones out.
     let cacheCapacity: Int
 
-    init(path: String, readOnly: Bool, cacheCapacity: Int = 256) throws {
+    /// Whether ``close()`` ends ``thread`` (a thread handed in outlives the connection).
+    private let ownsThread: Bool
+
+    /// Opens the connection at `path`; its transactions run on `thread` when given (one that
+    /// outlives the connection: ``SQLiteBackend``'s writer thread), else on a thread of its own.
+    init(path: String, readOnly: Bool, cacheCapacity: Int = 256, thread: ConnectionThread? = nil) throws {
         self.cacheCapacity = cacheCapacity
         var handle: OpaquePointer?
         let flags =
@@ -50,18 +55,20 @@ final class SQLiteHandle: @unchecked Sendable {
         }
         sqlite_nio_sqlite3_extended_result_codes(handle, 1)
         db = handle
-        thread = ConnectionThread(name: "sqlite:" + (path.split(separator: "/").last.map(String.init) ?? path))
+        ownsThread = thread == nil
+        self.thread = thread ?? ConnectionThread(name: "sqlite:" + (path.split(separator: "/").last.map(String.init) ?? path))
     }
 
     deinit { close() }
 
-    /// Finalizes the cached statements, closes the connection and ends its thread.
+    /// Finalizes the cached statements, closes the connection and ends its thread (unless it
+    /// was handed in).
     func close() {
         for cached in statements.values { sqlite_nio_sqlite3_finalize(cached.statement) }
         statements.removeAll()
         if let db { sqlite_nio_sqlite3_close_v2(db) }
         db = nil
-        thread.stop()
+        if ownsThread { thread.stop() }
     }
 
     /// Runs SQL without binds or results (may hold several statements).
