@@ -75,6 +75,15 @@ extension JSONBytes {
         }
     }
 
+    /// A detail line of a step, an object: its time and text.
+    public mutating func detailLine(at: Date, message: String) {
+        raw("{")
+        var fields = Fields()
+        date("at", at, &fields)
+        string("message", message, &fields)
+        raw("}")
+    }
+
     /// A step as a deployment's summary has it (``DeploymentStepSummary``), an object.
     public mutating func stepSummary(_ step: DeploymentStepSummary) {
         raw("{")

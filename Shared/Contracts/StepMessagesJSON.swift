@@ -44,13 +44,7 @@ enum StepMessagesJSON {
         writer.string("detail", event.detail, &fields)
         writer.string("dispatchId", event.dispatchId.uuidString.lowercased(), &fields)
         if let lines = event.earlierDetails {
-            writer.array("earlierDetails", lines, &fields) { writer, line in
-                writer.raw("{")
-                var lineFields = JSONBytes.Fields()
-                writer.date("at", line.at, &lineFields)
-                writer.string("message", line.message, &lineFields)
-                writer.raw("}")
-            }
+            writer.array("earlierDetails", lines, &fields) { writer, line in writer.detailLine(at: line.at, message: line.message) }
         }
         writer.string("error", event.error, &fields)
         writer.string("kind", event.kind.rawValue, &fields)

@@ -42,13 +42,7 @@ enum DeploymentDetailsJSON {
         writer.raw("{")
         var fields = JSONBytes.Fields()
         writer.integer("attempts", Int64(step.attempts), &fields)
-        writer.array("detail", step.detail, &fields) { writer, line in
-            writer.raw("{")
-            var lineFields = JSONBytes.Fields()
-            writer.date("at", line.at, &lineFields)
-            writer.string("message", line.message, &lineFields)
-            writer.raw("}")
-        }
+        writer.array("detail", step.detail, &fields) { writer, line in writer.detailLine(at: line.at, message: line.message) }
         writer.integer("durationMs", step.durationMs, &fields)
         writer.string("error", step.error, &fields)
         writer.date("finishedAt", step.finishedAt, &fields)
