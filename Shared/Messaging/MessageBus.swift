@@ -28,19 +28,20 @@ public struct MessageBus: Sendable {
     public func publish(
         _ message: HangarMessage, messageId: String = UUID().uuidString.lowercased(), body: [UInt8]? = nil, traceParent: String? = nil
     ) async throws {
-        let started = ContinuousClock.now
-        try await connection.publish(
-            try Self.amqpMessage(message, messageId: messageId, appId: appId, body: body, traceParent: traceParent),
-            exchange: message.kind == .command ? HangarTopology.commands : HangarTopology.events,
-            routingKey: message.type)
-        Counter(label: "hangar_messages_published_total", dimensions: [("type", message.type)]).increment()
-        Timer(label: "hangar_publish_confirm_seconds").record(duration: ContinuousClock.now - started)
+        // The message is made in this task (its trace context included) before the wait.
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            do {
+                try publish(message, messageId: messageId, body: body, traceParent: traceParent) { continuation.resume(with: $0) }
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
     }
 
-    /// Hands `message` to the connection's thread at once, as ``publish(_:messageId:body:traceParent:)``
-    /// publishes it, and returns without waiting: `completion` gets the confirm or the error
-    /// on the connection's thread (it must not block). Throws only when `message` cannot be
-    /// encoded (no `body` given).
+    /// Hands `message` to the connection's thread at once, with the contract of
+    /// ``publish(_:messageId:body:traceParent:)``, and returns without waiting: `completion`
+    /// gets the confirm or the error on the connection's thread (it must not block). Throws
+    /// only when `message` cannot be encoded (no `body` given).
     public func publish(
         _ message: HangarMessage, messageId: String, body: [UInt8]? = nil, traceParent: String? = nil,
         completion: @escaping @Sendable (Result<Void, AMQPError>) -> Void
