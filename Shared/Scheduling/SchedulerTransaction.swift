@@ -70,6 +70,10 @@ final class SchedulerTransaction: @unchecked Sendable {
     /// Stores what changed of `record` since it was read, inserted or last updated (all of it
     /// when that is unknown), and notes the columns as stored. Nothing changed: no statement.
     func update(_ record: inout DeploymentRecord) async throws {
+        // The JSON columns as they will be stored, so that a later update in this transaction
+        // compares with them instead of encoding them again.
+        record.storedOutputs = (record.outputs, try outputsJSON(record))
+        record.storedSteps = (record.steps, try stepsJSON(record))
         let columns = try columns(record)
         let changed = columns.changed(since: record.storedColumns)
         record.storedColumns = columns
@@ -100,6 +104,8 @@ final class SchedulerTransaction: @unchecked Sendable {
 
     private func outputsJSON(_ record: DeploymentRecord) throws -> String {
         if let stored = record.storedOutputs, stored.value == record.outputs { return stored.json }
+        // No outputs is read back without a decoder (see `record(_:)`): nothing to remember.
+        if record.outputs.isEmpty { return "{}" }
         let json = JSONBytes.object(record.outputs)
         Self.outputs.remember(record.id, json: json, value: record.outputs)
         return json
