@@ -38,6 +38,9 @@ public enum HangarMessage: Sendable, Equatable {
     case decideApproval(DecideApproval)
     /// `deployment.resolve`: intake tells the scheduler someone resumed or rolled back a paused rollout.
     case resolvePause(ResolvePause)
+    /// `events.batch` or `events.batch.urgent`: the scheduler hands the recorder the events of one
+    /// of its transactions.
+    case eventBatch(EventBatch)
 
     /// Commands go to `hangar.commands`, events to `hangar.events`. A heartbeat is a command:
     /// only the scheduler needs it, and nothing bound to every event receives it.
@@ -63,6 +66,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .auditRecord: return AuditRecord.messageType
         case .decideApproval: return DecideApproval.messageType
         case .resolvePause: return ResolvePause.messageType
+        case .eventBatch(let batch): return batch.isUrgent ? EventBatch.urgentMessageType : EventBatch.messageType
         }
     }
 
@@ -72,7 +76,7 @@ public enum HangarMessage: Sendable, Equatable {
         case .submitDeployment, .cancelDeployment, .executeStep, .stepHeartbeat, .freezeSnapshot, .deploymentDue, .scheduleShutdown,
             .serverRequest, .serverReply, .quotaQuery, .scheduleSet, .auditRecord, .decideApproval, .resolvePause:
             return .command
-        case .stepEvent, .deploymentEvent, .shutdownEvent: return .event
+        case .stepEvent, .deploymentEvent, .shutdownEvent, .eventBatch: return .event
         }
     }
 
@@ -86,7 +90,8 @@ public enum HangarMessage: Sendable, Equatable {
         case .stepHeartbeat(let message): return message.deploymentId
         case .stepEvent(let message): return message.deploymentId
         case .deploymentEvent(let message): return message.deploymentId
-        case .freezeSnapshot, .scheduleShutdown, .serverRequest, .serverReply, .shutdownEvent, .quotaQuery, .scheduleSet, .auditRecord:
+        case .freezeSnapshot, .scheduleShutdown, .serverRequest, .serverReply, .shutdownEvent, .quotaQuery, .scheduleSet, .auditRecord,
+            .eventBatch:
             return nil
         case .deploymentDue(let message): return message.deploymentId
         case .decideApproval(let message): return message.deploymentId
@@ -148,6 +153,7 @@ public enum ContractCodec {
         case .auditRecord(let value): return Array(try encoder.encode(value))
         case .decideApproval(let value): return Array(try encoder.encode(value))
         case .resolvePause(let value): return Array(try encoder.encode(value))
+        case .eventBatch(let value): return try value.encode()
         }
     }
 
@@ -177,31 +183,12 @@ public enum ContractCodec {
             case AuditRecord.messageType: return .auditRecord(try decoder.decode(AuditRecord.self, from: data))
             case DecideApproval.messageType: return .decideApproval(try decoder.decode(DecideApproval.self, from: data))
             case ResolvePause.messageType: return .resolvePause(try decoder.decode(ResolvePause.self, from: data))
+            case EventBatch.messageType, EventBatch.urgentMessageType: return .eventBatch(try decoder.decode(EventBatch.self, from: data))
             default:
-                if type.hasPrefix(ServerShutdownEvent.typePrefix),
-                    let status = ServerShutdownEvent.Status(rawValue: String(type.dropFirst(ServerShutdownEvent.typePrefix.count)))
-                {
-                    let event = try decoder.decode(ServerShutdownEvent.self, from: data)
-                    guard event.status == status else {
-                        throw ContractError.malformed(type: type, reason: "status '\(event.status.rawValue)' contradicts the type")
-                    }
-                    return .shutdownEvent(event)
+                guard let event = try decodeEvent(type: type, from: BodyEventSource(data: data, decoder: decoder)) else {
+                    throw ContractError.unknownType(type)
                 }
-                if type.hasPrefix("step."), let kind = StepEvent.Kind(rawValue: String(type.dropFirst(5))) {
-                    let event = try decoder.decode(StepEvent.self, from: data)
-                    guard event.kind == kind else {
-                        throw ContractError.malformed(type: type, reason: "kind '\(event.kind.rawValue)' contradicts the type")
-                    }
-                    return .stepEvent(event)
-                }
-                if type.hasPrefix("deployment."), let status = DeploymentStatus(rawValue: String(type.dropFirst(11))) {
-                    let event = try decoder.decode(DeploymentEvent.self, from: data)
-                    guard event.status == status else {
-                        throw ContractError.malformed(type: type, reason: "status '\(event.status.rawValue)' contradicts the type")
-                    }
-                    return .deploymentEvent(event)
-                }
-                throw ContractError.unknownType(type)
+                return event
             }
         } catch let error as ContractError {
             throw error
@@ -210,6 +197,36 @@ public enum ContractCodec {
         } catch {
             throw .malformed(type: type, reason: "\(error)")
         }
+    }
+
+    /// The event of AMQP type `type` (`step.*`, `deployment.*`, `server.shutdown.*`) read from
+    /// `source`; `nil` when `type` names no event. Throws ``ContractError/malformed(type:reason:)``
+    /// when the event's kind or status contradicts its type.
+    static func decodeEvent(type: String, from source: some EventSource) throws -> HangarMessage? {
+        if type.hasPrefix(ServerShutdownEvent.typePrefix),
+            let status = ServerShutdownEvent.Status(rawValue: String(type.dropFirst(ServerShutdownEvent.typePrefix.count)))
+        {
+            let event = try source.decode(ServerShutdownEvent.self)
+            guard event.status == status else {
+                throw ContractError.malformed(type: type, reason: "status '\(event.status.rawValue)' contradicts the type")
+            }
+            return .shutdownEvent(event)
+        }
+        if type.hasPrefix("step."), let kind = StepEvent.Kind(rawValue: String(type.dropFirst(5))) {
+            let event = try source.decode(StepEvent.self)
+            guard event.kind == kind else {
+                throw ContractError.malformed(type: type, reason: "kind '\(event.kind.rawValue)' contradicts the type")
+            }
+            return .stepEvent(event)
+        }
+        if type.hasPrefix("deployment."), let status = DeploymentStatus(rawValue: String(type.dropFirst(11))) {
+            let event = try source.decode(DeploymentEvent.self)
+            guard event.status == status else {
+                throw ContractError.malformed(type: type, reason: "status '\(event.status.rawValue)' contradicts the type")
+            }
+            return .deploymentEvent(event)
+        }
+        return nil
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -43,6 +43,11 @@ public struct JSONBytes: Sendable {
         bytes.append(contentsOf: json)
     }
 
+    /// JSON already written (a message's body, say), copied as it is.
+    public mutating func encoded(_ json: [UInt8]) {
+        bytes.append(contentsOf: json)
+    }
+
     /// A member's name, after a comma unless it is the object's first.
     public mutating func key(_ name: StaticString, _ fields: inout Fields) {
         if fields.written { append(",") }

@@ -29,7 +29,22 @@ public struct HistoryProjector: Sendable {
     /// touch the same deployments at once. On PostgreSQL each batch first locks the rows of
     /// its deployments, one at a time in id order: a batch waits for another instead of the
     /// two deadlocking (which PostgreSQL breaks only after a second, by failing one).
+    /// The events of an ``EventBatch`` (the scheduler's, one per transaction) are applied as
+    /// if each had come on its own, in order.
     public func apply(_ batch: [IncomingMessage]) async throws {
+        var events: [(messageId: String, message: HangarMessage)] = []
+        events.reserveCapacity(batch.count)
+        for incoming in batch {
+            if case .eventBatch(let eventBatch) = incoming.message {
+                for item in eventBatch.items { events.append((item.messageId, item.message)) }
+            } else {
+                events.append((incoming.messageId, incoming.message))
+            }
+        }
+        try await apply(events: events)
+    }
+
+    private func apply(events batch: [(messageId: String, message: HangarMessage)]) async throws {
         let logger = logger
         let lockRows = store.dialect == .postgres
         // Each deployment's row starts with the status of its first event here (a step event

@@ -1,4 +1,5 @@
 import AMQPClient
+import HangarContracts
 import HangarMessaging
 import HangarStorage
 import Logging
@@ -29,7 +30,7 @@ public struct RecorderService: Service {
     /// letter are written as they come, with whatever was held before them.
     static func isUrgent(_ delivery: Delivery) -> Bool {
         guard let type = delivery.message.type else { return true }
-        return !(type.hasPrefix("step.") || type == "deployment.queued" || type == "deployment.running")
+        return !EventBatch.canWait(type: type)
     }
 
     /// Migrates the history tables and declares the topology, then until shutdown records the `hangar.recorder` queue's events,
@@ -38,6 +39,8 @@ public struct RecorderService: Service {
     public func run() async throws {
         try await projector.migrate()
         try await connection.declareHangarTopology()
+        // Events no longer come here one by one, but in the scheduler's batches.
+        try await connection.unbindRetiredBindings(of: HangarTopology.recorder)
         let projector = self.projector
         let consumer = BatchConsumerService(
             connection: connection, queue: HangarTopology.recorder.queue, prefetch: 512, maxBatch: 256,

@@ -106,32 +106,38 @@ public struct BatchConsumerService: Service {
             return
         }
         guard !decoded.isEmpty else { return }
-        var spans: [any Span] = []
+        // Each message's spans: its own, or an event batch's one per event (each in its event's
+        // trace; the batch itself has none, as it belongs to no deployment).
+        var spans: [[any Span]] = []
         spans.reserveCapacity(decoded.count)
         for (index, message) in decoded.enumerated() {
             Counter(label: "hangar_messages_consumed_total", dimensions: [("queue", queue), ("type", message.message.type)]).increment()
+            if case .eventBatch(let batch) = message.message {
+                spans.append(batch.items.map { ConsumerSpan.start(for: $0, queue: queue) })
+                continue
+            }
             let span = ConsumerSpan.start(for: message, queue: queue)
             decoded[index] = message.handled(in: span)
-            spans.append(span)
+            spans.append([span])
         }
-        defer { for span in spans { span.end() } }
+        defer { for span in spans.joined() { span.end() } }
         do {
             try await handler(decoded)
             for message in decoded { try? await message.delivery.ack() }
         } catch {
             guard decoded.count > 1 else {
-                ConsumerSpan.failed(spans[0], error)
+                for span in spans[0] { ConsumerSpan.failed(span, error) }
                 logger.warning("hangar.message.failed", metadata: ["amqp.message_id": "\(decoded[0].messageId)", "error": "\(error)"])
                 try? await decoded[0].delivery.nack(requeue: true)
                 return
             }
             logger.warning("hangar.batch.failed", metadata: ["hangar.batch_size": "\(decoded.count)", "error": "\(error)"])
-            for (message, span) in zip(decoded, spans) {
+            for (message, messageSpans) in zip(decoded, spans) {
                 do {
                     try await handler([message])
                     try? await message.delivery.ack()
                 } catch {
-                    ConsumerSpan.failed(span, error)
+                    for span in messageSpans { ConsumerSpan.failed(span, error) }
                     logger.warning("hangar.message.failed", metadata: ["amqp.message_id": "\(message.messageId)", "error": "\(error)"])
                     try? await message.delivery.nack(requeue: true)
                 }

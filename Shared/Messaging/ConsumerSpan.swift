@@ -6,16 +6,26 @@ import Tracing
 /// step as attributes (never the message's body).
 enum ConsumerSpan {
     static func start(for incoming: IncomingMessage, queue: String) -> any Span {
-        let span = startSpan("process \(incoming.message.type)", context: incoming.serviceContext, ofKind: .consumer)
+        start(incoming.message, messageId: incoming.messageId, context: incoming.serviceContext, redelivered: incoming.redelivered, queue: queue)
+    }
+
+    /// The span of one event of an ``EventBatch``, in the trace the event had.
+    static func start(for item: EventBatch.Item, queue: String) -> any Span {
+        let context = item.traceParent.map { TraceHeaders.extract([TraceHeaders.traceParent: .string($0)]) } ?? .topLevel
+        return start(item.message, messageId: item.messageId, context: context, redelivered: false, queue: queue)
+    }
+
+    private static func start(_ message: HangarMessage, messageId: String, context: ServiceContext, redelivered: Bool, queue: String) -> any Span {
+        let span = startSpan("process \(message.type)", context: context, ofKind: .consumer)
         guard span.isRecording else { return span }
         span.updateAttributes { attributes in
             attributes["messaging.system"] = "rabbitmq"
             attributes["messaging.operation.type"] = "process"
             attributes["messaging.destination.name"] = queue
-            attributes["messaging.message.id"] = incoming.messageId
-            if let deployment = incoming.message.deploymentId { attributes["hangar.deployment.id"] = deployment.uuidString.lowercased() }
-            if incoming.redelivered { attributes["messaging.rabbitmq.redelivered"] = true }
-            switch incoming.message {
+            attributes["messaging.message.id"] = messageId
+            if let deployment = message.deploymentId { attributes["hangar.deployment.id"] = deployment.uuidString.lowercased() }
+            if redelivered { attributes["messaging.rabbitmq.redelivered"] = true }
+            switch message {
             case .executeStep(let command):
                 attributes["hangar.step"] = command.step.rawValue
                 attributes["hangar.step.attempt"] = command.attempt

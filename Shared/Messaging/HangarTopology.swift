@@ -70,8 +70,9 @@ public enum HangarTopology {
         singleActiveConsumer: true)
     /// The workers compete on `step.execute`.
     public static let steps = Role(queue: "hangar.steps", commandKeys: ["step.execute"])
-    /// The recorder: every event.
-    public static let recorder = Role(queue: "hangar.recorder", eventKeys: ["#"])
+    /// The recorder: the scheduler's event batches (``EventBatch``: the step events it took in
+    /// and the events it published, one message per transaction), which is every event.
+    public static let recorder = Role(queue: "hangar.recorder", eventKeys: ["events.batch.#"])
     /// The notifier: deployment lifecycle events (a finished deployment's event carries its
     /// step table for the summary emails) and scheduled server stops.
     public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*", "server.shutdown.*"])
@@ -83,7 +84,9 @@ public enum HangarTopology {
     /// Bindings of earlier versions that a role no longer has: the broker keeps a binding
     /// until it is removed, so the role's service unbinds these when it starts.
     public static let retiredBindings: [Topology.Binding] = [
-        .init(queue: "hangar.notifier", exchange: events, routingKey: "step.*")
+        .init(queue: "hangar.notifier", exchange: events, routingKey: "step.*"),
+        // Every event on its own, before the scheduler's batches.
+        .init(queue: "hangar.recorder", exchange: events, routingKey: "#"),
     ]
 
     /// Every role, for tools that declare the whole topology.
@@ -128,6 +131,14 @@ public enum HangarTopology {
 }
 
 extension AMQPConnection {
+    /// Removes the ``HangarTopology/retiredBindings`` of `role`'s queue: what an earlier version
+    /// bound it to and this one no longer wants. The role's own service calls it as it starts.
+    public func unbindRetiredBindings(of role: HangarTopology.Role) async throws {
+        for binding in HangarTopology.retiredBindings where binding.queue == role.queue {
+            try await unbind(binding)
+        }
+    }
+
     /// Declares ``HangarTopology/all(_:)`` with the configuration's queue type. When the broker
     /// holds Hangar's queues with the other type (a queue's type cannot change in place), the
     /// error says so and how to migrate.

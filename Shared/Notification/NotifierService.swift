@@ -51,9 +51,7 @@ public struct NotifierService: Service {
         try await notifierStore.migrate()
         try await connection.declareHangarTopology()
         // Step events no longer come here (a finished deployment's event carries its steps).
-        for binding in HangarTopology.retiredBindings where binding.queue == HangarTopology.notifier.queue {
-            try await connection.unbind(binding)
-        }
+        try await connection.unbindRetiredBindings(of: HangarTopology.notifier)
         let notifierStore = notifierStore
         let sender = sender
         let logger = logger

@@ -52,15 +52,22 @@ final class SchedulerEngine: Sendable {
     /// questions are answered after it, from the state it left.
     func handle(_ batch: [IncomingMessage]) async throws {
         var questions: [(query: ReconnectionQuotaQuery, replyTo: String)] = []
-        var work: [(messageId: String, message: HangarMessage, traceParent: String?)] = []
+        var work: [Work] = []
         for incoming in batch {
             switch incoming.message {
             case .quotaQuery(let query):
                 if let replyTo = incoming.delivery.message.replyTo, !replyTo.isEmpty { questions.append((query, replyTo)) }
             case .submitDeployment:
-                work.append((incoming.messageId, incoming.message, TraceHeaders.traceParent(of: incoming.serviceContext)))
+                work.append(
+                    Work(messageId: incoming.messageId, message: incoming.message, traceParent: TraceHeaders.traceParent(of: incoming.serviceContext))
+                )
+            case .stepEvent:
+                work.append(
+                    Work(
+                        messageId: incoming.messageId, message: incoming.message, traceParent: TraceHeaders.traceParent(of: incoming.serviceContext),
+                        body: incoming.delivery.message.body))
             default:
-                work.append((incoming.messageId, incoming.message, nil))
+                work.append(Work(messageId: incoming.messageId, message: incoming.message))
             }
         }
         if !work.isEmpty { try await handle(work) }
@@ -100,13 +107,33 @@ final class SchedulerEngine: Sendable {
         }
     }
 
-    /// Applies decoded messages with their ids in one transaction.
-    func handle(_ batch: [(messageId: String, message: HangarMessage)]) async throws {
-        try await handle(batch.map { (messageId: $0.messageId, message: $0.message, traceParent: nil) })
+    /// A message to apply: its id, and the trace it joins and the body it came with, when kept.
+    struct Work: Sendable {
+        var messageId: String
+        var message: HangarMessage
+        /// The trace it was handled in: a submission's is kept with the deployment (every message
+        /// about it joins it), a step event's goes with it to the recorder.
+        var traceParent: String?
+        /// A step event as the worker wrote it, handed on to the recorder as it is (`nil`:
+        /// encoded again).
+        var body: [UInt8]?
+
+        init(messageId: String, message: HangarMessage, traceParent: String? = nil, body: [UInt8]? = nil) {
+            self.messageId = messageId
+            self.message = message
+            self.traceParent = traceParent
+            self.body = body
+        }
     }
 
-    /// Applies decoded messages with their ids and traces in one transaction.
-    func handle(_ batch: [(messageId: String, message: HangarMessage, traceParent: String?)]) async throws {
+    /// Applies decoded messages with their ids in one transaction.
+    func handle(_ batch: [(messageId: String, message: HangarMessage)]) async throws {
+        try await handle(batch.map { Work(messageId: $0.messageId, message: $0.message) })
+    }
+
+    /// Applies messages in one transaction; the step events among them go on to the recorder
+    /// in the transaction's ``EventBatch``, before the events they lead to.
+    func handle(_ batch: [Work]) async throws {
         try await run { tx in
             let transitions = Transitions(tx, configuration: self.configuration, logger: self.logger)
             for incoming in batch {
@@ -120,7 +147,9 @@ final class SchedulerEngine: Sendable {
                 switch incoming.message {
                 case .submitDeployment(let request): try await transitions.submit(request, traceParent: incoming.traceParent)
                 case .cancelDeployment(let command): try await transitions.cancel(command)
-                case .stepEvent(let event): try await transitions.stepEvent(event)
+                case .stepEvent(let event):
+                    tx.forward(incoming.message, messageId: incoming.messageId, traceParent: incoming.traceParent, body: incoming.body)
+                    try await transitions.stepEvent(event)
                 case .freezeSnapshot(let snapshot): try await tx.saveFreezes(snapshot)
                 case .deploymentDue(let due): try await transitions.due(due)
                 case .scheduleShutdown(let command): try await self.shutdowns(tx).schedule(command)
@@ -129,7 +158,7 @@ final class SchedulerEngine: Sendable {
                 case .decideApproval(let command): try await transitions.decide(command)
                 case .resolvePause(let command): try await transitions.resolve(command)
                 // Not bound to this queue.
-                case .executeStep, .deploymentEvent, .stepHeartbeat, .serverRequest, .shutdownEvent, .auditRecord: continue
+                case .executeStep, .deploymentEvent, .stepHeartbeat, .serverRequest, .shutdownEvent, .auditRecord, .eventBatch: continue
                 case .quotaQuery: continue  // Answered by handle(_: [IncomingMessage]), which has its reply queue.
                 }
             }
@@ -408,6 +437,7 @@ final class SchedulerEngine: Sendable {
                 try await self.outbox.deleteConfirmed(in: db)
                 let tx = SchedulerTransaction(db: db, dialect: dialect, outbox: self.outbox, now: self.now())
                 let result = try await body(tx)
+                try await tx.writeEventBatch()
                 return (result, tx.outbox, tx.earliestTimer)
             }
             if let earliestTimer, earliestTimer.timeIntervalSinceNow < configuration.timerPollInterval.seconds {

@@ -14,6 +14,9 @@ final class SchedulerTransaction: @unchecked Sendable {
     let outboxTable: TransactionalOutbox
     /// The messages this transaction wrote to the outbox, to publish once it commits.
     private(set) var outbox: [TransactionalOutbox.Entry] = []
+    /// The events for the recorder's ``EventBatch``: the step events consumed and the events
+    /// published, in order.
+    private var events: [EventBatch.Item] = []
     /// The earliest timer this transaction set, so the timer loop can wake for it.
     private(set) var earliestTimer: Date?
     /// The freeze snapshot, once read in this transaction.
@@ -277,9 +280,30 @@ final class SchedulerTransaction: @unchecked Sendable {
     // MARK: Outbox
 
     /// Queues `message` for publishing after commit, under a deterministic id so that a
-    /// republish after a crash is deduplicated downstream, in the deployment's trace.
+    /// republish after a crash is deduplicated downstream, in the deployment's trace. An event
+    /// goes into the transaction's ``EventBatch`` for the recorder as well.
     func publish(_ message: HangarMessage, messageId: String, traceParent: String?) async throws {
-        outbox.append(try await outboxTable.write(message, messageId: messageId, traceParent: traceParent, now: now, in: db))
+        let entry = try await outboxTable.write(message, messageId: messageId, traceParent: traceParent, now: now, in: db)
+        outbox.append(entry)
+        if message.kind == .event {
+            events.append(EventBatch.Item(messageId: messageId, message: message, traceParent: traceParent, body: entry.body))
+        }
+    }
+
+    /// Hands an event this transaction consumed (a worker's step event) on to the recorder in
+    /// the transaction's ``EventBatch``, in the trace it was handled in; `body`: as it was received.
+    func forward(_ message: HangarMessage, messageId: String, traceParent: String?, body: [UInt8]?) {
+        events.append(EventBatch.Item(messageId: messageId, message: message, traceParent: traceParent, body: body))
+    }
+
+    /// Writes the transaction's ``EventBatch`` to the outbox, when it has events: the
+    /// recorder's one message for this transaction. Called once, after everything else.
+    func writeEventBatch() async throws {
+        guard !events.isEmpty else { return }
+        let batch = HangarMessage.eventBatch(EventBatch(items: events))
+        events = []
+        outbox.append(
+            try await outboxTable.write(batch, messageId: "events-\(UUID.v7(at: now).uuidString.lowercased())", traceParent: nil, now: now, in: db))
     }
 
     // MARK: Rows

@@ -131,9 +131,11 @@ struct QueueTypeEndToEndTests {
         }
         let later = submitted
         try await eventually("the later deployments' events queued for the recorder", timeout: .seconds(60)) {
-            let succeeded = try await system.peek(queue: "hangar.recorder", count: 500).compactMap { message in
-                (try? HangarJSON.decoder.decode(DeploymentEvent.self, from: Data(message.body.utf8))).flatMap {
-                    $0.status == .succeeded ? $0.deploymentId : nil
+            // In the scheduler's event batches.
+            let succeeded = try await system.peek(queue: "hangar.recorder", count: 500).flatMap { message in
+                ((try? HangarJSON.decoder.decode(EventBatch.self, from: Data(message.body.utf8)))?.items ?? []).compactMap { item -> UUID? in
+                    guard case .deploymentEvent(let event) = item.message, event.status == .succeeded else { return nil }
+                    return event.deploymentId
                 }
             }
             return Set(later).isSubset(of: Set(succeeded))

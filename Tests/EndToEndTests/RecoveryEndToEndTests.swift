@@ -27,6 +27,9 @@ struct RecoveryEndToEndTests {
         #expect(
             try await system.publishRaw(
                 exchange: "hangar.events", routingKey: "step.exploded", type: "step.exploded", body: "{}"))
+        #expect(
+            try await system.publishRaw(
+                exchange: "hangar.events", routingKey: "events.batch.exploded", type: "events.batch.exploded", body: "{}"))
 
         // The scheduler is not stuck: a real deployment still runs.
         let id = try await system.deploy("steady")
@@ -38,17 +41,15 @@ struct RecoveryEndToEndTests {
             guard status == 200 else { throw E2EFailure("GET /v1/dead-letters answered \(status)") }
             return try HangarJSON.decoder.decode(DeadLetterList.self, from: data).items
         }
-        // `step.exploded` reached two queues bound to step events: the scheduler's and the recorder's.
+        // `step.exploded` reached the scheduler's queue (the recorder takes step events from the
+        // scheduler's batches); `events.batch.exploded` the recorder's.
         try await eventually("four dead letters kept", timeout: .seconds(20)) { try await deadLetters().count == 4 }
         let kept = try await deadLetters()
         let malformed = try #require(kept.first { $0.reason.contains("malformed 'deployment.submit'") }, "\(kept)")
         let newer = try #require(kept.first { $0.reason.contains("schema version 2") }, "\(kept)")
         let unknown = try #require(
-            kept.first { $0.reason.contains("unknown message type 'step.exploded'") && $0.queue == "hangar.recorder" }, "\(kept)")
-        #expect(
-            kept.filter { $0.reason.contains("unknown message type 'step.exploded'") }.map(\.queue).sorted() == [
-                "hangar.recorder", "hangar.scheduler",
-            ])
+            kept.first { $0.reason.contains("unknown message type 'events.batch.exploded'") && $0.queue == "hangar.recorder" }, "\(kept)")
+        #expect(kept.filter { $0.reason.contains("unknown message type 'step.exploded'") }.map(\.queue) == ["hangar.scheduler"])
         #expect(malformed.queue == "hangar.scheduler" && newer.queue == "hangar.scheduler" && unknown.queue == "hangar.recorder")
         #expect(malformed.messageType == "deployment.submit" && malformed.preview == "{not json" && malformed.replays == 0)
         // Nothing is left in the broker's dead-letter queues: the recorder took them.

@@ -6,7 +6,8 @@ import Testing
 /// The scheduler SIGKILLed twice in the middle of a burst: between its commit and the acks, a
 /// transaction's messages are handed to the broker at once and confirmed in the background, and
 /// what a kill leaves unconfirmed is relayed from its outbox. Every deployment still succeeds
-/// once, and its one `succeeded` email is sent once.
+/// once, its history has every step as the workers reported it (through the scheduler's event
+/// batches), and its one `succeeded` email is sent once.
 ///
 /// `HANGAR_TEST_SCHEDULER_KILL_DEPLOYMENTS` sets the burst (default 200; the full test
 /// is 1,000).
@@ -44,6 +45,9 @@ struct SchedulerKillEndToEndTests {
         for id in ids {
             let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(240))
             #expect(done.steps.allSatisfy { $0.status == .succeeded || $0.status == .skipped }, "\(id)")
+            // The workers' step events reached the history through the scheduler's event batches
+            // (only they name the worker): none was lost with a killed scheduler's transaction.
+            #expect(done.steps.count == 6 && done.steps.allSatisfy { $0.worker != nil && $0.startedAt != nil }, "\(id): \(done.steps)")
         }
         // The notifier keeps what it sent; a second `succeeded` (a relayed event it saw before)
         // would be a second email. Wait a little for late ones.

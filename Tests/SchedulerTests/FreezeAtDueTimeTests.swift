@@ -99,7 +99,7 @@ struct FreezeAtDueTimeTests {
             // The queue delivers in order: the snapshot, then the command.
             let window = Self.window(environment, from: due.addingTimeInterval(-60), to: clock.now.addingTimeInterval(60), policy: .defer)
             try await harness.freeze([window], revision: 1)
-            try await standby.handle([(messageId: try #require(sent.first?.messageId), message: .deploymentDue(command), traceParent: nil)])
+            try await standby.handle([(messageId: try #require(sent.first?.messageId), message: HangarMessage.deploymentDue(command))])
             #expect(try await harness.status(id) == "scheduled")
             #expect(try await harness.events(id, "scheduled").last?.scheduledAt == clock.now.addingTimeInterval(60), "deferred past the window")
 

@@ -19,22 +19,33 @@ struct TraceParentTests {
                 deploymentId: traced, environmentId: UUID(), environmentName: "web", version: "1.0", owner: "alice",
                 createdAt: harness.clock.now, scheduledAt: nil, options: .init(), mode: .optimized, reconnection: nil,
                 target: ProviderTarget(provider: "simulated"))
-            try await harness.engine.handle([(messageId: "submit-\(traced)", message: .submitDeployment(request), traceParent: parent)])
+            try await harness.engine.handle([.init(messageId: "submit-\(traced)", message: .submitDeployment(request), traceParent: parent)])
             let untraced = try await harness.submit()
             try await harness.runToSuccess(traced)
             try await harness.runToSuccess(untraced)
 
             let rows = try await harness.store.read { db in
-                try await db.raw("SELECT type, body, trace_parent FROM scheduler_outbox").all().map { row in
+                try await db.raw("SELECT type, body, trace_parent FROM scheduler_outbox").all().flatMap { row in
                     let type = try row.decode(column: "type", as: String.self)
                     let body = Array(try row.decode(column: "body", as: String.self).utf8)
                     let message = try ContractCodec.decode(type: type, schemaVersion: nil, body: body)
-                    return (try #require(message.deploymentId), type, try row.decode(column: "trace_parent", as: String?.self))
+                    let traceParent = try row.decode(column: "trace_parent", as: String?.self)
+                    guard case .eventBatch(let batch) = message else { return [(try #require(message.deploymentId), type, traceParent)] }
+                    // The recorder's batch belongs to no trace; the deployment events in it carry theirs.
+                    #expect(traceParent == nil)
+                    return batch.items.compactMap { item in
+                        guard case .deploymentEvent(let event) = item.message else { return nil }
+                        return (event.deploymentId, "batched \(item.message.type)", item.traceParent)
+                    }
                 }
             }
             let mine = rows.filter { $0.0 == traced }
-            // Running (it started at once: no queued), six step commands, succeeded.
-            #expect(mine.count >= 8 && Set(mine.map(\.1)).isSuperset(of: ["step.execute", "deployment.running", "deployment.succeeded"]))
+            // Running (it started at once: no queued), six step commands, succeeded; the events again in the recorder's batches.
+            #expect(
+                mine.count >= 10
+                    && Set(mine.map(\.1)).isSuperset(of: [
+                        "step.execute", "deployment.running", "deployment.succeeded", "batched deployment.running", "batched deployment.succeeded",
+                    ]))
             #expect(mine.allSatisfy { $0.2 == parent }, "\(mine.filter { $0.2 != parent }.map(\.1))")
             #expect(rows.filter { $0.0 == untraced }.allSatisfy { $0.2 == nil })
             let stored = try await harness.store.read { db in

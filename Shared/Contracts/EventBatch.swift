@@ -1,0 +1,137 @@
+import Foundation
+
+/// `events.batch` (scheduler → recorder): the events of one scheduler transaction, in the order
+/// the transaction met them: the step events it consumed (as the workers wrote them) and the
+/// events it published.
+///
+/// The recorder takes the history from these instead of from every event on its own: one
+/// delivery per scheduler transaction instead of one per event, which in a burst is a few per
+/// deployment instead of eight. Each event keeps its own message id, by which the recorder
+/// deduplicates it as before. A batch holding an event that must not wait (a deployment's end,
+/// say: ``canWait(type:)``) has the type `events.batch.urgent`, so that the recorder, which
+/// sees only the type before decoding, writes it at once.
+public struct EventBatch: Sendable, Equatable {
+    /// One event of the batch.
+    public struct Item: Sendable, Equatable {
+        /// The event's own message id.
+        public var messageId: String
+        /// The event: `step.*`, `deployment.*` or `server.shutdown.*`.
+        public var message: HangarMessage
+        /// The W3C trace parent the event had (its deployment's trace), so that the recorder
+        /// handles it in that trace; `nil`: none.
+        public var traceParent: String?
+        /// The event as it was published or received (`ContractCodec.encode(message)` when
+        /// `nil`). Not kept when a batch is decoded.
+        public var body: [UInt8]?
+
+        /// An item for `message` under `messageId` in the trace `traceParent`, with its body
+        /// when the caller has it.
+        public init(messageId: String, message: HangarMessage, traceParent: String? = nil, body: [UInt8]? = nil) {
+            self.messageId = messageId
+            self.message = message
+            self.traceParent = traceParent
+            self.body = body
+        }
+
+        /// Equal when the id, the event and the trace are: the body is one encoding of the event.
+        public static func == (lhs: Item, rhs: Item) -> Bool {
+            lhs.messageId == rhs.messageId && lhs.message == rhs.message && lhs.traceParent == rhs.traceParent
+        }
+    }
+
+    /// The AMQP type and routing key of a batch whose events can all wait.
+    public static let messageType = "events.batch"
+    /// The AMQP type and routing key of a batch with an event to write at once.
+    public static let urgentMessageType = "events.batch.urgent"
+
+    /// The events, in order.
+    public var items: [Item]
+
+    /// A batch of `items`.
+    public init(items: [Item]) {
+        self.items = items
+    }
+
+    /// Whether the history can show an event of AMQP type `type` a moment later (the
+    /// recorder holds it for its batch window): step events, a deployment's `queued` and
+    /// `running`, and a batch of only such events. A deployment's end, a wait for approval, a
+    /// pause, a schedule, a server's stop are written as they come.
+    public static func canWait(type: String) -> Bool {
+        type.hasPrefix("step.") || type == "deployment.queued" || type == "deployment.running" || type == messageType
+    }
+
+    /// Whether an event of the batch must not wait (``canWait(type:)``).
+    public var isUrgent: Bool {
+        items.contains { !Self.canWait(type: $0.message.type) }
+    }
+
+    /// `{"events":[{"body":…,"id":"…","traceParent":"…","type":"…"},…]}`, each body copied as it is.
+    func encode() throws -> [UInt8] {
+        var writer = JSONBytes(capacity: items.reduce(16) { $0 + 64 + ($1.body?.count ?? 512) })
+        var fields = JSONBytes.Fields()
+        writer.raw("{")
+        writer.key("events", &fields)
+        writer.raw("[")
+        for (index, item) in items.enumerated() {
+            if index > 0 { writer.raw(",") }
+            var itemFields = JSONBytes.Fields()
+            writer.raw("{")
+            writer.key("body", &itemFields)
+            writer.encoded(try item.body ?? ContractCodec.encode(item.message))
+            writer.string("id", item.messageId, &itemFields)
+            writer.string("traceParent", item.traceParent, &itemFields)
+            writer.string("type", item.message.type, &itemFields)
+            writer.raw("}")
+        }
+        writer.raw("]}")
+        return writer.bytes
+    }
+}
+
+extension EventBatch: Decodable {
+    private enum CodingKeys: String, CodingKey { case events }
+
+    /// Decodes a batch, each event by its type (a type that is no event fails it).
+    public init(from decoder: any Decoder) throws {
+        items = try decoder.container(keyedBy: CodingKeys.self).decode([Item].self, forKey: .events)
+    }
+}
+
+extension EventBatch.Item: Decodable {
+    private enum CodingKeys: String, CodingKey { case body, id, traceParent, type }
+
+    /// Decodes an item: its body as the event its type names.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        messageId = try container.decode(String.self, forKey: .id)
+        let type = try container.decode(String.self, forKey: .type)
+        guard let event = try ContractCodec.decodeEvent(type: type, from: NestedEventSource(decoder: try container.superDecoder(forKey: .body)))
+        else {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "'\(type)' is not an event")
+        }
+        message = event
+        traceParent = try container.decodeIfPresent(String.self, forKey: .traceParent)
+        body = nil
+    }
+}
+
+/// Where ``ContractCodec/decodeEvent(type:from:)`` reads an event from.
+protocol EventSource {
+    /// Decodes the event's payload as `type`.
+    func decode<T: Decodable>(_ type: T.Type) throws -> T
+}
+
+/// A message's whole body.
+struct BodyEventSource: EventSource {
+    let data: Data
+    let decoder: JSONDecoder
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try decoder.decode(type, from: data) }
+}
+
+/// A value inside a document being decoded (an ``EventBatch`` item's body).
+struct NestedEventSource: EventSource {
+    let decoder: any Decoder
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try T(from: decoder) }
+}
