@@ -285,8 +285,16 @@ final class SchedulerEngine: Sendable {
     /// Publishes outbox rows left behind (a crash or a broker outage after a commit), except
     /// the step commands that evidently reached a worker and the server stops a worker already
     /// answered (``withoutDeliveredSteps(_:)``).
+    ///
+    /// Event batches go first (in their order), as when their transactions committed: a step
+    /// command relayed before its transaction's batch would let the deployment get ahead of
+    /// its history.
     func relayOutbox(olderThan age: Duration) async throws {
-        try await outbox.relay(olderThan: age, now: now()) { try await self.withoutDeliveredSteps($0) }
+        try await outbox.relay(olderThan: age, now: now()) { entries in
+            let kept = try await self.withoutDeliveredSteps(entries)
+            let batches = kept.filter { if case .eventBatch = $0.message { true } else { false } }
+            return batches + kept.filter { if case .eventBatch = $0.message { false } else { true } }
+        }
     }
 
     /// Deletes the outbox rows of the messages the broker confirmed since the last

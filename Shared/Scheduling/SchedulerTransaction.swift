@@ -297,13 +297,17 @@ final class SchedulerTransaction: @unchecked Sendable {
     }
 
     /// Writes the transaction's ``EventBatch`` to the outbox, when it has events: the
-    /// recorder's one message for this transaction. Called once, after everything else.
+    /// recorder's one message for this transaction. Called once, after everything else; the
+    /// batch is published first, so that nothing acting on this transaction's other messages
+    /// (a worker running the next step, the next transaction's batch) gets ahead of the
+    /// history: a scheduler killed between two publishes has sent the batch if it sent
+    /// anything after it.
     func writeEventBatch() async throws {
         guard !events.isEmpty else { return }
         let batch = HangarMessage.eventBatch(EventBatch(items: events))
         events = []
-        outbox.append(
-            try await outboxTable.write(batch, messageId: "events-\(UUID.v7(at: now).uuidString.lowercased())", traceParent: nil, now: now, in: db))
+        let messageId = "events-\(UUID.v7(at: now).uuidString.lowercased())"
+        outbox.insert(try await outboxTable.write(batch, messageId: messageId, traceParent: nil, now: now, in: db), at: 0)
     }
 
     // MARK: Rows

@@ -1,6 +1,7 @@
 import Foundation
 import HangarContracts
 import HangarMessaging
+import Logging
 import Testing
 
 @testable import HangarScheduling
@@ -63,6 +64,24 @@ struct EventBatchOutboxTests {
             let batches = try await harness.batches()
             #expect(batches.count == before + 1)
             #expect(batches.flatMap(items).filter { $0.message.type == "step.succeeded" }.count == 1)
+        }
+    }
+
+    @Test("the batch is published first: a scheduler killed between publishes has sent it if it sent the step command")
+    func batchPublishedFirst() async throws {
+        try await SchedulerHarness.with { harness in
+            let id = try await harness.submit()
+            let dispatch = try #require(try await harness.state(id).dispatchId)
+            let event = StepEvent(
+                kind: .succeeded, deploymentId: id, step: .validate, attempt: 1, dispatchId: dispatch, at: harness.clock.now, worker: "w")
+            let published = try await harness.store.transaction { db in
+                let tx = SchedulerTransaction(db: db, dialect: harness.store.dialect, outbox: harness.engine.outbox, now: harness.clock.now)
+                tx.forward(.stepEvent(event), messageId: "\(dispatch).a1.p0.outcome", traceParent: nil, body: nil)
+                try await Transitions(tx, configuration: SchedulerConfiguration(), logger: Logger(label: "test")).stepEvent(event)
+                try await tx.writeEventBatch()
+                return tx.outbox.map(\.message.type)
+            }
+            #expect(published == [EventBatch.messageType, "step.execute"], "\(published)")
         }
     }
 

@@ -182,29 +182,52 @@ public final class TransactionalOutbox: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Publishes `entries` (pipelined) and returns the ids the broker confirmed; their rows are
-    /// deleted lazily. A failure is logged and leaves the row for ``relay(olderThan:now:limit:keeping:)``.
+    /// Publishes `entries` (pipelined, handed to the connection's thread in their order) and
+    /// returns the ids the broker confirmed; their rows are deleted lazily. A failure is logged
+    /// and leaves the row for ``relay(olderThan:now:limit:keeping:)``.
     @discardableResult
     public func publish(_ entries: [Entry]) async -> [String] {
         guard !entries.isEmpty else { return [] }
-        let published = await withTaskGroup(of: String?.self) { group in
+        let published = await withCheckedContinuation { (continuation: CheckedContinuation<[String], Never>) in
+            let settled = Settled(count: entries.count, continuation: continuation)
             for entry in entries {
-                group.addTask {
-                    do {
-                        try await self.bus.publish(entry.message, messageId: entry.messageId, body: entry.body, traceParent: entry.traceParent)
-                        return entry.messageId
-                    } catch {
-                        self.logger.warning("\(self.name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
-                        return nil
+                do {
+                    try bus.publish(entry.message, messageId: entry.messageId, body: entry.body, traceParent: entry.traceParent) { result in
+                        if case .failure(let error) = result {
+                            self.logger.warning(
+                                "\(self.name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
+                        }
+                        settled.settle(confirmed: (try? result.get()).map { entry.messageId })
                     }
+                } catch {
+                    logger.warning("\(name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
+                    settled.settle(confirmed: nil)
                 }
             }
-            var ids: [String] = []
-            for await id in group { if let id { ids.append(id) } }
-            return ids
         }
         confirmed.withLock { $0.append(contentsOf: published) }
         return published
+    }
+
+    /// Collects the confirmed ids of ``publish(_:)`` and resumes it once every message has settled.
+    private final class Settled: Sendable {
+        private let state: Mutex<(remaining: Int, ids: [String], continuation: CheckedContinuation<[String], Never>?)>
+
+        init(count: Int, continuation: CheckedContinuation<[String], Never>) {
+            state = Mutex((count, [], continuation))
+        }
+
+        /// One message settled: `confirmed` is its id when the broker confirmed it, `nil` when it failed.
+        func settle(confirmed: String?) {
+            let done = state.withLock { state -> (CheckedContinuation<[String], Never>, [String])? in
+                if let confirmed { state.ids.append(confirmed) }
+                state.remaining -= 1
+                guard state.remaining == 0, let continuation = state.continuation else { return nil }
+                state.continuation = nil
+                return (continuation, state.ids)
+            }
+            if let (continuation, ids) = done { continuation.resume(returning: ids) }
+        }
     }
 
     // MARK: Rows left behind
