@@ -29,6 +29,7 @@ public struct HistoryProjector: Sendable {
     /// touch the same deployments at once. On PostgreSQL each batch first locks the rows of
     /// its deployments, one at a time in id order: a batch waits for another instead of the
     /// two deadlocking (which PostgreSQL breaks only after a second, by failing one).
+    ///
     /// The events of an ``EventBatch`` (the scheduler's, one per transaction) are applied as
     /// if each had come on its own, in order.
     public func apply(_ batch: [IncomingMessage]) async throws {

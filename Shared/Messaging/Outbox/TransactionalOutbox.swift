@@ -134,19 +134,27 @@ public final class TransactionalOutbox: Sendable {
     public func committed(_ entries: [Entry]) {
         guard !entries.isEmpty else { return }
         inFlight.withLock { $0.count += entries.count }
+        handOver(entries) { id in
+            if let id { self.confirmed.withLock { $0.append(id) } }
+            self.settled(1)
+        }
+    }
+
+    /// Hands `entries` to the connection's thread in their order. `settled` gets each one's
+    /// id once the broker confirmed it, or `nil` when it failed (logged; its row is left for
+    /// ``relay(olderThan:now:limit:keeping:)``), on the connection's thread.
+    private func handOver(_ entries: [Entry], settled: @escaping @Sendable (_ confirmed: String?) -> Void) {
         for entry in entries {
             do {
                 try bus.publish(entry.message, messageId: entry.messageId, body: entry.body, traceParent: entry.traceParent) { result in
-                    switch result {
-                    case .success: self.confirmed.withLock { $0.append(entry.messageId) }
-                    case .failure(let error):
+                    if case .failure(let error) = result {
                         self.logger.warning("\(self.name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
                     }
-                    self.settled(1)
+                    settled((try? result.get()).map { entry.messageId })
                 }
             } catch {
                 logger.warning("\(name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
-                settled(1)
+                settled(nil)
             }
         }
     }
@@ -190,20 +198,7 @@ public final class TransactionalOutbox: Sendable {
         guard !entries.isEmpty else { return [] }
         let published = await withCheckedContinuation { (continuation: CheckedContinuation<[String], Never>) in
             let settled = Settled(count: entries.count, continuation: continuation)
-            for entry in entries {
-                do {
-                    try bus.publish(entry.message, messageId: entry.messageId, body: entry.body, traceParent: entry.traceParent) { result in
-                        if case .failure(let error) = result {
-                            self.logger.warning(
-                                "\(self.name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
-                        }
-                        settled.settle(confirmed: (try? result.get()).map { entry.messageId })
-                    }
-                } catch {
-                    logger.warning("\(name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
-                    settled.settle(confirmed: nil)
-                }
-            }
+            handOver(entries) { settled.settle(confirmed: $0) }
         }
         confirmed.withLock { $0.append(contentsOf: published) }
         return published
