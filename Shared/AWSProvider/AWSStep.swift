@@ -29,7 +29,7 @@ struct AWSStep {
     let progress: @Sendable (String) async -> Void
     let logger: Logger
 
-    var deploymentId: String { command.deploymentId.uuidString.lowercased() }
+    var deploymentId: String { command.deploymentId.lowercasedString }
     var continuation: [String: JSONValue] { command.continuation?.objectValue ?? [:] }
 
     func run() async throws -> StepOutcome {

@@ -23,7 +23,7 @@ extension HangarMessage {
     public var fingerprint: String {
         switch self {
         case .stepEvent(let event):
-            var parts = [type, event.dispatchId.uuidString.lowercased(), String(event.attempt)]
+            var parts = [type, event.dispatchId.lowercasedString, String(event.attempt)]
             switch event.kind {
             case .started:
                 break
@@ -43,17 +43,17 @@ extension HangarMessage {
             return Fingerprint.hex(
                 of: [type, command.messageId, command.at.map { "\($0.epochMilliseconds)" } ?? "cancel"].joined(separator: "\u{1F}"))
         case .serverRequest(let request):
-            return Fingerprint.hex(of: "\(type)\u{1F}\(request.requestId.uuidString.lowercased())")
+            return Fingerprint.hex(of: "\(type)\u{1F}\(request.requestId.lowercasedString)")
         case .serverReply(let reply):
-            return Fingerprint.hex(of: [type, reply.requestId.uuidString.lowercased(), reply.failure?.rawValue ?? "ok"].joined(separator: "\u{1F}"))
+            return Fingerprint.hex(of: [type, reply.requestId.lowercasedString, reply.failure?.rawValue ?? "ok"].joined(separator: "\u{1F}"))
         case .auditRecord(let record):
-            return Fingerprint.hex(of: "\(type)\u{1F}\(record.id.uuidString.lowercased())")
+            return Fingerprint.hex(of: "\(type)\u{1F}\(record.id.lowercasedString)")
         case .scheduleSet(let set):
             return Fingerprint.hex(of: "\(type)\u{1F}\(set.messageId)")
         case .shutdownEvent(let event):
             return Fingerprint.hex(of: "\(type)\u{1F}\(event.messageId)")
         default:
-            return Fingerprint.hex(of: "\(type)\u{1F}\(deploymentId?.uuidString.lowercased() ?? "")")
+            return Fingerprint.hex(of: "\(type)\u{1F}\(deploymentId?.lowercasedString ?? "")")
         }
     }
 }

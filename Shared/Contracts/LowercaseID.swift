@@ -18,13 +18,13 @@ public struct LowercaseID: Codable, Sendable, Hashable {
 
     /// Reads a UUID string in either case.
     public init(from decoder: any Decoder) throws {
-        wrappedValue = try UUID(from: decoder)
+        wrappedValue = try UUID.decode(from: decoder.singleValueContainer(), codingPath: decoder.codingPath)
     }
 
     /// Writes the id in lower case.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(wrappedValue.uuidString.lowercased())
+        try container.encode(wrappedValue.lowercasedString)
     }
 }
 
@@ -43,14 +43,14 @@ public struct LowercaseOptionalID: Codable, Sendable, Hashable {
     /// Reads a UUID string in either case, or `null`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        wrappedValue = container.decodeNil() ? nil : try container.decode(UUID.self)
+        wrappedValue = container.decodeNil() ? nil : try UUID.decode(from: container, codingPath: decoder.codingPath)
     }
 
     /// Writes the id in lower case, or `null` (a keyed container leaves the key out instead).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         if let id = wrappedValue {
-            try container.encode(id.uuidString.lowercased())
+            try container.encode(id.lowercasedString)
         } else {
             try container.encodeNil()
         }
@@ -68,6 +68,19 @@ extension KeyedEncodingContainer {
     /// A `nil` id leaves its key out, as a plain `UUID?` does.
     public mutating func encode(_ value: LowercaseOptionalID, forKey key: Key) throws {
         guard let id = value.wrappedValue else { return }
-        try encode(id.uuidString.lowercased(), forKey: key)
+        try encode(id.lowercasedString, forKey: key)
+    }
+}
+
+extension UUID {
+    /// Reads a UUID string as `UUID.init(from:)` does (the same strings, the same error), with
+    /// ``init(parsing:)``.
+    fileprivate static func decode(from container: any SingleValueDecodingContainer, codingPath: [any CodingKey]) throws -> UUID {
+        let text = try container.decode(String.self)
+        guard let id = UUID(parsing: text) else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: codingPath, debugDescription: "Attempted to decode UUID from invalid UUID string."))
+        }
+        return id
     }
 }

@@ -10,35 +10,48 @@ import Foundation
 enum RFC3339 {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since 1970, or nil outside years 0–9999.
     static func format(epochMilliseconds: Int64) -> String? {
+        var inRange = true
+        let text = String(unsafeUninitializedCapacity: length) { buffer in
+            inRange = write(epochMilliseconds: epochMilliseconds, to: buffer)
+            return inRange ? length : 0
+        }
+        return inRange ? text : nil
+    }
+
+    /// The length of what ``write(epochMilliseconds:to:)`` writes.
+    static let length = 24
+
+    /// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ` into the first ``length`` bytes of `buffer` (a JSON
+    /// writer's, without a `String` in between); false, with nothing written, outside years
+    /// 0–9999.
+    static func write(epochMilliseconds: Int64, to buffer: UnsafeMutableBufferPointer<UInt8>) -> Bool {
         let (days, millisecondOfDay) = floorDivision(epochMilliseconds, 86_400_000)
         let (year, month, day) = civil(fromDays: days)
-        guard (0...9999).contains(year) else { return nil }
+        guard (0...9999).contains(year), buffer.count >= length else { return false }
         let secondOfDay = Int(millisecondOfDay / 1000)
         let millisecond = Int(millisecondOfDay % 1000)
-        return String(unsafeUninitializedCapacity: 24) { buffer in
-            func put(_ value: Int, digits: Int, at offset: Int) {
-                var value = value
-                for index in stride(from: offset + digits - 1, through: offset, by: -1) {
-                    buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
+        func put(_ value: Int, digits: Int, at offset: Int) {
+            var value = value
+            for index in stride(from: offset + digits - 1, through: offset, by: -1) {
+                buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
             }
-            put(Int(year), digits: 4, at: 0)
-            buffer[4] = UInt8(ascii: "-")
-            put(month, digits: 2, at: 5)
-            buffer[7] = UInt8(ascii: "-")
-            put(day, digits: 2, at: 8)
-            buffer[10] = UInt8(ascii: "T")
-            put(secondOfDay / 3600, digits: 2, at: 11)
-            buffer[13] = UInt8(ascii: ":")
-            put(secondOfDay / 60 % 60, digits: 2, at: 14)
-            buffer[16] = UInt8(ascii: ":")
-            put(secondOfDay % 60, digits: 2, at: 17)
-            buffer[19] = UInt8(ascii: ".")
-            put(millisecond, digits: 3, at: 20)
-            buffer[23] = UInt8(ascii: "Z")
-            return 24
         }
+        put(Int(year), digits: 4, at: 0)
+        buffer[4] = UInt8(ascii: "-")
+        put(month, digits: 2, at: 5)
+        buffer[7] = UInt8(ascii: "-")
+        put(day, digits: 2, at: 8)
+        buffer[10] = UInt8(ascii: "T")
+        put(secondOfDay / 3600, digits: 2, at: 11)
+        buffer[13] = UInt8(ascii: ":")
+        put(secondOfDay / 60 % 60, digits: 2, at: 14)
+        buffer[16] = UInt8(ascii: ":")
+        put(secondOfDay % 60, digits: 2, at: 17)
+        buffer[19] = UInt8(ascii: ".")
+        put(millisecond, digits: 3, at: 20)
+        buffer[23] = UInt8(ascii: "Z")
+        return true
     }
 
     /// Milliseconds since 1970 of `YYYY-MM-DDTHH:MM:SS`, with any fraction of a second (kept to

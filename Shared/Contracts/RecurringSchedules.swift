@@ -52,10 +52,10 @@ public struct RecurringScheduleSet: Codable, Sendable, Equatable {
     }
 
     /// The message id intake publishes it under: one per schedule and revision.
-    public var messageId: String { "schedule-\(scheduleId.uuidString.lowercased())-\(revision)" }
+    public var messageId: String { "schedule-\(scheduleId.lowercasedString)-\(revision)" }
 
     /// The owner of each occurrence's deployment: `schedule:<id>`.
-    public var owner: String { "schedule:\(scheduleId.uuidString.lowercased())" }
+    public var owner: String { "schedule:\(scheduleId.lowercasedString)" }
 
     /// The deployment of the occurrence due at `due`: a name-based id (the same for every
     /// replica and restart), the version pattern filled in.
@@ -81,7 +81,7 @@ public struct RecurringScheduleSet: Codable, Sendable, Equatable {
 
     /// A UUID (version 8, name-based) from the schedule and the occurrence's time.
     public static func occurrenceId(schedule: UUID, due: Date) -> UUID {
-        let key = "\(schedule.uuidString.lowercased())@\(due.epochMilliseconds)"
+        let key = "\(schedule.lowercasedString)@\(due.epochMilliseconds)"
         let high = UInt64(Fingerprint.hex(of: key), radix: 16) ?? 0
         let low = UInt64(Fingerprint.hex(of: "occurrence:" + key), radix: 16) ?? 0
         var bytes = [UInt8](repeating: 0, count: 16)

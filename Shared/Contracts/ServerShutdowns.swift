@@ -47,7 +47,7 @@ public struct ScheduleServerShutdown: Codable, Sendable, Equatable {
 
     /// The message id intake publishes it under: one per server and request time.
     public var messageId: String {
-        "shutdown-\(environmentId.uuidString.lowercased())-\(serverId)-\(requestedAt.epochMilliseconds)"
+        "shutdown-\(environmentId.lowercasedString)-\(serverId)-\(requestedAt.epochMilliseconds)"
     }
 }
 
@@ -132,6 +132,6 @@ public struct ServerShutdownEvent: Codable, Sendable, Equatable {
     /// The message id the scheduler publishes it under: one per schedule, status and attempt,
     /// so a republish is dropped downstream.
     public var messageId: String {
-        "shutdown-\(environmentId.uuidString.lowercased())-\(serverId)-\(requestedAt.epochMilliseconds)-\(status.rawValue)-\(attempt)"
+        "shutdown-\(environmentId.lowercasedString)-\(serverId)-\(requestedAt.epochMilliseconds)-\(status.rawValue)-\(attempt)"
     }
 }

@@ -169,7 +169,7 @@ public struct ServerReply: Codable, Sendable, Equatable {
     public static let type = "server.reply"
 
     /// The AMQP message id of the reply to `requestId`: a consumer that deduplicates drops a second copy.
-    public static func messageId(answering requestId: UUID) -> String { "server-reply-\(requestId.uuidString.lowercased())" }
+    public static func messageId(answering requestId: UUID) -> String { "server-reply-\(requestId.lowercasedString)" }
 
     /// Why a request could not be answered with servers.
     public enum Failure: String, Codable, Sendable {

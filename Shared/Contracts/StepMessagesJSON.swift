@@ -14,9 +14,9 @@ enum StepMessagesJSON {
         writer.integer("attempt", Int64(command.attempt), &fields)
         writer.string("cleanup", command.cleanup, &fields)
         try writer.encodedByFoundation("continuation", command.continuation, &fields)
-        writer.string("deploymentId", command.deploymentId.uuidString.lowercased(), &fields)
-        writer.string("dispatchId", command.dispatchId.uuidString.lowercased(), &fields)
-        writer.string("environmentId", command.environmentId.uuidString.lowercased(), &fields)
+        writer.string("deploymentId", command.deploymentId.lowercasedString, &fields)
+        writer.string("dispatchId", command.dispatchId.lowercasedString, &fields)
+        writer.string("environmentId", command.environmentId.lowercasedString, &fields)
         writer.string("environmentName", command.environmentName, &fields)
         writer.string("mode", command.mode.rawValue, &fields)
         writer.options(command.options, &fields)
@@ -40,9 +40,9 @@ enum StepMessagesJSON {
         writer.integer("attempt", Int64(event.attempt), &fields)
         writer.date("checkAfter", event.checkAfter, &fields)
         try writer.encodedByFoundation("continuation", event.continuation, &fields)
-        writer.string("deploymentId", event.deploymentId.uuidString.lowercased(), &fields)
+        writer.string("deploymentId", event.deploymentId.lowercasedString, &fields)
         writer.string("detail", event.detail, &fields)
-        writer.string("dispatchId", event.dispatchId.uuidString.lowercased(), &fields)
+        writer.string("dispatchId", event.dispatchId.lowercasedString, &fields)
         if let lines = event.earlierDetails {
             writer.array("earlierDetails", lines, &fields) { writer, line in writer.detailLine(at: line.at, message: line.message) }
         }

@@ -15,7 +15,7 @@ enum ProviderSpan {
             if span.isRecording {
                 span.updateAttributes { attributes in
                     attributes["hangar.provider"] = command.target.provider
-                    attributes["hangar.deployment.id"] = command.deploymentId.uuidString.lowercased()
+                    attributes["hangar.deployment.id"] = command.deploymentId.lowercasedString
                     attributes["hangar.step"] = command.step.rawValue
                     attributes["hangar.step.attempt"] = command.attempt
                     attributes["hangar.step.poll"] = command.poll

@@ -69,7 +69,7 @@ public struct ServerRequestService: Service {
             let answer = Message(
                 body: Array(try HangarJSON.encoder.encode(reply)), contentType: "application/json",
                 messageId: ServerReply.messageId(answering: request.requestId),
-                correlationId: message.correlationId ?? request.requestId.uuidString.lowercased(), type: ServerReply.type,
+                correlationId: message.correlationId ?? request.requestId.lowercasedString, type: ServerReply.type,
                 persistent: request.replyQueue != nil, timestamp: Date(), appId: "hangar-worker")
             do {
                 // Not mandatory: if the asker's queue is gone, nobody is waiting any more.

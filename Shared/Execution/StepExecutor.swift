@@ -72,7 +72,7 @@ public struct StepExecutor: Sendable {
         try await withSpan("step \(command.step.rawValue)") { span in
             if span.isRecording {
                 span.updateAttributes { attributes in
-                    attributes["hangar.deployment.id"] = command.deploymentId.uuidString.lowercased()
+                    attributes["hangar.deployment.id"] = command.deploymentId.lowercasedString
                     attributes["hangar.step"] = command.step.rawValue
                     attributes["hangar.step.attempt"] = command.attempt
                     attributes["hangar.step.poll"] = command.poll
@@ -93,11 +93,11 @@ public struct StepExecutor: Sendable {
     @discardableResult
     private func run(_ command: ExecuteStep) async throws -> StepOutcome {
         var logger = logger
-        logger[metadataKey: "deployment.id"] = .string(command.deploymentId.uuidString.lowercased())
+        logger[metadataKey: "deployment.id"] = .string(command.deploymentId.lowercasedString)
         logger[metadataKey: "step.name"] = .string(command.step.rawValue)
         logger[metadataKey: "step.attempt"] = .stringConvertible(command.attempt)
         logger[metadataKey: "step.poll"] = .stringConvertible(command.poll)
-        logger[metadataKey: "step.dispatch_id"] = .string(command.dispatchId.uuidString.lowercased())
+        logger[metadataKey: "step.dispatch_id"] = .string(command.dispatchId.lowercasedString)
         let started = ContinuousClock.now
         let (pending, background) = AsyncStream<(StepEvent, String)>.makeStream()
         let reporter = Reporter(
@@ -203,7 +203,7 @@ public struct StepExecutor: Sendable {
 public enum StepEventID {
     /// `0192…-7c1e.a1.p0`: the run's prefix.
     public static func run(dispatchId: UUID, attempt: Int, poll: Int) -> String {
-        "\(dispatchId.uuidString.lowercased()).a\(attempt).p\(poll)"
+        "\(dispatchId.lowercasedString).a\(attempt).p\(poll)"
     }
 
     /// The run's `step.started`: `<run>.started`.

@@ -83,7 +83,7 @@ public struct WorkerService: Service, CustomStringConvertible {
                 logger.info(
                     "hangar.step.redelivered",
                     metadata: [
-                        "deployment.id": "\(command.deploymentId.uuidString.lowercased())", "step.name": "\(command.step.rawValue)",
+                        "deployment.id": "\(command.deploymentId.lowercasedString)", "step.name": "\(command.step.rawValue)",
                     ])
             }
             try await running.running(command) { try await executor.execute(command) }

@@ -58,7 +58,7 @@ public struct HistoryProjector: Sendable {
             default: continue
             }
         }
-        let deployments = firstStatus.sorted { $0.key.uuidString < $1.key.uuidString }
+        let deployments = firstStatus.sorted { $0.key.uppercasedString < $1.key.uppercasedString }
         try await store.transaction { db in
             let now = Date().epochMilliseconds
             for (id, status) in deployments {
@@ -95,7 +95,7 @@ public struct HistoryProjector: Sendable {
         for id in deployments where seen.insert(id).inserted {
             let row = try await db.raw(
                 """
-                UPDATE history_deployments SET revision = revision + 1 WHERE id = \(bind: id.uuidString) RETURNING environment_id
+                UPDATE history_deployments SET revision = revision + 1 WHERE id = \(bind: id.uppercasedString) RETURNING environment_id
                 """
             ).first()
             if let environment = try row?.decode(column: "environment_id", as: String?.self) { environments.insert(environment) }
@@ -122,12 +122,12 @@ public struct HistoryProjector: Sendable {
     // MARK: Deployment events
 
     static func apply(_ event: DeploymentEvent, db: any SQLDatabase) async throws {
-        let id = event.deploymentId.uuidString
+        let id = event.deploymentId.uppercasedString
         let encoder = HangarJSON.encoder
         // Summary fields: every lifecycle event carries them in full.
         try await db.raw(
             """
-            UPDATE history_deployments SET environment_id = \(bind: event.environmentId.uuidString),
+            UPDATE history_deployments SET environment_id = \(bind: event.environmentId.uppercasedString),
                 environment_name = \(bind: event.environmentName), version = \(bind: event.version), owner = \(bind: event.owner),
                 mode = \(bind: event.mode.rawValue), options = \(bind: String(decoding: try encoder.encode(event.options), as: UTF8.self)),
                 notify = \(bind: String(decoding: try encoder.encode(event.notify), as: UTF8.self)),
@@ -179,7 +179,7 @@ public struct HistoryProjector: Sendable {
     /// events in. A step the scheduler never heard of, or an event from before the steps were
     /// carried, is settled from the deployment's outcome.
     private static func closeSteps(of event: DeploymentEvent, db: any SQLDatabase) async throws {
-        let id = event.deploymentId.uuidString
+        let id = event.deploymentId.uppercasedString
         for step in event.steps ?? [] {
             let started = step.startedAt?.epochMilliseconds
             // A step that never started keeps no end time, as when settled below.
@@ -201,7 +201,7 @@ public struct HistoryProjector: Sendable {
     /// Steps left open when a deployment ends: the failed one fails, the rest of a
     /// cancelled one are cancelled.
     private static func settleSteps(of event: DeploymentEvent, except closed: Set<String>, db: any SQLDatabase) async throws {
-        let id = event.deploymentId.uuidString
+        let id = event.deploymentId.uppercasedString
         let at = event.at.epochMilliseconds
         let others = closed.isEmpty ? "" : " AND name NOT IN (\(closed.sorted().map { "'\($0)'" }.joined(separator: ", ")))"
         if event.status == .failed || event.status == .rolledBack, let step = event.failedStep, !closed.contains(step.rawValue) {
@@ -234,7 +234,7 @@ public struct HistoryProjector: Sendable {
     // MARK: Step events
 
     static func apply(_ event: StepEvent, messageId: String, db: any SQLDatabase) async throws {
-        let id = event.deploymentId.uuidString
+        let id = event.deploymentId.uppercasedString
         let at = event.at.epochMilliseconds
         let step = event.step.rawValue
         // Only the latest attempt moves a step: a late answer of an attempt the scheduler has
@@ -359,7 +359,7 @@ public struct HistoryProjector: Sendable {
     /// the one that describes the deployment), and with `lock` holds its row until the
     /// transaction ends.
     private static func ensureDeployment(_ deploymentId: UUID, status: DeploymentStatus, lock: Bool, db: any SQLDatabase) async throws {
-        let id = deploymentId.uuidString
+        let id = deploymentId.uppercasedString
         let inserted = try await db.raw(
             """
             INSERT INTO history_deployments (id, status, status_rank, updated_at)

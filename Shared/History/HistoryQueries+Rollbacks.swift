@@ -33,18 +33,18 @@ extension HistoryQueries {
             try await db.raw(
                 """
                 SELECT id, version, outputs, rollback, finished_at FROM history_deployments
-                WHERE environment_id = \(bind: environment.uuidString) AND status = 'succeeded' AND finished_at IS NOT NULL
+                WHERE environment_id = \(bind: environment.uppercasedString) AND status = 'succeeded' AND finished_at IS NOT NULL
                 ORDER BY finished_at DESC, id DESC LIMIT \(unsafeRaw: String(limit))
                 """
             ).all()
         }
         let decoder = HangarJSON.decoder
         return try rows.compactMap { row in
-            guard let id = UUID(uuidString: try row.string("id")) else { return nil }
+            guard let id = UUID(parsing: try row.string("id")) else { return nil }
             let outputs = try row.text("outputs").flatMap { try? decoder.decode([String: String].self, from: Data($0.utf8)) } ?? [:]
             let label = try row.text("version")
             return SucceededDeployment(
-                id: id, version: outputs["generatedVersion"] ?? label ?? "v" + id.uuidString.lowercased().suffix(8),
+                id: id, version: outputs["generatedVersion"] ?? label ?? "v" + id.lowercasedString.suffix(8),
                 outputs: outputs,
                 rollback: try row.text("rollback").flatMap { try? decoder.decode(RollbackOf.self, from: Data($0.utf8)) },
                 finishedAt: Date(epochMilliseconds: try row.integer("finished_at") ?? 0))
@@ -57,12 +57,12 @@ extension HistoryQueries {
             try await db.raw(
                 """
                 SELECT id, status FROM history_deployments
-                WHERE environment_id = \(bind: environment.uuidString) AND status IN ('queued', 'running', 'awaiting_approval', 'paused')
+                WHERE environment_id = \(bind: environment.uppercasedString) AND status IN ('queued', 'running', 'awaiting_approval', 'paused')
                 ORDER BY created_at, id LIMIT 1
                 """
             ).first()
         }
-        guard let row, let id = UUID(uuidString: try row.string("id")),
+        guard let row, let id = UUID(parsing: try row.string("id")),
             let status = DeploymentStatus(rawValue: try row.string("status"))
         else { return nil }
         return (id, status)

@@ -29,7 +29,7 @@ public struct HistoryQueries: Sendable {
         let after = cursor.flatMap(Cursor.init(encoded:))
         let read = try await store.read { db -> ([any SQLRow], [any SQLRow]) in
             var query: SQLQueryString = """
-                SELECT \(unsafeRaw: Self.summaryColumns) FROM history_deployments WHERE environment_id = \(bind: environment.uuidString)
+                SELECT \(unsafeRaw: Self.summaryColumns) FROM history_deployments WHERE environment_id = \(bind: environment.uppercasedString)
                 """
             if let status {
                 query.appendInterpolation(unsafeRaw: " AND status = ")
@@ -70,7 +70,7 @@ public struct HistoryQueries: Sendable {
     /// How many times the recorder has changed the history of an environment's deployments
     /// (0 before the first): a page of that environment is unchanged while this is.
     public func revision(ofEnvironment environment: UUID) async throws -> Int64 {
-        let key = environment.uuidString
+        let key = environment.uppercasedString
         return try await store.read { db in
             try await db.raw("SELECT revision FROM history_environment_revisions WHERE environment_id = \(bind: key)").first()?
                 .int64("revision") ?? 0
@@ -79,7 +79,7 @@ public struct HistoryQueries: Sendable {
 
     /// How many times the recorder has changed a deployment, or nil before it has it.
     public func revision(ofDeployment id: UUID) async throws -> Int64? {
-        let key = id.uuidString
+        let key = id.uppercasedString
         return try await store.read { db in
             try await db.raw("SELECT revision FROM history_deployments WHERE id = \(bind: key)").first()?
                 .int64("revision")
@@ -95,7 +95,7 @@ public struct HistoryQueries: Sendable {
     /// (``revision(ofDeployment:)``), read on one connection in one visit. The steps and lines
     /// are read after the row, so they are as new as the revision or newer, never older.
     public func revisedDetails(_ id: UUID) async throws -> (details: DeploymentDetails, revision: Int64)? {
-        let key = id.uuidString
+        let key = id.uppercasedString
         let read = try await store.read { db -> (row: any SQLRow, lines: [any SQLRow], steps: [any SQLRow])? in
             guard let row = try await db.raw("SELECT * FROM history_deployments WHERE id = \(bind: key)").first() else { return nil }
             let lines = try await db.raw(
@@ -188,8 +188,8 @@ public struct HistoryQueries: Sendable {
         let started = try date("started_at")
         let finished = try date("finished_at")
         return DeploymentSummary(
-            id: UUID(uuidString: try row.string("id")) ?? UUID(),
-            environmentId: try row.text("environment_id").flatMap(UUID.init(uuidString:)),
+            id: UUID(parsing: try row.string("id")) ?? UUID(),
+            environmentId: try row.text("environment_id").flatMap(UUID.init(parsing:)),
             environmentName: try row.text("environment_name"),
             version: try row.text("version"),
             owner: try row.text("owner"),

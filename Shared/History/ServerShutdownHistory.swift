@@ -48,7 +48,7 @@ enum ServerShutdownHistory {
     /// whatever id it came under) and moves the server's latest state forward: a later request
     /// wins, and within one request a later turn (a higher rank, or a later attempt).
     static func apply(_ event: ServerShutdownEvent, db: any SQLDatabase) async throws {
-        let environment = event.environmentId.uuidString.lowercased()
+        let environment = event.environmentId.lowercasedString
         try await db.raw(
             """
             INSERT INTO history_server_events (message_id, environment_id, at, body)
@@ -92,7 +92,7 @@ extension HistoryQueries {
             try await db.raw(
                 """
                 SELECT server_id, requested_at, status, attempt, last_error FROM history_server_shutdowns
-                WHERE environment_id = \(bind: environment.uuidString.lowercased())
+                WHERE environment_id = \(bind: environment.lowercasedString)
                 """
             ).all()
         }
@@ -111,7 +111,7 @@ extension HistoryQueries {
         let rows = try await store.read { db in
             try await db.raw(
                 """
-                SELECT body FROM history_server_events WHERE environment_id = \(bind: environment.uuidString.lowercased())
+                SELECT body FROM history_server_events WHERE environment_id = \(bind: environment.lowercasedString)
                 ORDER BY at DESC, message_id DESC LIMIT \(literal: limit)
                 """
             ).all()

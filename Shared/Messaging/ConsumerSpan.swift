@@ -23,7 +23,7 @@ enum ConsumerSpan {
             attributes["messaging.operation.type"] = "process"
             attributes["messaging.destination.name"] = queue
             attributes["messaging.message.id"] = messageId
-            if let deployment = message.deploymentId { attributes["hangar.deployment.id"] = deployment.uuidString.lowercased() }
+            if let deployment = message.deploymentId { attributes["hangar.deployment.id"] = deployment.lowercasedString }
             if redelivered { attributes["messaging.rabbitmq.redelivered"] = true }
             switch message {
             case .executeStep(let command):

@@ -26,7 +26,7 @@ public struct MessageBus: Sendable {
     /// for a message published later than the work that made it); `nil`: the current
     /// `ServiceContext`'s.
     public func publish(
-        _ message: HangarMessage, messageId: String = UUID().uuidString.lowercased(), body: [UInt8]? = nil, traceParent: String? = nil
+        _ message: HangarMessage, messageId: String = UUID().lowercasedString, body: [UInt8]? = nil, traceParent: String? = nil
     ) async throws {
         // The message is made in this task (its trace context included) before the wait.
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -75,7 +75,7 @@ public struct MessageBus: Sendable {
             body: try body ?? ContractCodec.encode(message),
             contentType: "application/json",
             messageId: messageId,
-            correlationId: message.deploymentId?.uuidString.lowercased(),
+            correlationId: message.deploymentId?.lowercasedString,
             type: message.type,
             headers: headers,
             persistent: true,

@@ -33,7 +33,7 @@ public struct NotificationComposer: Sendable {
     func link(to deployment: UUID) -> String? {
         guard let consoleURL, !consoleURL.isEmpty else { return nil }
         let base = consoleURL.hasSuffix("/") ? consoleURL : consoleURL + "/"
-        return "\(base)#/deployments/\(deployment.uuidString.lowercased())"
+        return "\(base)#/deployments/\(deployment.lowercasedString)"
     }
 
     /// `steps` in pipeline order (missing ones are shown as not run); `startedAt` when the
@@ -45,14 +45,14 @@ public struct NotificationComposer: Sendable {
             fromName: fromName, fromAddress: fromAddress, to: recipient, subject: content.subject, date: now,
             messageId: "\(key).\(String(EmailMessage.fnv1a(recipient.lowercased()), radix: 36))@hangar",
             text: content.text, html: content.html,
-            extraHeaders: [("X-Hangar-Deployment", event.deploymentId.uuidString.lowercased()), ("X-Hangar-Event", event.messageType)])
+            extraHeaders: [("X-Hangar-Deployment", event.deploymentId.lowercasedString), ("X-Hangar-Event", event.messageType)])
     }
 
     /// One notification per deployment and status, one per deferral past a freeze window (a
     /// `scheduled` event with a reason, keyed by its new start) and one per pause of a rollout
     /// (keyed by its time): the sent log's event key.
     public static func eventKey(_ event: DeploymentEvent) -> String {
-        let key = "\(event.deploymentId.uuidString.lowercased()).\(event.status.rawValue)"
+        let key = "\(event.deploymentId.lowercasedString).\(event.status.rawValue)"
         // A rollout may pause at more than one batch: one notification per pause.
         if event.status == .paused, let pause = event.pause { return "\(key).\(pause.pausedAt.epochMilliseconds)" }
         guard isDeferral(event), let start = event.scheduledAt else { return key }
@@ -100,19 +100,19 @@ struct Content {
         let began = startedAt ?? steps.compactMap(\.startedAt).min()
         var facts: [(String, String)] = [
             ("Environment", event.environmentName), ("Version", version.isEmpty ? "—" : event.version ?? version), ("Owner", event.owner),
-            ("Status", event.status == .running ? "running" : event.status.rawValue), ("Deployment", event.deploymentId.uuidString.lowercased()),
+            ("Status", event.status == .running ? "running" : event.status.rawValue), ("Deployment", event.deploymentId.lowercasedString),
             ("Mode", event.mode.rawValue), ("Requested", Self.time(event.createdAt)),
         ]
         if let rollback = event.rollback {
             facts.append(
                 (
                     "Rollback",
-                    "to version \(rollback.version) (deployment \(rollback.deploymentId.uuidString.lowercased()), model \(rollback.modelVersion))"
+                    "to version \(rollback.version) (deployment \(rollback.deploymentId.lowercasedString), model \(rollback.modelVersion))"
                 ))
             facts.append(
                 (
                     "Rolled back from",
-                    "version \(rollback.fromVersion) (deployment \(rollback.fromDeploymentId.uuidString.lowercased()), model \(rollback.fromModelVersion))"
+                    "version \(rollback.fromVersion) (deployment \(rollback.fromDeploymentId.lowercasedString), model \(rollback.fromModelVersion))"
                 ))
         }
         if let approval = event.approval { facts += Self.approvalFacts(approval) }

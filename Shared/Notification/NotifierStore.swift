@@ -83,13 +83,13 @@ public struct NotifierStore: Sendable {
     // MARK: The step table
 
     static func apply(_ event: StepEvent, db: any SQLDatabase) async throws {
-        let id = event.deploymentId.uuidString.lowercased()
+        let id = event.deploymentId.lowercasedString
         let step = try await loadSteps(id, db: db).first { $0.name == event.step } ?? NotifiedStep(name: event.step, status: .pending)
         try await save(step.applying(event), deploymentId: id, db: db)
     }
 
     static func apply(_ event: DeploymentEvent, db: any SQLDatabase) async throws {
-        let id = event.deploymentId.uuidString.lowercased()
+        let id = event.deploymentId.lowercasedString
         let at = event.at.epochMilliseconds
         try await db.raw(
             """
@@ -143,7 +143,7 @@ public struct NotifierStore: Sendable {
     /// The steps are the scheduler's, when the event carries them (a finished deployment's);
     /// otherwise the notifier's own table.
     static func seen(_ event: DeploymentEvent, db: any SQLDatabase) async throws -> Seen {
-        let id = event.deploymentId.uuidString.lowercased()
+        let id = event.deploymentId.lowercasedString
         let startedAt = try await db.raw("SELECT started_at FROM notifier_deployments WHERE id = \(bind: id)").first()
             .flatMap { try $0.decode(column: "started_at", as: Int64?.self) }.map(Date.init(epochMilliseconds:))
         let steps: [NotifiedStep]
@@ -174,7 +174,7 @@ public struct NotifierStore: Sendable {
         key: String, subjectId: UUID, eventType: String, to addresses: [String], now: Date, db: any SQLDatabase, logger: Logger,
         compose: (String) -> EmailMessage
     ) async throws -> Int {
-        let id = subjectId.uuidString.lowercased()
+        let id = subjectId.lowercasedString
         var queued = 0
         var seen: Set<String> = []
         for raw in addresses {
@@ -207,7 +207,7 @@ public struct NotifierStore: Sendable {
     static func queueWebhooks(
         for event: DeploymentEvent, seen deployment: Seen, urls: [String], now: Date, db: any SQLDatabase
     ) async throws -> Int {
-        let id = event.deploymentId.uuidString.lowercased()
+        let id = event.deploymentId.lowercasedString
         let payload = WebhookPayload(event: event, steps: deployment.steps, startedAt: deployment.startedAt)
         let body = String(decoding: try payload.encoded(), as: UTF8.self)
         var queued = 0
@@ -426,7 +426,7 @@ public struct NotifierStore: Sendable {
                 rows = try await db.raw(
                     """
                     SELECT event_key, \(unsafeRaw: target) AS target, state, attempts, last_error FROM \(unsafeRaw: table)
-                    WHERE deployment_id = \(bind: deploymentId.uuidString.lowercased()) ORDER BY created_at, event_key, \(unsafeRaw: target)
+                    WHERE deployment_id = \(bind: deploymentId.lowercasedString) ORDER BY created_at, event_key, \(unsafeRaw: target)
                     """
                 ).all()
             } else {

@@ -21,7 +21,7 @@ extension NotificationComposer {
             fromName: fromName, fromAddress: fromAddress, to: recipient, subject: content.subject, date: now,
             messageId: "\(event.messageId).\(String(EmailMessage.fnv1a(recipient.lowercased()), radix: 36))@hangar",
             text: content.text, html: content.html,
-            extraHeaders: [("X-Hangar-Environment", event.environmentId.uuidString.lowercased()), ("X-Hangar-Event", event.messageType)])
+            extraHeaders: [("X-Hangar-Environment", event.environmentId.lowercasedString), ("X-Hangar-Event", event.messageType)])
     }
 }
 

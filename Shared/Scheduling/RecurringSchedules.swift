@@ -73,8 +73,8 @@ struct ScheduleTransitions {
                 if !existed {
                     let late = occurrence != dueAt ? ", for the runs missed from \(HangarJSON.formatDate(dueAt)) (misfire: runOnce)" : ""
                     try await audit(
-                        set, action: "deployment.submit", target: submission.deploymentId.uuidString.lowercased(), status: 202, due: occurrence,
-                        summary: "submitted deployment \(submission.deploymentId.uuidString.lowercased()) (\(submission.mode.rawValue)"
+                        set, action: "deployment.submit", target: submission.deploymentId.lowercasedString, status: 202, due: occurrence,
+                        summary: "submitted deployment \(submission.deploymentId.lowercasedString) (\(submission.mode.rawValue)"
                             + "\(submission.version.map { ", version \($0)" } ?? "")) for the run due at \(HangarJSON.formatDate(occurrence))\(late)")
                 }
                 logger.info(
@@ -94,13 +94,13 @@ struct ScheduleTransitions {
     /// Has intake's audit log keep what the schedule did, under the actor `schedule:<id>`, once
     /// (the entry's id is written with this transaction's outbox row).
     private func audit(_ set: RecurringScheduleSet, action: String, target: String?, status: Int, due: Date, summary: String) async throws {
-        let environment = set.template.environmentId.uuidString.lowercased()
+        let environment = set.template.environmentId.lowercasedString
         let record = AuditRecord(
             id: UUID.v7(at: tx.now), at: tx.now, actor: set.owner, action: action, method: "SCHEDULE",
-            path: "/v1/environments/\(environment)/schedules/\(set.scheduleId.uuidString.lowercased())", environment: set.template.environmentName,
+            path: "/v1/environments/\(environment)/schedules/\(set.scheduleId.lowercasedString)", environment: set.template.environmentName,
             target: target, requestId: "\(set.owner)@\(HangarJSON.formatDate(due))", status: status, summary: [summary])
         try await tx.publish(
-            .auditRecord(record), messageId: "audit-\(set.scheduleId.uuidString.lowercased())-\(due.epochMilliseconds)-\(action)", traceParent: nil)
+            .auditRecord(record), messageId: "audit-\(set.scheduleId.lowercasedString)-\(due.epochMilliseconds)-\(action)", traceParent: nil)
     }
 
     /// The schedule's next occurrence after `date`; `nil` when its cron or time zone does not parse (intake checked both).
@@ -114,8 +114,10 @@ extension SchedulerTransaction {
     /// The kept revision of a schedule.
     func schedule(_ id: UUID) async throws -> (revision: Int64, set: RecurringScheduleSet)? {
         guard
-            let row = try await db.raw("SELECT revision, body FROM scheduler_schedules WHERE id = \(bind: id.uuidString)\(unsafeRaw: forUpdate)")
-                .first()
+            let row = try await db.raw(
+                "SELECT revision, body FROM scheduler_schedules WHERE id = \(bind: id.uppercasedString)\(unsafeRaw: forUpdate)"
+            )
+            .first()
         else { return nil }
         return (
             try row.decode(column: "revision", as: Int64.self),
@@ -128,7 +130,7 @@ extension SchedulerTransaction {
         try await db.raw(
             """
             INSERT INTO scheduler_schedules (id, revision, body, next_at, updated_at)
-            VALUES (\(bind: set.scheduleId.uuidString), \(bind: set.revision), \(bind: try Self.json(set)), \(bind: nextAt?.epochMilliseconds),
+            VALUES (\(bind: set.scheduleId.uppercasedString), \(bind: set.revision), \(bind: try Self.json(set)), \(bind: nextAt?.epochMilliseconds),
                 \(bind: now.epochMilliseconds))
             ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, body = excluded.body, next_at = excluded.next_at,
                 updated_at = excluded.updated_at
@@ -154,7 +156,7 @@ extension SchedulerTransaction {
     /// Moves a schedule's next occurrence.
     func setNext(of id: UUID, to next: Date?) async throws {
         try await db.raw(
-            "UPDATE scheduler_schedules SET next_at = \(bind: next?.epochMilliseconds) WHERE id = \(bind: id.uuidString)"
+            "UPDATE scheduler_schedules SET next_at = \(bind: next?.epochMilliseconds) WHERE id = \(bind: id.uppercasedString)"
         ).run()
     }
 }

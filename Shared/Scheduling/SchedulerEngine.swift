@@ -96,7 +96,7 @@ final class SchedulerEngine: Sendable {
             guard let replyTo = replyTo[reply.requestId] else { continue }
             let message = Message(
                 body: Array(try HangarJSON.encoder.encode(reply)), contentType: "application/json",
-                correlationId: reply.requestId.uuidString.lowercased(), type: ReconnectionQuotaReply.messageType, persistent: false,
+                correlationId: reply.requestId.lowercasedString, type: ReconnectionQuotaReply.messageType, persistent: false,
                 timestamp: now(), appId: "hangar-scheduler")
             do {
                 // Not mandatory: an asker whose queue is gone waits no more.

@@ -47,7 +47,7 @@ final class SchedulerTransaction: @unchecked Sendable {
 
     func deployment(_ id: UUID) async throws -> DeploymentRecord? {
         let row = try await db.raw(
-            "SELECT * FROM scheduler_deployments WHERE id = \(bind: id.uuidString)\(unsafeRaw: forUpdate)"
+            "SELECT * FROM scheduler_deployments WHERE id = \(bind: id.uppercasedString)\(unsafeRaw: forUpdate)"
         ).first()
         return try row.map(Self.record)
     }
@@ -58,7 +58,7 @@ final class SchedulerTransaction: @unchecked Sendable {
             """
             INSERT INTO scheduler_deployments (id, environment_id, status, request, mode, sequence, outputs, cancel_requested,
                 created_at, scheduled_at, reason, finished_at, trace_parent)
-            VALUES (\(bind: record.id.uuidString), \(bind: record.environmentId.uuidString), \(bind: record.status.rawValue),
+            VALUES (\(bind: record.id.uppercasedString), \(bind: record.environmentId.uppercasedString), \(bind: record.status.rawValue),
                 \(bind: try Self.json(record.request)), \(bind: record.request.mode.rawValue), \(bind: record.sequence), '{}', 0,
                 \(bind: record.request.createdAt.epochMilliseconds), \(bind: record.request.scheduledAt?.epochMilliseconds),
                 \(bind: record.reason), \(bind: record.finishedAt?.epochMilliseconds), \(bind: record.traceParent))
@@ -89,7 +89,7 @@ final class SchedulerTransaction: @unchecked Sendable {
             sql.appendInterpolation(bind: columns.values[index].bind)
         }
         sql.appendLiteral(" WHERE id = ")
-        sql.appendInterpolation(bind: record.id.uuidString)
+        sql.appendInterpolation(bind: record.id.uppercasedString)
         try await db.raw(sql).run()
     }
 
@@ -97,7 +97,7 @@ final class SchedulerTransaction: @unchecked Sendable {
     private func columns(_ record: DeploymentRecord) throws -> DeploymentColumns {
         DeploymentColumns(values: [
             .text(record.status.rawValue), .text(record.currentStep?.rawValue), .integer(Int64(record.attempt)),
-            .integer(Int64(record.poll)), .text(record.dispatchId?.uuidString), .integer(record.dispatchedAt?.epochMilliseconds),
+            .integer(Int64(record.poll)), .text(record.dispatchId?.uppercasedString), .integer(record.dispatchedAt?.epochMilliseconds),
             .integer(record.lastHeardAt?.epochMilliseconds), .text(try outputsJSON(record)), .integer(record.cancelRequested ? 1 : 0),
             .text(record.cancelledBy), .integer(record.startedAt?.epochMilliseconds), .integer(record.finishedAt?.epochMilliseconds),
             .text(record.reason), .text(try stepsJSON(record)), .text(try record.approval.map(Self.json)),
@@ -127,16 +127,16 @@ final class SchedulerTransaction: @unchecked Sendable {
     func lockEnvironment(_ id: UUID) async throws {
         // Held until the transaction ends: taking it again in the same one changes nothing.
         guard lockedEnvironments.insert(id).inserted else { return }
-        try await db.raw("INSERT INTO scheduler_environments (id) VALUES (\(bind: id.uuidString)) ON CONFLICT (id) DO NOTHING").run()
+        try await db.raw("INSERT INTO scheduler_environments (id) VALUES (\(bind: id.uppercasedString)) ON CONFLICT (id) DO NOTHING").run()
         if dialect == .postgres {
-            try await db.raw("SELECT id FROM scheduler_environments WHERE id = \(bind: id.uuidString) FOR UPDATE").run()
+            try await db.raw("SELECT id FROM scheduler_environments WHERE id = \(bind: id.uppercasedString) FOR UPDATE").run()
         }
     }
 
     func hasRunning(environment id: UUID) async throws -> Bool {
         try await db.raw(
             """
-            SELECT id FROM scheduler_deployments WHERE environment_id = \(bind: id.uuidString) AND status = 'running' LIMIT 1
+            SELECT id FROM scheduler_deployments WHERE environment_id = \(bind: id.uppercasedString) AND status = 'running' LIMIT 1
             """
         ).first() != nil
     }
@@ -144,7 +144,7 @@ final class SchedulerTransaction: @unchecked Sendable {
     func nextQueued(environment id: UUID) async throws -> DeploymentRecord? {
         let row = try await db.raw(
             """
-            SELECT * FROM scheduler_deployments WHERE environment_id = \(bind: id.uuidString) AND status = 'queued'
+            SELECT * FROM scheduler_deployments WHERE environment_id = \(bind: id.uppercasedString) AND status = 'queued'
             ORDER BY sequence LIMIT 1\(unsafeRaw: forUpdate)
             """
         ).first()
@@ -162,7 +162,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         let rows = try await db.raw(
             """
             SELECT * FROM scheduler_deployments
-            WHERE environment_id = \(bind: id.uuidString) AND mode = 'requestReconnection' AND status <> 'rejected'
+            WHERE environment_id = \(bind: id.uppercasedString) AND mode = 'requestReconnection' AND status <> 'rejected'
               AND created_at >= \(bind: since.epochMilliseconds)
             """
         ).all()
@@ -195,7 +195,7 @@ final class SchedulerTransaction: @unchecked Sendable {
             LIMIT \(literal: limit)
             """
         ).all()
-        return try rows.compactMap { UUID(uuidString: try $0.decode(column: "environment_id", as: String.self)) }
+        return try rows.compactMap { UUID(parsing: try $0.decode(column: "environment_id", as: String.self)) }
     }
 
     // MARK: Timers
@@ -205,7 +205,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         try await db.raw(
             """
             INSERT INTO scheduler_timers (id, deployment_id, kind, due_at, payload)
-            VALUES (\(bind: timer.id), \(bind: timer.deploymentId.uuidString), \(bind: timer.kind.rawValue),
+            VALUES (\(bind: timer.id), \(bind: timer.deploymentId.uppercasedString), \(bind: timer.kind.rawValue),
                 \(bind: timer.dueAt.epochMilliseconds), \(bind: payload))
             ON CONFLICT (id) DO NOTHING
             """
@@ -223,7 +223,7 @@ final class SchedulerTransaction: @unchecked Sendable {
     }
 
     func deleteTimers(deployment id: UUID) async throws {
-        try await db.raw("DELETE FROM scheduler_timers WHERE deployment_id = \(bind: id.uuidString)").run()
+        try await db.raw("DELETE FROM scheduler_timers WHERE deployment_id = \(bind: id.uppercasedString)").run()
     }
 
     /// Claims (deletes and returns) up to `limit` timers due by `now`.
@@ -272,7 +272,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         try await db.raw(
             """
             UPDATE scheduler_deployments SET scheduled_at = \(bind: record.request.scheduledAt?.epochMilliseconds), reason = \(bind: record.reason)
-            WHERE id = \(bind: record.id.uuidString)
+            WHERE id = \(bind: record.id.uppercasedString)
             """
         ).run()
     }
@@ -306,7 +306,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         guard !events.isEmpty else { return }
         let batch = HangarMessage.eventBatch(EventBatch(items: events))
         events = []
-        let messageId = "events-\(UUID.v7(at: now).uuidString.lowercased())"
+        let messageId = "events-\(UUID.v7(at: now).lowercasedString)"
         outbox.insert(try await outboxTable.write(batch, messageId: messageId, traceParent: nil, now: now, in: db), at: 0)
     }
 
@@ -334,7 +334,7 @@ final class SchedulerTransaction: @unchecked Sendable {
     static func record(_ row: any SQLRow) throws -> DeploymentRecord {
         let id = try row.string("id")
         let request: SubmitDeployment
-        if let key = UUID(uuidString: id) {
+        if let key = UUID(parsing: id) {
             request = try requests.request(key) { try row.string("request") }
         } else {
             request = try decodeJSON(SubmitDeployment.self, try row.string("request"))
@@ -353,7 +353,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         let poll = try row.int64("poll")
         record.poll = Int(poll)
         let dispatchId = try row.text("dispatch_id")
-        record.dispatchId = dispatchId.flatMap(UUID.init(uuidString:))
+        record.dispatchId = dispatchId.flatMap(UUID.init(parsing:))
         let dispatchedAt = try row.integer("dispatched_at")
         record.dispatchedAt = date(dispatchedAt)
         let lastHeardAt = try row.integer("last_heard_at")
@@ -391,7 +391,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         let payload = try row.decode(column: "payload", as: String.self)
         return TimerRecord(
             id: try row.decode(column: "id", as: String.self),
-            deploymentId: UUID(uuidString: try row.decode(column: "deployment_id", as: String.self)) ?? UUID(),
+            deploymentId: UUID(parsing: try row.decode(column: "deployment_id", as: String.self)) ?? UUID(),
             kind: kind,
             dueAt: Date(epochMilliseconds: try row.decode(column: "due_at", as: Int64.self)),
             dispatch: kind == .start || kind == .approval || kind == .pause ? nil : try decodeJSON(TimerRecord.Dispatch.self, payload))

@@ -108,7 +108,7 @@ struct ShutdownTransitions {
             requestId: requestId, environmentId: command.environmentId, environmentName: command.environmentName, target: command.target,
             action: .stop, serverId: command.serverId, requestedBy: "scheduled shutdown by \(command.requestedBy)",
             expiresAt: tx.now.addingTimeInterval(configuration.serverRequestTimeout.seconds), replyQueue: HangarTopology.scheduler.queue)
-        try await tx.publish(.serverRequest(request), messageId: "shutdown-request-\(requestId.uuidString.lowercased())", traceParent: nil)
+        try await tx.publish(.serverRequest(request), messageId: "shutdown-request-\(requestId.lowercasedString)", traceParent: nil)
         logger.info(
             "scheduler.shutdown.asked",
             metadata: [
@@ -162,7 +162,7 @@ extension SchedulerTransaction {
     func shutdown(environment: UUID, server: String) async throws -> ShutdownRecord? {
         try await db.raw(
             """
-            SELECT * FROM scheduler_shutdowns WHERE environment_id = \(bind: environment.uuidString) AND server_id = \(bind: server)\(unsafeRaw: forUpdate)
+            SELECT * FROM scheduler_shutdowns WHERE environment_id = \(bind: environment.uppercasedString) AND server_id = \(bind: server)\(unsafeRaw: forUpdate)
             """
         ).first().map(Self.shutdown)
     }
@@ -170,7 +170,7 @@ extension SchedulerTransaction {
     /// The row whose request in flight is `request` (locked on PostgreSQL).
     func shutdown(request: UUID) async throws -> ShutdownRecord? {
         try await db.raw(
-            "SELECT * FROM scheduler_shutdowns WHERE request_id = \(bind: request.uuidString)\(unsafeRaw: forUpdate)"
+            "SELECT * FROM scheduler_shutdowns WHERE request_id = \(bind: request.uppercasedString)\(unsafeRaw: forUpdate)"
         ).first().map(Self.shutdown)
     }
 
@@ -189,9 +189,9 @@ extension SchedulerTransaction {
         try await db.raw(
             """
             INSERT INTO scheduler_shutdowns (environment_id, server_id, requested_at, due_at, next_at, attempt, request_id, last_error, body, updated_at)
-            VALUES (\(bind: command.environmentId.uuidString), \(bind: command.serverId), \(bind: command.requestedAt.epochMilliseconds),
+            VALUES (\(bind: command.environmentId.uppercasedString), \(bind: command.serverId), \(bind: command.requestedAt.epochMilliseconds),
                 \(bind: record.dueAt?.epochMilliseconds), \(bind: record.nextAt?.epochMilliseconds), \(bind: Int64(record.attempt)),
-                \(bind: record.requestId?.uuidString), \(bind: record.lastError), \(bind: try Self.json(command)), \(bind: now.epochMilliseconds))
+                \(bind: record.requestId?.uppercasedString), \(bind: record.lastError), \(bind: try Self.json(command)), \(bind: now.epochMilliseconds))
             ON CONFLICT (environment_id, server_id) DO UPDATE SET requested_at = excluded.requested_at, due_at = excluded.due_at,
                 next_at = excluded.next_at, attempt = excluded.attempt, request_id = excluded.request_id, last_error = excluded.last_error,
                 body = excluded.body, updated_at = excluded.updated_at
@@ -204,7 +204,7 @@ extension SchedulerTransaction {
         return ShutdownRecord(
             command: try decodeJSON(ScheduleServerShutdown.self, try row.decode(column: "body", as: String.self)),
             dueAt: try date("due_at"), nextAt: try date("next_at"), attempt: Int(try row.decode(column: "attempt", as: Int64.self)),
-            requestId: try row.decode(column: "request_id", as: String?.self).flatMap(UUID.init(uuidString:)),
+            requestId: try row.decode(column: "request_id", as: String?.self).flatMap(UUID.init(parsing:)),
             lastError: try row.decode(column: "last_error", as: String?.self))
     }
 }

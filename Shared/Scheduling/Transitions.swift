@@ -297,7 +297,7 @@ struct Transitions {
         guard record.request.freezeOverride == nil, let snapshot = try await tx.freezes() else { return false }
         let windows = snapshot.windows(of: record.environmentId)
         guard let frozen = windows.freeze(at: clock) else { return false }
-        let window = "the freeze '\(frozen.window.reason)' (\(frozen.window.id.uuidString.lowercased()))"
+        let window = "the freeze '\(frozen.window.reason)' (\(frozen.window.id.lowercasedString))"
         guard frozen.window.scheduled == .defer, let free = windows.firstFreeMoment(from: clock) else {
             try await finish(
                 &record, as: .rejected,

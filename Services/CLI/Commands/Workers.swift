@@ -15,7 +15,7 @@ struct Workers: AsyncParsableCommand {
             var table = Table("NAME", "BUSY", "RUNNING", "LAST SEEN")
             for worker in list.items {
                 let running = worker.running.map {
-                    "\($0.environmentName) \($0.step.rawValue) (\($0.deploymentId.uuidString.lowercased().prefix(8)))"
+                    "\($0.environmentName) \($0.step.rawValue) (\($0.deploymentId.lowercasedString.prefix(8)))"
                 }
                 table.add(
                     worker.name, "\(worker.running.count)/\(worker.concurrency)", running.isEmpty ? "-" : running.joined(separator: ", "),

@@ -69,5 +69,5 @@ enum Format {
         return formatter.string(from: date)
     }
 
-    static func id(_ id: UUID) -> String { id.uuidString.lowercased() }
+    static func id(_ id: UUID) -> String { id.lowercasedString }
 }

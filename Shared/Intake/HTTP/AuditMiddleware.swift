@@ -57,6 +57,6 @@ struct AuditMiddleware<Context: RequestContext>: RouterMiddleware {
         if let given, !given.isEmpty, given.count <= 128, given.unicodeScalars.allSatisfy({ (0x21..<0x7F).contains($0.value) }) {
             return given
         }
-        return UUID.v7().uuidString.lowercased()
+        return UUID.v7().lowercasedString
     }
 }

@@ -26,7 +26,7 @@ extension IntakeAPI {
         }
         let command = DecideApproval(deploymentId: id, approve: approve, decidedBy: caller.name, decidedAt: Date(), comment: comment)
         try await sendToScheduler(.decideApproval(command), messageId: "decide-\(id)-\(UUID())", title: "Cannot decide now")
-        AuditNotes.note("\(approve ? "approved" : "rejected") deployment \(id.uuidString.lowercased())\(comment.map { ": \($0)" } ?? "")")
+        AuditNotes.note("\(approve ? "approved" : "rejected") deployment \(id.lowercasedString)\(comment.map { ": \($0)" } ?? "")")
         return current
     }
 

@@ -33,7 +33,7 @@ extension IntakeAPI {
                 }
             }
             if let text = query.get("cursor") {
-                if let cursor = UUID(uuidString: text) {
+                if let cursor = UUID(parsing: text) {
                     filter.before = cursor
                 } else {
                     problems.append(.init(field: "cursor", message: "must be the nextCursor of an earlier page"))
@@ -41,7 +41,7 @@ extension IntakeAPI {
             }
             guard problems.isEmpty else { throw Problem.invalid(problems) }
             let items = try await intake.audit(filter)
-            let next = items.count == filter.limit ? items.last?.id.uuidString.lowercased() : nil
+            let next = items.count == filter.limit ? items.last?.id.lowercasedString : nil
             return try json(AuditPage(items: items, nextCursor: next))
         }
     }

@@ -31,7 +31,7 @@ extension IntakeAPI {
         let command = DeadLetterCommand(action: action, id: id, requestedBy: caller.name)
         let message = Message(
             body: Array(try HangarJSON.encoder.encode(command)), contentType: "application/json",
-            messageId: "\(command.messageType)-\(id)-\(UUID().uuidString.lowercased())", type: command.messageType, appId: "hangar-intake")
+            messageId: "\(command.messageType)-\(id)-\(UUID().lowercasedString)", type: command.messageType, appId: "hangar-intake")
         do {
             try await bus.connection.publish(message, exchange: HangarTopology.commands, routingKey: command.messageType)
         } catch {

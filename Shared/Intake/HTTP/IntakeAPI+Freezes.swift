@@ -14,18 +14,18 @@ extension IntakeAPI {
         // The scheduler applies the windows when scheduled deployments fall due.
         await outbox.publish([try await intake.insertFreeze(window, outbox: outbox)])
         AuditNotes.note(
-            "froze \(environment.map { "environment \($0.name)" } ?? "every environment"): '\(window.reason)' (\(window.id.uuidString.lowercased()))")
+            "froze \(environment.map { "environment \($0.name)" } ?? "every environment"): '\(window.reason)' (\(window.id.lowercasedString))")
         return FreezeView(window: window, now: Date())
     }
 
     /// Deletes the freeze window `key` (admin), or answers 404.
     func deleteFreeze(_ key: String) async throws {
-        guard let id = UUID(uuidString: key), let (window, snapshot) = try await intake.deleteFreeze(id, outbox: outbox) else {
+        guard let id = UUID(parsing: key), let (window, snapshot) = try await intake.deleteFreeze(id, outbox: outbox) else {
             throw Problem.notFound("no freeze window has the id '\(key)'")
         }
         // The scheduler applies the windows when scheduled deployments fall due.
         await outbox.publish([snapshot])
-        AuditNotes.note("deleted freeze '\(window.reason)' (\(id.uuidString.lowercased()))")
+        AuditNotes.note("deleted freeze '\(window.reason)' (\(id.lowercasedString))")
     }
 
     /// Whether a deployment may start when it asks to (now, or its `scheduledAt`): inside a
@@ -41,7 +41,7 @@ extension IntakeAPI {
         let windows = try await intake.freezes(environment: environment.id)
         let at = accepted.scheduledAt ?? now
         guard let frozen = windows.freeze(at: at) else { return accepted.scheduledAt }
-        let id = frozen.window.id.uuidString.lowercased()
+        let id = frozen.window.id.lowercasedString
         if let reason = accepted.overrideFreeze {
             AuditNotes.note("freeze '\(frozen.window.reason)' (\(id)) overridden: \(reason)")
             return accepted.scheduledAt

@@ -212,7 +212,7 @@ extension IntakeAPI {
                 if let busy = try await history.list(environment: environment.id, status: status, limit: 1).items.first {
                     throw Problem(
                         .conflict, title: "A deployment is \(status.rawValue)",
-                        detail: "'\(environment.name)' has deployment \(busy.id.uuidString.lowercased()) \(status.rawValue); "
+                        detail: "'\(environment.name)' has deployment \(busy.id.lowercasedString) \(status.rawValue); "
                             + "cancel it or let it end before releasing the environment")
                 }
             }

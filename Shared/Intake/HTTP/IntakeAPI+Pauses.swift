@@ -20,7 +20,7 @@ extension IntakeAPI {
         }
         let command = ResolvePause(deploymentId: id, resume: resume, decidedBy: caller.name, decidedAt: Date())
         try await sendToScheduler(.resolvePause(command), messageId: "resolve-\(id)-\(UUID())", title: "Cannot decide now")
-        AuditNotes.note("\(resume ? "resumed" : "rolled back") the paused rollout of deployment \(id.uuidString.lowercased())")
+        AuditNotes.note("\(resume ? "resumed" : "rolled back") the paused rollout of deployment \(id.lowercasedString)")
         return current
     }
 }

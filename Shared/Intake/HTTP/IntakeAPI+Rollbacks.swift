@@ -28,7 +28,7 @@ extension IntakeAPI {
         if let (id, status) = try await history.unfinished(environment: environment.id) {
             throw Problem(
                 .conflict, title: "A deployment is not finished",
-                detail: "deployment \(id.uuidString.lowercased()) is \(status.rawValue); wait for it to end or cancel it, then roll back")
+                detail: "deployment \(id.lowercasedString) is \(status.rawValue); wait for it to end or cancel it, then roll back")
         }
         let rollback: RollbackOf
         switch RollbackChoice.choose(to: requested, among: try await history.succeeded(environment: environment.id)) {
@@ -45,8 +45,8 @@ extension IntakeAPI {
         let (stored, new) = try await accept(submission, idempotencyKey: idempotencyKey)
         let summary = Self.accepted(stored)
         AuditNotes.note(
-            "\(new ? "asked for" : "the same Idempotency-Key again: answered with") rollback \(summary.id.uuidString.lowercased())"
-                + " to version \(rollback.version) (deployment \(rollback.deploymentId.uuidString.lowercased()), model \(rollback.modelVersion))"
+            "\(new ? "asked for" : "the same Idempotency-Key again: answered with") rollback \(summary.id.lowercasedString)"
+                + " to version \(rollback.version) (deployment \(rollback.deploymentId.lowercasedString), model \(rollback.modelVersion))"
                 + " from version \(rollback.fromVersion)")
         return summary
     }
@@ -69,7 +69,7 @@ extension IntakeAPI {
         switch body.removeValue(forKey: "to") {
         case nil, .null?: break
         case .string(let text)?:
-            if let id = UUID(uuidString: text) { to = id } else { errors.append(.init(field: "to", message: "must be a deployment id (a UUID)")) }
+            if let id = UUID(parsing: text) { to = id } else { errors.append(.init(field: "to", message: "must be a deployment id (a UUID)")) }
         default: errors.append(.init(field: "to", message: "must be a deployment id (a UUID)"))
         }
         if body["options"]?.objectValue?["stopPreparationServer"]?.boolValue == true {

@@ -29,7 +29,7 @@ extension IntakeAPI {
         let accepted = try Self.validated(ScheduleRequest.deployment(of: schedule, now: now))
         let set = Self.set(schedule, accepted: accepted, environment: environment, now: now, deleted: true)
         await outbox.publish([try await intake.delete(schedule, set: set, outbox: outbox)])
-        AuditNotes.note("deleted schedule \(schedule.id.uuidString.lowercased()) (\(schedule.cron) \(schedule.timeZone))")
+        AuditNotes.note("deleted schedule \(schedule.id.lowercasedString) (\(schedule.cron) \(schedule.timeZone))")
         logger.info("intake.schedule.deleted", metadata: ["schedule.id": "\(schedule.id)", "by": "\(caller.name)"])
     }
 
@@ -47,10 +47,10 @@ extension IntakeAPI {
         await outbox.publish([try await intake.save(schedule, set: set, outbox: outbox)])
         let view = ScheduleView(schedule, environment: environment, now: now)
         AuditNotes.note(
-            "created schedule \(schedule.id.uuidString.lowercased()): \(schedule.cron) \(schedule.timeZone), misfire \(schedule.misfire.rawValue)")
+            "created schedule \(schedule.id.lowercasedString): \(schedule.cron) \(schedule.timeZone), misfire \(schedule.misfire.rawValue)")
         logger.info(
             "intake.schedule.created", metadata: ["schedule.id": "\(schedule.id)", "environment": "\(environment.name)", "cron": "\(schedule.cron)"])
-        return (view, "/v1/environments/\(environment.id.uuidString.lowercased())/schedules/\(schedule.id.uuidString.lowercased())")
+        return (view, "/v1/environments/\(environment.id.lowercasedString)/schedules/\(schedule.id.lowercasedString)")
     }
 
     /// `PATCH …/schedules/{id}`: the fields of `body` applied.
@@ -85,7 +85,7 @@ extension IntakeAPI {
         let set = Self.set(schedule, accepted: accepted, environment: environment, now: now)
         await outbox.publish([try await intake.save(schedule, set: set, outbox: outbox)])
         AuditNotes.note(
-            "schedule \(schedule.id.uuidString.lowercased()): \(schedule.enabled ? "enabled" : "paused"), \(schedule.cron) \(schedule.timeZone)")
+            "schedule \(schedule.id.lowercasedString): \(schedule.enabled ? "enabled" : "paused"), \(schedule.cron) \(schedule.timeZone)")
         return ScheduleView(schedule, environment: environment, now: now)
     }
 
@@ -113,7 +113,7 @@ extension IntakeAPI {
         RecurringScheduleSet(
             scheduleId: schedule.id, revision: schedule.revision, active: !deleted && schedule.enabled && environment.lifecycle == .activated,
             deleted: deleted, cron: schedule.cron, timeZone: schedule.timeZone, misfire: schedule.misfire,
-            template: submission(accepted, to: environment, owner: "schedule:\(schedule.id.uuidString.lowercased())", now: now, scheduledAt: nil))
+            template: submission(accepted, to: environment, owner: "schedule:\(schedule.id.lowercasedString)", now: now, scheduledAt: nil))
     }
 
     static func validated(_ result: Result<DeploymentRequest, Problem>) throws -> DeploymentRequest {
@@ -132,7 +132,7 @@ extension IntakeAPI {
     }
 
     private func schedule(_ text: String, environment: EnvironmentResource) async throws -> ScheduleResource {
-        guard let id = UUID(uuidString: text), let schedule = try await intake.schedule(id, environment: environment.id) else {
+        guard let id = UUID(parsing: text), let schedule = try await intake.schedule(id, environment: environment.id) else {
             throw Problem.notFound("no schedule of '\(environment.name)' has the id '\(text)'")
         }
         return schedule

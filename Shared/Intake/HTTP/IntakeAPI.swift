@@ -92,7 +92,7 @@ struct IntakeAPI: Sendable {
                 .conflict, title: "Name taken", detail: "an environment named '\(environment.name)' exists",
                 errors: [.init(field: "name", message: "is already used")])
         }
-        AuditNotes.note("created environment \(environment.name) (\(environment.id.uuidString.lowercased())) on \(environment.provider)")
+        AuditNotes.note("created environment \(environment.name) (\(environment.id.lowercasedString)) on \(environment.provider)")
         return environment
     }
 
@@ -119,7 +119,7 @@ struct IntakeAPI: Sendable {
         try await intake.delete(environment.id)
         try await cancelShutdowns(of: environment, by: "deletion by \(caller.name)")
         try await resendSchedules(of: environment, by: caller.name, deleted: true)
-        AuditNotes.note("deleted environment \(environment.name) (\(environment.id.uuidString.lowercased()))")
+        AuditNotes.note("deleted environment \(environment.name) (\(environment.id.lowercasedString))")
     }
 
     // MARK: Deployments
@@ -144,7 +144,7 @@ struct IntakeAPI: Sendable {
         let (stored, new) = try await accept(submission, idempotencyKey: idempotencyKey)
         let summary = Self.accepted(stored)
         AuditNotes.note(
-            "\(new ? "submitted" : "the same Idempotency-Key again: answered with") deployment \(summary.id.uuidString.lowercased())"
+            "\(new ? "submitted" : "the same Idempotency-Key again: answered with") deployment \(summary.id.lowercasedString)"
                 + " (\(stored.mode.rawValue)\(stored.version.map { ", version \($0)" } ?? "")"
                 + "\(stored.scheduledAt.map { ", scheduled at \(HangarJSON.formatDate($0))" } ?? ""))")
         return summary
@@ -236,7 +236,7 @@ struct IntakeAPI: Sendable {
 
     /// The deployment id `text`, or a 404 problem.
     func deploymentId(_ text: String) throws -> UUID {
-        guard let id = UUID(uuidString: text) else { throw Problem.notFound("no deployment has the id '\(text)'") }
+        guard let id = UUID(parsing: text) else { throw Problem.notFound("no deployment has the id '\(text)'") }
         return id
     }
 
@@ -249,7 +249,7 @@ struct IntakeAPI: Sendable {
     /// What intake accepted as deployment `id`, or a 404 problem.
     private func accepted(_ id: UUID) async throws -> DeploymentDetails {
         guard let submission = try await intake.submission(id) else {
-            throw Problem.notFound("no deployment has the id '\(id.uuidString.lowercased())'")
+            throw Problem.notFound("no deployment has the id '\(id.lowercasedString)'")
         }
         return Self.accepted(submission)
     }
@@ -264,7 +264,7 @@ struct IntakeAPI: Sendable {
         }
         let command = CancelDeployment(deploymentId: id, requestedBy: caller.name, requestedAt: Date())
         try await sendToScheduler(.cancelDeployment(command), messageId: "cancel-\(id)-\(UUID())", title: "Cannot cancel now")
-        AuditNotes.note("asked to cancel deployment \(id.uuidString.lowercased()), \(current.status.rawValue)")
+        AuditNotes.note("asked to cancel deployment \(id.lowercasedString), \(current.status.rawValue)")
         return current
     }
 

@@ -19,13 +19,15 @@ enum RollbackChoice {
             return .failure(conflict("nothing has succeeded in this environment yet: there is no version to return to", field: requested))
         }
         guard let liveModel = live.outputs["mainModelVersion"] else {
-            return .failure(conflict("deployment \(live.id.lowercased) recorded no model version: the running one is unknown", field: requested))
+            return .failure(
+                conflict("deployment \(live.id.lowercasedString) recorded no model version: the running one is unknown", field: requested))
         }
         let origin = live.rollback?.deploymentId ?? live.id
         let target: SucceededDeployment
         if let requested {
             guard var chosen = succeeded.first(where: { $0.id == requested }) else {
-                return .failure(conflict("deployment \(requested.lowercased) is not a succeeded deployment of this environment", field: requested))
+                return .failure(
+                    conflict("deployment \(requested.lowercasedString) is not a succeeded deployment of this environment", field: requested))
             }
             if let rollback = chosen.rollback, let release = succeeded.first(where: { $0.id == rollback.deploymentId }) {
                 chosen = release
@@ -47,14 +49,14 @@ enum RollbackChoice {
             target = chosen
         }
         guard let model = target.outputs["mainModelVersion"] else {
-            return .failure(conflict("deployment \(target.id.lowercased) recorded no model version to return to", field: requested))
+            return .failure(conflict("deployment \(target.id.lowercasedString) recorded no model version to return to", field: requested))
         }
         if let remover = succeeded.first(where: {
             $0.finishedAt > target.finishedAt && ($0.outputs["removedModelVersions"] ?? "").split(separator: ",").contains { $0 == model }
         }) {
             return .failure(
                 conflict(
-                    "model version \(model) of version \(target.version) was removed by deployment \(remover.id.lowercased) (keepModelVersions)",
+                    "model version \(model) of version \(target.version) was removed by deployment \(remover.id.lowercasedString) (keepModelVersions)",
                     field: requested))
         }
         return .success(
@@ -68,9 +70,4 @@ enum RollbackChoice {
             .conflict, title: "Nothing to roll back to", detail: detail,
             errors: requested == nil ? [] : [.init(field: "to", message: detail)])
     }
-}
-
-extension UUID {
-    /// The id as the API writes it.
-    fileprivate var lowercased: String { uuidString.lowercased() }
 }

@@ -35,7 +35,7 @@ final class ServerRequester: Sendable {
     /// Asks a worker about an environment's servers (it expires for the broker at the time limit).
     func ask(_ request: ServerRequest) async throws -> ServerReply {
         try await ask(
-            body: try HangarJSON.encoder.encode(request), type: request.messageType, key: request.requestId.uuidString.lowercased(),
+            body: try HangarJSON.encoder.encode(request), type: request.messageType, key: request.requestId.lowercasedString,
             timeout: timeout, expires: true)
     }
 
@@ -44,7 +44,7 @@ final class ServerRequester: Sendable {
     /// the scheduler drops it past its `expiresAt` instead.
     func ask(_ query: ReconnectionQuotaQuery, timeout: Duration) async throws -> ReconnectionQuotaReply {
         try await ask(
-            body: try HangarJSON.encoder.encode(query), type: ReconnectionQuotaQuery.messageType, key: query.requestId.uuidString.lowercased(),
+            body: try HangarJSON.encoder.encode(query), type: ReconnectionQuotaQuery.messageType, key: query.requestId.lowercasedString,
             timeout: timeout, expires: false)
     }
 

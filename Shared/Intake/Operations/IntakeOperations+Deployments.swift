@@ -15,7 +15,7 @@ extension IntakeOperations {
     }
 
     /// Where an accepted deployment (a submission or a rollback) is read.
-    static func location(of deployment: DeploymentDetails) -> String { "/v1/deployments/\(deployment.id.uuidString.lowercased())" }
+    static func location(of deployment: DeploymentDetails) -> String { "/v1/deployments/\(deployment.id.lowercasedString)" }
 
     func cancelDeployment(_ input: Operations.CancelDeployment.Input) async throws -> Operations.CancelDeployment.Output {
         let caller = try caller(requiring: .deployer)

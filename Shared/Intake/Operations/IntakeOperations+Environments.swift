@@ -15,7 +15,7 @@ extension IntakeOperations {
             case .json(let object): object
             }
         let environment = try await api.createEnvironment(body.fields)
-        return .created(.init(headers: .init(location: "/v1/environments/\(environment.id.uuidString.lowercased())"), body: .json(environment)))
+        return .created(.init(headers: .init(location: "/v1/environments/\(environment.id.lowercasedString)"), body: .json(environment)))
     }
 
     func getEnvironment(_ input: Operations.GetEnvironment.Input) async throws -> Operations.GetEnvironment.Output {

@@ -43,5 +43,5 @@ extension IntakeOperations {
         return .noContent(.init())
     }
 
-    private static func location(of view: FreezeView) -> String { "/v1/freezes/\(view.window.id.uuidString.lowercased())" }
+    private static func location(of view: FreezeView) -> String { "/v1/freezes/\(view.window.id.lowercasedString)" }
 }

@@ -34,7 +34,7 @@ public struct IntakeConfiguration: Sendable {
     public var eventFeedLinger: Duration = .seconds(30)
     /// A name unique to this process, for its private queues (events feed, replies).
     public var instance: String =
-        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uppercasedString.prefix(8).lowercased())"
 
     /// Count HTTP requests in swift-metrics (`main` bootstrapped a registry, served on the
     /// metrics port: `/metrics` is not on the API's port, where anyone could read it).

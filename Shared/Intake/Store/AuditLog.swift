@@ -68,7 +68,7 @@ extension IntakeStore {
             try await db.raw(
                 """
                 INSERT INTO intake_audit (id, at, actor, role, action, method, path, environment, target, request_id, status, outcome, summary)
-                VALUES (\(bind: entry.id.uuidString.lowercased()), \(bind: entry.at.epochMilliseconds), \(bind: entry.actor), \(bind: entry.role),
+                VALUES (\(bind: entry.id.lowercasedString), \(bind: entry.at.epochMilliseconds), \(bind: entry.actor), \(bind: entry.role),
                     \(bind: entry.action), \(bind: entry.method), \(bind: entry.path), \(bind: entry.environment), \(bind: entry.target),
                     \(bind: entry.requestId), \(bind: Int64(entry.status)), \(bind: entry.outcome.rawValue), \(bind: try Self.encode(entry.summary)))
                 """
@@ -82,7 +82,7 @@ extension IntakeStore {
             try await db.raw(
                 """
                 INSERT INTO intake_audit (id, at, actor, role, action, method, path, environment, target, request_id, status, outcome, summary)
-                VALUES (\(bind: record.id.uuidString.lowercased()), \(bind: record.at.epochMilliseconds), \(bind: record.actor), NULL,
+                VALUES (\(bind: record.id.lowercasedString), \(bind: record.at.epochMilliseconds), \(bind: record.actor), NULL,
                     \(bind: record.action), \(bind: record.method), \(bind: record.path), \(bind: record.environment), \(bind: record.target),
                     \(bind: record.requestId), \(bind: Int64(record.status)), \(bind: AuditEntry.Outcome.succeeded.rawValue),
                     \(bind: try Self.encode(record.summary)))
@@ -130,14 +130,14 @@ extension IntakeStore {
             }
             if let before = filter.before {
                 query.appendInterpolation(unsafeRaw: " AND id < ")
-                query.appendInterpolation(bind: before.uuidString.lowercased())
+                query.appendInterpolation(bind: before.lowercasedString)
             }
             query.appendInterpolation(unsafeRaw: " ORDER BY id DESC LIMIT \(max(1, min(filter.limit, 500)))")
             return try await db.raw(query).all()
         }
         return try rows.map { row in
             AuditEntry(
-                id: UUID(uuidString: try row.decode(column: "id", as: String.self)) ?? UUID(),
+                id: UUID(parsing: try row.decode(column: "id", as: String.self)) ?? UUID(),
                 at: Date(epochMilliseconds: try row.decode(column: "at", as: Int64.self)),
                 actor: try row.decode(column: "actor", as: String.self), role: try row.decode(column: "role", as: String?.self),
                 action: try row.decode(column: "action", as: String.self), method: try row.decode(column: "method", as: String.self),

@@ -12,7 +12,7 @@ extension IntakeStore {
             try await db.raw(
                 """
                 INSERT INTO intake_freezes (id, environment_id, created_at, body)
-                VALUES (\(bind: window.id.uuidString.lowercased()), \(bind: window.environmentId?.uuidString.lowercased()),
+                VALUES (\(bind: window.id.lowercasedString), \(bind: window.environmentId?.lowercasedString),
                     \(bind: window.createdAt.epochMilliseconds), \(bind: try Self.encode(window)))
                 """
             ).run()
@@ -48,7 +48,7 @@ extension IntakeStore {
             if all { return try await db.raw("SELECT body FROM intake_freezes ORDER BY id").all() }
             return try await db.raw(
                 """
-                SELECT body FROM intake_freezes WHERE environment_id IS NULL OR environment_id = \(bind: environment?.uuidString.lowercased() ?? "")
+                SELECT body FROM intake_freezes WHERE environment_id IS NULL OR environment_id = \(bind: environment?.lowercasedString ?? "")
                 ORDER BY id
                 """
             ).all()
@@ -60,7 +60,7 @@ extension IntakeStore {
     /// the snapshot's entry to publish, or `nil` when there was no such window.
     func deleteFreeze(_ id: UUID, outbox: TransactionalOutbox) async throws -> (window: FreezeWindow, entry: TransactionalOutbox.Entry)? {
         try await store.transaction { db in
-            let key = id.uuidString.lowercased()
+            let key = id.lowercasedString
             guard let row = try await db.raw("SELECT body FROM intake_freezes WHERE id = \(bind: key)").first() else { return nil }
             try await db.raw("DELETE FROM intake_freezes WHERE id = \(bind: key)").run()
             let window = try Self.decode(FreezeWindow.self, try row.decode(column: "body", as: String.self))

@@ -10,7 +10,7 @@ extension IntakeStore {
     /// The environment's schedules, oldest first.
     func schedules(environment: UUID) async throws -> [ScheduleResource] {
         let rows = try await store.read { db in
-            try await db.raw("SELECT body FROM intake_schedules WHERE environment_id = \(bind: environment.uuidString) ORDER BY id").all()
+            try await db.raw("SELECT body FROM intake_schedules WHERE environment_id = \(bind: environment.uppercasedString) ORDER BY id").all()
         }
         return try rows.map { try Self.decode(ScheduleResource.self, try $0.decode(column: "body", as: String.self)) }
     }
@@ -19,7 +19,7 @@ extension IntakeStore {
     func schedule(_ id: UUID, environment: UUID) async throws -> ScheduleResource? {
         let row = try await store.read { db in
             try await db.raw(
-                "SELECT body FROM intake_schedules WHERE id = \(bind: id.uuidString) AND environment_id = \(bind: environment.uuidString)"
+                "SELECT body FROM intake_schedules WHERE id = \(bind: id.uppercasedString) AND environment_id = \(bind: environment.uppercasedString)"
             ).first()
         }
         return try row.map { try Self.decode(ScheduleResource.self, try $0.decode(column: "body", as: String.self)) }
@@ -32,7 +32,7 @@ extension IntakeStore {
             try await db.raw(
                 """
                 INSERT INTO intake_schedules (id, environment_id, body)
-                VALUES (\(bind: schedule.id.uuidString), \(bind: schedule.environmentId.uuidString), \(bind: try Self.encode(schedule)))
+                VALUES (\(bind: schedule.id.uppercasedString), \(bind: schedule.environmentId.uppercasedString), \(bind: try Self.encode(schedule)))
                 ON CONFLICT (id) DO UPDATE SET body = excluded.body
                 """
             ).run()
@@ -43,7 +43,7 @@ extension IntakeStore {
     /// Deletes a schedule and writes its deletion for the scheduler to `outbox`.
     func delete(_ schedule: ScheduleResource, set: RecurringScheduleSet, outbox: TransactionalOutbox) async throws -> TransactionalOutbox.Entry {
         try await store.transaction { db in
-            try await db.raw("DELETE FROM intake_schedules WHERE id = \(bind: schedule.id.uuidString)").run()
+            try await db.raw("DELETE FROM intake_schedules WHERE id = \(bind: schedule.id.uppercasedString)").run()
             return try await outbox.write(.scheduleSet(set), messageId: set.messageId, traceParent: nil, now: set.template.createdAt, in: db)
         }
     }

@@ -16,7 +16,7 @@ extension IntakeStore {
             try await db.raw(
                 """
                 SELECT server_id, due_at, requested_by, requested_at FROM intake_server_shutdowns
-                WHERE environment_id = \(bind: environment.uuidString)
+                WHERE environment_id = \(bind: environment.uppercasedString)
                 """
             ).all()
         }
@@ -33,7 +33,7 @@ extension IntakeStore {
             try await db.raw(
                 """
                 INSERT INTO intake_server_shutdowns (environment_id, server_id, due_at, requested_by, requested_at, sent)
-                VALUES (\(bind: command.environmentId.uuidString), \(bind: command.serverId), \(bind: at.epochMilliseconds),
+                VALUES (\(bind: command.environmentId.uppercasedString), \(bind: command.serverId), \(bind: at.epochMilliseconds),
                     \(bind: command.requestedBy), \(bind: command.requestedAt.epochMilliseconds), 1)
                 ON CONFLICT (environment_id, server_id) DO UPDATE SET due_at = excluded.due_at, requested_by = excluded.requested_by,
                     requested_at = excluded.requested_at, failed_attempts = 0, last_error = NULL, retry_at = 0, sent = 1
@@ -51,7 +51,7 @@ extension IntakeStore {
             let rows = try await db.raw(
                 """
                 DELETE FROM intake_server_shutdowns
-                WHERE environment_id = \(bind: command.environmentId.uuidString) AND server_id = \(bind: command.serverId)
+                WHERE environment_id = \(bind: command.environmentId.uppercasedString) AND server_id = \(bind: command.serverId)
                 RETURNING server_id
                 """
             ).all()
@@ -69,7 +69,7 @@ extension IntakeStore {
     {
         try await store.transaction { db in
             let rows = try await db.raw(
-                "DELETE FROM intake_server_shutdowns WHERE environment_id = \(bind: environment.id.uuidString) RETURNING server_id"
+                "DELETE FROM intake_server_shutdowns WHERE environment_id = \(bind: environment.id.uppercasedString) RETURNING server_id"
             ).all()
             var entries: [TransactionalOutbox.Entry] = []
             for row in rows {

@@ -26,7 +26,7 @@ struct IntakeStore: Sendable {
         let row = try await store.read { db in
             try await db.raw(
                 """
-                SELECT body FROM intake_environments WHERE deleted = 0 AND (id = \(bind: UUID(uuidString: key)?.uuidString ?? "") OR name = \(bind: key))
+                SELECT body FROM intake_environments WHERE deleted = 0 AND (id = \(bind: UUID(parsing: key)?.uppercasedString ?? "") OR name = \(bind: key))
                 """
             ).first()
         }
@@ -38,7 +38,7 @@ struct IntakeStore: Sendable {
         try await store.transaction { db in
             let rows = try await db.raw(
                 """
-                INSERT INTO intake_environments (id, name, body) VALUES (\(bind: environment.id.uuidString), \(bind: environment.name),
+                INSERT INTO intake_environments (id, name, body) VALUES (\(bind: environment.id.uppercasedString), \(bind: environment.name),
                     \(bind: try Self.encode(environment)))
                 ON CONFLICT (name) DO NOTHING RETURNING id
                 """
@@ -52,7 +52,7 @@ struct IntakeStore: Sendable {
             try await db.raw(
                 """
                 UPDATE intake_environments SET name = \(bind: environment.name), body = \(bind: try Self.encode(environment))
-                WHERE id = \(bind: environment.id.uuidString)
+                WHERE id = \(bind: environment.id.uppercasedString)
                 """
             ).run()
         }
@@ -63,7 +63,7 @@ struct IntakeStore: Sendable {
             // The name is freed; the row stays for history's sake under a tombstone name.
             try await db.raw(
                 """
-                UPDATE intake_environments SET deleted = 1, name = \(bind: "deleted:\(id.uuidString)") WHERE id = \(bind: id.uuidString)
+                UPDATE intake_environments SET deleted = 1, name = \(bind: "deleted:\(id.uppercasedString)") WHERE id = \(bind: id.uppercasedString)
                 """
             ).run()
         }
@@ -95,7 +95,7 @@ struct IntakeStore: Sendable {
             try await db.raw(
                 """
                 INSERT INTO intake_submissions (id, environment_id, owner, idempotency_key, mode, request, created_at, published)
-                VALUES (\(bind: request.deploymentId.uuidString), \(bind: request.environmentId.uuidString), \(bind: request.owner),
+                VALUES (\(bind: request.deploymentId.uppercasedString), \(bind: request.environmentId.uppercasedString), \(bind: request.owner),
                     \(bind: idempotencyKey), \(bind: request.mode.rawValue), \(bind: String(decoding: body, as: UTF8.self)),
                     \(bind: request.createdAt.epochMilliseconds), 1)
                 """
@@ -114,7 +114,7 @@ struct IntakeStore: Sendable {
     /// What intake accepted as the deployment `id`, if it did.
     func submission(_ id: UUID) async throws -> SubmitDeployment? {
         let row = try await store.read { db in
-            try await db.raw("SELECT request FROM intake_submissions WHERE id = \(bind: id.uuidString)").first()
+            try await db.raw("SELECT request FROM intake_submissions WHERE id = \(bind: id.uppercasedString)").first()
         }
         return try row.map(Self.submission)
     }

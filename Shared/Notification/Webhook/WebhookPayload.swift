@@ -86,7 +86,7 @@ public struct WebhookPayload: Codable, Sendable, Equatable {
         type = event.messageType == "deployment.running" ? "deployment.started" : event.messageType
         occurredAt = event.at
         deployment = Deployment(
-            id: event.deploymentId.uuidString.lowercased(), environment: event.environmentName, version: event.version, owner: event.owner,
+            id: event.deploymentId.lowercasedString, environment: event.environmentName, version: event.version, owner: event.owner,
             status: event.status == .running ? "running" : event.status.rawValue, mode: event.mode.rawValue, createdAt: event.createdAt,
             scheduledAt: event.scheduledAt, startedAt: startedAt, finishedAt: finishedAt,
             durationMs: Self.milliseconds(from: startedAt, to: finishedAt), reason: event.reason, failedStep: event.failedStep?.rawValue,

@@ -417,8 +417,8 @@ struct SimulatedIDs {
 
     init(_ command: ExecuteStep) { self.command = command }
 
-    private var deployment: String { command.deploymentId.uuidString.lowercased() }
-    private var environment: String { command.environmentId.uuidString.lowercased() }
+    private var deployment: String { command.deploymentId.lowercasedString }
+    private var environment: String { command.environmentId.lowercasedString }
 
     var preparationServer: String { "i-" + Self.hex("server:\(environment)", count: 17) }
     var instanceGroup: String { "hangar-" + Self.hex("group:\(environment)", count: 8) }

@@ -101,7 +101,7 @@ extension SimulatedProvider {
 
     /// What the simulated ids of an environment derive from: its id, else its settings.
     static func seed(of target: ProviderTarget) -> String {
-        if let environment = target.environmentId { return environment.uuidString.lowercased() }
+        if let environment = target.environmentId { return environment.lowercasedString }
         return (try? HangarJSON.encoder.encode(target.settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
