@@ -38,4 +38,66 @@ struct StatementCacheTests {
         #expect(handle.cachedStatements == 8)
         #expect(!handle.isCached("SELECT 0"), "the oldest one-off text gave way")
     }
+
+    @Test("a kept statement is not prepared again on each use when its plan looked at a parameter")
+    func noReprepareOnRebind() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-statements-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let handle = try SQLiteHandle(path: folder.appendingPathComponent("rebind.sqlite").path, readOnly: false)
+        defer { handle.close() }
+        try handle.exec(
+            """
+            CREATE TABLE deployments (id TEXT PRIMARY KEY, environment_id TEXT NOT NULL, status TEXT NOT NULL, sequence BIGINT NOT NULL);
+            CREATE INDEX deployments_env ON deployments (environment_id, status, sequence);
+            """)
+        let environments = (0..<4).map { _ in UUID().uppercasedString }
+        for (index, environment) in environments.enumerated() {
+            try handle.query(
+                "INSERT INTO deployments (id, environment_id, status, sequence) VALUES (?1, ?2, 'queued', ?3)",
+                [.text(UUID().uppercasedString), .text(environment), .integer(index)]
+            ) { _ in }
+        }
+        // The scheduler's query for an environment's next queued deployment.
+        let next = "SELECT * FROM deployments WHERE environment_id = ?1 AND status = 'queued' ORDER BY sequence LIMIT 1"
+        for round in 0..<50 {
+            let environment = environments[round % environments.count]
+            var found: [String] = []
+            try handle.query(next, [.text(environment)]) { row in
+                if case .text(let value) = row.value("environment_id") { found.append(value) }
+            }
+            #expect(found == [environment])
+        }
+        #expect(handle.reprepares(next) == 0)
+    }
+
+    @Test("a kept statement's column names are read once, and again after a schema change adds a column")
+    func columnsAfterSchemaChange() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-statements-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("columns.sqlite").path
+        let handle = try SQLiteHandle(path: path, readOnly: false)
+        defer { handle.close() }
+        try handle.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO items (id, name) VALUES (1, 'one')")
+        let all = "SELECT * FROM items WHERE id = ?1"
+        func columns() throws -> [String] {
+            var names: [String] = []
+            try handle.query(all, [.integer(1)]) { row in names = row.columns.names }
+            return names
+        }
+        #expect(try columns() == ["id", "name"])
+        #expect(try columns() == ["id", "name"])
+        // Another connection changes the schema, as a newer replica's migration would.
+        let other = try SQLiteHandle(path: path, readOnly: false)
+        try other.exec("ALTER TABLE items ADD COLUMN colour TEXT DEFAULT 'red'")
+        other.close()
+        var colour: String?
+        try handle.query(all, [.integer(1)]) { row in
+            if case .text(let value)? = row.value("colour") { colour = value }
+        }
+        #expect(colour == "red")
+        #expect(try columns() == ["id", "name", "colour"])
+        #expect(handle.reprepares(all) == 1)
+    }
 }

@@ -22,6 +22,10 @@ final class SQLiteHandle: @unchecked Sendable {
     private final class Cached {
         let statement: OpaquePointer
         var lastUse: UInt64
+        /// Its result's column names, read once (a `SELECT *` of the scheduler's deployments
+        /// has 25), with the statement's reprepare count then: SQLite prepares a statement
+        /// again after a schema change, which may change its columns.
+        var columns: (SQLiteValues.Columns, reprepares: Int32)?
         init(_ statement: OpaquePointer, lastUse: UInt64) {
             self.statement = statement
             self.lastUse = lastUse
@@ -83,9 +87,13 @@ final class SQLiteHandle: @unchecked Sendable {
         guard let db else { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the connection is closed", sql: sql) }
         let (statement, cached) = try prepare(sql, on: db)
         defer {
-            if cached {
+            if cached != nil {
+                // Reset, but the bindings are not cleared: the next use binds every parameter
+                // again, and clearing marks a statement whose plan looked at a parameter (an
+                // equality on a column outside the index it uses) as expired, so each use
+                // prepared it again (the scheduler's next queued deployment, 600 times in a
+                // burst of 200).
                 sqlite_nio_sqlite3_reset(statement)
-                sqlite_nio_sqlite3_clear_bindings(statement)
             } else {
                 sqlite_nio_sqlite3_finalize(statement)
             }
@@ -98,8 +106,15 @@ final class SQLiteHandle: @unchecked Sendable {
             guard status == SQLITE_ROW else { throw error(status, sql: sql) }
             let count = Int(sqlite_nio_sqlite3_column_count(statement))
             if columns == nil {
-                columns = SQLiteValues.Columns(
-                    names: (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, Int32($0))) })
+                let reprepares = sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0)
+                if let kept = cached?.columns, kept.reprepares == reprepares {
+                    columns = kept.0
+                } else {
+                    let read = SQLiteValues.Columns(
+                        names: (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, Int32($0))) })
+                    cached?.columns = (read, reprepares)
+                    columns = read
+                }
             }
             var values: [SQLiteData] = []
             values.reserveCapacity(count)
@@ -108,27 +123,34 @@ final class SQLiteHandle: @unchecked Sendable {
         }
     }
 
-    private func prepare(_ sql: String, on db: OpaquePointer) throws -> (OpaquePointer, cached: Bool) {
+    private func prepare(_ sql: String, on db: OpaquePointer) throws -> (OpaquePointer, cached: Cached?) {
         uses += 1
         if let cached = statements[sql] {
             cached.lastUse = uses
-            return (cached.statement, true)
+            return (cached.statement, cached)
         }
         var statement: OpaquePointer?
         let status = sqlite_nio_sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK, let statement else { throw error(status, sql: sql) }
-        guard cacheCapacity > 0 else { return (statement, false) }
+        guard cacheCapacity > 0 else { return (statement, nil) }
         if statements.count >= cacheCapacity, let oldest = statements.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             // Not in use: one statement runs at a time on a connection, and it is this one.
             sqlite_nio_sqlite3_finalize(oldest.value.statement)
             statements.removeValue(forKey: oldest.key)
         }
-        statements[sql] = Cached(statement, lastUse: uses)
-        return (statement, true)
+        let cached = Cached(statement, lastUse: uses)
+        statements[sql] = cached
+        return (statement, cached)
     }
 
     /// Whether `sql`'s prepared statement is kept (for tests).
     func isCached(_ sql: String) -> Bool { statements[sql] != nil }
+
+    /// How many times `sql`'s kept statement was prepared again by SQLite
+    /// (`SQLITE_STMTSTATUS_REPREPARE`); nil when it is not kept (for tests).
+    func reprepares(_ sql: String) -> Int32? {
+        statements[sql].map { sqlite_nio_sqlite3_stmt_status($0.statement, SQLITE_STMTSTATUS_REPREPARE, 0) }
+    }
 
     /// How many prepared statements are kept (for tests).
     var cachedStatements: Int { statements.count }
