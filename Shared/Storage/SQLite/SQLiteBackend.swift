@@ -54,10 +54,10 @@ final class SQLiteBackend: StoreBackend {
         return try await pool.withConnection { lease in
             let handle = lease.connection
             return try await withTaskExecutorPreference(handle.thread) {
-                try handle.exec(begin)
+                try handle.run(begin)
                 do {
                     let value = try await body(SQLiteHandleDatabase(handle: handle, logger: logger))
-                    try handle.exec("COMMIT")
+                    try handle.run("COMMIT")
                     return value
                 } catch {
                     do {

@@ -82,6 +82,12 @@ final class SQLiteHandle: @unchecked Sendable {
         guard status == SQLITE_OK else { throw error(status, sql: sql) }
     }
 
+    /// Runs one statement without binds or results, its prepared statement kept: `BEGIN` and
+    /// `COMMIT`, which every transaction runs, are not parsed again each time.
+    func run(_ sql: String) throws {
+        try query(sql, []) { _ in }
+    }
+
     /// Runs one statement with `binds`, calling `onRow` with each result row's values.
     func query(_ sql: String, _ binds: [SQLiteData], onRow: (SQLiteValues) throws -> Void) throws {
         guard let db else { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the connection is closed", sql: sql) }

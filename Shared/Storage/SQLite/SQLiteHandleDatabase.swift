@@ -48,8 +48,24 @@ struct SQLiteHandleDatabase: SQLDatabase {
         if let queryLogLevel, logger.logLevel <= queryLogLevel {
             logger.log(level: queryLogLevel, "Executing query", metadata: ["sql": .string(sql)])
         }
-        let binds = try rawBinds.map { try encoder.encode($0) }
+        let binds = try rawBinds.map { try Self.directBind($0) ?? encoder.encode($0) }
         try handle.query(sql, binds) { values in onRow(SQLiteHandleRow(values: values, decoder: decoder)) }
+    }
+
+    /// Text, integers and NULL bound without the encoder, as it would bind them: `String` as
+    /// text, `Int` and `Int64` as integers, any `nil` as NULL (most binds Hangar makes; the
+    /// encoder's `as? any SQLiteDataConvertible` looks the conformance up at run time for each).
+    /// Anything else, nil: the encoder decides, as before.
+    static func directBind(_ value: any Encodable) -> SQLiteData? {
+        switch value {
+        case let text as String: .text(text)
+        case let integer as Int: .integer(integer)
+        case let integer as Int64: .integer(Int(integer))
+        case let text as String?: text.map { .text($0) } ?? .null
+        case let integer as Int?: integer.map { .integer($0) } ?? .null
+        case let integer as Int64?: integer.map { .integer(Int($0)) } ?? .null
+        default: nil
+        }
     }
 }
 
