@@ -93,11 +93,15 @@ public struct StepExecutor: Sendable {
     @discardableResult
     private func run(_ command: ExecuteStep) async throws -> StepOutcome {
         var logger = logger
-        logger[metadataKey: "deployment.id"] = .string(command.deploymentId.lowercasedString)
-        logger[metadataKey: "step.name"] = .string(command.step.rawValue)
-        logger[metadataKey: "step.attempt"] = .stringConvertible(command.attempt)
-        logger[metadataKey: "step.poll"] = .stringConvertible(command.poll)
-        logger[metadataKey: "step.dispatch_id"] = .string(command.dispatchId.lowercasedString)
+        // Set in one assignment: swift-log's StreamLogHandler renders its metadata again at
+        // each change, five times a step before.
+        logger.handler.metadata.merge(
+            [
+                "deployment.id": .string(command.deploymentId.lowercasedString), "step.name": .string(command.step.rawValue),
+                "step.attempt": .stringConvertible(command.attempt), "step.poll": .stringConvertible(command.poll),
+                "step.dispatch_id": .string(command.dispatchId.lowercasedString),
+            ]
+        ) { _, new in new }
         let started = ContinuousClock.now
         let (pending, background) = AsyncStream<(StepEvent, String)>.makeStream()
         let reporter = Reporter(
