@@ -146,7 +146,7 @@ public struct HistoryQueries: Sendable {
     private static func stepSummariesQuery(_ ids: [String]) -> SQLQueryString {
         """
         SELECT deployment_id, name, status, started_at, finished_at FROM history_steps
-        WHERE deployment_id IN (\(binds: ids)) ORDER BY deployment_id, position
+        WHERE deployment_id IN (\(binds: InList.padded(ids))) ORDER BY deployment_id, position
         """
     }
 

@@ -235,7 +235,7 @@ final class SchedulerTransaction: @unchecked Sendable {
         ).all()
         let timers = try rows.map(Self.timer)
         if !timers.isEmpty {
-            try await db.raw("DELETE FROM scheduler_timers WHERE id IN (\(binds: timers.map(\.id)))").run()
+            try await db.raw("DELETE FROM scheduler_timers WHERE id IN (\(binds: InList.padded(timers.map(\.id))))").run()
         }
         return timers
     }

@@ -121,7 +121,7 @@ public final class TransactionalOutbox: Sendable {
     /// Deletes the rows of `ids` in the caller's transaction.
     public func delete(_ ids: [String], in db: any SQLDatabase) async throws {
         guard !ids.isEmpty else { return }
-        try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE message_id IN (\(binds: ids))").run()
+        try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE message_id IN (\(binds: InList.padded(ids)))").run()
     }
 
     // MARK: Publishing, after the commit
