@@ -1,8 +1,9 @@
 import Foundation
-import HangarStorage
 import Logging
 import SQLKit
 import Synchronization
+
+@testable import HangarStorage
 
 /// The backends every storage test runs against. Set `HANGAR_TEST_SKIP_POSTGRES=1` to run SQLite only.
 enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -95,4 +96,16 @@ func rowCount(_ table: String, in store: SQLStore) async throws -> Int {
         try await db.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from(table)
             .first(decodingColumn: "n", as: Int.self) ?? 0
     }
+}
+
+/// A SQLite connection on a new file in a temporary folder (the file's path handed along, for a
+/// second connection), closed and removed after `body`.
+func withTemporarySQLite<T>(cacheCapacity: Int = 256, _ body: (SQLiteHandle, String) throws -> T) throws -> T {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-sqlite-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("test.sqlite").path
+    let handle = try SQLiteHandle(path: path, readOnly: false, cacheCapacity: cacheCapacity)
+    defer { handle.close() }
+    return try body(handle, path)
 }
