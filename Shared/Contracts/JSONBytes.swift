@@ -148,8 +148,9 @@ public struct JSONBytes: Sendable {
             return true
         }
         if !written {
+            // A year outside 0–9999, which `RFC3339.write` just refused: Foundation writes it.
             append("\"")
-            append(HangarJSON.formatDate(value))
+            append(HangarJSON.foundationFormat(value))
             append("\"")
         }
     }
