@@ -13,17 +13,23 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
     /// JSON `null`.
     case null
 
-    /// Decodes any JSON value, trying null, then bool, number, string, array and last object.
+    /// Decodes any JSON value: null, then string, number, bool, array and last object.
+    ///
+    /// A `Decoder` cannot say which kind of value it holds, so each kind is tried in turn, and
+    /// every wrong guess costs a thrown `DecodingError` (its coding path and message built).
+    /// Strings come first because they are what settings, outputs and request fields mostly
+    /// hold; the object comes last and without `try?`, so that a fault inside an object is the
+    /// error thrown.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {

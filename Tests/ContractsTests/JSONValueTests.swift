@@ -1,0 +1,79 @@
+import Foundation
+import HangarContracts
+import Testing
+
+/// `JSONValue` read by `JSONDecoder`: each kind of value, in any nesting, against the value
+/// the text was written from, and the faults that must still fail.
+@Suite("JSON values")
+struct JSONValueTests {
+    static func decoded(_ text: String) throws -> JSONValue {
+        try HangarJSON.decoder.decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    /// Texts with the value each holds: strings that look like other kinds, every kind nested.
+    static let cases: [(String, JSONValue)] = [
+        (#""x""#, .string("x")), (#""""#, .string("")), (#""true""#, .string("true")), (#""1""#, .string("1")),
+        (#""null""#, .string("null")), (#""[]""#, .string("[]")), (#""{}""#, .string("{}")), ("0", .number(0)), ("-0", .number(-0.0)),
+        ("1", .number(1)), ("-7", .number(-7)), ("2.5", .number(2.5)), ("1e-7", .number(1e-7)), ("3e20", .number(3e20)),
+        ("true", .bool(true)), ("false", .bool(false)), ("null", .null), ("[]", .array([])), ("{}", .object([:])),
+        (
+            #"[1,"1",true,"true",null,[],{}]"#,
+            .array([.number(1), .string("1"), .bool(true), .string("true"), .null, .array([]), .object([:])])
+        ),
+        (
+            #"{"region":"eu-west-1","count":3,"spot":true,"none":null,"tags":{"team":"web","cost":"12"},"zones":["a",{"b":[]}]}"#,
+            .object([
+                "region": .string("eu-west-1"), "count": .number(3), "spot": .bool(true), "none": .null,
+                "tags": .object(["team": .string("web"), "cost": .string("12")]), "zones": .array([.string("a"), .object(["b": .array([])])]),
+            ])
+        ),
+        (#"["é","\u00e9","\n","\\","\/"]"#, .array([.string("é"), .string("é"), .string("\n"), .string("\\"), .string("/")])),
+    ]
+
+    @Test("each kind of value, nested or not, reads as the value it was written from")
+    func eachKind() throws {
+        for (text, value) in Self.cases {
+            #expect(try Self.decoded(text) == value, "\(text)")
+        }
+    }
+
+    @Test("2,000 random values read as the values they were written from")
+    func randomValues() throws {
+        var generator = SystemRandomNumberGenerator()
+        let leaves = Self.cases.prefix(19)
+        func random(_ depth: Int) -> (String, JSONValue) {
+            switch depth > 2 ? 0 : Int.random(in: 0...3, using: &generator) {
+            case 1:
+                let items = (0..<Int.random(in: 0...3, using: &generator)).map { _ in random(depth + 1) }
+                return ("[" + items.map(\.0).joined(separator: ",") + "]", .array(items.map(\.1)))
+            case 2:
+                let members = (0..<Int.random(in: 0...3, using: &generator)).map { index in ("k\(index)", random(depth + 1)) }
+                return (
+                    "{" + members.map { "\"\($0.0)\":\($0.1.0)" }.joined(separator: ",") + "}",
+                    .object(Dictionary(uniqueKeysWithValues: members.map { ($0.0, $0.1.1) }))
+                )
+            default: return leaves.randomElement(using: &generator)!
+            }
+        }
+        for _ in 0..<2_000 {
+            let (text, value) = random(0)
+            #expect(try Self.decoded(text) == value, "\(text)")
+        }
+    }
+
+    @Test("a fault inside an object or an array still fails the decoding")
+    func faultsStillFail() {
+        for text in [#"{"a":1e400}"#, #"[1e400]"#, #"{"a":{"b":[1e400]}}"#, "1e400", #"{"a":"#, "[1,", "tru"] {
+            #expect(throws: (any Error).self, "\(text)") { try Self.decoded(text) }
+        }
+    }
+
+    @Test("a value written by JSONEncoder reads back the same")
+    func roundTrip() throws {
+        for (text, _) in Self.cases {
+            let value = try Self.decoded(text)
+            let written = try HangarJSON.encoder.encode(value)
+            #expect(try HangarJSON.decoder.decode(JSONValue.self, from: written) == value, "\(text)")
+        }
+    }
+}
