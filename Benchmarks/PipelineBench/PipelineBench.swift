@@ -20,10 +20,11 @@ import SQLKit
 ///   9. with `--spread N S` only: N deployments due at instants spread over S seconds, how late they start (`ScheduledSpread`);
 ///  10. with `--only-observability` only: what logging and tracing cost a burst, and the size of each service's scrape (`ObservabilityCost`).
 ///  11. with `--sequential N` only: row 1 alone, over N deployments (to profile one at a time).
+///  12. with `--only-codec` only: what reading and writing a step command and a step outcome cost (`CodecCost`).
 ///
 /// `--only-bursts`: rows 1 and 2 only.
 ///
-///     pipeline-bench [--quick] [--only-bursts] [--only-waiting] [--only-reads] [--only-memory] [--only-observability] [--history N] [--scheduled N] [--spread N S] [--sequential N]
+///     pipeline-bench [--quick] [--only-bursts] [--only-waiting] [--only-reads] [--only-memory] [--only-codec] [--only-observability] [--history N] [--scheduled N] [--spread N S] [--sequential N]
 ///
 /// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
 /// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
@@ -60,6 +61,10 @@ enum PipelineBench {
             }
             if CommandLine.arguments.contains("--only-observability") {
                 try await ObservabilityCost.run(quick: quick)
+                return
+            }
+            if CommandLine.arguments.contains("--only-codec") {
+                try CodecCost.run(quick: quick)
                 return
             }
             if CommandLine.arguments.contains("--only-memory") {
