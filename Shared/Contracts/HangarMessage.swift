@@ -165,6 +165,13 @@ public enum ContractCodec {
         if version > Self.schemaVersion {
             throw .newerSchema(type: type, version: version, supported: Self.schemaVersion)
         }
+        // The two messages of every step are read by hand first (`nil`: `JSONDecoder` reads it).
+        if type == "step.execute", let command = StepMessagesJSON.readCommand(body) { return .executeStep(command) }
+        if type.hasPrefix("step."), type != "step.heartbeat", let event = StepMessagesJSON.readEvent(body),
+            type.utf8.dropFirst(5).elementsEqual(event.kind.rawValue.utf8)
+        {
+            return .stepEvent(event)
+        }
         let data = Data(body)
         let decoder = HangarJSON.decoder
         do {

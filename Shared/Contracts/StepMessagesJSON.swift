@@ -57,3 +57,211 @@ enum StepMessagesJSON {
         return writer.bytes
     }
 }
+
+/// ``ExecuteStep`` and ``StepEvent`` read from bytes without `Codable`: what a worker and the
+/// scheduler read once per step. Each answers `nil` for anything it does not accept (a member
+/// twice, a value of another shape, an unknown step; ``JSONReader``), and ``ContractCodec``
+/// then reads the body with `JSONDecoder`, which reads it or says what is wrong. Members this
+/// build does not know are skipped, as `JSONDecoder` skips them. The rare members (a
+/// reconnection notice, a rollback, a replacement policy) are read by `JSONDecoder` alone.
+extension StepMessagesJSON {
+    static func readCommand(_ body: [UInt8]) -> ExecuteStep? {
+        body.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(buffer)
+            var seen = Set<String>()
+            var deploymentId: UUID?
+            var environmentId: UUID?
+            var dispatchId: UUID?
+            var environmentName: String?
+            var version: String?
+            var step: StepName?
+            var attempt: Int?
+            var target: ProviderTarget?
+            var options: DeploymentOptions?
+            var mode: PublishMode?
+            var reconnection: Reconnection?
+            var outputs: [String: String]?
+            var continuation: JSONValue?
+            var poll: Int?
+            var cleanup: String?
+            var rollback: RollbackOf?
+            var replacement: ReplacementPolicy?
+            let read: Void? = reader.object { reader, key in
+                guard seen.insert(key).inserted else { return false }
+                switch key {
+                case "deploymentId": deploymentId = reader.id()
+                case "environmentId": environmentId = reader.id()
+                case "dispatchId": dispatchId = reader.id()
+                case "environmentName": environmentName = reader.string()
+                case "version": return reader.optional(&version) { $0.string() }
+                case "step": step = reader.string().flatMap(StepName.init(rawValue:))
+                case "attempt": attempt = reader.integer()
+                case "target": target = reader.target()
+                case "options": options = reader.options()
+                case "mode": mode = reader.string().flatMap(PublishMode.init(rawValue:))
+                case "outputs": outputs = reader.strings()
+                case "continuation": return reader.optional(&continuation) { $0.value() }
+                case "poll": poll = reader.integer()
+                case "cleanup": return reader.optional(&cleanup) { $0.string() }
+                case "reconnection": return reader.optional(&reconnection) { $0.decoded(Reconnection.self) }
+                case "rollback": return reader.optional(&rollback) { $0.decoded(RollbackOf.self) }
+                case "replacement": return reader.optional(&replacement) { $0.decoded(ReplacementPolicy.self) }
+                default: return reader.skipValue() != nil
+                }
+                return true
+            }
+            guard read != nil, reader.atEnd(), let deploymentId, let environmentId, let dispatchId, let environmentName, let step,
+                let attempt, let target, let options, let mode, let outputs, let poll
+            else { return nil }
+            return ExecuteStep(
+                deploymentId: deploymentId, environmentId: environmentId, environmentName: environmentName, version: version,
+                step: step, attempt: attempt, dispatchId: dispatchId, target: target, options: options, mode: mode,
+                reconnection: reconnection, outputs: outputs, continuation: continuation, poll: poll, cleanup: cleanup,
+                rollback: rollback, replacement: replacement)
+        }
+    }
+
+    static func readEvent(_ body: [UInt8]) -> StepEvent? {
+        body.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(buffer)
+            var seen = Set<String>()
+            var kind: StepEvent.Kind?
+            var deploymentId: UUID?
+            var step: StepName?
+            var attempt: Int?
+            var dispatchId: UUID?
+            var at: Date?
+            var detail: String?
+            var outputs: [String: String]?
+            var error: String?
+            var transient: Bool?
+            var continuation: JSONValue?
+            var checkAfter: Date?
+            var worker: String?
+            var startedAt: Date?
+            var earlierDetails: [StepEvent.DetailLine]?
+            let read: Void? = reader.object { reader, key in
+                guard seen.insert(key).inserted else { return false }
+                switch key {
+                case "kind": kind = reader.string().flatMap(StepEvent.Kind.init(rawValue:))
+                case "deploymentId": deploymentId = reader.id()
+                case "step": step = reader.string().flatMap(StepName.init(rawValue:))
+                case "attempt": attempt = reader.integer()
+                case "dispatchId": dispatchId = reader.id()
+                case "at": at = reader.date()
+                case "detail": return reader.optional(&detail) { $0.string() }
+                case "outputs": return reader.optional(&outputs) { $0.strings() }
+                case "error": return reader.optional(&error) { $0.string() }
+                case "transient": return reader.optional(&transient) { $0.bool() }
+                case "continuation": return reader.optional(&continuation) { $0.value() }
+                case "checkAfter": return reader.optional(&checkAfter) { $0.date() }
+                case "worker": return reader.optional(&worker) { $0.string() }
+                case "startedAt": return reader.optional(&startedAt) { $0.date() }
+                case "earlierDetails": return reader.optional(&earlierDetails) { $0.detailLines() }
+                default: return reader.skipValue() != nil
+                }
+                return true
+            }
+            guard read != nil, reader.atEnd(), let kind, let deploymentId, let step, let attempt, let dispatchId, let at else { return nil }
+            return StepEvent(
+                kind: kind, deploymentId: deploymentId, step: step, attempt: attempt, dispatchId: dispatchId, at: at, detail: detail,
+                outputs: outputs, error: error, transient: transient, continuation: continuation, checkAfter: checkAfter, worker: worker,
+                startedAt: startedAt, earlierDetails: earlierDetails)
+        }
+    }
+}
+
+extension JSONReader {
+    /// An optional member: `null` leaves `value` nil (as `decodeIfPresent` does); anything
+    /// else must read with `read`. `false` to give up.
+    fileprivate mutating func optional<T>(_ value: inout T?, _ read: (inout JSONReader) -> T?) -> Bool {
+        if null() { return true }
+        value = read(&self)
+        return value != nil
+    }
+
+    /// An id, in either case (as ``LowercaseID`` reads it).
+    fileprivate mutating func id() -> UUID? { string().flatMap(UUID.init(parsing:)) }
+
+    /// A date as ``HangarJSON/parseDate(_:)`` reads it.
+    fileprivate mutating func date() -> Date? { string().flatMap(HangarJSON.parseDate) }
+
+    /// An object of strings.
+    fileprivate mutating func strings() -> [String: String]? {
+        var members: [String: String] = [:]
+        let read: Void? = object { reader, key in
+            guard members[key] == nil, let value = reader.string() else { return false }
+            members[key] = value
+            return true
+        }
+        return read.map { members }
+    }
+
+    fileprivate mutating func target() -> ProviderTarget? {
+        var seen = Set<String>()
+        var provider: String?
+        var settings: [String: JSONValue]?
+        var environmentId: UUID?
+        let read: Void? = object { reader, key in
+            guard seen.insert(key).inserted else { return false }
+            switch key {
+            case "provider": provider = reader.string()
+            case "settings":
+                guard case .object(let members) = reader.value() else { return false }
+                settings = members
+            case "environmentId": return reader.optional(&environmentId) { $0.id() }
+            default: return reader.skipValue() != nil
+            }
+            return true
+        }
+        guard read != nil, let provider, let settings else { return nil }
+        return ProviderTarget(provider: provider, settings: settings, environmentId: environmentId)
+    }
+
+    fileprivate mutating func options() -> DeploymentOptions? {
+        var seen = Set<String>()
+        var lock: Bool?
+        var stop: Bool?
+        var terminate: Bool?
+        let read: Void? = object { reader, key in
+            guard seen.insert(key).inserted else { return false }
+            switch key {
+            case "lockInstances": lock = reader.bool()
+            case "stopPreparationServer": stop = reader.bool()
+            case "terminateSessions": terminate = reader.bool()
+            default: return reader.skipValue() != nil
+            }
+            return true
+        }
+        guard read != nil, let lock, let stop, let terminate else { return nil }
+        return DeploymentOptions(lockInstances: lock, stopPreparationServer: stop, terminateSessions: terminate)
+    }
+
+    fileprivate mutating func detailLines() -> [StepEvent.DetailLine]? {
+        var lines: [StepEvent.DetailLine] = []
+        let read: Void? = array { reader in
+            var seen = Set<String>()
+            var at: Date?
+            var message: String?
+            let line: Void? = reader.object { reader, key in
+                guard seen.insert(key).inserted else { return false }
+                switch key {
+                case "at": at = reader.date()
+                case "message": message = reader.string()
+                default: return reader.skipValue() != nil
+                }
+                return true
+            }
+            guard line != nil, let at, let message else { return false }
+            lines.append(.init(at: at, message: message))
+            return true
+        }
+        return read.map { lines }
+    }
+
+    /// A rare member read by `JSONDecoder` from its own bytes.
+    fileprivate mutating func decoded<T: Decodable>(_ type: T.Type) -> T? {
+        guard let range = skipValue() else { return nil }
+        return try? HangarJSON.decoder.decode(type, from: Data(slice(range)))
+    }
+}

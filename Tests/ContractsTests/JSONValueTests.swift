@@ -1,6 +1,7 @@
 import Foundation
-import HangarContracts
 import Testing
+
+@testable import HangarContracts
 
 /// `JSONValue` read by `JSONDecoder`: each kind of value, in any nesting, against the value
 /// the text was written from, and the faults that must still fail.
@@ -65,6 +66,26 @@ struct JSONValueTests {
     func faultsStillFail() {
         for text in [#"{"a":1e400}"#, #"[1e400]"#, #"{"a":{"b":[1e400]}}"#, "1e400", #"{"a":"#, "[1,", "tru"] {
             #expect(throws: (any Error).self, "\(text)") { try Self.decoded(text) }
+        }
+    }
+
+    @Test("the hand-made reader reads a value only as JSONDecoder reads it: numbers at the edges, escapes, bad text")
+    func handMadeReaderAgrees() throws {
+        let texts = [
+            "-0", "0", "1e-400", "4.9e-324", "2.2250738585072011e-308", "1.7976931348623157e308", "1.7976931348623159e308", "0.1",
+            "123456789012345678901234567890", "1.0", "1E2", "-0.0", "0e-999", "01", "1.", ".5", "-", "+1", "1e", "0x10",
+            #""\ud83d\ude80""#, #""\ud83d""#, #""\ude80""#, #""\u00e9\u0000""#, #""\x""#, "\"tab\there\"", #"{"a":1,"a":2}"#,
+            #"[1,]"#, #"{"a":1,}"#, "nul", "[true, false, null]",
+        ]
+        for text in texts + Self.cases.map(\.0) {
+            let bytes = Array(text.utf8)
+            let read = bytes.withUnsafeBufferPointer { buffer -> JSONValue? in
+                var reader = JSONReader(buffer)
+                guard let value = reader.value(), reader.atEnd() else { return nil }
+                return value
+            }
+            guard let read else { continue }
+            #expect(try Self.decoded(text) == read, "\(text)")
         }
     }
 

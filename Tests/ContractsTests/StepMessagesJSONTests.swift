@@ -1,6 +1,7 @@
 import Foundation
-import HangarContracts
 import Testing
+
+@testable import HangarContracts
 
 /// Step commands' and step events' hand-written JSON against `HangarJSON.encoder`, byte for byte.
 @Suite("Step messages JSON")
@@ -30,6 +31,93 @@ struct StepMessagesJSONTests {
             #expect(written == expected, "round \(round): \(String(decoding: written, as: UTF8.self))")
             if written != expected { break }
             #expect(try HangarJSON.decoder.decode(StepEvent.self, from: Data(written)) == event)
+        }
+    }
+
+    @Test("a step command and a step event read by hand equal what JSONDecoder reads, for 500 random ones each")
+    func readSameAsJSONDecoder() throws {
+        let random = RandomMessages()
+        for round in 0..<500 {
+            let command = random.command()
+            let commandBody = try ContractCodec.encode(.executeStep(command))
+            #expect(StepMessagesJSON.readCommand(commandBody) == command, "round \(round): \(String(decoding: commandBody, as: UTF8.self))")
+            let event = random.event()
+            let eventBody = try ContractCodec.encode(.stepEvent(event))
+            #expect(StepMessagesJSON.readEvent(eventBody) == event, "round \(round): \(String(decoding: eventBody, as: UTF8.self))")
+        }
+    }
+
+    @Test("bodies in other shapes (any key order, whitespace, escaped slashes, unknown members, nulls) read as JSONDecoder reads them")
+    func otherShapes() throws {
+        let random = RandomMessages()
+        let plain = JSONEncoder()
+        plain.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(HangarJSON.formatDate(date))
+        }
+        for round in 0..<200 {
+            plain.outputFormatting = round.isMultiple(of: 2) ? [.prettyPrinted] : []
+            let event = random.event()
+            var eventBody = Array(try plain.encode(event))
+            let command = random.command()
+            var commandBody = Array(try plain.encode(command))
+            if round.isMultiple(of: 3) {
+                // A member a newer build might add, and an optional member sent as null.
+                eventBody.insert(contentsOf: Array(#" "newer" : {"a": [1, 2.5e3, "x\/y", null, true]}, "worker": null,"#.utf8), at: 1)
+                commandBody.insert(contentsOf: Array(#" "newer": [{}], "cleanup": null ,"#.utf8), at: 1)
+                if event.worker != nil { continue }  // "worker" twice: JSONDecoder's to judge
+            }
+            let expectedEvent = try HangarJSON.decoder.decode(StepEvent.self, from: Data(eventBody))
+            #expect(StepMessagesJSON.readEvent(eventBody) == expectedEvent, "round \(round): \(String(decoding: eventBody, as: UTF8.self))")
+            if round.isMultiple(of: 3), command.cleanup != nil { continue }
+            let expectedCommand = try HangarJSON.decoder.decode(ExecuteStep.self, from: Data(commandBody))
+            #expect(StepMessagesJSON.readCommand(commandBody) == expectedCommand, "round \(round)")
+        }
+    }
+
+    @Test("a damaged body is read by hand only when JSONDecoder reads it the same (20,000 damaged bodies)")
+    func damagedBodies() throws {
+        let random = RandomMessages()
+        var generator = SystemRandomNumberGenerator()
+        let bytes = Array(#"{}[]:,"\ 0123456789.eE+-tfnulx/"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xFF]
+        var readByHand = 0
+        for round in 0..<20_000 {
+            let isEvent = round.isMultiple(of: 2)
+            var body = isEvent ? try ContractCodec.encode(.stepEvent(random.event())) : try ContractCodec.encode(.executeStep(random.command()))
+            for _ in 0...Int.random(in: 0...2, using: &generator) {
+                let index = Int.random(in: 0..<body.count, using: &generator)
+                switch Int.random(in: 0...3, using: &generator) {
+                case 0: body[index] = bytes.randomElement(using: &generator)!
+                case 1: body.remove(at: index)
+                case 2: body.insert(bytes.randomElement(using: &generator)!, at: index)
+                default: body = Array(body.prefix(index))
+                }
+                if body.isEmpty { body = [UInt8(ascii: "{")] }
+            }
+            if isEvent, let event = StepMessagesJSON.readEvent(body) {
+                readByHand += 1
+                #expect((try? HangarJSON.decoder.decode(StepEvent.self, from: Data(body))) == event, "\(String(decoding: body, as: UTF8.self))")
+            }
+            if !isEvent, let command = StepMessagesJSON.readCommand(body) {
+                readByHand += 1
+                #expect((try? HangarJSON.decoder.decode(ExecuteStep.self, from: Data(body))) == command, "\(String(decoding: body, as: UTF8.self))")
+            }
+        }
+        // Some damage leaves a valid body (a digit for a digit, a letter inside a text).
+        #expect(readByHand > 100)
+    }
+
+    @Test("a body the hand-made reader refuses still gets JSONDecoder's reason")
+    func refusedBodiesKeepTheirReason() {
+        let body = Array(#"{"kind":"succeeded","attempt":"one"}"#.utf8)
+        #expect(StepMessagesJSON.readEvent(body) == nil)
+        #expect(throws: ContractError.malformed(type: "step.succeeded", reason: "missing 'deploymentId'")) {
+            try ContractCodec.decode(type: "step.succeeded", schemaVersion: 1, body: body)
+        }
+        let contradicting = try! ContractCodec.encode(
+            .stepEvent(StepEvent(kind: .failed, deploymentId: UUID(), step: .validate, attempt: 1, dispatchId: UUID(), at: Date())))
+        #expect(throws: ContractError.malformed(type: "step.succeeded", reason: "kind 'failed' contradicts the type")) {
+            try ContractCodec.decode(type: "step.succeeded", schemaVersion: 1, body: contradicting)
         }
     }
 }
