@@ -4,7 +4,8 @@ import HangarContracts
 /// What reading and writing the critical path's messages costs, in this process: a step
 /// command (`step.execute`, which a worker reads) with a provider target of 12 settings as an
 /// AWS environment has, and a step's outcome (`step.succeeded`, which the scheduler reads)
-/// with outputs, each through ``ContractCodec`` as the services call it. Microseconds per
+/// with outputs, and an event batch of three events (which the recorder reads), each through
+/// ``ContractCodec`` as the services call it. Microseconds per
 /// message, the best of five rounds of 20,000 (`--quick`: 2,000).
 enum CodecCost {
     static func run(quick: Bool) throws {
@@ -27,9 +28,24 @@ enum CodecCost {
                 kind: .succeeded, deploymentId: UUID(), step: .createModels, attempt: 1, dispatchId: UUID(), at: at,
                 outputs: ["launchTemplateVersion": "42", "backupLaunchTemplateVersion": "41"], worker: "worker-1@host-a",
                 startedAt: at.addingTimeInterval(-0.004)))
+        let running = DeploymentEvent(
+            status: .running, deploymentId: UUID(), environmentId: UUID(), environmentName: "web-production", version: "2026.12.07-1",
+            owner: "release-bot", at: at, createdAt: at, scheduledAt: nil, mode: .standard, options: DeploymentOptions(),
+            notify: ["team-web@example.com"])
+        // What the recorder reads once per scheduler transaction: here, a step's outcome, the
+        // next step's start and the deployment's running event.
+        let batch = HangarMessage.eventBatch(
+            EventBatch(items: [
+                .init(messageId: "a.a1.p0.outcome", message: outcome),
+                .init(
+                    messageId: "b.a1.p0.started",
+                    message: .stepEvent(
+                        StepEvent(kind: .started, deploymentId: UUID(), step: .replaceInstances, attempt: 1, dispatchId: UUID(), at: at))),
+                .init(messageId: "c-running", message: .deploymentEvent(running)),
+            ]))
         let rounds = quick ? 2_000 : 20_000
         var rows: [String] = []
-        for message in [command, outcome] {
+        for message in [command, outcome, batch] {
             let body = try ContractCodec.encode(message)
             let write = try best(rounds) { _ = try ContractCodec.encode(message) }
             let read = try best(rounds) {
