@@ -88,6 +88,69 @@ public struct EventBatch: Sendable, Equatable {
     }
 }
 
+extension EventBatch {
+    /// Reads a batch without `Codable` (what the recorder reads once per scheduler transaction):
+    /// step events by ``StepMessagesJSON/readEvent(_:)``, the others by `JSONDecoder` from their
+    /// own bytes. `nil` for anything it does not accept (``JSONReader``); ``ContractCodec`` then
+    /// reads the whole batch with `JSONDecoder`, which reads it or says what is wrong.
+    static func read(_ body: [UInt8]) -> EventBatch? {
+        var parts: [(id: String, type: String, traceParent: String?, body: [UInt8])] = []
+        let read: Void? = body.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(buffer)
+            var sawEvents = false
+            let batch: Void? = reader.object { reader, key in
+                guard key == "events" else { return reader.skipValue() != nil }
+                guard !sawEvents else { return false }
+                sawEvents = true
+                return reader.array { reader in
+                    var seen = Set<String>()
+                    var id: String?
+                    var type: String?
+                    var traceParent: String?
+                    var event: Range<Int>?
+                    let item: Void? = reader.object { reader, key in
+                        guard seen.insert(key).inserted else { return false }
+                        switch key {
+                        case "id": id = reader.string()
+                        case "type": type = reader.string()
+                        case "traceParent":
+                            if reader.null() { return true }
+                            traceParent = reader.string()
+                            return traceParent != nil
+                        case "body": event = reader.skipValue()
+                        default: return reader.skipValue() != nil
+                        }
+                        return true
+                    }
+                    guard item != nil, let id, let type, let event else { return false }
+                    parts.append((id, type, traceParent, reader.slice(event)))
+                    return true
+                } != nil
+            }
+            return batch != nil && sawEvents && reader.atEnd() ? () : nil
+        }
+        guard read != nil else { return nil }
+        var items: [Item] = []
+        items.reserveCapacity(parts.count)
+        for part in parts {
+            let message: HangarMessage
+            if part.type.hasPrefix("step."), let event = StepMessagesJSON.readEvent(part.body),
+                part.type.utf8.dropFirst(5).elementsEqual(event.kind.rawValue.utf8)
+            {
+                message = .stepEvent(event)
+            } else {
+                guard
+                    let event = try? ContractCodec.decodeEvent(
+                        type: part.type, from: BodyEventSource(data: Data(part.body), decoder: HangarJSON.decoder))
+                else { return nil }
+                message = event
+            }
+            items.append(Item(messageId: part.id, message: message, traceParent: part.traceParent))
+        }
+        return EventBatch(items: items)
+    }
+}
+
 extension EventBatch: Decodable {
     private enum CodingKeys: String, CodingKey { case events }
 

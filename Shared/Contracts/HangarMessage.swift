@@ -190,7 +190,8 @@ public enum ContractCodec {
             case AuditRecord.messageType: return .auditRecord(try decoder.decode(AuditRecord.self, from: data))
             case DecideApproval.messageType: return .decideApproval(try decoder.decode(DecideApproval.self, from: data))
             case ResolvePause.messageType: return .resolvePause(try decoder.decode(ResolvePause.self, from: data))
-            case EventBatch.messageType, EventBatch.urgentMessageType: return .eventBatch(try decoder.decode(EventBatch.self, from: data))
+            case EventBatch.messageType, EventBatch.urgentMessageType:
+                return .eventBatch(try EventBatch.read(body) ?? decoder.decode(EventBatch.self, from: data))
             default:
                 guard let event = try decodeEvent(type: type, from: BodyEventSource(data: data, decoder: decoder)) else {
                     throw ContractError.unknownType(type)

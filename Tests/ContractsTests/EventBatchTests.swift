@@ -1,6 +1,7 @@
 import Foundation
-import HangarContracts
 import Testing
+
+@testable import HangarContracts
 
 /// The scheduler's event batches for the recorder: written with each event's body as it came,
 /// read back event by event, and typed urgent exactly when an event must not wait.
@@ -44,6 +45,53 @@ struct EventBatchTests {
         }
         #expect(read.items == items)
         #expect(read.items.map(\.messageId) == items.map(\.messageId))
+    }
+
+    /// A batch of 1 to 8 events of every kind, with and without trace parents.
+    static func randomBatch(_ generator: inout SystemRandomNumberGenerator) -> EventBatch {
+        let kinds = StepEvent.Kind.allCases
+        let statuses: [DeploymentStatus] = [.running, .queued, .succeeded, .failed, .awaitingApproval]
+        return EventBatch(
+            items: (0..<Int.random(in: 1...8, using: &generator)).map { index in
+                let message: HangarMessage =
+                    switch Int.random(in: 0...5, using: &generator) {
+                    case 0: .deploymentEvent(deploymentEvent(statuses.randomElement(using: &generator)!))
+                    case 1: .shutdownEvent(shutdown)
+                    default: .stepEvent(step(kinds.randomElement(using: &generator)!, detail: Bool.random(using: &generator) ? "line \(index)" : nil))
+                    }
+                return EventBatch.Item(
+                    messageId: "m\(index).\(UUID().lowercasedString)", message: message,
+                    traceParent: Bool.random(using: &generator) ? "00-\(UUID().lowercasedString.filter { $0 != "-" })-0123456789abcdef-01" : nil)
+            })
+    }
+
+    @Test("a batch read by hand equals what JSONDecoder reads, for 500 random batches and 10,000 damaged ones")
+    func handMadeReaderAgrees() throws {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = Array(#"{}[]:,"\\ 0123456789.eE+-tfnulx/"#.utf8) + [0x00, 0x1F, 0xC3]
+        var readByHand = 0
+        for round in 0..<10_500 {
+            let batch = Self.randomBatch(&generator)
+            var body = try ContractCodec.encode(.eventBatch(batch))
+            if round < 500 {
+                #expect(EventBatch.read(body) == batch)
+                continue
+            }
+            for _ in 0...Int.random(in: 0...2, using: &generator) {
+                let index = Int.random(in: 0..<body.count, using: &generator)
+                switch Int.random(in: 0...3, using: &generator) {
+                case 0: body[index] = bytes.randomElement(using: &generator)!
+                case 1: body.remove(at: index)
+                case 2: body.insert(bytes.randomElement(using: &generator)!, at: index)
+                default: body = Array(body.prefix(index))
+                }
+                if body.isEmpty { body = [UInt8(ascii: "{")] }
+            }
+            guard let read = EventBatch.read(body) else { continue }
+            readByHand += 1
+            #expect((try? HangarJSON.decoder.decode(EventBatch.self, from: Data(body))) == read, "\(String(decoding: body, as: UTF8.self))")
+        }
+        #expect(readByHand > 100)
     }
 
     @Test("an event's body is copied as it came, not written again")
