@@ -51,12 +51,13 @@ public final class HangarSystem: @unchecked Sendable {
         self.name = name
         let suffix = UUID().uuidString.prefix(8).lowercased()
         vhost = "hangar-test-\(name)-\(suffix)\(Self.processSuffix)"
-        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-e2e-\(name)-\(suffix)")
+        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(Self.dataFolderPrefix)\(name)-\(suffix)\(Self.processSuffix)")
         logDirectory = dataDirectory.appendingPathComponent("logs")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         port = Self.freePort()
         self.extraEnvironment = extraEnvironment
-        await Self.deleteStaleVhosts()
+        await Self.deleteStaleLeftovers()
         try await Self.management("PUT", "/api/vhosts/\(vhost)")
         try await Self.management("PUT", "/api/permissions/\(vhost)/guest", body: #"{"configure":".*","write":".*","read":".*"}"#)
     }
@@ -184,7 +185,7 @@ public final class HangarSystem: @unchecked Sendable {
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
-    /// Stops everything, deletes the vhost and (unless the test failed) the data folder.
+    /// Stops everything, deletes the vhost and (unless `HANGAR_TEST_KEEP` is set) the data folder.
     public func shutdown() async {
         let all = processes.withLock { processes in
             defer { processes.removeAll() }
