@@ -72,7 +72,8 @@ public struct ApprovalState: Codable, Sendable, Equatable {
         self.approvers = policy.approvers
         self.requireDifferentApprover = policy.requireDifferentApprover
         self.requestedAt = requestedAt
-        self.expiresAt = requestedAt.addingTimeInterval(TimeInterval(policy.expiresAfterMinutes) * 60)
+        // In whole milliseconds, as the time is written: a value read back equals this one.
+        self.expiresAt = Date(epochMilliseconds: requestedAt.epochMilliseconds + Int64(policy.expiresAfterMinutes) * 60_000)
     }
 }
 

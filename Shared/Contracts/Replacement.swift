@@ -108,7 +108,8 @@ public struct PauseState: Codable, Sendable, Equatable {
     public init(reason: String, pausedAt: Date, continuation: JSONValue?, poll: Int) {
         self.reason = reason
         self.pausedAt = pausedAt
-        self.expiresAt = pausedAt.addingTimeInterval(Self.waitSeconds)
+        // In whole milliseconds, as the time is written: a value read back equals this one.
+        self.expiresAt = Date(epochMilliseconds: pausedAt.epochMilliseconds + Int64(Self.waitSeconds * 1000))
         self.continuation = continuation
         self.poll = poll
     }
