@@ -523,6 +523,28 @@ struct AWSSettingsTests {
         }
     }
 
+    @Test("a support server tag without a key is a bad field, not a crash; an empty value is kept")
+    func supportServerTagWithoutKey() throws {
+        let base: [String: JSONValue] = [
+            "region": "eu-west-1", "preparationInstanceId": "i-1", "launchTemplateName": "web", "autoScalingGroupName": "web",
+        ]
+        for tag in ["=", "=support", " =x"] {
+            var settings = base
+            settings["supportServerTag"] = .string(tag)
+            #expect("\(tag)") {
+                try AWSSettings(settings: settings)
+            } throws: { error in
+                (error as! AWSSettingsError).problems.map(\.field) == ["supportServerTag"]
+            }
+        }
+        var settings = base
+        settings["supportServerTag"] = "role="
+        let parsed = try AWSSettings(settings: settings)
+        #expect(parsed.supportServerTag?.key == "role" && parsed.supportServerTag?.value == "")
+        settings["supportServerTag"] = "role"
+        #expect(try AWSSettings(settings: settings).supportServerTag.map { [$0.key, $0.value ?? "nil"] } == ["role", "nil"])
+    }
+
     @Test("defaults")
     func defaults() throws {
         let settings = try AWSSettings(settings: [

@@ -202,8 +202,14 @@ public struct AWSSettings: Sendable, Equatable {
         }
         rebootForImage = bool("rebootForImage") ?? rebootForImage
         if let tag = string("supportServerTag", required: false) {
-            let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
-            supportServerTag = (parts[0], parts.count > 1 ? parts[1] : nil)
+            // Empty parts are kept: "=" splits into two empty ones (the default drops both, and
+            // reading the key trapped: the API fuzzer found it).
+            let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            if let key = parts.first, !key.trimmingCharacters(in: .whitespaces).isEmpty {
+                supportServerTag = (key, parts.count > 1 ? parts[1] : nil)
+            } else {
+                problem("supportServerTag", "must be Key or Key=Value, with a key before the '='")
+            }
         }
         switch settings["platform"] {
         case nil: break
