@@ -125,7 +125,8 @@ extension DatabaseConfiguration {
         var sqlite = SQLite(path: absolutePath(path))
         var readOnly = false
         for pair in query.split(separator: "&") where !pair.isEmpty {
-            let parts = pair.split(separator: "=", maxSplits: 1)
+            // Empty parts kept: "=" is two of them (dropped, reading the name trapped).
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0]).lowercased()
             let value = parts.count > 1 ? String(parts[1]) : ""
             switch name {

@@ -55,6 +55,12 @@ struct ConfigurationTests {
         #expect(throws: StorageError.self) {
             try DatabaseConfiguration.from(url: "sqlite:///tmp/c.sqlite?journal=delete", defaultSQLitePath: "/x")
         }
+        // An option without a name is refused, not a trap.
+        for query in ["=", "=ro", "mode=ro&="] {
+            #expect(throws: StorageError.self, "\(query)") {
+                try DatabaseConfiguration.from(url: "sqlite:///tmp/c.sqlite?\(query)", defaultSQLitePath: "/x")
+            }
+        }
     }
 
     @Test("postgres:// URLs with schema and options; the password never shows")
