@@ -90,7 +90,7 @@ public struct EventBatch: Sendable, Equatable {
 
 extension EventBatch {
     /// Reads a batch without `Codable` (what the recorder reads once per scheduler transaction):
-    /// step events by ``StepMessagesJSON/readEvent(_:)``, the others by `JSONDecoder` from their
+    /// step events by ``StepMessagesJSON/readEvent(_:ofType:)``, the others by `JSONDecoder` from their
     /// own bytes. `nil` for anything it does not accept (``JSONReader``); ``ContractCodec`` then
     /// reads the whole batch with `JSONDecoder`, which reads it or says what is wrong.
     static func read(_ body: [UInt8]) -> EventBatch? {
@@ -134,9 +134,7 @@ extension EventBatch {
         items.reserveCapacity(parts.count)
         for part in parts {
             let message: HangarMessage
-            if part.type.hasPrefix("step."), let event = StepMessagesJSON.readEvent(part.body),
-                part.type.utf8.dropFirst(5).elementsEqual(event.kind.rawValue.utf8)
-            {
+            if let event = StepMessagesJSON.readEvent(part.body, ofType: part.type) {
                 message = .stepEvent(event)
             } else {
                 guard

@@ -167,11 +167,7 @@ public enum ContractCodec {
         }
         // The two messages of every step are read by hand first (`nil`: `JSONDecoder` reads it).
         if type == "step.execute", let command = StepMessagesJSON.readCommand(body) { return .executeStep(command) }
-        if type.hasPrefix("step."), type != "step.heartbeat", let event = StepMessagesJSON.readEvent(body),
-            type.utf8.dropFirst(5).elementsEqual(event.kind.rawValue.utf8)
-        {
-            return .stepEvent(event)
-        }
+        if let event = StepMessagesJSON.readEvent(body, ofType: type) { return .stepEvent(event) }
         let data = Data(body)
         let decoder = HangarJSON.decoder
         do {

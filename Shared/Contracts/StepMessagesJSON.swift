@@ -121,6 +121,16 @@ extension StepMessagesJSON {
         }
     }
 
+    /// The `step.*` event of AMQP type `type` read from `body`; `nil` when `type` is no step
+    /// event's, the reader does not accept the body, or the event's kind is not the type's
+    /// (`JSONDecoder`'s path then refuses it with its reason).
+    static func readEvent(_ body: [UInt8], ofType type: String) -> StepEvent? {
+        guard type.hasPrefix("step."), type != "step.heartbeat", let event = readEvent(body),
+            type.utf8.dropFirst(5).elementsEqual(event.kind.rawValue.utf8)
+        else { return nil }
+        return event
+    }
+
     static func readEvent(_ body: [UInt8]) -> StepEvent? {
         body.withUnsafeBufferPointer { buffer in
             var reader = JSONReader(buffer)
