@@ -68,25 +68,15 @@ struct EventBatchTests {
     @Test("a batch read by hand equals what JSONDecoder reads, for 500 random batches and 10,000 damaged ones")
     func handMadeReaderAgrees() throws {
         var generator = SystemRandomNumberGenerator()
-        let bytes = Array(#"{}[]:,"\\ 0123456789.eE+-tfnulx/"#.utf8) + [0x00, 0x1F, 0xC3]
         var readByHand = 0
         for round in 0..<10_500 {
             let batch = Self.randomBatch(&generator)
-            var body = try ContractCodec.encode(.eventBatch(batch))
+            let encoded = try ContractCodec.encode(.eventBatch(batch))
             if round < 500 {
-                #expect(EventBatch.read(body) == batch)
+                #expect(EventBatch.read(encoded) == batch)
                 continue
             }
-            for _ in 0...Int.random(in: 0...2, using: &generator) {
-                let index = Int.random(in: 0..<body.count, using: &generator)
-                switch Int.random(in: 0...3, using: &generator) {
-                case 0: body[index] = bytes.randomElement(using: &generator)!
-                case 1: body.remove(at: index)
-                case 2: body.insert(bytes.randomElement(using: &generator)!, at: index)
-                default: body = Array(body.prefix(index))
-                }
-                if body.isEmpty { body = [UInt8(ascii: "{")] }
-            }
+            let body = DamagedBodies.damage(encoded, using: &generator)
             guard let read = EventBatch.read(body) else { continue }
             readByHand += 1
             #expect((try? HangarJSON.decoder.decode(EventBatch.self, from: Data(body))) == read, "\(String(decoding: body, as: UTF8.self))")

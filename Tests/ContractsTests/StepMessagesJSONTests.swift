@@ -79,21 +79,11 @@ struct StepMessagesJSONTests {
     func damagedBodies() throws {
         let random = RandomMessages()
         var generator = SystemRandomNumberGenerator()
-        let bytes = Array(#"{}[]:,"\ 0123456789.eE+-tfnulx/"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xFF]
         var readByHand = 0
         for round in 0..<20_000 {
             let isEvent = round.isMultiple(of: 2)
-            var body = isEvent ? try ContractCodec.encode(.stepEvent(random.event())) : try ContractCodec.encode(.executeStep(random.command()))
-            for _ in 0...Int.random(in: 0...2, using: &generator) {
-                let index = Int.random(in: 0..<body.count, using: &generator)
-                switch Int.random(in: 0...3, using: &generator) {
-                case 0: body[index] = bytes.randomElement(using: &generator)!
-                case 1: body.remove(at: index)
-                case 2: body.insert(bytes.randomElement(using: &generator)!, at: index)
-                default: body = Array(body.prefix(index))
-                }
-                if body.isEmpty { body = [UInt8(ascii: "{")] }
-            }
+            let encoded = isEvent ? try ContractCodec.encode(.stepEvent(random.event())) : try ContractCodec.encode(.executeStep(random.command()))
+            let body = DamagedBodies.damage(encoded, using: &generator)
             if isEvent, let event = StepMessagesJSON.readEvent(body) {
                 readByHand += 1
                 #expect((try? HangarJSON.decoder.decode(StepEvent.self, from: Data(body))) == event, "\(String(decoding: body, as: UTF8.self))")
