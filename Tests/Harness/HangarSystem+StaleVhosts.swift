@@ -20,7 +20,7 @@ extension HangarSystem {
     /// whose process has ended.
     static func deleteStaleLeftovers() async {
         guard
-            staleVhostsSwept.withLock({ swept in
+            staleLeftoversSwept.withLock({ swept in
                 defer { swept = true }
                 return !swept
             })
@@ -35,7 +35,7 @@ extension HangarSystem {
     public static func sweepStaleDataFolders() throws -> [String] {
         let folder = FileManager.default.temporaryDirectory
         let stale = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
-            isStale($0, prefix: dataFolderPrefix, alive: { kill($0, 0) == 0 || errno == EPERM })
+            isStale($0, prefix: dataFolderPrefix, alive: isRunning)
         }
         for name in stale { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
         return stale
@@ -47,7 +47,7 @@ extension HangarSystem {
     /// Deletes the `hangar-test-` vhosts whose process has ended; returns their names.
     @discardableResult
     public static func sweepStaleVhosts() async throws -> [String] {
-        let stale = try await vhostNames().filter { isStale($0, alive: { kill($0, 0) == 0 || errno == EPERM }) }
+        let stale = try await vhostNames().filter { isStale($0, alive: isRunning) }
         for name in stale {
             try await management("DELETE", "/api/vhosts/\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name)")
         }
@@ -63,6 +63,9 @@ extension HangarSystem {
         return list.compactMap { $0["name"] as? String }
     }
 
+    /// Whether process `pid` is running (signal 0 reaches it, or it is another user's).
+    static func isRunning(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
+
     /// Whether `name` (a vhost's, or with `prefix` a data folder's) is a test system's whose
     /// process is not `alive`.
     static func isStale(_ name: String, prefix: String = "hangar-test-", alive: (pid_t) -> Bool) -> Bool {
@@ -72,5 +75,5 @@ extension HangarSystem {
         return pid != getpid() && !alive(pid)
     }
 
-    private static let staleVhostsSwept = Mutex(false)
+    private static let staleLeftoversSwept = Mutex(false)
 }
