@@ -90,8 +90,9 @@ public struct EventBatch: Sendable, Equatable {
 
 extension EventBatch {
     /// Reads a batch without `Codable` (what the recorder reads once per scheduler transaction):
-    /// step events by ``StepMessagesJSON/readEvent(_:ofType:)``, the others by `JSONDecoder` from their
-    /// own bytes. `nil` for anything it does not accept (``JSONReader``); ``ContractCodec`` then
+    /// step events by ``StepMessagesJSON/readEvent(_:ofType:)``, deployment events by
+    /// ``DeploymentEventJSON/read(_:ofType:)``, the others (and what those refuse) by
+    /// `JSONDecoder` from their own bytes. `nil` for anything it does not accept (``JSONReader``); ``ContractCodec`` then
     /// reads the whole batch with `JSONDecoder`, which reads it or says what is wrong.
     static func read(_ body: [UInt8]) -> EventBatch? {
         var parts: [(id: String, type: String, traceParent: String?, body: [UInt8])] = []
@@ -103,13 +104,13 @@ extension EventBatch {
                 guard !sawEvents else { return false }
                 sawEvents = true
                 return reader.array { reader in
-                    var seen = Set<String>()
+                    var seen = MemberNames()
                     var id: String?
                     var type: String?
                     var traceParent: String?
                     var event: Range<Int>?
                     let item: Void? = reader.object { reader, key in
-                        guard seen.insert(key).inserted else { return false }
+                        guard seen.insert(key) else { return false }
                         switch key {
                         case "id": id = reader.string()
                         case "type": type = reader.string()
@@ -117,7 +118,7 @@ extension EventBatch {
                             if reader.null() { return true }
                             traceParent = reader.string()
                             return traceParent != nil
-                        case "body": event = reader.skipValue()
+                        case "body": event = reader.valueBounds()
                         default: return reader.skipValue() != nil
                         }
                         return true
@@ -136,6 +137,8 @@ extension EventBatch {
             let message: HangarMessage
             if let event = StepMessagesJSON.readEvent(part.body, ofType: part.type) {
                 message = .stepEvent(event)
+            } else if let event = DeploymentEventJSON.read(part.body, ofType: part.type) {
+                message = .deploymentEvent(event)
             } else {
                 guard
                     let event = try? ContractCodec.decodeEvent(

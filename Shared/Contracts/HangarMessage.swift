@@ -165,9 +165,11 @@ public enum ContractCodec {
         if version > Self.schemaVersion {
             throw .newerSchema(type: type, version: version, supported: Self.schemaVersion)
         }
-        // The two messages of every step are read by hand first (`nil`: `JSONDecoder` reads it).
+        // The two messages of every step and the deployment events are read by hand first
+        // (`nil`: `JSONDecoder` reads it).
         if type == "step.execute", let command = StepMessagesJSON.readCommand(body) { return .executeStep(command) }
         if let event = StepMessagesJSON.readEvent(body, ofType: type) { return .stepEvent(event) }
+        if let event = DeploymentEventJSON.read(body, ofType: type) { return .deploymentEvent(event) }
         let data = Data(body)
         let decoder = HangarJSON.decoder
         do {

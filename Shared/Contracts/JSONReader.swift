@@ -89,14 +89,19 @@ struct JSONReader {
     mutating func string() -> String? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = offset
+        var ascii = true
         while offset < bytes.count {
             let byte = bytes[offset]
             if byte == UInt8(ascii: "\"") {
                 offset += 1
-                return String(validating: UnsafeBufferPointer(rebasing: bytes[start..<offset - 1]), as: UTF8.self)
+                let text = UnsafeBufferPointer(rebasing: bytes[start..<offset - 1])
+                // ASCII is valid UTF-8 as it is: `decoding` repairs nothing there, and is cheaper
+                // than `validating` (which builds its generic metadata on each call).
+                return ascii ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
             }
             if byte == UInt8(ascii: "\\") { return escapedString(from: start) }
             guard byte >= 0x20 else { return nil }
+            if byte >= 0x80 { ascii = false }
             offset += 1
         }
         return nil
@@ -136,6 +141,55 @@ struct JSONReader {
         let start = offset
         guard value() != nil else { return nil }
         return start..<offset
+    }
+
+    /// Skips a value by its brackets and strings alone, without checking what is inside it or
+    /// building it; answers the bytes it spans. Only for a value the caller then reads in full
+    /// from those bytes (an ``EventBatch`` item's body, read by its type's reader): for valid
+    /// JSON the span is the one ``skipValue()`` finds, and anything wrong inside it fails that
+    /// reading.
+    mutating func valueBounds() -> Range<Int>? {
+        skipWhitespace()
+        let start = offset
+        var depth = 0
+        repeat {
+            guard offset < bytes.count else { return nil }
+            switch bytes[offset] {
+            case UInt8(ascii: "\""):
+                offset += 1
+                while true {
+                    guard offset < bytes.count else { return nil }
+                    let byte = bytes[offset]
+                    offset += byte == UInt8(ascii: "\\") ? 2 : 1
+                    if byte == UInt8(ascii: "\"") { break }
+                }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                offset += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard depth > 0 else { return nil }
+                depth -= 1
+                offset += 1
+            case UInt8(ascii: ","), UInt8(ascii: ":"), 0x20, 0x0A, 0x0D, 0x09:
+                // Between the parts of an object or an array; a scalar ends here.
+                guard depth > 0, offset > start else { return nil }
+                offset += 1
+            default:
+                // A scalar: up to the next delimiter.
+                while offset < bytes.count {
+                    switch bytes[offset] {
+                    case UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: "\""),
+                        UInt8(ascii: "{"), UInt8(ascii: "["), 0x20, 0x0A, 0x0D, 0x09:
+                        break
+                    default:
+                        offset += 1
+                        continue
+                    }
+                    break
+                }
+            }
+        } while depth > 0
+        return start..<min(offset, bytes.count)
     }
 
     /// The bytes at `range`, for `JSONDecoder` to read a rare member on its own.

@@ -68,7 +68,7 @@ extension StepMessagesJSON {
     static func readCommand(_ body: [UInt8]) -> ExecuteStep? {
         body.withUnsafeBufferPointer { buffer in
             var reader = JSONReader(buffer)
-            var seen = Set<String>()
+            var seen = MemberNames()
             var deploymentId: UUID?
             var environmentId: UUID?
             var dispatchId: UUID?
@@ -87,7 +87,7 @@ extension StepMessagesJSON {
             var rollback: RollbackOf?
             var replacement: ReplacementPolicy?
             let read: Void? = reader.object { reader, key in
-                guard seen.insert(key).inserted else { return false }
+                guard seen.insert(key) else { return false }
                 switch key {
                 case "deploymentId": deploymentId = reader.id()
                 case "environmentId": environmentId = reader.id()
@@ -134,7 +134,7 @@ extension StepMessagesJSON {
     static func readEvent(_ body: [UInt8]) -> StepEvent? {
         body.withUnsafeBufferPointer { buffer in
             var reader = JSONReader(buffer)
-            var seen = Set<String>()
+            var seen = MemberNames()
             var kind: StepEvent.Kind?
             var deploymentId: UUID?
             var step: StepName?
@@ -151,7 +151,7 @@ extension StepMessagesJSON {
             var startedAt: Date?
             var earlierDetails: [StepEvent.DetailLine]?
             let read: Void? = reader.object { reader, key in
-                guard seen.insert(key).inserted else { return false }
+                guard seen.insert(key) else { return false }
                 switch key {
                 case "kind": kind = reader.string().flatMap(StepEvent.Kind.init(rawValue:))
                 case "deploymentId": deploymentId = reader.id()
@@ -178,100 +178,5 @@ extension StepMessagesJSON {
                 outputs: outputs, error: error, transient: transient, continuation: continuation, checkAfter: checkAfter, worker: worker,
                 startedAt: startedAt, earlierDetails: earlierDetails)
         }
-    }
-}
-
-extension JSONReader {
-    /// An optional member: `null` leaves `value` nil (as `decodeIfPresent` does); anything
-    /// else must read with `read`. `false` to give up.
-    fileprivate mutating func optional<T>(_ value: inout T?, _ read: (inout JSONReader) -> T?) -> Bool {
-        if null() { return true }
-        value = read(&self)
-        return value != nil
-    }
-
-    /// An id, in either case (as ``LowercaseID`` reads it).
-    fileprivate mutating func id() -> UUID? { string().flatMap(UUID.init(parsing:)) }
-
-    /// A date as ``HangarJSON/parseDate(_:)`` reads it.
-    fileprivate mutating func date() -> Date? { string().flatMap(HangarJSON.parseDate) }
-
-    /// An object of strings.
-    fileprivate mutating func strings() -> [String: String]? {
-        var members: [String: String] = [:]
-        let read: Void? = object { reader, key in
-            guard members[key] == nil, let value = reader.string() else { return false }
-            members[key] = value
-            return true
-        }
-        return read.map { members }
-    }
-
-    fileprivate mutating func target() -> ProviderTarget? {
-        var seen = Set<String>()
-        var provider: String?
-        var settings: [String: JSONValue]?
-        var environmentId: UUID?
-        let read: Void? = object { reader, key in
-            guard seen.insert(key).inserted else { return false }
-            switch key {
-            case "provider": provider = reader.string()
-            case "settings":
-                guard case .object(let members) = reader.value() else { return false }
-                settings = members
-            case "environmentId": return reader.optional(&environmentId) { $0.id() }
-            default: return reader.skipValue() != nil
-            }
-            return true
-        }
-        guard read != nil, let provider, let settings else { return nil }
-        return ProviderTarget(provider: provider, settings: settings, environmentId: environmentId)
-    }
-
-    fileprivate mutating func options() -> DeploymentOptions? {
-        var seen = Set<String>()
-        var lock: Bool?
-        var stop: Bool?
-        var terminate: Bool?
-        let read: Void? = object { reader, key in
-            guard seen.insert(key).inserted else { return false }
-            switch key {
-            case "lockInstances": lock = reader.bool()
-            case "stopPreparationServer": stop = reader.bool()
-            case "terminateSessions": terminate = reader.bool()
-            default: return reader.skipValue() != nil
-            }
-            return true
-        }
-        guard read != nil, let lock, let stop, let terminate else { return nil }
-        return DeploymentOptions(lockInstances: lock, stopPreparationServer: stop, terminateSessions: terminate)
-    }
-
-    fileprivate mutating func detailLines() -> [StepEvent.DetailLine]? {
-        var lines: [StepEvent.DetailLine] = []
-        let read: Void? = array { reader in
-            var seen = Set<String>()
-            var at: Date?
-            var message: String?
-            let line: Void? = reader.object { reader, key in
-                guard seen.insert(key).inserted else { return false }
-                switch key {
-                case "at": at = reader.date()
-                case "message": message = reader.string()
-                default: return reader.skipValue() != nil
-                }
-                return true
-            }
-            guard line != nil, let at, let message else { return false }
-            lines.append(.init(at: at, message: message))
-            return true
-        }
-        return read.map { lines }
-    }
-
-    /// A rare member read by `JSONDecoder` from its own bytes.
-    fileprivate mutating func decoded<T: Decodable>(_ type: T.Type) -> T? {
-        guard let range = skipValue() else { return nil }
-        return try? HangarJSON.decoder.decode(type, from: Data(slice(range)))
     }
 }

@@ -97,4 +97,50 @@ struct JSONValueTests {
             #expect(try HangarJSON.decoder.decode(JSONValue.self, from: written) == value, "\(text)")
         }
     }
+
+    @Test("a value's bounds found by its brackets and strings are those the checking reader finds, in any surroundings")
+    func valueBoundsAgree() throws {
+        let texts = Self.cases.map(\.0) + [#""a\"b\\""#, #"{"k":"]}\"{["}"#, "  12.5e3 ", "[ [ ] , { } ]", #"{"a" : [1 , "x"] }"#]
+        for text in texts {
+            for (before, after) in [("", ""), ("[", ",true]"), (#"{"x":"#, "}"), ("[ ", " ]")] {
+                let bytes = Array((before + text + after).utf8)
+                bytes.withUnsafeBufferPointer { buffer in
+                    // Past the surroundings' opening: a bracket, or a key and its colon.
+                    var reader = JSONReader(buffer)
+                    if before.hasPrefix("{") {
+                        _ = reader.consume(UInt8(ascii: "{"))
+                        _ = reader.string()
+                        _ = reader.consume(UInt8(ascii: ":"))
+                    } else if before.hasPrefix("[") {
+                        _ = reader.consume(UInt8(ascii: "["))
+                    }
+                    var checking = reader
+                    #expect(reader.valueBounds() == checking.skipValue(), "\(before + text + after)")
+                }
+            }
+        }
+        // A value cut short or closed by the wrong side has no bounds.
+        for text in [#""open"#, "[1, 2", "{", "]", "}", ",", ""] {
+            let bytes = Array(text.utf8)
+            #expect(
+                bytes.withUnsafeBufferPointer { buffer in
+                    var reader = JSONReader(buffer)
+                    return reader.valueBounds()
+                } == nil, "\(text)")
+        }
+    }
+
+    @Test("member names: each is taken once and refused the second time, past the list's 32 as well")
+    func memberNames() {
+        var names = MemberNames()
+        let all = (0..<100).map { "member\($0)" } + ["", "é", "a very long member name that no small string holds"]
+        for name in all {
+            let taken = names.insert(name)
+            #expect(taken, "\(name)")
+        }
+        for name in all.reversed() {
+            let taken = names.insert(name)
+            #expect(!taken, "\(name)")
+        }
+    }
 }
