@@ -4,7 +4,8 @@ import HangarContracts
 /// What reading and writing the critical path's messages costs, in this process: a step
 /// command (`step.execute`, which a worker reads) with a provider target of 12 settings as an
 /// AWS environment has, and a step's outcome (`step.succeeded`, which the scheduler reads)
-/// with outputs, and an event batch of three events (which the recorder reads), each through
+/// with outputs, an event batch of three events (which the recorder reads) and a deployment's
+/// `deployment.succeeded` with its step table (which the notifier reads), each through
 /// ``ContractCodec`` as the services call it. Microseconds per
 /// message, the best of five rounds of 20,000 (`--quick`: 2,000).
 enum CodecCost {
@@ -43,9 +44,20 @@ enum CodecCost {
                         StepEvent(kind: .started, deploymentId: UUID(), step: .replaceInstances, attempt: 1, dispatchId: UUID(), at: at))),
                 .init(messageId: "c-running", message: .deploymentEvent(running)),
             ]))
+        // What the notifier and the recorder read at a deployment's end: its step table.
+        let steps = StepName.allCases.prefix(6).enumerated().map { index, name in
+            DeploymentStepSummary(
+                name: name, status: .succeeded, startedAt: Date(epochMilliseconds: 1_796_000_000_123 + Int64(index) * 10),
+                finishedAt: Date(epochMilliseconds: 1_796_000_000_127 + Int64(index) * 10), attempts: 1)
+        }
+        var succeeded = running
+        succeeded.status = .succeeded
+        succeeded.outputs = ["version": "2026.12.07-1", "imageId": "ami-0123456789abcdef0", "launchTemplateVersion": "42"]
+        succeeded.steps = steps
+        let ended = HangarMessage.deploymentEvent(succeeded)
         let rounds = quick ? 2_000 : 20_000
         var rows: [String] = []
-        for message in [command, outcome, batch] {
+        for message in [command, outcome, batch, ended] {
             let body = try ContractCodec.encode(message)
             let write = try best(rounds) { _ = try ContractCodec.encode(message) }
             let read = try best(rounds) {

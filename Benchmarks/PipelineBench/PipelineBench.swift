@@ -20,7 +20,7 @@ import SQLKit
 ///   9. with `--spread N S` only: N deployments due at instants spread over S seconds, how late they start (`ScheduledSpread`);
 ///  10. with `--only-observability` only: what logging and tracing cost a burst, and the size of each service's scrape (`ObservabilityCost`).
 ///  11. with `--sequential N` only: row 1 alone, over N deployments (to profile one at a time).
-///  12. with `--only-codec` only: what reading and writing a step command and a step outcome cost (`CodecCost`).
+///  12. with `--only-codec` only: what reading and writing a step command, a step outcome, an event batch and a deployment's end cost (`CodecCost`).
 ///
 /// `--only-bursts`: rows 1 and 2 only.
 ///
