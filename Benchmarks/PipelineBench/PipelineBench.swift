@@ -26,7 +26,8 @@ import SQLKit
 ///
 ///     pipeline-bench [--quick] [--only-bursts] [--only-waiting] [--only-reads] [--only-memory] [--only-codec] [--only-observability] [--history N] [--scheduled N] [--spread N S] [--sequential N]
 ///
-/// `HANGAR_BIN_DIR`: where the (release) executables are; `HANGAR_TEST_AMQP_URL` and
+/// `HANGAR_BIN_DIR`: where the release executables are (it refuses debug builds, of itself or
+/// of the services, whose figures say nothing of a release); `HANGAR_TEST_AMQP_URL` and
 /// `HANGAR_TEST_MANAGEMENT_URL`: the broker (default: the local one); the broker's process
 /// for its CPU time: `HANGAR_BENCH_BROKER_PID`, else the `beam.smp` running RabbitMQ.
 @main
@@ -34,6 +35,10 @@ enum PipelineBench {
     static func main() async {
         let quick = CommandLine.arguments.contains("--quick")
         let onlyWaiting = CommandLine.arguments.contains("--only-waiting")
+        if let refusal = debugBuildRefusal(binDirectory: HangarSystem.binDirectory) {
+            FileHandle.standardError.write(Data("pipeline-bench: \(refusal)\n".utf8))
+            exit(2)
+        }
         do {
             if let index = CommandLine.arguments.firstIndex(of: "--history"), index + 1 < CommandLine.arguments.count,
                 let count = Int(CommandLine.arguments[index + 1])
@@ -251,6 +256,19 @@ enum PipelineBench {
         return Result(
             count: count, elapsed: elapsed, throughput: Double(count) / elapsed, p50: latencies[count / 2],
             p99: latencies[min(count - 1, count * 99 / 100)], cpu: cpu, timeline: try await timeline.summary(history: history))
+    }
+
+    /// Why the figures would not be a release build's: this benchmark or the services it
+    /// starts built for debugging (SwiftPM's `debug` folder, the default when `HANGAR_BIN_DIR`
+    /// is not set). `nil` when both are release builds.
+    static func debugBuildRefusal(binDirectory: String) -> String? {
+        let remedy = "run Benchmarks/pipeline.sh, or set HANGAR_BIN_DIR to `swift build -c release --show-bin-path` and run the pipeline-bench there"
+        #if DEBUG
+        return "this is a debug build, which times its own client slowly; \(remedy)"
+        #else
+        guard URL(fileURLWithPath: binDirectory).standardizedFileURL.lastPathComponent == "debug" else { return nil }
+        return "the services in \(binDirectory) are a debug build; \(remedy)"
+        #endif
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
