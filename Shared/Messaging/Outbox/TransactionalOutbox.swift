@@ -30,13 +30,18 @@ public final class TransactionalOutbox: Sendable {
         public var body: [UInt8]
         /// The W3C trace parent to publish it with; `nil`: none stored.
         public var traceParent: String?
+        /// The ids of the outbox rows this message stands for, deleted once the broker confirms
+        /// it: its own, or those of the messages it merges (the scheduler's held event
+        /// batches, sent as one).
+        public var rows: [String]
 
-        /// An entry for `message`, encoded as `body`.
-        public init(messageId: String, message: HangarMessage, body: [UInt8], traceParent: String? = nil) {
+        /// An entry for `message`, encoded as `body`, standing for `rows` (`nil`: its own).
+        public init(messageId: String, message: HangarMessage, body: [UInt8], traceParent: String? = nil, rows: [String]? = nil) {
             self.messageId = messageId
             self.message = message
             self.body = body
             self.traceParent = traceParent
+            self.rows = rows ?? [messageId]
         }
     }
 
@@ -134,23 +139,23 @@ public final class TransactionalOutbox: Sendable {
     public func committed(_ entries: [Entry]) {
         guard !entries.isEmpty else { return }
         inFlight.withLock { $0.count += entries.count }
-        handOver(entries) { id in
-            if let id { self.confirmed.withLock { $0.append(id) } }
+        handOver(entries) { rows in
+            if let rows { self.confirmed.withLock { $0.append(contentsOf: rows) } }
             self.settled(1)
         }
     }
 
     /// Hands `entries` to the connection's thread in their order. `settled` gets each one's
-    /// id once the broker confirmed it, or `nil` when it failed (logged; its row is left for
+    /// rows once the broker confirmed it, or `nil` when it failed (logged; its rows are left for
     /// ``relay(olderThan:now:limit:keeping:)``), on the connection's thread.
-    private func handOver(_ entries: [Entry], settled: @escaping @Sendable (_ confirmed: String?) -> Void) {
+    private func handOver(_ entries: [Entry], settled: @escaping @Sendable (_ confirmed: [String]?) -> Void) {
         for entry in entries {
             do {
                 try bus.publish(entry.message, messageId: entry.messageId, body: entry.body, traceParent: entry.traceParent) { result in
                     if case .failure(let error) = result {
                         self.logger.warning("\(self.name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
                     }
-                    settled((try? result.get()).map { entry.messageId })
+                    settled((try? result.get()).map { entry.rows })
                 }
             } catch {
                 logger.warning("\(name).publish.failed", metadata: ["amqp.message_id": "\(entry.messageId)", "error": "\(error)"])
@@ -191,7 +196,7 @@ public final class TransactionalOutbox: Sendable {
     }
 
     /// Publishes `entries` (pipelined, handed to the connection's thread in their order) and
-    /// returns the ids the broker confirmed; their rows are deleted lazily. A failure is logged
+    /// returns the rows of those the broker confirmed, which are deleted lazily. A failure is logged
     /// and leaves the row for ``relay(olderThan:now:limit:keeping:)``.
     @discardableResult
     public func publish(_ entries: [Entry]) async -> [String] {
@@ -212,10 +217,10 @@ public final class TransactionalOutbox: Sendable {
             state = Mutex((count, [], continuation))
         }
 
-        /// One message settled: `confirmed` is its id when the broker confirmed it, `nil` when it failed.
-        func settle(confirmed: String?) {
+        /// One message settled: `confirmed` is its rows when the broker confirmed it, `nil` when it failed.
+        func settle(confirmed: [String]?) {
             let done = state.withLock { state -> (CheckedContinuation<[String], Never>, [String])? in
-                if let confirmed { state.ids.append(confirmed) }
+                if let confirmed { state.ids.append(contentsOf: confirmed) }
                 state.remaining -= 1
                 guard state.remaining == 0, let continuation = state.continuation else { return nil }
                 state.continuation = nil
