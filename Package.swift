@@ -342,7 +342,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "HangarHarness", "HangarContracts", "HangarHistory", "AWSClient",
+                "HangarHarness", "HangarContracts", "HangarHistory", "HangarStorage", "AWSClient",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/EndToEndTests"

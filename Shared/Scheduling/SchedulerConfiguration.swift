@@ -42,6 +42,10 @@ public struct SchedulerConfiguration: Sendable {
     /// How late a recurring schedule's occurrence may fire and still count as on time; a later
     /// one follows its schedule's misfire policy. Default: 60 s (`HANGAR_SCHEDULER_MISFIRE_GRACE_MS`).
     public var misfireGrace: Duration = .seconds(60)
+    /// How long the event batches for the recorder whose events can all wait are held, to go
+    /// out as one message with those that follow (``EventBatchHold``); zero: each goes out with
+    /// its transaction. Default: 50 ms (`HANGAR_SCHEDULER_EVENT_BATCH_WINDOW_MS`).
+    public var eventBatchWindow: Duration = .milliseconds(50)
 
     /// Creates a configuration; every default is the production value listed on its property.
     public init(
@@ -81,6 +85,7 @@ public struct SchedulerConfiguration: Sendable {
         }
         serverRequestTimeout = try settings.milliseconds(.serverRequestTimeout, default: serverRequestTimeout)
         misfireGrace = try settings.milliseconds(.schedulerMisfireGrace, default: misfireGrace)
+        eventBatchWindow = try settings.milliseconds(.schedulerEventBatchWindow, default: eventBatchWindow)
     }
 
     /// The delay before attempt `attempt` (2 or more).

@@ -23,6 +23,10 @@ final class SchedulerEngine: Sendable {
     /// `scheduler_outbox`: what each transaction publishes, written with it. Confirmed rows are
     /// deleted by the next transaction (saving a write transaction of their own).
     let outbox: TransactionalOutbox
+    /// The event batches held to go out as one (``EventBatchHold``), and the signal that wakes
+    /// the publisher when the first is held.
+    let eventHold: EventBatchHold
+    let eventHoldSignal = WakeSignal()
     /// The epoch of the timer lease this replica holds; 0 when it holds none.
     private let leaseEpoch = Mutex<Int64>(0)
     /// When this replica last took the timer lease: a start timer due before then fell due
@@ -43,6 +47,7 @@ final class SchedulerEngine: Sendable {
         self.logger = logger
         self.sessionLock = store.sessionLock(named: "scheduler-timers", idleTimeout: configuration.timerLease)
         self.outbox = TransactionalOutbox(table: "scheduler_outbox", store: store, bus: bus, name: "scheduler", logger: logger)
+        self.eventHold = EventBatchHold(window: configuration.eventBatchWindow)
     }
 
     // MARK: Work
@@ -283,17 +288,31 @@ final class SchedulerEngine: Sendable {
     }
 
     /// Publishes outbox rows left behind (a crash or a broker outage after a commit), except
-    /// the step commands that evidently reached a worker and the server stops a worker already
-    /// answered (``withoutDeliveredSteps(_:)``).
+    /// the step commands that evidently reached a worker, the server stops a worker already
+    /// answered (``withoutDeliveredSteps(_:)``) and the event batches this replica holds
+    /// (``EventBatchHold``), which it sends itself.
     ///
     /// Event batches go first (in their order), as when their transactions committed: a step
     /// command relayed before its transaction's batch would let the deployment get ahead of
     /// its history.
     func relayOutbox(olderThan age: Duration) async throws {
         try await outbox.relay(olderThan: age, now: now()) { entries in
-            let kept = try await self.withoutDeliveredSteps(entries)
+            let held = self.eventHold.heldRows
+            let kept = try await self.withoutDeliveredSteps(entries.filter { !held.contains($0.messageId) })
             let batches = kept.filter { if case .eventBatch = $0.message { true } else { false } }
             return batches + kept.filter { if case .eventBatch = $0.message { false } else { true } }
+        }
+    }
+
+    /// Sends the event batches an earlier run left in the outbox (killed while it held them or
+    /// before their confirms), whatever their age, before this replica handles a message:
+    /// what it publishes afterwards reaches the recorder after them, so that across a restart
+    /// a deployment does not get ahead of its history. Batches only: the recorder drops the
+    /// events it has, whereas a step command sent again could run on a second worker (the
+    /// relay leaves those 2 s to their confirms).
+    func relayLeftEventBatches() async throws {
+        try await outbox.relay(olderThan: .zero, now: now(), limit: 100_000) { entries in
+            entries.filter { if case .eventBatch = $0.message { true } else { false } }
         }
     }
 
@@ -455,7 +474,9 @@ final class SchedulerEngine: Sendable {
             // handled can be acked, and the confirms overlap with the next transaction.
             if !committed.isEmpty {
                 SchedulerMetrics.committed(committed)
-                outbox.committed(committed)
+                let (publish, startedHolding) = eventHold.route(committed, at: .now)
+                outbox.committed(publish)
+                if startedHolding { eventHoldSignal.signal() }
             }
             return result
         }
@@ -468,8 +489,25 @@ final class SchedulerEngine: Sendable {
         await outbox.publishCommitted()
     }
 
-    /// Lets ``publishCommitted()`` finish once the committed messages are out.
+    /// Sends the held event batches each time their window closes (``EventBatchHold``), until
+    /// ``stopPublishing()``.
+    func publishHeldBatches() async {
+        while !eventHold.isClosed {
+            if let deadline = eventHold.deadline {
+                let wait = deadline - .now
+                if wait > .zero { await eventHoldSignal.wait(timeout: wait) }
+            } else {
+                await eventHoldSignal.wait(timeout: .seconds(1))
+            }
+            outbox.committed(eventHold.flush(at: .now))
+        }
+    }
+
+    /// Lets ``publishCommitted()`` finish once the committed messages are out, the held event
+    /// batches among them.
     func stopPublishing() {
+        outbox.committed(eventHold.flush(at: .now, all: true))
+        eventHoldSignal.signal()
         outbox.stopPublishing()
     }
 }

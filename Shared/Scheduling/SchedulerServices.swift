@@ -60,8 +60,8 @@ public struct SchedulerServices: Sendable {
     }
 }
 
-/// Migrates the scheduler's tables and declares the topology, then opens the gate the other
-/// parts wait for. Stopped last: on the way out it forgets the outbox rows the broker confirmed
+/// Migrates the scheduler's tables, declares the topology and sends the event batches an
+/// earlier run left behind, then opens the gate the other parts wait for. Stopped last: on the way out it forgets the outbox rows the broker confirmed
 /// (after a graceful stop only: the others are still running otherwise) and releases the timer
 /// lease, so a standby need not wait for it to expire.
 struct SchedulerPreparation: Service, CustomStringConvertible {
@@ -78,6 +78,7 @@ struct SchedulerPreparation: Service, CustomStringConvertible {
         do {
             try await engine.store.migrate(SchedulerSchema.migrations)
             try await connection.declareHangarTopology()
+            try await engine.relayLeftEventBatches()
         } catch {
             await engine.releaseLease()
             throw error
@@ -95,9 +96,10 @@ struct SchedulerPreparation: Service, CustomStringConvertible {
     }
 }
 
-/// Holds the scheduler's stop until what its transactions committed to the outbox is
-/// confirmed (each transaction publishes its messages as it commits), once the consumer has
-/// stopped it (``SchedulerEngine/stopPublishing()``).
+/// Sends the event batches held for the recorder as their window closes, and holds the
+/// scheduler's stop until what its transactions committed to the outbox is confirmed (each
+/// transaction publishes its other messages as it commits), once the consumer has stopped it
+/// (``SchedulerEngine/stopPublishing()``).
 struct OutboxPublisher: Service, CustomStringConvertible {
     let engine: SchedulerEngine
 
@@ -107,7 +109,9 @@ struct OutboxPublisher: Service, CustomStringConvertible {
     /// Waits until stopped and confirmed, then waits for its turn to stop: the service group stops its
     /// parts one after the other and takes a part that ends before its turn for a failure.
     func run() async throws {
+        async let held: Void = engine.publishHeldBatches()
         await engine.publishCommitted()
+        await held
         try? await gracefulShutdown()
     }
 }

@@ -163,6 +163,12 @@ extension Setting {
         "how late a recurring schedule's occurrence may fire and still count as on time; a later one (the scheduler was down) follows the schedule's misfire policy"
     )
 
+    /// `HANGAR_SCHEDULER_EVENT_BATCH_WINDOW_MS`.
+    public static let schedulerEventBatchWindow = Setting(
+        "HANGAR_SCHEDULER_EVENT_BATCH_WINDOW_MS", readers: [.scheduler], default: "50",
+        "how long the scheduler holds a transaction's events for the recorder when they can all wait (a running deployment's step events, its queued and running events), to send them as one message with those of the transactions that follow; an event that cannot wait takes the held ones with it (0: each transaction's as it commits)"
+    )
+
     // MARK: Worker
 
     /// `HANGAR_WORKER_NAME`.
@@ -279,7 +285,7 @@ extension Setting {
         otlpTracesEndpoint, tracesExporter, otelDisabled, tracesSampler, tracesSamplerArgument,
         httpHost, httpPort, tokens, managementURL, instancePrices, serverRequestTimeout, eventsHeartbeat, eventsLinger, consoleDirectory,
         schedulerMaxAttempts, schedulerRetryBase, schedulerStepTimeout, schedulerLeaseTimeout, schedulerKeepFinished,
-        schedulerReconcileInterval, schedulerTimerLease, schedulerMisfireGrace,
+        schedulerReconcileInterval, schedulerTimerLease, schedulerMisfireGrace, schedulerEventBatchWindow,
         workerName, workerConcurrency, workerPrefetch, workerLiveAfter, workerHeartbeat, workerStatus, simulatedServersFile, awsEndpointURL,
         awsStandardEndpointURL, awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsProfile, awsSharedCredentialsFile,
         smtpURL, smtpFrom, consoleURL, notifierOutbox, notifyEvents, notifierRetryBase, notifierRetryMax, notifierMaxAttempts, notifierConcurrency,

@@ -1,17 +1,22 @@
 import Foundation
 import HangarContracts
 import HangarHarness
+import HangarStorage
+import SQLKit
 import Testing
 
 /// The recorder holds step events (and a deployment's `queued` and `running`) for its batch
 /// window, unacked: a recorder killed while it holds them gets them again from the broker.
+/// The scheduler holds the event batches of such events before it sends them, their rows in
+/// its outbox: a scheduler killed while it holds them leaves them to the relay.
 @Suite("Batch window end to end", .serialized, .timeLimit(.minutes(3)))
 struct BatchWindowEndToEndTests {
     @Test("the recorder SIGKILLed while its window holds a running deployment's events: after a restart the history has each once")
     func recorderKilledWhileHolding() async throws {
         let system = try await HangarSystem("batch-window")
         defer { Task { await system.shutdown() } }
-        try system.start(.scheduler)
+        // The scheduler sends each transaction's batch as it commits: the recorder holds them.
+        try system.start(.scheduler, environment: ["HANGAR_SCHEDULER_EVENT_BATCH_WINDOW_MS": "0"])
         // A window of ten minutes: nothing that can wait is written before the kill.
         try system.start(.recorder, environment: ["HANGAR_RECORDER_BATCH_WINDOW_MS": "600000"])
         try system.start(.worker, name: "worker-1")
@@ -44,6 +49,63 @@ struct BatchWindowEndToEndTests {
         let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
         #expect(done.steps.allSatisfy { $0.status == .succeeded || $0.status == .skipped })
         #expect(done.steps.allSatisfy { $0.startedAt != nil && $0.finishedAt != nil })
+        for step in done.steps {
+            let lines = step.detail.map { "\($0.at.timeIntervalSince1970) \($0.message)" }
+            #expect(Set(lines).count == lines.count, "\(step.name.rawValue): a detail line written twice")
+        }
+    }
+
+    @Test("the scheduler SIGKILLed while it holds event batches: the relay sends them, and the history has each step once")
+    func schedulerKilledWhileHolding() async throws {
+        let system = try await HangarSystem("batch-hold")
+        defer { Task { await system.shutdown() } }
+        // A hold of ten minutes: no event that can wait leaves the scheduler before the kill.
+        let holding = ["HANGAR_SCHEDULER_EVENT_BATCH_WINDOW_MS": "600000"]
+        try system.start(.scheduler, environment: holding)
+        try system.start(.recorder, environment: ["HANGAR_RECORDER_BATCH_WINDOW_MS": "0"])
+        try system.start(.worker, name: "worker-1")
+        try system.start(.intake)
+        try await system.waitUntilReady()
+        try await system.createEnvironment("held", target: #"{"durations":{"create_image":10000}}"#)
+        let id = try await system.deploy("held")
+
+        // The scheduler's transactions so far (the start, validate's and stop_preparation_server's
+        // outcomes, create_image's start, which goes out live after 250 ms) each wrote a batch.
+        let outbox = SQLStore(
+            configuration: .sqlite(path: system.dataDirectory.appendingPathComponent("scheduler.sqlite").path, readOnly: true))
+        let storeTask = Task { await outbox.run() }
+        defer { storeTask.cancel() }
+        let held = ContinuousClock.now + .seconds(30)
+        while try await outbox.read({ db in
+            try await db.raw("SELECT COUNT(*) AS held FROM scheduler_outbox WHERE type = 'events.batch'").first()?
+                .decode(column: "held", as: Int.self) ?? 0
+        }) < 4 {
+            guard ContinuousClock.now < held else {
+                throw E2EFailure("the scheduler did not hold four batches\n\(system.logs("scheduler", lines: 20))")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let before = try await system.deployment(id)
+        #expect(
+            before.steps.allSatisfy { $0.status == .pending },
+            "the scheduler holds the events: no step in the history yet (\(before.steps.map { "\($0.name.rawValue)=\($0.status.rawValue)" }))"
+        )
+
+        system.stop("scheduler", signal: SIGKILL)
+        try system.start(.scheduler, name: "scheduler-2", environment: holding)
+        let relayed = ContinuousClock.now + .seconds(30)
+        while true {
+            let details = try await system.deployment(id)
+            if details.steps.first(where: { $0.name == .createImage })?.status == .running { break }
+            guard ContinuousClock.now < relayed, !details.status.isTerminal else {
+                throw E2EFailure("the restarted scheduler did not relay the held batches: \(details.status.rawValue)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+
+        let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
+        #expect(done.steps.count == 6 && done.steps.allSatisfy { $0.status == .succeeded || $0.status == .skipped })
+        #expect(done.steps.allSatisfy { $0.startedAt != nil && $0.finishedAt != nil && $0.worker != nil })
         for step in done.steps {
             let lines = step.detail.map { "\($0.at.timeIntervalSince1970) \($0.message)" }
             #expect(Set(lines).count == lines.count, "\(step.name.rawValue): a detail line written twice")

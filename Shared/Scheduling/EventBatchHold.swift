@@ -1,0 +1,100 @@
+import Foundation
+import HangarContracts
+import HangarMessaging
+import Synchronization
+
+/// Holds the scheduler's event batches whose events can all wait (``EventBatch/canWait(type:)``)
+/// for up to a window after the first of them, and sends them to the recorder as one message:
+/// a deployment run one step at a time costs the broker and the recorder one delivery for its
+/// whole run instead of one per scheduler transaction.
+///
+/// - A batch with an event that must not wait (a deployment's end, say) takes the held ones
+///   with it, in their order, as one message; so does the window's close (the scheduler's
+///   publisher calls ``flush(at:all:)``), a full hold (`maxHeld` batches), and a graceful stop.
+/// - Only the publishing waits: each batch's outbox row is written with its transaction, and
+///   the merged message's entry stands for all their rows (``TransactionalOutbox/Entry/rows``),
+///   deleted once the broker confirms it. A scheduler that dies holding batches leaves their
+///   rows to the relay, which sends each on its own: the recorder drops the events it already
+///   has, so nothing is lost and nothing is written twice.
+/// - The other messages of a transaction (step commands, deployment events) go out at once:
+///   the history of a running deployment may trail its steps by the window, as the recorder's
+///   own window already lets it.
+final class EventBatchHold: Sendable {
+    /// How long the first held batch may wait; zero: none is held.
+    let window: Duration
+    /// How many batches are held at most before they are sent.
+    let maxHeld: Int
+    private let state = Mutex<(held: [TransactionalOutbox.Entry], since: ContinuousClock.Instant?, closed: Bool)>(([], nil, false))
+
+    /// A hold of `window` (zero: every batch goes out with its transaction) and `maxHeld` batches.
+    init(window: Duration, maxHeld: Int = 64) {
+        self.window = window
+        self.maxHeld = maxHeld
+    }
+
+    /// Of a transaction's committed `entries` (its event batch first, when it has one), what to
+    /// publish now, in order: a batch that can wait is held, and one that cannot goes out
+    /// merged with those held before it. `startedHolding` says that the hold was empty and now
+    /// is not: the publisher has a window to watch.
+    func route(
+        _ entries: [TransactionalOutbox.Entry], at now: ContinuousClock.Instant
+    ) -> (publish: [TransactionalOutbox.Entry], startedHolding: Bool) {
+        guard window > .zero, let first = entries.first, case .eventBatch(let batch) = first.message else { return (entries, false) }
+        let rest = Array(entries.dropFirst())
+        let (held, started): ([TransactionalOutbox.Entry], Bool) = state.withLock { state in
+            if state.closed { return ([first], false) }
+            if batch.isUrgent || state.held.count + 1 >= maxHeld {
+                defer { (state.held, state.since) = ([], nil) }
+                return (state.held + [first], false)
+            }
+            state.held.append(first)
+            guard state.since == nil else { return ([], false) }
+            state.since = now
+            return ([], true)
+        }
+        return (Self.merged(held) + rest, started)
+    }
+
+    /// Whether a stop closed the hold (``flush(at:all:)``).
+    var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// The outbox rows of the batches held now, which the relay leaves to the hold.
+    var heldRows: Set<String> {
+        state.withLock { state in Set(state.held.flatMap(\.rows)) }
+    }
+
+    /// When the oldest held batch's window closes; `nil` when none is held.
+    var deadline: ContinuousClock.Instant? {
+        state.withLock { state in state.since.map { $0 + window } }
+    }
+
+    /// The held batches, merged, when their window has closed at `now` or `all` is set (a
+    /// stop: nothing is held after it, and later batches go out as they come).
+    func flush(at now: ContinuousClock.Instant, all: Bool = false) -> [TransactionalOutbox.Entry] {
+        let held = state.withLock { state -> [TransactionalOutbox.Entry] in
+            if all { state.closed = true }
+            guard let since = state.since, all || now >= since + window else { return [] }
+            defer { (state.held, state.since) = ([], nil) }
+            return state.held
+        }
+        return Self.merged(held)
+    }
+
+    /// `entries` (event batches, in order) as one batch message standing for all their rows;
+    /// a single one as it is. Should the merged batch not encode, they go out as they are.
+    static func merged(_ entries: [TransactionalOutbox.Entry]) -> [TransactionalOutbox.Entry] {
+        guard entries.count > 1 else { return entries }
+        var items: [EventBatch.Item] = []
+        for entry in entries {
+            guard case .eventBatch(let batch) = entry.message else { return entries }
+            items.append(contentsOf: batch.items)
+        }
+        let message = HangarMessage.eventBatch(EventBatch(items: items))
+        guard let body = try? ContractCodec.encode(message) else { return entries }
+        return [
+            TransactionalOutbox.Entry(
+                messageId: "events-\(UUID.v7(at: Date()).lowercasedString)", message: message, body: body, traceParent: nil,
+                rows: entries.flatMap(\.rows))
+        ]
+    }
+}
