@@ -36,23 +36,8 @@ struct BatchWindowEndToEndTests {
 
         system.stop("recorder", signal: SIGKILL)
         try system.start(.recorder, name: "recorder-2")
-        let running = ContinuousClock.now + .seconds(30)
-        while true {
-            let details = try await system.deployment(id)
-            if details.steps.first(where: { $0.name == .createImage })?.status == .running { break }
-            guard ContinuousClock.now < running, !details.status.isTerminal else {
-                throw E2EFailure("the restarted recorder did not write the held events: \(details.status.rawValue)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-
-        let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
-        #expect(done.steps.allSatisfy { $0.status == .succeeded || $0.status == .skipped })
-        #expect(done.steps.allSatisfy { $0.startedAt != nil && $0.finishedAt != nil })
-        for step in done.steps {
-            let lines = step.detail.map { "\($0.at.timeIntervalSince1970) \($0.message)" }
-            #expect(Set(lines).count == lines.count, "\(step.name.rawValue): a detail line written twice")
-        }
+        try await waitForCreateImageRunning(system, id, else: "the restarted recorder did not write the held events")
+        try await expectEachStepOnce(system, id)
     }
 
     @Test("the scheduler SIGKILLed while it holds event batches: the relay sends them, and the history has each step once")
@@ -93,16 +78,27 @@ struct BatchWindowEndToEndTests {
 
         system.stop("scheduler", signal: SIGKILL)
         try system.start(.scheduler, name: "scheduler-2", environment: holding)
-        let relayed = ContinuousClock.now + .seconds(30)
+        try await waitForCreateImageRunning(system, id, else: "the restarted scheduler did not relay the held batches")
+        try await expectEachStepOnce(system, id)
+    }
+
+    /// Waits until the history shows `id`'s create_image running; throws `failure` when it does
+    /// not within 30 s.
+    private func waitForCreateImageRunning(_ system: HangarSystem, _ id: UUID, else failure: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
         while true {
             let details = try await system.deployment(id)
-            if details.steps.first(where: { $0.name == .createImage })?.status == .running { break }
-            guard ContinuousClock.now < relayed, !details.status.isTerminal else {
-                throw E2EFailure("the restarted scheduler did not relay the held batches: \(details.status.rawValue)")
+            if details.steps.first(where: { $0.name == .createImage })?.status == .running { return }
+            guard ContinuousClock.now < deadline, !details.status.isTerminal else {
+                throw E2EFailure("\(failure): \(details.status.rawValue)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
 
+    /// Waits for `id` to succeed; then every step is in its history once, with its worker and
+    /// times, and no detail line twice.
+    private func expectEachStepOnce(_ system: HangarSystem, _ id: UUID) async throws {
         let done = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
         #expect(done.steps.count == 6 && done.steps.allSatisfy { $0.status == .succeeded || $0.status == .skipped })
         #expect(done.steps.allSatisfy { $0.startedAt != nil && $0.finishedAt != nil && $0.worker != nil })
