@@ -10,7 +10,9 @@ import Synchronization
 ///
 /// - A batch with an event that must not wait (a deployment's end, say) takes the held ones
 ///   with it, in their order, as one message; so does the window's close (the scheduler's
-///   publisher calls ``flush(at:all:)``), a full hold (`maxHeld` batches), and a graceful stop.
+///   publisher calls ``flush(at:all:)``), a full hold (`maxHeldBytes`: a drain of scheduled
+///   starts writes large batches, and one huge message would cost more than it saves), and a
+///   graceful stop.
 /// - Only the publishing waits: each batch's outbox row is written with its transaction, and
 ///   the merged message's entry stands for all their rows (``TransactionalOutbox/Entry/rows``),
 ///   deleted once the broker confirms it. A scheduler that dies holding batches leaves their
@@ -22,14 +24,15 @@ import Synchronization
 final class EventBatchHold: Sendable {
     /// How long the first held batch may wait; zero: none is held.
     let window: Duration
-    /// How many batches are held at most before they are sent.
-    let maxHeld: Int
-    private let state = Mutex<(held: [TransactionalOutbox.Entry], since: ContinuousClock.Instant?, closed: Bool)>(([], nil, false))
+    /// How many bytes of batches are held at most: the batch that reaches it goes out with them.
+    let maxHeldBytes: Int
+    private let state = Mutex<(held: [TransactionalOutbox.Entry], bytes: Int, since: ContinuousClock.Instant?, closed: Bool)>(
+        ([], 0, nil, false))
 
-    /// A hold of `window` (zero: every batch goes out with its transaction) and `maxHeld` batches.
-    init(window: Duration, maxHeld: Int = 64) {
+    /// A hold of `window` (zero: every batch goes out with its transaction) and `maxHeldBytes`.
+    init(window: Duration, maxHeldBytes: Int = 256 * 1024) {
         self.window = window
-        self.maxHeld = maxHeld
+        self.maxHeldBytes = maxHeldBytes
     }
 
     /// Of a transaction's committed `entries` (its event batch first, when it has one), what to
@@ -43,11 +46,12 @@ final class EventBatchHold: Sendable {
         let rest = Array(entries.dropFirst())
         let (held, started): ([TransactionalOutbox.Entry], Bool) = state.withLock { state in
             if state.closed { return ([first], false) }
-            if batch.isUrgent || state.held.count + 1 >= maxHeld {
-                defer { (state.held, state.since) = ([], nil) }
+            if batch.isUrgent || state.bytes + first.body.count >= maxHeldBytes {
+                defer { (state.held, state.bytes, state.since) = ([], 0, nil) }
                 return (state.held + [first], false)
             }
             state.held.append(first)
+            state.bytes += first.body.count
             guard state.since == nil else { return ([], false) }
             state.since = now
             return ([], true)
@@ -74,7 +78,7 @@ final class EventBatchHold: Sendable {
         let held = state.withLock { state -> [TransactionalOutbox.Entry] in
             if all { state.closed = true }
             guard let since = state.since, all || now >= since + window else { return [] }
-            defer { (state.held, state.since) = ([], nil) }
+            defer { (state.held, state.bytes, state.since) = ([], 0, nil) }
             return state.held
         }
         return Self.merged(held)

@@ -78,7 +78,8 @@ struct EventBatchHoldTests {
 
     @Test("a full hold goes out; a stop sends what is held and holds nothing after it; a zero window holds nothing")
     func fullStopAndZero() throws {
-        let hold = EventBatchHold(window: .milliseconds(50), maxHeld: 3)
+        let size = try Self.batch("z").body.count  // as long as each of a, b and c
+        let hold = EventBatchHold(window: .milliseconds(50), maxHeldBytes: size * 3)
         _ = hold.route([try Self.batch("a")], at: Self.start)
         _ = hold.route([try Self.batch("b")], at: Self.start)
         let third = hold.route([try Self.batch("c")], at: Self.start)
