@@ -299,8 +299,7 @@ final class SchedulerEngine: Sendable {
         try await outbox.relay(olderThan: age, now: now()) { entries in
             let held = self.eventHold.heldRows
             let kept = try await self.withoutDeliveredSteps(entries.filter { !held.contains($0.messageId) })
-            let batches = kept.filter { if case .eventBatch = $0.message { true } else { false } }
-            return batches + kept.filter { if case .eventBatch = $0.message { false } else { true } }
+            return kept.filter(Self.isEventBatch) + kept.filter { !Self.isEventBatch($0) }
         }
     }
 
@@ -312,8 +311,13 @@ final class SchedulerEngine: Sendable {
     /// relay leaves those 2 s to their confirms).
     func relayLeftEventBatches() async throws {
         try await outbox.relay(olderThan: .zero, now: now(), limit: 100_000) { entries in
-            entries.filter { if case .eventBatch = $0.message { true } else { false } }
+            entries.filter(Self.isEventBatch)
         }
+    }
+
+    /// Whether `entry` is an event batch for the recorder (the relays send these first, or alone).
+    private static func isEventBatch(_ entry: TransactionalOutbox.Entry) -> Bool {
+        if case .eventBatch = entry.message { true } else { false }
     }
 
     /// Deletes the outbox rows of the messages the broker confirmed since the last

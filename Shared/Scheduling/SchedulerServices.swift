@@ -61,9 +61,10 @@ public struct SchedulerServices: Sendable {
 }
 
 /// Migrates the scheduler's tables, declares the topology and sends the event batches an
-/// earlier run left behind, then opens the gate the other parts wait for. Stopped last: on the way out it forgets the outbox rows the broker confirmed
-/// (after a graceful stop only: the others are still running otherwise) and releases the timer
-/// lease, so a standby need not wait for it to expire.
+/// earlier run left behind, then opens the gate the other parts wait for. Stopped last: on the
+/// way out it forgets the outbox rows the broker confirmed (after a graceful stop only: the
+/// others are still running otherwise) and releases the timer lease, so a standby need not
+/// wait for it to expire.
 struct SchedulerPreparation: Service, CustomStringConvertible {
     let engine: SchedulerEngine
     let connection: AMQPConnection
