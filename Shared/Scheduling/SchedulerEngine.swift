@@ -34,6 +34,9 @@ final class SchedulerEngine: Sendable {
     private let leaseTakenAt = Mutex<Date?>(nil)
     /// On PostgreSQL, the advisory lock that decides who holds the lease (nil on SQLite).
     private let sessionLock: SessionLock?
+    /// Whether this replica has sent the event batches others left behind, which it does before
+    /// its first transaction (``relayLeftEventBatches()``).
+    private let leftBatchesRelayed = Mutex(false)
 
     init(
         store: SQLStore, bus: MessageBus, configuration: SchedulerConfiguration, instance: String, logger: Logger,
@@ -303,12 +306,15 @@ final class SchedulerEngine: Sendable {
         }
     }
 
-    /// Sends the event batches an earlier run left in the outbox (killed while it held them or
-    /// before their confirms), whatever their age, before this replica handles a message:
-    /// what it publishes afterwards reaches the recorder after them, so that across a restart
-    /// a deployment does not get ahead of its history. Batches only: the recorder drops the
-    /// events it has, whereas a step command sent again could run on a second worker (the
-    /// relay leaves those 2 s to their confirms).
+    /// Sends the event batches an earlier run or another replica left in the outbox (killed
+    /// while it held them or before their confirms), whatever their age. ``run(fenced:_:)``
+    /// calls it once, before this replica's first transaction: what this replica publishes
+    /// reaches the recorder after them, so that a deployment does not get ahead of its history
+    /// across a restart or a standby's takeover. A standby's first transaction comes when it
+    /// has taken the queue (or the timer lease) over, so it does not send again the batches of
+    /// a replica still at work. Batches only: the recorder drops the events it has, whereas a
+    /// step command sent again could run on a second worker (the relay leaves those 2 s to
+    /// their confirms).
     func relayLeftEventBatches() async throws {
         try await outbox.relay(olderThan: .zero, now: now(), limit: 100_000) { entries in
             entries.filter(Self.isEventBatch)
@@ -445,6 +451,10 @@ final class SchedulerEngine: Sendable {
     @discardableResult
     private func run<T: Sendable>(fenced: Bool = false, _ body: @escaping @Sendable (SchedulerTransaction) async throws -> T) async throws -> T {
         try await lock.withLock {
+            if !leftBatchesRelayed.withLock({ $0 }) {
+                try await relayLeftEventBatches()
+                leftBatchesRelayed.withLock { $0 = true }
+            }
             let dialect = store.dialect
             let epoch = fenced ? leaseEpoch.withLock { $0 } : 0
             if fenced && epoch == 0 { throw SchedulerDeposed(instance: instance) }

@@ -60,8 +60,9 @@ public struct SchedulerServices: Sendable {
     }
 }
 
-/// Migrates the scheduler's tables, declares the topology and sends the event batches an
-/// earlier run left behind, then opens the gate the other parts wait for. Stopped last: on the
+/// Migrates the scheduler's tables and declares the topology, then opens the gate the other
+/// parts wait for (the event batches an earlier run left behind go out before this replica's
+/// first transaction: ``SchedulerEngine/relayLeftEventBatches()``). Stopped last: on the
 /// way out it forgets the outbox rows the broker confirmed (after a graceful stop only: the
 /// others are still running otherwise) and releases the timer lease, so a standby need not
 /// wait for it to expire.
@@ -79,7 +80,6 @@ struct SchedulerPreparation: Service, CustomStringConvertible {
         do {
             try await engine.store.migrate(SchedulerSchema.migrations)
             try await connection.declareHangarTopology()
-            try await engine.relayLeftEventBatches()
         } catch {
             await engine.releaseLease()
             throw error

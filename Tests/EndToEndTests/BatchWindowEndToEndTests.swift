@@ -54,8 +54,57 @@ struct BatchWindowEndToEndTests {
         try await system.createEnvironment("held", target: #"{"durations":{"create_image":10000}}"#)
         let id = try await system.deploy("held")
 
-        // The scheduler's transactions so far (the start, validate's and stop_preparation_server's
-        // outcomes, create_image's start, which goes out live after 250 ms) each wrote a batch.
+        try await waitForHeldBatches(system, id)
+
+        system.stop("scheduler", signal: SIGKILL)
+        try system.start(.scheduler, name: "scheduler-2", environment: holding)
+        try await waitForCreateImageRunning(system, id, else: "the restarted scheduler did not relay the held batches")
+        try await expectEachStepOnce(system, id)
+    }
+
+    @Test("a standby takes over from a scheduler SIGKILLed holding event batches: it sends them first; succeeded shows every step")
+    func standbyTakesOverHeldBatches() async throws {
+        let system = try await HangarSystem("batch-standby")
+        defer { Task { await system.shutdown() } }
+        let holding = ["HANGAR_SCHEDULER_EVENT_BATCH_WINDOW_MS": "600000"]
+        try system.start(.scheduler, environment: holding)
+        try system.start(.recorder, environment: ["HANGAR_RECORDER_BATCH_WINDOW_MS": "0"])
+        try system.start(.worker, name: "worker-1")
+        try system.start(.intake)
+        try await system.waitUntilReady()
+        // The standby registers second: the queue is the first one's until it dies.
+        try system.start(.scheduler, name: "scheduler-2", environment: holding.merging(["HANGAR_INSTANCE": "scheduler-2"]) { $1 })
+        let registered = ContinuousClock.now + .seconds(30)
+        while try await system.consumers("hangar.scheduler") < 2 {
+            guard ContinuousClock.now < registered else { throw E2EFailure("the standby did not register on hangar.scheduler") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // create_image ends 1.5 s after it starts: the deployment ends on the standby before the
+        // held batches are 2 s old, when the standby's relay would send them with other rows.
+        try await system.createEnvironment("held", target: #"{"durations":{"create_image":1500}}"#)
+        let id = try await system.deploy("held")
+        try await waitForHeldBatches(system, id)
+
+        system.stop("scheduler", signal: SIGKILL)
+        let deadline = ContinuousClock.now + .seconds(30)
+        var seen = try await system.deployment(id)
+        while !seen.status.isTerminal {
+            guard ContinuousClock.now < deadline else { throw E2EFailure("the standby did not finish the deployment: \(seen.status.rawValue)") }
+            try await Task.sleep(for: .milliseconds(5))
+            seen = try await system.deployment(id)
+        }
+        #expect(seen.status == .succeeded)
+        #expect(
+            seen.steps.allSatisfy { $0.startedAt != nil && $0.worker != nil },
+            "the history shows succeeded before the held steps: \(seen.steps.map { "\($0.name.rawValue)=\($0.status.rawValue) worker \($0.worker ?? "-")" })"
+        )
+        try await expectEachStepOnce(system, id)
+    }
+
+    /// Waits until the scheduler holds four event batches of `id` (the start, validate's and
+    /// stop_preparation_server's outcomes, create_image's start, which goes out live after
+    /// 250 ms: a batch each), then checks that the history shows no step yet.
+    private func waitForHeldBatches(_ system: HangarSystem, _ id: UUID) async throws {
         let outbox = SQLStore(
             configuration: .sqlite(path: system.dataDirectory.appendingPathComponent("scheduler.sqlite").path, readOnly: true))
         let storeTask = Task { await outbox.run() }
@@ -75,11 +124,6 @@ struct BatchWindowEndToEndTests {
             before.steps.allSatisfy { $0.status == .pending },
             "the scheduler holds the events: no step in the history yet (\(before.steps.map { "\($0.name.rawValue)=\($0.status.rawValue)" }))"
         )
-
-        system.stop("scheduler", signal: SIGKILL)
-        try system.start(.scheduler, name: "scheduler-2", environment: holding)
-        try await waitForCreateImageRunning(system, id, else: "the restarted scheduler did not relay the held batches")
-        try await expectEachStepOnce(system, id)
     }
 
     /// Waits until the history shows `id`'s create_image running; throws `failure` when it does

@@ -56,6 +56,14 @@ extension HangarSystem {
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["messages_unacknowledged"] as? Int ?? 0
     }
 
+    /// How many consumers a queue has (an active one and standbys on a single-active-consumer
+    /// queue), as the management API last counted them.
+    public func consumers(_ queue: String) async throws -> Int {
+        let (data, status) = try await broker("GET", "/api/queues/\(encodedVhost)/\(queue)")
+        guard status == 200 else { throw E2EFailure("queue \(queue) answered \(status)") }
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["consumers"] as? Int ?? 0
+    }
+
     /// Drops every message of a queue.
     public func purge(queue: String) async throws {
         let (_, status) = try await broker("DELETE", "/api/queues/\(encodedVhost)/\(queue)/contents")
