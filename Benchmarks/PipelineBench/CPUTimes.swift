@@ -4,8 +4,12 @@ import HangarHarness
 /// CPU time (user + system) of each service process of a ``HangarSystem`` and of the broker,
 /// read from `/proc/<pid>/stat`.
 struct CPUTimes {
-    /// Seconds of CPU by process: the service keys (`scheduler`, `worker-1`, …) and `broker`.
+    /// Seconds of CPU by process: the service keys (`scheduler`, `worker-1`, …), `broker`, and
+    /// ``client`` (this benchmark's own process, which shares the cores but is not counted).
     var seconds: [String: Double] = [:]
+
+    /// The key of this benchmark's own process: its HTTP client and its polls of the history.
+    static let client = "benchmark client"
 
     static func read(_ system: HangarSystem) -> CPUTimes {
         var times = CPUTimes()
@@ -13,6 +17,7 @@ struct CPUTimes {
             if let pid = system.processID(key), let cpu = cpuSeconds(pid: pid) { times.seconds[key] = cpu }
         }
         if let broker = brokerProcessID(), let cpu = cpuSeconds(pid: broker) { times.seconds["broker"] = cpu }
+        if let cpu = cpuSeconds(pid: getpid()) { times.seconds[client] = cpu }
         return times
     }
 
@@ -26,13 +31,14 @@ struct CPUTimes {
     /// `services 4.1 ms (scheduler 1.2, recorder 0.9, …) + broker 2.0 ms = 6.1 ms` per deployment.
     func summary(per count: Int) -> String {
         func ms(_ value: Double) -> String { String(format: "%.2f", value * 1000 / Double(max(1, count))) }
-        let services = seconds.filter { $0.key != "broker" }
+        let services = seconds.filter { $0.key != "broker" && $0.key != Self.client }
         let byService = services.sorted { $0.value > $1.value }.map { "\($0.key) \(ms($0.value))" }.joined(separator: ", ")
         let serviceTotal = services.values.reduce(0, +)
         let broker = seconds["broker"]
         let total = serviceTotal + (broker ?? 0)
         return "services \(ms(serviceTotal)) ms (\(byService))"
             + (broker.map { " + broker \(ms($0)) ms = \(ms(total)) ms" } ?? " (broker not found)")
+            + (seconds[Self.client].map { "; not counted, the benchmark's client \(ms($0)) ms" } ?? "")
     }
 
     /// utime + stime of a process, in seconds.
