@@ -316,7 +316,9 @@ final class SchedulerEngine: Sendable {
     /// step command sent again could run on a second worker (the relay leaves those 2 s to
     /// their confirms).
     func relayLeftEventBatches() async throws {
-        try await outbox.relay(olderThan: .zero, now: now(), limit: 100_000) { entries in
+        try await outbox.relay(
+            olderThan: .zero, now: now(), limit: 100_000, types: [EventBatch.messageType, EventBatch.urgentMessageType]
+        ) { entries in
             entries.filter(Self.isEventBatch)
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import HangarContracts
 import HangarMessaging
 import Logging
+import Synchronization
 import Testing
 
 @testable import HangarScheduling
@@ -82,6 +83,30 @@ struct EventBatchOutboxTests {
                 return tx.outbox.map(\.message.type)
             }
             #expect(published == [EventBatch.messageType, "step.execute"], "\(published)")
+        }
+    }
+
+    @Test("a relay given message types reads only rows of those types")
+    func relayByType() async throws {
+        try await SchedulerHarness.with { harness in
+            _ = try await harness.submit()
+            let types = try await harness.store.read { db in
+                try await db.raw("SELECT type FROM scheduler_outbox").all().map { try $0.decode(column: "type", as: String.self) }
+            }
+            #expect(Set(types).isSuperset(of: [EventBatch.messageType, "step.execute"]), "a batch, a step command and others: \(types)")
+
+            let seen = Mutex<[String]>([])
+            for filter in [nil, [EventBatch.messageType, EventBatch.urgentMessageType]] {
+                seen.withLock { $0 = [] }
+                // Nothing kept: nothing is published (the harness has no broker).
+                let published = try await harness.engine.outbox.relay(olderThan: .zero, now: harness.clock.now, types: filter) { entries in
+                    seen.withLock { $0 = entries.map(\.message.type) }
+                    return []
+                }
+                #expect(published == 0)
+                let read = seen.withLock { $0 }
+                #expect(Set(read) == (filter == nil ? Set(types) : [EventBatch.messageType]), "\(String(describing: filter)): \(read)")
+            }
         }
     }
 

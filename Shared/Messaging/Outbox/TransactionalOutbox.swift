@@ -241,23 +241,32 @@ public final class TransactionalOutbox: Sendable {
     }
 
     /// Publishes again up to `limit` rows written `age` or more before `now`, oldest first: what
-    /// a crash or a broker outage left behind. `keeping` may drop some first (it deletes their
+    /// a crash or a broker outage left behind; only those of the message types in `types` when
+    /// it is given (the others are not read). `keeping` may drop some first (it deletes their
     /// rows itself); it sees the rows after the confirmed ones were forgotten. Returns how many
     /// it published.
     @discardableResult
     public func relay(
-        olderThan age: Duration, now: Date = Date(), limit: Int = 500,
+        olderThan age: Duration, now: Date = Date(), limit: Int = 500, types: [String]? = nil,
         keeping: @Sendable ([Entry]) async throws -> [Entry] = { $0 }
     ) async throws -> Int {
         try await forgetConfirmed()
         let cutoff = now.addingTimeInterval(-age.seconds)
         let rows = try await store.read { db in
-            try await db.raw(
-                """
-                SELECT message_id, type, body, trace_parent FROM \(unsafeRaw: self.table)
-                WHERE created_at <= \(bind: cutoff.epochMilliseconds) ORDER BY created_at LIMIT \(bind: limit)
-                """
-            ).all()
+            var query = SQLQueryString(
+                "SELECT message_id, type, body, trace_parent FROM \(unsafeRaw: self.table) WHERE created_at <= \(bind: cutoff.epochMilliseconds)"
+            )
+            if let types {
+                query.appendInterpolation(unsafeRaw: " AND type IN (")
+                for (index, type) in types.enumerated() {
+                    if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
+                    query.appendInterpolation(bind: type)
+                }
+                query.appendInterpolation(unsafeRaw: ")")
+            }
+            query.appendInterpolation(unsafeRaw: " ORDER BY created_at LIMIT ")
+            query.appendInterpolation(bind: limit)
+            return try await db.raw(query).all()
         }
         var entries: [Entry] = []
         for row in rows {
