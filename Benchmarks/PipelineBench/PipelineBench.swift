@@ -152,6 +152,7 @@ enum PipelineBench {
         let storeTask = Task { await history.run() }
         defer { storeTask.cancel() }
 
+        let submitter = Submitter(system)
         var submitted: [String: ContinuousClock.Instant] = [:]
         let cpuBefore = CPUTimes.read(system)
         let start = ContinuousClock.now
@@ -163,7 +164,7 @@ enum PipelineBench {
                     inFlight -= 1
                 }
                 group.addTask {
-                    let id = try await system.deploy("env-\(index % environments)")
+                    let id = try await submitter.deploy("env-\(index % environments)")
                     return (id.uuidString, ContinuousClock.now)
                 }
                 inFlight += 1
@@ -206,6 +207,7 @@ enum PipelineBench {
         }
         let cpu = CPUTimes.read(system) - cpuBefore
         storeTask.cancel()
+        await submitter.shutdown()
         try await beforeShutdown?(system)
         await system.shutdown()
         latencies.sort()
@@ -241,6 +243,7 @@ enum PipelineBench {
             configuration: .sqlite(path: system.dataDirectory.appendingPathComponent("recorder.sqlite").path, readOnly: true))
         let storeTask = Task { await history.run() }
         defer { storeTask.cancel() }
+        let submitter = Submitter(system)
         var latencies: [Double] = []
         var timeline = Timeline()
         let cpuBefore = CPUTimes.read(system)
@@ -248,7 +251,7 @@ enum PipelineBench {
         for _ in 0..<count {
             let submitted = ContinuousClock.now
             let submittedAt = Timeline.nowMilliseconds()
-            let id = try await system.deploy(environment)
+            let id = try await submitter.deploy(environment)
             while true {
                 let status = try await history.read { db in
                     try await db.raw("SELECT status FROM history_deployments WHERE id = \(bind: id.uuidString)").first()
@@ -262,6 +265,7 @@ enum PipelineBench {
             timeline.marks[id] = (submittedAt, Timeline.nowMilliseconds())
         }
         let cpu = CPUTimes.read(system) - cpuBefore
+        await submitter.shutdown()
         latencies.sort()
         let elapsed = milliseconds(ContinuousClock.now - start) / 1000
         return Result(
