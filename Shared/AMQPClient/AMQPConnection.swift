@@ -32,6 +32,14 @@ public final class AMQPConnection: Service, Sendable {
     /// The configuration in use.
     public var configuration: AMQPConfiguration { driver.configuration }
 
+    /// The connection's I/O thread as a task executor. A task that prefers it (for example a
+    /// ``ConsumerService`` given it) runs between the thread's turns: a delivery reaches its
+    /// handler, and the handler's publishes, confirms and acks reach the thread, with no switch
+    /// between threads. Work that blocks its thread must not run there: it would hold up every
+    /// publish, delivery and heartbeat of the connection. Once the connection is closed, its
+    /// tasks run on the global executor.
+    public var executor: any TaskExecutor { driver }
+
     /// Whether the connection is up right now.
     public var isConnected: Bool { driver.isConnected }
 

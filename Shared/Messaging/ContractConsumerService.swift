@@ -16,15 +16,16 @@ public struct ContractConsumerService: Service {
     private let inner: ConsumerService
 
     /// Builds the service on a `ConsumerService`: `prefetch` caps the unacknowledged deliveries,
-    /// `concurrency` is how many messages are handled at once, and `redeliveries` says who counts
-    /// redeliveries (`.broker` for a quorum queue).
+    /// `concurrency` is how many messages are handled at once, `redeliveries` says who counts
+    /// redeliveries (`.broker` for a quorum queue), and `executor` where the handlers run (by
+    /// default the global executor; ``AMQPConnection/executor`` for the connection's thread).
     public init(
         connection: AMQPConnection, queue: String, prefetch: UInt16 = 32, concurrency: Int = 1,
-        redeliveries: RedeliveryGuard = .broker, logger: Logger, handler: @escaping Handler
+        redeliveries: RedeliveryGuard = .broker, executor: (any TaskExecutor)? = nil, logger: Logger, handler: @escaping Handler
     ) {
         let deadLetterer = DeadLetterer(connection: connection, queue: queue)
         inner = ConsumerService(
-            connection: connection, queue: queue, prefetch: prefetch, concurrency: concurrency, logger: logger
+            connection: connection, queue: queue, prefetch: prefetch, concurrency: concurrency, executor: executor, logger: logger
         ) { delivery in
             let incoming: IncomingMessage
             do {

@@ -268,6 +268,50 @@ struct BrokerIntegrationTests {
         await connection.close()
     }
 
+    @Test("handlers on the connection's executor run on its I/O thread, publish with confirms and ack; closed, it runs tasks elsewhere")
+    func consumerOnConnectionThread() async throws {
+        let connection = try await TestBroker.connect("executor")
+        let queue = TestBroker.unique("executor")
+        let replies = TestBroker.unique("executor-replies")
+        try await connection.declare(Topology(queues: [.init(name: queue), .init(name: replies)]))
+        let count = 200
+        for index in 0..<count {
+            try await connection.publish(Message(body: Array("\(index)".utf8), messageId: "m-\(index)"), exchange: "", routingKey: queue)
+        }
+
+        let threads = Mutex<Set<UInt>>([])
+        let handled = Mutex(0)
+        let service = ConsumerService(
+            connection: connection, queue: queue, prefetch: 16, concurrency: 4, executor: connection.executor, logger: TestBroker.logger
+        ) { delivery in
+            threads.withLock { $0.insert(pthread_self()) }
+            try await connection.publish(
+                Message(body: delivery.message.body, messageId: "reply-\(delivery.message.messageId)"), exchange: "", routingKey: replies)
+            threads.withLock { $0.insert(pthread_self()) }  // resumed after the confirm
+            handled.withLock { $0 += 1 }
+            return .ack
+        }
+        let running = Task { try await service.run() }
+        try await eventually("every delivery handled, acked, and its reply confirmed") {
+            let (source, answers) = (try await TestBroker.queueCounts(queue), try await TestBroker.queueCounts(replies))
+            return handled.withLock { $0 } == count && source.ready == 0 && source.unacked == 0 && answers.ready == count
+        }
+        running.cancel()
+        _ = await running.result
+        // Four handlers at a time on the global executor would use more than one of its threads.
+        let used = threads.withLock { $0 }
+        #expect(used.count == 1, "every handler on one thread, the connection's: \(used)")
+        let ioThread = await Task(executorPreference: connection.executor) { pthread_self() }.value
+        #expect(used == [ioThread])
+
+        try await connection.deleteQueue(queue)
+        try await connection.deleteQueue(replies)
+        await connection.close()
+        // Its loop has ended: a task that prefers it runs on the global executor.
+        let after = await Task(executorPreference: connection.executor) { pthread_self() }.value
+        #expect(after != ioThread)
+    }
+
     @Test("a handler that blocks for three heartbeat intervals keeps its connection")
     func slowHandlerKeepsConnection() async throws {
         let connection = try await TestBroker.connect("heartbeat", heartbeat: .seconds(1))

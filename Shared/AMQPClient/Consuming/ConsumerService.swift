@@ -26,17 +26,21 @@ public struct ConsumerService: Service {
     private let queue: String
     private let prefetch: UInt16
     private let concurrency: Int
+    private let executor: (any TaskExecutor)?
     private let logger: Logger
     private let handler: Handler
 
     /// Builds the service; nothing is consumed until ``run()``. `prefetch` caps the unacknowledged deliveries
     /// on the consumer's channel (`basic.qos`), `concurrency` (at least 1) how many handlers run at once.
+    /// `executor`: where the consumer and its handlers run (by default the global executor), for
+    /// example the connection's own thread (``AMQPConnection/executor``).
     /// Log lines carry the queue as `amqp.queue`.
     public init(
         connection: AMQPConnection,
         queue: String,
         prefetch: UInt16 = 32,
         concurrency: Int = 1,
+        executor: (any TaskExecutor)? = nil,
         logger: Logger,
         handler: @escaping Handler
     ) {
@@ -45,6 +49,7 @@ public struct ConsumerService: Service {
         self.queue = queue
         self.prefetch = prefetch
         self.concurrency = concurrency
+        self.executor = executor
         var logger = logger
         logger[metadataKey: "amqp.queue"] = .string(queue)
         self.logger = logger
@@ -55,6 +60,10 @@ public struct ConsumerService: Service {
     /// already received and closes the channel. If the consumer fails (for example the broker cancels it),
     /// it closes the channel and rethrows the error.
     public func run() async throws {
+        try await withTaskExecutorPreference(executor) { try await consume() }
+    }
+
+    private func consume() async throws {
         let consumer = try await connection.consume(queue: queue, prefetch: prefetch)
         logger.info("amqp.consumer.running", metadata: ["amqp.concurrency": "\(concurrency)"])
         do {

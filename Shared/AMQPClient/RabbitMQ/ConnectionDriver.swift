@@ -8,10 +8,18 @@ import Synchronization
 /// its calls block, so no C call runs on Swift's cooperative pool. Swift tasks hand it
 /// ``Command``s through a locked inbox and an eventfd; it reads frames, resumes the tasks'
 /// continuations, sends heartbeats and reconnects.
+///
+/// It is also a `TaskExecutor`: a task that prefers it runs its jobs on the I/O thread between
+/// the loop's turns, so a handler that receives a delivery, publishes and acks does so without
+/// a switch between threads (see ``AMQPConnection/executor``).
 final class ConnectionDriver: @unchecked Sendable {
     private struct Inbox {
         var commands: [Command] = []
+        /// Jobs of tasks that prefer this executor, run on the I/O thread in order.
+        var jobs: [UnownedJob] = []
         var closed = false
+        /// The I/O loop has ended: jobs go to the global executor instead.
+        var finished = false
         /// The I/O thread is (about to be) blocked in `poll` and needs the eventfd to wake.
         var sleeping = false
     }
@@ -108,6 +116,7 @@ final class ConnectionDriver: @unchecked Sendable {
         logger.debug("amqp.driver.started")
         var socketReadable = false
         while true {
+            runJobs()
             if session == nil {
                 takeCommands().forEach(handleDisconnected)
                 expireDeadlines()
@@ -142,7 +151,7 @@ final class ConnectionDriver: @unchecked Sendable {
     /// passes; only checks the socket when commands are already waiting.
     private func waitForWork(socket: Int32?, timeout: Duration) -> Bool {
         let idle = inbox.withLock { inbox -> Bool in
-            inbox.sleeping = inbox.commands.isEmpty
+            inbox.sleeping = inbox.commands.isEmpty && inbox.jobs.isEmpty
             return inbox.sleeping
         }
         let readable = wakeup.wait(socket: socket, timeout: idle ? timeout : .zero)
@@ -215,6 +224,7 @@ final class ConnectionDriver: @unchecked Sendable {
         let until = ContinuousClock.now + delay
         while ContinuousClock.now < until {
             _ = waitForWork(socket: nil, timeout: min(until - .now, .milliseconds(250)))
+            runJobs()
             takeCommands().forEach(handleDisconnected)
             expireDeadlines()
             if closeRequested && waiting.isEmpty && deferred.isEmpty { return }
@@ -780,6 +790,7 @@ final class ConnectionDriver: @unchecked Sendable {
             defer { inbox.commands.removeAll() }
             return inbox.commands
         }
+        defer { finishJobs() }
         let error = AMQPError(.shutdown, "the connection '\(configuration.connectionName)' is closed")
         for command in Array(deferred) + leftovers { command.fail(error) }
         deferred.removeAll()
@@ -794,5 +805,49 @@ final class ConnectionDriver: @unchecked Sendable {
         for waiter in closeWaiters { waiter.resume() }
         closeWaiters.removeAll()
         logger.debug("amqp.driver.stopped")
+    }
+}
+
+// MARK: - Running tasks on the I/O thread
+
+extension ConnectionDriver: TaskExecutor {
+    /// Takes a job of a task that prefers this executor; the I/O thread runs it on its next
+    /// turn (woken if it sleeps in `poll`), or the global executor once the loop has ended.
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let (accepted, wake) = inbox.withLock { inbox -> (Bool, Bool) in
+            guard !inbox.finished else { return (false, false) }
+            inbox.jobs.append(unowned)
+            let wake = inbox.sleeping
+            inbox.sleeping = false
+            return (true, wake)
+        }
+        if !accepted {
+            globalConcurrentExecutor.enqueue(ExecutorJob(unowned))
+        } else if wake {
+            wakeup.signal()
+        }
+    }
+
+    /// Runs the jobs enqueued so far (those they enqueue wait for the next turn). On the I/O thread.
+    fileprivate func runJobs() {
+        let jobs = inbox.withLock { inbox -> [UnownedJob] in
+            guard !inbox.jobs.isEmpty else { return [] }
+            defer { inbox.jobs.removeAll(keepingCapacity: true) }
+            return inbox.jobs
+        }
+        guard !jobs.isEmpty else { return }
+        let executor = asUnownedTaskExecutor()
+        for job in jobs { job.runSynchronously(on: executor) }
+    }
+
+    /// Hands the jobs left, and every later one, to the global executor: the loop has ended.
+    fileprivate func finishJobs() {
+        let left = inbox.withLock { inbox -> [UnownedJob] in
+            inbox.finished = true
+            defer { inbox.jobs.removeAll() }
+            return inbox.jobs
+        }
+        for job in left { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
     }
 }
