@@ -42,38 +42,25 @@ struct BatchWindowEndToEndTests {
 
     @Test("the scheduler SIGKILLed while it holds event batches: the relay sends them, and the history has each step once")
     func schedulerKilledWhileHolding() async throws {
-        let system = try await HangarSystem("batch-hold")
+        let system = try await startHoldingScheduler("batch-hold")
         defer { Task { await system.shutdown() } }
-        // A hold of ten minutes: no event that can wait leaves the scheduler before the kill.
-        let holding = ["HANGAR_SCHEDULER_EVENT_BATCH_WINDOW_MS": "600000"]
-        try system.start(.scheduler, environment: holding)
-        try system.start(.recorder, environment: ["HANGAR_RECORDER_BATCH_WINDOW_MS": "0"])
-        try system.start(.worker, name: "worker-1")
-        try system.start(.intake)
-        try await system.waitUntilReady()
         try await system.createEnvironment("held", target: #"{"durations":{"create_image":10000}}"#)
         let id = try await system.deploy("held")
 
         try await waitForHeldBatches(system, id)
 
         system.stop("scheduler", signal: SIGKILL)
-        try system.start(.scheduler, name: "scheduler-2", environment: holding)
+        try system.start(.scheduler, name: "scheduler-2", environment: Self.holding)
         try await waitForCreateImageRunning(system, id, else: "the restarted scheduler did not relay the held batches")
         try await expectEachStepOnce(system, id)
     }
 
     @Test("a standby takes over from a scheduler SIGKILLed holding event batches: it sends them first; succeeded shows every step")
     func standbyTakesOverHeldBatches() async throws {
-        let system = try await HangarSystem("batch-standby")
+        let system = try await startHoldingScheduler("batch-standby")
         defer { Task { await system.shutdown() } }
-        let holding = ["HANGAR_SCHEDULER_EVENT_BATCH_WINDOW_MS": "600000"]
-        try system.start(.scheduler, environment: holding)
-        try system.start(.recorder, environment: ["HANGAR_RECORDER_BATCH_WINDOW_MS": "0"])
-        try system.start(.worker, name: "worker-1")
-        try system.start(.intake)
-        try await system.waitUntilReady()
         // The standby registers second: the queue is the first one's until it dies.
-        try system.start(.scheduler, name: "scheduler-2", environment: holding.merging(["HANGAR_INSTANCE": "scheduler-2"]) { $1 })
+        try system.start(.scheduler, name: "scheduler-2", environment: Self.holding.merging(["HANGAR_INSTANCE": "scheduler-2"]) { $1 })
         let registered = ContinuousClock.now + .seconds(30)
         while try await system.consumers("hangar.scheduler") < 2 {
             guard ContinuousClock.now < registered else { throw E2EFailure("the standby did not register on hangar.scheduler") }
@@ -99,6 +86,26 @@ struct BatchWindowEndToEndTests {
             "the history shows succeeded before the held steps: \(seen.steps.map { "\($0.name.rawValue)=\($0.status.rawValue) worker \($0.worker ?? "-")" })"
         )
         try await expectEachStepOnce(system, id)
+    }
+
+    /// A hold of ten minutes: no event that can wait leaves the scheduler before the kill.
+    private static let holding = ["HANGAR_SCHEDULER_EVENT_BATCH_WINDOW_MS": "600000"]
+
+    /// A system whose scheduler holds event batches (``holding``), whose recorder writes each
+    /// at once, with a worker and intake, ready.
+    private func startHoldingScheduler(_ name: String) async throws -> HangarSystem {
+        let system = try await HangarSystem(name)
+        do {
+            try system.start(.scheduler, environment: Self.holding)
+            try system.start(.recorder, environment: ["HANGAR_RECORDER_BATCH_WINDOW_MS": "0"])
+            try system.start(.worker, name: "worker-1")
+            try system.start(.intake)
+            try await system.waitUntilReady()
+            return system
+        } catch {
+            await system.shutdown()
+            throw error
+        }
     }
 
     /// Waits until the scheduler holds four event batches of `id` (the start, validate's and
