@@ -316,14 +316,10 @@ final class SchedulerEngine: Sendable {
     /// step command sent again could run on a second worker (the relay leaves those 2 s to
     /// their confirms).
     func relayLeftEventBatches() async throws {
-        try await outbox.relay(
-            olderThan: .zero, now: now(), limit: 100_000, types: [EventBatch.messageType, EventBatch.urgentMessageType]
-        ) { entries in
-            entries.filter(Self.isEventBatch)
-        }
+        try await outbox.relay(olderThan: .zero, now: now(), limit: 100_000, types: [EventBatch.messageType, EventBatch.urgentMessageType])
     }
 
-    /// Whether `entry` is an event batch for the recorder (the relays send these first, or alone).
+    /// Whether `entry` is an event batch for the recorder (the relay sends these first).
     private static func isEventBatch(_ entry: TransactionalOutbox.Entry) -> Bool {
         if case .eventBatch = entry.message { true } else { false }
     }

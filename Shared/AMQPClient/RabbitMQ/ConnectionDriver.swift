@@ -94,20 +94,28 @@ final class ConnectionDriver: @unchecked Sendable {
     }
 
     func submit(_ command: Command) {
-        let (accepted, wake) = inbox.withLock { inbox -> (Bool, Bool) in
-            guard !inbox.closed else { return (false, false) }
+        let accepted = deposit { inbox in
+            guard !inbox.closed else { return false }
             inbox.commands.append(command)
-            // Only a sleeping I/O thread needs the (costly) eventfd write; a busy one
-            // takes the command on its next turn.
+            return true
+        }
+        if !accepted {
+            command.fail(AMQPError(.shutdown, "the connection '\(configuration.connectionName)' is closed"))
+        }
+    }
+
+    /// Puts work in the inbox under its lock (`add` returns whether it took it) and wakes the I/O
+    /// thread when it took it and the thread sleeps in `poll`. Only a sleeping I/O thread needs
+    /// the (costly) eventfd write; a busy one takes the work on its next turn.
+    private func deposit(_ add: (inout Inbox) -> Bool) -> Bool {
+        let (accepted, wake) = inbox.withLock { inbox -> (Bool, Bool) in
+            guard add(&inbox) else { return (false, false) }
             let wake = inbox.sleeping
             inbox.sleeping = false
             return (true, wake)
         }
-        if !accepted {
-            command.fail(AMQPError(.shutdown, "the connection '\(configuration.connectionName)' is closed"))
-        } else if wake {
-            wakeup.signal()
-        }
+        if wake { wakeup.signal() }
+        return accepted
     }
 
     // MARK: The I/O loop
@@ -815,18 +823,12 @@ extension ConnectionDriver: TaskExecutor {
     /// turn (woken if it sleeps in `poll`), or the global executor once the loop has ended.
     func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        let (accepted, wake) = inbox.withLock { inbox -> (Bool, Bool) in
-            guard !inbox.finished else { return (false, false) }
+        let accepted = deposit { inbox in
+            guard !inbox.finished else { return false }
             inbox.jobs.append(unowned)
-            let wake = inbox.sleeping
-            inbox.sleeping = false
-            return (true, wake)
+            return true
         }
-        if !accepted {
-            globalConcurrentExecutor.enqueue(ExecutorJob(unowned))
-        } else if wake {
-            wakeup.signal()
-        }
+        if !accepted { globalConcurrentExecutor.enqueue(ExecutorJob(unowned)) }
     }
 
     /// Runs the jobs enqueued so far (those they enqueue wait for the next turn). On the I/O thread.
@@ -836,7 +838,6 @@ extension ConnectionDriver: TaskExecutor {
             defer { inbox.jobs.removeAll(keepingCapacity: true) }
             return inbox.jobs
         }
-        guard !jobs.isEmpty else { return }
         let executor = asUnownedTaskExecutor()
         for job in jobs { job.runSynchronously(on: executor) }
     }

@@ -252,21 +252,14 @@ public final class TransactionalOutbox: Sendable {
     ) async throws -> Int {
         try await forgetConfirmed()
         let cutoff = now.addingTimeInterval(-age.seconds)
+        let typeFilter: SQLQueryString = types.map { "AND type IN (\(binds: $0))" } ?? ""
         let rows = try await store.read { db in
-            var query = SQLQueryString(
-                "SELECT message_id, type, body, trace_parent FROM \(unsafeRaw: self.table) WHERE created_at <= \(bind: cutoff.epochMilliseconds)"
-            )
-            if let types {
-                query.appendInterpolation(unsafeRaw: " AND type IN (")
-                for (index, type) in types.enumerated() {
-                    if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
-                    query.appendInterpolation(bind: type)
-                }
-                query.appendInterpolation(unsafeRaw: ")")
-            }
-            query.appendInterpolation(unsafeRaw: " ORDER BY created_at LIMIT ")
-            query.appendInterpolation(bind: limit)
-            return try await db.raw(query).all()
+            try await db.raw(
+                """
+                SELECT message_id, type, body, trace_parent FROM \(unsafeRaw: self.table)
+                WHERE created_at <= \(bind: cutoff.epochMilliseconds) \(typeFilter) ORDER BY created_at LIMIT \(bind: limit)
+                """
+            ).all()
         }
         var entries: [Entry] = []
         for row in rows {
