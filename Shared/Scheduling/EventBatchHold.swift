@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// - A batch with an event that must not wait (a deployment's end, say) takes the held ones
 ///   with it, in their order, as one message; so does the window's close (the scheduler's
-///   publisher calls ``flush(at:all:)``), a full hold (`maxHeldBytes`: a drain of scheduled
+///   publisher calls ``flush(at:all:send:)``), a full hold (`maxHeldBytes`: a drain of scheduled
 ///   starts writes large batches, and one huge message would cost more than it saves), and a
 ///   graceful stop.
 /// - Only the publishing waits: each batch's outbox row is written with its transaction, and
@@ -35,31 +35,45 @@ final class EventBatchHold: Sendable {
         self.maxHeldBytes = maxHeldBytes
     }
 
-    /// Of a transaction's committed `entries` (its event batch first, when it has one), what to
-    /// publish now, in order: a batch that can wait is held, and one that cannot goes out
-    /// merged with those held before it. `startedHolding` says that the hold was empty and now
-    /// is not: the publisher has a window to watch.
+    /// Sends, through `send`, what of a transaction's committed `entries` (its event batch
+    /// first, when it has one) goes out now, in order: a batch that can wait is held, and one
+    /// that cannot goes out merged with those held before it. Returns whether the hold was
+    /// empty and now is not: the publisher has a window to watch.
+    ///
+    /// `send` runs under the hold's lock, as in ``flush(at:all:send:)``: held batches taken by a
+    /// closing window reach the publisher before a later batch can pass them (an urgent batch
+    /// handed over first once let the history show a deployment `succeeded` before its steps'
+    /// events arrived). It must only hand the entries over, not wait.
+    @discardableResult
     func route(
-        _ entries: [TransactionalOutbox.Entry], at now: ContinuousClock.Instant
-    ) -> (publish: [TransactionalOutbox.Entry], startedHolding: Bool) {
-        guard window > .zero, let first = entries.first, case .eventBatch(let batch) = first.message else { return (entries, false) }
+        _ entries: [TransactionalOutbox.Entry], at now: ContinuousClock.Instant, send: ([TransactionalOutbox.Entry]) -> Void
+    ) -> Bool {
+        guard window > .zero, let first = entries.first, case .eventBatch(let batch) = first.message else {
+            send(entries)
+            return false
+        }
         let rest = Array(entries.dropFirst())
-        let (held, started): ([TransactionalOutbox.Entry], Bool) = state.withLock { state in
-            if state.closed { return ([first], false) }
+        return state.withLock { state in
+            if state.closed {
+                send(entries)
+                return false
+            }
             if batch.isUrgent || state.bytes + first.body.count >= maxHeldBytes {
-                defer { (state.held, state.bytes, state.since) = ([], 0, nil) }
-                return (state.held + [first], false)
+                let held = state.held + [first]
+                (state.held, state.bytes, state.since) = ([], 0, nil)
+                send(Self.merged(held) + rest)
+                return false
             }
             state.held.append(first)
             state.bytes += first.body.count
-            guard state.since == nil else { return ([], false) }
+            send(rest)
+            guard state.since == nil else { return false }
             state.since = now
-            return ([], true)
+            return true
         }
-        return (Self.merged(held) + rest, started)
     }
 
-    /// Whether a stop closed the hold (``flush(at:all:)``).
+    /// Whether a stop closed the hold (``flush(at:all:send:)``).
     var isClosed: Bool { state.withLock { $0.closed } }
 
     /// The outbox rows of the batches held now, which the relay leaves to the hold.
@@ -72,16 +86,17 @@ final class EventBatchHold: Sendable {
         state.withLock { state in state.since.map { $0 + window } }
     }
 
-    /// The held batches, merged, when their window has closed at `now` or `all` is set (a
-    /// stop: nothing is held after it, and later batches go out as they come).
-    func flush(at now: ContinuousClock.Instant, all: Bool = false) -> [TransactionalOutbox.Entry] {
-        let held = state.withLock { state -> [TransactionalOutbox.Entry] in
+    /// Sends the held batches, merged, through `send` (under the hold's lock, see
+    /// ``route(_:at:send:)``) when their window has closed at `now` or `all` is set (a stop:
+    /// nothing is held after it, and later batches go out as they come).
+    func flush(at now: ContinuousClock.Instant, all: Bool = false, send: ([TransactionalOutbox.Entry]) -> Void) {
+        state.withLock { state in
             if all { state.closed = true }
-            guard let since = state.since, all || now >= since + window else { return [] }
-            defer { (state.held, state.bytes, state.since) = ([], 0, nil) }
-            return state.held
+            guard let since = state.since, all || now >= since + window else { return }
+            let held = state.held
+            (state.held, state.bytes, state.since) = ([], 0, nil)
+            send(Self.merged(held))
         }
-        return Self.merged(held)
     }
 
     /// `entries` (event batches, in order) as one batch message standing for all their rows;

@@ -486,8 +486,7 @@ final class SchedulerEngine: Sendable {
             // handled can be acked, and the confirms overlap with the next transaction.
             if !committed.isEmpty {
                 SchedulerMetrics.committed(committed)
-                let (publish, startedHolding) = eventHold.route(committed, at: .now)
-                outbox.committed(publish)
+                let startedHolding = eventHold.route(committed, at: .now, send: outbox.committed)
                 if startedHolding { eventHoldSignal.signal() }
             }
             return result
@@ -511,14 +510,14 @@ final class SchedulerEngine: Sendable {
             } else {
                 await eventHoldSignal.wait(timeout: .seconds(1))
             }
-            outbox.committed(eventHold.flush(at: .now))
+            eventHold.flush(at: .now, send: outbox.committed)
         }
     }
 
     /// Lets ``publishCommitted()`` finish once the committed messages are out, the held event
     /// batches among them.
     func stopPublishing() {
-        outbox.committed(eventHold.flush(at: .now, all: true))
+        eventHold.flush(at: .now, all: true, send: outbox.committed)
         eventHoldSignal.signal()
         outbox.stopPublishing()
     }
