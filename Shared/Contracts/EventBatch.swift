@@ -21,7 +21,8 @@ public struct EventBatch: Sendable, Equatable {
         /// handles it in that trace; `nil`: none.
         public var traceParent: String?
         /// The event as it was published or received (`ContractCodec.encode(message)` when
-        /// `nil`). Not kept when a batch is decoded.
+        /// `nil`). A batch read by ``ContractCodec`` keeps each event's bytes, except when it
+        /// falls back to `JSONDecoder`.
         public var body: [UInt8]?
 
         /// An item for `message` under `messageId` in the trace `traceParent`, with its body
@@ -146,7 +147,7 @@ extension EventBatch {
                 else { return nil }
                 message = event
             }
-            items.append(Item(messageId: part.id, message: message, traceParent: part.traceParent))
+            items.append(Item(messageId: part.id, message: message, traceParent: part.traceParent, body: part.body))
         }
         return EventBatch(items: items)
     }

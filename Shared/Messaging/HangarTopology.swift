@@ -5,7 +5,9 @@ public enum HangarTopology {
     /// Commands: `deployment.submit`, `deployment.cancel`, `step.execute`, `step.heartbeat`, `freeze.snapshot`,
     /// `server.shutdown.schedule`, `quota.query`, `schedule.set`, `audit.record`, and the server requests `server.query` and `server.action`.
     public static let commands = "hangar.commands"
-    /// Events: `step.*`, `deployment.*`, `server.shutdown.*`.
+    /// Events: the workers' `step.*`, and the scheduler's `events.batch` and
+    /// `events.batch.urgent` (``EventBatch``), which carry its `deployment.*` and
+    /// `server.shutdown.*` events and the step events it took in.
     public static let events = "hangar.events"
     /// Dead letters; each consumer queue's go to `<queue>.dead`.
     public static let dead = "hangar.dead"
@@ -73,9 +75,10 @@ public enum HangarTopology {
     /// The recorder: the scheduler's event batches (``EventBatch``: the step events it took in
     /// and the events it published, one message per transaction), which is every event.
     public static let recorder = Role(queue: "hangar.recorder", eventKeys: ["events.batch.#"])
-    /// The notifier: deployment lifecycle events (a finished deployment's event carries its
-    /// step table for the summary emails) and scheduled server stops.
-    public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["deployment.*", "server.shutdown.*"])
+    /// The notifier: the scheduler's event batches, of which it reads the deployment
+    /// lifecycle events (a finished deployment's event carries its step table for the summary
+    /// emails) and the scheduled server stops' events.
+    public static let notifier = Role(queue: "hangar.notifier", eventKeys: ["events.batch.#"])
     /// The recorder's dead-letter keeper: operators' `dead-letter.replay` and
     /// `dead-letter.purge` commands (from intake).
     public static let deadLetterCommands = Role(queue: "hangar.dead-letters", commandKeys: ["dead-letter.*"])
@@ -85,9 +88,17 @@ public enum HangarTopology {
     /// until it is removed, so the role's service unbinds these when it starts.
     public static let retiredBindings: [Topology.Binding] = [
         .init(queue: "hangar.notifier", exchange: events, routingKey: "step.*"),
+        // Deployment and server stop events on their own, before they came only in the scheduler's batches.
+        .init(queue: "hangar.notifier", exchange: events, routingKey: "deployment.*"),
+        .init(queue: "hangar.notifier", exchange: events, routingKey: "server.shutdown.*"),
         // Every event on its own, before the scheduler's batches.
         .init(queue: "hangar.recorder", exchange: events, routingKey: "#"),
     ]
+
+    /// What intake's private event queue is bound to while a live stream is open: the workers'
+    /// step events as they come, and the scheduler's batches for the deployment and server
+    /// stop events (whose step events the feed already had from the workers).
+    public static let liveFeedKeys = ["step.*", "events.batch.#"]
 
     /// Every role, for tools that declare the whole topology.
     public static let roles = [scheduler, steps, recorder, notifier, deadLetterCommands, audit]

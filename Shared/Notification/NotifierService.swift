@@ -6,8 +6,8 @@ import Logging
 import Metrics
 import ServiceLifecycle
 
-/// The notifier: consumes deployment and step events from `hangar.notifier`, keeps its step
-/// table, stores the emails each event calls for (in the transaction that records the
+/// The notifier: consumes the scheduler's event batches from `hangar.notifier` and acts on
+/// their deployment and server stop events: keeps its step table, stores the emails each event calls for (in the transaction that records the
 /// message, before the ack) and sends them through ``NotificationSender``.
 public struct NotifierService: Service {
     private let connection: AMQPConnection
@@ -45,12 +45,33 @@ public struct NotifierService: Service {
         return OutboxTransport(directory: configuration.outboxDirectory, logger: logger)
     }
 
+    /// The events the notifier acts on, in order: the deployment and server stop events of the
+    /// scheduler's batches (their step events are for the history), and any such event that
+    /// came on its own (queued before the notifier read batches).
+    static func notifierEvents(of batch: [IncomingMessage]) -> [(messageId: String, message: HangarMessage)] {
+        var events: [(messageId: String, message: HangarMessage)] = []
+        for incoming in batch {
+            guard case .eventBatch(let eventBatch) = incoming.message else {
+                events.append((incoming.messageId, incoming.message))
+                continue
+            }
+            for item in eventBatch.items {
+                switch item.message {
+                case .deploymentEvent, .shutdownEvent: events.append((item.messageId, item.message))
+                default: continue
+                }
+            }
+        }
+        return events
+    }
+
     /// Migrates the notifier's tables, declares the AMQP topology and consumes `hangar.notifier` while the sender delivers,
     /// until graceful shutdown. It also records the `hangar_notifications_pending` gauge every second and prunes old rows hourly.
     public func run() async throws {
         try await notifierStore.migrate()
         try await connection.declareHangarTopology()
-        // Step events no longer come here (a finished deployment's event carries its steps).
+        // Step events no longer come here (a finished deployment's event carries its steps), and
+        // the deployment and server stop events come in the scheduler's batches.
         try await connection.unbindRetiredBindings(of: HangarTopology.notifier)
         let notifierStore = notifierStore
         let sender = sender
@@ -65,7 +86,7 @@ public struct NotifierService: Service {
             },
             logger: logger
         ) { batch in
-            let queued = try await notifierStore.apply(batch.map { (messageId: $0.messageId, message: $0.message) })
+            let queued = try await notifierStore.apply(Self.notifierEvents(of: batch))
             if queued > 0 { sender.wakeUp() }
         }
         logger.info("notifier.running")

@@ -281,13 +281,16 @@ final class SchedulerTransaction: @unchecked Sendable {
 
     /// Queues `message` for publishing after commit, under a deterministic id so that a
     /// republish after a crash is deduplicated downstream, in the deployment's trace. An event
-    /// goes into the transaction's ``EventBatch`` for the recorder as well.
+    /// (`deployment.*`, `server.shutdown.*`) goes out only inside the transaction's
+    /// ``EventBatch``, which the recorder, the notifier and intake's live feed all read: no
+    /// outbox row and no message of its own.
     func publish(_ message: HangarMessage, messageId: String, traceParent: String?) async throws {
-        let entry = try await outboxTable.write(message, messageId: messageId, traceParent: traceParent, now: now, in: db)
-        outbox.append(entry)
         if message.kind == .event {
-            events.append(EventBatch.Item(messageId: messageId, message: message, traceParent: traceParent, body: entry.body))
+            events.append(
+                EventBatch.Item(messageId: messageId, message: message, traceParent: traceParent, body: try ContractCodec.encode(message)))
+            return
         }
+        outbox.append(try await outboxTable.write(message, messageId: messageId, traceParent: traceParent, now: now, in: db))
     }
 
     /// Hands an event this transaction consumed (a worker's step event) on to the recorder in

@@ -122,7 +122,8 @@ struct ConsoleAPIEndToEndTests {
         // A stream opens: bound before it starts, and it sees a deployment live.
         // curl's limit is generous (a busy machine); the stream is closed as soon as it carried the deployment.
         let stream = try Self.curlStream("\(system.baseURL)/v1/environments/feed-env/events?access_token=\(HangarSystem.viewerToken)", seconds: 60)
-        try await waitFor(1)
+        // Two bindings: the workers' step events and the scheduler's event batches.
+        try await waitFor(2)
         let id = try await system.deploy("feed-env")
         _ = try await system.wait(for: id, status: .succeeded)
         let text = try await stream.text(containing: id.uuidString)

@@ -48,8 +48,8 @@ struct NotifierEndToEndTests {
         return Data(base64Encoded: String(base64)).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    @Test("the notifier takes deployment and server-shutdown events only; the step binding of an older version is removed when it starts")
-    func deploymentEventsOnly() async throws {
+    @Test("the notifier takes the scheduler's event batches only; the bindings of older versions are removed when it starts")
+    func eventBatchesOnly() async throws {
         let system = try await HangarSystem("notifier-bindings")
         defer { Task { await system.shutdown() } }
         try await system.startAll(notifier: true)
@@ -58,18 +58,20 @@ struct NotifierEndToEndTests {
             let bindings = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
             return Set(bindings.filter { ($0["source"] as? String) == "hangar.events" }.compactMap { $0["routing_key"] as? String })
         }
-        #expect(try await keys() == ["deployment.*", "server.shutdown.*"])
-        // A broker set up by an older notifier still routes step events here.
-        try await system.broker(
-            "POST", "/api/bindings/\(system.encodedVhost)/e/hangar.events/q/hangar.notifier", body: ["routing_key": "step.*"])
-        #expect(try await keys() == ["deployment.*", "server.shutdown.*", "step.*"])
+        #expect(try await keys() == ["events.batch.#"])
+        // A broker set up by older notifiers still routes step, deployment and server stop events here.
+        for key in ["step.*", "deployment.*", "server.shutdown.*"] {
+            try await system.broker(
+                "POST", "/api/bindings/\(system.encodedVhost)/e/hangar.events/q/hangar.notifier", body: ["routing_key": key])
+        }
+        #expect(try await keys() == ["events.batch.#", "step.*", "deployment.*", "server.shutdown.*"])
         system.stop("notifier", signal: SIGTERM)
         try system.start(.notifier)
         let deadline = ContinuousClock.now + .seconds(20)
-        while try await keys() != ["deployment.*", "server.shutdown.*"], ContinuousClock.now < deadline {
+        while try await keys() != ["events.batch.#"], ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(try await keys() == ["deployment.*", "server.shutdown.*"])
+        #expect(try await keys() == ["events.batch.#"])
     }
 
     @Test("events chosen per environment and per deployment; the environment's webhook gets signed POSTs of those events")

@@ -154,28 +154,35 @@ extension SchedulerHarness {
         ])
     }
 
-    /// The outbox's messages of AMQP type `type`, oldest first.
+    /// The outbox's messages of AMQP type `type`, oldest first; for an event type, the events
+    /// of that type inside the event batches (where the scheduler's events go out).
     func outbox(type: String) async throws -> [TransactionalOutbox.Entry] {
         try await store.read { db in
-            try await db.raw("SELECT message_id, body FROM scheduler_outbox WHERE type = \(bind: type) ORDER BY created_at, message_id").all()
-                .map { row in
-                    let body = Array(try row.decode(column: "body", as: String.self).utf8)
-                    return TransactionalOutbox.Entry(
-                        messageId: try row.decode(column: "message_id", as: String.self),
-                        message: try ContractCodec.decode(type: type, schemaVersion: 1, body: body), body: body)
+            let batches = [EventBatch.messageType, EventBatch.urgentMessageType]
+            let types = batches.contains(type) ? [type] : [type] + batches
+            let rows = try await db.raw(
+                "SELECT message_id, type, body FROM scheduler_outbox WHERE type IN (\(binds: types)) ORDER BY created_at, rowid"
+            ).all()
+            return try rows.flatMap { row -> [TransactionalOutbox.Entry] in
+                let rowType = try row.decode(column: "type", as: String.self)
+                let body = Array(try row.decode(column: "body", as: String.self).utf8)
+                let message = try ContractCodec.decode(type: rowType, schemaVersion: 1, body: body)
+                guard case .eventBatch(let batch) = message, !batches.contains(type) else {
+                    return [TransactionalOutbox.Entry(messageId: try row.decode(column: "message_id", as: String.self), message: message, body: body)]
                 }
+                return try batch.items.filter { $0.message.type == type }.map { item in
+                    TransactionalOutbox.Entry(
+                        messageId: item.messageId, message: item.message, body: try item.body ?? ContractCodec.encode(item.message))
+                }
+            }
         }
     }
 
-    /// The deployment's `deployment.<status>` events in the outbox, oldest first.
+    /// The deployment's `deployment.<status>` events in the outbox's event batches, oldest first.
     func events(_ id: UUID, _ status: String) async throws -> [DeploymentEvent] {
-        try await store.read { db in
-            try await db.raw("SELECT body FROM scheduler_outbox WHERE type = \(bind: "deployment.\(status)") ORDER BY created_at, message_id").all()
-                .compactMap { row in
-                    let body = try row.decode(column: "body", as: String.self)
-                    let event = try HangarJSON.decoder.decode(DeploymentEvent.self, from: Data(body.utf8))
-                    return event.deploymentId == id ? event : nil
-                }
+        try await outbox(type: "deployment.\(status)").compactMap { entry in
+            guard case .deploymentEvent(let event) = entry.message, event.deploymentId == id else { return nil }
+            return event
         }
     }
 }

@@ -49,16 +49,17 @@ struct StepSummaryTests {
 }
 
 extension SchedulerHarness {
-    /// The deployment event of `status` in the scheduler's outbox.
+    /// The deployment event of `status` in the scheduler's outbox (inside an event batch: events go out in those only).
     func deploymentEvent(_ id: UUID, status: DeploymentStatus) async throws -> DeploymentEvent? {
         try await store.read { db in
-            let type = "deployment.\(status.rawValue)"
-            return try await db.raw("SELECT body FROM scheduler_outbox WHERE type = \(bind: type)").all().compactMap { row -> DeploymentEvent? in
+            try await db.raw("SELECT type, body FROM scheduler_outbox WHERE type LIKE 'events.batch%'").all().flatMap { row -> [DeploymentEvent] in
+                let type = try row.decode(column: "type", as: String.self)
                 let body = try row.decode(column: "body", as: String.self)
-                guard case .deploymentEvent(let event) = try ContractCodec.decode(type: type, schemaVersion: 1, body: Array(body.utf8)),
-                    event.deploymentId == id
-                else { return nil }
-                return event
+                guard case .eventBatch(let batch) = try ContractCodec.decode(type: type, schemaVersion: 1, body: Array(body.utf8)) else { return [] }
+                return batch.items.compactMap { item in
+                    guard case .deploymentEvent(let event) = item.message, event.deploymentId == id, event.status == status else { return nil }
+                    return event
+                }
             }.first
         }
     }

@@ -86,20 +86,30 @@ final class EventHub: Sendable {
         for mailbox in all { mailbox.close() }
     }
 
-    /// Turns a delivery from intake's events queue into a notice; `nil` for what is not an event.
-    static func notice(_ delivery: Delivery) -> EventNotice? {
-        guard let incoming = try? IncomingMessage(delivery) else { return nil }
-        switch incoming.message {
+    /// Turns a delivery from intake's events queue into notices: a worker's step event, or the
+    /// deployment and server stop events of one of the scheduler's batches (its step events the
+    /// feed had from the workers already); none for what is not an event.
+    static func notices(_ delivery: Delivery) -> [EventNotice] {
+        guard let incoming = try? IncomingMessage(delivery) else { return [] }
+        guard case .eventBatch(let batch) = incoming.message else {
+            return notice(incoming.message, body: delivery.message.body).map { [$0] } ?? []
+        }
+        return batch.items.compactMap { item in
+            if case .stepEvent = item.message { return nil }
+            guard let body = item.body ?? (try? ContractCodec.encode(item.message)) else { return nil }
+            return notice(item.message, body: body)
+        }
+    }
+
+    private static func notice(_ message: HangarMessage, body: [UInt8]) -> EventNotice? {
+        switch message {
         case .stepEvent(let event):
-            return EventNotice(
-                kind: "step", type: event.messageType, deploymentId: event.deploymentId, environmentId: nil, body: delivery.message.body)
+            return EventNotice(kind: "step", type: event.messageType, deploymentId: event.deploymentId, environmentId: nil, body: body)
         case .deploymentEvent(let event):
             return EventNotice(
-                kind: "status", type: event.messageType, deploymentId: event.deploymentId, environmentId: event.environmentId,
-                body: delivery.message.body)
+                kind: "status", type: event.messageType, deploymentId: event.deploymentId, environmentId: event.environmentId, body: body)
         case .shutdownEvent(let event):
-            return EventNotice(
-                kind: "shutdown", type: event.messageType, deploymentId: nil, environmentId: event.environmentId, body: delivery.message.body)
+            return EventNotice(kind: "shutdown", type: event.messageType, deploymentId: nil, environmentId: event.environmentId, body: body)
         default:
             return nil
         }

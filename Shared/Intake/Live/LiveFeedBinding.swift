@@ -1,15 +1,18 @@
 import AMQPClient
+import HangarMessaging
 import Logging
 
-/// Binds intake's private event queue to `hangar.events` only while a live stream is open, so
-/// an intake nobody watches receives no events (each would cost it and the broker a delivery).
+/// Binds intake's private event queue to `hangar.events` (``HangarTopology/liveFeedKeys``: the
+/// workers' step events and the scheduler's event batches) only while a live stream is open,
+/// so an intake nobody watches receives no events (each would cost it and the broker a
+/// delivery).
 ///
 /// The first stream to open binds before it reads the state it starts from, so it misses
 /// nothing; the binding stays for `linger` after the last stream closed, so a console that
 /// reconnects does not bind and unbind each time.
 actor LiveFeedBinding {
     private let connection: AMQPConnection
-    private let binding: Topology.Binding
+    private let bindings: [Topology.Binding]
     private let linger: Duration
     private let logger: Logger
     private var streams = 0
@@ -18,7 +21,7 @@ actor LiveFeedBinding {
 
     init(connection: AMQPConnection, queue: String, exchange: String, linger: Duration = .seconds(30), logger: Logger) {
         self.connection = connection
-        self.binding = Topology.Binding(queue: queue, exchange: exchange, routingKey: "#")
+        self.bindings = HangarTopology.liveFeedKeys.map { Topology.Binding(queue: queue, exchange: exchange, routingKey: $0) }
         self.linger = linger
         self.logger = logger
     }
@@ -31,7 +34,7 @@ actor LiveFeedBinding {
         bound = true
         do {
             // Declared on its own, so the connection declares it again after a reconnect.
-            try await connection.declare(Topology(bindings: [binding]))
+            try await connection.declare(Topology(bindings: bindings))
         } catch {
             logger.warning("intake.feed.bind_failed", metadata: ["error": "\(error)"])
             bound = false
@@ -54,7 +57,7 @@ actor LiveFeedBinding {
         guard closing == closings, streams == 0, bound else { return }
         bound = false
         do {
-            try await connection.unbind(binding)
+            for binding in bindings { try await connection.unbind(binding) }
         } catch {
             logger.warning("intake.feed.unbind_failed", metadata: ["error": "\(error)"])
         }

@@ -34,8 +34,11 @@ struct IntakePreparation: Service, CustomStringConvertible {
         try await intake.migrate()
         try await connection.declareHangarTopology()
         try await connection.declare(HangarTopology.privateQueue(eventsQueue) + HangarTopology.privateQueue(repliesQueue))
-        // A queue of this name left bound by an earlier run (before it expired) is unbound.
-        try await connection.unbind(Topology.Binding(queue: eventsQueue, exchange: HangarTopology.events, routingKey: "#"))
+        // A queue of this name left bound by an earlier run (before it expired) is unbound
+        // (`#`: what versions before the live feed read batches bound).
+        for key in ["#"] + HangarTopology.liveFeedKeys {
+            try await connection.unbind(Topology.Binding(queue: eventsQueue, exchange: HangarTopology.events, routingKey: key))
+        }
         guard try await cancelWhenGracefulShutdown({ try await waitForHistoryTables() }) else { return }
         // The freeze windows as they are, for a scheduler that has none yet (or an older revision).
         await outbox.publish([try await intake.snapshotFreezes(outbox: outbox)])

@@ -81,7 +81,7 @@ public struct IntakeServices: Sendable {
             logger: logger)
 
         let eventFeed = ConsumerService(connection: connection, queue: eventsQueue, prefetch: 512, logger: logger) { delivery in
-            if let notice = EventHub.notice(delivery) { hub.post(notice) }
+            for notice in EventHub.notices(delivery) { hub.post(notice) }
             return .ack
         }
         let replies = ConsumerService(connection: connection, queue: repliesQueue, prefetch: 64, logger: logger) { delivery in
