@@ -71,10 +71,13 @@ public struct WorkerService: Service, CustomStringConvertible {
             WorkerStatusReporter(connection: connection, name: name, concurrency: concurrency, interval: $0, steps: running, logger: logger)
         }
         let prefetch = prefetch ?? UInt16(clamping: concurrency)
+        // The steps run on the connection's own thread: a command's delivery, its outcome's
+        // publish and confirm, and its ack need no switch between threads. A provider's calls
+        // are asynchronous (HTTP through AsyncHTTPClient); none blocks its thread.
         consumer = ContractConsumerService(
             connection: connection, queue: queue, prefetch: prefetch, concurrency: concurrency,
             redeliveries: .forQueue(of: connection.configuration.queueType, limit: HangarTopology.steps.deliveryLimit),
-            logger: logger
+            executor: connection.executor, logger: logger
         ) { [logger] incoming in
             guard case .executeStep(let command) = incoming.message else {
                 return .reject(reason: "the steps queue takes step.execute commands, not \(incoming.message.type)")
