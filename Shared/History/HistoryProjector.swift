@@ -242,64 +242,45 @@ public struct HistoryProjector: Sendable {
         // Its detail lines stay: they happened (the history says at reading that it was replaced).
         // Events of one step may be applied in any order (two recorders take batches off one
         // queue): the start is the earliest seen, and the deployment's last event settles the status.
-        let open = "status IN ('pending', 'running') AND attempts = \(Int64(event.attempt))"
+        // One UPDATE per event: every expression reads the row as it was, so "the latest
+        // attempt" is `attempts <= event.attempt` (what the attempts become), and the step is
+        // open to this event when it is also pending or running.
+        let attempt = Int64(event.attempt)
+        let latest: SQLQueryString = "attempts <= \(bind: attempt)"
+        let open: SQLQueryString = "status IN ('pending', 'running') AND \(latest)"
+        var assignments: [SQLQueryString] = ["attempts = CASE WHEN attempts < \(bind: attempt) THEN \(bind: attempt) ELSE attempts END"]
+        var startedAt: SQLQueryString
+        switch event.kind {
+        case .started, .progress:
+            startedAt = earliest("started_at", at)
+            assignments.append("status = CASE WHEN \(open) THEN 'running' ELSE status END")
+        case .succeeded, .skipped:
+            startedAt = "CASE WHEN \(open) THEN COALESCE(started_at, \(bind: at)) ELSE started_at END"
+            assignments.append("status = CASE WHEN \(open) THEN \(bind: event.kind == .succeeded ? "succeeded" : "skipped") ELSE status END")
+            assignments.append("finished_at = CASE WHEN \(open) THEN \(bind: at) ELSE finished_at END")
+        case .failed:
+            // Transient, or the rollout waits paused: the scheduler may retry, and the step stays
+            // open with its last error; otherwise it failed for good.
+            let stays = event.transient == true || event.pausesRollout
+            startedAt = "CASE WHEN \(open) THEN COALESCE(started_at, \(bind: at)) ELSE started_at END"
+            assignments.append("status = CASE WHEN \(open) THEN \(bind: stays ? "running" : "failed") ELSE status END")
+            if !stays { assignments.append("finished_at = CASE WHEN \(open) THEN \(bind: at) ELSE finished_at END") }
+            assignments.append("error = CASE WHEN \(open) THEN \(bind: event.error ?? "failed") ELSE error END")
+        }
+        if let held = event.startedAt?.epochMilliseconds {
+            // The start a held `started` had (it came inside the outcome): the earlier of the two.
+            startedAt = "CASE WHEN (\(startedAt)) IS NULL OR (\(startedAt)) > \(bind: held) THEN \(bind: held) ELSE (\(startedAt)) END"
+        }
+        assignments.append("started_at = \(startedAt)")
+        if let worker = event.worker, event.kind != .failed {
+            assignments.append("worker = CASE WHEN \(latest) THEN \(bind: worker) ELSE worker END")
+        }
         try await db.raw(
             """
-            UPDATE history_steps SET attempts = CASE WHEN attempts < \(bind: Int64(event.attempt)) THEN \(bind: Int64(event.attempt)) ELSE attempts END
+            UPDATE history_steps SET \(SQLList(assignments, separator: SQLRaw(", ")))
             WHERE deployment_id = \(bind: id) AND name = \(bind: step)
             """
         ).run()
-        switch event.kind {
-        case .started, .progress:
-            try await db.raw(
-                """
-                UPDATE history_steps SET started_at = \(earliest("started_at", at))
-                WHERE deployment_id = \(bind: id) AND name = \(bind: step)
-                """
-            ).run()
-            try await db.raw(
-                """
-                UPDATE history_steps SET status = 'running'
-                WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
-                """
-            ).run()
-        case .succeeded, .skipped:
-            try await db.raw(
-                """
-                UPDATE history_steps SET status = \(bind: event.kind == .succeeded ? "succeeded" : "skipped"),
-                    started_at = COALESCE(started_at, \(bind: at)), finished_at = \(bind: at)
-                WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
-                """
-            ).run()
-        case .failed:
-            let error = event.error ?? "failed"
-            if event.transient == true || event.pausesRollout {
-                // The scheduler may retry, or the rollout waits paused: the step stays open with its last error.
-                try await db.raw(
-                    """
-                    UPDATE history_steps SET status = 'running', started_at = COALESCE(started_at, \(bind: at)), error = \(bind: error)
-                    WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
-                    """
-                ).run()
-            } else {
-                try await db.raw(
-                    """
-                    UPDATE history_steps SET status = 'failed', started_at = COALESCE(started_at, \(bind: at)),
-                        finished_at = \(bind: at), error = \(bind: error)
-                    WHERE deployment_id = \(bind: id) AND name = \(bind: step) AND \(unsafeRaw: open)
-                    """
-                ).run()
-            }
-        }
-        if let startedAt = event.startedAt {
-            try await db.raw(
-                """
-                UPDATE history_steps SET started_at = \(earliest("started_at", startedAt.epochMilliseconds))
-                WHERE deployment_id = \(bind: id) AND name = \(bind: step)
-                """
-            ).run()
-        }
-        let attempt = Int64(event.attempt)
         for (index, line) in (event.earlierDetails ?? []).enumerated() {
             try await db.raw(
                 """
