@@ -49,7 +49,9 @@ public struct RecorderService: Service {
                 [store = projector.store] ids in
                 try await HistorySchema.redeliveries.recordRedeliveries(of: ids, in: store)
             },
-            logger: logger
+            // A batch is one transaction: decoded and applied on the store's writer thread
+            // (SQLite), as the scheduler's, it starts and commits without a hop between threads.
+            executor: projector.store.transactionExecutor, logger: logger
         ) { batch in
             try await projector.apply(batch)
         }

@@ -84,7 +84,9 @@ public struct NotifierService: Service {
                 [store = notifierStore.store] ids in
                 try await NotifierSchema.redeliveries.recordRedeliveries(of: ids, in: store)
             },
-            logger: logger
+            // A batch is one transaction: decoded and applied on the store's writer thread
+            // (SQLite). The emails are sent elsewhere (libcurl blocks its thread).
+            executor: notifierStore.store.transactionExecutor, logger: logger
         ) { batch in
             let queued = try await notifierStore.apply(Self.notifierEvents(of: batch))
             if queued > 0 { sender.wakeUp() }
