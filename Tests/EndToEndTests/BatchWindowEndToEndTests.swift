@@ -40,19 +40,37 @@ struct BatchWindowEndToEndTests {
         try await expectEachStepOnce(system, id)
     }
 
-    @Test("the scheduler SIGKILLed while it holds event batches: the relay sends them, and the history has each step once")
+    @Test(
+        "the scheduler SIGKILLed while it holds event batches: the relay sends them, the history has each step once, and the start is emailed once"
+    )
     func schedulerKilledWhileHolding() async throws {
         let system = try await startHoldingScheduler("batch-hold")
         defer { Task { await system.shutdown() } }
+        try system.start(.notifier)
         try await system.createEnvironment("held", target: #"{"durations":{"create_image":10000}}"#)
-        let id = try await system.deploy("held")
+        let id = try await system.deploy("held", body: #"{"version":"1.0","notify":{"emails":["ops@example.com"],"events":["started","succeeded"]}}"#)
 
         try await waitForHeldBatches(system, id)
+        // The notifier reads the deployment's events in the scheduler's batches only: the start is held with them.
+        #expect(try subjects(system).isEmpty, "no email while the scheduler holds the start")
 
         system.stop("scheduler", signal: SIGKILL)
         try system.start(.scheduler, name: "scheduler-2", environment: Self.holding)
         try await waitForCreateImageRunning(system, id, else: "the restarted scheduler did not relay the held batches")
         try await expectEachStepOnce(system, id)
+        _ = try await system.wait(for: id, status: .succeeded, timeout: .seconds(60))
+        let expected = ["Subject: [Hangar] Deployment of 1.0 to held started", "Subject: [Hangar] Deployment of 1.0 to held succeeded"]
+        try await eventually("the start's and the end's emails", timeout: .seconds(30)) { try subjects(system).count >= 2 }
+        try await Task.sleep(for: .milliseconds(500))  // time for a second copy to show
+        #expect(try subjects(system) == expected)
+    }
+
+    /// The subjects of the emails the notifier wrote to its outbox folder, sorted.
+    private func subjects(_ system: HangarSystem) throws -> [String] {
+        let folder = system.outboxDirectory
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".eml") }
+        return try files.map { try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) }
+            .compactMap { $0.components(separatedBy: "\r\n").first { $0.hasPrefix("Subject: ") } }.sorted()
     }
 
     @Test("a standby takes over from a scheduler SIGKILLed holding event batches: it sends them first; succeeded shows every step")
