@@ -33,16 +33,7 @@ public struct HistoryProjector: Sendable {
     /// The events of an ``EventBatch`` (the scheduler's, one per transaction) are applied as
     /// if each had come on its own, in order.
     public func apply(_ batch: [IncomingMessage]) async throws {
-        var events: [(messageId: String, message: HangarMessage)] = []
-        events.reserveCapacity(batch.count)
-        for incoming in batch {
-            if case .eventBatch(let eventBatch) = incoming.message {
-                for item in eventBatch.items { events.append((item.messageId, item.message)) }
-            } else {
-                events.append((incoming.messageId, incoming.message))
-            }
-        }
-        try await apply(events: events)
+        try await apply(events: batch.events())
     }
 
     private func apply(events batch: [(messageId: String, message: HangarMessage)]) async throws {
@@ -224,11 +215,12 @@ public struct HistoryProjector: Sendable {
         }
     }
 
-    /// SQL for `column` moved back to `value` if that is earlier (or it is unset): the same
-    /// whichever order the times arrive in. The value is bound, so the statement's text stays
-    /// the same and its prepared statement is reused (an inlined time made every one new).
-    static func earliest(_ column: String, _ value: Int64) -> SQLQueryString {
-        "CASE WHEN \(unsafeRaw: column) IS NULL OR \(unsafeRaw: column) > \(bind: value) THEN \(bind: value) ELSE \(unsafeRaw: column) END"
+    /// SQL for `time` (a column, or an expression of the row) moved back to `value` if that is
+    /// earlier (or it is unset): the same whichever order the times arrive in. The value is
+    /// bound, so the statement's text stays the same and its prepared statement is reused (an
+    /// inlined time made every one new).
+    static func earliest(_ time: SQLQueryString, _ value: Int64) -> SQLQueryString {
+        "CASE WHEN (\(time)) IS NULL OR (\(time)) > \(bind: value) THEN \(bind: value) ELSE (\(time)) END"
     }
 
     // MARK: Step events
@@ -269,7 +261,7 @@ public struct HistoryProjector: Sendable {
         }
         if let held = event.startedAt?.epochMilliseconds {
             // The start a held `started` had (it came inside the outcome): the earlier of the two.
-            startedAt = "CASE WHEN (\(startedAt)) IS NULL OR (\(startedAt)) > \(bind: held) THEN \(bind: held) ELSE (\(startedAt)) END"
+            startedAt = earliest(startedAt, held)
         }
         assignments.append("started_at = \(startedAt)")
         if let worker = event.worker, event.kind != .failed {

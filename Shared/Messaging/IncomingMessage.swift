@@ -33,6 +33,25 @@ public struct IncomingMessage: Sendable {
     }
 }
 
+extension Sequence<IncomingMessage> {
+    /// The events the messages carry, in order: each item of an ``EventBatch`` that `keep` takes
+    /// (every one by default), under its own message id, and any other message as it came.
+    public func events(
+        keepingFromBatches keep: (HangarMessage) -> Bool = { _ in true }
+    ) -> [(messageId: String, message: HangarMessage)] {
+        var events: [(messageId: String, message: HangarMessage)] = []
+        events.reserveCapacity(underestimatedCount)
+        for incoming in self {
+            guard case .eventBatch(let batch) = incoming.message else {
+                events.append((incoming.messageId, incoming.message))
+                continue
+            }
+            for item in batch.items where keep(item.message) { events.append((item.messageId, item.message)) }
+        }
+        return events
+    }
+}
+
 /// Sends a message that can never be processed to `hangar.dead` (routing key: the queue it
 /// came from, so it rests in `<queue>.dead`) with the reason in `x-hangar-dead-reason`, then
 /// acks the original. If that publish fails the original is requeued.

@@ -49,20 +49,12 @@ public struct NotifierService: Service {
     /// scheduler's batches (their step events are for the history), and any such event that
     /// came on its own (queued before the notifier read batches).
     static func notifierEvents(of batch: [IncomingMessage]) -> [(messageId: String, message: HangarMessage)] {
-        var events: [(messageId: String, message: HangarMessage)] = []
-        for incoming in batch {
-            guard case .eventBatch(let eventBatch) = incoming.message else {
-                events.append((incoming.messageId, incoming.message))
-                continue
-            }
-            for item in eventBatch.items {
-                switch item.message {
-                case .deploymentEvent, .shutdownEvent: events.append((item.messageId, item.message))
-                default: continue
-                }
+        batch.events { message in
+            switch message {
+            case .deploymentEvent, .shutdownEvent: true
+            default: false
             }
         }
-        return events
     }
 
     /// Migrates the notifier's tables, declares the AMQP topology and consumes `hangar.notifier` while the sender delivers,
