@@ -32,6 +32,14 @@ import SQLKit
 /// for its CPU time: `HANGAR_BENCH_BROKER_PID`, else the `beam.smp` running RabbitMQ.
 @main
 enum PipelineBench {
+    /// The worker's slots (`HANGAR_WORKER_CONCURRENCY`) in the bursts and the 500 waiting
+    /// deployments: 24, or `HANGAR_BENCH_WORKER_SLOTS`. A slot is held from a command's delivery
+    /// until the broker confirms the step's outcome and the command is acked; with zero-time
+    /// steps that is all of a slot's time, and under a burst's load it takes a few
+    /// milliseconds, so with 8 slots one worker capped a burst near 1,600 steps (about 265
+    /// deployments) a second while it used a sixth of a core (docs/benchmarks.md, stop 42).
+    static let burstSlots = ProcessInfo.processInfo.environment["HANGAR_BENCH_WORKER_SLOTS"].flatMap { Int($0) } ?? 24
+
     static func main() async {
         let quick = CommandLine.arguments.contains("--quick")
         let onlyWaiting = CommandLine.arguments.contains("--only-waiting")
@@ -87,12 +95,12 @@ enum PipelineBench {
                 printSequential(try await sequentialLatency(count: quick ? 20 : 100))
                 for workers in [1, 2] {
                     let result = try await run(
-                        "burst-\(workers)", deployments: quick ? 200 : 1000, environments: 100, workers: workers, concurrency: 8,
+                        "burst-\(workers)", deployments: quick ? 200 : 1000, environments: 100, workers: workers, concurrency: burstSlots,
                         target: "{}")
                     print(
                         String(
-                            format: "| a burst of %d, zero-time steps, %d worker(s) | %.0f deployments/s, latency p50 %.0f ms, p99 %.0f ms |",
-                            result.count, workers, result.throughput, result.p50, result.p99))
+                            format: "| a burst of %d, zero-time steps, %d worker(s) of %d slots | %.0f deployments/s, latency p50 %.0f ms, p99 %.0f ms |",
+                            result.count, workers, burstSlots, result.throughput, result.p50, result.p99))
                     print("| CPU per deployment in that burst | \(result.cpu.summary(per: result.count)) |")
                 }
                 if CommandLine.arguments.contains("--only-bursts") { return }
@@ -110,7 +118,7 @@ enum PipelineBench {
             }
             let waiting = quick ? 100 : 500
             let result = try await run(
-                "wait-10s", deployments: waiting, environments: waiting, workers: 1, concurrency: 8,
+                "wait-10s", deployments: waiting, environments: waiting, workers: 1, concurrency: burstSlots,
                 target: #"{"polls":{"create_image":1},"pollIntervalMs":10000}"#)
             print(
                 String(
