@@ -33,12 +33,13 @@ import SQLKit
 @main
 enum PipelineBench {
     /// The worker's slots (`HANGAR_WORKER_CONCURRENCY`) in the bursts and the 500 waiting
-    /// deployments: 24, or `HANGAR_BENCH_WORKER_SLOTS`. A slot is held from a command's delivery
+    /// deployments: 48, or `HANGAR_BENCH_WORKER_SLOTS`. A slot is held from a command's delivery
     /// until the broker confirms the step's outcome and the command is acked; with zero-time
-    /// steps that is all of a slot's time, and under a burst's load it takes a few
-    /// milliseconds, so with 8 slots one worker capped a burst near 1,600 steps (about 265
-    /// deployments) a second while it used a sixth of a core (docs/benchmarks.md, stop 42).
-    static let burstSlots = ProcessInfo.processInfo.environment["HANGAR_BENCH_WORKER_SLOTS"].flatMap { Int($0) } ?? 24
+    /// steps that is all of a slot's time, a few milliseconds under a burst's load. With 8 slots
+    /// one worker capped a burst near 1,600 steps (about 260 deployments) a second while it used
+    /// a sixth of a core; from 48 on, more slots changed nothing and one worker measured as two
+    /// (docs/benchmarks.md, stop 42), so the bursts measure the rest of the system.
+    static let burstSlots = ProcessInfo.processInfo.environment["HANGAR_BENCH_WORKER_SLOTS"].flatMap { Int($0) } ?? 48
 
     static func main() async {
         let quick = CommandLine.arguments.contains("--quick")
@@ -99,7 +100,8 @@ enum PipelineBench {
                         target: "{}")
                     print(
                         String(
-                            format: "| a burst of %d, zero-time steps, %d worker(s) of %d slots | %.0f deployments/s, latency p50 %.0f ms, p99 %.0f ms |",
+                            format:
+                                "| a burst of %d, zero-time steps, %d worker(s) of %d slots | %.0f deployments/s, latency p50 %.0f ms, p99 %.0f ms |",
                             result.count, workers, burstSlots, result.throughput, result.p50, result.p99))
                     print("| CPU per deployment in that burst | \(result.cpu.summary(per: result.count)) |")
                 }
