@@ -176,7 +176,8 @@ extension Setting {
         "HANGAR_WORKER_NAME", readers: [.worker], default: "`HANGAR_INSTANCE`", "the worker's name in the history and `GET /v1/workers`")
     /// `HANGAR_WORKER_CONCURRENCY`.
     public static let workerConcurrency = Setting(
-        "HANGAR_WORKER_CONCURRENCY", readers: [.worker], default: "4", "steps run at once (1…1000)")
+        "HANGAR_WORKER_CONCURRENCY", readers: [.worker], default: "4",
+        "steps run at once (1…1000); a slot is held until the broker confirms the step's outcome")
     /// `HANGAR_WORKER_PREFETCH`.
     public static let workerPrefetch = Setting(
         "HANGAR_WORKER_PREFETCH", readers: [.worker], default: "the concurrency", "step commands taken from the broker ahead")
