@@ -7,8 +7,9 @@ import Metrics
 import ServiceLifecycle
 
 /// The notifier: consumes the scheduler's event batches from `hangar.notifier` and acts on
-/// their deployment and server stop events: keeps its step table, stores the emails each event calls for (in the transaction that records the
-/// message, before the ack) and sends them through ``NotificationSender``.
+/// their deployment and server stop events: keeps its step table, stores the emails each
+/// event calls for (in the transaction that records the message, before the ack) and sends
+/// them through ``NotificationSender``.
 public struct NotifierService: Service {
     private let connection: AMQPConnection
     private let notifierStore: NotifierStore
