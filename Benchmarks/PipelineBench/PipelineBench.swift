@@ -126,6 +126,10 @@ enum PipelineBench {
                 String(
                     format: "| %d deployments each waiting 10 s on an image, 1 worker | all done %.1f s after the first submit |",
                     result.count, result.elapsed))
+            print(
+                String(format: "| CPU per deployment while they were submitted (%.2f s) | ", result.submitting)
+                    + result.cpuSubmitting.summary(per: result.count) + " |")
+            print("| CPU per deployment, the whole run | \(result.cpu.summary(per: result.count)) |")
             if !onlyWaiting {
                 try await ReadLoad.run(quick: quick)
                 try await IdleMemory.run()
@@ -143,6 +147,11 @@ enum PipelineBench {
         var p50: Double
         var p99: Double
         var cpu = CPUTimes()
+        /// ``run(_:deployments:environments:workers:concurrency:target:environment:beforeShutdown:)``
+        /// only: the CPU used from the first submit until the last was answered.
+        var cpuSubmitting = CPUTimes()
+        /// The same: seconds from the first submit until the last was answered.
+        var submitting: Double = 0
         /// One at a time only: ``Timeline/summary(history:)``.
         var timeline: String? = nil
     }
@@ -182,6 +191,7 @@ enum PipelineBench {
             for try await (id, at) in group { submitted[id] = at }
         }
         let submitting = milliseconds(ContinuousClock.now - start) / 1000
+        let cpuSubmitting = CPUTimes.read(system) - cpuBefore
         FileHandle.standardError.write(Data(String(format: "%@: submitted %d deployments over HTTP in %.2f s\n", name, deployments, submitting).utf8))
 
         var latencies: [Double] = []
@@ -224,7 +234,8 @@ enum PipelineBench {
         let elapsed = milliseconds(lastSeen - start) / 1000
         return Result(
             count: deployments, elapsed: elapsed, throughput: Double(deployments) / elapsed,
-            p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)], cpu: cpu)
+            p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)], cpu: cpu,
+            cpuSubmitting: cpuSubmitting, submitting: submitting)
     }
 
     /// Prints row 1: latency, CPU per deployment and where the time goes.
