@@ -8,9 +8,9 @@ import SQLKit
 /// the hand-offs between them: an outcome's hop to the scheduler, its transaction, the next
 /// command's hop back); and the last step's end → `succeeded` seen in the history (the
 /// scheduler's last event, the recorder's batch, the poll). Medians over the deployments
-/// measured one at a time. The steps are not split further: the worker stamps a step's events
-/// at least 1 ms apart (the history orders them by millisecond), which would show a zero-time
-/// step as 1–2 ms and the hand-off after it as nothing. The first part is split by the
+/// measured one at a time. The steps are not split further: every stamp is a whole
+/// millisecond, and a zero-time step's events share one (before stop 43 the worker stamped
+/// them at least 1 ms apart, which showed such a step as 1–4 ms). The first part is split by the
 /// deployment's `created_at` (intake's clock as it takes the request) and `started_at` (the
 /// scheduler's, as it starts it), as means: every stamp is a whole millisecond, and a mean
 /// over many deployments averages that out where a median would not.

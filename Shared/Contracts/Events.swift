@@ -19,8 +19,8 @@ public struct StepEvent: Codable, Sendable, Equatable {
     public var attempt: Int
     /// The dispatch this answers.
     @LowercaseID public var dispatchId: UUID
-    /// When it happened, by the worker's clock. The events of one run are at least 1 ms apart, so the history can
-    /// order them by time.
+    /// When it happened, by the worker's clock. Events of one run may share a millisecond: the history orders those
+    /// by the detail line's index (``StepEventID/lineIndex(of:)``), the outcome after its lines.
     public var at: Date
     /// A line for the step's details ("retrieving server information").
     public var detail: String?

@@ -197,35 +197,6 @@ public struct StepExecutor: Sendable {
     }
 }
 
-/// The deterministic message ids of step events.
-///
-/// One run of a dispatched step (`<dispatchId>.a<attempt>.p<poll>`) publishes at most one
-/// `started`, its detail lines and exactly one outcome, and each of these has an id of its
-/// own kind, so an id names the same event whichever run publishes it: a re-run after a
-/// crash repeats the ids of what it repeats, and its outcome can never take the id of a
-/// detail line the killed run published (the cause of a stall, issue #19).
-public enum StepEventID {
-    /// `0192…-7c1e.a1.p0`: the run's prefix.
-    public static func run(dispatchId: UUID, attempt: Int, poll: Int) -> String {
-        "\(dispatchId.lowercasedString).a\(attempt).p\(poll)"
-    }
-
-    /// The run's `step.started`: `<run>.started`.
-    public static func started(run: String) -> String { "\(run).started" }
-
-    /// The run's outcome, whichever it is (succeeded, skipped, failed, or waiting with a
-    /// continuation): `<run>.outcome`.
-    public static func outcome(run: String) -> String { "\(run).outcome" }
-
-    /// The `index`-th detail line (from 0), keyed by its text as well:
-    /// `<run>.line.<index>.<16 hex digits of the text's FNV-1a hash>`. A re-run that reports
-    /// the same line repeats its id; one that reports something else at that position gets
-    /// another id, so both lines stay in the history.
-    public static func line(run: String, index: Int, text: String) -> String {
-        "\(run).line.\(index).\(Fingerprint.hex(of: text))"
-    }
-}
-
 /// Builds and publishes one run's events under their ``StepEventID``s.
 private final class Reporter: Sendable {
     let command: ExecuteStep
@@ -273,12 +244,15 @@ private final class Reporter: Sendable {
         if let live { background.yield(live) }
     }
 
-    /// `time`, or 1 ms after the run's previous event when that is later: the history orders
-    /// a step's lines by time (in milliseconds), so lines reported in the same millisecond
-    /// (and the outcome after them) must not tie.
+    /// `time`, or the run's previous event's time if the clock went back: a run's events
+    /// keep their order in time. Events of the same millisecond keep their true time; the
+    /// history orders them by the line's index (``StepEventID/lineIndex(of:)``), the outcome
+    /// after its lines. (Until stop 43 each event was stamped at least 1 ms after the one
+    /// before, which showed a step shorter than a millisecond as lasting a millisecond per
+    /// line, and the next step as starting before it ended.)
     private static func stamp(_ time: Date, after last: inout Date?) -> Date {
         var time = time
-        if let previous = last?.epochMilliseconds, time.epochMilliseconds <= previous { time = Date(epochMilliseconds: previous + 1) }
+        if let previous = last, time < previous { time = previous }
         last = time
         return time
     }

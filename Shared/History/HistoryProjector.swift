@@ -276,9 +276,9 @@ public struct HistoryProjector: Sendable {
         for (index, line) in (event.earlierDetails ?? []).enumerated() {
             try await db.raw(
                 """
-                INSERT INTO history_details (message_id, deployment_id, step, at, message, attempt, answer)
+                INSERT INTO history_details (message_id, deployment_id, step, at, message, attempt, answer, seq)
                 VALUES (\(bind: "\(messageId)#\(index)"), \(bind: id), \(bind: step), \(bind: line.at.epochMilliseconds), \(bind: line.message),
-                    \(bind: attempt), 0)
+                    \(bind: attempt), 0, \(bind: Int64(index)))
                 ON CONFLICT (message_id) DO NOTHING
                 """
             ).run()
@@ -294,14 +294,24 @@ public struct HistoryProjector: Sendable {
         if let line = detailLine(event) {
             try await db.raw(
                 """
-                INSERT INTO history_details (message_id, deployment_id, step, at, message, attempt, answer)
+                INSERT INTO history_details (message_id, deployment_id, step, at, message, attempt, answer, seq)
                 VALUES (\(bind: messageId), \(bind: id), \(bind: step), \(bind: at), \(bind: line), \(bind: attempt),
-                    \(bind: Int64(isAnswer(event) ? 1 : 0)))
+                    \(bind: Int64(isAnswer(event) ? 1 : 0)), \(bind: lineOrder(messageId)))
                 ON CONFLICT (message_id) DO NOTHING
                 """
             ).run()
         }
     }
+
+    /// Where a line goes among its run's lines of the same millisecond (`seq`): a detail line
+    /// by its index (``StepEventID/lineIndex(of:)``; the lines an outcome carries, by their
+    /// place in it), the outcome's own line after them all.
+    static func lineOrder(_ messageId: String) -> Int64 {
+        StepEventID.lineIndex(of: messageId).map(Int64.init) ?? outcomeLineOrder
+    }
+
+    /// The `seq` of an outcome's own line: after any detail line of its run.
+    static let outcomeLineOrder: Int64 = 1 << 40
 
     /// An answer that ends an attempt: it succeeded, was skipped or failed for good. When a
     /// later attempt of its step exists, the attempt had been replaced and its answer moved

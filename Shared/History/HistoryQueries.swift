@@ -100,7 +100,7 @@ public struct HistoryQueries: Sendable {
             guard let row = try await db.raw("SELECT * FROM history_deployments WHERE id = \(bind: key)").first() else { return nil }
             let lines = try await db.raw(
                 """
-                SELECT step, at, message, attempt, answer FROM history_details WHERE deployment_id = \(bind: key) ORDER BY at, message_id
+                SELECT step, at, message, attempt, answer FROM history_details WHERE deployment_id = \(bind: key) ORDER BY at, seq, message_id
                 """
             ).all()
             let steps = try await db.raw("SELECT * FROM history_steps WHERE deployment_id = \(bind: key) ORDER BY position").all()

@@ -117,5 +117,11 @@ enum HistorySchema {
         Migration(id: "history-9-pauses") { db in
             try await db.raw("ALTER TABLE history_deployments ADD COLUMN pause TEXT").run()
         },
+        // A line's place among its run's lines of the same millisecond (`HistoryProjector.lineOrder`):
+        // workers stamp events with their true time, several in one millisecond. Older lines
+        // have 0 (their workers stamped each event a millisecond after the one before).
+        Migration(id: "history-10-detail-order") { db in
+            try await db.raw("ALTER TABLE history_details ADD COLUMN seq BIGINT NOT NULL DEFAULT 0").run()
+        },
     ]
 }

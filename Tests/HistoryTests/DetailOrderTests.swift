@@ -1,0 +1,90 @@
+import Foundation
+import HangarContracts
+import HangarMessaging
+import HangarStorage
+import Logging
+import Testing
+
+@testable import AMQPClient
+@testable import HangarHistory
+
+/// Workers stamp a step's events with their true time, so a quick step's events share a
+/// millisecond: the history still lists a run's lines in the order they happened, and the
+/// step lasts as long as it did.
+@Suite("Recorder: a step's events of one millisecond")
+struct DetailOrderTests {
+    static let at = Date(epochMilliseconds: 1_800_000_000_000)
+
+    @Test("12 live lines of one millisecond, applied last to first: read by their index, the outcome's line after them")
+    func liveLines() async throws {
+        let deployment = UUID()
+        let dispatch = UUID()
+        let run = StepEventID.run(dispatchId: dispatch, attempt: 1, poll: 0)
+        let texts = (0..<12).map { "line \($0)" }
+        var messages: [(id: String, message: HangarMessage)] = [("running", .deploymentEvent(Self.running(deployment)))]
+        messages.append((StepEventID.started(run: run), .stepEvent(Self.event(.started, deployment, dispatch))))
+        for (index, text) in texts.enumerated().reversed() {
+            messages.append(
+                (StepEventID.line(run: run, index: index, text: text), .stepEvent(Self.event(.progress, deployment, dispatch, detail: text))))
+        }
+        messages.append((StepEventID.outcome(run: run), .stepEvent(Self.event(.succeeded, deployment, dispatch, detail: "checked"))))
+
+        let step = try await Self.recorded(messages, deployment: deployment, step: .validate)
+        #expect(step.detail.map(\.message) == texts + ["checked"])
+        #expect(step.startedAt == Self.at && step.finishedAt == Self.at && step.durationMs == 0)
+    }
+
+    @Test("a quick step's lines carried by its outcome, all of one millisecond: in their order, the outcome's line last")
+    func heldLines() async throws {
+        let deployment = UUID()
+        let dispatch = UUID()
+        let run = StepEventID.run(dispatchId: dispatch, attempt: 1, poll: 0)
+        let texts = (0..<12).map { "held \($0)" }
+        var outcome = Self.event(.succeeded, deployment, dispatch, step: .createImage, detail: "image available")
+        outcome.startedAt = Self.at
+        outcome.earlierDetails = texts.map { StepEvent.DetailLine(at: Self.at, message: $0) }
+        let messages: [(id: String, message: HangarMessage)] = [
+            ("running", .deploymentEvent(Self.running(deployment))), (StepEventID.outcome(run: run), .stepEvent(outcome)),
+        ]
+
+        let step = try await Self.recorded(messages, deployment: deployment, step: .createImage)
+        #expect(step.detail.map(\.message) == texts + ["image available"])
+        #expect(step.startedAt == Self.at && step.finishedAt == Self.at)
+    }
+
+    /// The step `step` of `deployment` as the history reads it after `messages`, applied one by one.
+    static func recorded(_ messages: [(id: String, message: HangarMessage)], deployment: UUID, step: StepName) async throws -> StepDetails {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-history-order-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let store = SQLStore(configuration: .sqlite(path: folder.appendingPathComponent("history.sqlite").path), logger: quiet)
+        let running = Task { await store.run() }
+        defer {
+            store.shutdown()
+            running.cancel()
+        }
+        let projector = HistoryProjector(store: store, logger: quiet)
+        try await projector.migrate()
+        for (tag, entry) in messages.enumerated() {
+            let amqp = Message(body: try ContractCodec.encode(entry.message), messageId: entry.id, type: entry.message.type)
+            let delivery = Delivery(
+                message: amqp, exchange: "hangar.events", routingKey: entry.message.type, redelivered: false, deliveryTag: UInt64(tag + 1),
+                settle: { _ in })
+            try await projector.apply([try IncomingMessage(delivery)])
+        }
+        let details = try #require(try await HistoryQueries(store: store).details(deployment))
+        return try #require(details.steps.first { $0.name == step })
+    }
+
+    static func event(
+        _ kind: StepEvent.Kind, _ deployment: UUID, _ dispatch: UUID, step: StepName = .validate, detail: String? = nil
+    ) -> StepEvent {
+        StepEvent(kind: kind, deploymentId: deployment, step: step, attempt: 1, dispatchId: dispatch, at: at, detail: detail, worker: "worker-1")
+    }
+
+    static func running(_ deployment: UUID) -> DeploymentEvent {
+        DeploymentEvent(
+            status: .running, deploymentId: deployment, environmentId: UUID(), environmentName: "env", version: "v1", owner: "alice",
+            at: at, createdAt: at, scheduledAt: nil, mode: .optimized, options: .init(), notify: [])
+    }
+}
