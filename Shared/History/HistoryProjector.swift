@@ -277,7 +277,8 @@ public struct HistoryProjector: Sendable {
             try await db.raw(
                 """
                 INSERT INTO history_details (message_id, deployment_id, step, at, message, attempt, answer, seq)
-                VALUES (\(bind: "\(messageId)#\(index)"), \(bind: id), \(bind: step), \(bind: line.at.epochMilliseconds), \(bind: line.message),
+                VALUES (\(bind: carriedLineId(outcome: messageId, index: index, text: line.message)), \(bind: id), \(bind: step),
+                    \(bind: line.at.epochMilliseconds), \(bind: line.message),
                     \(bind: attempt), 0, \(bind: Int64(index)))
                 ON CONFLICT (message_id) DO NOTHING
                 """
@@ -308,6 +309,17 @@ public struct HistoryProjector: Sendable {
     /// place in it), the outcome's own line after them all.
     static func lineOrder(_ messageId: String) -> Int64 {
         StepEventID.lineIndex(of: messageId).map(Int64.init) ?? outcomeLineOrder
+    }
+
+    /// The id of the `index`-th line an outcome carries: the id the line would have had
+    /// published on its own (``StepEventID/line(run:index:text:)``), so that a line a killed
+    /// run published and its re-run carries is kept once. An outcome whose id is not a run's
+    /// (``StepEventID/outcome(run:)``) gives `<its id>#<index>`, as every outcome did before
+    /// stop 43.
+    static func carriedLineId(outcome messageId: String, index: Int, text: String) -> String {
+        let suffix = ".outcome"
+        guard messageId.hasSuffix(suffix) else { return "\(messageId)#\(index)" }
+        return StepEventID.line(run: String(messageId.dropLast(suffix.count)), index: index, text: text)
     }
 
     /// The `seq` of an outcome's own line: after any detail line of its run.

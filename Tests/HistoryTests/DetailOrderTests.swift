@@ -52,6 +52,30 @@ struct DetailOrderTests {
         #expect(step.startedAt == Self.at && step.finishedAt == Self.at)
     }
 
+    @Test("lines a killed run published and its re-run carries in its outcome are listed once")
+    func rerunCarriesPublishedLines() async throws {
+        let deployment = UUID()
+        let dispatch = UUID()
+        let run = StepEventID.run(dispatchId: dispatch, attempt: 1, poll: 0)
+        let texts = ["describing the group", "starting an instance refresh"]
+        var messages: [(id: String, message: HangarMessage)] = [("running", .deploymentEvent(Self.running(deployment)))]
+        // The first run went live, published its lines, and was killed before its outcome.
+        for (index, text) in texts.enumerated() {
+            messages.append(
+                (StepEventID.line(run: run, index: index, text: text), .stepEvent(Self.event(.progress, deployment, dispatch, detail: text))))
+        }
+        // The re-run of the same delivery was quick: the same lines ride in its outcome.
+        let later = Self.at.addingTimeInterval(0.005)
+        var outcome = Self.event(.succeeded, deployment, dispatch, detail: "refresh done")
+        outcome.at = later
+        outcome.startedAt = later
+        outcome.earlierDetails = texts.map { StepEvent.DetailLine(at: later, message: $0) }
+        messages.append((StepEventID.outcome(run: run), .stepEvent(outcome)))
+
+        let step = try await Self.recorded(messages, deployment: deployment, step: .validate)
+        #expect(step.detail.map(\.message) == texts + ["refresh done"])
+    }
+
     /// The step `step` of `deployment` as the history reads it after `messages`, applied one by one.
     static func recorded(_ messages: [(id: String, message: HangarMessage)], deployment: UUID, step: StepName) async throws -> StepDetails {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-history-order-\(UUID().uuidString.prefix(8))")
