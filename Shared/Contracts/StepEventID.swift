@@ -18,7 +18,14 @@ public enum StepEventID {
 
     /// The run's outcome, whichever it is (succeeded, skipped, failed, or waiting with a
     /// continuation): `<run>.outcome`.
-    public static func outcome(run: String) -> String { "\(run).outcome" }
+    public static func outcome(run: String) -> String { run + outcomeSuffix }
+
+    /// The run whose outcome has the id `id` (``outcome(run:)``); `nil` for any other id.
+    public static func run(ofOutcome id: String) -> String? {
+        id.hasSuffix(outcomeSuffix) ? String(id.dropLast(outcomeSuffix.count)) : nil
+    }
+
+    private static let outcomeSuffix = ".outcome"
 
     /// The `index`-th detail line (from 0), keyed by its text as well:
     /// `<run>.line.<index>.<16 hex digits of the text's FNV-1a hash>`. A re-run that reports

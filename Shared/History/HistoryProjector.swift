@@ -317,9 +317,8 @@ public struct HistoryProjector: Sendable {
     /// (``StepEventID/outcome(run:)``) gives `<its id>#<index>`, as every outcome did before
     /// stop 43.
     static func carriedLineId(outcome messageId: String, index: Int, text: String) -> String {
-        let suffix = ".outcome"
-        guard messageId.hasSuffix(suffix) else { return "\(messageId)#\(index)" }
-        return StepEventID.line(run: String(messageId.dropLast(suffix.count)), index: index, text: text)
+        guard let run = StepEventID.run(ofOutcome: messageId) else { return "\(messageId)#\(index)" }
+        return StepEventID.line(run: run, index: index, text: text)
     }
 
     /// The `seq` of an outcome's own line: after any detail line of its run.

@@ -16,4 +16,12 @@ struct StepEventIDTests {
         #expect(StepEventID.lineIndex(of: "\(run).line..abc") == nil)
         #expect(StepEventID.lineIndex(of: "\(run).line.+4.abc") == nil)
     }
+
+    @Test("an outcome's id gives back its run; other ids give none")
+    func runOfOutcome() {
+        let run = StepEventID.run(dispatchId: UUID(), attempt: 1, poll: 3)
+        #expect(StepEventID.run(ofOutcome: StepEventID.outcome(run: run)) == run)
+        #expect(StepEventID.run(ofOutcome: StepEventID.started(run: run)) == nil)
+        #expect(StepEventID.run(ofOutcome: StepEventID.line(run: run, index: 0, text: "outcome")) == nil)
+    }
 }
