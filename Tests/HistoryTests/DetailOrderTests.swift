@@ -78,26 +78,14 @@ struct DetailOrderTests {
 
     /// The step `step` of `deployment` as the history reads it after `messages`, applied one by one.
     static func recorded(_ messages: [(id: String, message: HangarMessage)], deployment: UUID, step: StepName) async throws -> StepDetails {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-history-order-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        let store = SQLStore(configuration: .sqlite(path: folder.appendingPathComponent("history.sqlite").path), logger: quiet)
-        let running = Task { await store.run() }
-        defer {
-            store.shutdown()
-            running.cancel()
+        try await withHistoryStore { store in
+            let projector = HistoryProjector(store: store, logger: historyTestLogger)
+            for (tag, entry) in messages.enumerated() {
+                try await projector.apply([try incomingEvent(entry.message, id: entry.id, tag: tag)])
+            }
+            let details = try #require(try await HistoryQueries(store: store).details(deployment))
+            return try #require(details.steps.first { $0.name == step })
         }
-        let projector = HistoryProjector(store: store, logger: quiet)
-        try await projector.migrate()
-        for (tag, entry) in messages.enumerated() {
-            let amqp = Message(body: try ContractCodec.encode(entry.message), messageId: entry.id, type: entry.message.type)
-            let delivery = Delivery(
-                message: amqp, exchange: "hangar.events", routingKey: entry.message.type, redelivered: false, deliveryTag: UInt64(tag + 1),
-                settle: { _ in })
-            try await projector.apply([try IncomingMessage(delivery)])
-        }
-        let details = try #require(try await HistoryQueries(store: store).details(deployment))
-        return try #require(details.steps.first { $0.name == step })
     }
 
     static func event(

@@ -28,15 +28,15 @@ struct EventBatchHistoryTests {
             let events = stream.events[offset..<min(stream.events.count, offset + size)]
             offset += size
             let batch = HangarMessage.eventBatch(EventBatch(items: events.map { EventBatch.Item(messageId: $0.id, message: $0.message) }))
-            batched.append(try incoming(batch, id: "events-\(offset)", tag: batched.count))
+            batched.append(try incomingEvent(batch, id: "events-\(offset)", tag: batched.count))
             for event in events where Int.random(in: 0..<4, using: &random) == 0 {
-                batched.append(try incoming(event.message, id: event.id, tag: batched.count))
+                batched.append(try incomingEvent(event.message, id: event.id, tag: batched.count))
             }
-            if Int.random(in: 0..<6, using: &random) == 0 { batched.append(try incoming(batch, id: "events-\(offset)", tag: batched.count)) }
+            if Int.random(in: 0..<6, using: &random) == 0 { batched.append(try incomingEvent(batch, id: "events-\(offset)", tag: batched.count)) }
         }
 
-        try await withStore { reference in
-            try await withStore { store in
+        try await withHistoryStore { reference in
+            try await withHistoryStore { store in
                 let one = HistoryProjector(store: reference, logger: quiet)
                 let projector = HistoryProjector(store: store, logger: quiet)
                 for delivery in alone { try await one.apply([delivery]) }
@@ -58,26 +58,6 @@ struct EventBatchHistoryTests {
         }
     }
 
-    private func incoming(_ message: HangarMessage, id: String, tag: Int) throws -> IncomingMessage {
-        let amqp = Message(body: try ContractCodec.encode(message), messageId: id, type: message.type)
-        return try IncomingMessage(
-            Delivery(
-                message: amqp, exchange: "hangar.events", routingKey: message.type, redelivered: false, deliveryTag: UInt64(tag + 1), settle: { _ in }
-            ))
-    }
-
-    private func withStore(_ body: (SQLStore) async throws -> Void) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-history-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = SQLStore(configuration: .sqlite(path: folder.appendingPathComponent("history.sqlite").path), logger: quiet)
-        let running = Task { await store.run() }
-        defer {
-            store.shutdown()
-            running.cancel()
-        }
-        try await HistoryProjector(store: store, logger: quiet).migrate()
-        try await body(store)
-    }
 }
 
 private let quiet: Logger = {
