@@ -9,6 +9,8 @@ import Glibc
 /// on the two cores the services run on (docs/benchmarks.md, stop 43).
 final class FileChangeWaiter {
     private let descriptor: Int32
+    /// Where the queued notifications are read into (and dropped), kept between waits.
+    private var buffer = [UInt8](repeating: 0, count: 4096)
 
     /// Watches `path` (the recorder's write-ahead log: every commit writes it); `nil` when the
     /// file cannot be watched.
@@ -30,7 +32,6 @@ final class FileChangeWaiter {
         var watched = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         let milliseconds = Int32(max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
         guard poll(&watched, 1, milliseconds) > 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 4096)
         while read(descriptor, &buffer, buffer.count) > 0 {}
     }
 }
